@@ -1,0 +1,59 @@
+import PaymentNetwork
+import SettlementCalendar
+
+/// Builds the nodes of a scenario's network and says which connect to which.
+enum NetworkAssembly {
+    static func nodes(of scenario: Scenario) -> [any NodeLogic] {
+        let network = scenario.network
+        let seed = scenario.seed
+        var nodes: [any NodeLogic] = []
+        for merchant in network.merchants {
+            for terminal in merchant.terminals {
+                nodes.append(TerminalStateMachine(configuration: .init(
+                    id: terminal, merchantID: merchant.id, acquirer: network.acquirer.name,
+                    timeout: merchant.terminalTimeout, currency: scenario.currency, zone: scenario.zone), seed: seed))
+            }
+        }
+        nodes.append(AcquirerStateMachine(configuration: .init(
+            name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
+            timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
+            cutoff: network.scheme.cutoff, zone: scenario.zone, currency: scenario.currency), seed: seed))
+        let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
+        nodes.append(SchemeStateMachine(configuration: .init(
+            name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
+            routes: routes, zone: scenario.zone, currency: scenario.currency), seed: seed))
+        for bank in network.banks {
+            let cards = network.cards.filter { $0.bank == bank.name }
+            var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
+            accounts += network.accounts.filter { $0.bank == bank.name }.map { (number: $0.number, balance: $0.balance, status: $0.status) }
+            for merchant in network.merchants where merchant.accountBank == bank.name && !accounts.contains(where: { $0.number == merchant.accountNumber }) {
+                accounts.append((number: merchant.accountNumber, balance: .zero, status: .active))
+            }
+            nodes.append(BankStateMachine(configuration: .init(
+                name: bank.name,
+                cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
+                accounts: accounts, zone: scenario.zone, currency: scenario.currency), seed: seed))
+        }
+        return nodes
+    }
+
+    static func servers(of scenario: Scenario) -> [String] {
+        [scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name)
+    }
+
+    static func links(of scenario: Scenario) -> [(String, String)] {
+        let network = scenario.network
+        var links: [(String, String)] = []
+        for merchant in network.merchants {
+            for terminal in merchant.terminals { links.append((terminal, network.acquirer.name)) }
+        }
+        links.append((network.acquirer.name, network.scheme.name))
+        for bank in network.banks {
+            links.append((network.scheme.name, bank.name))
+            if network.merchants.contains(where: { $0.accountBank == bank.name }) {
+                links.append((network.acquirer.name, bank.name))
+            }
+        }
+        return links
+    }
+}

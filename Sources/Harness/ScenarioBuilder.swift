@@ -1,0 +1,292 @@
+import ISO8583
+import PaymentNetwork
+import SettlementCalendar
+import Yams
+
+/// Turns a YAML tree into a ``Scenario``: checks every key and value, fills in the
+/// default network, and resolves times in the scenario's zone.
+struct ScenarioBuilder {
+    let reader: YAMLReader
+
+    func build(_ root: Node) -> Scenario? {
+        guard let top = reader.mapping(root, "the scenario", allowed: ScenarioLoader.topKeys) else { return nil }
+        let file = reader.file
+        let name = top["name"].flatMap { reader.string($0, "name") }
+        if name == nil, top["name"] == nil { reader.error(root, "the scenario needs a 'name'") }
+        let description = top["description"].flatMap { reader.string($0, "description") } ?? ""
+        let tags = top["tags"].flatMap { reader.strings($0, "tags") } ?? []
+        let seed = top["seed"].flatMap { reader.value($0, "seed", expected: "a whole number from 0 to 2^64-1") { UInt64($0) } } ?? 1
+        let zone = top["timezone"].flatMap { reader.value($0, "timezone", expected: "a known IANA time zone (Asia/Shanghai)") { Zone(identifier: $0) } }
+            ?? Zone(identifier: "Asia/Shanghai")!
+        let currency = top["currency"].flatMap {
+            reader.value($0, "currency", expected: "a known ISO 4217 code (\(Currency.known.keys.sorted().joined(separator: ", ")))") { Currency.known[$0] }
+        } ?? Currency.known["CNY"]!
+        let calendar = top["calendar"].map { buildCalendar($0) } ?? defaultCalendar(root)
+        let start = top["start"].flatMap { reader.value($0, "start", expected: "a date-time (YYYY-MM-DD HH:MM)") { Values.instant($0, zone: zone) } }
+        if top["start"] == nil { reader.error(root, "the scenario needs a 'start' time") }
+        let horizon = top["horizon"].flatMap { reader.value($0, "horizon", expected: "a duration (30d, 12h, 45s)") { Values.duration($0) } } ?? .seconds(30 * 86400)
+        let network = top["network"].map { buildNetwork($0, currency: currency) } ?? NetworkSpec.defaults()
+        if let faults = top["faults"], let items = reader.sequence(faults, "faults"), let first = items.first {
+            reader.error(first, "faults are not supported by this version of PayLab yet")
+        }
+        let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, currency: currency, network: network) } ?? []
+        let expectations = top["expect"].map { buildExpectations($0, zone: zone, currency: currency, steps: steps, network: network) } ?? []
+
+        guard let name, let calendar, let start else { return nil }
+        if let years = calendar.years {
+            let year = zone.local(start).date.year
+            if !years.contains(year), let node = top["start"] {
+                reader.error(node, CalendarError.yearNotCovered(calendar: calendar.name, year: year, covered: years).description)
+            }
+        }
+        return Scenario(
+            file: file, name: name, description: description, tags: tags, seed: seed, zone: zone, currency: currency,
+            calendar: calendar, start: start, horizon: horizon, network: network, steps: steps, expectations: expectations)
+    }
+
+    private func defaultCalendar(_ root: Node) -> BusinessCalendar? {
+        if let calendar = BusinessCalendar.builtIn("cn") { return calendar }
+        reader.error(root, "the default calendar 'cn' is not available in this version; name one with 'calendar: weekdays'")
+        return nil
+    }
+
+    private func buildCalendar(_ node: Node) -> BusinessCalendar? {
+        guard let name = reader.string(node, "calendar") else { return nil }
+        if let calendar = BusinessCalendar.builtIn(name) { return calendar }
+        reader.error(node, "unknown calendar '\(name)'")
+        return nil
+    }
+
+    // MARK: - Network
+
+    private func buildNetwork(_ node: Node, currency: Currency) -> NetworkSpec {
+        var network = NetworkSpec.defaults()
+        guard let map = reader.mapping(node, "network", allowed: ["scheme", "acquirer", "banks", "merchants", "cards", "accounts"]) else { return network }
+        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in"]) {
+            if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { network.scheme.name = value }
+            if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { network.scheme.cutoff = value }
+            if let value = fields["timeout"].flatMap({ reader.value($0, "timeout", expected: "a duration (30s)") { Values.duration($0) } }) { network.scheme.timeout = value }
+            if let standIn = fields["stand_in"], reader.string(standIn, "stand_in") != "false" {
+                reader.error(standIn, "stand-in processing is not supported by this version of PayLab yet")
+            }
+        }
+        if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout"]) {
+            if let value = fields["name"].flatMap({ reader.string($0, "acquirer name") }) { network.acquirer.name = value }
+            if let value = fields["id"].flatMap({ reader.value($0, "acquirer id", expected: "up to 11 digits") { $0.count <= 11 && !$0.isEmpty && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { network.acquirer.id = value }
+            if let value = fields["timeout"].flatMap({ reader.value($0, "timeout", expected: "a duration (45s)") { Values.duration($0) } }) { network.acquirer.timeout = value }
+        }
+        if let banks = map["banks"], let items = reader.sequence(banks, "network.banks") {
+            network.banks = items.compactMap { item in
+                guard let fields = reader.mapping(item, "a bank", allowed: ["name", "bins"]) else { return nil }
+                guard let name = fields["name"].flatMap({ reader.string($0, "bank name") }) else {
+                    if fields["name"] == nil { reader.error(item, "a bank needs a 'name'") }
+                    return nil
+                }
+                let bins = fields["bins"].flatMap { reader.strings($0, "bins") } ?? []
+                return NetworkSpec.Bank(name: name, bins: bins)
+            }
+        }
+        if let merchants = map["merchants"], let items = reader.sequence(merchants, "network.merchants") {
+            network.merchants = items.compactMap { buildMerchant($0, currency: currency, banks: network.banks) }
+        }
+        if let cards = map["cards"], let items = reader.sequence(cards, "network.cards") {
+            network.cards = items.compactMap { buildCard($0, currency: currency, banks: network.banks) }
+        }
+        if let accounts = map["accounts"], let items = reader.sequence(accounts, "network.accounts") {
+            network.accounts = items.compactMap { buildAccount($0, currency: currency, banks: network.banks) }
+        }
+        return network
+    }
+
+    private func checkBank(_ node: Node?, _ banks: [NetworkSpec.Bank]) -> String? {
+        guard let node, let name = reader.string(node, "bank") else { return nil }
+        if banks.contains(where: { $0.name == name }) { return name }
+        let hint = nearestWord(to: name, in: banks.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+        reader.error(node, "no bank named '\(name)' in the network\(hint)")
+        return nil
+    }
+
+    private func money(_ node: Node, _ what: String, _ currency: Currency) -> Money? {
+        reader.value(node, what, expected: "an amount with at most \(currency.exponent) decimals") { Money(decimal: $0, exponent: currency.exponent) }
+    }
+
+    private func buildMerchant(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> MerchantContract? {
+        let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "payout_at", "account", "terminal_timeout"]
+        guard let fields = reader.mapping(node, "a merchant", allowed: keys) else { return nil }
+        var merchant = NetworkSpec.defaults().merchants[0]
+        if let value = fields["id"].flatMap({ reader.value($0, "merchant id", expected: "15 characters") { $0.count == 15 ? $0 : nil } }) { merchant.id = value }
+        if let value = fields["name"].flatMap({ reader.string($0, "merchant name") }) { merchant.name = value }
+        if let value = fields["mcc"].flatMap({ reader.value($0, "mcc", expected: "four digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { merchant.mcc = value }
+        if let node = fields["terminals"], let items = reader.sequence(node, "terminals") {
+            merchant.terminals = items.compactMap { item in
+                reader.value(item, "terminal id", expected: "8 characters") { $0.count == 8 ? $0 : nil }
+            }
+        }
+        if let value = fields["settlement"].flatMap({ reader.value($0, "settlement", expected: "settlement terms (T+0, T+1, D+0, D+1 ...)") { SettlementTerms($0) } }) { merchant.terms = value }
+        if let value = fields["fee"].flatMap({ reader.value($0, "fee", expected: "a percentage (0.6%)") { Values.rate($0) } }) { merchant.feePartsPerMillion = value }
+        if let node = fields["fee_cap"] { merchant.feeCap = money(node, "fee_cap", currency) }
+        if let value = fields["payout_at"].flatMap({ reader.value($0, "payout_at", expected: "a time of day (\"09:00\")") { TimeOfDay($0) } }) { merchant.payoutAt = value }
+        if let value = fields["terminal_timeout"].flatMap({ reader.value($0, "terminal_timeout", expected: "a duration (60s)") { Values.duration($0) } }) { merchant.terminalTimeout = value }
+        if let node = fields["account"], let account = reader.mapping(node, "a merchant's account", allowed: ["bank", "number"]) {
+            if let bank = checkBank(account["bank"], banks) { merchant.accountBank = bank }
+            if let number = account["number"].flatMap({ reader.string($0, "account number") }) { merchant.accountNumber = number }
+        } else if fields["account"] == nil, !banks.contains(where: { $0.name == merchant.accountBank }) {
+            reader.error(node, "merchant \(merchant.id) needs an 'account' at one of the network's banks")
+        }
+        return merchant
+    }
+
+    private func status(_ node: Node?) -> BankStateMachine.AccountStatus? {
+        guard let node else { return .active }
+        return reader.value(node, "status", expected: "one of active, frozen, lost, expired") { BankStateMachine.AccountStatus(rawValue: $0) }
+    }
+
+    private func buildCard(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Card? {
+        guard let fields = reader.mapping(node, "a card", allowed: ["pan", "bank", "balance", "expiry", "status", "daily_limit"]) else { return nil }
+        let pan = fields["pan"].flatMap { reader.value($0, "pan", expected: "12 to 19 digits") { (12...19).contains($0.count) && $0.allSatisfy(\.isNumber) ? $0 : nil } }
+        if fields["pan"] == nil { reader.error(node, "a card needs a 'pan'") }
+        let bank = checkBank(fields["bank"], banks)
+        if fields["bank"] == nil { reader.error(node, "a card needs a 'bank'") }
+        let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
+        let expiry = fields["expiry"].map { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) && (1...12).contains(Int($0.suffix(2)) ?? 0) ? $0 : nil } } ?? "2812"
+        let dailyLimit = fields["daily_limit"].flatMap { money($0, "daily_limit", currency) }
+        guard let pan, let bank, let balance, let expiry, let status = status(fields["status"]) else { return nil }
+        return NetworkSpec.Card(pan: pan, bank: bank, balance: balance, expiry: expiry, status: status, dailyLimit: dailyLimit)
+    }
+
+    private func buildAccount(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Account? {
+        guard let fields = reader.mapping(node, "an account", allowed: ["bank", "number", "balance", "status"]) else { return nil }
+        let bank = checkBank(fields["bank"], banks)
+        let number = fields["number"].flatMap { reader.string($0, "account number") }
+        if fields["number"] == nil { reader.error(node, "an account needs a 'number'") }
+        let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
+        guard let bank, let number, let balance, let status = status(fields["status"]) else { return nil }
+        return NetworkSpec.Account(bank: bank, number: number, balance: balance, status: status)
+    }
+
+    // MARK: - Steps
+
+    private func buildSteps(_ node: Node, start: Instant, zone: Zone, currency: Currency, network: NetworkSpec) -> [Step] {
+        guard let items = reader.sequence(node, "steps") else { return [] }
+        var steps: [Step] = []
+        var previous = start
+        var ids: Set<String> = []
+        for item in items {
+            guard let fields = reader.mapping(item, "a step", allowed: ["at", "swipe", "void"]) else { continue }
+            var at = previous
+            if let node = fields["at"], let value = reader.value(node, "at", expected: "a date-time (YYYY-MM-DD HH:MM)", { Values.instant($0, zone: zone) }) {
+                if value < previous {
+                    reader.error(node, "this step is at \(Values.show(value, zone)), before the step or start before it (\(Values.show(previous, zone))): steps must not go back in time")
+                }
+                at = max(value, previous)
+            }
+            previous = at
+            let line = item.mark?.line ?? 1
+            if let swipe = fields["swipe"] {
+                if let action = buildSwipe(swipe, currency: currency, network: network, ids: &ids) {
+                    steps.append(Step(at: at, action: action, line: line))
+                }
+            } else if let void = fields["void"] {
+                reader.error(void, "void steps are not supported by this version of PayLab yet")
+            } else {
+                reader.error(item, "a step needs one of: swipe, void")
+            }
+        }
+        return steps
+    }
+
+    private func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, ids: inout Set<String>) -> Step.Action? {
+        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat"]) else { return nil }
+        let id = fields["id"].flatMap { reader.string($0, "id") }
+        if let id, let idNode = fields["id"] {
+            if ids.contains(id) { reader.error(idNode, "transaction id '\(id)' is used twice") }
+            ids.insert(id)
+        } else if fields["id"] == nil {
+            reader.error(node, "a swipe needs an 'id'")
+        }
+        if let repeatNode = fields["repeat"] {
+            reader.error(repeatNode, "repeat is not supported by this version of PayLab yet")
+            return nil
+        }
+        let terminals = network.merchants.flatMap(\.terminals)
+        let terminal = fields["terminal"].flatMap { node -> String? in
+            guard let value = reader.string(node, "terminal") else { return nil }
+            guard terminals.contains(value) else {
+                let hint = nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? ""
+                reader.error(node, "no merchant has a terminal '\(value)'\(hint)")
+                return nil
+            }
+            return value
+        } ?? (fields["terminal"] == nil ? terminals.first : nil)
+        let card = fields["card"].flatMap { node -> String? in
+            guard let value = reader.string(node, "card") else { return nil }
+            guard network.cards.contains(where: { $0.pan == value }) else {
+                reader.error(node, "no card '\(PAN.mask(value))' in the network's cards")
+                return nil
+            }
+            return value
+        } ?? (fields["card"] == nil ? network.cards.first?.pan : nil)
+        let amount = fields["amount"].flatMap { money($0, "amount", currency) }
+        if fields["amount"] == nil { reader.error(node, "a swipe needs an 'amount'") }
+        let keyed = fields["keyed"].flatMap { money($0, "keyed", currency) }
+        guard let id, let terminal, let card, let amount else { return nil }
+        return .swipe(id: id, terminal: terminal, card: card, amount: amount, keyed: keyed)
+    }
+
+    // MARK: - Expectations
+
+    private func buildExpectations(_ node: Node, zone: Zone, currency: Currency, steps: [Step], network: NetworkSpec) -> [Expectation] {
+        guard let items = reader.sequence(node, "expect") else { return [] }
+        let ids = steps.compactMap { step -> String? in
+            if case .swipe(let id, _, _, _, _) = step.action { return id }
+            return nil
+        }
+        var result: [Expectation] = []
+        for item in items {
+            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "events", "account", "balance"]
+            guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
+            let line = item.mark?.line ?? 1
+            if let accountNode = fields["account"] {
+                guard let number = reader.string(accountNode, "account") else { continue }
+                if network.bank(ofAccount: number) == nil {
+                    reader.error(accountNode, "no account '\(number)' in the network")
+                }
+                guard let balanceNode = fields["balance"] else {
+                    reader.error(item, "an account expectation needs a 'balance'")
+                    continue
+                }
+                if let balance = money(balanceNode, "balance", currency) {
+                    result.append(.account(number: number, balance: balance, line: line))
+                }
+                continue
+            }
+            guard let idNode = fields["transaction"], let id = reader.string(idNode, "transaction") else {
+                if fields["transaction"] == nil { reader.error(item, "an expectation needs 'transaction' or 'account'") }
+                continue
+            }
+            if !ids.contains(id) {
+                let hint = nearestWord(to: id, in: ids).map { "; did you mean '\($0)'?" } ?? ""
+                reader.error(idNode, "no step makes a transaction '\(id)'\(hint)")
+            }
+            var expectation = TransactionExpectation(id: id, line: line)
+            expectation.response = fields["response"].flatMap { reader.value($0, "response", expected: "two characters or none") { $0.count == 2 || $0 == "none" ? $0 : nil } }
+            expectation.status = fields["status"].flatMap {
+                reader.value($0, "status", expected: "one of \(TransactionOutcome.statuses.joined(separator: ", "))") { TransactionOutcome.statuses.contains($0) ? $0 : nil }
+            }
+            expectation.settlementDate = fields["settlement_date"].flatMap { reader.value($0, "settlement_date", expected: "a date that exists (YYYY-MM-DD)") { LocalDate($0) } }
+            if let node = fields["arrives"] {
+                expectation.arrives = reader.value(node, "arrives", expected: "a date-time (YYYY-MM-DD HH:MM) or never") { text -> Instant?? in
+                    text == "never" ? .some(nil) : Values.instant(text, zone: zone).map { .some($0) }
+                }
+            }
+            expectation.credited = fields["credited"].flatMap { money($0, "credited", currency) }
+            if let node = fields["events"], let words = reader.sequence(node, "events") {
+                expectation.events = words.compactMap { word in
+                    reader.value(word, "event", expected: "a timeline event (\(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))") { EventKind(rawValue: $0) }
+                }
+            }
+            result.append(.transaction(expectation))
+        }
+        return result
+    }
+}

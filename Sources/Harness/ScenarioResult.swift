@@ -1,0 +1,25 @@
+import PaymentNetwork
+import SettlementCalendar
+
+/// What one scenario run produced and whether it met its expectations.
+public struct ScenarioResult: Sendable {
+    /// The scenario.
+    public var scenario: Scenario
+    /// Every failed expectation and broken invariant, one sentence each.
+    public var failures: [String]
+    /// Each swipe's outcome.
+    public var transactions: [TransactionOutcome]
+    /// The balance of every customer account (cards, merchants, extra accounts) at the end.
+    public var accounts: [(number: String, balance: Money)]
+    /// Every event, in order.
+    public var timeline: [TimelineEvent]
+    /// Problems seen on the wire.
+    public var problems: [String]
+    /// How long the run took in wall time.
+    public var wallTime: Duration
+    /// The reasons behind each transaction's arrival time, by transaction id.
+    public var reasons: [String: [String]]
+
+    /// Whether every expectation held and no invariant broke.
+    public var passed: Bool { failures.isEmpty }
+}

@@ -1,0 +1,127 @@
+import NIOCore
+import NIOPosix
+import PaymentNetwork
+import SettlementCalendar
+import Wire
+
+/// Runs scenarios: starts each one's network over real TLS on loopback, drives its
+/// virtual clock, and checks what happened.
+///
+/// The clock moves only when the network is quiet: after each step or timer the runner
+/// waits until every frame written has been handled, then jumps to the next step or timer.
+public final class ScenarioRunner: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    /// The longest the network may take (in wall time) to go quiet after one step.
+    public let quietTimeout: TimeAmount
+
+    /// Makes a runner with its own event loop (one thread: every node of a run shares it).
+    public init(quietTimeout: TimeAmount = .seconds(10)) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.quietTimeout = quietTimeout
+    }
+
+    /// Stops the event loop.
+    public func shutdown() async throws {
+        try await group.shutdownGracefully()
+    }
+
+    /// Runs one scenario to completion.
+    public func run(_ scenario: Scenario) async -> ScenarioResult {
+        let started = ContinuousClock.now
+        let loop = group.next()
+        var result = ScenarioResult(
+            scenario: scenario, failures: [], transactions: [], accounts: [], timeline: [], problems: [],
+            wallTime: .zero, reasons: [:])
+        do {
+            let authority = try CertificateAuthority()
+            let wire = WireNetwork(eventLoop: loop, authority: authority)
+            let run = try await loop.submit { NetworkRun(scenario: scenario, wire: wire) }.get()
+            do {
+                try await drive(run, on: loop)
+            } catch {
+                result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
+            }
+            result = try await loop.submit { self.collect(run, into: result) }.get()
+            try? await loop.flatSubmit { wire.shutdown() }.get()
+        } catch {
+            result.failures.append("the network could not start: \(error)")
+        }
+        result.wallTime = ContinuousClock.now - started
+        return result
+    }
+
+    private func drive(_ run: NetworkRun, on loop: any EventLoop) async throws {
+        try await loop.flatSubmit { run.start() }.get()
+        try await quiet(run, on: loop)
+        let scenario = run.scenario
+        for step in scenario.steps {
+            while let next = try await loop.submit({ run.nextTimer() }).get(), next <= step.at {
+                try await loop.submit { run.fireNextTimer() }.get()
+                try await quiet(run, on: loop)
+            }
+            try await loop.submit { run.perform(step) }.get()
+            try await quiet(run, on: loop)
+        }
+        let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
+        while true {
+            let (next, finished) = try await loop.submit {
+                (run.nextTimer(), TransactionOutcome.all(from: run.timeline).allSatisfy(\.isSettledForGood))
+            }.get()
+            guard !finished, let next, next <= end else { break }
+            try await loop.submit { run.fireNextTimer() }.get()
+            try await quiet(run, on: loop)
+        }
+    }
+
+    /// Waits until the network is quiet, or fails after ``quietTimeout`` of wall time.
+    private func quiet(_ run: NetworkRun, on loop: any EventLoop) async throws {
+        let timeout = quietTimeout
+        try await loop.flatSubmit { () -> EventLoopFuture<Void> in
+            let promise = loop.makePromise(of: Void.self)
+            run.wire.whenQuiet().cascade(to: promise)
+            let timer = loop.scheduleTask(in: timeout) {
+                promise.fail(WireError(message: "the network did not go quiet: \(run.wire.framesInFlight) frames in flight after \(timeout.nanoseconds / 1_000_000) ms; last problems: \(run.wire.problems.suffix(3))"))
+            }
+            promise.futureResult.whenComplete { _ in timer.cancel() }
+            return promise.futureResult
+        }.get()
+    }
+
+    private func collect(_ run: NetworkRun, into partial: ScenarioResult) -> ScenarioResult {
+        var result = partial
+        let scenario = run.scenario
+        let outcomes = TransactionOutcome.all(from: run.timeline)
+        let ledgers = run.ledgers()
+        let balance: (String) -> Money? = { number in
+            scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] }
+        }
+        result.transactions = outcomes
+        result.timeline = run.timeline
+        result.problems = run.wire.problems + run.faults
+        var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
+        for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
+        result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
+        result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance)
+        result.failures += ExpectationChecker.invariantFailures(
+            ledgers: ledgers, framesInFlight: run.wire.framesInFlight, outcomes: outcomes, exponent: scenario.currency.exponent)
+        result.failures += run.faults.map { "invariant: \($0)" }
+        result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario)) })
+        return result
+    }
+
+    /// Why a transaction's money arrives when it does: the schedule of its terms.
+    private func reasons(for outcome: TransactionOutcome, in scenario: Scenario) -> [String] {
+        guard outcome.response == "00", let swipe = outcome.events.first(where: { $0.kind == .swiped }),
+              let merchant = scenario.network.merchants.first(where: { $0.terminals.contains(swipe.node) }) else {
+            return outcome.response == "none" ? ["no answer reached the terminal"] : ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
+        }
+        do {
+            let schedule = try ArrivalSchedule.compute(
+                swipedAt: scenario.zone.local(swipe.at), terms: merchant.terms, calendar: scenario.calendar,
+                cutoff: scenario.network.scheme.cutoff, payoutAt: merchant.payoutAt)
+            return schedule.reasons
+        } catch {
+            return ["\(error)"]
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Yams
+
+/// Reads a YAML node tree, collecting every problem with its line and column instead of
+/// stopping at the first.
+final class YAMLReader {
+    let file: String
+    private(set) var diagnostics: [ScenarioDiagnostic] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func error(_ node: Node?, _ message: String) {
+        let mark = node?.mark
+        diagnostics.append(ScenarioDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+    }
+
+    /// The pairs of a mapping, after reporting keys that are not allowed; nil (reported) when not a mapping.
+    func mapping(_ node: Node, _ what: String, allowed: [String]) -> [String: Node]? {
+        guard case .mapping(let mapping) = node else {
+            error(node, "\(what) must be a mapping of keys to values")
+            return nil
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode else {
+                error(keyNode, "keys of \(what) must be plain words")
+                continue
+            }
+            if !allowed.contains(key.string) {
+                let hint = nearestWord(to: key.string, in: allowed).map { "; did you mean '\($0)'?" } ?? " (allowed: \(allowed.joined(separator: ", ")))"
+                error(keyNode, "unknown key '\(key.string)' in \(what)\(hint)")
+                continue
+            }
+            if result[key.string] != nil {
+                error(keyNode, "key '\(key.string)' appears twice in \(what)")
+            }
+            result[key.string] = value
+        }
+        return result
+    }
+
+    /// The items of a sequence; nil (reported) when not a sequence.
+    func sequence(_ node: Node, _ what: String) -> [Node]? {
+        guard case .sequence(let sequence) = node else {
+            error(node, "\(what) must be a list")
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    /// The text of a scalar; nil (reported) when not a scalar.
+    func string(_ node: Node, _ what: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            error(node, "\(what) must be a single value, not a list or a mapping")
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// A list of scalars.
+    func strings(_ node: Node, _ what: String) -> [String]? {
+        guard let items = sequence(node, what) else { return nil }
+        return items.compactMap { string($0, "each item of \(what)") }
+    }
+
+    /// Parses a scalar with a function; reports `expected` when it returns nil.
+    func value<T>(_ node: Node, _ what: String, expected: String, _ parse: (String) -> T?) -> T? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = parse(text) else {
+            error(node, "\(what) '\(text)' is not \(expected)")
+            return nil
+        }
+        return value
+    }
+}

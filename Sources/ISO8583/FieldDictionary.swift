@@ -1,0 +1,19 @@
+/// A table of field definitions, indexed by data element number.
+public struct FieldDictionary: Sendable {
+    private var definitions: [FieldDefinition?]
+
+    /// Makes a dictionary from a list of definitions; numbers must be 2 to 128.
+    public init(_ list: [FieldDefinition]) {
+        var table = [FieldDefinition?](repeating: nil, count: 129)
+        for definition in list where (2...128).contains(definition.number) {
+            table[definition.number] = definition
+        }
+        definitions = table
+    }
+
+    /// The definition of a field, or nil when the dictionary does not define it.
+    public subscript(number: Int) -> FieldDefinition? {
+        guard number >= 0, number < definitions.count else { return nil }
+        return definitions[number]
+    }
+}

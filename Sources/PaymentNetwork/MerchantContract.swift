@@ -1,0 +1,53 @@
+import SettlementCalendar
+
+/// What an acquirer has agreed with a merchant: how and when it is paid.
+public struct MerchantContract: Sendable, Equatable {
+    /// The merchant id, DE42 (15 characters).
+    public var id: String
+    /// The merchant's name.
+    public var name: String
+    /// The merchant category code.
+    public var mcc: String
+    /// The ids of its terminals, DE41.
+    public var terminals: [String]
+    /// `T+1`, `D+0` and so on.
+    public var terms: SettlementTerms
+    /// The fee rate in millionths of the amount (0.6% is 6000).
+    public var feePartsPerMillion: Int64
+    /// The largest fee for one transaction, if any.
+    public var feeCap: Money?
+    /// The local time of day the acquirer pays out.
+    public var payoutAt: TimeOfDay
+    /// The bank node that keeps the merchant's account.
+    public var accountBank: String
+    /// The merchant's account number at that bank.
+    public var accountNumber: String
+    /// How long its terminals wait for an answer.
+    public var terminalTimeout: Duration
+
+    /// Makes a contract.
+    public init(
+        id: String, name: String, mcc: String, terminals: [String], terms: SettlementTerms,
+        feePartsPerMillion: Int64, feeCap: Money?, payoutAt: TimeOfDay, accountBank: String,
+        accountNumber: String, terminalTimeout: Duration
+    ) {
+        self.id = id
+        self.name = name
+        self.mcc = mcc
+        self.terminals = terminals
+        self.terms = terms
+        self.feePartsPerMillion = feePartsPerMillion
+        self.feeCap = feeCap
+        self.payoutAt = payoutAt
+        self.accountBank = accountBank
+        self.accountNumber = accountNumber
+        self.terminalTimeout = terminalTimeout
+    }
+
+    /// The fee on an amount: the rate, rounded up to the minor unit, at most the cap.
+    public func fee(on amount: Money) -> Money {
+        let fee = amount.timesRate(partsPerMillion: feePartsPerMillion)
+        if let feeCap, fee > feeCap { return feeCap }
+        return fee
+    }
+}

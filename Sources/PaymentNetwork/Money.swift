@@ -1,0 +1,80 @@
+/// An amount of money as an integer count of the currency's minor units (fen, cents).
+public struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
+    /// The amount in minor units; negative for a debit balance.
+    public var minorUnits: Int64
+
+    /// Makes an amount from minor units.
+    public init(minorUnits: Int64) {
+        self.minorUnits = minorUnits
+    }
+
+    public static let zero = Money(minorUnits: 0)
+
+    public static func + (lhs: Money, rhs: Money) -> Money { Money(minorUnits: lhs.minorUnits + rhs.minorUnits) }
+    public static func - (lhs: Money, rhs: Money) -> Money { Money(minorUnits: lhs.minorUnits - rhs.minorUnits) }
+    public static prefix func - (value: Money) -> Money { Money(minorUnits: -value.minorUnits) }
+    public static func < (lhs: Money, rhs: Money) -> Bool { lhs.minorUnits < rhs.minorUnits }
+
+    /// Parses a decimal (`1000.00`, `99.4`, `-5`) with at most `exponent` decimals,
+    /// without going through a floating-point number; nil when malformed or too precise.
+    public init?(decimal text: String, exponent: Int) {
+        var body = Substring(text)
+        var negative = false
+        if body.first == "-" { negative = true; body = body.dropFirst() }
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 15,
+              whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        var fraction = parts.count == 2 ? parts[1] : ""
+        guard fraction.allSatisfy({ $0.isASCII && $0.isNumber }), parts.count == 1 || !fraction.isEmpty else { return nil }
+        guard fraction.count <= exponent else { return nil }
+        fraction += String(repeating: "0", count: exponent - fraction.count)
+        guard let units = Int64(whole + fraction) else { return nil }
+        minorUnits = negative ? -units : units
+    }
+
+    /// The amount as a decimal with `exponent` decimals (`994.00`).
+    public func formatted(exponent: Int) -> String {
+        let magnitude = minorUnits.magnitude
+        var digits = String(magnitude)
+        if exponent > 0 {
+            if digits.count <= exponent { digits = String(repeating: "0", count: exponent - digits.count + 1) + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -exponent))
+        }
+        return (minorUnits < 0 ? "-" : "") + digits
+    }
+
+    /// The amount times a rate in millionths (0.6% is 6000), rounded up to the minor unit.
+    public func timesRate(partsPerMillion rate: Int64) -> Money {
+        let product = minorUnits.magnitude * UInt64(rate)
+        let rounded = (product + 999_999) / 1_000_000
+        return Money(minorUnits: minorUnits < 0 ? -Int64(rounded) : Int64(rounded))
+    }
+}
+
+/// A currency: its ISO 4217 code, numeric code (DE49) and number of decimals.
+public struct Currency: Sendable, Hashable {
+    /// The alphabetic code (`CNY`).
+    public var code: String
+    /// The numeric code as DE49 carries it (`156`).
+    public var numeric: String
+    /// The number of decimals of the minor unit.
+    public var exponent: Int
+
+    /// Makes a currency.
+    public init(code: String, numeric: String, exponent: Int) {
+        self.code = code
+        self.numeric = numeric
+        self.exponent = exponent
+    }
+
+    /// The currencies PayLab knows, by code.
+    public static let known: [String: Currency] = [
+        "CNY": .init(code: "CNY", numeric: "156", exponent: 2),
+        "USD": .init(code: "USD", numeric: "840", exponent: 2),
+        "EUR": .init(code: "EUR", numeric: "978", exponent: 2),
+        "GBP": .init(code: "GBP", numeric: "826", exponent: 2),
+        "HKD": .init(code: "HKD", numeric: "344", exponent: 2),
+        "JPY": .init(code: "JPY", numeric: "392", exponent: 0),
+        "SGD": .init(code: "SGD", numeric: "702", exponent: 2),
+    ]
+}

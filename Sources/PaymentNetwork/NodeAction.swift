@@ -1,0 +1,25 @@
+import ISO8583
+import SettlementCalendar
+
+/// What a node's logic asks the code around it to do.
+public enum NodeAction: Sendable, Equatable {
+    /// Send a message to a peer node over the link between them.
+    case send(ISOMessage, to: String)
+    /// Call the node back with this timer at this virtual time (replaces a timer of the same key).
+    case startTimer(TimerKey, at: Instant)
+    /// Forget a timer.
+    case cancelTimer(TimerKey)
+    /// Put an event on the timeline.
+    case record(TimelineEvent)
+}
+
+/// The name of one of a node's timers.
+public struct TimerKey: Sendable, Hashable, CustomStringConvertible {
+    /// What the timer is for, unique within its node.
+    public var name: String
+
+    /// Makes a key.
+    public init(_ name: String) { self.name = name }
+
+    public var description: String { name }
+}

@@ -1,0 +1,91 @@
+/// When a swipe's money is due to reach the merchant under its terms, and why.
+///
+/// This is rule 1 and 2 of "When money arrives" in SCENARIOS.md: the clearing date from
+/// the cutoff, then the payout day from the terms. What can stand in the way at payout
+/// time (maintenance, a frozen account, a hold, an outage) is decided by the network.
+public struct ArrivalSchedule: Sendable, Equatable {
+    /// When the payout happens.
+    public enum Payout: Sendable, Equatable {
+        /// Right after the authorization.
+        case instant
+        /// At this local date and time.
+        case at(LocalDateTime)
+    }
+
+    /// The clearing (settlement) date, DE15.
+    public var clearingDate: LocalDate
+    /// When the payout is due.
+    public var payout: Payout
+    /// Short sentences explaining both.
+    public var reasons: [String]
+
+    /// The schedule of a swipe at local time `swipedAt`.
+    public static func compute(
+        swipedAt: LocalDateTime, terms: SettlementTerms, calendar: BusinessCalendar,
+        cutoff: TimeOfDay, payoutAt: TimeOfDay
+    ) throws(CalendarError) -> ArrivalSchedule {
+        var reasons: [String] = []
+        let t = swipedAt
+        let beforeCutoff = t.time < cutoff
+        let clearing = beforeCutoff ? t.date : t.date.adding(days: 1)
+        if beforeCutoff {
+            reasons.append("swiped \(t.time), before the \(cutoff) cutoff: clearing date \(clearing)")
+        } else {
+            reasons.append("swiped \(t.time), after the \(cutoff) cutoff: clearing date \(clearing)")
+        }
+        let opening = TimeOfDay(hour: 8, minute: 0)!
+        let payoutDay: LocalDate
+        switch (terms.basis, terms.days) {
+        case (.businessDays, 0):
+            let closed = try calendar.reasonClosed(t.date)
+            if closed == nil, t.time >= opening, beforeCutoff {
+                reasons.append("T+0: swiped on a business day between 08:00 and the cutoff: paid at once")
+                return ArrivalSchedule(clearingDate: clearing, payout: .instant, reasons: reasons)
+            }
+            payoutDay = try calendar.firstBusinessDay(onOrAfter: clearing)
+            var why = "T+0: "
+            if let closed { why += "\(t.date) is \(closed)" } else if !beforeCutoff { why += "swiped after the cutoff" } else { why += "swiped before 08:00" }
+            reasons.append(why + ", so it is paid on the first business day on or after \(clearing): \(payoutDay)" + (try skipped(from: clearing, to: payoutDay, calendar: calendar, inclusive: true)))
+        case (.calendarDays, 0):
+            if t.time >= opening, beforeCutoff {
+                reasons.append("D+0: swiped between 08:00 and the cutoff: paid at once")
+                return ArrivalSchedule(clearingDate: clearing, payout: .instant, reasons: reasons)
+            }
+            payoutDay = clearing
+            reasons.append("D+0: swiped \(beforeCutoff ? "before 08:00" : "after the cutoff"), so it is paid on the clearing date \(clearing)")
+        case (.businessDays, let n):
+            payoutDay = try calendar.businessDay(n, after: clearing)
+            let ordinal = n == 1 ? "the next business day" : "business day \(n)"
+            reasons.append("T+\(n): \(ordinal) after \(clearing) is \(payoutDay)" + (try skipped(from: clearing.adding(days: 1), to: payoutDay, calendar: calendar, inclusive: true)))
+        case (.calendarDays, let n):
+            payoutDay = clearing.adding(days: n)
+            reasons.append("D+\(n): \(n) calendar day\(n == 1 ? "" : "s") after \(clearing) is \(payoutDay)")
+        }
+        reasons.append("paid out at \(payoutAt) on \(payoutDay)")
+        return ArrivalSchedule(
+            clearingDate: clearing, payout: .at(LocalDateTime(date: payoutDay, time: payoutAt)), reasons: reasons)
+    }
+
+    /// ", because 2026-10-01 to 2026-10-07 is the National Day holiday" for the closed days between two dates.
+    private static func skipped(from start: LocalDate, to end: LocalDate, calendar: BusinessCalendar, inclusive: Bool) throws(CalendarError) -> String {
+        var groups: [(first: LocalDate, last: LocalDate, why: String)] = []
+        var day = start
+        while day < end {
+            if let why = try calendar.reasonClosed(day) {
+                let label = why.hasPrefix("a ") ? "the weekend" : why
+                if let last = groups.last, last.why == label, last.last.adding(days: 1) == day {
+                    groups[groups.count - 1].last = day
+                } else {
+                    groups.append((day, day, label))
+                }
+            }
+            day = day.adding(days: 1)
+        }
+        guard !groups.isEmpty else { return "" }
+        let parts = groups.map { group -> String in
+            let span = group.first == group.last ? "\(group.first) is" : "\(group.first) to \(group.last) is"
+            return "\(span) \(group.why)"
+        }
+        return ", because " + parts.joined(separator: " and ")
+    }
+}

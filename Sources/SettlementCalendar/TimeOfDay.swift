@@ -1,0 +1,79 @@
+/// A time of day, to the second.
+public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Seconds after midnight, 0 to 86399.
+    public var secondsSinceMidnight: Int
+
+    /// Makes a time of day from hours, minutes and seconds; nil when out of range.
+    public init?(hour: Int, minute: Int, second: Int = 0) {
+        guard (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second) else { return nil }
+        secondsSinceMidnight = hour * 3600 + minute * 60 + second
+    }
+
+    /// Makes a time of day from seconds after midnight (taken modulo a day).
+    public init(secondsSinceMidnight: Int) {
+        self.secondsSinceMidnight = ((secondsSinceMidnight % 86400) + 86400) % 86400
+    }
+
+    /// Parses `HH:MM` or `HH:MM:SS`.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ $0.count == 2 }),
+              let hour = Int(parts[0]), let minute = Int(parts[1]) else { return nil }
+        let second = parts.count == 3 ? Int(parts[2]) : 0
+        guard let second else { return nil }
+        self.init(hour: hour, minute: minute, second: second)
+    }
+
+    /// The hour, 0 to 23.
+    public var hour: Int { secondsSinceMidnight / 3600 }
+    /// The minute, 0 to 59.
+    public var minute: Int { secondsSinceMidnight / 60 % 60 }
+    /// The second, 0 to 59.
+    public var second: Int { secondsSinceMidnight % 60 }
+
+    /// `HH:MM`, or `HH:MM:SS` when the seconds are not zero.
+    public var description: String {
+        let base = String(hour).padded(2) + ":" + String(minute).padded(2)
+        return second == 0 ? base : base + ":" + String(second).padded(2)
+    }
+
+    public static func < (lhs: TimeOfDay, rhs: TimeOfDay) -> Bool { lhs.secondsSinceMidnight < rhs.secondsSinceMidnight }
+}
+
+/// A date and a time of day in some time zone, without the zone.
+public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The date.
+    public var date: LocalDate
+    /// The time of day.
+    public var time: TimeOfDay
+
+    /// Makes a local date-time.
+    public init(date: LocalDate, time: TimeOfDay) {
+        self.date = date
+        self.time = time
+    }
+
+    /// Parses `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (a `T` may stand for the space).
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard parts.count == 2, let date = LocalDate(parts[0]), let time = TimeOfDay(parts[1]) else { return nil }
+        self.init(date: date, time: time)
+    }
+
+    /// Seconds since 1970-01-01 00:00 in the same (unnamed) zone.
+    public var secondsSinceEpoch: Int { date.daysSinceEpoch * 86400 + time.secondsSinceMidnight }
+
+    /// Makes a local date-time from seconds since 1970-01-01 00:00 in the same zone.
+    public init(secondsSinceEpoch seconds: Int) {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        date = LocalDate(daysSinceEpoch: days)
+        time = TimeOfDay(secondsSinceMidnight: seconds - days * 86400)
+    }
+
+    /// `YYYY-MM-DD HH:MM`.
+    public var description: String { "\(date) \(time)" }
+
+    public static func < (lhs: LocalDateTime, rhs: LocalDateTime) -> Bool {
+        (lhs.date, lhs.time) < (rhs.date, rhs.time)
+    }
+}

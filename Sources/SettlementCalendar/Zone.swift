@@ -1,0 +1,68 @@
+import Foundation
+
+/// A named time zone that turns virtual instants into local date-times and back.
+///
+/// It reads only the zone's rules (offsets and daylight saving), never the system clock.
+public struct Zone: Sendable, Equatable {
+    /// The IANA identifier (`Asia/Shanghai`).
+    public let identifier: String
+    private let timeZone: TimeZone
+
+    /// The zone with this IANA identifier; nil when it is unknown.
+    public init?(identifier: String) {
+        guard let timeZone = TimeZone(identifier: identifier) else { return nil }
+        self.identifier = identifier
+        self.timeZone = timeZone
+    }
+
+    /// Seconds east of UTC at an instant.
+    public func offsetSeconds(at instant: Instant) -> Int {
+        timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant.seconds)))
+    }
+
+    /// The local date-time of an instant (to the second).
+    public func local(_ instant: Instant) -> LocalDateTime {
+        LocalDateTime(secondsSinceEpoch: instant.seconds + offsetSeconds(at: instant))
+    }
+
+    /// The instant of a local date-time. In a gap (spring forward) the later offset is used;
+    /// in an overlap, the earlier instant.
+    public func instant(_ local: LocalDateTime) -> Instant {
+        let naive = local.secondsSinceEpoch
+        // Try the offsets in force around that time; pick one that maps back to `local`.
+        let guesses = [naive - offsetSeconds(at: Instant(milliseconds: Int64(naive - 86400) * 1000)),
+                       naive - offsetSeconds(at: Instant(milliseconds: Int64(naive + 86400) * 1000))]
+        for guess in guesses.sorted() where self.local(Instant(milliseconds: Int64(guess) * 1000)) == local {
+            return Instant(milliseconds: Int64(guess) * 1000)
+        }
+        return Instant(milliseconds: Int64(guesses.max()!) * 1000)
+    }
+
+    /// ISO 8601 with the offset: `2026-10-08T09:00:00+08:00`.
+    public func iso8601(_ instant: Instant) -> String {
+        let local = local(instant)
+        let offset = offsetSeconds(at: instant)
+        let sign = offset < 0 ? "-" : "+"
+        let magnitude = abs(offset)
+        let time = String(local.time.hour).padded(2) + ":" + String(local.time.minute).padded(2) + ":" + String(local.time.second).padded(2)
+        return "\(local.date)T\(time)\(sign)\(String(magnitude / 3600).padded(2)):\(String(magnitude / 60 % 60).padded(2))"
+    }
+
+    /// Parses an ISO 8601 time with an offset (`2026-10-08T09:00:00+08:00`, or `Z`).
+    public static func parseISO8601(_ text: String) -> Instant? {
+        var body = Substring(text)
+        var offset = 0
+        if body.hasSuffix("Z") {
+            body = body.dropLast()
+        } else if let signIndex = body.lastIndex(where: { $0 == "+" || $0 == "-" }), body.distance(from: body.startIndex, to: signIndex) > 10 {
+            let sign = body[signIndex] == "-" ? -1 : 1
+            guard let time = TimeOfDay(body[body.index(after: signIndex)...]) else { return nil }
+            offset = sign * time.secondsSinceMidnight
+            body = body[..<signIndex]
+        } else {
+            return nil
+        }
+        guard let local = LocalDateTime(body) else { return nil }
+        return Instant(milliseconds: Int64(local.secondsSinceEpoch - offset) * 1000)
+    }
+}

@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+import NIOSSL
+import SwiftASN1
+import X509
+
+/// The certificate authority of one run: made in-process (ECDSA P-256), it issues each
+/// node a certificate naming it, for TLS 1.3 with mutual authentication.
+///
+/// Certificate validity is real time (TLS libraries check it against the system clock),
+/// so it is the one place where PayLab reads the wall clock; business time never is.
+public struct CertificateAuthority: Sendable {
+    /// A node's certificate and key, for TLS and for export as PEM.
+    public struct Identity: Sendable {
+        /// The node's name (the certificate's common name).
+        public var name: String
+        /// The DNS name in the certificate, which clients check.
+        public var hostname: String
+        /// The certificate.
+        public var certificate: Certificate
+        /// The private key.
+        public var privateKey: P256.Signing.PrivateKey
+
+        /// The certificate as PEM.
+        public func certificatePEM() throws -> String { try certificate.serializeAsPEM().pemString }
+        /// The private key as PEM (PKCS#8).
+        public var privateKeyPEM: String { privateKey.pemRepresentation }
+    }
+
+    /// The CA's own certificate.
+    public let certificate: Certificate
+    private let privateKey: P256.Signing.PrivateKey
+    private let name: DistinguishedName
+
+    /// Makes a new CA with a fresh key.
+    public init(commonName: String = "PayLab run CA") throws {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName {
+            OrganizationName("PayLab")
+            CommonName(commonName)
+        }
+        let now = Date()
+        certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(86400 * 2),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: .init(key)
+        )
+        privateKey = key
+        self.name = name
+    }
+
+    /// The CA certificate as PEM, for an external system to trust.
+    public func certificatePEM() throws -> String { try certificate.serializeAsPEM().pemString }
+
+    /// The DNS name a node's certificate carries: its name made a host label under `paylab.test`.
+    public static func hostname(for node: String) -> String {
+        var label = ""
+        for scalar in node.lowercased().unicodeScalars {
+            if scalar.isASCII, CharacterSet.alphanumerics.contains(scalar) { label.unicodeScalars.append(scalar) } else if !label.hasSuffix("-") { label += "-" }
+        }
+        label = label.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return (label.isEmpty ? "node" : String(label.prefix(63))) + ".paylab.test"
+    }
+
+    /// Issues a node a certificate for both server and client authentication.
+    public func issue(for node: String) throws -> Identity {
+        let key = P256.Signing.PrivateKey()
+        let hostname = Self.hostname(for: node)
+        let subject = try DistinguishedName {
+            OrganizationName("PayLab")
+            CommonName(node)
+        }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(86400),
+            issuer: name,
+            subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                SubjectAlternativeNames([.dnsName(hostname)])
+            },
+            issuerPrivateKey: .init(privateKey)
+        )
+        return Identity(name: node, hostname: hostname, certificate: certificate, privateKey: key)
+    }
+
+    /// The TLS 1.3 server context of a node: it requires a client certificate from this CA.
+    public func serverContext(for identity: Identity, keyLog: NIOSSLKeyLogCallback? = nil) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try Self.nioCertificate(identity.certificate))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        )
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.maximumTLSVersion = .tlsv13
+        configuration.trustRoots = .certificates([try Self.nioCertificate(certificate)])
+        // Clients are identified by their certificate's name, not a host name.
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.keyLogCallback = keyLog
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// The TLS 1.3 client context of a node: it presents its certificate and checks the server's.
+    public func clientContext(for identity: Identity, keyLog: NIOSSLKeyLogCallback? = nil) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateChain = [.certificate(try Self.nioCertificate(identity.certificate))]
+        configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.maximumTLSVersion = .tlsv13
+        configuration.trustRoots = .certificates([try Self.nioCertificate(certificate)])
+        configuration.certificateVerification = .fullVerification
+        configuration.keyLogCallback = keyLog
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    static func nioCertificate(_ certificate: Certificate) throws -> NIOSSLCertificate {
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der)
+    }
+
+    /// The common name of a peer's certificate, or nil when it has none.
+    public static func commonName(of certificate: NIOSSLCertificate) -> String? {
+        guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else { return nil }
+        for rdn in parsed.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return String(attribute.value)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Harness
+
+/// The `paylab` command.
+@main
+struct PayLab: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paylab",
+        abstract: "An end-to-end payment network test harness: terminal, acquirer, scheme and banks speaking ISO 8583 over mutual TLS.",
+        subcommands: [Run.self, Validate.self, Explain.self]
+    )
+}
+
+/// Exit statuses of `run` and `validate`.
+enum ExitStatus {
+    static let failed = ExitCode(1)
+    static let invalid = ExitCode(2)
+}
+
+/// Loads every scenario at the paths; prints every problem and exits 2 when any is invalid.
+func loadScenarios(_ paths: [String]) throws -> [Scenario] {
+    var scenarios: [Scenario] = []
+    var diagnostics: [ScenarioDiagnostic] = []
+    do {
+        for file in try ScenarioFiles.expand(paths) {
+            do {
+                scenarios.append(try ScenarioLoader.load(path: file))
+            } catch {
+                diagnostics += error.diagnostics
+            }
+        }
+    } catch {
+        diagnostics += error.diagnostics
+    }
+    if !diagnostics.isEmpty {
+        for diagnostic in diagnostics { printError(diagnostic.description) }
+        throw ExitStatus.invalid
+    }
+    return scenarios
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Harness
+
+extension PayLab {
+    /// `paylab run`.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run scenario files and folders of them.",
+            discussion: "Exit status: 0 when every scenario passed, 1 when any failed, 2 when a file is invalid (nothing is run)."
+        )
+
+        @Argument(help: "Scenario files or folders (default: Scenarios).")
+        var paths: [String] = ["Scenarios"]
+
+        @Option(help: "Run with this seed instead of each scenario's own.")
+        var seed: UInt64?
+
+        func run() async throws {
+            var scenarios = try loadScenarios(paths)
+            if let seed { scenarios = scenarios.map { var copy = $0; copy.seed = seed; return copy } }
+            let runner = ScenarioRunner()
+            let started = ContinuousClock.now
+            var results: [ScenarioResult] = []
+            for scenario in scenarios {
+                let result = await runner.run(scenario)
+                print(TextReport.render(result))
+                print("")
+                results.append(result)
+            }
+            try await runner.shutdown()
+            print(TextReport.summary(results, wallTime: ContinuousClock.now - started))
+            if results.contains(where: { !$0.passed }) { throw ExitStatus.failed }
+        }
+    }
+
+    /// `paylab validate`.
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check scenario files without running them.",
+            discussion: "Prints FILE:LINE:COLUMN: error: MESSAGE for every problem. Exit status: 0 valid, 2 invalid."
+        )
+
+        @Argument(help: "Scenario files or folders (default: Scenarios).")
+        var paths: [String] = ["Scenarios"]
+
+        func run() async throws {
+            let scenarios = try loadScenarios(paths)
+            print("\(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s") valid")
+        }
+    }
+
+    /// `paylab explain`.
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one scenario and explain each transaction's timeline and arrival time."
+        )
+
+        @Argument(help: "The scenario file.")
+        var file: String
+
+        func run() async throws {
+            let scenarios = try loadScenarios([file])
+            let runner = ScenarioRunner()
+            for scenario in scenarios {
+                let result = await runner.run(scenario)
+                print(TextReport.render(result, reasons: true))
+            }
+            try await runner.shutdown()
+        }
+    }
+}
