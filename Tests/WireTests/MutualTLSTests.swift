@@ -1,0 +1,106 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Testing
+@testable import Wire
+
+/// Real TLS over loopback: only clients with a certificate from the run's CA get in.
+@Suite("Mutual TLS between nodes")
+struct MutualTLSTests {
+    static let servers = ["Acquirer", "Scheme", "Issuer", "MerchantBank"]
+
+    /// Starts every server of a small network; returns it with the frames it received.
+    func startNetwork(_ loop: any EventLoop) async throws -> (WireNetwork, NIOLockedValueBox<[String]>) {
+        let received = NIOLockedValueBox<[String]>([])
+        let network = WireNetwork(eventLoop: loop, authority: try CertificateAuthority())
+        try await loop.flatSubmit {
+            network.onFrame = { node, peer, bytes in received.withLockedValue { $0.append("\(peer)->\(node):\(String(decoding: bytes, as: UTF8.self))") } }
+            return EventLoopFuture.andAllSucceed(Self.servers.map { network.listen(node: $0).map { _ in () } }, on: loop)
+        }.get()
+        return (network, received)
+    }
+
+    /// Connects to a server with a hand-made TLS configuration, sends one frame, and
+    /// returns whether the connection was closed on us within two seconds.
+    func intrude(_ network: WireNetwork, server: String, configuration: TLSConfiguration, on loop: any EventLoop) async throws -> Bool {
+        let port = try await loop.submit { network.port(of: server)! }.get()
+        let context = try NIOSSLContext(configuration: configuration)
+        let hostname = CertificateAuthority.hostname(for: server)
+        let channel = try await ClientBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: hostname))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        try? await channel.writeAndFlush(FrameDecoder.frame(Array("hello".utf8), allocator: channel.allocator)).get()
+        let closed = loop.makePromise(of: Bool.self)
+        channel.closeFuture.whenComplete { _ in closed.succeed(true) }
+        loop.scheduleTask(in: .seconds(2)) { closed.succeed(false) }
+        let result = try await closed.futureResult.get()
+        try? await channel.close()
+        return result
+    }
+
+    func clientConfiguration(trusting network: WireNetwork, presenting identity: CertificateAuthority.Identity?) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.trustRoots = .certificates([try CertificateAuthority.nioCertificate(network.authority.certificate)])
+        if let identity {
+            configuration.certificateChain = [.certificate(try CertificateAuthority.nioCertificate(identity.certificate))]
+            configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        }
+        return configuration
+    }
+
+    @Test("a client with a certificate from another CA is refused by every server")
+    func foreignCertificateRefused() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let (network, received) = try await startNetwork(loop)
+        let stranger = try CertificateAuthority(commonName: "Someone else's CA").issue(for: "Intruder")
+        for server in Self.servers {
+            let closed = try await intrude(network, server: server, configuration: try clientConfiguration(trusting: network, presenting: stranger), on: loop)
+            #expect(closed, "\(server) kept a connection from a foreign certificate open")
+            let registered = try await loop.submit { network.isConnected(server, to: "Intruder") }.get()
+            #expect(!registered)
+        }
+        #expect(received.withLockedValue { $0 }.isEmpty)
+        let problems = try await loop.submit { network.problems }.get()
+        for server in Self.servers {
+            #expect(problems.contains { $0.hasPrefix(server) && $0.contains("TLS") }, "no TLS error reported by \(server): \(problems)")
+        }
+        try await loop.flatSubmit { network.shutdown() }.get()
+    }
+
+    @Test("a client without any certificate is refused by every server")
+    func noCertificateRefused() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let (network, received) = try await startNetwork(loop)
+        for server in Self.servers {
+            let closed = try await intrude(network, server: server, configuration: try clientConfiguration(trusting: network, presenting: nil), on: loop)
+            #expect(closed, "\(server) kept a connection without a certificate open")
+        }
+        #expect(received.withLockedValue { $0 }.isEmpty)
+        try await loop.flatSubmit { network.shutdown() }.get()
+    }
+
+    @Test("a node with a certificate from the run's CA connects, and its frames arrive named by its certificate")
+    func memberAccepted() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let (network, received) = try await startNetwork(loop)
+        try await loop.flatSubmit { network.connect(from: "T0000001", to: "Acquirer") }.get()
+        try await loop.flatSubmit { () -> EventLoopFuture<Void> in
+            network.send(from: "T0000001", to: "Acquirer", message: Array("0800".utf8))
+            return network.whenQuiet()
+        }.get()
+        #expect(received.withLockedValue { $0 } == ["T0000001->Acquirer:0800"])
+        // The answer travels back on the same connection.
+        try await loop.flatSubmit { () -> EventLoopFuture<Void> in
+            network.send(from: "Acquirer", to: "T0000001", message: Array("0810".utf8))
+            return network.whenQuiet()
+        }.get()
+        #expect(received.withLockedValue { $0 }.last == "Acquirer->T0000001:0810")
+        try await loop.flatSubmit { network.shutdown() }.get()
+    }
+}
