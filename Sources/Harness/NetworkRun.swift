@@ -16,7 +16,7 @@ final class NetworkRun: @unchecked Sendable {
     private var nodes: [String: any NodeLogic] = [:]
     private var scheduler = VirtualScheduler()
     private let codec = MessageCodec(dialect: .default)
-    /// Node logic that misbehaved (a message it could not pack).
+    /// What node logic could not do (a message it could not pack, a date outside its calendar).
     private(set) var faults: [String] = []
 
     init(scenario: Scenario, wire: WireNetwork) {
@@ -100,6 +100,8 @@ final class NetworkRun: @unchecked Sendable {
                 scheduler.cancel(node: node, key: key.name)
             case .record(let event):
                 timeline.append(event)
+            case .fault(let problem):
+                faults.append("\(node): \(problem)")
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import ISO8583
 import PaymentNetwork
 import SettlementCalendar
@@ -21,7 +22,7 @@ struct ScenarioBuilder {
         let currency = top["currency"].flatMap {
             reader.value($0, "currency", expected: "a known ISO 4217 code (\(Currency.known.keys.sorted().joined(separator: ", ")))") { Currency.known[$0] }
         } ?? Currency.known["CNY"]!
-        let calendar = top["calendar"].map { buildCalendar($0) } ?? defaultCalendar(root)
+        let calendar = top["calendar"].map { buildCalendar($0) } ?? BusinessCalendar.china
         let start = top["start"].flatMap { reader.value($0, "start", expected: "a date-time (YYYY-MM-DD HH:MM)") { Values.instant($0, zone: zone) } }
         if top["start"] == nil { reader.error(root, "the scenario needs a 'start' time") }
         let horizon = top["horizon"].flatMap { reader.value($0, "horizon", expected: "a duration (30d, 12h, 45s)") { Values.duration($0) } } ?? .seconds(30 * 86400)
@@ -44,17 +45,17 @@ struct ScenarioBuilder {
             calendar: calendar, start: start, horizon: horizon, network: network, steps: steps, expectations: expectations)
     }
 
-    private func defaultCalendar(_ root: Node) -> BusinessCalendar? {
-        if let calendar = BusinessCalendar.builtIn("cn") { return calendar }
-        reader.error(root, "the default calendar 'cn' is not available in this version; name one with 'calendar: weekdays'")
-        return nil
-    }
-
     private func buildCalendar(_ node: Node) -> BusinessCalendar? {
         guard let name = reader.string(node, "calendar") else { return nil }
-        if let calendar = BusinessCalendar.builtIn(name) { return calendar }
-        reader.error(node, "unknown calendar '\(name)'")
-        return nil
+        do {
+            return try CalendarFile.resolve(name, relativeTo: (reader.file as NSString).deletingLastPathComponent)
+        } catch {
+            // A problem inside a calendar file is reported where it is; a missing one, here.
+            for diagnostic in error.diagnostics {
+                if diagnostic.file == name { reader.error(node, diagnostic.message) } else { reader.report(diagnostic) }
+            }
+            return nil
+        }
     }
 
     // MARK: - Network

@@ -41,7 +41,8 @@ public final class ScenarioRunner: Sendable {
             } catch {
                 result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
             }
-            result = try await loop.submit { self.collect(run, into: result) }.get()
+            let partial = result
+            result = try await loop.submit { self.collect(run, into: partial) }.get()
             try? await loop.flatSubmit { wire.shutdown() }.get()
         } catch {
             result.failures.append("the network could not start: \(error)")
@@ -97,14 +98,14 @@ public final class ScenarioRunner: Sendable {
         }
         result.transactions = outcomes
         result.timeline = run.timeline
-        result.problems = run.wire.problems + run.faults
+        result.problems = run.wire.problems
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
         result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
         result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance)
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight, outcomes: outcomes, exponent: scenario.currency.exponent)
-        result.failures += run.faults.map { "invariant: \($0)" }
+        result.failures += run.faults.map { "node: \($0)" }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario)) })
         return result
     }

@@ -15,6 +15,11 @@ final class YAMLReader {
         diagnostics.append(ScenarioDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
+    /// Adds a diagnostic found elsewhere (in a file this one names).
+    func report(_ diagnostic: ScenarioDiagnostic) {
+        diagnostics.append(diagnostic)
+    }
+
     /// The pairs of a mapping, after reporting keys that are not allowed; nil (reported) when not a mapping.
     func mapping(_ node: Node, _ what: String, allowed: [String]) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {

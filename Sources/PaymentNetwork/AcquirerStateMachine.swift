@@ -118,9 +118,7 @@ public struct AcquirerStateMachine: NodeLogic {
                 swipedAt: swipedAt, terms: merchant.terms, calendar: configuration.calendar,
                 cutoff: configuration.cutoff, payoutAt: merchant.payoutAt)
         } catch {
-            // The harness checks the calendar covers the run before it starts; this is a
-            // last guard so a gap never crashes the node.
-            return actions
+            return actions + [.fault("cannot schedule the payout of \(reference): \(error)")]
         }
         let fee = merchant.fee(on: amount)
         let net = amount - fee

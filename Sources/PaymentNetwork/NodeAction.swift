@@ -11,6 +11,9 @@ public enum NodeAction: Sendable, Equatable {
     case cancelTimer(TimerKey)
     /// Put an event on the timeline.
     case record(TimelineEvent)
+    /// The node could not do its job (a date its calendar does not cover, say): the run
+    /// reports it and fails.
+    case fault(String)
 }
 
 /// The name of one of a node's timers.

@@ -45,7 +45,7 @@ public struct ArrivalSchedule: Sendable, Equatable {
             payoutDay = try calendar.firstBusinessDay(onOrAfter: clearing)
             var why = "T+0: "
             if let closed { why += "\(t.date) is \(closed)" } else if !beforeCutoff { why += "swiped after the cutoff" } else { why += "swiped before 08:00" }
-            reasons.append(why + ", so it is paid on the first business day on or after \(clearing): \(payoutDay)" + (try skipped(from: clearing, to: payoutDay, calendar: calendar, inclusive: true)))
+            reasons.append(why + ", so it is paid on the first business day on or after \(clearing): \(payoutDay)" + (try skipped(from: clearing, to: payoutDay, calendar: calendar)) + (try makeup(payoutDay, calendar: calendar)))
         case (.calendarDays, 0):
             if t.time >= opening, beforeCutoff {
                 reasons.append("D+0: swiped between 08:00 and the cutoff: paid at once")
@@ -56,7 +56,7 @@ public struct ArrivalSchedule: Sendable, Equatable {
         case (.businessDays, let n):
             payoutDay = try calendar.businessDay(n, after: clearing)
             let ordinal = n == 1 ? "the next business day" : "business day \(n)"
-            reasons.append("T+\(n): \(ordinal) after \(clearing) is \(payoutDay)" + (try skipped(from: clearing.adding(days: 1), to: payoutDay, calendar: calendar, inclusive: true)))
+            reasons.append("T+\(n): \(ordinal) after \(clearing) is \(payoutDay)" + (try skipped(from: clearing.adding(days: 1), to: payoutDay, calendar: calendar)) + (try makeup(payoutDay, calendar: calendar)))
         case (.calendarDays, let n):
             payoutDay = clearing.adding(days: n)
             reasons.append("D+\(n): \(n) calendar day\(n == 1 ? "" : "s") after \(clearing) is \(payoutDay)")
@@ -66,8 +66,14 @@ public struct ArrivalSchedule: Sendable, Equatable {
             clearingDate: clearing, payout: .at(LocalDateTime(date: payoutDay, time: payoutAt)), reasons: reasons)
     }
 
+    /// "; 2026-02-14 is a Saturday but a makeup working day for Spring Festival" when it is one.
+    private static func makeup(_ day: LocalDate, calendar: BusinessCalendar) throws(CalendarError) -> String {
+        guard let why = calendar.workingDays[day], calendar.weekendDays.contains(day.weekday), try calendar.isBusinessDay(day) else { return "" }
+        return "; \(day) is a \(day.weekdayName) but a \(why)"
+    }
+
     /// ", because 2026-10-01 to 2026-10-07 is the National Day holiday" for the closed days between two dates.
-    private static func skipped(from start: LocalDate, to end: LocalDate, calendar: BusinessCalendar, inclusive: Bool) throws(CalendarError) -> String {
+    private static func skipped(from start: LocalDate, to end: LocalDate, calendar: BusinessCalendar) throws(CalendarError) -> String {
         var groups: [(first: LocalDate, last: LocalDate, why: String)] = []
         var day = start
         while day < end {

@@ -26,10 +26,15 @@ public struct BusinessCalendar: Sendable, Equatable {
     /// Monday to Friday, no holidays, every year.
     public static let weekdays = BusinessCalendar(name: "weekdays", years: nil)
 
+    /// The names of the built-in calendars.
+    public static let builtInNames = ["cn", "us-fed", "weekdays"]
+
     /// The calendars built in, by name.
     public static func builtIn(_ name: String) -> BusinessCalendar? {
         switch name {
         case "weekdays": return .weekdays
+        case "cn": return .china
+        case "us-fed": return .federalReserve
         default: return nil
         }
     }

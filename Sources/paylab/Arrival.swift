@@ -1,0 +1,47 @@
+import ArgumentParser
+import Harness
+
+extension PayLab {
+    /// `paylab arrival`.
+    struct Arrival: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "When does the money of a swipe arrive, and why?",
+            discussion: """
+                Applies the scheme's cutoff, the settlement terms and the business calendar \
+                (weekends, public holidays, makeup working days). Example:
+                  paylab arrival --at "2026-09-29 23:10" --terms T+1 --calendar cn
+                """
+        )
+
+        @Option(help: "The local time of the swipe, \"YYYY-MM-DD HH:MM\".")
+        var at: String
+
+        @Option(help: "Settlement terms: T+0, T+1, T+2 ... (business days) or D+0, D+1 ... (calendar days).")
+        var terms: String
+
+        @Option(help: "cn, us-fed, weekdays, or the path of a calendar file.")
+        var calendar = "cn"
+
+        @Option(help: "The scheme's daily cutoff, HH:MM.")
+        var cutoff = "23:00"
+
+        @Option(name: .customLong("payout-at"), help: "The merchant's payout time, HH:MM.")
+        var payoutAt = "09:00"
+
+        @Option(help: "The IANA time zone of the times.")
+        var timezone = "Asia/Shanghai"
+
+        @Flag(help: "Print {\"clearing_date\", \"arrives\", \"reasons\"} as JSON.")
+        var json = false
+
+        func run() async throws {
+            do {
+                let answer = try ArrivalQuery.answer(at: at, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone)
+                print(json ? answer.json.rendered() : answer.text)
+            } catch let problem as ArrivalQuery.Problem {
+                printError("error: \(problem)")
+                throw ExitStatus.invalid
+            }
+        }
+    }
+}
