@@ -59,7 +59,7 @@ extension FieldDictionary {
         .init(52, "Personal identification number data", .b, .fixed(8)),
         .init(53, "Security related control information", .n, .fixed(16)),
         .init(54, "Additional amounts", .an, .lllvar(max: 120)),
-        .init(55, "ICC data (EMV)", .b, .lllvar(max: 999)),
+        .init(55, "ICC data (EMV, BER-TLV)", .b, .lllvar(max: 255)),
         .init(56, "Reserved, ISO", .ans, .lllvar(max: 999)),
         .init(57, "Reserved, national", .ans, .lllvar(max: 999)),
         .init(58, "Reserved, national", .ans, .lllvar(max: 999)),

@@ -1,145 +1,326 @@
 /// Packs messages to bytes and unpacks bytes to messages in one dialect.
 ///
 /// Unpacking reads only inside the bytes it is given: every length is checked against
-/// what is left before it is used, so a broken frame gives an ``ISO8583Error``, never a
-/// crash or an allocation beyond the frame.
+/// what is left before it is used, so a broken frame gives an ``ISO8583Error`` (which
+/// field, which offset, what was wrong), never a crash or an allocation beyond the frame.
+/// A message costs two allocations however many fields it has.
 public struct MessageCodec: Sendable {
+    /// How one field is written in this dialect, worked out once.
+    @usableFromInline
+    struct Plan: Sendable {
+        var definition: FieldDefinition
+        var allowed: CharacterClass
+        /// Content is digits written as BCD.
+        var bcd: Bool
+        /// Content is binary written as hex characters.
+        var hex: Bool
+    }
+
     /// The wire encoding.
-    public var dialect: Dialect
+    public let dialect: Dialect
+    let plans: [Plan?]
 
     /// Makes a codec for a dialect.
     public init(dialect: Dialect = .default) {
         self.dialect = dialect
+        plans = (0...128).map { number in
+            guard let definition = dialect.dictionary[number] else { return nil }
+            let numeric = definition.type == .n || definition.type == .z || definition.type == .xn
+            return Plan(
+                definition: definition, allowed: .of(definition.type),
+                bcd: numeric && dialect.numbers == .bcd,
+                hex: definition.type == .b && dialect.binaryFields == .hex)
+        }
     }
+
+    // MARK: - Pack
 
     /// The bytes of a message, without any length header.
     public func pack(_ message: ISOMessage) throws(ISO8583Error) -> [UInt8] {
-        let mti = Array(message.mti.utf8)
-        guard mti.count == 4, mti.allSatisfy(Self.isDigit) else {
-            throw ISO8583Error(field: nil, offset: 0, reason: .invalidMTI)
-        }
-        let numbers = message.fieldNumbers
-        let secondary = numbers.contains { $0 > 64 }
-        var bitmap = [UInt8](repeating: 0, count: secondary ? 16 : 8)
-        if secondary { bitmap[0] |= 0x80 }
-        for number in numbers {
-            guard dialect.dictionary[number] != nil else {
-                throw ISO8583Error(field: number, offset: 0, reason: .undefinedField)
-            }
-            bitmap[(number - 1) / 8] |= 0x80 >> UInt8((number - 1) % 8)
-        }
-        var out = mti + bitmap
-        out.reserveCapacity(128)
-        for number in numbers {
-            let definition = dialect.dictionary[number]!
-            let value = message.bytes(number)!
-            try validate(value, definition, offset: out.count)
-            switch definition.length {
-            case .fixed(let length):
-                guard value.count == length else {
-                    throw ISO8583Error(field: number, offset: out.count, reason: .wrongLength(length: value.count, expected: length))
-                }
-            case .llvar(let maximum), .lllvar(let maximum):
-                guard value.count <= maximum else {
-                    throw ISO8583Error(field: number, offset: out.count, reason: .tooLong(length: value.count, maximum: maximum))
-                }
-                let digits = definition.length.prefixDigits
-                var prefix = [UInt8](repeating: UInt8(ascii: "0"), count: digits)
-                var length = value.count
-                for index in stride(from: digits - 1, through: 0, by: -1) {
-                    prefix[index] = UInt8(ascii: "0") + UInt8(length % 10)
-                    length /= 10
-                }
-                out += prefix
-            }
-            out += value
-        }
+        var out: [UInt8] = []
+        out.reserveCapacity(dialect.headerLength + 36 + message.storage.count * 2)
+        try pack(message, into: &out)
         return out
     }
 
+    /// Appends the bytes of a message to `out`.
+    public func pack(_ message: ISOMessage, into out: inout [UInt8]) throws(ISO8583Error) {
+        let start = out.count
+        guard message.header.count == dialect.headerLength else {
+            throw ISO8583Error(field: nil, offset: 0, reason: .wrongHeader(length: message.header.count, expected: dialect.headerLength))
+        }
+        out.append(contentsOf: message.header)
+        var mti: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        var mtiCount = 0
+        for byte in message.mti.utf8 {
+            guard mtiCount < 4, CharacterClass.isDigit(byte) else { mtiCount = 5; break }
+            switch mtiCount {
+            case 0: mti.0 = byte
+            case 1: mti.1 = byte
+            case 2: mti.2 = byte
+            default: mti.3 = byte
+            }
+            mtiCount += 1
+        }
+        guard mtiCount == 4 else { throw ISO8583Error(field: nil, offset: out.count - start, reason: .invalidMTI) }
+        switch dialect.mti {
+        case .ascii: out.append(mti.0); out.append(mti.1); out.append(mti.2); out.append(mti.3)
+        case .bcd: out.append((mti.0 & 0x0F) << 4 | (mti.1 & 0x0F)); out.append((mti.2 & 0x0F) << 4 | (mti.3 & 0x0F))
+        }
+        var primary: UInt64 = 0, secondary: UInt64 = 0
+        for number in 2...128 where message.spans[number] != ISOMessage.absent {
+            guard plans[number] != nil else { throw ISO8583Error(field: number, offset: out.count - start, reason: .undefinedField) }
+            if number <= 64 { primary |= 1 << UInt64(64 - number) } else { secondary |= 1 << UInt64(128 - number) }
+        }
+        if secondary != 0 { primary |= 1 << 63 }
+        appendBitmap(primary, to: &out)
+        if secondary != 0 { appendBitmap(secondary, to: &out) }
+        try message.storage.withUnsafeBufferPointer { storage throws(ISO8583Error) in
+            for number in 2...128 {
+                let span = message.spans[number]
+                guard span != ISOMessage.absent else { continue }
+                let value = UnsafeBufferPointer(rebasing: storage[Int(span >> 32)..<(Int(span >> 32) + Int(span & 0xFFFF_FFFF))])
+                try packField(number, value, into: &out, start: start)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func appendBitmap(_ word: UInt64, to out: inout [UInt8]) {
+        switch dialect.bitmap {
+        case .binary:
+            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        case .hex:
+            for shift in stride(from: 60, through: 0, by: -4) { out.append(Self.hexDigit(UInt8(truncatingIfNeeded: word >> UInt64(shift)) & 0x0F)) }
+        }
+    }
+
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + 0x30 : nibble + 0x37 }
+
+    private func packField(_ number: Int, _ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], start: Int) throws(ISO8583Error) {
+        let plan = plans[number]!
+        let offset = out.count - start
+        for (index, byte) in value.enumerated() where !plan.allowed.contains(byte) {
+            throw ISO8583Error(field: number, offset: offset + index, reason: .invalidCharacter(byte))
+        }
+        switch plan.definition.length {
+        case .fixed(let length):
+            guard value.count == length else {
+                throw ISO8583Error(field: number, offset: offset, reason: .wrongLength(length: value.count, expected: length))
+            }
+        case .llvar(let maximum), .lllvar(let maximum):
+            guard value.count <= maximum else {
+                throw ISO8583Error(field: number, offset: offset, reason: .tooLong(length: value.count, maximum: maximum))
+            }
+            appendLength(value.count, digits: plan.definition.length.prefixDigits, to: &out)
+        }
+        if plan.bcd {
+            var digits = UnsafeBufferPointer(rebasing: value[...])
+            if plan.definition.type == .xn, let sign = value.first {
+                out.append(sign)
+                digits = UnsafeBufferPointer(rebasing: value[1...])
+            }
+            appendBCD(digits, to: &out)
+        } else if plan.hex {
+            for byte in value { out.append(Self.hexDigit(byte >> 4)); out.append(Self.hexDigit(byte & 0x0F)) }
+        } else {
+            out.append(contentsOf: value)
+        }
+    }
+
+    @inline(__always)
+    private func appendLength(_ length: Int, digits: Int, to out: inout [UInt8]) {
+        switch dialect.lengths {
+        case .ascii:
+            if digits == 3 { out.append(UInt8(truncatingIfNeeded: 0x30 + length / 100)) }
+            out.append(UInt8(truncatingIfNeeded: 0x30 + length / 10 % 10))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + length % 10))
+        case .bcd:
+            if digits == 3 { out.append(UInt8(truncatingIfNeeded: length / 100)) }
+            out.append(UInt8(truncatingIfNeeded: (length / 10 % 10) << 4 | length % 10))
+        }
+    }
+
+    private func appendBCD(_ digits: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        @inline(__always) func nibble(_ byte: UInt8) -> UInt8 { byte == UInt8(ascii: "=") || byte == UInt8(ascii: "D") ? 0x0D : byte & 0x0F }
+        var index = 0
+        if digits.count % 2 == 1, dialect.alignment == .right {
+            out.append(nibble(digits[0]))
+            index = 1
+        }
+        while index + 1 < digits.count {
+            out.append(nibble(digits[index]) << 4 | nibble(digits[index + 1]))
+            index += 2
+        }
+        if index < digits.count { out.append(nibble(digits[index]) << 4) }
+    }
+
+    // MARK: - Unpack
+
     /// The message in these bytes (without a length header); all of them must be used.
     public func unpack(_ bytes: [UInt8]) throws(ISO8583Error) -> ISOMessage {
-        try bytes.withUnsafeBufferPointer { buffer throws(ISO8583Error) in
-            try unpack(buffer)
-        }
+        try bytes.withUnsafeBufferPointer { buffer throws(ISO8583Error) in try unpack(buffer) }
     }
 
     /// The message in these bytes (without a length header); all of them must be used.
     public func unpack(_ bytes: UnsafeBufferPointer<UInt8>) throws(ISO8583Error) -> ISOMessage {
-        var offset = 0
-        func take(_ count: Int, field: Int?) throws(ISO8583Error) -> UnsafeBufferPointer<UInt8> {
-            guard count <= bytes.count - offset else {
-                throw ISO8583Error(field: field, offset: offset, reason: .truncated(needed: count, available: bytes.count - offset))
+        var reader = Reader(bytes: bytes)
+        let header = dialect.headerLength > 0 ? Array(try reader.take(dialect.headerLength, field: nil)) : []
+        let mti: String
+        switch dialect.mti {
+        case .ascii:
+            let mtiOffset = reader.offset
+            let raw = try reader.take(4, field: nil)
+            guard raw.allSatisfy(CharacterClass.isDigit) else { throw ISO8583Error(field: nil, offset: mtiOffset, reason: .invalidMTI) }
+            mti = String(decoding: raw, as: UTF8.self)
+        case .bcd:
+            let mtiOffset = reader.offset
+            let raw = try reader.take(2, field: nil)
+            guard raw.allSatisfy({ $0 >> 4 < 10 && $0 & 0x0F < 10 }) else { throw ISO8583Error(field: nil, offset: mtiOffset, reason: .invalidMTI) }
+            mti = String(decoding: [0x30 + raw[0] >> 4, 0x30 + raw[0] & 0x0F, 0x30 + raw[1] >> 4, 0x30 + raw[1] & 0x0F], as: UTF8.self)
+        }
+        var message = ISOMessage(mti: mti, header: header, capacity: bytes.count * (dialect.numbers == .bcd ? 2 : 1))
+        let primary = try readBitmap(&reader, field: nil)
+        let secondary = primary & (1 << 63) != 0 ? try readBitmap(&reader, field: 1) : 0
+        for (word, base) in [(primary & ~(1 << 63), 0), (secondary, 64)] {
+            var bits = word
+            while bits != 0 {
+                let zeros = bits.leadingZeroBitCount
+                bits &= ~(1 << UInt64(63 - zeros))
+                try unpackField(base + zeros + 1, &reader, into: &message)
             }
-            defer { offset += count }
-            return UnsafeBufferPointer(rebasing: bytes[offset..<(offset + count)])
         }
-        let mtiBytes = try take(4, field: nil)
-        guard mtiBytes.allSatisfy(Self.isDigit) else {
-            throw ISO8583Error(field: nil, offset: 0, reason: .invalidMTI)
-        }
-        var message = ISOMessage(mti: String(decoding: mtiBytes, as: UTF8.self))
-        let primary = try take(8, field: nil)
-        var bitmap = Array(primary)
-        if primary[0] & 0x80 != 0 {
-            bitmap += try take(8, field: 1)
-        }
-        for number in 2...(bitmap.count * 8) where bitmap[(number - 1) / 8] & (0x80 >> UInt8((number - 1) % 8)) != 0 {
-            guard let definition = dialect.dictionary[number] else {
-                throw ISO8583Error(field: number, offset: offset, reason: .undefinedField)
-            }
-            let start = offset
-            let length: Int
-            switch definition.length {
-            case .fixed(let fixed):
-                length = fixed
-            case .llvar(let maximum), .lllvar(let maximum):
-                let prefix = try take(definition.length.prefixDigits, field: number)
-                var value = 0
-                for byte in prefix {
-                    guard Self.isDigit(byte) else {
-                        throw ISO8583Error(field: number, offset: start, reason: .invalidLength)
-                    }
-                    value = value * 10 + Int(byte - UInt8(ascii: "0"))
-                }
-                guard value <= maximum else {
-                    throw ISO8583Error(field: number, offset: start, reason: .tooLong(length: value, maximum: maximum))
-                }
-                length = value
-            }
-            let valueOffset = offset
-            let value = try take(length, field: number)
-            try validate(value, definition, offset: valueOffset)
-            message.setBytes(number, Array(value))
-        }
-        guard offset == bytes.count else {
-            throw ISO8583Error(field: nil, offset: offset, reason: .trailingBytes(bytes.count - offset))
+        guard reader.offset == bytes.count else {
+            throw ISO8583Error(field: nil, offset: reader.offset, reason: .trailingBytes(bytes.count - reader.offset))
         }
         return message
     }
 
-    private func validate<C: Collection<UInt8>>(_ value: C, _ definition: FieldDefinition, offset: Int) throws(ISO8583Error) {
-        let allowed: (UInt8) -> Bool
-        switch definition.type {
-        case .b: return
-        case .n: allowed = Self.isDigit
-        case .a: allowed = { Self.isLetter($0) || $0 == 0x20 }
-        case .an: allowed = { Self.isDigit($0) || Self.isLetter($0) || $0 == 0x20 }
-        case .ans, .ns: allowed = { $0 >= 0x20 && $0 < 0x7F }
-        case .z: allowed = { Self.isDigit($0) || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "D") }
-        case .xn: allowed = { Self.isDigit($0) || $0 == UInt8(ascii: "C") || $0 == UInt8(ascii: "D") }
-        }
-        var position = offset
-        for byte in value {
-            guard allowed(byte) else {
-                throw ISO8583Error(field: definition.number, offset: position, reason: .invalidCharacter(byte))
+    private func readBitmap(_ reader: inout Reader, field: Int?) throws(ISO8583Error) -> UInt64 {
+        var word: UInt64 = 0
+        switch dialect.bitmap {
+        case .binary:
+            for byte in try reader.take(8, field: field) { word = word << 8 | UInt64(byte) }
+        case .hex:
+            let offset = reader.offset
+            for byte in try reader.take(16, field: field) {
+                guard let nibble = Hex.nibble(byte) else { throw ISO8583Error(field: field, offset: offset, reason: .invalidBitmap) }
+                word = word << 4 | UInt64(nibble)
             }
-            position += 1
         }
+        return word
     }
 
-    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-    static func isLetter(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+    private func unpackField(_ number: Int, _ reader: inout Reader, into message: inout ISOMessage) throws(ISO8583Error) {
+        guard let plan = plans[number] else {
+            throw ISO8583Error(field: number, offset: reader.offset, reason: .undefinedField)
+        }
+        let fieldOffset = reader.offset
+        let length: Int
+        switch plan.definition.length {
+        case .fixed(let fixed):
+            length = fixed
+        case .llvar(let maximum), .lllvar(let maximum):
+            length = try readLength(digits: plan.definition.length.prefixDigits, &reader, field: number)
+            guard length <= maximum else {
+                throw ISO8583Error(field: number, offset: fieldOffset, reason: .tooLong(length: length, maximum: maximum))
+            }
+        }
+        let valueOffset = reader.offset
+        let start = message.storage.count
+        if plan.bcd {
+            var digits = length
+            if plan.definition.type == .xn, length > 0 {
+                let sign = try reader.take(1, field: number)[0]
+                guard plan.allowed.contains(sign) else { throw ISO8583Error(field: number, offset: valueOffset, reason: .invalidCharacter(sign)) }
+                message.storage.append(sign)
+                digits -= 1
+            }
+            let packedOffset = reader.offset
+            let packed = try reader.take((digits + 1) / 2, field: number)
+            try decodeBCD(packed, digits: digits, track: plan.definition.type == .z, field: number, offset: packedOffset, into: &message.storage)
+        } else if plan.hex {
+            let text = try reader.take(length * 2, field: number)
+            var index = 0
+            while index < text.count {
+                guard let high = Hex.nibble(text[index]), let low = Hex.nibble(text[index + 1]) else {
+                    throw ISO8583Error(field: number, offset: valueOffset + index, reason: .invalidCharacter(text[index]))
+                }
+                message.storage.append(high << 4 | low)
+                index += 2
+            }
+        } else {
+            let value = try reader.take(length, field: number)
+            for index in 0..<value.count where !plan.allowed.contains(value[index]) {
+                throw ISO8583Error(field: number, offset: valueOffset + index, reason: .invalidCharacter(value[index]))
+            }
+            message.storage.append(contentsOf: value)
+        }
+        let count = message.storage.count - start
+        message.spans[number] = UInt64(start) << 32 | UInt64(count)
+        message.liveBytes += count
+    }
+
+    private func readLength(digits: Int, _ reader: inout Reader, field: Int) throws(ISO8583Error) -> Int {
+        let offset = reader.offset
+        var value = 0
+        switch dialect.lengths {
+        case .ascii:
+            for byte in try reader.take(digits, field: field) {
+                guard CharacterClass.isDigit(byte) else { throw ISO8583Error(field: field, offset: offset, reason: .invalidLength) }
+                value = value * 10 + Int(byte - 0x30)
+            }
+        case .bcd:
+            for byte in try reader.take((digits + 1) / 2, field: field) {
+                guard byte >> 4 < 10, byte & 0x0F < 10 else { throw ISO8583Error(field: field, offset: offset, reason: .invalidLength) }
+                value = value * 100 + Int(byte >> 4) * 10 + Int(byte & 0x0F)
+            }
+        }
+        return value
+    }
+
+    private func decodeBCD(_ packed: UnsafeBufferPointer<UInt8>, digits: Int, track: Bool, field: Int, offset: Int, into out: inout [UInt8]) throws(ISO8583Error) {
+        let padded = digits % 2 == 1
+        let skipFirst = padded && dialect.alignment == .right
+        var produced = 0
+        for (index, byte) in packed.enumerated() {
+            for (position, nibble) in [byte >> 4, byte & 0x0F].enumerated() {
+                let isPad = (skipFirst && index == 0 && position == 0) || (padded && !skipFirst && index == packed.count - 1 && position == 1)
+                if isPad {
+                    // Terminals pad with 0 or F.
+                    guard nibble == 0 || nibble == 0x0F else { throw ISO8583Error(field: field, offset: offset + index, reason: .invalidCharacter(byte)) }
+                    continue
+                }
+                if nibble < 10 {
+                    out.append(0x30 + nibble)
+                } else if track && nibble == 0x0D {
+                    out.append(UInt8(ascii: "="))
+                } else {
+                    throw ISO8583Error(field: field, offset: offset + index, reason: .invalidCharacter(byte))
+                }
+                produced += 1
+            }
+        }
+        _ = produced
+    }
+}
+
+/// Reads forward through a frame, never past its end.
+struct Reader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var offset = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    @inline(__always)
+    mutating func take(_ count: Int, field: Int?) throws(ISO8583Error) -> UnsafeBufferPointer<UInt8> {
+        guard count <= bytes.count - offset else {
+            throw ISO8583Error(field: field, offset: offset, reason: .truncated(needed: count, available: bytes.count - offset))
+        }
+        defer { offset += count }
+        return UnsafeBufferPointer(rebasing: bytes[offset..<(offset + count)])
     }
 }
