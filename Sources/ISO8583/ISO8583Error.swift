@@ -42,7 +42,7 @@ public struct ISO8583Error: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// One sentence: where, and what.
     public var description: String {
-        let place = field.map { $0 == 1 ? "secondary bitmap" : "field \($0)" } ?? "message header"
+        let place = field.map { $0 == 1 ? "secondary bitmap" : "field \($0)" } ?? "before the fields"
         let what: String
         switch reason {
         case .truncated(let needed, let available):

@@ -183,13 +183,17 @@ public struct MessageCodec: Sendable {
         var message = ISOMessage(mti: mti, header: header, capacity: bytes.count * (dialect.numbers == .bcd ? 2 : 1))
         let primary = try readBitmap(&reader, field: nil)
         let secondary = primary & (1 << 63) != 0 ? try readBitmap(&reader, field: 1) : 0
-        for (word, base) in [(primary & ~(1 << 63), 0), (secondary, 64)] {
-            var bits = word
+        var bits = primary & ~(1 << 63)
+        var base = 0
+        while true {
             while bits != 0 {
                 let zeros = bits.leadingZeroBitCount
                 bits &= ~(1 << UInt64(63 - zeros))
                 try unpackField(base + zeros + 1, &reader, into: &message)
             }
+            guard base == 0, secondary != 0 else { break }
+            bits = secondary
+            base = 64
         }
         guard reader.offset == bytes.count else {
             throw ISO8583Error(field: nil, offset: reader.offset, reason: .trailingBytes(bytes.count - reader.offset))
@@ -283,9 +287,10 @@ public struct MessageCodec: Sendable {
     private func decodeBCD(_ packed: UnsafeBufferPointer<UInt8>, digits: Int, track: Bool, field: Int, offset: Int, into out: inout [UInt8]) throws(ISO8583Error) {
         let padded = digits % 2 == 1
         let skipFirst = padded && dialect.alignment == .right
-        var produced = 0
-        for (index, byte) in packed.enumerated() {
-            for (position, nibble) in [byte >> 4, byte & 0x0F].enumerated() {
+        for index in 0..<packed.count {
+            let byte = packed[index]
+            for position in 0..<2 {
+                let nibble = position == 0 ? byte >> 4 : byte & 0x0F
                 let isPad = (skipFirst && index == 0 && position == 0) || (padded && !skipFirst && index == packed.count - 1 && position == 1)
                 if isPad {
                     // Terminals pad with 0 or F.
@@ -299,10 +304,8 @@ public struct MessageCodec: Sendable {
                 } else {
                     throw ISO8583Error(field: field, offset: offset + index, reason: .invalidCharacter(byte))
                 }
-                produced += 1
             }
         }
-        _ = produced
     }
 }
 

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import ISO8583
+
+/// Runs a program and returns its standard output; records an issue when it fails.
+func runPeer(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let output = Pipe(), errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    let problem = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    if process.terminationStatus != 0 {
+        throw PeerFailure(message: "\(arguments.joined(separator: " ")) failed: \(String(decoding: problem, as: UTF8.self))"
+            + " (the interop tests need python3 with pyiso8583: pip install pyiso8583)")
+    }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+struct PeerFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// PayLab's default dialect against pyiso8583, a codec we did not write, both ways.
+@Suite("Interop with pyiso8583")
+struct InteropTests {
+    static let script = "Tests/Interop/pyiso8583_peer.py"
+
+    func message() -> ISOMessage {
+        var message = ISOMessage(mti: "0200")
+        message[2] = "6222020000000001"
+        message[3] = "000000"
+        message[4] = "000000010000"
+        message[7] = "1127103000"
+        message[11] = "123456"
+        message[12] = "183000"
+        message[13] = "1127"
+        message[22] = "021"
+        message[25] = "00"
+        message[32] = "48020000"
+        message[37] = "000012345678"
+        message[41] = "T0000001"
+        message[42] = "898440354110001"
+        message[49] = "156"
+        message.setBytes(52, [0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03, 0x04])
+        message.setEMVData([BERTLV(tag: [0x9F, 0x02], value: [0, 0, 0, 1, 0, 0])])
+        message[90] = "020012345611271030000000480200000000000000"
+        message[103] = "6214830000000001"
+        return message
+    }
+
+    @Test("pyiso8583 reads every field of a message PayLab packed")
+    func theyReadUs() throws {
+        let bytes = try MessageCodec().pack(message())
+        let json = try runPeer(["python3", Self.script, "decode", Hex.encode(bytes)])
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: String]
+        #expect(decoded["t"] == "0200")
+        let ours = message()
+        for number in ours.fieldNumbers {
+            let expected = number == 52 || number == 55 ? Hex.encode(ours.bytes(number)!) : ours[number]!
+            #expect(decoded[String(number)] == expected, "field \(number)")
+        }
+        #expect(decoded.count == ours.fieldNumbers.count + 1)
+    }
+
+    @Test("PayLab reads, byte for byte, a message pyiso8583 packed")
+    func weReadThem() throws {
+        let ours = message()
+        var document: [String: String] = ["t": ours.mti]
+        for number in ours.fieldNumbers {
+            document[String(number)] = number == 52 || number == 55 ? Hex.encode(ours.bytes(number)!) : ours[number]!
+        }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
+        let hex = try runPeer(["python3", Self.script, "encode", json])
+        let theirs = try #require(Hex.decode(hex))
+        #expect(try MessageCodec().unpack(theirs) == ours)
+        #expect(try MessageCodec().pack(ours) == theirs)
+    }
+}
