@@ -59,7 +59,10 @@ enum ExpectationChecker {
     }
 
     /// The invariants of SCENARIOS.md that can be checked from the ledgers and the wire.
-    static func invariantFailures(ledgers: [String: Ledger], framesInFlight: Int, outcomes: [TransactionOutcome], exponent: Int) -> [String] {
+    static func invariantFailures(
+        ledgers: [String: Ledger], framesInFlight: Int, waiting: [String: [String]], outcomes: [TransactionOutcome],
+        timeline: [TimelineEvent], exponent: Int
+    ) -> [String] {
         var failures: [String] = []
         for (node, ledger) in ledgers.sorted(by: { $0.key < $1.key }) where ledger.total != .zero {
             failures.append("invariant: \(node)'s ledger does not balance: off by \(ledger.total.formatted(exponent: exponent))")
@@ -77,11 +80,20 @@ enum ExpectationChecker {
         if framesInFlight != 0 {
             failures.append("invariant: \(framesInFlight) frames still in flight at the end of the run")
         }
+        for (node, items) in waiting.sorted(by: { $0.key < $1.key }) {
+            failures.append("invariant: \(node) still waits at the end of the run on: \(items.joined(separator: "; "))")
+        }
+        // Every reversal and void matches an original purchase.
+        let swiped = Set(timeline.filter { $0.kind == .swiped }.map(\.reference))
+        for event in timeline where (event.kind == .reversed || event.kind == .voided) && !swiped.contains(event.reference) {
+            failures.append("invariant: \(event.node) recorded \(event.kind.rawValue) for \(event.reference), which no terminal swiped")
+        }
         for outcome in outcomes {
             let arrivals = outcome.events.filter { $0.kind == .arrived }.count
             if arrivals > 1 {
                 failures.append("invariant: transaction \(outcome.id) was credited to the merchant \(arrivals) times")
             }
+
         }
         return failures
     }

@@ -21,7 +21,7 @@ enum NetworkAssembly {
         let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
         nodes.append(SchemeStateMachine(configuration: .init(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
-            routes: routes, zone: scenario.zone, currency: scenario.currency), seed: seed))
+            standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency), seed: seed))
         for bank in network.banks {
             let cards = network.cards.filter { $0.bank == bank.name }
             var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
@@ -39,21 +39,5 @@ enum NetworkAssembly {
 
     static func servers(of scenario: Scenario) -> [String] {
         [scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name)
-    }
-
-    static func links(of scenario: Scenario) -> [(String, String)] {
-        let network = scenario.network
-        var links: [(String, String)] = []
-        for merchant in network.merchants {
-            for terminal in merchant.terminals { links.append((terminal, network.acquirer.name)) }
-        }
-        links.append((network.acquirer.name, network.scheme.name))
-        for bank in network.banks {
-            links.append((network.scheme.name, bank.name))
-            if network.merchants.contains(where: { $0.accountBank == bank.name }) {
-                links.append((network.acquirer.name, bank.name))
-            }
-        }
-        return links
     }
 }

@@ -5,7 +5,7 @@ import SettlementCalendar
 import Wire
 
 /// One scenario's network while it runs: the nodes' state machines, the wire between them,
-/// the virtual clock and its timers, and the timeline.
+/// the virtual clock with its timers and fault windows, and the timeline.
 ///
 /// Confined to one event loop: every method must run on it.
 final class NetworkRun: @unchecked Sendable {
@@ -16,84 +16,237 @@ final class NetworkRun: @unchecked Sendable {
     private var nodes: [String: any NodeLogic] = [:]
     private var scheduler = VirtualScheduler()
     private let codec = MessageCodec(dialect: .default)
+    private let authenticator: HMACAuthenticator
+    /// Nodes in an outage, with when it ends (nil: never).
+    private var down: [String: Instant?] = [:]
+    /// Links cut by a `disconnect` fault, as `client -> server`.
+    private var cut: Set<String> = []
     /// What node logic could not do (a message it could not pack, a date outside its calendar).
     private(set) var faults: [String] = []
+    /// What the fault windows did, with the virtual time.
+    private(set) var faultLog: [(at: Instant, what: String)] = []
+
+    /// The scheduler's owner name for the harness's own events (fault windows).
+    private static let harness = ""
 
     init(scenario: Scenario, wire: WireNetwork) {
         self.scenario = scenario
         self.wire = wire
         self.now = scenario.start
+        authenticator = HMACAuthenticator(key: Array("paylab run \(scenario.seed)".utf8))
         for node in NetworkAssembly.nodes(of: scenario) { nodes[node.name] = node }
+        wire.virtualNow = now
+        wire.install(scenario.faults.compactMap(Self.linkFault))
+        for (index, fault) in scenario.faults.enumerated() {
+            scheduler.schedule(node: Self.harness, key: "fault \(index) start", at: fault.from)
+            if let to = fault.to { scheduler.schedule(node: Self.harness, key: "fault \(index) end", at: to) }
+        }
         wire.onFrame = { [unowned self] node, peer, bytes in self.receive(bytes, at: node, from: peer) }
     }
 
-    /// Names of the nodes that run a server (all but the terminals).
-    var serverNodes: [String] { NetworkAssembly.servers(of: scenario) }
-    /// Client connections to open: (client, server).
-    var links: [(String, String)] { NetworkAssembly.links(of: scenario) }
+    private static func linkFault(_ fault: Fault) -> LinkFault? {
+        guard case .network(let client, let server, let kind, let count) = fault.kind else { return nil }
+        let wireKind: LinkFault.Kind
+        switch kind {
+        case .latency(let delay): wireKind = .latency(delay)
+        case .drop(let response): wireKind = .drop(response ? .response : .request)
+        case .duplicate(let response): wireKind = .duplicate(response ? .response : .request)
+        case .corrupt(let response): wireKind = .corrupt(response ? .response : .request)
+        case .disconnect: wireKind = .disconnect
+        }
+        return LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
+    }
 
     /// Starts servers, opens every link, and lets each node start.
     func start() -> EventLoopFuture<Void> {
         let loop = wire.eventLoop
-        let listening = serverNodes.map { wire.listen(node: $0).map { _ in () } }
+        let listening = NetworkAssembly.servers(of: scenario).map { wire.listen(node: $0).map { _ in () } }
         return EventLoopFuture.andAllSucceed(listening, on: loop).flatMap { [self] in
-            EventLoopFuture.andAllSucceed(links.map { wire.connect(from: $0.0, to: $0.1) }, on: loop)
+            EventLoopFuture.andAllSucceed(scenario.network.links.map { wire.connect(from: $0.client, to: $0.server) }, on: loop)
         }.map { [self] in
             for name in nodes.keys.sorted() {
-                let actions = nodes[name]!.start(now: now)
-                carryOut(actions, of: name)
+                carryOut(nodes[name]!.start(now: now), of: name)
             }
         }
     }
 
-    /// The time of the next timer, if any.
-    func nextTimer() -> Instant? { scheduler.peek()?.at }
+    /// When the next timer, fault window or held frame is due, if any.
+    func nextEvent() -> Instant? {
+        [scheduler.peek()?.at, wire.nextRelease].compactMap { $0 }.min()
+    }
 
-    /// Moves the clock to the next timer and fires it.
-    func fireNextTimer() {
-        guard let timer = scheduler.pop() else { return }
-        now = max(now, timer.at)
-        guard nodes[timer.node] != nil else { return }
-        let actions = nodes[timer.node]!.timerFired(TimerKey(timer.key), now: now)
-        carryOut(actions, of: timer.node)
+    /// Moves the clock to the next timer, fault window or held frame, and handles it.
+    func fireNext() -> EventLoopFuture<Void> {
+        let done = wire.eventLoop.makeSucceededVoidFuture()
+        if let release = wire.nextRelease, release <= (scheduler.peek()?.at ?? release) {
+            advance(to: release)
+            wire.releaseDue()
+            return done
+        }
+        guard let timer = scheduler.pop() else { return done }
+        advance(to: timer.at)
+        if timer.node == Self.harness { return faultWindow(timer.key) }
+        if let end = down[timer.node] {
+            // A node in an outage does nothing; its timers run when it is back.
+            if let end { scheduler.schedule(node: timer.node, key: timer.key, at: end) }
+            return done
+        }
+        guard nodes[timer.node] != nil else { return done }
+        carryOut(nodes[timer.node]!.timerFired(TimerKey(timer.key), now: now), of: timer.node)
+        return done
     }
 
     /// Moves the clock to a step and performs it.
     func perform(_ step: Step) {
-        now = max(now, step.at)
+        advance(to: step.at)
+        let terminal: String, command: NodeCommand
         switch step.action {
-        case .swipe(let id, let terminal, let card, let amount, let keyed):
+        case .swipe(let id, let at, let card, let amount, let keyed):
             let spec = scenario.network.cards.first { $0.pan == card }
-            let swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? "2812", amount: keyed ?? amount)
-            guard nodes[terminal] != nil else { return }
-            carryOut(nodes[terminal]!.perform(.swipe(swipe), now: now), of: terminal)
+            terminal = at
+            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? "2812", amount: keyed ?? amount))
+        case .repeatSwipe(let id, let at, let original):
+            terminal = at
+            command = .repeatSwipe(id: id, of: original)
+        case .void(let id, let at):
+            terminal = at
+            command = .void(of: id)
         }
+        guard nodes[terminal] != nil else { return }
+        carryOut(nodes[terminal]!.perform(command, now: now), of: terminal)
+    }
+
+    private func advance(to instant: Instant) {
+        now = max(now, instant)
+        wire.virtualNow = now
+    }
+
+    /// Whether nothing more can happen: every transaction is final, no node waits on
+    /// anything and no frame is held.
+    var isSettled: Bool {
+        wire.heldFrames == 0 && waiting().isEmpty && TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
     }
 
     /// The ledgers of every node, by node name.
     func ledgers() -> [String: Ledger] { nodes.mapValues(\.ledger) }
 
+    /// What each node is still waiting on, for nodes that wait on something.
+    func waiting() -> [String: [String]] { nodes.mapValues(\.waitingOn).filter { !$0.value.isEmpty } }
+
+    // MARK: - Fault windows
+
+    private func faultWindow(_ key: String) -> EventLoopFuture<Void> {
+        let parts = key.split(separator: " ")
+        let done = wire.eventLoop.makeSucceededVoidFuture()
+        guard parts.count == 3, let index = Int(parts[1]), scenario.faults.indices.contains(index) else { return done }
+        let fault = scenario.faults[index]
+        let starting = parts[2] == "start"
+        switch fault.kind {
+        case .maintenance(let bank):
+            log("\(bank) \(starting ? "goes into" : "comes out of") maintenance")
+            command(.maintenance(starting), to: bank)
+        case .freeze(let account, let bank):
+            log("account \(account) at \(bank) \(starting ? "frozen" : "unfrozen")")
+            command(.freeze(account: account, starting), to: bank)
+        case .hold(let merchant):
+            log("risk hold on merchant \(merchant) \(starting ? "starts" : "ends")")
+            command(.hold(merchant: merchant, starting), to: scenario.network.acquirer.name)
+        case .outage(let node):
+            log("\(node) \(starting ? "goes down" : "comes back up")")
+            if starting {
+                down[node] = .some(fault.to)
+                return wire.takeDown(node)
+            }
+            down[node] = nil
+            return bringUp(node)
+        case .network(let client, let server, let kind, _):
+            guard case .disconnect = kind else {
+                log("link \(client) -> \(server) \(starting ? "starts" : "stops") misbehaving")
+                return done
+            }
+            log("link \(client) -> \(server) \(starting ? "cut" : "restored")")
+            if starting {
+                cut.insert("\(client) -> \(server)")
+                return wire.disconnect(client, server)
+            }
+            cut.remove("\(client) -> \(server)")
+            return reconnect([(client, server)])
+        }
+        return done
+    }
+
+    private func command(_ command: NodeCommand, to node: String) {
+        guard nodes[node] != nil else { return }
+        carryOut(nodes[node]!.perform(command, now: now), of: node)
+    }
+
+    private func log(_ what: String) {
+        faultLog.append((now, what))
+    }
+
+    /// Listens again (on the same port) and reopens the node's links.
+    private func bringUp(_ node: String) -> EventLoopFuture<Void> {
+        let listening = NetworkAssembly.servers(of: scenario).contains(node)
+            ? wire.listen(node: node).map { _ in () } : wire.eventLoop.makeSucceededVoidFuture()
+        let links = scenario.network.links.filter { ($0.client == node || $0.server == node) }
+        return listening.flatMap { [self] in reconnect(links.map { ($0.client, $0.server) }) }
+    }
+
+    /// Reopens links whose ends are both up and not cut, then tells both ends.
+    private func reconnect(_ links: [(String, String)]) -> EventLoopFuture<Void> {
+        let open = links.filter { down[$0.0] == nil && down[$0.1] == nil && !cut.contains("\($0.0) -> \($0.1)") }
+        let connecting = open.map { link in
+            wire.connect(from: link.0, to: link.1).recover { [self] error in
+                wire.reportProblem("\(link.0) could not reconnect to \(link.1): \(error)")
+            }
+        }
+        return EventLoopFuture.andAllComplete(connecting, on: wire.eventLoop).map { [self] in
+            for (client, server) in open where wire.isConnected(client, to: server) {
+                for (node, peer) in [(client, server), (server, client)] where nodes[node] != nil {
+                    carryOut(nodes[node]!.peerAvailable(peer, now: now), of: node)
+                }
+            }
+        }
+    }
+
+    // MARK: - Messages
+
     private func receive(_ bytes: [UInt8], at node: String, from peer: String) {
         let message: ISOMessage
         do {
-            message = try codec.unpack(bytes)
+            message = try codec.unpack(bytes, authenticator: authenticator)
         } catch {
-            wire.reportProblem("\(node): malformed frame from \(peer) dropped: \(error)")
+            // A frame that fails its format or MAC: a request gets 30, anything else is dropped.
+            if let readable = try? codec.unpack(bytes), !readable.isResponse {
+                wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered 30")
+                send(readable.response(code: "30"), from: node, to: peer)
+            } else {
+                wire.reportProblem("\(node): malformed frame from \(peer) dropped: \(error)")
+            }
             return
         }
-        guard nodes[node] != nil else { return }
+        guard nodes[node] != nil, down[node] == nil else { return }
         carryOut(nodes[node]!.receive(message, from: peer, now: now), of: node)
+    }
+
+    private func send(_ message: ISOMessage, from node: String, to peer: String) {
+        let bytes: [UInt8]
+        do {
+            bytes = try codec.pack(message, authenticator: authenticator)
+        } catch {
+            faults.append("\(node) built a message it cannot send to \(peer): \(error) in \(message)")
+            return
+        }
+        if !wire.send(from: node, to: peer, message: bytes), nodes[node] != nil {
+            carryOut(nodes[node]!.sendFailed(message, to: peer, now: now), of: node)
+        }
     }
 
     private func carryOut(_ actions: [NodeAction], of node: String) {
         for action in actions {
             switch action {
             case .send(let message, let peer):
-                do {
-                    wire.send(from: node, to: peer, message: try codec.pack(message))
-                } catch {
-                    faults.append("\(node) built a message it cannot send to \(peer): \(error) in \(message)")
-                }
+                send(message, from: node, to: peer)
             case .startTimer(let key, let at):
                 scheduler.schedule(node: node, key: key.name, at: max(at, now))
             case .cancelTimer(let key):

@@ -26,6 +26,8 @@ public struct Scenario: Sendable {
     public var horizon: Duration
     /// The network.
     public var network: NetworkSpec
+    /// The faults, each bounded in virtual time.
+    public var faults: [Fault]
     /// The steps, in order.
     public var steps: [Step]
     /// What must have happened.
@@ -39,6 +41,8 @@ public struct NetworkSpec: Sendable {
         public var name = "Scheme"
         public var cutoff = TimeOfDay(hour: 23, minute: 0)!
         public var timeout: Duration = .seconds(30)
+        /// The most the scheme approves in an issuer's place; nil: no stand-in.
+        public var standInLimit: Money?
     }
 
     /// The acquirer.
@@ -94,6 +98,25 @@ public struct NetworkSpec: Sendable {
         )
     }
 
+    /// Every node's name: terminals, the acquirer, the scheme and the banks.
+    public var nodeNames: [String] {
+        merchants.flatMap(\.terminals) + [acquirer.name, scheme.name] + banks.map(\.name)
+    }
+
+    /// The links, named in the direction their requests travel: (client, server).
+    public var links: [(client: String, server: String)] {
+        var links: [(client: String, server: String)] = []
+        for merchant in merchants {
+            for terminal in merchant.terminals { links.append((terminal, acquirer.name)) }
+        }
+        links.append((acquirer.name, scheme.name))
+        for bank in banks {
+            links.append((scheme.name, bank.name))
+            if merchants.contains(where: { $0.accountBank == bank.name }) { links.append((acquirer.name, bank.name)) }
+        }
+        return links
+    }
+
     /// The bank that keeps an account number (a card's or another), if any.
     public func bank(ofAccount number: String) -> String? {
         if let card = cards.first(where: { $0.pan == number }) { return card.bank }
@@ -108,6 +131,10 @@ public struct Step: Sendable {
     public enum Action: Sendable {
         /// A card is swiped.
         case swipe(id: String, terminal: String, card: String, amount: Money, keyed: Money?)
+        /// The terminal sends the message of an earlier swipe again, same STAN.
+        case repeatSwipe(id: String, terminal: String, of: String)
+        /// The terminal voids an earlier swipe.
+        case void(id: String, terminal: String)
     }
 
     /// When, on the virtual clock.
@@ -136,5 +163,37 @@ public struct TransactionExpectation: Sendable {
     public var arrives: Instant??
     public var credited: Money?
     public var events: [EventKind]?
+    public var line: Int
+}
+
+/// A fault of a scenario: one kind, bounded by `from` and `to` on the virtual clock.
+public struct Fault: Sendable {
+    /// What goes wrong.
+    public enum Kind: Sendable {
+        /// A bank reads requests and answers nothing.
+        case maintenance(bank: String)
+        /// A node closes its connections and refuses new ones.
+        case outage(node: String)
+        /// An account (a card's or a merchant's) is frozen.
+        case freeze(account: String, bank: String)
+        /// Risk control holds a merchant's payouts.
+        case hold(merchant: String)
+        /// A link misbehaves.
+        case network(client: String, server: String, kind: LinkFaultKind, count: Int?)
+    }
+
+    /// How a link misbehaves (the wire's kinds, as the scenario names them).
+    public enum LinkFaultKind: Sendable {
+        case latency(Duration)
+        case drop(response: Bool)
+        case duplicate(response: Bool)
+        case corrupt(response: Bool)
+        case disconnect
+    }
+
+    public var kind: Kind
+    public var from: Instant
+    /// nil: to the end of the run.
+    public var to: Instant?
     public var line: Int
 }

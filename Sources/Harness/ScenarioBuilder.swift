@@ -27,9 +27,7 @@ struct ScenarioBuilder {
         if top["start"] == nil { reader.error(root, "the scenario needs a 'start' time") }
         let horizon = top["horizon"].flatMap { reader.value($0, "horizon", expected: "a duration (30d, 12h, 45s)") { Values.duration($0) } } ?? .seconds(30 * 86400)
         let network = top["network"].map { buildNetwork($0, currency: currency) } ?? NetworkSpec.defaults()
-        if let faults = top["faults"], let items = reader.sequence(faults, "faults"), let first = items.first {
-            reader.error(first, "faults are not supported by this version of PayLab yet")
-        }
+        let faults = top["faults"].map { buildFaults($0, zone: zone, network: network) } ?? []
         let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, currency: currency, network: network) } ?? []
         let expectations = top["expect"].map { buildExpectations($0, zone: zone, currency: currency, steps: steps, network: network) } ?? []
 
@@ -42,7 +40,7 @@ struct ScenarioBuilder {
         }
         return Scenario(
             file: file, name: name, description: description, tags: tags, seed: seed, zone: zone, currency: currency,
-            calendar: calendar, start: start, horizon: horizon, network: network, steps: steps, expectations: expectations)
+            calendar: calendar, start: start, horizon: horizon, network: network, faults: faults, steps: steps, expectations: expectations)
     }
 
     private func buildCalendar(_ node: Node) -> BusinessCalendar? {
@@ -67,8 +65,14 @@ struct ScenarioBuilder {
             if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { network.scheme.name = value }
             if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { network.scheme.cutoff = value }
             if let value = fields["timeout"].flatMap({ reader.value($0, "timeout", expected: "a duration (30s)") { Values.duration($0) } }) { network.scheme.timeout = value }
-            if let standIn = fields["stand_in"], reader.string(standIn, "stand_in") != "false" {
-                reader.error(standIn, "stand-in processing is not supported by this version of PayLab yet")
+            if let standIn = fields["stand_in"] {
+                if case .mapping = standIn {
+                    if let limit = reader.mapping(standIn, "stand_in", allowed: ["limit"]) {
+                        if let node = limit["limit"] { network.scheme.standInLimit = money(node, "stand_in limit", currency) } else { reader.error(standIn, "stand_in needs a 'limit'") }
+                    }
+                } else if let text = reader.string(standIn, "stand_in"), text != "false" {
+                    reader.error(standIn, "stand_in is false or { limit: AMOUNT }, not '\(text)'")
+                }
             }
         }
         if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout"]) {
@@ -171,7 +175,7 @@ struct ScenarioBuilder {
         guard let items = reader.sequence(node, "steps") else { return [] }
         var steps: [Step] = []
         var previous = start
-        var ids: Set<String> = []
+        var swipes: [String: String] = [:]   // transaction id: terminal
         for item in items {
             guard let fields = reader.mapping(item, "a step", allowed: ["at", "swipe", "void"]) else { continue }
             var at = previous
@@ -183,12 +187,21 @@ struct ScenarioBuilder {
             }
             previous = at
             let line = item.mark?.line ?? 1
-            if let swipe = fields["swipe"] {
-                if let action = buildSwipe(swipe, currency: currency, network: network, ids: &ids) {
+            if fields["swipe"] != nil && fields["void"] != nil {
+                reader.error(item, "a step does one thing: swipe or void, not both")
+            } else if let swipe = fields["swipe"] {
+                if let action = buildSwipe(swipe, currency: currency, network: network, swipes: &swipes) {
                     steps.append(Step(at: at, action: action, line: line))
                 }
             } else if let void = fields["void"] {
-                reader.error(void, "void steps are not supported by this version of PayLab yet")
+                if let id = reader.string(void, "void") {
+                    if let terminal = swipes[id] {
+                        steps.append(Step(at: at, action: .void(id: id, terminal: terminal), line: line))
+                    } else {
+                        let hint = nearestWord(to: id, in: Array(swipes.keys)).map { "; did you mean '\($0)'?" } ?? ""
+                        reader.error(void, "void names '\(id)', which no earlier step swipes\(hint)")
+                    }
+                }
             } else {
                 reader.error(item, "a step needs one of: swipe, void")
             }
@@ -196,18 +209,27 @@ struct ScenarioBuilder {
         return steps
     }
 
-    private func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, ids: inout Set<String>) -> Step.Action? {
+    private func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, swipes: inout [String: String]) -> Step.Action? {
         guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat"]) else { return nil }
         let id = fields["id"].flatMap { reader.string($0, "id") }
-        if let id, let idNode = fields["id"] {
-            if ids.contains(id) { reader.error(idNode, "transaction id '\(id)' is used twice") }
-            ids.insert(id)
+        if let id, let idNode = fields["id"], swipes[id] != nil {
+            reader.error(idNode, "transaction id '\(id)' is used twice")
         } else if fields["id"] == nil {
             reader.error(node, "a swipe needs an 'id'")
         }
         if let repeatNode = fields["repeat"] {
-            reader.error(repeatNode, "repeat is not supported by this version of PayLab yet")
-            return nil
+            for key in ["terminal", "card", "amount", "keyed"] where fields[key] != nil {
+                reader.error(repeatNode, "a repeat sends the earlier message as it was: leave out '\(key)'")
+            }
+            guard let original = reader.string(repeatNode, "repeat") else { return nil }
+            guard let terminal = swipes[original] else {
+                let hint = nearestWord(to: original, in: Array(swipes.keys)).map { "; did you mean '\($0)'?" } ?? ""
+                reader.error(repeatNode, "repeat names '\(original)', which no earlier step swipes\(hint)")
+                return nil
+            }
+            guard let id else { return nil }
+            swipes[id] = terminal
+            return .repeatSwipe(id: id, terminal: terminal, of: original)
         }
         let terminals = network.merchants.flatMap(\.terminals)
         let terminal = fields["terminal"].flatMap { node -> String? in
@@ -231,7 +253,103 @@ struct ScenarioBuilder {
         if fields["amount"] == nil { reader.error(node, "a swipe needs an 'amount'") }
         let keyed = fields["keyed"].flatMap { money($0, "keyed", currency) }
         guard let id, let terminal, let card, let amount else { return nil }
+        swipes[id] = terminal
         return .swipe(id: id, terminal: terminal, card: card, amount: amount, keyed: keyed)
+    }
+
+    // MARK: - Faults
+
+    private static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network"]
+    private static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
+
+    private func buildFaults(_ node: Node, zone: Zone, network: NetworkSpec) -> [Fault] {
+        guard let items = reader.sequence(node, "faults") else { return [] }
+        var faults: [Fault] = []
+        for item in items {
+            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count"]) else { continue }
+            let kinds = Self.faultKinds.filter { fields[$0] != nil }
+            guard kinds.count == 1, let kindName = kinds.first, let target = fields[kindName] else {
+                reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
+                continue
+            }
+            let from = fields["from"].flatMap { reader.value($0, "from", expected: "a date-time (YYYY-MM-DD HH:MM)") { Values.instant($0, zone: zone) } }
+            if fields["from"] == nil { reader.error(item, "a fault needs 'from'") }
+            let to = fields["to"].flatMap { reader.value($0, "to", expected: "a date-time (YYYY-MM-DD HH:MM)") { Values.instant($0, zone: zone) } }
+            if let from, let to, to < from, let node = fields["to"] {
+                reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")
+            }
+            let linkKinds = Self.linkFaultKinds.filter { fields[$0] != nil }
+            if kindName != "network" {
+                for key in linkKinds + (fields["count"] != nil ? ["count"] : []) {
+                    reader.error(fields[key], "'\(key)' belongs to a network fault, not to \(kindName)")
+                }
+            }
+            guard let name = reader.string(target, kindName) else { continue }
+            let kind: Fault.Kind?
+            switch kindName {
+            case "maintenance":
+                kind = checkName(name, target, in: network.banks.map(\.name), what: "bank").map { .maintenance(bank: $0) }
+            case "outage":
+                kind = checkName(name, target, in: network.nodeNames, what: "node").map { .outage(node: $0) }
+            case "freeze":
+                if let bank = network.bank(ofAccount: name) {
+                    kind = .freeze(account: name, bank: bank)
+                } else {
+                    reader.error(target, "no card or account '\(name)' in the network")
+                    kind = nil
+                }
+            case "hold":
+                kind = checkName(name, target, in: network.merchants.map(\.id), what: "merchant").map { .hold(merchant: $0) }
+            default:
+                kind = buildLinkFault(name, target, fields, item, linkKinds, network: network)
+            }
+            guard let kind, let from else { continue }
+            faults.append(Fault(kind: kind, from: from, to: to.map { max($0, from) }, line: item.mark?.line ?? 1))
+        }
+        return faults
+    }
+
+    private func checkName(_ name: String, _ node: Node, in names: [String], what: String) -> String? {
+        if names.contains(name) { return name }
+        let hint = nearestWord(to: name, in: names).map { "; did you mean '\($0)'?" } ?? " (\(names.joined(separator: ", ")))"
+        reader.error(node, "no \(what) named '\(name)' in the network\(hint)")
+        return nil
+    }
+
+    private func buildLinkFault(_ name: String, _ target: Node, _ fields: [String: Node], _ item: Node, _ kinds: [String], network: NetworkSpec) -> Fault.Kind? {
+        let parts = name.components(separatedBy: "->").map { $0.trimmingCharacters(in: .whitespaces) }
+        let links = network.links
+        guard parts.count == 2, links.contains(where: { $0.client == parts[0] && $0.server == parts[1] }) else {
+            let names = links.map { "\($0.client) -> \($0.server)" }
+            let hint = nearestWord(to: name, in: names).map { "; did you mean '\($0)'?" } ?? " (links: \(names.joined(separator: ", ")))"
+            reader.error(target, "no link '\(name)' in the network: name it in the direction its requests travel\(hint)")
+            return nil
+        }
+        guard kinds.count == 1, let kindName = kinds.first, let node = fields[kindName] else {
+            reader.error(item, "a network fault has exactly one of: \(Self.linkFaultKinds.joined(separator: ", "))")
+            return nil
+        }
+        let count = fields["count"].flatMap { reader.value($0, "count", expected: "a whole number from 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } }
+        func direction() -> Bool? {
+            reader.value(node, kindName, expected: "request or response") { text in
+                switch text {
+                case "request", "true": return false
+                case "response": return true
+                default: return nil
+                }
+            }
+        }
+        let kind: Fault.LinkFaultKind?
+        switch kindName {
+        case "latency": kind = reader.value(node, "latency", expected: "a duration (50s)") { Values.duration($0) }.map { .latency($0) }
+        case "drop": kind = direction().map { .drop(response: $0) }
+        case "duplicate": kind = direction().map { .duplicate(response: $0) }
+        case "corrupt": kind = direction().map { .corrupt(response: $0) }
+        default:
+            kind = reader.value(node, "disconnect", expected: "true") { $0 == "true" ? true : nil }.map { _ in .disconnect }
+        }
+        guard let kind else { return nil }
+        return .network(client: parts[0], server: parts[1], kind: kind, count: count)
     }
 
     // MARK: - Expectations
@@ -239,8 +357,10 @@ struct ScenarioBuilder {
     private func buildExpectations(_ node: Node, zone: Zone, currency: Currency, steps: [Step], network: NetworkSpec) -> [Expectation] {
         guard let items = reader.sequence(node, "expect") else { return [] }
         let ids = steps.compactMap { step -> String? in
-            if case .swipe(let id, _, _, _, _) = step.action { return id }
-            return nil
+            switch step.action {
+            case .swipe(let id, _, _, _, _), .repeatSwipe(let id, _, _): return id
+            case .void: return nil
+            }
         }
         var result: [Expectation] = []
         for item in items {

@@ -15,6 +15,8 @@ public struct ScenarioResult: Sendable {
     public var timeline: [TimelineEvent]
     /// Problems seen on the wire.
     public var problems: [String]
+    /// What the fault windows and link faults did, with the virtual time.
+    public var faultLog: [(at: Instant, what: String)]
     /// How long the run took in wall time.
     public var wallTime: Duration
     /// The reasons behind each transaction's arrival time, by transaction id.

@@ -30,11 +30,11 @@ public final class ScenarioRunner: Sendable {
         let started = ContinuousClock.now
         let loop = group.next()
         var result = ScenarioResult(
-            scenario: scenario, failures: [], transactions: [], accounts: [], timeline: [], problems: [],
+            scenario: scenario, failures: [], transactions: [], accounts: [], timeline: [], problems: [], faultLog: [],
             wallTime: .zero, reasons: [:])
         do {
             let authority = try CertificateAuthority()
-            let wire = WireNetwork(eventLoop: loop, authority: authority)
+            let wire = WireNetwork(eventLoop: loop, authority: authority, seed: scenario.seed)
             let run = try await loop.submit { NetworkRun(scenario: scenario, wire: wire) }.get()
             do {
                 try await drive(run, on: loop)
@@ -56,8 +56,9 @@ public final class ScenarioRunner: Sendable {
         try await quiet(run, on: loop)
         let scenario = run.scenario
         for step in scenario.steps {
-            while let next = try await loop.submit({ run.nextTimer() }).get(), next <= step.at {
-                try await loop.submit { run.fireNextTimer() }.get()
+            // Timers and fault windows due at the step's instant run before it.
+            while let next = try await loop.submit({ run.nextEvent() }).get(), next <= step.at {
+                try await loop.flatSubmit { run.fireNext() }.get()
                 try await quiet(run, on: loop)
             }
             try await loop.submit { run.perform(step) }.get()
@@ -66,10 +67,10 @@ public final class ScenarioRunner: Sendable {
         let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         while true {
             let (next, finished) = try await loop.submit {
-                (run.nextTimer(), TransactionOutcome.all(from: run.timeline).allSatisfy(\.isSettledForGood))
+                (run.nextEvent(), run.isSettled)
             }.get()
             guard !finished, let next, next <= end else { break }
-            try await loop.submit { run.fireNextTimer() }.get()
+            try await loop.flatSubmit { run.fireNext() }.get()
             try await quiet(run, on: loop)
         }
     }
@@ -99,12 +100,15 @@ public final class ScenarioRunner: Sendable {
         result.transactions = outcomes
         result.timeline = run.timeline
         result.problems = run.wire.problems
+        result.faultLog = (run.faultLog + run.wire.faultLog).enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
         result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
         result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance)
         result.failures += ExpectationChecker.invariantFailures(
-            ledgers: ledgers, framesInFlight: run.wire.framesInFlight, outcomes: outcomes, exponent: scenario.currency.exponent)
+            ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.wire.heldFrames, waiting: run.waiting(),
+            outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent)
         result.failures += run.faults.map { "node: \($0)" }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario)) })
         return result

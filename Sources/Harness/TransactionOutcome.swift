@@ -21,7 +21,7 @@ public struct TransactionOutcome: Sendable {
     /// Its events, in order.
     public var events: [TimelineEvent]
 
-    /// Whether nothing more can happen to it: a final status, and if approved, settled.
+    /// Whether nothing more can happen to it: a final status, and if paid, settled.
     public var isSettledForGood: Bool {
         switch status {
         case "declined", "failed", "reversed", "voided": return true
@@ -30,45 +30,70 @@ public struct TransactionOutcome: Sendable {
         }
     }
 
-    /// Gathers the outcome of every swipe from a timeline.
+    /// Gathers the outcome of every swipe (and repeat) from a timeline.
     public static func all(from timeline: [TimelineEvent]) -> [TransactionOutcome] {
         var outcomes: [TransactionOutcome] = []
         var seen: Set<String> = []
         for event in timeline where event.kind == .swiped {
             guard let id = event.facts.transactionID, !seen.contains(id) else { continue }
             seen.insert(id)
-            outcomes.append(outcome(id: id, reference: event.reference, timeline: timeline))
+            outcomes.append(outcome(id: id, swipe: event, timeline: timeline))
         }
         return outcomes
     }
 
-    static func outcome(id: String, reference: String, timeline: [TimelineEvent]) -> TransactionOutcome {
-        // A transaction's events: those under its reference, and those of the payouts that paid it.
-        var references: Set<String> = [reference]
-        for event in timeline where event.reference == reference { references.formUnion(event.related) }
-        let events = timeline.filter { references.contains($0.reference) }
-        let terminalAnswer = events.last { $0.facts.transactionID == id && ($0.kind == .authorized || $0.kind == .declined) }
+    static func outcome(id: String, swipe: TimelineEvent, timeline: [TimelineEvent]) -> TransactionOutcome {
+        let reference = swipe.reference
+        // Swipes of the same message: the first is the original, later ones are repeats.
+        let sends = timeline.filter { $0.kind == .swiped && $0.reference == reference }
+        let isRepeat = sends.first?.facts.transactionID != id
+        let repeatStart = sends.dropFirst().first?.at
+        var events: [TimelineEvent]
+        if isRepeat {
+            // A repeat owns its own terminal events and the duplicates it caused.
+            events = timeline.filter {
+                $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
+            }
+        } else {
+            var references: Set<String> = [reference]
+            for event in timeline where event.reference == reference { references.formUnion(event.related) }
+            events = timeline.filter { event in
+                guard references.contains(event.reference) else { return false }
+                if let owner = event.facts.transactionID, owner != id { return false }
+                if event.kind == .duplicate, let repeatStart, event.at >= repeatStart { return false }
+                return true
+            }
+        }
+        let terminalAnswer = events.last {
+            $0.facts.transactionID == id && $0.facts.operation == .purchase && ($0.kind == .authorized || $0.kind == .declined)
+        }
         let response = terminalAnswer?.facts.responseCode ?? "none"
         let settlementDate = events.first { $0.kind == .cleared }?.facts.clearingDate
         let arrivedPayouts = Set(events.filter { $0.kind == .arrived }.map(\.reference))
         let credited = events.filter { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }
             .reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
         let arrives = events.first { $0.kind == .arrived }?.at
-        let lastPayout = events.last { $0.kind == .arrived || $0.kind == .returned }
-        let status: String
-        if lastPayout?.kind == .arrived {
-            status = "arrived"
-        } else if lastPayout?.kind == .returned {
-            status = "returned"
-        } else if response == "00" {
-            status = "pending"
-        } else if response == "none" {
-            status = "failed"
-        } else {
-            status = "declined"
-        }
         return TransactionOutcome(
-            id: id, response: response, status: status, settlementDate: settlementDate, arrives: arrives,
-            credited: credited, events: events)
+            id: id, response: response, status: status(of: events, response: response), settlementDate: settlementDate,
+            arrives: arrives, credited: credited, events: events)
+    }
+
+    /// The status of a transaction from its events and the answer its terminal got.
+    static func status(of events: [TimelineEvent], response: String) -> String {
+        // Money moved back to the card by the issuer decides first.
+        if events.contains(where: { $0.kind == .voided && $0.facts.amount != nil }) { return "voided" }
+        if events.contains(where: { $0.kind == .reversed && $0.facts.amount != nil }) { return "reversed" }
+        if response == "00" {
+            switch events.last(where: { [.arrived, .returned, .held, .released].contains($0.kind) })?.kind {
+            case .arrived?: return "arrived"
+            case .returned?: return "returned"
+            case .held?: return "held"
+            default: return "pending"
+            }
+        }
+        // The card was charged but the terminal was not told yes: a reversal is on its way.
+        let charged = events.contains { $0.kind == .authorized && $0.facts.amount != nil }
+        if charged { return "pending" }
+        return response == "none" ? "failed" : "declined"
     }
 }

@@ -2,7 +2,8 @@ import ISO8583
 import SettlementCalendar
 
 /// The acquirer (the payment provider): forwards its merchants' purchases to the scheme,
-/// keeps each merchant's contract, and pays merchants what their terms make due.
+/// times out and reverses, refuses duplicates, keeps each merchant's contract, and pays
+/// merchants what their terms make due, as far as holds and returned payouts allow.
 public struct AcquirerStateMachine: NodeLogic {
     /// What an acquirer is set up with.
     public struct Configuration: Sendable {
@@ -42,96 +43,219 @@ public struct AcquirerStateMachine: NodeLogic {
         }
     }
 
+    /// What became of a purchase the acquirer saw.
+    enum Fate: Sendable, Equatable { case waiting, approved, declined, reversed, voided }
+
+    /// A purchase the acquirer saw, kept to refuse duplicates and to match voids and reversals.
+    struct Seen: Sendable {
+        var request: ISOMessage
+        var fate: Fate
+        var merchantID: String
+    }
+
+    /// A request forwarded to the scheme.
+    struct Waiting: Sendable {
+        var terminal: String
+        var request: ISOMessage
+        var operation: TimelineEvent.Operation
+        var original: String
+    }
+
     /// Money owed to a merchant for one approved purchase.
     struct Due: Sendable {
+        enum State: Sendable { case scheduled, held, returned, sending }
         var reference: String
         var amount: Money
+        var fee: Money
         var net: Money
-        var payout: ArrivalSchedule.Payout
+        /// When it may be paid; nil: at once.
+        var payableAt: LocalDateTime?
+        var state: State
     }
 
     /// A payout sent to a merchant's bank, waiting for its answer.
     struct PayoutInFlight: Sendable {
         var merchantID: String
-        var dues: [Due]
+        var references: [String]
         var total: Money
+        var message: ISOMessage
     }
+
+    static let maximumRepeats = 20
 
     public let configuration: Configuration
     public var name: String { configuration.name }
     public private(set) var ledger = Ledger()
     private var generator: SeededGenerator
+    private var trace: TraceNumbers
     private var merchants: [String: MerchantContract] = [:]
-    private var waiting: [String: (terminal: String, request: ISOMessage)] = [:]
+    private var seen: [String: Seen] = [:]
+    private var waiting: [String: Waiting] = [:]
+    /// Reversals sent upstream and not yet acknowledged, by their own reference.
+    private var reversals: [String: (message: ISOMessage, attempts: Int)] = [:]
     private var dues: [String: [Due]] = [:]
     private var payouts: [String: PayoutInFlight] = [:]
-    private var nextSTAN: Int
+    private var holds: Set<String> = []
 
     /// Makes an acquirer.
     public init(configuration: Configuration, seed: UInt64) {
         self.configuration = configuration
-        generator = SeededGenerator(seed: seed, stream: configuration.name)
-        nextSTAN = Int(generator.next(upperBound: UInt64(900_000))) + 1
+        var generator = SeededGenerator(seed: seed, stream: configuration.name)
+        trace = TraceNumbers(&generator)
+        self.generator = generator
         for merchant in configuration.merchants { merchants[merchant.id] = merchant }
     }
 
-    public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
-        switch (message.mti, message[DE.processingCode]) {
-        case ("0200", _):
-            return forward(message, from: peer, now: now)
-        case ("0210", ProcessingCode.payoutCredit):
-            return payoutAnswered(message, now: now)
-        case ("0210", _):
-            return authorizationAnswered(message, now: now)
-        default:
-            return []
-        }
+    public var waitingOn: [String] {
+        waiting.keys.map { "request \($0)" } + reversals.keys.map { "reversal \($0)" } + payouts.keys.map { "payout \($0)" }
     }
 
-    private mutating func forward(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+    // MARK: - Messages
+
+    public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        if message.isResponse {
+            if message.isPayout { return payoutAnswered(message, from: peer, now: now) }
+            if message.mti == "0430" {
+                reversals[message.transactionReference] = nil
+                return [.cancelTimer(TimerKey("reversal \(message.transactionReference)"))]
+            }
+            return schemeAnswered(message, now: now)
+        }
+        if message.isReversal { return terminalReversed(message, from: peer, now: now) }
+        if message.isVoid { return forwardVoid(message, from: peer, now: now) }
+        if message.mti == "0200" { return forwardPurchase(message, from: peer, now: now) }
+        return [.send(message.response(code: "12"), to: peer)]
+    }
+
+    private mutating func forwardPurchase(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+        let reference = request.transactionReference
+        if let earlier = seen[reference] {
+            return [
+                .send(request.response(code: "94"), to: terminal),
+                .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: reference,
+                                      detail: "the same STAN \(request[DE.stan] ?? "") and time again (first one \(earlier.fate)): answered 94",
+                                      facts: .init(responseCode: "94"))),
+            ]
+        }
         guard let merchantID = request[DE.merchantID], let merchant = merchants[merchantID],
-              merchant.terminals.contains(request[DE.terminalID] ?? "")
-        else {
-            // A terminal that is not one of ours: "do not honor" rather than forwarding.
+              merchant.terminals.contains(request[DE.terminalID] ?? "") else {
             return [.send(request.response(code: "05"), to: terminal)]
         }
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID
-        let reference = request.transactionReference
-        waiting[reference] = (terminal, outgoing)
+        seen[reference] = Seen(request: outgoing, fate: .waiting, merchantID: merchant.id)
+        waiting[reference] = Waiting(terminal: terminal, request: outgoing, operation: .purchase, original: reference)
         return [
             .send(outgoing, to: configuration.scheme),
             .startTimer(TimerKey("scheme \(reference)"), at: now.advanced(by: configuration.timeout)),
         ]
     }
 
-    private mutating func authorizationAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
-        let reference = response.transactionReference
-        guard let (terminal, request) = waiting.removeValue(forKey: reference) else { return [] }
-        var actions: [NodeAction] = [.cancelTimer(TimerKey("scheme \(reference)")), .send(response, to: terminal)]
-        guard response[DE.responseCode] == "00", let amount = request.amount,
-              let merchant = merchants[request[DE.merchantID] ?? ""] else { return actions }
-        let swipedAt = swipeTime(of: request, now: now)
+    private mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+        let original = void.originalReference
+        guard let entry = seen[original], entry.fate == .approved else {
+            return [.send(void.response(code: "12"), to: terminal)]
+        }
+        var outgoing = void
+        outgoing[DE.acquirerID] = configuration.institutionID
+        outgoing[DE.originalData] = entry.request.originalDataElements
+        let own = void.transactionReference
+        waiting[own] = Waiting(terminal: terminal, request: outgoing, operation: .void, original: original)
+        return [
+            .send(outgoing, to: configuration.scheme),
+            .startTimer(TimerKey("scheme \(own)"), at: now.advanced(by: configuration.timeout)),
+        ]
+    }
+
+    /// The terminal gave up on a purchase: acknowledge at once, and reverse upstream what may have been approved.
+    private mutating func terminalReversed(_ reversal: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+        let original = reversal.originalReference
+        guard let entry = seen[original] else {
+            return [.send(reversal.response(code: "25"), to: terminal)]
+        }
+        var actions: [NodeAction] = [.send(reversal.response(code: "00"), to: terminal)]
+        switch entry.fate {
+        case .approved, .waiting:
+            actions += cancelPurchase(original, to: .reversed, now: now)
+            actions += reverseUpstream(entry.request, now: now)
+        case .declined, .reversed, .voided:
+            seen[original]?.fate = .reversed
+        }
+        return actions
+    }
+
+    private mutating func schemeAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
+        let own = response.transactionReference
+        guard let entry = waiting.removeValue(forKey: own) else { return [] }
+        var actions: [NodeAction] = [.cancelTimer(TimerKey("scheme \(own)")), .send(response, to: entry.terminal)]
+        let approved = response[DE.responseCode] == "00"
+        switch entry.operation {
+        case .purchase:
+            seen[own]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
+            guard approved else {
+                seen[own]?.fate = .declined
+                return actions
+            }
+            seen[own]?.fate = .approved
+            actions += book(entry.request, now: now)
+        case .void:
+            if approved {
+                actions += cancelPurchase(entry.original, to: .voided, now: now)
+            }
+        default:
+            break
+        }
+        return actions
+    }
+
+    // MARK: - Merchants' money
+
+    /// Books an approved purchase and schedules its payout under the merchant's terms.
+    private mutating func book(_ request: ISOMessage, now: Instant) -> [NodeAction] {
+        let reference = request.transactionReference
+        guard let amount = request.amount, let merchant = merchants[request[DE.merchantID] ?? ""] else { return [] }
         let schedule: ArrivalSchedule
         do {
             schedule = try ArrivalSchedule.compute(
-                swipedAt: swipedAt, terms: merchant.terms, calendar: configuration.calendar,
+                swipedAt: swipeTime(of: request, now: now), terms: merchant.terms, calendar: configuration.calendar,
                 cutoff: configuration.cutoff, payoutAt: merchant.payoutAt)
         } catch {
-            return actions + [.fault("cannot schedule the payout of \(reference): \(error)")]
+            return [.fault("cannot schedule the payout of \(reference): \(error)")]
         }
         let fee = merchant.fee(on: amount)
         let net = amount - fee
         ledger.transfer(net, from: Ledger.settlement(with: configuration.scheme), to: "merchant:\(merchant.id)", memo: "purchase \(reference)")
         ledger.transfer(fee, from: Ledger.settlement(with: configuration.scheme), to: "fees", memo: "fee \(reference)")
-        dues[merchant.id, default: []].append(Due(reference: reference, amount: amount, net: net, payout: schedule.payout))
         switch schedule.payout {
         case .instant:
-            actions += payOut(merchant: merchant, now: now, instantOnly: true)
+            dues[merchant.id, default: []].append(Due(reference: reference, amount: amount, fee: fee, net: net, payableAt: nil, state: .scheduled))
+            return payOut(merchant: merchant, now: now)
         case .at(let local):
-            actions.append(.startTimer(TimerKey("payout \(merchant.id) \(local)"), at: configuration.zone.instant(local)))
+            dues[merchant.id, default: []].append(Due(reference: reference, amount: amount, fee: fee, net: net, payableAt: local, state: .scheduled))
+            return [.startTimer(TimerKey("payout \(merchant.id) \(local)"), at: configuration.zone.instant(local))]
         }
-        return actions
+    }
+
+    /// Takes back a purchase the merchant will not be paid for (reversed or voided).
+    private mutating func cancelPurchase(_ reference: String, to fate: Fate, now: Instant) -> [NodeAction] {
+        guard let entry = seen[reference] else { return [] }
+        let wasApproved = entry.fate == .approved
+        seen[reference]?.fate = fate
+        guard wasApproved, let merchant = merchants[entry.merchantID] else { return [] }
+        var items = dues[merchant.id] ?? []
+        guard let index = items.firstIndex(where: { $0.reference == reference }) else {
+            // Already paid out: the merchant owes it back, taken from later payouts.
+            let amount = entry.request.amount ?? .zero
+            let fee = merchant.fee(on: amount)
+            ledger.transfer(amount - fee, from: "merchant:\(merchant.id)", to: Ledger.settlement(with: configuration.scheme), memo: "\(fate) \(reference) after payout")
+            ledger.transfer(fee, from: "fees", to: Ledger.settlement(with: configuration.scheme), memo: "fee back \(reference)")
+            return []
+        }
+        let due = items.remove(at: index)
+        dues[merchant.id] = items
+        ledger.transfer(due.net, from: "merchant:\(merchant.id)", to: Ledger.settlement(with: configuration.scheme), memo: "\(fate) \(reference)")
+        ledger.transfer(due.fee, from: "fees", to: Ledger.settlement(with: configuration.scheme), memo: "fee back \(reference)")
+        return []
     }
 
     /// The local time of the swipe: DE13 and DE12 from the terminal, in the year of `now`.
@@ -147,47 +271,48 @@ public struct AcquirerStateMachine: NodeLogic {
         return LocalDateTime(date: date, time: time)
     }
 
-    public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
-        if key.name.hasPrefix("scheme ") {
-            let reference = String(key.name.dropFirst("scheme ".count))
-            guard let (terminal, request) = waiting.removeValue(forKey: reference) else { return [] }
-            return [
-                .send(request.response(code: "91"), to: terminal),
-                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: reference,
-                                      detail: "no answer from \(configuration.scheme) within \(configuration.timeout): answered 91")),
-            ]
+    /// The first payout time of a merchant at or after `local` (strictly after, when `strictly`), on a day its terms allow.
+    private func nextPayoutTime(_ merchant: MerchantContract, after local: LocalDateTime, strictly: Bool) -> LocalDateTime? {
+        var day = local.date
+        if strictly ? local.time >= merchant.payoutAt : local.time > merchant.payoutAt { day = day.adding(days: 1) }
+        for _ in 0..<400 {
+            if merchant.terms.basis == .calendarDays { return LocalDateTime(date: day, time: merchant.payoutAt) }
+            guard let open = try? configuration.calendar.isBusinessDay(day) else { return nil }
+            if open { return LocalDateTime(date: day, time: merchant.payoutAt) }
+            day = day.adding(days: 1)
         }
-        if key.name.hasPrefix("payout ") {
-            let merchantID = String(key.name.dropFirst("payout ".count).prefix { $0 != " " })
-            guard let merchant = merchants[merchantID] else { return [] }
-            return payOut(merchant: merchant, now: now, instantOnly: false)
-        }
-        return []
+        return nil
     }
 
-    /// Sends the merchant's bank one credit for everything due by now.
-    private mutating func payOut(merchant: MerchantContract, now: Instant, instantOnly: Bool) -> [NodeAction] {
+    /// Sends the merchant's bank one credit for everything due by now, unless a hold stops it.
+    private mutating func payOut(merchant: MerchantContract, now: Instant) -> [NodeAction] {
         let local = configuration.zone.local(now)
-        var due: [Due] = []
-        var later: [Due] = []
-        for item in dues[merchant.id] ?? [] {
-            switch item.payout {
-            case .instant: due.append(item)
-            case .at(let when): if !instantOnly && when <= local { due.append(item) } else { later.append(item) }
-            }
+        var items = dues[merchant.id] ?? []
+        let dueNow = items.indices.filter { index in
+            let item = items[index]
+            return (item.state == .scheduled || item.state == .returned) && (item.payableAt.map { $0 <= local } ?? true)
         }
-        dues[merchant.id] = later
-        guard !due.isEmpty else { return [] }
-        let total = due.reduce(Money.zero) { $0 + $1.net }
+        guard !dueNow.isEmpty else { return [] }
+        if holds.contains(merchant.id) {
+            var actions: [NodeAction] = []
+            for index in dueNow where items[index].state != .held {
+                items[index].state = .held
+                actions.append(.record(TimelineEvent(at: now, node: name, kind: .held, reference: items[index].reference,
+                                                     detail: "payout to merchant \(merchant.id) held by risk control")))
+            }
+            dues[merchant.id] = items
+            return actions
+        }
+        for index in dueNow { items[index].state = .sending }
+        dues[merchant.id] = items
+        let paying = dueNow.map { items[$0] }
+        let total = paying.reduce(Money.zero) { $0 + $1.net }
         let rrn = generator.digits(12)
-        let stan = String(nextSTAN).leftPadded(6)
-        nextSTAN = nextSTAN % 999_999 + 1
-        let utc = LocalDateTime(secondsSinceEpoch: now.seconds)
         var credit = ISOMessage(mti: "0200")
         credit[DE.processingCode] = ProcessingCode.payoutCredit
         credit[DE.amount] = total.de4
-        credit[DE.transmissionDateTime] = utc.date.mmdd + utc.time.hhmmss
-        credit[DE.stan] = stan
+        credit[DE.transmissionDateTime] = MessageTimes.transmission(now)
+        credit[DE.stan] = trace.take()
         credit[DE.localTime] = local.time.hhmmss
         credit[DE.localDate] = local.date.mmdd
         credit[DE.acquirerID] = configuration.institutionID
@@ -196,24 +321,152 @@ public struct AcquirerStateMachine: NodeLogic {
         credit[DE.currency] = configuration.currency.numeric
         credit[DE.creditAccount] = merchant.accountNumber
         let payoutReference = "payout/\(rrn)"
-        payouts[payoutReference] = PayoutInFlight(merchantID: merchant.id, dues: due, total: total)
+        payouts[payoutReference] = PayoutInFlight(merchantID: merchant.id, references: paying.map(\.reference), total: total, message: credit)
         let exponent = configuration.currency.exponent
         var actions: [NodeAction] = [.send(credit, to: merchant.accountBank)]
-        for item in due {
+        for item in paying {
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: .paidOut, reference: item.reference, related: [payoutReference],
                 detail: "\(item.net.formatted(exponent: exponent)) (of \(item.amount.formatted(exponent: exponent)), after the fee) sent to \(merchant.accountBank) in payout \(rrn)",
-                facts: .init(amount: item.net))))
+                facts: .init(amount: item.net, operation: .payout))))
         }
         return actions
     }
 
-    private mutating func payoutAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
+    private mutating func payoutAnswered(_ response: ISOMessage, from bank: String, now: Instant) -> [NodeAction] {
         let reference = "payout/\(response[DE.rrn] ?? "")"
         guard let payout = payouts.removeValue(forKey: reference), let merchant = merchants[payout.merchantID] else { return [] }
+        var items = dues[merchant.id] ?? []
         if response[DE.responseCode] == "00" {
-            ledger.transfer(payout.total, from: "merchant:\(merchant.id)", to: Ledger.settlement(with: merchant.accountBank), memo: reference)
+            ledger.transfer(payout.total, from: "merchant:\(merchant.id)", to: Ledger.settlement(with: bank), memo: reference)
+            items.removeAll { payout.references.contains($0.reference) }
+            dues[merchant.id] = items
+            return []
+        }
+        // Refused (a frozen account, say): pay again at the next payout time the terms allow.
+        guard let retry = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: true) else {
+            return [.fault("no day to pay merchant \(merchant.id) again after the payout was returned")]
+        }
+        for index in items.indices where payout.references.contains(items[index].reference) {
+            items[index].state = .returned
+            items[index].payableAt = retry
+        }
+        dues[merchant.id] = items
+        return [.startTimer(TimerKey("payout \(merchant.id) \(retry)"), at: configuration.zone.instant(retry))]
+    }
+
+    // MARK: - Timers, commands, failures
+
+    public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
+        if key.name.hasPrefix("scheme ") {
+            let own = String(key.name.dropFirst("scheme ".count))
+            guard let entry = waiting.removeValue(forKey: own) else { return [] }
+            var actions: [NodeAction] = [
+                .send(entry.request.response(code: "91"), to: entry.terminal),
+                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: entry.original,
+                                      detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout): answered 91",
+                                      facts: .init(responseCode: "91", operation: entry.operation))),
+            ]
+            if entry.operation == .purchase {
+                seen[own]?.fate = .reversed
+                actions += reverseUpstream(entry.request, now: now)
+            }
+            return actions
+        }
+        if key.name.hasPrefix("reversal ") {
+            let own = String(key.name.dropFirst("reversal ".count))
+            guard var pending = reversals.removeValue(forKey: own), pending.attempts < Self.maximumRepeats else { return [] }
+            pending.message.mti = "0421"
+            pending.attempts += 1
+            reversals[own] = pending
+            return [
+                .send(pending.message, to: configuration.scheme),
+                .startTimer(TimerKey("reversal \(own)"), at: now.advanced(by: configuration.timeout)),
+            ]
+        }
+        if key.name.hasPrefix("payout ") {
+            let merchantID = String(key.name.dropFirst("payout ".count).prefix { $0 != " " })
+            guard let merchant = merchants[merchantID] else { return [] }
+            return payOut(merchant: merchant, now: now)
         }
         return []
+    }
+
+    /// Sends the scheme a `0420` for a purchase it may have approved, repeated until acknowledged.
+    private mutating func reverseUpstream(_ original: ISOMessage, now: Instant) -> [NodeAction] {
+        var reversal = original.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency], mti: "0420")
+        reversal[DE.transmissionDateTime] = MessageTimes.transmission(now)
+        reversal[DE.stan] = trace.take()
+        reversal[DE.originalData] = original.originalDataElements
+        let own = reversal.transactionReference
+        reversals[own] = (reversal, 0)
+        return [
+            .send(reversal, to: configuration.scheme),
+            .startTimer(TimerKey("reversal \(own)"), at: now.advanced(by: configuration.timeout)),
+        ]
+    }
+
+    public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
+        guard case .hold(let merchantID, let on) = command, let merchant = merchants[merchantID] else { return [] }
+        if on {
+            holds.insert(merchantID)
+            return []
+        }
+        holds.remove(merchantID)
+        var items = dues[merchantID] ?? []
+        var actions: [NodeAction] = []
+        let next = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: false)
+        for index in items.indices where items[index].state == .held {
+            items[index].state = .scheduled
+            if let next { items[index].payableAt = next }
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .released, reference: items[index].reference,
+                                                 detail: "hold on merchant \(merchantID) lifted: paid at the next payout time\(next.map { ", \($0)" } ?? "")")))
+        }
+        dues[merchantID] = items
+        if let next, !actions.isEmpty {
+            actions.append(.startTimer(TimerKey("payout \(merchantID) \(next)"), at: configuration.zone.instant(next)))
+        }
+        return actions
+    }
+
+    public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
+        if peer == configuration.scheme, message.mti == "0200" {
+            // The scheme cannot be reached: answer the terminal at once.
+            let own = message.transactionReference
+            guard let entry = waiting.removeValue(forKey: own) else { return [] }
+            if entry.operation == .purchase { seen[own]?.fate = .declined }
+            return [
+                .cancelTimer(TimerKey("scheme \(own)")),
+                .send(entry.request.response(code: "96"), to: entry.terminal),
+                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: entry.original,
+                                      detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: "96", operation: entry.operation))),
+            ]
+        }
+        if message.mti == "0210", message[DE.responseCode] == "00", !message.isPayout, message[DE.processingCode] == ProcessingCode.purchase {
+            // An approval the terminal cannot receive is reversed.
+            let reference = message.transactionReference
+            guard let entry = seen[reference], entry.fate == .approved else { return [] }
+            return cancelPurchase(reference, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
+        }
+        if message.isPayout, message.mti == "0200" {
+            // The merchant's bank is down: this payout goes again when it is back.
+            let reference = "payout/\(message[DE.rrn] ?? "")"
+            guard let payout = payouts.removeValue(forKey: reference) else { return [] }
+            var items = dues[payout.merchantID] ?? []
+            for index in items.indices where payout.references.contains(items[index].reference) { items[index].state = .returned }
+            dues[payout.merchantID] = items
+        }
+        return []
+    }
+
+    public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] {
+        var actions: [NodeAction] = []
+        for merchant in configuration.merchants where merchant.accountBank == peer {
+            let local = configuration.zone.local(now)
+            if (dues[merchant.id] ?? []).contains(where: { $0.state == .returned && ($0.payableAt.map { $0 <= local } ?? true) }) {
+                actions += payOut(merchant: merchant, now: now)
+            }
+        }
+        return actions
     }
 }

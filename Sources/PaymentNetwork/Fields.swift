@@ -1,4 +1,5 @@
 import ISO8583
+import SettlementCalendar
 
 /// The data elements PayLab's nodes use, by name.
 public enum DE {
@@ -65,5 +66,71 @@ extension Money {
     public var de4: String {
         let text = String(minorUnits.magnitude)
         return String(repeating: "0", count: max(0, 12 - text.count)) + text
+    }
+}
+
+extension ISOMessage {
+    /// DE90 for a message that refers to this one: its MTI, STAN, DE7, DE32 (11 digits) and 11 zeros.
+    public var originalDataElements: String {
+        let acquirer = self[DE.acquirerID] ?? ""
+        let padded = String(repeating: "0", count: max(0, 11 - acquirer.count)) + acquirer.suffix(11)
+        return mti + (self[DE.stan] ?? "000000") + (self[DE.transmissionDateTime] ?? "0000000000") + padded + String(repeating: "0", count: 11)
+    }
+
+    /// The reference of the original a reversal, void or advice points at through DE90;
+    /// for other messages, their own reference.
+    public var originalReference: String {
+        guard let data = self[DE.originalData], data.count == 42 else { return transactionReference }
+        let characters = Array(data)
+        let stan = String(characters[4..<10]), time = String(characters[10..<20])
+        return "\(self[DE.terminalID] ?? "-")/\(stan)/\(time)"
+    }
+
+    /// Whether this is a reversal (04xx).
+    public var isReversal: Bool { mti.hasPrefix("04") }
+    /// Whether this is an advice (0x20/0x21 in the third and fourth digits).
+    public var isAdvice: Bool { mti.hasSuffix("20") || mti.hasSuffix("21") || mti.hasSuffix("30") }
+    /// Whether this is a response (third digit odd: 0210, 0410, 0430).
+    public var isResponse: Bool {
+        let digits = Array(mti.utf8)
+        return digits.count == 4 && (digits[2] - 0x30) % 2 == 1
+    }
+    /// Whether this is a void (processing code 20xxxx on a 0200).
+    public var isVoid: Bool { mti == "0200" && self[DE.processingCode] == ProcessingCode.void }
+    /// Whether this is a payout credit (processing code 28xxxx).
+    public var isPayout: Bool { self[DE.processingCode] == ProcessingCode.payoutCredit }
+
+    /// A copy carrying only the given fields.
+    public func keeping(_ fields: [Int], mti newMTI: String) -> ISOMessage {
+        var copy = ISOMessage(mti: newMTI)
+        for field in fields where has(field) { copy.setBytes(field, bytes(field)) }
+        return copy
+    }
+}
+
+/// A STAN counter: six digits, wrapping after 999999, starting from a seeded number.
+public struct TraceNumbers: Sendable {
+    private var next: Int
+
+    /// Starts at a number drawn from the generator.
+    public init(_ generator: inout SeededGenerator) {
+        next = Int(generator.next(upperBound: UInt64(900_000))) + 1
+    }
+
+    /// The next STAN.
+    public mutating func take() -> String {
+        let value = next
+        next = next % 999_999 + 1
+        let text = String(value)
+        return String(repeating: "0", count: 6 - text.count) + text
+    }
+}
+
+/// DE7 and DE12/DE13 of a message made at an instant.
+public enum MessageTimes {
+    /// `MMDDhhmmss` in UTC, as DE7 carries it.
+    public static func transmission(_ now: Instant) -> String {
+        let utc = LocalDateTime(secondsSinceEpoch: now.seconds)
+        return utc.date.mmdd + utc.time.hhmmss
     }
 }

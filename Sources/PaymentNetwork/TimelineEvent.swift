@@ -39,14 +39,22 @@ public struct TimelineEvent: Sendable, Equatable {
         public var clearingDate: LocalDate?
         /// An amount: the amount authorized, or the net amount paid out or credited.
         public var amount: Money?
+        /// What the event is about: the purchase itself, or a void or reversal of it.
+        public var operation: Operation
 
         /// Makes facts.
-        public init(transactionID: String? = nil, responseCode: String? = nil, clearingDate: LocalDate? = nil, amount: Money? = nil) {
+        public init(transactionID: String? = nil, responseCode: String? = nil, clearingDate: LocalDate? = nil, amount: Money? = nil, operation: Operation = .purchase) {
             self.transactionID = transactionID
             self.responseCode = responseCode
             self.clearingDate = clearingDate
             self.amount = amount
+            self.operation = operation
         }
+    }
+
+    /// The message an event is about.
+    public enum Operation: String, Sendable {
+        case purchase, void, reversal, advice, payout
     }
 
     /// Makes an event.

@@ -1,9 +1,12 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import PaymentNetwork
+import SettlementCalendar
 
 /// The real connections between the nodes of one run: TLS 1.3 with mutual authentication
-/// on 127.0.0.1, 2-byte length framing, and the count of frames in flight.
+/// on 127.0.0.1, 2-byte length framing, the link faults in force, and the count of frames
+/// in flight.
 ///
 /// Everything here runs on one event loop, the run's serial executor: call it only from
 /// that loop (or through `eventLoop.submit`).
@@ -17,16 +20,29 @@ public final class WireNetwork: @unchecked Sendable {
     public let authority: CertificateAuthority
     /// Where received frames go.
     public var onFrame: FrameSink = { _, _, _ in }
+    /// Where every frame written goes (node, peer, frame with its length header), for captures.
+    public var onWrite: FrameSink?
+    /// The virtual time, which the runner keeps current; faults and held frames use it.
+    public var virtualNow = Instant(milliseconds: 0)
 
     private var identities: [String: CertificateAuthority.Identity] = [:]
     private var servers: [String: any Channel] = [:]
     private var ports: [String: Int] = [:]
     private var links: [LinkKey: any Channel] = [:]
+    private var peers: [ObjectIdentifier: String] = [:]
     private var registrationWaiters: [LinkKey: EventLoopPromise<Void>] = [:]
+    /// Frames written from `node` to `peer` and not yet read at the other end.
+    private var pending: [LinkKey: Int] = [:]
     private var inFlight = 0
     private var quietWaiters: [EventLoopPromise<Void>] = []
+    private var faults: [LinkFault] = []
+    private var held: [(release: Instant, sequence: Int, node: String, peer: String, frame: [UInt8])] = []
+    private var heldSequence = 0
+    private var faultGenerator: SeededGenerator
     /// Problems seen on the wire (failed handshakes, broken frames), in order.
     public private(set) var problems: [String] = []
+    /// What the link faults did, with the virtual time, in order.
+    public private(set) var faultLog: [(at: Instant, what: String)] = []
     private let keyLog: NIOSSLKeyLogCallback?
 
     struct LinkKey: Hashable {
@@ -34,11 +50,12 @@ public final class WireNetwork: @unchecked Sendable {
         var peer: String
     }
 
-    /// Makes a network on one event loop with the run's CA.
-    public init(eventLoop: any EventLoop, authority: CertificateAuthority, keyLog: NIOSSLKeyLogCallback? = nil) {
+    /// Makes a network on one event loop with the run's CA; `seed` drives corrupted bytes.
+    public init(eventLoop: any EventLoop, authority: CertificateAuthority, seed: UInt64 = 1, keyLog: NIOSSLKeyLogCallback? = nil) {
         self.eventLoop = eventLoop
         self.authority = authority
         self.keyLog = keyLog
+        faultGenerator = SeededGenerator(seed: seed, stream: "wire faults")
     }
 
     /// The identity of a node, issued on first use.
@@ -52,8 +69,8 @@ public final class WireNetwork: @unchecked Sendable {
     /// The port a node listens on, once it does.
     public func port(of node: String) -> Int? { ports[node] }
 
-    /// Starts a node's server on 127.0.0.1 (port 0: the OS picks one); returns the port.
-    public func listen(node: String, port: Int = 0) -> EventLoopFuture<Int> {
+    /// Starts a node's server on 127.0.0.1 (port 0: the OS picks one, or the node's earlier port); returns the port.
+    public func listen(node: String, port: Int? = nil) -> EventLoopFuture<Int> {
         eventLoop.assertInEventLoop()
         let context: NIOSSLContext
         do {
@@ -68,11 +85,12 @@ public final class WireNetwork: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         NIOSSLServerHandler(context: context),
                         ByteToMessageHandler(FrameDecoder()),
+                        LinkFaultHandler(network: self, node: node),
                         LinkHandler(network: self, node: node, expectedPeer: nil),
                     ])
                 }
             }
-            .bind(host: "127.0.0.1", port: port)
+            .bind(host: "127.0.0.1", port: port ?? ports[node] ?? 0)
             .map { [self] channel in
                 servers[node] = channel
                 let bound = channel.localAddress?.port ?? 0
@@ -84,7 +102,7 @@ public final class WireNetwork: @unchecked Sendable {
     /// Connects `node` to `server`'s listener; completes when both ends have registered the link.
     public func connect(from node: String, to server: String) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        guard let port = ports[server] else {
+        guard let port = ports[server], servers[server] != nil else {
             return eventLoop.makeFailedFuture(WireError(message: "\(server) is not listening"))
         }
         let context: NIOSSLContext
@@ -102,6 +120,7 @@ public final class WireNetwork: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         try NIOSSLClientHandler(context: context, serverHostname: hostname),
                         ByteToMessageHandler(FrameDecoder()),
+                        LinkFaultHandler(network: self, node: node),
                         LinkHandler(network: self, node: node, expectedPeer: server),
                     ])
                 }
@@ -119,7 +138,6 @@ public final class WireNetwork: @unchecked Sendable {
     public func send(from node: String, to peer: String, message: [UInt8]) -> Bool {
         eventLoop.assertInEventLoop()
         guard let channel = links[LinkKey(node: node, peer: peer)] else {
-            report("\(node) -> \(peer): no connection; message not sent")
             return false
         }
         guard message.count <= Int(UInt16.max) else {
@@ -127,12 +145,15 @@ public final class WireNetwork: @unchecked Sendable {
             return false
         }
         inFlight += 1
+        pending[LinkKey(node: node, peer: peer), default: 0] += 1
+        let frame = FrameDecoder.frame(message, allocator: channel.allocator)
+        onWrite?(node, peer, Array(frame.readableBytesView))
         let promise = eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenFailure { [self] error in
             report("\(node) -> \(peer): write failed: \(Self.describe(error))")
-            frameHandled()
+            frameLost(LinkKey(node: node, peer: peer))
         }
-        channel.writeAndFlush(FrameDecoder.frame(message, allocator: channel.allocator), promise: promise)
+        channel.writeAndFlush(frame, promise: promise)
         return true
     }
 
@@ -145,8 +166,104 @@ public final class WireNetwork: @unchecked Sendable {
         return promise.futureResult
     }
 
-    /// The number of frames written and not yet handled.
+    /// The number of frames written and not yet handled (held frames are not in flight).
     public var framesInFlight: Int { inFlight }
+
+    // MARK: - Faults
+
+    /// The link faults of the run.
+    public func install(_ faults: [LinkFault]) {
+        self.faults = faults
+    }
+
+    /// When the next held frame is due, if any.
+    public var nextRelease: Instant? { held.min { ($0.release, $0.sequence) < ($1.release, $1.sequence) }?.release }
+
+    /// Hands on every held frame that is due at the current virtual time, in order.
+    public func releaseDue() {
+        let due = held.filter { $0.release <= virtualNow }.sorted { ($0.release, $0.sequence) < ($1.release, $1.sequence) }
+        held.removeAll { $0.release <= virtualNow }
+        for entry in due { onFrame(entry.node, entry.peer, entry.frame) }
+    }
+
+    /// Frames held for latency, to be handed on later.
+    public var heldFrames: Int { held.count }
+
+    /// Cuts every connection of a node and stops its server: it refuses connections until ``bringUp(_:)``.
+    public func takeDown(_ node: String) -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        var channels: [any Channel] = []
+        if let server = servers.removeValue(forKey: node) { channels.append(server) }
+        for (key, channel) in links where key.node == node || key.peer == node { channels.append(channel) }
+        return close(channels)
+    }
+
+    /// Cuts the connection between two nodes.
+    public func disconnect(_ a: String, _ b: String) -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        let channels = [links[LinkKey(node: a, peer: b)], links[LinkKey(node: b, peer: a)]].compactMap { $0 }
+        return close(channels)
+    }
+
+    private func close(_ channels: [any Channel]) -> EventLoopFuture<Void> {
+        EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: eventLoop)
+    }
+
+    /// Called by the fault handler with each frame a node receives: the copies to hand on now.
+    func applyFaults(to frame: [UInt8], at node: String, from peer: String) -> [[UInt8]] {
+        var copies = [frame]
+        for index in faults.indices where faults[index].isActive(at: virtualNow) {
+            let fault = faults[index]
+            let direction: LinkFault.Direction
+            if fault.client == peer && fault.server == node {
+                direction = .request
+            } else if fault.client == node && fault.server == peer {
+                direction = .response
+            } else {
+                continue
+            }
+            switch fault.kind {
+            case .latency(let delay):
+                for copy in copies {
+                    held.append((virtualNow.advanced(by: delay), heldSequence, node, peer, copy))
+                    heldSequence += 1
+                }
+                log("held a \(direction) for \(delay) on \(fault.linkName)")
+                return []
+            case .drop(let which) where which == direction:
+                faults[index].remaining = fault.remaining.map { $0 - 1 }
+                log("dropped a \(direction) on \(fault.linkName)")
+                return []
+            case .duplicate(let which) where which == direction:
+                faults[index].remaining = fault.remaining.map { $0 - 1 }
+                log("delivered a \(direction) twice on \(fault.linkName)")
+                copies += copies
+            case .corrupt(let which) where which == direction:
+                faults[index].remaining = fault.remaining.map { $0 - 1 }
+                guard !frame.isEmpty else { continue }
+                let position = Int(faultGenerator.next(upperBound: UInt64(frame.count)))
+                let flip = UInt8(truncatingIfNeeded: faultGenerator.next(upperBound: UInt64(255)) + 1)
+                copies = copies.map { var copy = $0; copy[position] ^= flip; return copy }
+                log("flipped byte \(position) of a \(direction) on \(fault.linkName)")
+            default:
+                continue
+            }
+        }
+        return copies
+    }
+
+    /// Called by the fault handler once a received frame has been dealt with.
+    func frameConsumed(at node: String, from peer: String) {
+        let key = LinkKey(node: peer, peer: node)
+        // A frame already written off when its connection closed is not counted twice.
+        guard let count = pending[key], count > 0 else { return }
+        pending[key] = count - 1
+        frameHandled()
+    }
+
+    private func log(_ what: String) {
+        faultLog.append((virtualNow, what))
+    }
 
     /// Closes every connection and server.
     public func shutdown() -> EventLoopFuture<Void> {
@@ -154,26 +271,33 @@ public final class WireNetwork: @unchecked Sendable {
         let channels = Array(links.values) + Array(servers.values)
         links.removeAll()
         servers.removeAll()
-        let closes = channels.map { channel in channel.close().recover { _ in } }
-        return EventLoopFuture.andAllSucceed(closes, on: eventLoop)
+        return close(channels)
     }
 
     // MARK: - Called by the handlers
 
+    /// The peer a connection belongs to, once TLS named it.
+    func peer(of channel: any Channel) -> String? { peers[ObjectIdentifier(channel)] }
+
     func register(node: String, peer: String, channel: any Channel) {
         let key = LinkKey(node: node, peer: peer)
         links[key] = channel
+        peers[ObjectIdentifier(channel)] = peer
         registrationWaiters.removeValue(forKey: key)?.succeed(())
     }
 
     func unregister(node: String, peer: String, channel: any Channel) {
         let key = LinkKey(node: node, peer: peer)
-        if let current = links[key], current === channel { links[key] = nil }
+        peers[ObjectIdentifier(channel)] = nil
+        guard let current = links[key], current === channel else { return }
+        links[key] = nil
+        // Frames still on this connection, either way, are lost with it.
+        frameLost(key, all: true)
+        frameLost(LinkKey(node: peer, peer: node), all: true)
     }
 
     func deliver(to node: String, from peer: String, frame: ByteBuffer) {
         onFrame(node, peer, Array(frame.readableBytesView))
-        frameHandled()
     }
 
     /// Records a problem seen on the wire or in a frame.
@@ -181,6 +305,15 @@ public final class WireNetwork: @unchecked Sendable {
 
     func report(_ problem: String) {
         problems.append(problem)
+    }
+
+    private func frameLost(_ key: LinkKey, all: Bool = false) {
+        let count = pending[key] ?? 0
+        guard count > 0 else { return }
+        let lost = all ? count : 1
+        pending[key] = count - lost
+        if all { report("\(lost) frame\(lost == 1 ? "" : "s") from \(key.node) to \(key.peer) lost when the connection closed") }
+        for _ in 0..<lost { frameHandled() }
     }
 
     private func frameHandled() {

@@ -52,7 +52,7 @@ struct NodeStateMachineTests {
         #expect(message[12] == "153000")
         #expect(message[13] == "0508")
         #expect(message[7] == "0508073000")
-        #expect(actions.contains(.startTimer(TimerKey("response \(message.transactionReference)"), at: friday.advanced(by: .seconds(60)))))
+        #expect(actions.contains(.startTimer(TimerKey("answer \(message.transactionReference)"), at: friday.advanced(by: .seconds(60)))))
         #expect(events(actions).map(\.kind) == [.swiped])
 
         let answer = terminal.receive(message.response(code: "00"), from: "Leshua", now: friday)
@@ -62,13 +62,100 @@ struct NodeStateMachineTests {
         #expect(terminal.receive(message.response(code: "00"), from: "Leshua", now: friday).isEmpty)
     }
 
-    @Test("a terminal with no answer records a timeout")
+    @Test("a terminal with no answer times out and reverses, repeating the reversal as 0401 until answered")
     func terminalTimeout() {
         var terminal = TerminalStateMachine(configuration: .init(
             id: "T0000001", merchantID: "898440354110001", acquirer: "Leshua", timeout: .seconds(60), currency: cny, zone: zone), seed: 1)
         let request = sent(terminal.perform(.swipe(.init(id: "buy", pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 100))), now: friday))[0].0
-        let actions = terminal.timerFired(TimerKey("response \(request.transactionReference)"), now: friday.advanced(by: .seconds(60)))
+        let minute = friday.advanced(by: .seconds(60))
+        let actions = terminal.timerFired(TimerKey("answer \(request.transactionReference)"), now: minute)
         #expect(events(actions).map(\.kind) == [.timedOut])
+        let reversal = sent(actions)[0].0
+        #expect(reversal.mti == "0400")
+        #expect(reversal[90] == "0200" + request[11]! + request[7]! + String(repeating: "0", count: 22))
+        #expect(reversal.originalReference == request.transactionReference)
+        let again = terminal.timerFired(TimerKey("answer \(reversal.transactionReference)"), now: minute.advanced(by: .seconds(60)))
+        #expect(sent(again)[0].0.mti == "0401")
+        var answer = reversal.response(code: "00")
+        answer.mti = "0410"
+        let acknowledged = terminal.receive(answer, from: "Leshua", now: minute.advanced(by: .seconds(61)))
+        #expect(events(acknowledged).map(\.kind) == [.reversed])
+        #expect(terminal.waitingOn.isEmpty)
+    }
+
+    @Test("a terminal that cannot reach its acquirer records the swipe as failed, with nothing to reverse")
+    func terminalUnreachable() {
+        var terminal = TerminalStateMachine(configuration: .init(
+            id: "T0000001", merchantID: "898440354110001", acquirer: "Leshua", timeout: .seconds(60), currency: cny, zone: zone), seed: 1)
+        let request = sent(terminal.perform(.swipe(.init(id: "buy", pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 100))), now: friday))[0].0
+        let actions = terminal.sendFailed(request, to: "Leshua", now: friday)
+        #expect(events(actions).map(\.kind) == [.failed])
+        #expect(terminal.waitingOn.isEmpty)
+    }
+
+    @Test("the acquirer answers 94 to the same STAN and time sent again")
+    func acquirerDuplicate() {
+        var acquirer = AcquirerStateMachine(configuration: .init(
+            name: "Leshua", institutionID: "48020000", scheme: "UnionPay", timeout: .seconds(45), merchants: [merchant()],
+            calendar: .weekdays, cutoff: TimeOfDay(hour: 23, minute: 0)!, zone: zone, currency: cny), seed: 1)
+        let request = purchase()
+        _ = acquirer.receive(request, from: "T0000001", now: friday)
+        let again = acquirer.receive(request, from: "T0000001", now: friday)
+        #expect(sent(again).map { $0.0[39] } == ["94"])
+        #expect(events(again).map(\.kind) == [.duplicate])
+    }
+
+    @Test("the scheme stands in up to its limit when the issuer is silent, and advises the issuer")
+    func standIn() {
+        var scheme = SchemeStateMachine(configuration: .init(
+            name: "UnionPay", cutoff: TimeOfDay(hour: 23, minute: 0)!, timeout: .seconds(30), standInLimit: Money(minorUnits: 50000),
+            routes: [(bin: "622202", bank: "ICBC")], zone: zone, currency: cny), seed: 1)
+        let request = purchase()
+        _ = scheme.receive(request, from: "Leshua", now: friday)
+        let timeout = scheme.timerFired(TimerKey("issuer \(request.transactionReference)"), now: friday.advanced(by: .seconds(30)))
+        let messages = sent(timeout)
+        #expect(messages.map(\.1) == ["Leshua", "ICBC"])
+        #expect(messages[0].0[39] == "00")
+        #expect(messages[1].0.mti == "0220")
+        #expect(events(timeout).map(\.kind) == [.stoodIn])
+    }
+
+    @Test("the issuer gives the money back on a reversal once, and answers 25 for one it never saw")
+    func issuerReversal() {
+        var issuer = bank()
+        let request = purchase()
+        _ = issuer.receive(request, from: "UnionPay", now: friday)
+        var reversal = request.keeping([2, 3, 4, 41, 42, 49], mti: "0420")
+        reversal[7] = "0508080000"
+        reversal[11] = "999999"
+        reversal[90] = request.originalDataElements
+        let first = issuer.receive(reversal, from: "UnionPay", now: friday)
+        #expect(sent(first)[0].0[39] == "00")
+        #expect(events(first).map(\.kind) == [.reversed])
+        #expect(issuer.ledger.balance("6222020000000001") == Money(minorUnits: 500_000))
+        let second = issuer.receive(reversal, from: "UnionPay", now: friday)
+        #expect(events(second).isEmpty)
+        #expect(issuer.ledger.balance("6222020000000001") == Money(minorUnits: 500_000))
+        var unknown = reversal
+        unknown[90] = "0200" + "000001" + "0508000000" + String(repeating: "0", count: 22)
+        #expect(sent(issuer.receive(unknown, from: "UnionPay", now: friday))[0].0[39] == "25")
+    }
+
+    @Test("a bank in maintenance answers nothing, and credits queued payouts when it ends")
+    func maintenance() {
+        var bank = BankStateMachine(configuration: .init(
+            name: "CMB", cards: [], accounts: [(number: "6214830000000001", balance: .zero, status: .active)], zone: zone, currency: cny), seed: 1)
+        var credit = ISOMessage(mti: "0200")
+        credit[3] = "280000"
+        credit[4] = "000000009940"
+        credit[37] = "123456789012"
+        credit[103] = "6214830000000001"
+        _ = bank.perform(.maintenance(true), now: friday)
+        #expect(bank.receive(credit, from: "Leshua", now: friday).isEmpty)
+        #expect(bank.receive(purchase(), from: "UnionPay", now: friday).isEmpty)
+        let end = bank.perform(.maintenance(false), now: friday.advanced(by: .seconds(3600)))
+        #expect(events(end).map(\.kind) == [.arrived])
+        #expect(bank.ledger.balance("6214830000000001") == Money(minorUnits: 9940))
     }
 
     @Test("the scheme routes on the BIN, assigns the RRN and the clearing date, and answers 14 for an unknown BIN")

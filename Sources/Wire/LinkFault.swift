@@ -1,0 +1,59 @@
+import PaymentNetwork
+import SettlementCalendar
+
+/// A fault on the link between two nodes, named in the direction its requests travel
+/// (`client -> server`), active from `from` until `to` on the virtual clock.
+public struct LinkFault: Sendable {
+    /// Which frames a fault acts on.
+    public enum Direction: String, Sendable {
+        /// Frames from the client to the server.
+        case request
+        /// Frames from the server back to the client.
+        case response
+    }
+
+    /// What the link does wrong.
+    public enum Kind: Sendable {
+        /// Every frame, both ways, is held this long (virtual time) before it is handed on.
+        case latency(Duration)
+        /// Frames are lost.
+        case drop(Direction)
+        /// Frames arrive twice.
+        case duplicate(Direction)
+        /// One byte of each frame is flipped in flight.
+        case corrupt(Direction)
+        /// The connection is cut for the window; nothing gets through.
+        case disconnect
+    }
+
+    /// The node that opens the connection and sends requests.
+    public var client: String
+    /// The node that listens and answers.
+    public var server: String
+    /// What goes wrong.
+    public var kind: Kind
+    /// When it starts.
+    public var from: Instant
+    /// When it ends; nil: at the end of the run.
+    public var to: Instant?
+    /// How many frames it may still act on; nil: all in the window.
+    public var remaining: Int?
+
+    /// Makes a fault.
+    public init(client: String, server: String, kind: Kind, from: Instant, to: Instant?, count: Int?) {
+        self.client = client
+        self.server = server
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.remaining = count
+    }
+
+    /// Whether the fault is in force at an instant.
+    public func isActive(at now: Instant) -> Bool {
+        from <= now && (to.map { now < $0 } ?? true) && (remaining.map { $0 > 0 } ?? true)
+    }
+
+    /// `Leshua -> UnionPay`.
+    public var linkName: String { "\(client) -> \(server)" }
+}
