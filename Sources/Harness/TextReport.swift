@@ -31,6 +31,10 @@ public enum TextReport {
                 for reason in reasons { lines.append("      - \(reason)") }
             }
         }
+        if !result.faultLog.isEmpty {
+            lines.append("  faults:")
+            for entry in result.faultLog { lines.append("    \(timestamp(entry.at, zone))  \(entry.what)") }
+        }
         if !result.problems.isEmpty {
             lines.append("  wire:")
             for problem in result.problems { lines.append("    \(problem)") }

@@ -81,8 +81,6 @@ public struct AcquirerStateMachine: NodeLogic {
         var message: ISOMessage
     }
 
-    static let maximumRepeats = 20
-
     public let configuration: Configuration
     public var name: String { configuration.name }
     public private(set) var ledger = Ledger()
@@ -375,13 +373,16 @@ public struct AcquirerStateMachine: NodeLogic {
         }
         if key.name.hasPrefix("reversal ") {
             let own = String(key.name.dropFirst("reversal ".count))
-            guard var pending = reversals.removeValue(forKey: own), pending.attempts < Self.maximumRepeats else { return [] }
+            guard var pending = reversals.removeValue(forKey: own) else { return [] }
+            guard pending.attempts < RepeatSchedule.maximumAttempts else {
+                return [.fault("gave up on reversal \(own) after \(pending.attempts) attempts")]
+            }
             pending.message.mti = "0421"
             pending.attempts += 1
             reversals[own] = pending
             return [
                 .send(pending.message, to: configuration.scheme),
-                .startTimer(TimerKey("reversal \(own)"), at: now.advanced(by: configuration.timeout)),
+                .startTimer(TimerKey("reversal \(own)"), at: now.advanced(by: RepeatSchedule.delay(after: configuration.timeout, attempt: pending.attempts))),
             ]
         }
         if key.name.hasPrefix("payout ") {
@@ -399,7 +400,7 @@ public struct AcquirerStateMachine: NodeLogic {
         reversal[DE.stan] = trace.take()
         reversal[DE.originalData] = original.originalDataElements
         let own = reversal.transactionReference
-        reversals[own] = (reversal, 0)
+        reversals[own] = (reversal, 1)
         return [
             .send(reversal, to: configuration.scheme),
             .startTimer(TimerKey("reversal \(own)"), at: now.advanced(by: configuration.timeout)),

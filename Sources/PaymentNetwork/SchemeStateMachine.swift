@@ -60,8 +60,6 @@ public struct SchemeStateMachine: NodeLogic {
         var acquirer: String
     }
 
-    static let maximumRepeats = 20
-
     public let configuration: Configuration
     public var name: String { configuration.name }
     public private(set) var ledger = Ledger()
@@ -208,16 +206,17 @@ public struct SchemeStateMachine: NodeLogic {
         if key.name == "cutoff" { return clearDay(now: now) }
         if key.name.hasPrefix("repeat ") {
             let own = String(key.name.dropFirst("repeat ".count))
-            guard var pending = repeating[own], pending.attempts < Self.maximumRepeats else {
+            guard var pending = repeating[own] else { return [] }
+            guard pending.attempts < RepeatSchedule.maximumAttempts else {
                 repeating[own] = nil
-                return []
+                return [.fault("gave up on \(pending.message.mti) \(own) to \(pending.issuer) after \(pending.attempts) attempts")]
             }
             pending.message.mti = String(pending.message.mti.prefix(3)) + "1"
             pending.attempts += 1
             repeating[own] = pending
             return [
                 .send(pending.message, to: pending.issuer),
-                .startTimer(TimerKey("repeat \(own)"), at: now.advanced(by: configuration.timeout)),
+                .startTimer(TimerKey("repeat \(own)"), at: now.advanced(by: RepeatSchedule.delay(after: configuration.timeout, attempt: pending.attempts))),
             ]
         }
         let own = String(key.name.dropFirst("issuer ".count))
@@ -247,7 +246,7 @@ public struct SchemeStateMachine: NodeLogic {
             advice.mti = "0220"
             advice[DE.authorizationCode] = authorization
             advice[DE.responseCode] = "00"
-            repeating[reference] = (advice, entry.issuer, 0)
+            repeating[reference] = (advice, entry.issuer, 1)
             let exponent = configuration.currency.exponent
             return [
                 .send(response, to: entry.acquirer),
@@ -275,7 +274,7 @@ public struct SchemeStateMachine: NodeLogic {
         reversal[DE.stan] = trace.take()
         reversal[DE.originalData] = original.originalDataElements
         let own = reversal.transactionReference
-        repeating[own] = (reversal, issuer, 0)
+        repeating[own] = (reversal, issuer, 1)
         return [
             .send(reversal, to: issuer),
             .startTimer(TimerKey("repeat \(own)"), at: now.advanced(by: configuration.timeout)),

@@ -38,6 +38,8 @@ public struct TerminalStateMachine: NodeLogic {
         var operation: TimelineEvent.Operation
         /// The reference events are recorded under (the original's, for a void or reversal).
         var reference: String
+        /// How many times a reversal was sent.
+        var attempts = 1
     }
 
     public let configuration: Configuration
@@ -174,6 +176,9 @@ public struct TerminalStateMachine: NodeLogic {
                 detail: "no answer within \(configuration.timeout): reversing",
                 facts: .init(transactionID: entry.transactionID)))] + reverse(entry, now: now, repeatOf: nil)
         case .reversal:
+            guard entry.attempts < RepeatSchedule.maximumAttempts else {
+                return [.fault("gave up on the reversal of \(entry.transactionID) after \(entry.attempts) attempts")]
+            }
             return reverse(entry, now: now, repeatOf: entry.request)
         default:
             return [.record(TimelineEvent(
@@ -196,10 +201,11 @@ public struct TerminalStateMachine: NodeLogic {
             reversal[DE.originalData] = entry.request.originalDataElements
         }
         let own = reversal.transactionReference
-        waiting[own] = Waiting(transactionID: entry.transactionID, request: reversal, operation: .reversal, reference: entry.reference)
+        let attempts = previous == nil ? 1 : entry.attempts + 1
+        waiting[own] = Waiting(transactionID: entry.transactionID, request: reversal, operation: .reversal, reference: entry.reference, attempts: attempts)
         return [
             .send(reversal, to: configuration.acquirer),
-            .startTimer(TimerKey("answer \(own)"), at: now.advanced(by: configuration.timeout)),
+            .startTimer(TimerKey("answer \(own)"), at: now.advanced(by: RepeatSchedule.delay(after: configuration.timeout, attempt: attempts))),
         ]
     }
 
