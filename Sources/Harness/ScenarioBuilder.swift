@@ -321,6 +321,10 @@ struct ScenarioBuilder {
         let links = network.links
         guard parts.count == 2, links.contains(where: { $0.client == parts[0] && $0.server == parts[1] }) else {
             let names = links.map { "\($0.client) -> \($0.server)" }
+            if parts.count == 2, links.contains(where: { $0.client == parts[1] && $0.server == parts[0] }) {
+                reader.error(target, "no link '\(name)' in the network: links are named in the direction their requests travel; did you mean '\(parts[1]) -> \(parts[0])'?")
+                return nil
+            }
             let hint = nearestWord(to: name, in: names).map { "; did you mean '\($0)'?" } ?? " (links: \(names.joined(separator: ", ")))"
             reader.error(target, "no link '\(name)' in the network: name it in the direction its requests travel\(hint)")
             return nil

@@ -128,6 +128,11 @@ public struct AcquirerStateMachine: NodeLogic {
     private mutating func forwardPurchase(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = seen[reference] {
+            if earlier.fate == .waiting {
+                // The first is still on its way: its answer will serve; a second answer would contradict it.
+                return [.record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: reference,
+                                              detail: "the same STAN \(request[DE.stan] ?? "") again while the first is in progress: ignored"))]
+            }
             return [
                 .send(request.response(code: "94"), to: terminal),
                 .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: reference,
@@ -362,7 +367,7 @@ public struct AcquirerStateMachine: NodeLogic {
             var actions: [NodeAction] = [
                 .send(entry.request.response(code: "91"), to: entry.terminal),
                 .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: entry.original,
-                                      detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout): answered 91",
+                                      detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout.compact): answered 91",
                                       facts: .init(responseCode: "91", operation: entry.operation))),
             ]
             if entry.operation == .purchase {

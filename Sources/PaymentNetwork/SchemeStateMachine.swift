@@ -221,7 +221,7 @@ public struct SchemeStateMachine: NodeLogic {
         }
         let own = String(key.name.dropFirst("issuer ".count))
         guard let entry = waiting.removeValue(forKey: own) else { return [] }
-        return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout)")
+        return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)")
     }
 
     /// The issuer did not answer (or cannot be reached): stand in, or answer 91 and reverse.

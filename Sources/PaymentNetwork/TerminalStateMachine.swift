@@ -173,7 +173,7 @@ public struct TerminalStateMachine: NodeLogic {
             // No answer: the purchase may have been approved upstream, so reverse it.
             return [.record(TimelineEvent(
                 at: now, node: name, kind: .timedOut, reference: entry.reference,
-                detail: "no answer within \(configuration.timeout): reversing",
+                detail: "no answer within \(configuration.timeout.compact): reversing",
                 facts: .init(transactionID: entry.transactionID)))] + reverse(entry, now: now, repeatOf: nil)
         case .reversal:
             guard entry.attempts < RepeatSchedule.maximumAttempts else {
@@ -183,7 +183,7 @@ public struct TerminalStateMachine: NodeLogic {
         default:
             return [.record(TimelineEvent(
                 at: now, node: name, kind: .timedOut, reference: entry.reference,
-                detail: "no answer to the \(entry.operation.rawValue) within \(configuration.timeout)",
+                detail: "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact)",
                 facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
         }
     }

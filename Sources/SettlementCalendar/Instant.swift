@@ -25,3 +25,21 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.milliseconds < rhs.milliseconds }
 }
+
+extension Duration {
+    /// `45s`, `1h30m`, `500ms`: as scenarios write durations.
+    public var compact: String {
+        let (seconds, attoseconds) = components
+        let milliseconds = attoseconds / 1_000_000_000_000_000
+        if seconds == 0 { return "\(milliseconds)ms" }
+        var parts: [String] = []
+        var rest = seconds
+        for (unit, size) in [("d", Int64(86400)), ("h", 3600), ("m", 60)] where rest >= size {
+            parts.append("\(rest / size)\(unit)")
+            rest %= size
+        }
+        if rest > 0 || parts.isEmpty { parts.append("\(rest)s") }
+        if milliseconds > 0 { parts.append("\(milliseconds)ms") }
+        return parts.joined()
+    }
+}

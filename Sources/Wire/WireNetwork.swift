@@ -228,7 +228,7 @@ public final class WireNetwork: @unchecked Sendable {
                     held.append((virtualNow.advanced(by: delay), heldSequence, node, peer, copy))
                     heldSequence += 1
                 }
-                log("held a \(direction) for \(delay) on \(fault.linkName)")
+                log("held a \(direction) for \(delay.compact) on \(fault.linkName)")
                 return []
             case .drop(let which) where which == direction:
                 faults[index].remaining = fault.remaining.map { $0 - 1 }

@@ -93,13 +93,17 @@ struct NodeStateMachineTests {
         #expect(terminal.waitingOn.isEmpty)
     }
 
-    @Test("the acquirer answers 94 to the same STAN and time sent again")
+    @Test("the acquirer ignores a repeat while the first is in progress, and answers 94 once it is done")
     func acquirerDuplicate() {
         var acquirer = AcquirerStateMachine(configuration: .init(
             name: "Leshua", institutionID: "48020000", scheme: "UnionPay", timeout: .seconds(45), merchants: [merchant()],
             calendar: .weekdays, cutoff: TimeOfDay(hour: 23, minute: 0)!, zone: zone, currency: cny), seed: 1)
         let request = purchase()
-        _ = acquirer.receive(request, from: "T0000001", now: friday)
+        let forwarded = sent(acquirer.receive(request, from: "T0000001", now: friday))[0].0
+        let during = acquirer.receive(request, from: "T0000001", now: friday)
+        #expect(sent(during).isEmpty)
+        #expect(events(during).map(\.kind) == [.duplicate])
+        _ = acquirer.receive(forwarded.response(code: "00"), from: "UnionPay", now: friday)
         let again = acquirer.receive(request, from: "T0000001", now: friday)
         #expect(sent(again).map { $0.0[39] } == ["94"])
         #expect(events(again).map(\.kind) == [.duplicate])

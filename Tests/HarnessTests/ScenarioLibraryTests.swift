@@ -1,0 +1,116 @@
+import Foundation
+import PaymentNetwork
+import Testing
+@testable import Harness
+
+/// The scenario library is the product's own acceptance suite: every story must pass.
+@Suite("The scenario library")
+struct ScenarioLibraryTests {
+    static let files = (try? ScenarioFiles.expand(["Scenarios"])) ?? []
+
+    @Test("the library holds at least 15 scenarios, each with a story")
+    func size() throws {
+        #expect(Self.files.count >= 15)
+        for file in Self.files {
+            let scenario = try ScenarioLoader.load(path: file)
+            #expect(scenario.description.count > 80, "\(file) needs a description that tells the story")
+        }
+    }
+
+    @Test("every library scenario passes over real TLS", arguments: files)
+    func passes(file: String) async throws {
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.load(path: file))
+        try await runner.shutdown()
+        #expect(result.passed, "\(TextReport.render(result))")
+    }
+
+    @Test("a scenario with link faults gives the same timeline twice with one seed")
+    func deterministicUnderFaults() async throws {
+        let scenario = try ScenarioLoader.load(path: "Scenarios/corrupted-frame.yaml")
+        let runner = ScenarioRunner()
+        let first = await runner.run(scenario)
+        let second = await runner.run(scenario)
+        try await runner.shutdown()
+        #expect(first.timeline == second.timeline)
+        #expect(first.faultLog.map(\.what) == second.faultLog.map(\.what))
+        #expect(first.problems == second.problems)
+    }
+
+    @Test("a void after the cutoff is refused with 12, and the purchase is paid")
+    func lateVoid() async throws {
+        let text = """
+            name: Late void
+            start: 2026-03-16 22:00
+            steps:
+              - { at: 2026-03-16 22:30, swipe: { id: buy, amount: 10.00 } }
+              - { at: 2026-03-16 23:30, void: buy }
+            expect:
+              - { transaction: buy, response: "00", status: arrived, arrives: 2026-03-17 09:00 }
+            """
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.parse(text, file: "late-void.yaml"))
+        try await runner.shutdown()
+        #expect(result.passed, "\(result.failures)")
+        let voidAnswer = result.transactions.first?.events.first { $0.facts.operation == .void }
+        #expect(voidAnswer?.facts.responseCode == "12")
+    }
+
+    @Test("a merchant's bank down at payout time is paid when it is back")
+    func merchantBankOutage() async throws {
+        let text = """
+            name: Bank down at payout
+            start: 2026-03-16 10:00
+            faults:
+              - { outage: MerchantBank, from: 2026-03-17 08:00, to: 2026-03-17 10:30 }
+            steps:
+              - { at: 2026-03-16 10:30, swipe: { id: buy, amount: 10.00 } }
+            expect:
+              - { transaction: buy, status: arrived, arrives: 2026-03-17 10:30, credited: 9.94 }
+            """
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.parse(text, file: "bank-down.yaml"))
+        try await runner.shutdown()
+        #expect(result.passed, "\(TextReport.render(result))")
+    }
+
+    @Test("the acquirer down at payout time pays when it is back up")
+    func acquirerDownAtPayout() async throws {
+        let text = """
+            name: Acquirer down at payout
+            start: 2026-03-16 10:00
+            faults:
+              - { outage: Acquirer, from: 2026-03-17 08:45, to: 2026-03-17 09:20 }
+            steps:
+              - { at: 2026-03-16 10:30, swipe: { id: buy, amount: 10.00 } }
+            expect:
+              - { transaction: buy, status: arrived, arrives: 2026-03-17 09:20 }
+            """
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.parse(text, file: "acquirer-down.yaml"))
+        try await runner.shutdown()
+        #expect(result.passed, "\(TextReport.render(result))")
+    }
+
+    @Test("a cut link refuses the swipe, and a duplicated request is answered 94 once")
+    func disconnectAndDuplicate() async throws {
+        let text = """
+            name: Cut and doubled
+            start: 2026-03-16 10:00
+            faults:
+              - { network: T0000001 -> Acquirer, disconnect: true, from: 2026-03-16 10:00, to: 2026-03-16 10:10 }
+              - { network: T0000001 -> Acquirer, duplicate: request, count: 1, from: 2026-03-16 10:20, to: 2026-03-16 10:30 }
+            steps:
+              - { at: 2026-03-16 10:05, swipe: { id: cut, amount: 10.00 } }
+              - { at: 2026-03-16 10:25, swipe: { id: doubled, amount: 10.00 } }
+            expect:
+              - { transaction: cut, status: failed }
+              - { transaction: doubled, response: "00", status: arrived, credited: 9.94, events: [swiped, duplicate, paid_out, arrived] }
+              - { account: "6222020000000001", balance: 9990.00 }
+            """
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.parse(text, file: "cut.yaml"))
+        try await runner.shutdown()
+        #expect(result.passed, "\(TextReport.render(result))")
+    }
+}
