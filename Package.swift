@@ -39,7 +39,15 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
-        .target(name: "Capture", dependencies: ["CPcap", "Wire", "ISO8583"]),
+        .target(
+            name: "Capture",
+            dependencies: [
+                "CPcap", "Wire", "ISO8583",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(
             name: "Harness",
             dependencies: [

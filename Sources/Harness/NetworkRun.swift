@@ -57,13 +57,16 @@ final class NetworkRun: @unchecked Sendable {
         return LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
     }
 
-    /// Starts servers, opens every link, and lets each node start.
-    func start() -> EventLoopFuture<Void> {
-        let loop = wire.eventLoop
+    /// Starts every node's server on 127.0.0.1.
+    func listen() -> EventLoopFuture<Void> {
         let listening = NetworkAssembly.servers(of: scenario).map { wire.listen(node: $0).map { _ in () } }
-        return EventLoopFuture.andAllSucceed(listening, on: loop).flatMap { [self] in
-            EventLoopFuture.andAllSucceed(scenario.network.links.map { wire.connect(from: $0.client, to: $0.server) }, on: loop)
-        }.map { [self] in
+        return EventLoopFuture.andAllSucceed(listening, on: wire.eventLoop)
+    }
+
+    /// Opens every link and lets each node start.
+    func connect() -> EventLoopFuture<Void> {
+        EventLoopFuture.andAllSucceed(scenario.network.links.map { wire.connect(from: $0.client, to: $0.server) }, on: wire.eventLoop)
+        .map { [self] in
             for name in nodes.keys.sorted() {
                 carryOut(nodes[name]!.start(now: now), of: name)
             }

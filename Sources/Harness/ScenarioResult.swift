@@ -22,6 +22,11 @@ public struct ScenarioResult: Sendable {
     /// The reasons behind each transaction's arrival time, by transaction id.
     public var reasons: [String: [String]]
 
+    /// The capture folder written for this run, if any.
+    public var captureFolder: String?
+    /// One line about the capture (why live capture did not run, say).
+    public var captureNote: String?
+
     /// Whether every expectation held and no invariant broke.
     public var passed: Bool { failures.isEmpty }
 }

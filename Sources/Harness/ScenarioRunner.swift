@@ -25,18 +25,47 @@ public final class ScenarioRunner: Sendable {
         try await group.shutdownGracefully()
     }
 
-    /// Runs one scenario to completion.
-    public func run(_ scenario: Scenario) async -> ScenarioResult {
+    /// Where `--capture` writes, and the run's wall-clock start that names the folders.
+    public struct CaptureOptions: Sendable {
+        /// The folder the capture folders go in (`Captures`).
+        public var root: String
+        /// `YYYYMMDD-HHMMSS` of the run.
+        public var runTime: String
+
+        /// Makes options.
+        public init(root: String = "Captures", runTime: String) {
+            self.root = root
+            self.runTime = runTime
+        }
+    }
+
+    /// Runs one scenario to completion; with `capture`, writes its capture folder too.
+    public func run(_ scenario: Scenario, capture: CaptureOptions? = nil) async -> ScenarioResult {
         let started = ContinuousClock.now
         let loop = group.next()
         var result = ScenarioResult(
             scenario: scenario, failures: [], transactions: [], accounts: [], timeline: [], problems: [], faultLog: [],
             wallTime: .zero, reasons: [:])
+        var session: CaptureSession?
+        if let capture {
+            do {
+                session = try CaptureSession(root: capture.root, runTime: capture.runTime, scenarioFile: scenario.file)
+            } catch {
+                result.captureNote = "capture not written: \(error)"
+            }
+        }
         do {
             let authority = try CertificateAuthority()
-            let wire = WireNetwork(eventLoop: loop, authority: authority, seed: scenario.seed)
+            let wire = WireNetwork(eventLoop: loop, authority: authority, seed: scenario.seed, keyLog: session?.keyLog.callback)
+            if let session { wire.onWrite = { session.record($0) } }
             let run = try await loop.submit { NetworkRun(scenario: scenario, wire: wire) }.get()
             do {
+                try await loop.flatSubmit { run.listen() }.get()
+                if let session {
+                    let ports = try await loop.submit { wire.listeningPorts }.get()
+                    session.startLive(ports: ports)
+                }
+                try await loop.flatSubmit { run.connect() }.get()
                 try await drive(run, on: loop)
             } catch {
                 result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
@@ -48,11 +77,19 @@ public final class ScenarioRunner: Sendable {
             result.failures.append("the network could not start: \(error)")
         }
         result.wallTime = ContinuousClock.now - started
+        if let session {
+            do {
+                try session.finish(timeline: JSONReport.scenario(result))
+                result.captureFolder = session.folder
+                result.captureNote = session.note
+            } catch {
+                result.captureNote = "capture not completed: \(error)"
+            }
+        }
         return result
     }
 
     private func drive(_ run: NetworkRun, on loop: any EventLoop) async throws {
-        try await loop.flatSubmit { run.start() }.get()
         try await quiet(run, on: loop)
         let scenario = run.scenario
         for step in scenario.steps {

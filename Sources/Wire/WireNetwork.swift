@@ -20,8 +20,20 @@ public final class WireNetwork: @unchecked Sendable {
     public let authority: CertificateAuthority
     /// Where received frames go.
     public var onFrame: FrameSink = { _, _, _ in }
-    /// Where every frame written goes (node, peer, frame with its length header), for captures.
-    public var onWrite: FrameSink?
+    /// A frame as it was written, for captures.
+    public struct WrittenFrame: Sendable {
+        /// The sending node and the receiving one.
+        public var node: String, peer: String
+        /// The frame with its length header.
+        public var bytes: [UInt8]
+        /// The TCP ports of the connection at the sender and at the receiver.
+        public var localPort: Int, remotePort: Int
+        /// The virtual time it was written.
+        public var at: Instant
+    }
+
+    /// Where every frame written goes, for captures.
+    public var onWrite: ((WrittenFrame) -> Void)?
     /// The virtual time, which the runner keeps current; faults and held frames use it.
     public var virtualNow = Instant(milliseconds: 0)
 
@@ -68,6 +80,9 @@ public final class WireNetwork: @unchecked Sendable {
 
     /// The port a node listens on, once it does.
     public func port(of node: String) -> Int? { ports[node] }
+
+    /// Every node's listening port.
+    public var listeningPorts: [String: Int] { ports }
 
     /// Starts a node's server on 127.0.0.1 (port 0: the OS picks one, or the node's earlier port); returns the port.
     public func listen(node: String, port: Int? = nil) -> EventLoopFuture<Int> {
@@ -147,7 +162,9 @@ public final class WireNetwork: @unchecked Sendable {
         inFlight += 1
         pending[LinkKey(node: node, peer: peer), default: 0] += 1
         let frame = FrameDecoder.frame(message, allocator: channel.allocator)
-        onWrite?(node, peer, Array(frame.readableBytesView))
+        onWrite?(WrittenFrame(
+            node: node, peer: peer, bytes: Array(frame.readableBytesView),
+            localPort: channel.localAddress?.port ?? 0, remotePort: channel.remoteAddress?.port ?? 0, at: virtualNow))
         let promise = eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenFailure { [self] error in
             report("\(node) -> \(peer): write failed: \(Self.describe(error))")

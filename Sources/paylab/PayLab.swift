@@ -43,3 +43,13 @@ func loadScenarios(_ paths: [String]) throws -> [Scenario] {
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
+
+/// Writes a report file; a path that cannot be written is an error that names it.
+func writeReport(_ text: String, to path: String) throws {
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    } catch {
+        printError("error: cannot write \(path): \(error.localizedDescription)")
+        throw ExitStatus.invalid
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Harness
 
 extension PayLab {
@@ -15,21 +16,42 @@ extension PayLab {
         @Option(help: "Run with this seed instead of each scenario's own.")
         var seed: UInt64?
 
+        @Option(help: "Write the JSON report (the schema of SCENARIOS.md) to this file.")
+        var json: String?
+
+        @Flag(help: "Write each scenario's traffic to Captures/<run-time>-<file>/: wire.pcap (live, TLS), keys.log, messages.pcap (decrypted ISO 8583), timeline.json.")
+        var capture = false
+
         func run() async throws {
             var scenarios = try loadScenarios(paths)
             if let seed { scenarios = scenarios.map { var copy = $0; copy.seed = seed; return copy } }
             let runner = ScenarioRunner()
             let started = ContinuousClock.now
+            let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
             var results: [ScenarioResult] = []
             for scenario in scenarios {
-                let result = await runner.run(scenario)
+                let result = await runner.run(scenario, capture: captureOptions)
                 print(TextReport.render(result))
+                if let folder = result.captureFolder { print("  capture: \(folder)") }
+                if let note = result.captureNote { print("  capture: \(note)") }
                 print("")
                 results.append(result)
             }
             try await runner.shutdown()
             print(TextReport.summary(results, wallTime: ContinuousClock.now - started))
+            if let json {
+                try writeReport(JSONReport.report(results).rendered(pretty: true) + "\n", to: json)
+            }
             if results.contains(where: { !$0.passed }) { throw ExitStatus.failed }
+        }
+
+        /// `YYYYMMDD-HHMMSS` now, in UTC: only names capture folders, never business time.
+        static func runTime() -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd-HHmmss"
+            return formatter.string(from: Date())
         }
     }
 

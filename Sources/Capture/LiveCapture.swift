@@ -1,0 +1,104 @@
+import CPcap
+import Foundation
+import Synchronization
+
+/// A live capture of this run's traffic on the loopback interface, through libpcap, with
+/// a BPF filter on exactly the run's ports, written to a file as it arrives.
+///
+/// Capturing needs root or CAP_NET_RAW; without it ``start(path:ports:)`` throws
+/// ``Problem/permissionDenied`` and the run goes on without it.
+public final class LiveCapture: @unchecked Sendable {
+    /// Why a live capture could not start.
+    public enum Problem: Error, Sendable, CustomStringConvertible {
+        /// The process may not capture (it needs root or CAP_NET_RAW).
+        case permissionDenied(String)
+        /// libpcap refused for another reason.
+        case failed(String)
+
+        public var description: String {
+            switch self {
+            case .permissionDenied(let detail): return "live capture needs root or CAP_NET_RAW (\(detail))"
+            case .failed(let detail): return "live capture failed: \(detail)"
+            }
+        }
+    }
+
+    private let handle: OpaquePointer
+    private let dumper: OpaquePointer
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    /// The BPF filter in force.
+    public let filter: String
+
+    /// The BPF filter for TCP on these ports of 127.0.0.1.
+    public static func filter(ports: [Int]) -> String {
+        "tcp and host 127.0.0.1 and (" + ports.sorted().map { "port \($0)" }.joined(separator: " or ") + ")"
+    }
+
+    /// Starts capturing on `interface` into `path` (pcap format), on a thread of its own.
+    public init(path: String, ports: [Int], interface: String = "lo") throws(Problem) {
+        var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let handle = pcap_create(interface, &errors) else {
+            throw .failed(String(decoding: errors.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        pcap_set_snaplen(handle, 65535)
+        pcap_set_immediate_mode(handle, 1)
+        pcap_set_timeout(handle, 5)
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let detail = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            if status == PCAP_ERROR_PERM_DENIED || detail.contains("ermission") || detail.contains("perm") {
+                throw .permissionDenied(detail)
+            }
+            throw .failed(detail)
+        }
+        filter = Self.filter(ports: ports)
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0, pcap_setfilter(handle, &program) == 0 else {
+            let detail = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            throw .failed("BPF filter '\(filter)': \(detail)")
+        }
+        pcap_freecode(&program)
+        pcap_setnonblock(handle, 1, &errors)
+        guard let dumper = pcap_dump_open(handle, path) else {
+            let detail = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            throw .failed("cannot write \(path): \(detail)")
+        }
+        self.handle = handle
+        self.dumper = dumper
+        let thread = Thread { [self] in run() }
+        thread.name = "paylab-capture"
+        thread.start()
+    }
+
+    private func run() {
+        let user = UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self)
+        var quietRounds = 0
+        while true {
+            let count = pcap_dispatch(handle, -1, pcap_dump, user)
+            if count > 0 {
+                quietRounds = 0
+                continue
+            }
+            if stopping.load(ordering: .acquiring) {
+                // Drain what the kernel still holds, then stop.
+                quietRounds += 1
+                if quietRounds > 20 || count < 0 { break }
+            }
+            usleep(1000)
+        }
+        pcap_dump_flush(dumper)
+        finished.signal()
+    }
+
+    /// Stops capturing once the kernel has handed over what it holds, and closes the file.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        finished.wait()
+        pcap_dump_close(dumper)
+        pcap_close(handle)
+    }
+}
