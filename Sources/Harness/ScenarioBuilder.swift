@@ -23,24 +23,57 @@ struct ScenarioBuilder {
             reader.value($0, "currency", expected: "a known ISO 4217 code (\(Currency.known.keys.sorted().joined(separator: ", ")))") { Currency.known[$0] }
         } ?? Currency.known["CNY"]!
         let calendar = top["calendar"].map { buildCalendar($0) } ?? BusinessCalendar.china
-        let start = top["start"].flatMap { reader.value($0, "start", expected: "a date-time (YYYY-MM-DD HH:MM)") { Values.instant($0, zone: zone) } }
+        let start = top["start"].flatMap { dateTime($0, "start", zone: zone, calendar: calendar) }
         if top["start"] == nil { reader.error(root, "the scenario needs a 'start' time") }
-        let horizon = top["horizon"].flatMap { reader.value($0, "horizon", expected: "a duration (30d, 12h, 45s)") { Values.duration($0) } } ?? .seconds(30 * 86400)
+        let horizon = top["horizon"].flatMap {
+            reader.value($0, "horizon", expected: "a duration from 1s to 366d (30d, 12h, 45s)") { Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(366 * 86400) ? $0 : nil } }
+        } ?? .seconds(30 * 86400)
         let network = top["network"].map { buildNetwork($0, currency: currency) } ?? NetworkSpec.defaults()
-        let faults = top["faults"].map { buildFaults($0, zone: zone, network: network) } ?? []
-        let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, currency: currency, network: network) } ?? []
-        let expectations = top["expect"].map { buildExpectations($0, zone: zone, currency: currency, steps: steps, network: network) } ?? []
-
-        guard let name, let calendar, let start else { return nil }
-        if let years = calendar.years {
-            let year = zone.local(start).date.year
-            if !years.contains(year), let node = top["start"] {
-                reader.error(node, CalendarError.yearNotCovered(calendar: calendar.name, year: year, covered: years).description)
+        if let node = top["network"] {
+            var seen: Set<String> = []
+            for name in network.nodeNames where !seen.insert(name).inserted {
+                reader.error(node, "the name '\(name)' is used by two nodes; the scheme, the acquirer, each bank and each terminal need a name of their own")
             }
         }
+        let faults = top["faults"].map { buildFaults($0, zone: zone, calendar: calendar, network: network) } ?? []
+        let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: network) } ?? []
+        let expectations = top["expect"].map { buildExpectations($0, zone: zone, calendar: calendar, currency: currency, steps: steps, network: network) } ?? []
+
+        guard let name, let calendar, let start else { return nil }
         return Scenario(
             file: file, name: name, description: description, tags: tags, seed: seed, zone: zone, currency: currency,
             calendar: calendar, start: start, horizon: horizon, network: network, faults: faults, steps: steps, expectations: expectations)
+    }
+
+    /// A date-time in the scenario's zone: says when a date does not exist, and when the
+    /// calendar does not cover its year.
+    private func dateTime(_ node: Node, _ what: String, zone: Zone, calendar: BusinessCalendar?) -> Instant? {
+        guard let text = reader.string(node, what) else { return nil }
+        guard let instant = Values.instant(text, zone: zone) else {
+            let datePart = text.prefix(10)
+            if datePart.count == 10, datePart.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 ? $0.element == "-" : $0.element.isNumber }),
+               LocalDate(datePart) == nil {
+                reader.error(node, "\(what) '\(text)': \(datePart) is not a date that exists")
+            } else {
+                reader.error(node, "\(what) '\(text)' is not a date-time (YYYY-MM-DD HH:MM, or ISO 8601 with an offset)")
+            }
+            return nil
+        }
+        checkCovered(zone.local(instant).date, node, calendar)
+        return instant
+    }
+
+    /// A date (`YYYY-MM-DD`) that exists and that the calendar covers.
+    private func date(_ node: Node, _ what: String, calendar: BusinessCalendar?) -> LocalDate? {
+        guard let date = reader.value(node, what, expected: "a date that exists (YYYY-MM-DD)", { LocalDate($0) }) else { return nil }
+        checkCovered(date, node, calendar)
+        return date
+    }
+
+    private func checkCovered(_ date: LocalDate, _ node: Node, _ calendar: BusinessCalendar?) {
+        if let calendar, let years = calendar.years, !years.contains(date.year) {
+            reader.error(node, CalendarError.yearNotCovered(calendar: calendar.name, year: date.year, covered: years).description)
+        }
     }
 
     private func buildCalendar(_ node: Node) -> BusinessCalendar? {
@@ -112,7 +145,22 @@ struct ScenarioBuilder {
     }
 
     private func money(_ node: Node, _ what: String, _ currency: Currency) -> Money? {
-        reader.value(node, what, expected: "an amount with at most \(currency.exponent) decimals") { Money(decimal: $0, exponent: currency.exponent) }
+        guard let text = reader.string(node, what) else { return nil }
+        guard let amount = Money(decimal: text, exponent: currency.exponent) else {
+            let decimals = text.split(separator: ".").dropFirst().first?.count ?? 0
+            if decimals > currency.exponent, Money(decimal: String(text.prefix(text.count - decimals + currency.exponent)), exponent: currency.exponent) != nil {
+                reader.error(node, "\(what) '\(text)' has \(decimals) decimals; \(currency.code) has \(currency.exponent)")
+            } else {
+                reader.error(node, "\(what) '\(text)' is not an amount (digits, a point and at most \(currency.exponent) decimals)")
+            }
+            return nil
+        }
+        // DE4 carries twelve digits of minor units.
+        guard amount.minorUnits.magnitude < 1_000_000_000_000 else {
+            reader.error(node, "\(what) '\(text)' is over the largest amount ISO 8583 can carry (twelve digits of minor units)")
+            return nil
+        }
+        return amount
     }
 
     private func buildMerchant(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> MerchantContract? {
@@ -171,7 +219,7 @@ struct ScenarioBuilder {
 
     // MARK: - Steps
 
-    private func buildSteps(_ node: Node, start: Instant, zone: Zone, currency: Currency, network: NetworkSpec) -> [Step] {
+    private func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: NetworkSpec) -> [Step] {
         guard let items = reader.sequence(node, "steps") else { return [] }
         var steps: [Step] = []
         var previous = start
@@ -179,7 +227,7 @@ struct ScenarioBuilder {
         for item in items {
             guard let fields = reader.mapping(item, "a step", allowed: ["at", "swipe", "void"]) else { continue }
             var at = previous
-            if let node = fields["at"], let value = reader.value(node, "at", expected: "a date-time (YYYY-MM-DD HH:MM)", { Values.instant($0, zone: zone) }) {
+            if let node = fields["at"], let value = dateTime(node, "at", zone: zone, calendar: calendar) {
                 if value < previous {
                     reader.error(node, "this step is at \(Values.show(value, zone)), before the step or start before it (\(Values.show(previous, zone))): steps must not go back in time")
                 }
@@ -262,7 +310,7 @@ struct ScenarioBuilder {
     private static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network"]
     private static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
 
-    private func buildFaults(_ node: Node, zone: Zone, network: NetworkSpec) -> [Fault] {
+    private func buildFaults(_ node: Node, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> [Fault] {
         guard let items = reader.sequence(node, "faults") else { return [] }
         var faults: [Fault] = []
         for item in items {
@@ -272,9 +320,9 @@ struct ScenarioBuilder {
                 reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
                 continue
             }
-            let from = fields["from"].flatMap { reader.value($0, "from", expected: "a date-time (YYYY-MM-DD HH:MM)") { Values.instant($0, zone: zone) } }
+            let from = fields["from"].flatMap { dateTime($0, "from", zone: zone, calendar: calendar) }
             if fields["from"] == nil { reader.error(item, "a fault needs 'from'") }
-            let to = fields["to"].flatMap { reader.value($0, "to", expected: "a date-time (YYYY-MM-DD HH:MM)") { Values.instant($0, zone: zone) } }
+            let to = fields["to"].flatMap { dateTime($0, "to", zone: zone, calendar: calendar) }
             if let from, let to, to < from, let node = fields["to"] {
                 reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")
             }
@@ -358,7 +406,7 @@ struct ScenarioBuilder {
 
     // MARK: - Expectations
 
-    private func buildExpectations(_ node: Node, zone: Zone, currency: Currency, steps: [Step], network: NetworkSpec) -> [Expectation] {
+    private func buildExpectations(_ node: Node, zone: Zone, calendar: BusinessCalendar?, currency: Currency, steps: [Step], network: NetworkSpec) -> [Expectation] {
         guard let items = reader.sequence(node, "expect") else { return [] }
         let ids = steps.compactMap { step -> String? in
             switch step.action {
@@ -398,10 +446,12 @@ struct ScenarioBuilder {
             expectation.status = fields["status"].flatMap {
                 reader.value($0, "status", expected: "one of \(TransactionOutcome.statuses.joined(separator: ", "))") { TransactionOutcome.statuses.contains($0) ? $0 : nil }
             }
-            expectation.settlementDate = fields["settlement_date"].flatMap { reader.value($0, "settlement_date", expected: "a date that exists (YYYY-MM-DD)") { LocalDate($0) } }
+            expectation.settlementDate = fields["settlement_date"].flatMap { date($0, "settlement_date", calendar: calendar) }
             if let node = fields["arrives"] {
-                expectation.arrives = reader.value(node, "arrives", expected: "a date-time (YYYY-MM-DD HH:MM) or never") { text -> Instant?? in
-                    text == "never" ? .some(nil) : Values.instant(text, zone: zone).map { .some($0) }
+                if reader.string(node, "arrives") == "never" {
+                    expectation.arrives = .some(nil)
+                } else if let instant = dateTime(node, "arrives", zone: zone, calendar: calendar) {
+                    expectation.arrives = .some(instant)
                 }
             }
             expectation.credited = fields["credited"].flatMap { money($0, "credited", currency) }

@@ -147,23 +147,56 @@ public final class ScenarioRunner: Sendable {
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.wire.heldFrames, waiting: run.waiting(),
             outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent)
         result.failures += run.faults.map { "node: \($0)" }
-        result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario)) })
+        result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
         return result
     }
 
     /// Why a transaction's money arrives when it does: the schedule of its terms.
-    private func reasons(for outcome: TransactionOutcome, in scenario: Scenario) -> [String] {
-        guard outcome.response == "00", let swipe = outcome.events.first(where: { $0.kind == .swiped }),
+    private func reasons(for outcome: TransactionOutcome, in scenario: Scenario, faultLog: [(at: Instant, what: String)]) -> [String] {
+        switch outcome.status {
+        case "reversed": return ["the card was charged, but the purchase was reversed: the money went back to the card and nothing is paid out"]
+        case "voided": return ["voided before the cutoff: the money went back to the card, nothing was cleared or paid out"]
+        case "failed": return ["no answer reached the terminal and the card was not charged"]
+        case "declined": return ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
+        default: break
+        }
+        guard let swipe = outcome.events.first(where: { $0.kind == .swiped }),
               let merchant = scenario.network.merchants.first(where: { $0.terminals.contains(swipe.node) }) else {
-            return outcome.response == "none" ? ["no answer reached the terminal"] : ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
+            return []
         }
         do {
             let schedule = try ArrivalSchedule.compute(
                 swipedAt: scenario.zone.local(swipe.at), terms: merchant.terms, calendar: scenario.calendar,
                 cutoff: scenario.network.scheme.cutoff, payoutAt: merchant.payoutAt)
-            return schedule.reasons
+            return schedule.reasons + obstacles(outcome, scheduled: schedule.payout, swipedAt: swipe.at, zone: scenario.zone, faultLog: faultLog)
         } catch {
             return ["\(error)"]
         }
+    }
+
+    /// What stood between the scheduled payout and the arrival: refusals, holds, fault windows.
+    private func obstacles(
+        _ outcome: TransactionOutcome, scheduled: ArrivalSchedule.Payout, swipedAt: Instant, zone: Zone, faultLog: [(at: Instant, what: String)]
+    ) -> [String] {
+        var lines: [String] = []
+        let due: Instant
+        switch scheduled {
+        case .instant: due = swipedAt
+        case .at(let local): due = zone.instant(local)
+        }
+        for event in outcome.events where [.returned, .held, .released].contains(event.kind) {
+            lines.append("\(TextReport.timestamp(event.at, zone)) \(event.node) \(event.kind.rawValue): \(event.detail)")
+        }
+        guard let arrives = outcome.arrives else {
+            lines.append("not credited by the end of the run")
+            return lines
+        }
+        if arrives > due {
+            for entry in faultLog where entry.at <= arrives && entry.at >= swipedAt {
+                lines.append("\(TextReport.timestamp(entry.at, zone)) \(entry.what)")
+            }
+            lines.append("arrived \(TextReport.timestamp(arrives, zone)), \(due.duration(to: arrives).compact) after the scheduled payout")
+        }
+        return lines
     }
 }

@@ -4,12 +4,12 @@ import SettlementCalendar
 /// The report a person reads on a terminal.
 public enum TextReport {
     /// A scenario's result: pass or fail, then each transaction's timeline.
-    public static func render(_ result: ScenarioResult, reasons showReasons: Bool = false) -> String {
+    public static func render(_ result: ScenarioResult, reasons showReasons: Bool = false, colour: Bool = false) -> String {
         let scenario = result.scenario
         let zone = scenario.zone
         let exponent = scenario.currency.exponent
         var lines: [String] = []
-        let verdict = result.passed ? "PASS" : "FAIL"
+        let verdict = paint(result.passed ? "PASS" : "FAIL", result.passed ? "32" : "31", colour)
         lines.append("\(verdict)  \(scenario.name)  (\(scenario.file), seed \(scenario.seed), \(milliseconds(result.wallTime)) ms)")
         for failure in result.failures {
             lines.append("  ✗ \(failure)")
@@ -57,9 +57,15 @@ public enum TextReport {
     }
 
     /// The last line: counts and the total wall time.
-    public static func summary(_ results: [ScenarioResult], wallTime: Duration) -> String {
+    public static func summary(_ results: [ScenarioResult], wallTime: Duration, colour: Bool = false) -> String {
         let passed = results.filter(\.passed).count
         let failed = results.count - passed
-        return "\(results.count) scenario\(results.count == 1 ? "" : "s"): \(passed) passed, \(failed) failed, \(milliseconds(wallTime)) ms"
+        let failedText = paint("\(failed) failed", failed > 0 ? "31" : "0", colour && failed > 0)
+        return "\(results.count) scenario\(results.count == 1 ? "" : "s"): \(passed) passed, \(failedText), \(milliseconds(wallTime)) ms"
+    }
+
+    /// Text in an ANSI colour, when colour is on.
+    static func paint(_ text: String, _ code: String, _ colour: Bool) -> String {
+        colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 }

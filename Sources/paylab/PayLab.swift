@@ -10,6 +10,25 @@ struct PayLab: AsyncParsableCommand {
         abstract: "An end-to-end payment network test harness: terminal, acquirer, scheme and banks speaking ISO 8583 over mutual TLS.",
         subcommands: [Run.self, Validate.self, Explain.self, Arrival.self, Decode.self, Encode.self, Bench.self]
     )
+
+    /// Runs the command; a command line that does not parse is invalid input: exit 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitStatus.invalid)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit statuses of `run` and `validate`.

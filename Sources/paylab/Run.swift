@@ -16,32 +16,54 @@ extension PayLab {
         @Option(help: "Run with this seed instead of each scenario's own.")
         var seed: UInt64?
 
+        @Option(help: "Run only scenarios whose name or a tag contains this text.")
+        var filter: String?
+
+        @Option(help: "Run the I-th of N deterministic slices of the suite (I/N, from 1/N to N/N), for a CI matrix.")
+        var shard: String?
+
         @Option(help: "Write the JSON report (the schema of SCENARIOS.md) to this file.")
         var json: String?
+
+        @Option(help: "Write a JUnit XML report (one testsuite per file, one testcase per scenario) to this file.")
+        var junit: String?
+
+        @Option(help: "Write a self-contained HTML report with each transaction's timeline to this file.")
+        var html: String?
 
         @Flag(help: "Write each scenario's traffic to Captures/<run-time>-<file>/: wire.pcap (live, TLS), keys.log, messages.pcap (decrypted ISO 8583), timeline.json.")
         var capture = false
 
+        func validate() throws {
+            if let shard, SuiteSelection.parseShard(shard) == nil {
+                throw ValidationError("--shard takes I/N with 1 <= I <= N, as 2/4; not '\(shard)'")
+            }
+        }
+
         func run() async throws {
-            var scenarios = try loadScenarios(paths)
+            let selection = SuiteSelection(filter: filter, shard: shard.flatMap(SuiteSelection.parseShard))
+            var scenarios = selection.apply(try loadScenarios(paths))
             if let seed { scenarios = scenarios.map { var copy = $0; copy.seed = seed; return copy } }
+            let console = Console()
             let runner = ScenarioRunner()
             let started = ContinuousClock.now
             let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
             var results: [ScenarioResult] = []
-            for scenario in scenarios {
+            for (index, scenario) in scenarios.enumerated() {
+                console.progress("[\(index + 1)/\(scenarios.count)] \(scenario.name)")
                 let result = await runner.run(scenario, capture: captureOptions)
-                print(TextReport.render(result))
-                if let folder = result.captureFolder { print("  capture: \(folder)") }
-                if let note = result.captureNote { print("  capture: \(note)") }
-                print("")
+                console.print(TextReport.render(result, colour: console.colour))
+                if let folder = result.captureFolder { console.print("  capture: \(folder)") }
+                if let note = result.captureNote { console.print("  capture: \(note)") }
+                console.print("")
                 results.append(result)
             }
             try await runner.shutdown()
-            print(TextReport.summary(results, wallTime: ContinuousClock.now - started))
-            if let json {
-                try writeReport(JSONReport.report(results).rendered(pretty: true) + "\n", to: json)
-            }
+            let wallTime = ContinuousClock.now - started
+            console.print(TextReport.summary(results, wallTime: wallTime, colour: console.colour))
+            if let json { try writeReport(JSONReport.report(results).rendered(pretty: true) + "\n", to: json) }
+            if let junit { try writeReport(JUnitReport.render(results), to: junit) }
+            if let html { try writeReport(HTMLReport.render(results, wallTime: wallTime), to: html) }
             if results.contains(where: { !$0.passed }) { throw ExitStatus.failed }
         }
 

@@ -25,7 +25,7 @@ struct ScenarioLoaderTests {
         #expect(found.map(\.description) == [
             "s.yaml:4:1: error: unknown key 'horizn' in the scenario; did you mean 'horizon'?",
             "s.yaml:6:33: error: no merchant has a terminal 'T0000009'; did you mean 'T0000001'?",
-            "s.yaml:6:51: error: amount '100.001' is not an amount with at most 2 decimals",
+            "s.yaml:6:51: error: amount '100.001' has 3 decimals; CNY has 2",
         ])
     }
 

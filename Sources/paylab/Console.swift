@@ -1,0 +1,21 @@
+import Foundation
+
+/// The terminal: colour and a progress line only when it is one.
+struct Console {
+    /// Whether standard output is a terminal (colour on).
+    let colour = isatty(STDOUT_FILENO) == 1
+    /// Whether standard error is a terminal (progress line on).
+    let interactive = isatty(STDERR_FILENO) == 1
+
+    /// Shows what runs now on one line of standard error, overwritten by the next.
+    func progress(_ text: String) {
+        guard interactive else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + String(text.prefix(100))).utf8))
+    }
+
+    /// Prints a line, clearing the progress line first.
+    func print(_ text: String) {
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        Swift.print(text)
+    }
+}
