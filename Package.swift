@@ -64,7 +64,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ISO8583Tests", dependencies: ["ISO8583"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ISO8583Tests", dependencies: ["ISO8583", "TestSupport"]),
         .testTarget(name: "SettlementCalendarTests", dependencies: ["SettlementCalendar"]),
         .testTarget(name: "PaymentNetworkTests", dependencies: ["PaymentNetwork"]),
         .testTarget(
@@ -78,7 +79,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "TestSupport"]),
     ]
 )

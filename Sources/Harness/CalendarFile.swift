@@ -41,19 +41,7 @@ public enum CalendarFile {
 
     /// Parses calendar text.
     public static func parse(_ text: String, file: String) throws(ScenarioErrors) -> BusinessCalendar {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: "the calendar file is empty")])
-            }
-            root = node
-        } catch let error as ScenarioErrors {
-            throw error
-        } catch let error as YamlError {
-            throw ScenarioErrors(diagnostics: [ScenarioLoader.syntaxDiagnostic(error, file: file)])
-        } catch {
-            throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")])
-        }
+        let root = try YAMLReader.compose(text, file: file, empty: "the calendar file is empty")
         let reader = YAMLReader(file: file)
         let calendar = build(root, reader)
         if let calendar, reader.diagnostics.isEmpty { return calendar }

@@ -21,33 +21,10 @@ public enum ScenarioLoader {
 
     /// Parses scenario text; `file` names it in diagnostics.
     public static func parse(_ text: String, file: String) throws(ScenarioErrors) -> Scenario {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: "the file is empty")])
-            }
-            root = node
-        } catch let error as ScenarioErrors {
-            throw error
-        } catch let error as YamlError {
-            throw ScenarioErrors(diagnostics: [syntaxDiagnostic(error, file: file)])
-        } catch {
-            throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")])
-        }
+        let root = try YAMLReader.compose(text, file: file, empty: "the file is empty")
         let reader = YAMLReader(file: file)
         let scenario = ScenarioBuilder(reader: reader).build(root)
         if let scenario, reader.diagnostics.isEmpty { return scenario }
         throw ScenarioErrors(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
-    }
-
-    static func syntaxDiagnostic(_ error: YamlError, file: String) -> ScenarioDiagnostic {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let extra = context.map { " \($0.text)" } ?? ""
-            return ScenarioDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)\(extra)")
-        default:
-            return ScenarioDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
-        }
     }
 }

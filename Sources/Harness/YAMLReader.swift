@@ -10,6 +10,33 @@ final class YAMLReader {
         self.file = file
     }
 
+    /// The root node of YAML text; a syntax error becomes a diagnostic at its position.
+    static func compose(_ text: String, file: String, empty: String) throws(ScenarioErrors) -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: empty)])
+            }
+            return node
+        } catch let error as ScenarioErrors {
+            throw error
+        } catch let error as YamlError {
+            throw ScenarioErrors(diagnostics: [syntaxDiagnostic(error, file: file)])
+        } catch {
+            throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")])
+        }
+    }
+
+    static func syntaxDiagnostic(_ error: YamlError, file: String) -> ScenarioDiagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let extra = context.map { " \($0.text)" } ?? ""
+            return ScenarioDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)\(extra)")
+        default:
+            return ScenarioDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
+        }
+    }
+
     func error(_ node: Node?, _ message: String) {
         let mark = node?.mark
         diagnostics.append(ScenarioDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))

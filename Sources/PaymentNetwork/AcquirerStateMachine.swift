@@ -146,6 +146,7 @@ public struct AcquirerStateMachine: NodeLogic {
         }
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID
+        outgoing[DE.merchantType] = merchant.mcc
         seen[reference] = Seen(request: outgoing, fate: .waiting, merchantID: merchant.id)
         waiting[reference] = Waiting(terminal: terminal, request: outgoing, operation: .purchase, original: reference)
         return [

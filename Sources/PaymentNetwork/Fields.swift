@@ -12,6 +12,7 @@ public enum DE {
     public static let localDate = 13
     public static let expiry = 14
     public static let settlementDate = 15
+    public static let merchantType = 18
     public static let entryMode = 22
     public static let conditionCode = 25
     public static let acquirerID = 32

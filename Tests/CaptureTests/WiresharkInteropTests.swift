@@ -1,29 +1,12 @@
 import Foundation
 import ISO8583
 import Testing
+import TestSupport
 @testable import Capture
 
-/// Runs tshark and returns what it printed; fails with an install hint when it cannot.
+/// Runs tshark and returns what it printed.
 func tshark(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["tshark"] + arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let problem = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw CaptureTestFailure(message: "tshark failed (\(process.terminationStatus)): \(String(decoding: problem, as: UTF8.self)) (install it: apt-get install tshark)")
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct CaptureTestFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+    try ExternalTool.run(["tshark"] + arguments, hint: "install it: apt-get install tshark")
 }
 
 /// PayLab's default dialect as Wireshark's own `iso8583` dissector reads it.

@@ -1,29 +1,12 @@
 import Foundation
 import PaymentNetwork
 import Testing
+import TestSupport
 @testable import Harness
 
-/// Runs a program and returns its standard output; fails with an install hint.
+/// Runs a tool PayLab is checked against.
 func runTool(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let problem = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ToolFailure(message: "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: problem, as: UTF8.self))")
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct ToolFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+    try ExternalTool.run(arguments, hint: "CI installs tshark, chromium, setpriv, pyiso8583 and junitparser")
 }
 
 /// `--capture` on a real run, read back with tshark (install: apt-get install tshark).

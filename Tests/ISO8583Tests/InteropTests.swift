@@ -1,29 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ISO8583
 
-/// Runs a program and returns its standard output; records an issue when it fails.
+/// Runs the pyiso8583 peer.
 func runPeer(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let problem = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        throw PeerFailure(message: "\(arguments.joined(separator: " ")) failed: \(String(decoding: problem, as: UTF8.self))"
-            + " (the interop tests need python3 with pyiso8583: pip install pyiso8583)")
-    }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
-struct PeerFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+    try ExternalTool.run(arguments, hint: "the interop tests need python3 with pyiso8583: pip install pyiso8583")
+        .trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// PayLab's default dialect against pyiso8583, a codec we did not write, both ways.

@@ -236,6 +236,7 @@ struct NodeStateMachineTests {
         let (forwarded, scheme) = sent(acquirer.receive(purchase(), from: "T0000001", now: friday))[0]
         #expect(scheme == "UnionPay")
         #expect(forwarded[32] == "48020000")
+        #expect(forwarded[18] == "5411")
         let answered = acquirer.receive(forwarded.response(code: "00"), from: "UnionPay", now: friday)
         #expect(sent(answered).map(\.1) == ["T0000001"])
         let monday = zone.instant(LocalDateTime("2026-05-11 09:00")!)
