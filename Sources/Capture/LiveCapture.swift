@@ -42,6 +42,9 @@ public final class LiveCapture: @unchecked Sendable {
             throw .failed(String(decoding: errors.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         pcap_set_snaplen(handle, 65535)
+        // The ring holds whole snapshot-length frames: 2 MB (the default) is only about 30
+        // of them, too few for a burst of handshakes before the capture thread runs.
+        pcap_set_buffer_size(handle, 64 << 20)
         pcap_set_immediate_mode(handle, 1)
         pcap_set_timeout(handle, 5)
         let status = pcap_activate(handle)
@@ -69,10 +72,18 @@ public final class LiveCapture: @unchecked Sendable {
         }
         self.handle = handle
         self.dumper = dumper
-        let thread = Thread { [self] in run() }
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            started.signal()
+            run()
+        }
         thread.name = "paylab-capture"
         thread.start()
+        started.wait()
     }
+
+    /// Packets the kernel dropped because the capture fell behind (0 when all were kept).
+    public private(set) var droppedPackets: Int = 0
 
     private func run() {
         let user = UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self)
@@ -91,6 +102,8 @@ public final class LiveCapture: @unchecked Sendable {
             usleep(1000)
         }
         pcap_dump_flush(dumper)
+        var stats = pcap_stat()
+        if pcap_stats(handle, &stats) == 0 { droppedPackets = Int(stats.ps_drop) }
         finished.signal()
     }
 

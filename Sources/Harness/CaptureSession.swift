@@ -44,6 +44,9 @@ final class CaptureSession: @unchecked Sendable {
     /// Stops capturing and writes the rest of the folder.
     func finish(timeline: JSONValue) throws {
         live?.stop()
+        if let dropped = live?.droppedPackets, dropped > 0 {
+            note = "the kernel dropped \(dropped) packets of the live capture; wire.pcap is incomplete"
+        }
         messages.close()
         try keyLog.write(to: path("keys.log"))
         try Data(timeline.rendered(pretty: true).utf8).write(to: URL(fileURLWithPath: path("timeline.json")))

@@ -67,7 +67,7 @@ struct CaptureRunTests {
         let decrypted = try runTool(["tshark", "-r", folder + "/wire.pcap", "-o", "tls.keylog_file:" + folder + "/keys.log"] + decodeAs
                                     + ["-Y", "data", "-T", "fields", "-e", "data.data"])
         let records = decrypted.split(separator: "\n").map(String.init)
-        #expect(records.count == 8)
+        #expect(records.count == 8, "decrypted records in \(folder)")
         // Each record is a frame: 2-byte length, then "0200" or "0210" in ASCII.
         #expect(records.allSatisfy { $0.dropFirst(4).hasPrefix("30323030") || $0.dropFirst(4).hasPrefix("30323130") })
         #expect(FileManager.default.fileExists(atPath: folder + "/timeline.json"))
