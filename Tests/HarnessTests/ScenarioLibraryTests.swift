@@ -37,6 +37,23 @@ struct ScenarioLibraryTests {
         #expect(first.problems == second.problems)
     }
 
+    @Test("a corrupted frame that still parses fails its MAC and is answered 30; one that does not is dropped")
+    func corruptionPaths() async throws {
+        var scenario = try ScenarioLoader.load(path: "Scenarios/corrupted-frame.yaml")
+        let runner = ScenarioRunner()
+        // With seed 28 the flipped byte lands inside a value and keeps the format valid.
+        scenario.seed = 28
+        let readable = await runner.run(scenario)
+        scenario.seed = 1
+        let unreadable = await runner.run(scenario)
+        try await runner.shutdown()
+        #expect(readable.passed && unreadable.passed)
+        #expect(readable.transactions.first?.response == "30")
+        #expect(readable.problems.contains { $0.contains("the MAC does not match the message): answered 30") })
+        #expect(unreadable.transactions.first?.status == "failed")
+        #expect(unreadable.problems.contains { $0.contains("malformed frame from T0000001 dropped") })
+    }
+
     @Test("a void after the cutoff is refused with 12, and the purchase is paid")
     func lateVoid() async throws {
         let text = """
