@@ -1,3 +1,4 @@
+import Foundation
 import PaymentNetwork
 import SettlementCalendar
 
@@ -37,14 +38,4 @@ enum Values {
     static func show(_ instant: Instant, _ zone: Zone) -> String {
         zone.local(instant).description
     }
-}
-
-extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}
-
-extension Set where Element == Character {
-    static let whitespaces: Set<Character> = [" ", "\t"]
 }

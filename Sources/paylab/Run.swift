@@ -10,7 +10,7 @@ extension PayLab {
             discussion: "Exit status: 0 when every scenario passed, 1 when any failed, 2 when a file is invalid (nothing is run)."
         )
 
-        @Argument(help: "Scenario files or folders (default: Scenarios).")
+        @Argument(help: "Scenario files or folders.")
         var paths: [String] = ["Scenarios"]
 
         @Option(help: "Run with this seed instead of each scenario's own.")
@@ -84,7 +84,7 @@ extension PayLab {
             discussion: "Prints FILE:LINE:COLUMN: error: MESSAGE for every problem. Exit status: 0 valid, 2 invalid."
         )
 
-        @Argument(help: "Scenario files or folders (default: Scenarios).")
+        @Argument(help: "Scenario files or folders.")
         var paths: [String] = ["Scenarios"]
 
         func run() async throws {
