@@ -97,7 +97,7 @@ struct ScenarioBuilder {
         if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { network.scheme.name = value }
             if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { network.scheme.cutoff = value }
-            if let value = fields["timeout"].flatMap({ reader.value($0, "timeout", expected: "a duration (30s)") { Values.duration($0) } }) { network.scheme.timeout = value }
+            if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.scheme.timeout = value }
             if let standIn = fields["stand_in"] {
                 if case .mapping = standIn {
                     if let limit = reader.mapping(standIn, "stand_in", allowed: ["limit"]) {
@@ -111,7 +111,7 @@ struct ScenarioBuilder {
         if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "acquirer name") }) { network.acquirer.name = value }
             if let value = fields["id"].flatMap({ reader.value($0, "acquirer id", expected: "up to 11 digits") { $0.count <= 11 && !$0.isEmpty && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { network.acquirer.id = value }
-            if let value = fields["timeout"].flatMap({ reader.value($0, "timeout", expected: "a duration (45s)") { Values.duration($0) } }) { network.acquirer.timeout = value }
+            if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.acquirer.timeout = value }
         }
         if let banks = map["banks"], let items = reader.sequence(banks, "network.banks") {
             network.banks = items.compactMap { item in
@@ -134,6 +134,13 @@ struct ScenarioBuilder {
             network.accounts = items.compactMap { buildAccount($0, currency: currency, banks: network.banks) }
         }
         return network
+    }
+
+    /// A node's timeout: at least a second (a zero wait would time out before any answer) and at most a day.
+    private func timeout(_ node: Node, _ what: String) -> Duration? {
+        reader.value(node, what, expected: "a duration from 1s to 1d (30s)") {
+            Values.duration($0).flatMap { $0 >= .seconds(1) && $0 <= .seconds(86400) ? $0 : nil }
+        }
     }
 
     private func checkBank(_ node: Node?, _ banks: [NetworkSpec.Bank]) -> String? {
@@ -179,7 +186,7 @@ struct ScenarioBuilder {
         if let value = fields["fee"].flatMap({ reader.value($0, "fee", expected: "a percentage (0.6%)") { Values.rate($0) } }) { merchant.feePartsPerMillion = value }
         if let node = fields["fee_cap"] { merchant.feeCap = money(node, "fee_cap", currency) }
         if let value = fields["payout_at"].flatMap({ reader.value($0, "payout_at", expected: "a time of day (\"09:00\")") { TimeOfDay($0) } }) { merchant.payoutAt = value }
-        if let value = fields["terminal_timeout"].flatMap({ reader.value($0, "terminal_timeout", expected: "a duration (60s)") { Values.duration($0) } }) { merchant.terminalTimeout = value }
+        if let value = fields["terminal_timeout"].flatMap({ timeout($0, "terminal_timeout") }) { merchant.terminalTimeout = value }
         if let node = fields["account"], let account = reader.mapping(node, "a merchant's account", allowed: ["bank", "number"]) {
             if let bank = checkBank(account["bank"], banks) { merchant.accountBank = bank }
             if let number = account["number"].flatMap({ reader.string($0, "account number") }) { merchant.accountNumber = number }
@@ -393,7 +400,10 @@ struct ScenarioBuilder {
         }
         let kind: Fault.LinkFaultKind?
         switch kindName {
-        case "latency": kind = reader.value(node, "latency", expected: "a duration (50s)") { Values.duration($0) }.map { .latency($0) }
+        case "latency":
+            kind = reader.value(node, "latency", expected: "a duration from 1ms to 30d (50s)") {
+                Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(30 * 86400) ? $0 : nil }
+            }.map { .latency($0) }
         case "drop": kind = direction().map { .drop(response: $0) }
         case "duplicate": kind = direction().map { .duplicate(response: $0) }
         case "corrupt": kind = direction().map { .corrupt(response: $0) }

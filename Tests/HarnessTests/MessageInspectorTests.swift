@@ -1,3 +1,4 @@
+import Foundation
 import ISO8583
 import Testing
 @testable import Harness
@@ -25,6 +26,18 @@ struct MessageInspectorTests {
         let masked = MessageInspector.json(message, dialect: .default, reveal: false).rendered()
         #expect(masked.contains("\"2\":\"622202******0001\""))
         #expect(throws: MessageInspector.Problem.self) { try MessageInspector.encode(json: masked, dialect: .default, lengthHeader: true) }
+    }
+
+    @Test("a dialect file in YAML changes the encoding, and an unknown dialect is a clear error")
+    func yamlDialect() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paylab-dialect-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("name: acme\nbase: default\nbitmap: hex\nfields:\n  - { number: 48, type: n, length: llvar, max: 10 }\n".utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let dialect = try MessageInspector.dialect(path)
+        #expect(dialect.bitmap == .hex)
+        #expect(dialect.dictionary[48]?.type == .n)
+        #expect(throws: MessageInspector.Problem.self) { try MessageInspector.dialect("no-such-dialect") }
     }
 
     @Test("a broken frame names the field and offset")

@@ -49,6 +49,8 @@ struct ValidationTests {
         ("steps:\n  - { swipe: { id: a, amount: 1.00 } }\n  - { swipe: { id: a, amount: 2.00 } }\n", "v.yaml:5:20: error: transaction id 'a' is used twice"),
         // A date outside the calendar's years.
         ("steps:\n  - { at: 2027-01-04 10:00, swipe: { id: a, amount: 1.00 } }\n", "v.yaml:4:11: error: calendar 'cn' covers 2024 to 2026, not 2027"),
+        // A timeout no answer could beat.
+        ("network:\n  scheme: { timeout: 0s }\n", "v.yaml:4:22: error: timeout '0s' is not a duration from 1s to 1d (30s)"),
         // A horizon that would run for years.
         ("horizon: 9999d\n", "v.yaml:3:10: error: horizon '9999d' is not a duration from 1s to 366d (30d, 12h, 45s)"),
     ])
