@@ -47,7 +47,7 @@ struct ScenarioBuilder {
 
     /// A date-time in the scenario's zone: says when a date does not exist, and when the
     /// calendar does not cover its year.
-    private func dateTime(_ node: Node, _ what: String, zone: Zone, calendar: BusinessCalendar?) -> Instant? {
+    func dateTime(_ node: Node, _ what: String, zone: Zone, calendar: BusinessCalendar?) -> Instant? {
         guard let text = reader.string(node, what) else { return nil }
         guard let instant = Values.instant(text, zone: zone) else {
             let datePart = text.prefix(10)
@@ -64,13 +64,13 @@ struct ScenarioBuilder {
     }
 
     /// A date (`YYYY-MM-DD`) that exists and that the calendar covers.
-    private func date(_ node: Node, _ what: String, calendar: BusinessCalendar?) -> LocalDate? {
+    func date(_ node: Node, _ what: String, calendar: BusinessCalendar?) -> LocalDate? {
         guard let date = reader.value(node, what, expected: "a date that exists (YYYY-MM-DD)", { LocalDate($0) }) else { return nil }
         checkCovered(date, node, calendar)
         return date
     }
 
-    private func checkCovered(_ date: LocalDate, _ node: Node, _ calendar: BusinessCalendar?) {
+    func checkCovered(_ date: LocalDate, _ node: Node, _ calendar: BusinessCalendar?) {
         if let calendar, let years = calendar.years, !years.contains(date.year) {
             reader.error(node, CalendarError.yearNotCovered(calendar: calendar.name, year: date.year, covered: years).description)
         }
@@ -151,7 +151,7 @@ struct ScenarioBuilder {
         return nil
     }
 
-    private func money(_ node: Node, _ what: String, _ currency: Currency) -> Money? {
+    func money(_ node: Node, _ what: String, _ currency: Currency) -> Money? {
         guard let text = reader.string(node, what) else { return nil }
         guard let amount = Money(decimal: text, exponent: currency.exponent) else {
             let decimals = text.split(separator: ".").dropFirst().first?.count ?? 0
@@ -222,196 +222,6 @@ struct ScenarioBuilder {
         let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
         guard let bank, let number, let balance, let status = status(fields["status"]) else { return nil }
         return NetworkSpec.Account(bank: bank, number: number, balance: balance, status: status)
-    }
-
-    // MARK: - Steps
-
-    private func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: NetworkSpec) -> [Step] {
-        guard let items = reader.sequence(node, "steps") else { return [] }
-        var steps: [Step] = []
-        var previous = start
-        var swipes: [String: String] = [:]   // transaction id: terminal
-        for item in items {
-            guard let fields = reader.mapping(item, "a step", allowed: ["at", "swipe", "void"]) else { continue }
-            var at = previous
-            if let node = fields["at"], let value = dateTime(node, "at", zone: zone, calendar: calendar) {
-                if value < previous {
-                    reader.error(node, "this step is at \(Values.show(value, zone)), before the step or start before it (\(Values.show(previous, zone))): steps must not go back in time")
-                }
-                at = max(value, previous)
-            }
-            previous = at
-            let line = item.mark?.line ?? 1
-            if fields["swipe"] != nil && fields["void"] != nil {
-                reader.error(item, "a step does one thing: swipe or void, not both")
-            } else if let swipe = fields["swipe"] {
-                if let action = buildSwipe(swipe, currency: currency, network: network, swipes: &swipes) {
-                    steps.append(Step(at: at, action: action, line: line))
-                }
-            } else if let void = fields["void"] {
-                if let id = reader.string(void, "void") {
-                    if let terminal = swipes[id] {
-                        steps.append(Step(at: at, action: .void(id: id, terminal: terminal), line: line))
-                    } else {
-                        let hint = nearestWord(to: id, in: Array(swipes.keys)).map { "; did you mean '\($0)'?" } ?? ""
-                        reader.error(void, "void names '\(id)', which no earlier step swipes\(hint)")
-                    }
-                }
-            } else {
-                reader.error(item, "a step needs one of: swipe, void")
-            }
-        }
-        return steps
-    }
-
-    private func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, swipes: inout [String: String]) -> Step.Action? {
-        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat"]) else { return nil }
-        let id = fields["id"].flatMap { reader.string($0, "id") }
-        if let id, let idNode = fields["id"], swipes[id] != nil {
-            reader.error(idNode, "transaction id '\(id)' is used twice")
-        } else if fields["id"] == nil {
-            reader.error(node, "a swipe needs an 'id'")
-        }
-        if let repeatNode = fields["repeat"] {
-            for key in ["terminal", "card", "amount", "keyed"] where fields[key] != nil {
-                reader.error(repeatNode, "a repeat sends the earlier message as it was: leave out '\(key)'")
-            }
-            guard let original = reader.string(repeatNode, "repeat") else { return nil }
-            guard let terminal = swipes[original] else {
-                let hint = nearestWord(to: original, in: Array(swipes.keys)).map { "; did you mean '\($0)'?" } ?? ""
-                reader.error(repeatNode, "repeat names '\(original)', which no earlier step swipes\(hint)")
-                return nil
-            }
-            guard let id else { return nil }
-            swipes[id] = terminal
-            return .repeatSwipe(id: id, terminal: terminal, of: original)
-        }
-        let terminals = network.merchants.flatMap(\.terminals)
-        let terminal = fields["terminal"].flatMap { node -> String? in
-            guard let value = reader.string(node, "terminal") else { return nil }
-            guard terminals.contains(value) else {
-                let hint = nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? ""
-                reader.error(node, "no merchant has a terminal '\(value)'\(hint)")
-                return nil
-            }
-            return value
-        } ?? (fields["terminal"] == nil ? terminals.first : nil)
-        let card = fields["card"].flatMap { node -> String? in
-            guard let value = reader.string(node, "card") else { return nil }
-            guard network.cards.contains(where: { $0.pan == value }) else {
-                reader.error(node, "no card '\(PAN.mask(value))' in the network's cards")
-                return nil
-            }
-            return value
-        } ?? (fields["card"] == nil ? network.cards.first?.pan : nil)
-        let amount = fields["amount"].flatMap { money($0, "amount", currency) }
-        if fields["amount"] == nil { reader.error(node, "a swipe needs an 'amount'") }
-        let keyed = fields["keyed"].flatMap { money($0, "keyed", currency) }
-        guard let id, let terminal, let card, let amount else { return nil }
-        swipes[id] = terminal
-        return .swipe(id: id, terminal: terminal, card: card, amount: amount, keyed: keyed)
-    }
-
-    // MARK: - Faults
-
-    private static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network"]
-    private static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
-
-    private func buildFaults(_ node: Node, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> [Fault] {
-        guard let items = reader.sequence(node, "faults") else { return [] }
-        var faults: [Fault] = []
-        for item in items {
-            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count"]) else { continue }
-            let kinds = Self.faultKinds.filter { fields[$0] != nil }
-            guard kinds.count == 1, let kindName = kinds.first, let target = fields[kindName] else {
-                reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
-                continue
-            }
-            let from = fields["from"].flatMap { dateTime($0, "from", zone: zone, calendar: calendar) }
-            if fields["from"] == nil { reader.error(item, "a fault needs 'from'") }
-            let to = fields["to"].flatMap { dateTime($0, "to", zone: zone, calendar: calendar) }
-            if let from, let to, to < from, let node = fields["to"] {
-                reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")
-            }
-            let linkKinds = Self.linkFaultKinds.filter { fields[$0] != nil }
-            if kindName != "network" {
-                for key in linkKinds + (fields["count"] != nil ? ["count"] : []) {
-                    reader.error(fields[key], "'\(key)' belongs to a network fault, not to \(kindName)")
-                }
-            }
-            guard let name = reader.string(target, kindName) else { continue }
-            let kind: Fault.Kind?
-            switch kindName {
-            case "maintenance":
-                kind = checkName(name, target, in: network.banks.map(\.name), what: "bank").map { .maintenance(bank: $0) }
-            case "outage":
-                kind = checkName(name, target, in: network.nodeNames, what: "node").map { .outage(node: $0) }
-            case "freeze":
-                if let bank = network.bank(ofAccount: name) {
-                    kind = .freeze(account: name, bank: bank)
-                } else {
-                    reader.error(target, "no card or account '\(name)' in the network")
-                    kind = nil
-                }
-            case "hold":
-                kind = checkName(name, target, in: network.merchants.map(\.id), what: "merchant").map { .hold(merchant: $0) }
-            default:
-                kind = buildLinkFault(name, target, fields, item, linkKinds, network: network)
-            }
-            guard let kind, let from else { continue }
-            faults.append(Fault(kind: kind, from: from, to: to.map { max($0, from) }, line: item.mark?.line ?? 1))
-        }
-        return faults
-    }
-
-    private func checkName(_ name: String, _ node: Node, in names: [String], what: String) -> String? {
-        if names.contains(name) { return name }
-        let hint = nearestWord(to: name, in: names).map { "; did you mean '\($0)'?" } ?? " (\(names.joined(separator: ", ")))"
-        reader.error(node, "no \(what) named '\(name)' in the network\(hint)")
-        return nil
-    }
-
-    private func buildLinkFault(_ name: String, _ target: Node, _ fields: [String: Node], _ item: Node, _ kinds: [String], network: NetworkSpec) -> Fault.Kind? {
-        let parts = name.components(separatedBy: "->").map { $0.trimmingCharacters(in: .whitespaces) }
-        let links = network.links
-        guard parts.count == 2, links.contains(where: { $0.client == parts[0] && $0.server == parts[1] }) else {
-            let names = links.map { "\($0.client) -> \($0.server)" }
-            if parts.count == 2, links.contains(where: { $0.client == parts[1] && $0.server == parts[0] }) {
-                reader.error(target, "no link '\(name)' in the network: links are named in the direction their requests travel; did you mean '\(parts[1]) -> \(parts[0])'?")
-                return nil
-            }
-            let hint = nearestWord(to: name, in: names).map { "; did you mean '\($0)'?" } ?? " (links: \(names.joined(separator: ", ")))"
-            reader.error(target, "no link '\(name)' in the network: name it in the direction its requests travel\(hint)")
-            return nil
-        }
-        guard kinds.count == 1, let kindName = kinds.first, let node = fields[kindName] else {
-            reader.error(item, "a network fault has exactly one of: \(Self.linkFaultKinds.joined(separator: ", "))")
-            return nil
-        }
-        let count = fields["count"].flatMap { reader.value($0, "count", expected: "a whole number from 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } }
-        func direction() -> Bool? {
-            reader.value(node, kindName, expected: "request or response") { text in
-                switch text {
-                case "request", "true": return false
-                case "response": return true
-                default: return nil
-                }
-            }
-        }
-        let kind: Fault.LinkFaultKind?
-        switch kindName {
-        case "latency":
-            kind = reader.value(node, "latency", expected: "a duration from 1ms to 30d (50s)") {
-                Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(30 * 86400) ? $0 : nil }
-            }.map { .latency($0) }
-        case "drop": kind = direction().map { .drop(response: $0) }
-        case "duplicate": kind = direction().map { .duplicate(response: $0) }
-        case "corrupt": kind = direction().map { .corrupt(response: $0) }
-        default:
-            kind = reader.value(node, "disconnect", expected: "true") { $0 == "true" ? true : nil }.map { _ in .disconnect }
-        }
-        guard let kind else { return nil }
-        return .network(client: parts[0], server: parts[1], kind: kind, count: count)
     }
 
     // MARK: - Expectations

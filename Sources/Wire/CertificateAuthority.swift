@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import NIOSSL
-import SwiftASN1
 import X509
 
 /// The certificate authority of one run: made in-process (ECDSA P-256), it issues each
@@ -130,9 +129,7 @@ public struct CertificateAuthority: Sendable {
     }
 
     static func nioCertificate(_ certificate: Certificate) throws -> NIOSSLCertificate {
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate)
-        return try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der)
+        try NIOSSLCertificate(bytes: Array(certificate.serializeAsPEM().pemString.utf8), format: .pem)
     }
 
     /// The common name of a peer's certificate, or nil when it has none.

@@ -1,0 +1,107 @@
+import Foundation
+import ISO8583
+import PaymentNetwork
+import SettlementCalendar
+import Yams
+
+extension ScenarioBuilder {
+    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network"]
+    static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
+
+    func buildFaults(_ node: Node, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> [Fault] {
+        guard let items = reader.sequence(node, "faults") else { return [] }
+        var faults: [Fault] = []
+        for item in items {
+            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count"]) else { continue }
+            let kinds = Self.faultKinds.filter { fields[$0] != nil }
+            guard kinds.count == 1, let kindName = kinds.first, let target = fields[kindName] else {
+                reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
+                continue
+            }
+            let from = fields["from"].flatMap { dateTime($0, "from", zone: zone, calendar: calendar) }
+            if fields["from"] == nil { reader.error(item, "a fault needs 'from'") }
+            let to = fields["to"].flatMap { dateTime($0, "to", zone: zone, calendar: calendar) }
+            if let from, let to, to < from, let node = fields["to"] {
+                reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")
+            }
+            let linkKinds = Self.linkFaultKinds.filter { fields[$0] != nil }
+            if kindName != "network" {
+                for key in linkKinds + (fields["count"] != nil ? ["count"] : []) {
+                    reader.error(fields[key], "'\(key)' belongs to a network fault, not to \(kindName)")
+                }
+            }
+            guard let name = reader.string(target, kindName) else { continue }
+            let kind: Fault.Kind?
+            switch kindName {
+            case "maintenance":
+                kind = checkName(name, target, in: network.banks.map(\.name), what: "bank").map { .maintenance(bank: $0) }
+            case "outage":
+                kind = checkName(name, target, in: network.nodeNames, what: "node").map { .outage(node: $0) }
+            case "freeze":
+                if let bank = network.bank(ofAccount: name) {
+                    kind = .freeze(account: name, bank: bank)
+                } else {
+                    reader.error(target, "no card or account '\(name)' in the network")
+                    kind = nil
+                }
+            case "hold":
+                kind = checkName(name, target, in: network.merchants.map(\.id), what: "merchant").map { .hold(merchant: $0) }
+            default:
+                kind = buildLinkFault(name, target, fields, item, linkKinds, network: network)
+            }
+            guard let kind, let from else { continue }
+            faults.append(Fault(kind: kind, from: from, to: to.map { max($0, from) }, line: item.mark?.line ?? 1))
+        }
+        return faults
+    }
+
+    func checkName(_ name: String, _ node: Node, in names: [String], what: String) -> String? {
+        if names.contains(name) { return name }
+        let hint = nearestWord(to: name, in: names).map { "; did you mean '\($0)'?" } ?? " (\(names.joined(separator: ", ")))"
+        reader.error(node, "no \(what) named '\(name)' in the network\(hint)")
+        return nil
+    }
+
+    func buildLinkFault(_ name: String, _ target: Node, _ fields: [String: Node], _ item: Node, _ kinds: [String], network: NetworkSpec) -> Fault.Kind? {
+        let parts = name.components(separatedBy: "->").map { $0.trimmingCharacters(in: .whitespaces) }
+        let links = network.links
+        guard parts.count == 2, links.contains(where: { $0.client == parts[0] && $0.server == parts[1] }) else {
+            let names = links.map { "\($0.client) -> \($0.server)" }
+            if parts.count == 2, links.contains(where: { $0.client == parts[1] && $0.server == parts[0] }) {
+                reader.error(target, "no link '\(name)' in the network: links are named in the direction their requests travel; did you mean '\(parts[1]) -> \(parts[0])'?")
+                return nil
+            }
+            let hint = nearestWord(to: name, in: names).map { "; did you mean '\($0)'?" } ?? " (links: \(names.joined(separator: ", ")))"
+            reader.error(target, "no link '\(name)' in the network: name it in the direction its requests travel\(hint)")
+            return nil
+        }
+        guard kinds.count == 1, let kindName = kinds.first, let node = fields[kindName] else {
+            reader.error(item, "a network fault has exactly one of: \(Self.linkFaultKinds.joined(separator: ", "))")
+            return nil
+        }
+        let count = fields["count"].flatMap { reader.value($0, "count", expected: "a whole number from 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } }
+        func direction() -> Bool? {
+            reader.value(node, kindName, expected: "request or response") { text in
+                switch text {
+                case "request", "true": return false
+                case "response": return true
+                default: return nil
+                }
+            }
+        }
+        let kind: Fault.LinkFaultKind?
+        switch kindName {
+        case "latency":
+            kind = reader.value(node, "latency", expected: "a duration from 1ms to 30d (50s)") {
+                Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(30 * 86400) ? $0 : nil }
+            }.map { .latency($0) }
+        case "drop": kind = direction().map { .drop(response: $0) }
+        case "duplicate": kind = direction().map { .duplicate(response: $0) }
+        case "corrupt": kind = direction().map { .corrupt(response: $0) }
+        default:
+            kind = reader.value(node, "disconnect", expected: "true") { $0 == "true" ? true : nil }.map { _ in .disconnect }
+        }
+        guard let kind else { return nil }
+        return .network(client: parts[0], server: parts[1], kind: kind, count: count)
+    }
+}
