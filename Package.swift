@@ -62,7 +62,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ISO8583"], path: "Tests/TestSupport"),
         .testTarget(name: "ISO8583Tests", dependencies: ["ISO8583", "TestSupport"]),
         .testTarget(name: "SettlementCalendarTests", dependencies: ["SettlementCalendar"]),
         .testTarget(name: "PaymentNetworkTests", dependencies: ["PaymentNetwork"]),

@@ -8,6 +8,14 @@ import Testing
 struct ScenarioLibraryTests {
     static let files = (try? ScenarioFiles.expand(["Scenarios"])) ?? []
 
+    /// Runs scenario text over real TLS.
+    static func run(_ text: String, file: String) async throws -> ScenarioResult {
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.parse(text, file: file))
+        try await runner.shutdown()
+        return result
+    }
+
     @Test("the library holds at least 15 scenarios, each with a story")
     func size() throws {
         #expect(Self.files.count >= 15)
@@ -65,9 +73,7 @@ struct ScenarioLibraryTests {
             expect:
               - { transaction: buy, response: "00", status: arrived, arrives: 2026-03-17 09:00 }
             """
-        let runner = ScenarioRunner()
-        let result = await runner.run(try ScenarioLoader.parse(text, file: "late-void.yaml"))
-        try await runner.shutdown()
+        let result = try await Self.run(text, file: "late-void.yaml")
         #expect(result.passed, "\(result.failures)")
         let voidAnswer = result.transactions.first?.events.first { $0.facts.operation == .void }
         #expect(voidAnswer?.facts.responseCode == "12")
@@ -85,9 +91,7 @@ struct ScenarioLibraryTests {
             expect:
               - { transaction: buy, status: arrived, arrives: 2026-03-17 10:30, credited: 9.94 }
             """
-        let runner = ScenarioRunner()
-        let result = await runner.run(try ScenarioLoader.parse(text, file: "bank-down.yaml"))
-        try await runner.shutdown()
+        let result = try await Self.run(text, file: "bank-down.yaml")
         #expect(result.passed, "\(TextReport.render(result))")
     }
 
@@ -103,9 +107,7 @@ struct ScenarioLibraryTests {
             expect:
               - { transaction: buy, status: arrived, arrives: 2026-03-17 09:20 }
             """
-        let runner = ScenarioRunner()
-        let result = await runner.run(try ScenarioLoader.parse(text, file: "acquirer-down.yaml"))
-        try await runner.shutdown()
+        let result = try await Self.run(text, file: "acquirer-down.yaml")
         #expect(result.passed, "\(TextReport.render(result))")
     }
 
@@ -125,9 +127,7 @@ struct ScenarioLibraryTests {
               - { transaction: doubled, response: "00", status: arrived, credited: 9.94, events: [swiped, duplicate, paid_out, arrived] }
               - { account: "6222020000000001", balance: 9990.00 }
             """
-        let runner = ScenarioRunner()
-        let result = await runner.run(try ScenarioLoader.parse(text, file: "cut.yaml"))
-        try await runner.shutdown()
+        let result = try await Self.run(text, file: "cut.yaml")
         #expect(result.passed, "\(TextReport.render(result))")
     }
 }

@@ -15,25 +15,9 @@ struct InteropTests {
     static let script = "Tests/Interop/pyiso8583_peer.py"
 
     func message() -> ISOMessage {
-        var message = ISOMessage(mti: "0200")
-        message[2] = "6222020000000001"
-        message[3] = "000000"
-        message[4] = "000000010000"
-        message[7] = "1127103000"
-        message[11] = "123456"
-        message[12] = "183000"
-        message[13] = "1127"
-        message[22] = "021"
-        message[25] = "00"
-        message[32] = "48020000"
-        message[37] = "000012345678"
-        message[41] = "T0000001"
-        message[42] = "898440354110001"
-        message[49] = "156"
+        var message = SampleMessages.purchase()
         message.setBytes(52, [0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03, 0x04])
         message.setEMVData([BERTLV(tag: [0x9F, 0x02], value: [0, 0, 0, 1, 0, 0])])
-        message[90] = "020012345611271030000000480200000000000000"
-        message[103] = "6214830000000001"
         return message
     }
 

@@ -17,26 +17,7 @@ struct Py8583InteropTests {
          "fields": [{"number": 49, "type": "an", "length": "fixed", "max": 3, "name": "Currency code, transaction"}]}
         """#
 
-    func message() -> ISOMessage {
-        var message = ISOMessage(mti: "0200")
-        message[2] = "6222020000000001"
-        message[3] = "000000"
-        message[4] = "000000010000"
-        message[7] = "1127103000"
-        message[11] = "123456"
-        message[12] = "183000"
-        message[13] = "1127"
-        message[22] = "021"
-        message[25] = "00"
-        message[32] = "48020000"
-        message[37] = "000012345678"
-        message[41] = "T0000001"
-        message[42] = "898440354110001"
-        message[49] = "156"
-        message[90] = "020012345611271030000000480200000000000000"
-        message[103] = "6214830000000001"
-        return message
-    }
+    func message() -> ISOMessage { SampleMessages.purchase() }
 
     func peer(_ arguments: [String]) throws -> String {
         try ExternalTool.run(["python3", Self.script] + arguments, hint: "pip install py8583").trimmingCharacters(in: .whitespacesAndNewlines)
