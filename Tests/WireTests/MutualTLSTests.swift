@@ -85,6 +85,28 @@ struct MutualTLSTests {
         try await loop.flatSubmit { network.shutdown() }.get()
     }
 
+    @Test("a client checks the server's name: the Scheme's port answering for 'Issuer' is refused")
+    func serverNameChecked() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let (network, _) = try await startNetwork(loop)
+        let port = try await loop.submit { network.port(of: "Scheme")! }.get()
+        let context = try network.authority.clientContext(for: try network.identity(of: "Acquirer"))
+        let failed = loop.makePromise(of: String.self)
+        let channel = try await ClientBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: CertificateAuthority.hostname(for: "Issuer")))
+                    try channel.pipeline.syncOperations.addHandler(ErrorCatcher(promise: failed))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        loop.scheduleTask(in: .seconds(2)) { failed.succeed("no error") }
+        let error = try await failed.futureResult.get()
+        #expect(error.contains("certificate") || error.contains("CERTIFICATE") || error.contains("handshake"), "got: \(error)")
+        try? await channel.close()
+        try await loop.flatSubmit { network.shutdown() }.get()
+    }
+
     @Test("a node with a certificate from the run's CA connects, and its frames arrive named by its certificate")
     func memberAccepted() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
@@ -102,5 +124,18 @@ struct MutualTLSTests {
         }.get()
         #expect(received.withLockedValue { $0 }.last == "Acquirer->T0000001:0810")
         try await loop.flatSubmit { network.shutdown() }.get()
+    }
+}
+
+/// Reports the first error a channel sees.
+final class ErrorCatcher: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let promise: EventLoopPromise<String>
+
+    init(promise: EventLoopPromise<String>) { self.promise = promise }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        promise.succeed(String(describing: error))
+        context.close(promise: nil)
     }
 }
