@@ -52,10 +52,10 @@ public enum CodecBenchmark {
             for _ in 0..<iterations { sink &+= try codec.pack(message).count }
         }
         let unpack = try rate {
-            for _ in 0..<iterations { sink &+= try codec.unpack(packed).mti.utf8.count }
+            for _ in 0..<iterations { sink &+= try codec.unpack(packed).mti.rawValue.utf8.count }
         }
         let roundtrip = try rate {
-            for _ in 0..<iterations { sink &+= try codec.unpack(codec.pack(message)).mti.utf8.count }
+            for _ in 0..<iterations { sink &+= try codec.unpack(codec.pack(message)).mti.rawValue.utf8.count }
         }
         precondition(sink != 0)
         return Result(pack: pack, unpack: unpack, roundtrip: roundtrip, runs: runs, iterations: iterations)

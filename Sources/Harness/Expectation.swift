@@ -13,7 +13,7 @@ public enum Expectation: Sendable {
 public struct TransactionExpectation: Sendable {
     public var id: String
     public var response: String?
-    public var status: String?
+    public var status: TransactionStatus?
     public var settlementDate: LocalDate?
     /// `.some(nil)` means "never".
     public var arrives: Instant??

@@ -28,7 +28,7 @@ enum ExpectationChecker {
                     }
                 }
                 compare("response", expected.response, outcome.response)
-                compare("status", expected.status, outcome.status)
+                compare("status", expected.status?.rawValue, outcome.status.rawValue)
                 compare("settlement_date", expected.settlementDate?.description, outcome.settlementDate?.description ?? "none")
                 if let arrives = expected.arrives {
                     compare("arrives", arrives.map { Values.show($0, zone) } ?? "never", outcome.arrives.map { Values.show($0, zone) } ?? "never")
@@ -94,6 +94,27 @@ enum ExpectationChecker {
                 failures.append("invariant: transaction \(outcome.id) was credited to the merchant \(arrivals) times")
             }
 
+        }
+        return failures
+    }
+
+    /// Approved purchases still `pending` when the run ended although their payout fell
+    /// due before the end (or was never booked): money that should have moved and did not.
+    static func unfinishedPayouts(outcomes: [TransactionOutcome], end: Instant, zone: Zone) -> [String] {
+        var failures: [String] = []
+        for outcome in outcomes where outcome.status == .pending && outcome.response == ResponseCode.approved.rawValue {
+            guard let booking = outcome.events.last(where: { $0.kind == .scheduled }), let schedule = booking.facts.schedule else {
+                failures.append("invariant: transaction \(outcome.id) was approved but the acquirer never booked it for payout")
+                continue
+            }
+            let due: Instant
+            switch schedule.payout {
+            case .instant: due = booking.at
+            case .at(let local): due = zone.instant(local)
+            }
+            if due <= end {
+                failures.append("invariant: transaction \(outcome.id)'s payout fell due at \(Values.show(due, zone)) and was never made")
+            }
         }
         return failures
     }

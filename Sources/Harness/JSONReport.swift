@@ -30,7 +30,7 @@ public enum JSONReport {
                 .object([
                     ("id", .string(outcome.id)),
                     ("response", .string(outcome.response)),
-                    ("status", .string(outcome.status)),
+                    ("status", .string(outcome.status.rawValue)),
                     ("settlement_date", outcome.settlementDate.map { .string($0.description) } ?? .null),
                     ("arrives", outcome.arrives.map { .string(zone.iso8601($0)) } ?? .null),
                     ("credited", .string(outcome.credited.formatted(exponent: exponent))),

@@ -49,7 +49,7 @@ public enum MessageInspector {
     public static func table(_ message: ISOMessage, dialect: Dialect, reveal: Bool) -> String {
         var rows: [(String, String, String, String)] = []
         if !message.header.isEmpty { rows.append(("hdr", "TPDU and message header", String(message.header.count), Hex.encode(message.header))) }
-        rows.append(("MTI", "Message type indicator", "4", message.mti))
+        rows.append(("MTI", "Message type indicator", "4", message.mti.rawValue))
         for number in message.fieldNumbers {
             let definition = dialect.dictionary[number]
             let value = message.displayValue(number, dictionary: dialect.dictionary, reveal: reveal)
@@ -67,7 +67,7 @@ public enum MessageInspector {
 
     /// `{"mti": ..., "header": ..., "fields": {"2": ..., ...}}`; binary fields in hex.
     public static func json(_ message: ISOMessage, dialect: Dialect, reveal: Bool) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [("mti", .string(message.mti))]
+        var pairs: [(String, JSONValue)] = [("mti", .string(message.mti.rawValue))]
         if !message.header.isEmpty { pairs.append(("header", .string(Hex.encode(message.header)))) }
         let fields = message.fieldNumbers.map { number in
             (String(number), JSONValue.string(message.displayValue(number, dictionary: dialect.dictionary, reveal: reveal)))
@@ -87,7 +87,7 @@ public enum MessageInspector {
             guard let bytes = Hex.decode(text) else { throw Problem(description: "\"header\" is not hex") }
             header = bytes
         }
-        var message = ISOMessage(mti: mti, header: header)
+        var message = ISOMessage(mti: MTI(mti), header: header)
         guard let fields = object["fields"] as? [String: Any] else { throw Problem(description: "\"fields\" is missing or not an object") }
         for (key, raw) in fields {
             guard let number = Int(key), (2...128).contains(number) else { throw Problem(description: "\"\(key)\" is not a field number from 2 to 128") }

@@ -17,11 +17,12 @@ enum NetworkAssembly {
         nodes.append(AcquirerStateMachine(configuration: .init(
             name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
             timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
-            cutoff: network.scheme.cutoff, zone: scenario.zone, currency: scenario.currency), seed: seed))
+            zone: scenario.zone, currency: scenario.currency), seed: seed))
         let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
         nodes.append(SchemeStateMachine(configuration: .init(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
-            standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency), seed: seed))
+            standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency,
+            standInRefusals: standInRefusals(scenario)), seed: seed))
         for bank in network.banks {
             let cards = network.cards.filter { $0.bank == bank.name }
             var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
@@ -35,6 +36,16 @@ enum NetworkAssembly {
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency), seed: seed))
         }
         return nodes
+    }
+
+    /// The issuers' negative file for stand-in: each card whose status its issuer refuses,
+    /// with the code (the status as the scenario sets it; expiry is checked from DE14).
+    static func standInRefusals(_ scenario: Scenario) -> [String: ResponseCode] {
+        var refusals: [String: ResponseCode] = [:]
+        for card in scenario.network.cards where card.status != .active {
+            refusals[card.pan] = CardRules.refusal(status: card.status, expiry: "9912", today: LocalDate(year: 2000, month: 1, day: 1)!)
+        }
+        return refusals
     }
 
     static func servers(of scenario: Scenario) -> [String] {

@@ -26,9 +26,6 @@ final class NetworkRun: @unchecked Sendable {
     /// What the fault windows did, with the virtual time.
     private(set) var faultLog: [(at: Instant, what: String)] = []
 
-    /// The scheduler's owner name for the harness's own events (fault windows).
-    private static let harness = ""
-
     init(scenario: Scenario, wire: WireNetwork) {
         self.scenario = scenario
         self.wire = wire
@@ -38,8 +35,8 @@ final class NetworkRun: @unchecked Sendable {
         wire.virtualNow = now
         wire.install(scenario.faults.compactMap(Self.linkFault))
         for (index, fault) in scenario.faults.enumerated() {
-            scheduler.schedule(node: Self.harness, key: "fault \(index) start", at: fault.from)
-            if let to = fault.to { scheduler.schedule(node: Self.harness, key: "fault \(index) end", at: to) }
+            scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)
+            if let to = fault.to { scheduler.schedule(.faultWindow(index: index, starting: false), at: to) }
         }
         wire.onFrame = { [unowned self] node, peer, bytes in self.receive(bytes, at: node, from: peer) }
     }
@@ -86,17 +83,21 @@ final class NetworkRun: @unchecked Sendable {
             wire.releaseDue()
             return done
         }
-        guard let timer = scheduler.pop() else { return done }
-        advance(to: timer.at)
-        if timer.node == Self.harness { return faultWindow(timer.key) }
-        if let end = down[timer.node] {
-            // A node in an outage does nothing; its timers run when it is back.
-            if let end { scheduler.schedule(node: timer.node, key: timer.key, at: end) }
+        guard let entry = scheduler.pop() else { return done }
+        advance(to: entry.at)
+        switch entry.event {
+        case .faultWindow(let index, let starting):
+            return faultWindow(index, starting: starting)
+        case .timer(let node, let key):
+            if let end = down[node] {
+                // A node in an outage does nothing; its timers run when it is back.
+                if let end { scheduler.schedule(entry.event, at: end) }
+                return done
+            }
+            guard nodes[node] != nil else { return done }
+            carryOut(nodes[node]!.timerFired(key, now: now), of: node)
             return done
         }
-        guard nodes[timer.node] != nil else { return done }
-        carryOut(nodes[timer.node]!.timerFired(TimerKey(timer.key), now: now), of: timer.node)
-        return done
     }
 
     /// Moves the clock to a step and performs it.
@@ -138,12 +139,10 @@ final class NetworkRun: @unchecked Sendable {
 
     // MARK: - Fault windows
 
-    private func faultWindow(_ key: String) -> EventLoopFuture<Void> {
-        let parts = key.split(separator: " ")
+    private func faultWindow(_ index: Int, starting: Bool) -> EventLoopFuture<Void> {
         let done = wire.eventLoop.makeSucceededVoidFuture()
-        guard parts.count == 3, let index = Int(parts[1]), scenario.faults.indices.contains(index) else { return done }
+        guard scenario.faults.indices.contains(index) else { return done }
         let fault = scenario.faults[index]
-        let starting = parts[2] == "start"
         switch fault.kind {
         case .maintenance(let bank):
             log("\(bank) \(starting ? "goes into" : "comes out of") maintenance")
@@ -222,7 +221,7 @@ final class NetworkRun: @unchecked Sendable {
             // A frame that fails its format or MAC: a request gets 30, anything else is dropped.
             if let readable = try? codec.unpack(bytes), !readable.isResponse {
                 wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered 30")
-                send(readable.response(code: "30"), from: node, to: peer)
+                send(readable.response(code: .formatError), from: node, to: peer)
             } else {
                 wire.reportProblem("\(node): malformed frame from \(peer) dropped: \(error)")
             }
@@ -251,9 +250,9 @@ final class NetworkRun: @unchecked Sendable {
             case .send(let message, let peer):
                 send(message, from: node, to: peer)
             case .startTimer(let key, let at):
-                scheduler.schedule(node: node, key: key.name, at: max(at, now))
+                scheduler.schedule(.timer(node: node, key: key), at: max(at, now))
             case .cancelTimer(let key):
-                scheduler.cancel(node: node, key: key.name)
+                scheduler.cancel(.timer(node: node, key: key))
             case .record(let event):
                 timeline.append(event)
             case .fault(let problem):

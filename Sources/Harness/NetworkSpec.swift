@@ -31,7 +31,7 @@ public struct NetworkSpec: Sendable {
         public var bank: String
         public var balance: Money
         public var expiry: String
-        public var status: BankStateMachine.AccountStatus
+        public var status: AccountStatus
         public var dailyLimit: Money?
     }
 
@@ -40,7 +40,7 @@ public struct NetworkSpec: Sendable {
         public var bank: String
         public var number: String
         public var balance: Money
-        public var status: BankStateMachine.AccountStatus
+        public var status: AccountStatus
     }
 
     public var scheme = Scheme()

@@ -173,7 +173,11 @@ struct ScenarioBuilder {
     private func buildMerchant(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> MerchantContract? {
         let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "payout_at", "account", "terminal_timeout"]
         guard let fields = reader.mapping(node, "a merchant", allowed: keys) else { return nil }
+        // A merchant the scenario writes starts from the default merchant's mcc (5411),
+        // settlement (T+1), payout time and terminal timeout, but its fee defaults to 0%.
         var merchant = NetworkSpec.defaults().merchants[0]
+        merchant.feePartsPerMillion = 0
+        merchant.feeCap = nil
         if let value = fields["id"].flatMap({ reader.value($0, "merchant id", expected: "15 characters") { $0.count == 15 ? $0 : nil } }) { merchant.id = value }
         if let value = fields["name"].flatMap({ reader.string($0, "merchant name") }) { merchant.name = value }
         if let value = fields["mcc"].flatMap({ reader.value($0, "mcc", expected: "four digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { merchant.mcc = value }
@@ -196,9 +200,9 @@ struct ScenarioBuilder {
         return merchant
     }
 
-    private func status(_ node: Node?) -> BankStateMachine.AccountStatus? {
+    private func status(_ node: Node?) -> AccountStatus? {
         guard let node else { return .active }
-        return reader.value(node, "status", expected: "one of active, frozen, lost, expired") { BankStateMachine.AccountStatus(rawValue: $0) }
+        return reader.value(node, "status", expected: "one of active, frozen, lost, expired") { AccountStatus(rawValue: $0) }
     }
 
     private func buildCard(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Card? {
@@ -264,7 +268,7 @@ struct ScenarioBuilder {
             var expectation = TransactionExpectation(id: id, line: line)
             expectation.response = fields["response"].flatMap { reader.value($0, "response", expected: "two characters or none") { $0.count == 2 || $0 == "none" ? $0 : nil } }
             expectation.status = fields["status"].flatMap {
-                reader.value($0, "status", expected: "one of \(TransactionOutcome.statuses.joined(separator: ", "))") { TransactionOutcome.statuses.contains($0) ? $0 : nil }
+                reader.value($0, "status", expected: "one of \(TransactionStatus.allCases.map(\.rawValue).joined(separator: ", "))") { TransactionStatus(rawValue: $0) }
             }
             expectation.settlementDate = fields["settlement_date"].flatMap { date($0, "settlement_date", calendar: calendar) }
             if let node = fields["arrives"] {

@@ -146,6 +146,8 @@ public final class ScenarioRunner: Sendable {
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.wire.heldFrames, waiting: run.waiting(),
             outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent)
+        let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
+        result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, end: end, zone: scenario.zone)
         result.failures += run.faults.map { "node: \($0)" }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
         return result
@@ -154,24 +156,20 @@ public final class ScenarioRunner: Sendable {
     /// Why a transaction's money arrives when it does: the schedule of its terms.
     private func reasons(for outcome: TransactionOutcome, in scenario: Scenario, faultLog: [(at: Instant, what: String)]) -> [String] {
         switch outcome.status {
-        case "reversed": return ["the card was charged, but the purchase was reversed: the money went back to the card and nothing is paid out"]
-        case "voided": return ["voided before the cutoff: the money went back to the card, nothing was cleared or paid out"]
-        case "failed": return ["no answer reached the terminal and the card was not charged"]
-        case "declined": return ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
+        case .reversed: return ["the card was charged, but the purchase was reversed: the money went back to the card and nothing is paid out"]
+        case .voided: return ["voided before the cutoff: the money went back to the card, nothing was cleared or paid out"]
+        case .failed: return ["no answer reached the terminal and the card was not charged"]
+        case .declined: return ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
         default: break
         }
         guard let swipe = outcome.events.first(where: { $0.kind == .swiped }),
-              let merchant = scenario.network.merchants.first(where: { $0.terminals.contains(swipe.node) }) else {
+              let schedule = outcome.events.last(where: { $0.kind == .scheduled })?.facts.schedule else {
             return []
         }
-        do {
-            let schedule = try ArrivalSchedule.compute(
-                swipedAt: scenario.zone.local(swipe.at), terms: merchant.terms, calendar: scenario.calendar,
-                cutoff: scenario.network.scheme.cutoff, payoutAt: merchant.payoutAt)
-            return schedule.reasons + obstacles(outcome, scheduled: schedule.payout, swipedAt: swipe.at, zone: scenario.zone, faultLog: faultLog)
-        } catch {
-            return ["\(error)"]
-        }
+        // The acquirer decided the schedule when it booked the approval; the reasons are read from it.
+        let clearing = ArrivalSchedule.clearingReason(
+            swipedAt: scenario.zone.local(swipe.at), clearingDate: schedule.clearingDate, cutoff: scenario.network.scheme.cutoff)
+        return [clearing] + schedule.reasons + obstacles(outcome, scheduled: schedule.payout, swipedAt: swipe.at, zone: scenario.zone, faultLog: faultLog)
     }
 
     /// What stood between the scheduled payout and the arrival: refusals, holds, fault windows.

@@ -3,15 +3,12 @@ import SettlementCalendar
 
 /// What became of one swipe, read from the run's timeline.
 public struct TransactionOutcome: Sendable {
-    /// The final statuses of SCENARIOS.md.
-    public static let statuses = ["arrived", "pending", "declined", "failed", "reversed", "voided", "returned", "held"]
-
     /// The scenario's id.
     public var id: String
     /// DE39 that reached the terminal, or `none`.
     public var response: String
-    /// One of ``statuses``.
-    public var status: String
+    /// Where it ended.
+    public var status: TransactionStatus
     /// The clearing date, once the scheme cleared it.
     public var settlementDate: LocalDate?
     /// When the merchant's account was credited, if it was.
@@ -23,11 +20,8 @@ public struct TransactionOutcome: Sendable {
 
     /// Whether nothing more can happen to it: a final status, and if paid, settled.
     public var isSettledForGood: Bool {
-        switch status {
-        case "declined", "failed", "reversed", "voided": return true
-        case "arrived": return events.contains { $0.kind == .settled }
-        default: return false
-        }
+        if status.isFinal { return true }
+        return status == .arrived && events.contains { $0.kind == .settled }
     }
 
     /// Gathers the outcome of every swipe (and repeat) from a timeline.
@@ -55,7 +49,7 @@ public struct TransactionOutcome: Sendable {
                 $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
             }
         } else {
-            var references: Set<String> = [reference]
+            var references: Set<EventReference> = [reference]
             for event in timeline where event.reference == reference { references.formUnion(event.related) }
             events = timeline.filter { event in
                 guard references.contains(event.reference) else { return false }
@@ -67,7 +61,7 @@ public struct TransactionOutcome: Sendable {
         let terminalAnswer = events.last {
             $0.facts.transactionID == id && $0.facts.operation == .purchase && ($0.kind == .authorized || $0.kind == .declined)
         }
-        let response = terminalAnswer?.facts.responseCode ?? "none"
+        let response = terminalAnswer?.facts.responseCode?.rawValue ?? "none"
         let settlementDate = events.first { $0.kind == .cleared }?.facts.clearingDate
         let arrivedPayouts = Set(events.filter { $0.kind == .arrived }.map(\.reference))
         let credited = events.filter { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }
@@ -79,21 +73,26 @@ public struct TransactionOutcome: Sendable {
     }
 
     /// The status of a transaction from its events and the answer its terminal got.
-    static func status(of events: [TimelineEvent], response: String) -> String {
-        // Money moved back to the card by the issuer decides first.
-        if events.contains(where: { $0.kind == .voided && $0.facts.amount != nil }) { return "voided" }
-        if events.contains(where: { $0.kind == .reversed && $0.facts.amount != nil }) { return "reversed" }
-        if response == "00" {
+    static func status(of events: [TimelineEvent], response: String) -> TransactionStatus {
+        // Money moved back to the card by the issuer decides first; a void that was itself
+        // reversed gave the money back to the purchase.
+        let moved = events.filter { $0.facts.amount != nil && [.voided, .reversed].contains($0.kind) }
+        switch moved.last.map({ ($0.kind, $0.facts.operation) }) {
+        case (.voided, _)?: return .voided
+        case (.reversed, .reversal)?: return .reversed
+        default: break
+        }
+        if response == ResponseCode.approved.rawValue {
             switch events.last(where: { [.arrived, .returned, .held, .released].contains($0.kind) })?.kind {
-            case .arrived?: return "arrived"
-            case .returned?: return "returned"
-            case .held?: return "held"
-            default: return "pending"
+            case .arrived?: return .arrived
+            case .returned?: return .returned
+            case .held?: return .held
+            default: return .pending
             }
         }
         // The card was charged but the terminal was not told yes: a reversal is on its way.
         let charged = events.contains { $0.kind == .authorized && $0.facts.amount != nil }
-        if charged { return "pending" }
-        return response == "none" ? "failed" : "declined"
+        if charged { return .pending }
+        return response == "none" ? .failed : .declined
     }
 }

@@ -1,57 +1,63 @@
+import PaymentNetwork
 import SettlementCalendar
 
-/// The virtual clock's timers: the earliest due first, and timers due at the same instant
-/// in the order they were scheduled.
+/// What the virtual clock runs: a node's timer, or one of the harness's own events.
+enum ScheduledEvent: Sendable, Hashable {
+    /// A timer a node asked for.
+    case timer(node: String, key: TimerKey)
+    /// A fault window of the scenario opens (`starting`) or closes.
+    case faultWindow(index: Int, starting: Bool)
+}
+
+/// The virtual clock's queue: the earliest due first, and events due at the same instant
+/// in the order they were scheduled (first in, first out).
 ///
-/// A node's timer is named by the node and a key; scheduling the same name again replaces it.
+/// Scheduling an event that is already queued moves it: a node has one timer per key.
 struct VirtualScheduler {
-    struct Timer: Equatable {
+    struct Entry: Equatable {
         var at: Instant
         var sequence: UInt64
-        var node: String
-        var key: String
+        var event: ScheduledEvent
     }
 
-    private var heap: [Timer] = []
-    private var live: [String: UInt64] = [:]
+    private var heap: [Entry] = []
+    private var live: [ScheduledEvent: UInt64] = [:]
     private var nextSequence: UInt64 = 0
 
-    private static func name(_ node: String, _ key: String) -> String { node + "\u{0}" + key }
-
-    /// Schedules (or reschedules) a node's timer.
-    mutating func schedule(node: String, key: String, at: Instant) {
-        let timer = Timer(at: at, sequence: nextSequence, node: node, key: key)
+    /// Schedules (or reschedules) an event.
+    mutating func schedule(_ event: ScheduledEvent, at: Instant) {
+        let entry = Entry(at: at, sequence: nextSequence, event: event)
         nextSequence += 1
-        live[Self.name(node, key)] = timer.sequence
-        heap.append(timer)
+        live[event] = entry.sequence
+        heap.append(entry)
         siftUp(heap.count - 1)
     }
 
-    /// Forgets a node's timer.
-    mutating func cancel(node: String, key: String) {
-        live[Self.name(node, key)] = nil
+    /// Forgets an event.
+    mutating func cancel(_ event: ScheduledEvent) {
+        live[event] = nil
     }
 
     /// The next live timer, without removing it.
-    mutating func peek() -> Timer? {
+    mutating func peek() -> Entry? {
         dropDead()
         return heap.first
     }
 
     /// Removes and returns the next live timer.
-    mutating func pop() -> Timer? {
+    mutating func pop() -> Entry? {
         dropDead()
         guard let top = heap.first else { return nil }
         removeTop()
-        live[Self.name(top.node, top.key)] = nil
+        live[top.event] = nil
         return top
     }
 
     private mutating func dropDead() {
-        while let top = heap.first, live[Self.name(top.node, top.key)] != top.sequence { removeTop() }
+        while let top = heap.first, live[top.event] != top.sequence { removeTop() }
     }
 
-    private static func before(_ a: Timer, _ b: Timer) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
+    private static func before(_ a: Entry, _ b: Entry) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
 
     private mutating func removeTop() {
         heap.swapAt(0, heap.count - 1)

@@ -7,7 +7,7 @@
 /// not one per field.
 public struct ISOMessage: Sendable {
     /// The message type indicator, four digits (`0200`).
-    public var mti: String
+    public var mti: MTI
     /// Bytes a dialect puts before the MTI (a TPDU and message header), kept as they came.
     public var header: [UInt8]
     var storage: [UInt8]
@@ -18,7 +18,7 @@ public struct ISOMessage: Sendable {
     static let absent = UInt64.max
 
     /// Makes a message with no fields.
-    public init(mti: String, header: [UInt8] = []) {
+    public init(mti: MTI, header: [UInt8] = []) {
         self.mti = mti
         self.header = header
         storage = []
@@ -28,7 +28,7 @@ public struct ISOMessage: Sendable {
 
     /// Makes an empty message whose value buffer has room for `capacity` bytes.
 
-    init(mti: String, header: [UInt8], capacity: Int) {
+    init(mti: MTI, header: [UInt8], capacity: Int) {
         self.mti = mti
         self.header = header
         storage = []
@@ -108,14 +108,6 @@ public struct ISOMessage: Sendable {
         }
         storage = packed
     }
-
-    /// The message class and function: `0210` is the response to `0200`.
-    public var responseMTI: String {
-        var digits = Array(mti.utf8)
-        guard digits.count == 4, digits[2] >= UInt8(ascii: "0"), digits[2] < UInt8(ascii: "9") else { return mti }
-        digits[2] += 1
-        return String(decoding: digits, as: UTF8.self)
-    }
 }
 
 extension ISOMessage: Equatable {
@@ -134,7 +126,7 @@ extension ISOMessage: Equatable {
 extension ISOMessage: CustomStringConvertible {
     /// One line with the MTI and every field, the PAN masked.
     public var description: String {
-        var parts = [mti]
+        var parts = [mti.rawValue]
         for number in fieldNumbers {
             parts.append("\(number)=\(displayValue(number))")
         }

@@ -52,7 +52,7 @@ public struct MessageCodec: Sendable {
         out.append(contentsOf: message.header)
         var mti: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
         var mtiCount = 0
-        for byte in message.mti.utf8 {
+        for byte in message.mti.rawValue.utf8 {
             guard mtiCount < 4, CharacterClass.isDigit(byte) else { mtiCount = 5; break }
             switch mtiCount {
             case 0: mti.0 = byte
@@ -180,7 +180,7 @@ public struct MessageCodec: Sendable {
             guard raw.allSatisfy({ $0 >> 4 < 10 && $0 & 0x0F < 10 }) else { throw ISO8583Error(field: nil, offset: mtiOffset, reason: .invalidMTI) }
             mti = String(decoding: [0x30 + raw[0] >> 4, 0x30 + raw[0] & 0x0F, 0x30 + raw[1] >> 4, 0x30 + raw[1] & 0x0F], as: UTF8.self)
         }
-        var message = ISOMessage(mti: mti, header: header, capacity: bytes.count * (dialect.numbers == .bcd ? 2 : 1))
+        var message = ISOMessage(mti: MTI(mti), header: header, capacity: bytes.count * (dialect.numbers == .bcd ? 2 : 1))
         let primary = try readBitmap(&reader, field: nil)
         let secondary = primary & (1 << 63) != 0 ? try readBitmap(&reader, field: 1) : 0
         var bits = primary & ~(1 << 63)

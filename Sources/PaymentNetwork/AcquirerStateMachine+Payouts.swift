@@ -3,15 +3,32 @@ import SettlementCalendar
 
 /// Booking approvals and paying merchants what their terms make due.
 extension AcquirerStateMachine {
-    /// Books an approved purchase and schedules its payout under the merchant's terms.
-    mutating func book(_ request: ISOMessage, now: Instant) -> [NodeAction] {
-        let reference = request.transactionReference
-        guard let amount = request.amount, let merchant = merchants[request[DE.merchantID] ?? ""] else { return [] }
+    /// Books an approved purchase on the clearing date the scheme gave it (DE15) and
+    /// schedules its payout under the merchant's terms.
+    mutating func book(_ reference: TransactionReference, clearedOn de15: String?, now: Instant) -> [NodeAction] {
+        guard let purchase = purchases[reference] else { return [] }
+        let swiped = configuration.zone.local(purchase.receivedAt)
+        guard let clearing = de15.flatMap({ LocalDate(mmdd: $0, onOrAfter: swiped.date) }) else {
+            return [.fault("the approval of \(reference) carries no clearing date (DE15 '\(de15 ?? "")')")]
+        }
+        purchases[reference]?.clearingDate = clearing
+        return schedulePayout(reference, clearing: clearing, now: now, detail: "booked")
+    }
+
+    /// A void was reversed: the purchase is approved again and paid as first scheduled.
+    mutating func restore(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
+        guard let clearing = purchases[reference]?.clearingDate else { return [] }
+        purchases[reference]?.state = .approved
+        return schedulePayout(reference, clearing: clearing, now: now, detail: "booked again (its void was reversed)")
+    }
+
+    private mutating func schedulePayout(_ reference: TransactionReference, clearing: LocalDate, now: Instant, detail: String) -> [NodeAction] {
+        guard let purchase = purchases[reference], let amount = purchase.request.amount, let merchant = merchants[purchase.merchantID] else { return [] }
         let schedule: ArrivalSchedule
         do {
             schedule = try ArrivalSchedule.compute(
-                swipedAt: swipeTime(of: request, now: now), terms: merchant.terms, calendar: configuration.calendar,
-                cutoff: configuration.cutoff, payoutAt: merchant.payoutAt)
+                swipedAt: configuration.zone.local(purchase.receivedAt), clearingDate: clearing, terms: merchant.terms,
+                calendar: configuration.calendar, payoutAt: merchant.payoutAt)
         } catch {
             return [.fault("cannot schedule the payout of \(reference): \(error)")]
         }
@@ -19,49 +36,44 @@ extension AcquirerStateMachine {
         let net = amount - fee
         ledger.transfer(net, from: Ledger.settlement(with: configuration.scheme), to: "merchant:\(merchant.id)", memo: "purchase \(reference)")
         ledger.transfer(fee, from: Ledger.settlement(with: configuration.scheme), to: "fees", memo: "fee \(reference)")
+        let exponent = configuration.currency.exponent
+        let when: String
+        switch schedule.payout {
+        case .instant: when = "at once"
+        case .at(let local): when = "at \(local)"
+        }
+        var actions: [NodeAction] = [.record(TimelineEvent(
+            at: now, node: name, kind: .scheduled, reference: .transaction(reference),
+            detail: "\(detail): \(net.formatted(exponent: exponent)) due to merchant \(merchant.id) \(when) under \(merchant.terms), cleared on \(clearing)",
+            facts: .init(clearingDate: clearing, amount: net, schedule: schedule)))]
         switch schedule.payout {
         case .instant:
-            dues[merchant.id, default: []].append(Due(reference: reference, amount: amount, fee: fee, net: net, payableAt: nil, state: .scheduled))
-            return payOut(merchant: merchant, now: now)
+            book.add(PayoutBook.Due(reference: reference, amount: amount, fee: fee, net: net, payableAt: nil, state: .scheduled), merchant: merchant.id)
+            actions += payOut(merchant: merchant, now: now)
         case .at(let local):
-            dues[merchant.id, default: []].append(Due(reference: reference, amount: amount, fee: fee, net: net, payableAt: local, state: .scheduled))
-            return [.startTimer(TimerKey("payout \(merchant.id) \(local)"), at: configuration.zone.instant(local))]
+            book.add(PayoutBook.Due(reference: reference, amount: amount, fee: fee, net: net, payableAt: local, state: .scheduled), merchant: merchant.id)
+            actions.append(.startTimer(.payout(merchant: merchant.id, at: local), at: configuration.zone.instant(local)))
         }
+        return actions
     }
 
-    /// Takes back a purchase the merchant will not be paid for (reversed or voided).
-    mutating func cancelPurchase(_ reference: String, to fate: Fate, now: Instant) -> [NodeAction] {
-        guard let entry = seen[reference] else { return [] }
-        let wasApproved = entry.fate == .approved
-        seen[reference]?.fate = fate
-        guard wasApproved, let merchant = merchants[entry.merchantID] else { return [] }
-        var items = dues[merchant.id] ?? []
-        guard let index = items.firstIndex(where: { $0.reference == reference }) else {
-            // Already paid out: the merchant owes it back, taken from later payouts.
-            let amount = entry.request.amount ?? .zero
-            let fee = merchant.fee(on: amount)
-            ledger.transfer(amount - fee, from: "merchant:\(merchant.id)", to: Ledger.settlement(with: configuration.scheme), memo: "\(fate) \(reference) after payout")
-            ledger.transfer(fee, from: "fees", to: Ledger.settlement(with: configuration.scheme), memo: "fee back \(reference)")
+    /// Takes back a purchase the merchant will not be paid for (reversed or voided). Paid
+    /// already, or being paid: the merchant owes it back, and later payouts net it.
+    mutating func cancelPurchase(_ reference: TransactionReference, to state: Purchase.State, now: Instant) -> [NodeAction] {
+        guard let purchase = purchases[reference], purchase.state == .approved, let merchant = merchants[purchase.merchantID] else { return [] }
+        purchases[reference]?.state = state
+        let settlement = Ledger.settlement(with: configuration.scheme)
+        if let due = book.removeUnpaid(reference, merchant: merchant.id) {
+            ledger.transfer(due.net, from: "merchant:\(merchant.id)", to: settlement, memo: "\(state) \(reference)")
+            ledger.transfer(due.fee, from: "fees", to: settlement, memo: "fee back \(reference)")
             return []
         }
-        let due = items.remove(at: index)
-        dues[merchant.id] = items
-        ledger.transfer(due.net, from: "merchant:\(merchant.id)", to: Ledger.settlement(with: configuration.scheme), memo: "\(fate) \(reference)")
-        ledger.transfer(due.fee, from: "fees", to: Ledger.settlement(with: configuration.scheme), memo: "fee back \(reference)")
+        let amount = purchase.request.amount ?? .zero
+        let fee = merchant.fee(on: amount)
+        ledger.transfer(amount - fee, from: "merchant:\(merchant.id)", to: settlement, memo: "\(state) \(reference) after payout")
+        ledger.transfer(fee, from: "fees", to: settlement, memo: "fee back \(reference)")
+        book.oweBack(PayoutBook.Clawback(reference: reference, net: amount - fee), merchant: merchant.id)
         return []
-    }
-
-    /// The local time of the swipe: DE13 and DE12 from the terminal, in the year of `now`.
-    func swipeTime(of request: ISOMessage, now: Instant) -> LocalDateTime {
-        let local = configuration.zone.local(now)
-        guard let mmdd = request[DE.localDate], let hhmmss = request[DE.localTime], mmdd.count == 4, hhmmss.count == 6,
-              let month = Int(mmdd.prefix(2)), let day = Int(mmdd.suffix(2)),
-              let time = TimeOfDay(hour: Int(hhmmss.prefix(2)) ?? -1, minute: Int(hhmmss.dropFirst(2).prefix(2)) ?? -1, second: Int(hhmmss.suffix(2)) ?? -1)
-        else { return local }
-        // A swipe on 31 December answered on 1 January belongs to the year before.
-        let year = month > local.date.month + 6 ? local.date.year - 1 : local.date.year
-        guard let date = LocalDate(year: year, month: month, day: day) else { return local }
-        return LocalDateTime(date: date, time: time)
     }
 
     /// The first payout time of a merchant at or after `local` (strictly after, when `strictly`), on a day its terms allow.
@@ -77,74 +89,88 @@ extension AcquirerStateMachine {
         return nil
     }
 
-    /// Sends the merchant's bank one credit for everything due by now, unless a hold stops it.
+    /// Pays a merchant everything due by now, less what it owes back, unless a hold stops
+    /// it: one credit to its bank, or, when nothing is left to transfer (fees took it all,
+    /// or it was netted), a payout settled here at once.
     mutating func payOut(merchant: MerchantContract, now: Instant) -> [NodeAction] {
         let local = configuration.zone.local(now)
-        var items = dues[merchant.id] ?? []
-        let dueNow = items.indices.filter { index in
-            let item = items[index]
-            return (item.state == .scheduled || item.state == .returned) && (item.payableAt.map { $0 <= local } ?? true)
-        }
+        let dueNow = book.payable(merchant.id, at: local)
         guard !dueNow.isEmpty else { return [] }
-        if holds.contains(merchant.id) {
-            var actions: [NodeAction] = []
-            for index in dueNow where items[index].state != .held {
-                items[index].state = .held
-                actions.append(.record(TimelineEvent(at: now, node: name, kind: .held, reference: items[index].reference,
-                                                     detail: "payout to merchant \(merchant.id) held by risk control")))
+        if book.holds.contains(merchant.id) {
+            return book.hold(dueNow.map(\.reference), merchant: merchant.id).map { due in
+                .record(TimelineEvent(at: now, node: name, kind: .held, reference: .transaction(due.reference),
+                                      detail: "payout to merchant \(merchant.id) held by risk control"))
             }
-            dues[merchant.id] = items
-            return actions
         }
-        for index in dueNow { items[index].state = .sending }
-        dues[merchant.id] = items
-        let paying = dueNow.map { items[$0] }
-        let total = paying.reduce(Money.zero) { $0 + $1.net }
         let rrn = generator.digits(12)
-        var credit = ISOMessage(mti: "0200")
-        credit[DE.processingCode] = ProcessingCode.payoutCredit
-        credit[DE.amount] = total.de4
-        credit[DE.transmissionDateTime] = MessageTimes.transmission(now)
-        credit[DE.stan] = trace.take()
-        credit[DE.localTime] = local.time.hhmmss
-        credit[DE.localDate] = local.date.mmdd
-        credit[DE.acquirerID] = configuration.institutionID
-        credit[DE.rrn] = rrn
-        credit[DE.merchantID] = merchant.id
-        credit[DE.currency] = configuration.currency.numeric
-        credit[DE.creditAccount] = merchant.accountNumber
-        let payoutReference = "payout/\(rrn)"
-        payouts[payoutReference] = PayoutInFlight(merchantID: merchant.id, references: paying.map(\.reference), total: total, message: credit)
+        let payout = book.startPayout(rrn, merchant: merchant.id, paying: dueNow.map(\.reference))
         let exponent = configuration.currency.exponent
-        var actions: [NodeAction] = [.send(credit, to: merchant.accountBank)]
-        for item in paying {
+        var actions: [NodeAction] = []
+        let sending = payout.total > .zero
+        if sending {
+            var credit = ISOMessage(mti: .financialRequest)
+            credit[DE.processingCode] = ProcessingCode.payoutCredit
+            credit[DE.amount] = payout.total.de4
+            credit.stamp(now: now, stan: trace.take(), local: local)
+            credit[DE.acquirerID] = configuration.institutionID
+            credit[DE.rrn] = rrn
+            credit[DE.merchantID] = merchant.id
+            credit[DE.currency] = configuration.currency.numeric
+            credit[DE.creditAccount] = merchant.accountNumber
+            actions.append(.send(credit, to: merchant.accountBank))
+        }
+        let payoutReference = EventReference.payout(rrn: rrn)
+        let how = sending ? "sent to \(merchant.accountBank) in payout \(rrn)" : "settled in payout \(rrn) without a transfer"
+        for item in dueNow {
             actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: .paidOut, reference: item.reference, related: [payoutReference],
-                detail: "\(item.net.formatted(exponent: exponent)) (of \(item.amount.formatted(exponent: exponent)), after the fee) sent to \(merchant.accountBank) in payout \(rrn)",
+                at: now, node: name, kind: .paidOut, reference: .transaction(item.reference), related: [payoutReference],
+                detail: "\(item.net.formatted(exponent: exponent)) (of \(item.amount.formatted(exponent: exponent)), after the fee) \(how)",
                 facts: .init(amount: item.net, operation: .payout))))
+        }
+        for clawback in payout.netted {
+            actions.append(.record(TimelineEvent(
+                at: now, node: name, kind: .paidOut, reference: .transaction(clawback.reference), related: [payoutReference],
+                detail: "\(clawback.net.formatted(exponent: exponent)) the merchant owed back (reversed after it was paid) netted from payout \(rrn)",
+                facts: .init(amount: -clawback.net, operation: .payout))))
+        }
+        if !sending {
+            _ = book.paid(rrn)
+            let why = payout.netted.isEmpty ? "the fees took the whole amount" : "netted against what the merchant owed back"
+            actions.append(.record(TimelineEvent(
+                at: now, node: name, kind: .arrived, reference: payoutReference,
+                detail: "nothing to credit to account \(merchant.accountNumber): \(why)",
+                facts: .init(responseCode: .approved, amount: .zero, operation: .payout))))
         }
         return actions
     }
 
     mutating func payoutAnswered(_ response: ISOMessage, from bank: String, now: Instant) -> [NodeAction] {
-        let reference = "payout/\(response[DE.rrn] ?? "")"
-        guard let payout = payouts.removeValue(forKey: reference), let merchant = merchants[payout.merchantID] else { return [] }
-        var items = dues[merchant.id] ?? []
-        if response[DE.responseCode] == "00" {
-            ledger.transfer(payout.total, from: "merchant:\(merchant.id)", to: Ledger.settlement(with: bank), memo: reference)
-            items.removeAll { payout.references.contains($0.reference) }
-            dues[merchant.id] = items
+        let rrn = response[DE.rrn] ?? ""
+        if response.responseCode == .approved {
+            guard let payout = book.paid(rrn) else { return [] }
+            ledger.transfer(payout.total, from: "merchant:\(payout.merchantID)", to: Ledger.settlement(with: bank), memo: "payout/\(rrn)")
             return []
         }
         // Refused (a frozen account, say): pay again at the next payout time the terms allow.
+        guard let merchantID = book.merchant(ofPayout: rrn), let merchant = merchants[merchantID] else { return [] }
         guard let retry = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: true) else {
             return [.fault("no day to pay merchant \(merchant.id) again after the payout was returned")]
         }
-        for index in items.indices where payout.references.contains(items[index].reference) {
-            items[index].state = .returned
-            items[index].payableAt = retry
+        _ = book.returned(rrn, retry: retry)
+        return [.startTimer(.payout(merchant: merchant.id, at: retry), at: configuration.zone.instant(retry))]
+    }
+}
+
+extension LocalDate {
+    /// The date of an `MMDD` (DE15) on or after `earliest`, within a year of it.
+    public init?(mmdd: String, onOrAfter earliest: LocalDate) {
+        guard mmdd.count == 4, let month = Int(mmdd.prefix(2)), let day = Int(mmdd.suffix(2)) else { return nil }
+        for year in [earliest.year, earliest.year + 1] {
+            if let date = LocalDate(year: year, month: month, day: day), date >= earliest {
+                self = date
+                return
+            }
         }
-        dues[merchant.id] = items
-        return [.startTimer(TimerKey("payout \(merchant.id) \(retry)"), at: configuration.zone.instant(retry))]
+        return nil
     }
 }

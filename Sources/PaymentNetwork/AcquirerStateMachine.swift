@@ -19,8 +19,6 @@ public struct AcquirerStateMachine: NodeLogic {
         public var merchants: [MerchantContract]
         /// The business calendar of its payouts.
         public var calendar: BusinessCalendar
-        /// The scheme's daily cutoff, which decides the clearing date.
-        public var cutoff: TimeOfDay
         /// The local time zone.
         public var zone: Zone
         /// The currency.
@@ -29,7 +27,7 @@ public struct AcquirerStateMachine: NodeLogic {
         /// Makes a configuration.
         public init(
             name: String, institutionID: String, scheme: String, timeout: Duration, merchants: [MerchantContract],
-            calendar: BusinessCalendar, cutoff: TimeOfDay, zone: Zone, currency: Currency
+            calendar: BusinessCalendar, zone: Zone, currency: Currency
         ) {
             self.name = name
             self.institutionID = institutionID
@@ -37,48 +35,43 @@ public struct AcquirerStateMachine: NodeLogic {
             self.timeout = timeout
             self.merchants = merchants
             self.calendar = calendar
-            self.cutoff = cutoff
             self.zone = zone
             self.currency = currency
         }
     }
 
-    /// What became of a purchase the acquirer saw.
-    enum Fate: Sendable, Equatable { case waiting, approved, declined, reversed, voided }
-
-    /// A purchase the acquirer saw, kept to refuse duplicates and to match voids and reversals.
-    struct Seen: Sendable {
+    /// One purchase's life at the acquirer. Only the transitions below can be written: an
+    /// answer that comes after the purchase was reversed finds no `forwarded` purchase and
+    /// books nothing.
+    struct Purchase: Sendable {
+        enum State: Sendable, Equatable {
+            /// Sent to the scheme, no answer yet.
+            case forwarded
+            case declined
+            /// Approved and booked for payout.
+            case approved
+            /// Reversed: by the terminal, on a timeout, or because the approval could not be delivered.
+            case reversed
+            /// Voided; a reversal of the void makes it approved again.
+            case voided
+        }
+        /// The request as forwarded (with DE32, DE18 and, once answered, DE37).
         var request: ISOMessage
-        var fate: Fate
         var merchantID: String
+        /// When the acquirer received it: the swipe time its payout rules use.
+        var receivedAt: Instant
+        var state: State
+        /// The clearing date the scheme gave it (DE15 of the approval).
+        var clearingDate: LocalDate?
     }
 
-    /// A request forwarded to the scheme.
+    /// A request forwarded to the scheme, waiting for its answer.
     struct Waiting: Sendable {
         var terminal: String
         var request: ISOMessage
         var operation: TimelineEvent.Operation
-        var original: String
-    }
-
-    /// Money owed to a merchant for one approved purchase.
-    struct Due: Sendable {
-        enum State: Sendable { case scheduled, held, returned, sending }
-        var reference: String
-        var amount: Money
-        var fee: Money
-        var net: Money
-        /// When it may be paid; nil: at once.
-        var payableAt: LocalDateTime?
-        var state: State
-    }
-
-    /// A payout sent to a merchant's bank, waiting for its answer.
-    struct PayoutInFlight: Sendable {
-        var merchantID: String
-        var references: [String]
-        var total: Money
-        var message: ISOMessage
+        /// The purchase it concerns.
+        var original: TransactionReference
     }
 
     public let configuration: Configuration
@@ -87,13 +80,13 @@ public struct AcquirerStateMachine: NodeLogic {
     var generator: SeededGenerator
     var trace: TraceNumbers
     var merchants: [String: MerchantContract] = [:]
-    var seen: [String: Seen] = [:]
-    var waiting: [String: Waiting] = [:]
-    /// Reversals sent upstream and not yet acknowledged, by their own reference.
-    var reversals: [String: (message: ISOMessage, attempts: Int)] = [:]
-    var dues: [String: [Due]] = [:]
-    var payouts: [String: PayoutInFlight] = [:]
-    var holds: Set<String> = []
+    var purchases: [TransactionReference: Purchase] = [:]
+    /// Voids forwarded and not refused, by the void's own reference: the void as sent, and the purchase it undoes.
+    var voids: [TransactionReference: (request: ISOMessage, purchase: TransactionReference)] = [:]
+    var waiting: [TransactionReference: Waiting] = [:]
+    /// Reversals sent upstream and not yet acknowledged.
+    var reversals: Retransmissions
+    var book = PayoutBook()
 
     /// Makes an acquirer.
     public init(configuration: Configuration, seed: UInt64) {
@@ -101,11 +94,13 @@ public struct AcquirerStateMachine: NodeLogic {
         var generator = SeededGenerator(seed: seed, stream: configuration.name)
         trace = TraceNumbers(&generator)
         self.generator = generator
+        reversals = Retransmissions(timeout: configuration.timeout)
         for merchant in configuration.merchants { merchants[merchant.id] = merchant }
     }
 
     public var waitingOn: [String] {
-        waiting.keys.map { "request \($0)" } + reversals.keys.map { "reversal \($0)" } + payouts.keys.map { "payout \($0)" }
+        waiting.keys.sorted().map { "request \($0)" } + reversals.pending.keys.sorted().map { "reversal \($0)" }
+            + book.payoutsInFlight.map { "payout payout/\($0)" }
     }
 
     // MARK: - Messages
@@ -113,98 +108,114 @@ public struct AcquirerStateMachine: NodeLogic {
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         if message.isResponse {
             if message.isPayout { return payoutAnswered(message, from: peer, now: now) }
-            if message.mti == "0430" {
-                reversals[message.transactionReference] = nil
-                return [.cancelTimer(TimerKey("reversal \(message.transactionReference)"))]
-            }
+            if message.isReversal { return reversals.acknowledge(message.transactionReference) ?? [] }
             return schemeAnswered(message, now: now)
         }
         if message.isReversal { return terminalReversed(message, from: peer, now: now) }
         if message.isVoid { return forwardVoid(message, from: peer, now: now) }
-        if message.mti == "0200" { return forwardPurchase(message, from: peer, now: now) }
-        return [.send(message.response(code: "12"), to: peer)]
+        if message.isPurchase { return forwardPurchase(message, from: peer, now: now) }
+        return [.send(message.response(code: .invalidTransaction), to: peer)]
     }
 
     private mutating func forwardPurchase(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
-        if let earlier = seen[reference] {
-            if earlier.fate == .waiting {
+        if let earlier = purchases[reference] {
+            if earlier.state == .forwarded {
                 // The first is still on its way: its answer will serve; a second answer would contradict it.
-                return [.record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: reference,
-                                              detail: "the same STAN \(request[DE.stan] ?? "") again while the first is in progress: ignored"))]
+                return [.record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
+                                              detail: "the same STAN \(reference.stan) again while the first is in progress: ignored"))]
             }
             return [
-                .send(request.response(code: "94"), to: terminal),
-                .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: reference,
-                                      detail: "the same STAN \(request[DE.stan] ?? "") and time again (first one \(earlier.fate)): answered 94",
-                                      facts: .init(responseCode: "94"))),
+                .send(request.response(code: .duplicateTransmission), to: terminal),
+                .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
+                                      detail: "the same STAN \(reference.stan) and time again (first one \(earlier.state)): answered 94",
+                                      facts: .init(responseCode: .duplicateTransmission))),
             ]
         }
         guard let merchantID = request[DE.merchantID], let merchant = merchants[merchantID],
               merchant.terminals.contains(request[DE.terminalID] ?? "") else {
-            return [.send(request.response(code: "05"), to: terminal)]
+            return [.send(request.response(code: .doNotHonor), to: terminal)]
         }
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID
         outgoing[DE.merchantType] = merchant.mcc
-        seen[reference] = Seen(request: outgoing, fate: .waiting, merchantID: merchant.id)
-        waiting[reference] = Waiting(terminal: terminal, request: outgoing, operation: .purchase, original: reference)
-        return [
-            .send(outgoing, to: configuration.scheme),
-            .startTimer(TimerKey("scheme \(reference)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        purchases[reference] = Purchase(request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: .purchase, original: reference), now: now)
+    }
+
+    private mutating func forward(_ entry: Waiting, now: Instant) -> [NodeAction] {
+        let own = entry.request.transactionReference
+        waiting[own] = entry
+        return [.send(entry.request, to: configuration.scheme), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
     private mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let original = void.originalReference
-        guard let entry = seen[original], entry.fate == .approved else {
-            return [.send(void.response(code: "12"), to: terminal)]
+        guard let purchase = purchases[original], purchase.state == .approved,
+              book.isUnpaid(original, merchant: purchase.merchantID) else {
+            // Not approved, or already paid out to the merchant: a void cannot undo it.
+            return [.send(void.response(code: .invalidTransaction), to: terminal)]
         }
         var outgoing = void
         outgoing[DE.acquirerID] = configuration.institutionID
-        outgoing[DE.originalData] = entry.request.originalDataElements
-        let own = void.transactionReference
-        waiting[own] = Waiting(terminal: terminal, request: outgoing, operation: .void, original: original)
-        return [
-            .send(outgoing, to: configuration.scheme),
-            .startTimer(TimerKey("scheme \(own)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        outgoing[DE.originalData] = purchase.request.originalDataElements
+        voids[void.transactionReference] = (outgoing, original)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: .void, original: original), now: now)
     }
 
-    /// The terminal gave up on a purchase: acknowledge at once, and reverse upstream what may have been approved.
+    /// The terminal reversed a purchase or a void: acknowledge at once, and undo upstream what may have taken effect.
     private mutating func terminalReversed(_ reversal: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let original = reversal.originalReference
-        guard let entry = seen[original] else {
-            return [.send(reversal.response(code: "25"), to: terminal)]
+        let acknowledge = NodeAction.send(reversal.response(code: .approved), to: terminal)
+        if let void = voids.removeValue(forKey: original) {
+            return [acknowledge] + reverseVoid(void.request, of: void.purchase, now: now)
         }
-        var actions: [NodeAction] = [.send(reversal.response(code: "00"), to: terminal)]
-        switch entry.fate {
-        case .approved, .waiting:
-            actions += cancelPurchase(original, to: .reversed, now: now)
-            actions += reverseUpstream(entry.request, now: now)
+        guard let entry = purchases[original] else {
+            return [.send(reversal.response(code: .originalNotFound), to: terminal)]
+        }
+        switch entry.state {
+        case .forwarded:
+            // The answer may still come: it must find nothing to book.
+            waiting[original] = nil
+            purchases[original]?.state = .reversed
+            return [acknowledge, .cancelTimer(.answer(original))] + reverseUpstream(entry.request, now: now)
+        case .approved:
+            return [acknowledge] + cancelPurchase(original, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
         case .declined, .reversed, .voided:
-            seen[original]?.fate = .reversed
+            return [acknowledge]
         }
-        return actions
+    }
+
+    /// A void that got no answer is reversed: the purchase stands again, at every node.
+    private mutating func reverseVoid(_ void: ISOMessage, of purchase: TransactionReference, now: Instant) -> [NodeAction] {
+        let own = void.transactionReference
+        var actions: [NodeAction] = []
+        if waiting.removeValue(forKey: own) != nil { actions.append(.cancelTimer(.answer(own))) }
+        if purchases[purchase]?.state == .voided { actions += restore(purchase, now: now) }
+        // The void went upstream: undo it there too.
+        return actions + reverseUpstream(void, now: now)
     }
 
     private mutating func schemeAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
         let own = response.transactionReference
         guard let entry = waiting.removeValue(forKey: own) else { return [] }
-        var actions: [NodeAction] = [.cancelTimer(TimerKey("scheme \(own)")), .send(response, to: entry.terminal)]
-        let approved = response[DE.responseCode] == "00"
+        var actions: [NodeAction] = [.cancelTimer(.answer(own)), .send(response, to: entry.terminal)]
+        let approved = response.responseCode == .approved
         switch entry.operation {
         case .purchase:
-            seen[own]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
+            guard purchases[own]?.state == .forwarded else { return actions }
+            purchases[own]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
             guard approved else {
-                seen[own]?.fate = .declined
+                purchases[own]?.state = .declined
                 return actions
             }
-            seen[own]?.fate = .approved
-            actions += book(entry.request, now: now)
+            purchases[own]?.state = .approved
+            actions += book(own, clearedOn: response[DE.settlementDate], now: now)
         case .void:
             if approved {
                 actions += cancelPurchase(entry.original, to: .voided, now: now)
+            } else {
+                voids[own] = nil
             }
         default:
             break
@@ -215,117 +226,84 @@ public struct AcquirerStateMachine: NodeLogic {
     // MARK: - Timers, commands, failures
 
     public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
-        if key.name.hasPrefix("scheme ") {
-            let own = String(key.name.dropFirst("scheme ".count))
+        switch key {
+        case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
             var actions: [NodeAction] = [
-                .send(entry.request.response(code: "91"), to: entry.terminal),
-                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: entry.original,
+                .send(entry.request.response(code: .issuerInoperative), to: entry.terminal),
+                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.original),
                                       detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout.compact): answered 91",
-                                      facts: .init(responseCode: "91", operation: entry.operation))),
+                                      facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
             ]
             if entry.operation == .purchase {
-                seen[own]?.fate = .reversed
-                actions += reverseUpstream(entry.request, now: now)
+                purchases[own]?.state = .reversed
             }
+            // What may have taken effect upstream is undone: the purchase, or the void.
+            if entry.operation == .void { voids[own] = nil }
+            actions += reverseUpstream(entry.request, now: now)
             return actions
-        }
-        if key.name.hasPrefix("reversal ") {
-            let own = String(key.name.dropFirst("reversal ".count))
-            guard var pending = reversals.removeValue(forKey: own) else { return [] }
-            guard pending.attempts < RepeatSchedule.maximumAttempts else {
-                return [.fault("gave up on reversal \(own) after \(pending.attempts) attempts")]
-            }
-            pending.message.mti = "0421"
-            pending.attempts += 1
-            reversals[own] = pending
-            return [
-                .send(pending.message, to: configuration.scheme),
-                .startTimer(TimerKey("reversal \(own)"), at: now.advanced(by: RepeatSchedule.delay(after: configuration.timeout, attempt: pending.attempts))),
-            ]
-        }
-        if key.name.hasPrefix("payout ") {
-            let merchantID = String(key.name.dropFirst("payout ".count).prefix { $0 != " " })
+        case .repeat(let reference):
+            return reversals.fire(reference, now: now)
+        case .payout(let merchantID, _):
             guard let merchant = merchants[merchantID] else { return [] }
             return payOut(merchant: merchant, now: now)
+        case .cutoff:
+            return []
         }
-        return []
     }
 
-    /// Sends the scheme a `0420` for a purchase it may have approved, repeated until acknowledged.
+    /// Sends the scheme a `0420` for a purchase or void that may have taken effect, repeated until acknowledged.
     mutating func reverseUpstream(_ original: ISOMessage, now: Instant) -> [NodeAction] {
-        var reversal = original.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency], mti: "0420")
-        reversal[DE.transmissionDateTime] = MessageTimes.transmission(now)
-        reversal[DE.stan] = trace.take()
-        reversal[DE.originalData] = original.originalDataElements
-        let own = reversal.transactionReference
-        reversals[own] = (reversal, 1)
-        return [
-            .send(reversal, to: configuration.scheme),
-            .startTimer(TimerKey("reversal \(own)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        reversals.start(original.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: configuration.scheme, now: now)
     }
 
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
         guard case .hold(let merchantID, let on) = command, let merchant = merchants[merchantID] else { return [] }
-        if on {
-            holds.insert(merchantID)
-            return []
-        }
-        holds.remove(merchantID)
-        var items = dues[merchantID] ?? []
-        var actions: [NodeAction] = []
+        book.setHold(merchantID, on)
+        guard !on else { return [] }
         let next = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: false)
-        for index in items.indices where items[index].state == .held {
-            items[index].state = .scheduled
-            if let next { items[index].payableAt = next }
-            actions.append(.record(TimelineEvent(at: now, node: name, kind: .released, reference: items[index].reference,
-                                                 detail: "hold on merchant \(merchantID) lifted: paid at the next payout time\(next.map { ", \($0)" } ?? "")")))
+        var actions: [NodeAction] = book.release(merchantID, payableAt: next).map { due in
+            .record(TimelineEvent(at: now, node: name, kind: .released, reference: .transaction(due.reference),
+                                  detail: "hold on merchant \(merchantID) lifted: paid at the next payout time\(next.map { ", \($0)" } ?? "")"))
         }
-        dues[merchantID] = items
         if let next, !actions.isEmpty {
-            actions.append(.startTimer(TimerKey("payout \(merchantID) \(next)"), at: configuration.zone.instant(next)))
+            actions.append(.startTimer(.payout(merchant: merchantID, at: next), at: configuration.zone.instant(next)))
         }
         return actions
     }
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
-        if peer == configuration.scheme, message.mti == "0200" {
-            // The scheme cannot be reached: answer the terminal at once.
+        if peer == configuration.scheme, message.mti == .financialRequest {
+            // The scheme cannot be reached: answer the terminal at once; nothing left here.
             let own = message.transactionReference
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
-            if entry.operation == .purchase { seen[own]?.fate = .declined }
+            if entry.operation == .purchase { purchases[own]?.state = .declined }
+            if entry.operation == .void { voids[own] = nil }
             return [
-                .cancelTimer(TimerKey("scheme \(own)")),
-                .send(entry.request.response(code: "96"), to: entry.terminal),
-                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: entry.original,
-                                      detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: "96", operation: entry.operation))),
+                .cancelTimer(.answer(own)),
+                .send(entry.request.response(code: .systemMalfunction), to: entry.terminal),
+                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(entry.original),
+                                      detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: .systemMalfunction, operation: entry.operation))),
             ]
         }
-        if message.mti == "0210", message[DE.responseCode] == "00", !message.isPayout, message[DE.processingCode] == ProcessingCode.purchase {
+        if message.mti == .financialResponse, message.responseCode == .approved, !message.isPayout, message[DE.processingCode] == ProcessingCode.purchase {
             // An approval the terminal cannot receive is reversed.
             let reference = message.transactionReference
-            guard let entry = seen[reference], entry.fate == .approved else { return [] }
+            guard let entry = purchases[reference], entry.state == .approved else { return [] }
             return cancelPurchase(reference, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
         }
-        if message.isPayout, message.mti == "0200" {
+        if message.isPayout, message.mti == .financialRequest {
             // The merchant's bank is down: this payout goes again when it is back.
-            let reference = "payout/\(message[DE.rrn] ?? "")"
-            guard let payout = payouts.removeValue(forKey: reference) else { return [] }
-            var items = dues[payout.merchantID] ?? []
-            for index in items.indices where payout.references.contains(items[index].reference) { items[index].state = .returned }
-            dues[payout.merchantID] = items
+            _ = book.returned(message[DE.rrn] ?? "", retry: nil)
         }
         return []
     }
 
     public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] {
         var actions: [NodeAction] = []
-        for merchant in configuration.merchants where merchant.accountBank == peer {
-            let local = configuration.zone.local(now)
-            if (dues[merchant.id] ?? []).contains(where: { $0.state == .returned && ($0.payableAt.map { $0 <= local } ?? true) }) {
-                actions += payOut(merchant: merchant, now: now)
-            }
+        let local = configuration.zone.local(now)
+        for merchant in configuration.merchants where merchant.accountBank == peer && book.hasReturned(merchant.id, by: local) {
+            actions += payOut(merchant: merchant, now: now)
         }
         return actions
     }

@@ -1,10 +1,11 @@
 import ISO8583
 import SettlementCalendar
 
-/// A bank: as issuer it authorizes purchases on its cards, reverses them, voids them and
-/// applies the scheme's stand-in advices; as the merchant's bank it credits the payouts
-/// the acquirer sends, or refuses them when the account is frozen. In maintenance it reads
-/// requests and answers nothing; payouts that came in meanwhile land when it ends.
+/// A bank: as issuer it authorizes purchases on its cards, reverses them, voids them (and
+/// undoes a void that is itself reversed) and applies the scheme's stand-in advices; as the
+/// merchant's bank it credits the payouts the acquirer sends, or refuses them when the
+/// account is frozen. In maintenance it reads requests and answers nothing; payouts that
+/// came in meanwhile land when it ends.
 public struct BankStateMachine: NodeLogic {
     /// A card the bank issued.
     public struct Card: Sendable, Equatable {
@@ -24,11 +25,6 @@ public struct BankStateMachine: NodeLogic {
             self.status = status
             self.dailyLimit = dailyLimit
         }
-    }
-
-    /// The state of a card or an account.
-    public enum AccountStatus: String, Sendable, CaseIterable {
-        case active, frozen, lost, expired
     }
 
     /// What a bank is set up with.
@@ -54,12 +50,15 @@ public struct BankStateMachine: NodeLogic {
         }
     }
 
-    /// A purchase the bank approved, kept for reversals and voids.
+    /// A purchase the bank debited, and what became of the debit.
     private struct Authorization: Sendable {
+        enum State: Sendable { case debited, reversed, voided }
         var pan: String
         var amount: Money
         var scheme: String
-        var undone: Bool
+        /// The day it counts against the card's daily limit.
+        var day: LocalDate
+        var state: State
     }
 
     public let configuration: Configuration
@@ -69,8 +68,11 @@ public struct BankStateMachine: NodeLogic {
     private var cards: [String: Card] = [:]
     private var status: [String: AccountStatus] = [:]
     private var configuredStatus: [String: AccountStatus] = [:]
+    /// What each card spent on the day it last spent, for its daily limit.
     private var spent: [String: (date: LocalDate, total: Money)] = [:]
-    private var authorizations: [String: Authorization] = [:]
+    private var authorizations: [TransactionReference: Authorization] = [:]
+    /// Voids this bank approved, by the void's own reference: the purchase each undid.
+    private var voids: [TransactionReference: TransactionReference] = [:]
     private var inMaintenance = false
     private var queuedCredits: [(message: ISOMessage, from: String)] = []
 
@@ -93,17 +95,18 @@ public struct BankStateMachine: NodeLogic {
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         if inMaintenance {
             // Incoming credits wait for the end of the window; everything else goes unanswered.
-            if message.isPayout, message.mti == "0200" { queuedCredits.append((message, peer)) }
+            if message.isPayout, message.mti == .financialRequest { queuedCredits.append((message, peer)) }
             return []
         }
+        if message.isResponse { return [] }
         if message.isReversal { return reverse(message, from: peer, now: now) }
-        if message.mti == "0220" || message.mti == "0221" { return applyAdvice(message, from: peer, now: now) }
-        guard message.mti == "0200" else { return [] }
+        if message.mti.original == .financialAdvice { return applyAdvice(message, from: peer, now: now) }
+        guard message.mti == .financialRequest else { return [] }
         switch message[DE.processingCode] {
         case ProcessingCode.purchase: return authorize(message, from: peer, now: now)
         case ProcessingCode.void: return void(message, from: peer, now: now)
         case ProcessingCode.payoutCredit: return credit(message, from: peer, now: now)
-        default: return [.send(message.response(code: "12"), to: peer)]
+        default: return [.send(message.response(code: .invalidTransaction), to: peer)]
         }
     }
 
@@ -128,20 +131,19 @@ public struct BankStateMachine: NodeLogic {
         }
     }
 
+    /// What a card spent today so far.
+    private func spentToday(_ pan: String, today: LocalDate) -> Money {
+        spent[pan].flatMap { $0.date == today ? $0.total : nil } ?? .zero
+    }
+
     /// The response code a purchase gets, before any money moves.
-    private func check(card: Card?, amount: Money?, today: LocalDate) -> String {
-        guard let card else { return "14" }
-        let cardStatus = status[card.pan] ?? card.status
-        if cardStatus == .frozen || cardStatus == .lost { return "62" }
-        let expiryValue = Int(card.expiry) ?? 0
-        if cardStatus == .expired || expiryValue < (today.year % 100) * 100 + today.month { return "54" }
-        guard let amount, amount > .zero else { return "13" }
-        if let limit = card.dailyLimit {
-            let already = spent[card.pan].flatMap { $0.date == today ? $0.total : nil } ?? .zero
-            if already + amount > limit { return "61" }
-        }
-        if ledger.balance(card.pan) < amount { return "51" }
-        return "00"
+    private func check(card: Card?, amount: Money?, today: LocalDate) -> ResponseCode {
+        guard let card else { return .invalidCardNumber }
+        if let refusal = CardRules.refusal(status: status[card.pan] ?? card.status, expiry: card.expiry, today: today) { return refusal }
+        guard let amount, amount > .zero else { return .invalidAmount }
+        if let limit = card.dailyLimit, spentToday(card.pan, today: today) + amount > limit { return .overDailyLimit }
+        if ledger.balance(card.pan) < amount { return .insufficientFunds }
+        return .approved
     }
 
     private mutating func authorize(_ request: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
@@ -151,11 +153,11 @@ public struct BankStateMachine: NodeLogic {
         let code = check(card: card, amount: amount, today: today)
         var response = request.response(code: code)
         let reference = request.transactionReference
-        guard code == "00", let card, let amount else {
+        guard code.isApproval, let card, let amount else {
             return [
                 .send(response, to: scheme),
-                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: reference,
-                                      detail: "declined with \(code) (\(ResponseCode.meaning(code)))",
+                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
+                                      detail: "declined with \(code) (\(code.meaning))",
                                       facts: .init(responseCode: code))),
             ]
         }
@@ -164,100 +166,121 @@ public struct BankStateMachine: NodeLogic {
         response[DE.authorizationCode] = authorization
         return [
             .send(response, to: scheme),
-            .record(TimelineEvent(at: now, node: name, kind: .authorized, reference: reference,
+            .record(TimelineEvent(at: now, node: name, kind: .authorized, reference: .transaction(reference),
                                   detail: "approved \(amount.formatted(exponent: exponent)), authorization code \(authorization), card debited",
-                                  facts: .init(responseCode: "00", amount: amount))),
+                                  facts: .init(responseCode: .approved, amount: amount))),
         ]
     }
 
-    private mutating func debit(card pan: String, amount: Money, scheme: String, reference: String, today: LocalDate) {
+    private mutating func debit(card pan: String, amount: Money, scheme: String, reference: TransactionReference, today: LocalDate) {
         ledger.transfer(amount, from: pan, to: Ledger.settlement(with: scheme), memo: "purchase \(reference)")
-        let previous = spent[pan].flatMap { $0.date == today ? $0.total : nil } ?? .zero
-        spent[pan] = (today, previous + amount)
-        authorizations[reference] = Authorization(pan: pan, amount: amount, scheme: scheme, undone: false)
+        spent[pan] = (today, spentToday(pan, today: today) + amount)
+        authorizations[reference] = Authorization(pan: pan, amount: amount, scheme: scheme, day: today, state: .debited)
     }
 
-    /// Gives the card its money back for a reversed or voided purchase; false when there is nothing to undo.
-    private mutating func undo(_ reference: String, memo: String) -> Authorization? {
-        guard let entry = authorizations[reference], !entry.undone else { return nil }
-        authorizations[reference]?.undone = true
+    /// Gives the card its money back for a reversed or voided purchase, and the headroom of
+    /// its daily limit; nil when there is nothing to undo.
+    private mutating func undo(_ reference: TransactionReference, to state: Authorization.State, memo: String) -> Authorization? {
+        guard let entry = authorizations[reference], entry.state == .debited else { return nil }
+        authorizations[reference]?.state = state
         ledger.transfer(entry.amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "\(memo) \(reference)")
+        if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total - entry.amount) }
         return entry
     }
 
     private mutating func reverse(_ reversal: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let original = reversal.originalReference
+        if let purchase = voids[original] { return reverseVoid(reversal, of: purchase, from: scheme, now: now) }
         guard authorizations[original] != nil else {
-            return [.send(reversal.response(code: "25"), to: scheme)]
+            return [.send(reversal.response(code: .originalNotFound), to: scheme)]
         }
-        guard let entry = undo(original, memo: "reversal") else {
-            // Already reversed: acknowledge again, move nothing.
-            return [.send(reversal.response(code: "00"), to: scheme)]
+        guard let entry = undo(original, to: .reversed, memo: "reversal") else {
+            // Already reversed or voided: acknowledge again, move nothing.
+            return [.send(reversal.response(code: .approved), to: scheme)]
         }
         return [
-            .send(reversal.response(code: "00"), to: scheme),
-            .record(TimelineEvent(at: now, node: name, kind: .reversed, reference: original,
+            .send(reversal.response(code: .approved), to: scheme),
+            .record(TimelineEvent(at: now, node: name, kind: .reversed, reference: .transaction(original),
                                   detail: "\(entry.amount.formatted(exponent: exponent)) given back to the card",
-                                  facts: .init(responseCode: "00", amount: entry.amount, operation: .reversal))),
+                                  facts: .init(responseCode: .approved, amount: entry.amount, operation: .reversal))),
+        ]
+    }
+
+    /// A void whose answer was lost is reversed: the purchase stands again and the card is debited again.
+    private mutating func reverseVoid(_ reversal: ISOMessage, of purchase: TransactionReference, from scheme: String, now: Instant) -> [NodeAction] {
+        let voidReference = reversal.originalReference
+        voids[voidReference] = nil
+        guard var entry = authorizations[purchase], entry.state == .voided else {
+            return [.send(reversal.response(code: .approved), to: scheme)]
+        }
+        entry.state = .debited
+        authorizations[purchase] = entry
+        ledger.transfer(entry.amount, from: entry.pan, to: Ledger.settlement(with: entry.scheme), memo: "void reversed \(purchase)")
+        if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total + entry.amount) }
+        return [
+            .send(reversal.response(code: .approved), to: scheme),
+            .record(TimelineEvent(at: now, node: name, kind: .reversed, reference: .transaction(purchase),
+                                  detail: "void reversed: \(entry.amount.formatted(exponent: exponent)) taken from the card again",
+                                  facts: .init(responseCode: .approved, amount: entry.amount, operation: .voidReversal))),
         ]
     }
 
     private mutating func void(_ void: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let original = void.originalReference
-        guard let entry = undo(original, memo: "void") else {
-            return [.send(void.response(code: "12"), to: scheme)]
+        guard let entry = undo(original, to: .voided, memo: "void") else {
+            return [.send(void.response(code: .invalidTransaction), to: scheme)]
         }
+        voids[void.transactionReference] = original
         return [
-            .send(void.response(code: "00"), to: scheme),
-            .record(TimelineEvent(at: now, node: name, kind: .voided, reference: original,
+            .send(void.response(code: .approved), to: scheme),
+            .record(TimelineEvent(at: now, node: name, kind: .voided, reference: .transaction(original),
                                   detail: "voided: \(entry.amount.formatted(exponent: exponent)) given back to the card",
-                                  facts: .init(responseCode: "00", amount: entry.amount, operation: .void))),
+                                  facts: .init(responseCode: .approved, amount: entry.amount, operation: .void))),
         ]
     }
 
     /// The scheme approved in our place: post the debit, even past the balance, once.
     private mutating func applyAdvice(_ advice: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = advice.transactionReference
-        var response = advice.response(code: "00")
-        response.mti = "0230"
+        let response = advice.response(code: .approved)
         guard authorizations[reference] == nil, let pan = advice[DE.pan], cards[pan] != nil, let amount = advice.amount else {
             return [.send(response, to: scheme)]
         }
         debit(card: pan, amount: amount, scheme: scheme, reference: reference, today: configuration.zone.local(now).date)
         return [
             .send(response, to: scheme),
-            .record(TimelineEvent(at: now, node: name, kind: .authorized, reference: reference,
+            .record(TimelineEvent(at: now, node: name, kind: .authorized, reference: .transaction(reference),
                                   detail: "stand-in advice applied: card debited \(amount.formatted(exponent: exponent))",
                                   facts: .init(amount: amount, operation: .advice))),
         ]
     }
 
     private mutating func credit(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
-        let reference = "payout/\(request[DE.rrn] ?? "")"
+        let reference = request.payoutReference
         let account = request[DE.creditAccount] ?? ""
         guard let amount = request.amount, amount > .zero else {
-            return [.send(request.response(code: "13"), to: acquirer)]
+            return [.send(request.response(code: .invalidAmount), to: acquirer)]
         }
-        let code: String
+        let code: ResponseCode
         switch status[account] {
-        case nil: code = "14"
-        case .active?: code = "00"
-        case .some: code = "62"
+        case nil: code = .invalidCardNumber
+        case .active?: code = .approved
+        case .some: code = .restrictedCard
         }
-        guard code == "00" else {
+        guard code.isApproval else {
             return [
                 .send(request.response(code: code), to: acquirer),
                 .record(TimelineEvent(at: now, node: name, kind: .returned, reference: reference,
-                                      detail: "credit of \(amount.formatted(exponent: exponent)) to account \(account) refused with \(code) (\(ResponseCode.meaning(code)))",
+                                      detail: "credit of \(amount.formatted(exponent: exponent)) to account \(account) refused with \(code) (\(code.meaning))",
                                       facts: .init(responseCode: code, amount: amount, operation: .payout))),
             ]
         }
-        ledger.transfer(amount, from: Ledger.settlement(with: acquirer), to: account, memo: reference)
+        ledger.transfer(amount, from: Ledger.settlement(with: acquirer), to: account, memo: "\(reference)")
         return [
-            .send(request.response(code: "00"), to: acquirer),
+            .send(request.response(code: .approved), to: acquirer),
             .record(TimelineEvent(at: now, node: name, kind: .arrived, reference: reference,
                                   detail: "\(amount.formatted(exponent: exponent)) credited to account \(account)",
-                                  facts: .init(responseCode: "00", amount: amount, operation: .payout))),
+                                  facts: .init(responseCode: .approved, amount: amount, operation: .payout))),
         ]
     }
 }

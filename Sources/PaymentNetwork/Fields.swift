@@ -40,13 +40,13 @@ extension ISOMessage {
     /// The fields a response echoes from its request.
     static let echoedFields = [2, 3, 4, 7, 11, 12, 13, 15, 32, 37, 41, 42, 49, 90, 103]
 
-    /// The response to this request: the MTI plus 10, the echoed fields and DE39.
-    public func response(code: String) -> ISOMessage {
-        var answer = ISOMessage(mti: responseMTI)
+    /// The response to this request: the response MTI, the echoed fields and DE39.
+    public func response(code: ResponseCode) -> ISOMessage {
+        var answer = ISOMessage(mti: mti.response)
         for field in ISOMessage.echoedFields where has(field) {
             answer.setBytes(field, bytes(field))
         }
-        answer[DE.responseCode] = code
+        answer.responseCode = code
         return answer
     }
 
@@ -56,12 +56,30 @@ extension ISOMessage {
         return Money(minorUnits: units)
     }
 
-    /// The key that identifies the original request through every hop: `TERMINAL/STAN/DE7`.
-    public var transactionReference: String {
-        "\(self[DE.terminalID] ?? "-")/\(self[DE.stan] ?? "-")/\(self[DE.transmissionDateTime] ?? "-")"
+    /// Stamps a message made now: DE7 (UTC), DE11, and the local time and date (DE12, DE13)
+    /// when `local` is given; a reversal keeps the original's DE12 and DE13.
+    public mutating func stamp(now: Instant, stan: String, local: LocalDateTime?) {
+        self[DE.transmissionDateTime] = MessageTimes.transmission(now)
+        self[DE.stan] = stan
+        if let local {
+            self[DE.localTime] = local.time.hhmmss
+            self[DE.localDate] = local.date.mmdd
+        }
+    }
+
+    /// The fields a reversal carries over from the message it undoes.
+    static let reversedFields = [DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.entryMode,
+                                 DE.conditionCode, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency]
+
+    /// A reversal (`0400` from a terminal, `0420` from a node that forwards) of this
+    /// message, a purchase or a void: its own STAN and DE7, DE90 naming this message.
+    public func reversal(mti reversalMTI: MTI, now: Instant, stan: String) -> ISOMessage {
+        var reversal = keeping(ISOMessage.reversedFields, mti: reversalMTI)
+        reversal.stamp(now: now, stan: stan, local: nil)
+        reversal[DE.originalData] = originalDataElements
+        return reversal
     }
 }
-
 extension Money {
     /// The amount as DE4 carries it: twelve digits, no sign.
     public var de4: String {
@@ -75,34 +93,22 @@ extension ISOMessage {
     public var originalDataElements: String {
         let acquirer = self[DE.acquirerID] ?? ""
         let padded = String(repeating: "0", count: max(0, 11 - acquirer.count)) + acquirer.suffix(11)
-        return mti + (self[DE.stan] ?? "000000") + (self[DE.transmissionDateTime] ?? "0000000000") + padded + String(repeating: "0", count: 11)
-    }
-
-    /// The reference of the original a reversal, void or advice points at through DE90;
-    /// for other messages, their own reference.
-    public var originalReference: String {
-        guard let data = self[DE.originalData], data.count == 42 else { return transactionReference }
-        let characters = Array(data)
-        let stan = String(characters[4..<10]), time = String(characters[10..<20])
-        return "\(self[DE.terminalID] ?? "-")/\(stan)/\(time)"
+        return mti.rawValue + (self[DE.stan] ?? "000000") + (self[DE.transmissionDateTime] ?? "0000000000") + padded + String(repeating: "0", count: 11)
     }
 
     /// Whether this is a reversal (04xx).
-    public var isReversal: Bool { mti.hasPrefix("04") }
-    /// Whether this is an advice (0x20/0x21 in the third and fourth digits).
-    public var isAdvice: Bool { mti.hasSuffix("20") || mti.hasSuffix("21") || mti.hasSuffix("30") }
+    public var isReversal: Bool { mti.messageClass == .reversal }
     /// Whether this is a response (third digit odd: 0210, 0410, 0430).
-    public var isResponse: Bool {
-        let digits = Array(mti.utf8)
-        return digits.count == 4 && (digits[2] - 0x30) % 2 == 1
-    }
+    public var isResponse: Bool { mti.isResponse }
+    /// Whether this is a purchase request (processing code 000000 on a 0200).
+    public var isPurchase: Bool { mti == .financialRequest && self[DE.processingCode] == ProcessingCode.purchase }
     /// Whether this is a void (processing code 20xxxx on a 0200).
-    public var isVoid: Bool { mti == "0200" && self[DE.processingCode] == ProcessingCode.void }
+    public var isVoid: Bool { mti == .financialRequest && self[DE.processingCode] == ProcessingCode.void }
     /// Whether this is a payout credit (processing code 28xxxx).
     public var isPayout: Bool { self[DE.processingCode] == ProcessingCode.payoutCredit }
 
     /// A copy carrying only the given fields.
-    public func keeping(_ fields: [Int], mti newMTI: String) -> ISOMessage {
+    public func keeping(_ fields: [Int], mti newMTI: MTI) -> ISOMessage {
         var copy = ISOMessage(mti: newMTI)
         for field in fields where has(field) { copy.setBytes(field, bytes(field)) }
         return copy

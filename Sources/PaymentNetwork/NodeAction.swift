@@ -15,26 +15,3 @@ public enum NodeAction: Sendable, Equatable {
     /// reports it and fails.
     case fault(String)
 }
-
-/// The name of one of a node's timers.
-public struct TimerKey: Sendable, Hashable, CustomStringConvertible {
-    /// What the timer is for, unique within its node.
-    public var name: String
-
-    /// Makes a key.
-    public init(_ name: String) { self.name = name }
-
-    public var description: String { name }
-}
-
-/// How long a node waits before sending an unanswered reversal or advice again: its
-/// timeout, doubling with each attempt up to 64 times it, for at most ``maximumAttempts``.
-public enum RepeatSchedule {
-    /// Attempts after which a node gives up and reports it.
-    public static let maximumAttempts = 20
-
-    /// The wait before attempt `attempt` (the first repeat is attempt 1).
-    public static func delay(after timeout: Duration, attempt: Int) -> Duration {
-        timeout * (1 << min(max(attempt - 1, 0), 6))
-    }
-}

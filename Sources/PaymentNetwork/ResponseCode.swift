@@ -1,23 +1,78 @@
-/// The DE39 response codes of SCENARIOS.md.
-public enum ResponseCode {
-    /// What a response code means, in a few words.
-    public static func meaning(_ code: String) -> String {
-        switch code {
-        case "00": return "approved"
-        case "05": return "do not honor"
-        case "12": return "invalid transaction"
-        case "13": return "invalid amount"
-        case "14": return "invalid card number"
-        case "25": return "original not found"
-        case "30": return "format error"
-        case "51": return "insufficient funds"
-        case "54": return "expired card"
-        case "61": return "over the daily limit"
-        case "62": return "restricted card"
-        case "91": return "issuer or switch inoperative"
-        case "94": return "duplicate transmission"
-        case "96": return "system malfunction"
+import ISO8583
+
+/// A DE39 response code, with the meaning SCENARIOS.md gives it.
+public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The two characters on the wire.
+    public let rawValue: String
+
+    /// Makes a code from its two characters.
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public var description: String { rawValue }
+
+    /// `00` approved.
+    public static let approved: ResponseCode = "00"
+    /// `05` do not honor.
+    public static let doNotHonor: ResponseCode = "05"
+    /// `12` invalid transaction.
+    public static let invalidTransaction: ResponseCode = "12"
+    /// `13` invalid amount.
+    public static let invalidAmount: ResponseCode = "13"
+    /// `14` invalid card number.
+    public static let invalidCardNumber: ResponseCode = "14"
+    /// `25` original not found.
+    public static let originalNotFound: ResponseCode = "25"
+    /// `30` format error.
+    public static let formatError: ResponseCode = "30"
+    /// `51` insufficient funds.
+    public static let insufficientFunds: ResponseCode = "51"
+    /// `54` expired card.
+    public static let expiredCard: ResponseCode = "54"
+    /// `61` over the daily limit.
+    public static let overDailyLimit: ResponseCode = "61"
+    /// `62` restricted card.
+    public static let restrictedCard: ResponseCode = "62"
+    /// `91` issuer or switch inoperative.
+    public static let issuerInoperative: ResponseCode = "91"
+    /// `94` duplicate transmission.
+    public static let duplicateTransmission: ResponseCode = "94"
+    /// `96` system malfunction.
+    public static let systemMalfunction: ResponseCode = "96"
+
+    /// Whether it approves.
+    public var isApproval: Bool { self == .approved }
+
+    /// What the code means, in a few words.
+    public var meaning: String {
+        switch self {
+        case .approved: return "approved"
+        case .doNotHonor: return "do not honor"
+        case .invalidTransaction: return "invalid transaction"
+        case .invalidAmount: return "invalid amount"
+        case .invalidCardNumber: return "invalid card number"
+        case .originalNotFound: return "original not found"
+        case .formatError: return "format error"
+        case .insufficientFunds: return "insufficient funds"
+        case .expiredCard: return "expired card"
+        case .overDailyLimit: return "over the daily limit"
+        case .restrictedCard: return "restricted card"
+        case .issuerInoperative: return "issuer or switch inoperative"
+        case .duplicateTransmission: return "duplicate transmission"
+        case .systemMalfunction: return "system malfunction"
         default: return "unknown code"
         }
+    }
+
+    /// What a response code means, in a few words.
+    public static func meaning(_ code: String) -> String { ResponseCode(code).meaning }
+}
+
+extension ISOMessage {
+    /// DE39, if present.
+    public var responseCode: ResponseCode? {
+        get { self[DE.responseCode].map { ResponseCode($0) } }
+        set { self[DE.responseCode] = newValue?.rawValue }
     }
 }

@@ -22,9 +22,16 @@ public struct SchemeStateMachine: NodeLogic {
         public var zone: Zone
         /// The currency.
         public var currency: Currency
+        /// Cards the issuers told the scheme to refuse when it stands in (lost, frozen,
+        /// expired), with the code; stand-in also refuses a card whose DE14 has passed.
+        public var standInRefusals: [String: ResponseCode]
 
         /// Makes a configuration.
-        public init(name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)], zone: Zone, currency: Currency) {
+        public init(
+            name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)],
+            zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:]
+        ) {
+            self.standInRefusals = standInRefusals
             self.name = name
             self.cutoff = cutoff
             self.timeout = timeout
@@ -35,26 +42,40 @@ public struct SchemeStateMachine: NodeLogic {
         }
     }
 
+    /// A request sent to an issuer and waiting for its answer.
     private struct Waiting: Sendable {
         var acquirer: String
         var issuer: String
         var request: ISOMessage
         var operation: TimelineEvent.Operation
-        var original: String
+        /// The purchase it concerns.
+        var original: TransactionReference
     }
 
-    /// An approved purchase, until it is cleared.
-    private struct Approved: Sendable {
+    /// One purchase's life at the scheme.
+    private struct Purchase: Sendable {
+        enum State: Sendable, Equatable {
+            /// Sent to the issuer, no answer yet.
+            case authorizing
+            /// Approved, in the batch of its clearing date.
+            case approved(clearingDate: LocalDate)
+            /// Cleared and settled at a cutoff.
+            case cleared
+            case declined
+            /// Reversed: out of its batch, or settled back if it was cleared.
+            case reversed
+            /// Voided before clearing; a reversal of the void puts it back.
+            case voided(clearingDate: LocalDate)
+        }
         var request: ISOMessage
         var amount: Money
         var issuer: String
         var acquirer: String
-        var clearingDate: LocalDate
-        var cleared: Bool
+        var state: State
     }
 
     private struct BatchItem: Sendable {
-        var reference: String
+        var reference: TransactionReference
         var amount: Money
         var issuer: String
         var acquirer: String
@@ -65,11 +86,13 @@ public struct SchemeStateMachine: NodeLogic {
     public private(set) var ledger = Ledger()
     private var generator: SeededGenerator
     private var trace: TraceNumbers
-    private var waiting: [String: Waiting] = [:]
-    private var approved: [String: Approved] = [:]
+    private var waiting: [TransactionReference: Waiting] = [:]
+    private var purchases: [TransactionReference: Purchase] = [:]
+    /// Voids relayed to issuers, by the void's own reference: the purchase each undoes.
+    private var voids: [TransactionReference: TransactionReference] = [:]
     private var batches: [LocalDate: [BatchItem]] = [:]
     /// Reversals and advices the scheme itself sends to issuers, until answered.
-    private var repeating: [String: (message: ISOMessage, issuer: String, attempts: Int)] = [:]
+    private var retransmissions: Retransmissions
 
     /// Makes a scheme.
     public init(configuration: Configuration, seed: UInt64) {
@@ -77,14 +100,15 @@ public struct SchemeStateMachine: NodeLogic {
         var generator = SeededGenerator(seed: seed, stream: configuration.name)
         trace = TraceNumbers(&generator)
         self.generator = generator
+        retransmissions = Retransmissions(timeout: configuration.timeout)
     }
 
     public var waitingOn: [String] {
-        waiting.keys.map { "request \($0)" } + repeating.keys.map { "advice or reversal \($0)" }
-            + batches.filter { !$0.value.isEmpty }.map { "clearing of \($0.value.count) item(s) on \($0.key)" }
+        waiting.keys.sorted().map { "request \($0)" } + retransmissions.pending.keys.sorted().map { "advice or reversal \($0)" }
+            + batches.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "clearing of \($0.value.count) item(s) on \($0.key)" }
     }
 
-    /// The clearing date of a request made at local time `local`.
+    /// The clearing date of a request made at local time `local`: the batch still open then.
     public func clearingDate(at local: LocalDateTime) -> LocalDate {
         local.time < configuration.cutoff ? local.date : local.date.adding(days: 1)
     }
@@ -102,8 +126,10 @@ public struct SchemeStateMachine: NodeLogic {
         let local = configuration.zone.local(now)
         var date = local.date
         if local.time >= configuration.cutoff { date = date.adding(days: 1) }
-        return .startTimer(TimerKey("cutoff"), at: configuration.zone.instant(LocalDateTime(date: date, time: configuration.cutoff)))
+        return .startTimer(.cutoff, at: configuration.zone.instant(LocalDateTime(date: date, time: configuration.cutoff)))
     }
+
+    private func openBatch(_ now: Instant) -> LocalDate { clearingDate(at: configuration.zone.local(now)) }
 
     // MARK: - Messages
 
@@ -111,187 +137,221 @@ public struct SchemeStateMachine: NodeLogic {
         if message.isResponse { return issuerAnswered(message, now: now) }
         if message.isReversal { return relayReversal(message, from: peer, now: now) }
         if message.isVoid { return relayVoid(message, from: peer, now: now) }
-        if message.mti == "0200" { return route(message, from: peer, now: now) }
-        return [.send(message.response(code: "12"), to: peer)]
+        if message.isPurchase { return route(message, from: peer, now: now) }
+        return [.send(message.response(code: .invalidTransaction), to: peer)]
     }
 
     private mutating func route(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         guard let pan = request[DE.pan], let issuer = issuer(of: pan) else {
             return [
-                .send(request.response(code: "14"), to: acquirer),
-                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: reference,
+                .send(request.response(code: .invalidCardNumber), to: acquirer),
+                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
                                       detail: "no bank issues BIN \(PAN.bin(request[DE.pan] ?? "")): answered 14",
-                                      facts: .init(responseCode: "14"))),
+                                      facts: .init(responseCode: .invalidCardNumber))),
             ]
         }
         var outgoing = request
         outgoing[DE.rrn] = generator.digits(12)
-        outgoing[DE.settlementDate] = clearingDate(at: configuration.zone.local(now)).mmdd
-        waiting[reference] = Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: .purchase, original: reference)
-        return [
-            .send(outgoing, to: issuer),
-            .startTimer(TimerKey("issuer \(reference)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        outgoing[DE.settlementDate] = openBatch(now).mmdd
+        purchases[reference] = Purchase(request: outgoing, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing)
+        return ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: .purchase, original: reference), now: now)
+    }
+
+    private mutating func ask(_ issuer: String, _ entry: Waiting, now: Instant) -> [NodeAction] {
+        let own = entry.request.transactionReference
+        waiting[own] = entry
+        return [.send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
     private mutating func relayVoid(_ void: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let original = void.originalReference
-        guard let entry = approved[original], !entry.cleared else {
+        guard let purchase = purchases[original], case .approved = purchase.state else {
             // Not approved here, or already cleared: a void cannot undo it.
-            return [.send(void.response(code: "12"), to: acquirer)]
+            return [.send(void.response(code: .invalidTransaction), to: acquirer)]
         }
-        let own = void.transactionReference
         var outgoing = void
-        outgoing[DE.rrn] = entry.request[DE.rrn]
-        waiting[own] = Waiting(acquirer: acquirer, issuer: entry.issuer, request: outgoing, operation: .void, original: original)
-        return [
-            .send(outgoing, to: entry.issuer),
-            .startTimer(TimerKey("issuer \(own)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        outgoing[DE.rrn] = purchase.request[DE.rrn]
+        voids[void.transactionReference] = original
+        return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: .void, original: original), now: now)
     }
 
-    /// Passes an acquirer's reversal to the issuer and takes the purchase out of clearing.
+    /// Passes an acquirer's reversal to the issuer: a purchase's takes it out of clearing
+    /// (and a late approval of it is never booked); a void's puts the purchase back.
     private mutating func relayReversal(_ reversal: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let original = reversal.originalReference
-        guard let pan = reversal[DE.pan], let issuer = approved[original]?.issuer ?? issuer(of: pan) else {
-            return [.send(reversal.response(code: "25"), to: acquirer)]
+        var actions: [NodeAction] = []
+        let issuer: String
+        if let purchase = voids[original], let entry = purchases[purchase] {
+            issuer = entry.issuer
+            if waiting.removeValue(forKey: original) != nil { actions.append(.cancelTimer(.answer(original))) }
+            restore(purchase, now: now)
+        } else {
+            guard let pan = reversal[DE.pan], let found = purchases[original]?.issuer ?? self.issuer(of: pan) else {
+                return [.send(reversal.response(code: .originalNotFound), to: acquirer)]
+            }
+            issuer = found
+            if waiting.removeValue(forKey: original) != nil { actions.append(.cancelTimer(.answer(original))) }
+            unclear(original, to: .reversed, now: now)
         }
-        unclear(original, now: now)
-        let own = reversal.transactionReference
-        waiting[own] = Waiting(acquirer: acquirer, issuer: issuer, request: reversal, operation: .reversal, original: original)
         // The acquirer repeats its reversal until answered; no timer here.
-        return [.send(reversal, to: issuer)]
+        waiting[reversal.transactionReference] = Waiting(acquirer: acquirer, issuer: issuer, request: reversal, operation: .reversal, original: original)
+        return actions + [.send(reversal, to: issuer)]
     }
 
-    /// Removes a purchase from its clearing batch, or settles it back if already cleared.
-    private mutating func unclear(_ reference: String, now: Instant) {
-        guard let entry = approved.removeValue(forKey: reference) else { return }
-        if entry.cleared {
-            let date = clearingDate(at: configuration.zone.local(now))
-            batches[date, default: []].append(BatchItem(reference: reference, amount: -entry.amount, issuer: entry.issuer, acquirer: entry.acquirer))
-        } else {
-            batches[entry.clearingDate]?.removeAll { $0.reference == reference }
+    /// Takes a purchase out of its clearing batch, or settles it back if already cleared.
+    private mutating func unclear(_ reference: TransactionReference, to state: Purchase.State, now: Instant) {
+        guard var purchase = purchases[reference] else { return }
+        switch purchase.state {
+        case .authorizing:
+            break
+        case .approved(let date):
+            batches[date]?.removeAll { $0.reference == reference }
+        case .cleared:
+            batches[openBatch(now), default: []].append(BatchItem(reference: reference, amount: -purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
+        case .declined, .reversed, .voided:
+            return
         }
+        purchase.state = state
+        purchases[reference] = purchase
+    }
+
+    /// Books an approved purchase into the batch still open, which is its clearing date.
+    private mutating func book(_ reference: TransactionReference, now: Instant) -> LocalDate? {
+        guard var purchase = purchases[reference] else { return nil }
+        let date = openBatch(now)
+        purchase.state = .approved(clearingDate: date)
+        purchases[reference] = purchase
+        batches[date, default: []].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
+        return date
+    }
+
+    /// A void was reversed: the purchase it undid is approved again, in the batch still open.
+    private mutating func restore(_ reference: TransactionReference, now: Instant) {
+        guard case .voided = purchases[reference]?.state else { return }
+        _ = book(reference, now: now)
     }
 
     private mutating func issuerAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
         let own = response.transactionReference
-        // An answer to our own advice (0230) or reversal (0430), not a late 0210.
-        if let pending = repeating[own], response.mti.prefix(3) == pending.message.mti.prefix(2) + "3" {
-            repeating[own] = nil
-            return [.cancelTimer(TimerKey("repeat \(own)"))]
-        }
+        // An answer to our own advice (0230) or reversal (0430).
+        if let acknowledged = retransmissions.acknowledge(own) { return acknowledged }
         guard let entry = waiting.removeValue(forKey: own) else { return [] }
-        var actions: [NodeAction] = [.cancelTimer(TimerKey("issuer \(own)")), .send(response, to: entry.acquirer)]
-        guard response[DE.responseCode] == "00" else { return actions }
+        var answer = response
+        var actions: [NodeAction] = [.cancelTimer(.answer(own))]
+        let approved = response.responseCode == .approved
         switch entry.operation {
         case .purchase:
-            if let amount = entry.request.amount {
-                let date = clearingDate(at: configuration.zone.local(now))
-                approved[own] = Approved(request: entry.request, amount: amount, issuer: entry.issuer, acquirer: entry.acquirer, clearingDate: date, cleared: false)
-                batches[date, default: []].append(BatchItem(reference: own, amount: amount, issuer: entry.issuer, acquirer: entry.acquirer))
+            if approved, purchases[own]?.state == .authorizing, let date = book(own, now: now) {
+                // The clearing date is decided here, once: DE15 of the answer carries it.
+                answer[DE.settlementDate] = date.mmdd
+            } else if purchases[own]?.state == .authorizing {
+                purchases[own]?.state = .declined
             }
         case .void:
-            unclear(entry.original, now: now)
+            if approved { unclear(entry.original, to: .voided(clearingDate: clearingDateOf(entry.original) ?? openBatch(now)), now: now) }
         default:
             break
         }
+        actions.append(.send(answer, to: entry.acquirer))
         return actions
+    }
+
+    private func clearingDateOf(_ reference: TransactionReference) -> LocalDate? {
+        if case .approved(let date) = purchases[reference]?.state { return date }
+        return nil
     }
 
     // MARK: - Timers
 
     public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
-        if key.name == "cutoff" { return clearDay(now: now) }
-        if key.name.hasPrefix("repeat ") {
-            let own = String(key.name.dropFirst("repeat ".count))
-            guard var pending = repeating[own] else { return [] }
-            guard pending.attempts < RepeatSchedule.maximumAttempts else {
-                repeating[own] = nil
-                return [.fault("gave up on \(pending.message.mti) \(own) to \(pending.issuer) after \(pending.attempts) attempts")]
-            }
-            pending.message.mti = String(pending.message.mti.prefix(3)) + "1"
-            pending.attempts += 1
-            repeating[own] = pending
-            return [
-                .send(pending.message, to: pending.issuer),
-                .startTimer(TimerKey("repeat \(own)"), at: now.advanced(by: RepeatSchedule.delay(after: configuration.timeout, attempt: pending.attempts))),
-            ]
+        switch key {
+        case .cutoff:
+            return clearDay(now: now)
+        case .repeat(let reference):
+            return retransmissions.fire(reference, now: now)
+        case .answer(let own):
+            guard let entry = waiting.removeValue(forKey: own) else { return [] }
+            return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)")
+        case .payout:
+            return []
         }
-        let own = String(key.name.dropFirst("issuer ".count))
-        guard let entry = waiting.removeValue(forKey: own) else { return [] }
-        return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)")
+    }
+
+    /// Why stand-in may not approve this purchase in the issuer's place, if it may not.
+    private func standInRefusal(_ request: ISOMessage, now: Instant) -> ResponseCode? {
+        if let pan = request[DE.pan], let code = configuration.standInRefusals[pan] { return code }
+        if CardRules.isExpired(request[DE.expiry] ?? "", today: configuration.zone.local(now).date) { return .expiredCard }
+        return nil
     }
 
     /// The issuer did not answer (or cannot be reached): stand in, or answer 91 and reverse.
     private mutating func issuerSilent(_ entry: Waiting, now: Instant, why: String) -> [NodeAction] {
         guard entry.operation == .purchase else {
-            return [
-                .send(entry.request.response(code: "91"), to: entry.acquirer),
-                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: entry.original,
-                                      detail: "\(why) to the \(entry.operation.rawValue): answered 91",
-                                      facts: .init(responseCode: "91", operation: entry.operation))),
+            var actions: [NodeAction] = [
+                .send(entry.request.response(code: .issuerInoperative), to: entry.acquirer),
+                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.original),
+                                      detail: "\(why) to the \(entry.operation.rawValue): answered 91\(entry.operation == .void ? " and reversing the void at the issuer" : "")",
+                                      facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
             ]
+            if entry.operation == .void {
+                // The issuer may have voided: undo that, so every node keeps the purchase.
+                actions += retransmissions.start(entry.request.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: entry.issuer, now: now)
+            }
+            return actions
         }
         let reference = entry.original
+        let exponent = configuration.currency.exponent
         if let limit = configuration.standInLimit, let amount = entry.request.amount, amount <= limit, amount > .zero {
-            var response = entry.request.response(code: "00")
+            if let refusal = standInRefusal(entry.request, now: now) {
+                purchases[reference]?.state = .declined
+                return [
+                    .send(entry.request.response(code: refusal), to: entry.acquirer),
+                    .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
+                                          detail: "\(why): declined \(amount.formatted(exponent: exponent)) in the issuer's place with \(refusal) (\(refusal.meaning))",
+                                          facts: .init(responseCode: refusal))),
+                ] + reverseAtIssuer(entry.request, issuer: entry.issuer, now: now)
+            }
+            var response = entry.request.response(code: .approved)
             let authorization = generator.digits(6)
             response[DE.authorizationCode] = authorization
-            let date = clearingDate(at: configuration.zone.local(now))
-            approved[reference] = Approved(request: entry.request, amount: amount, issuer: entry.issuer, acquirer: entry.acquirer, clearingDate: date, cleared: false)
-            batches[date, default: []].append(BatchItem(reference: reference, amount: amount, issuer: entry.issuer, acquirer: entry.acquirer))
+            if let date = book(reference, now: now) { response[DE.settlementDate] = date.mmdd }
             var advice = entry.request
-            advice.mti = "0220"
+            advice.mti = .financialAdvice
             advice[DE.authorizationCode] = authorization
-            advice[DE.responseCode] = "00"
-            repeating[reference] = (advice, entry.issuer, 1)
-            let exponent = configuration.currency.exponent
+            advice.responseCode = .approved
             return [
                 .send(response, to: entry.acquirer),
-                .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: reference,
+                .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
                                       detail: "\(why): approved \(amount.formatted(exponent: exponent)) in the issuer's place (limit \(limit.formatted(exponent: exponent))), authorization code \(authorization)",
-                                      facts: .init(responseCode: "00", amount: amount))),
-                .send(advice, to: entry.issuer),
-                .startTimer(TimerKey("repeat \(reference)"), at: now.advanced(by: configuration.timeout)),
-            ]
+                                      facts: .init(responseCode: .approved, amount: amount))),
+            ] + retransmissions.start(advice, to: entry.issuer, now: now)
         }
-        var actions: [NodeAction] = [
-            .send(entry.request.response(code: "91"), to: entry.acquirer),
-            .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: reference,
+        purchases[reference]?.state = .reversed
+        return [
+            .send(entry.request.response(code: .issuerInoperative), to: entry.acquirer),
+            .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(reference),
                                   detail: "\(why): answered 91 and reversing at the issuer",
-                                  facts: .init(responseCode: "91"))),
-        ]
-        actions += reverseAtIssuer(entry.request, issuer: entry.issuer, now: now)
-        return actions
+                                  facts: .init(responseCode: .issuerInoperative))),
+        ] + reverseAtIssuer(entry.request, issuer: entry.issuer, now: now)
     }
 
     /// Sends the issuer a `0420` for a purchase it may have approved, repeated until answered.
     private mutating func reverseAtIssuer(_ original: ISOMessage, issuer: String, now: Instant) -> [NodeAction] {
-        var reversal = original.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency], mti: "0420")
-        reversal[DE.transmissionDateTime] = MessageTimes.transmission(now)
-        reversal[DE.stan] = trace.take()
-        reversal[DE.originalData] = original.originalDataElements
-        let own = reversal.transactionReference
-        repeating[own] = (reversal, issuer, 1)
-        return [
-            .send(reversal, to: issuer),
-            .startTimer(TimerKey("repeat \(own)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        retransmissions.start(original.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: issuer, now: now)
     }
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
         let own = message.transactionReference
-        if message.mti == "0200", let entry = waiting[own], entry.issuer == peer {
+        if message.mti == .financialRequest, let entry = waiting[own], entry.issuer == peer {
             waiting[own] = nil
-            return [.cancelTimer(TimerKey("issuer \(own)"))] + issuerSilent(entry, now: now, why: "\(peer) cannot be reached")
+            return [.cancelTimer(.answer(own))] + issuerSilent(entry, now: now, why: "\(peer) cannot be reached")
         }
-        if message.mti == "0210", message[DE.responseCode] == "00", message[DE.processingCode] == ProcessingCode.purchase,
-           let entry = approved[own] {
+        if message.mti == .financialResponse, message.responseCode == .approved, message[DE.processingCode] == ProcessingCode.purchase,
+           let purchase = purchases[own], case .approved = purchase.state {
             // The acquirer cannot receive the approval: undo it at the issuer.
-            unclear(own, now: now)
-            return reverseAtIssuer(entry.request, issuer: entry.issuer, now: now)
+            unclear(own, to: .reversed, now: now)
+            return reverseAtIssuer(purchase.request, issuer: purchase.issuer, now: now)
         }
         return []
     }
@@ -305,17 +365,17 @@ public struct SchemeStateMachine: NodeLogic {
             ledger.transfer(item.amount, from: Ledger.settlement(with: item.issuer), to: Ledger.settlement(with: item.acquirer), memo: "settle \(item.reference)")
             if item.amount < .zero {
                 actions.append(.record(TimelineEvent(
-                    at: now, node: name, kind: .settled, reference: item.reference,
+                    at: now, node: name, kind: .settled, reference: .transaction(item.reference),
                     detail: "\((-item.amount).formatted(exponent: exponent)) settled back from \(item.acquirer) to \(item.issuer) (reversed after clearing)",
                     facts: .init(clearingDate: date, amount: item.amount, operation: .reversal))))
                 continue
             }
-            approved[item.reference]?.cleared = true
+            purchases[item.reference]?.state = .cleared
             actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: .cleared, reference: item.reference,
+                at: now, node: name, kind: .cleared, reference: .transaction(item.reference),
                 detail: "cleared in the batch of \(date)", facts: .init(clearingDate: date, amount: item.amount))))
             actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: .settled, reference: item.reference,
+                at: now, node: name, kind: .settled, reference: .transaction(item.reference),
                 detail: "\(item.amount.formatted(exponent: exponent)) settled from \(item.issuer) to \(item.acquirer)",
                 facts: .init(clearingDate: date, amount: item.amount))))
         }

@@ -35,19 +35,21 @@ public struct TerminalStateMachine: NodeLogic {
     private struct Waiting: Sendable {
         var transactionID: String
         var request: ISOMessage
+        /// A purchase or a void.
         var operation: TimelineEvent.Operation
-        /// The reference events are recorded under (the original's, for a void or reversal).
-        var reference: String
-        /// How many times a reversal was sent.
-        var attempts = 1
+        /// The reference events are recorded under (the original's, for a void).
+        var reference: TransactionReference
     }
 
     public let configuration: Configuration
     public var name: String { configuration.id }
     public private(set) var ledger = Ledger()
     private var trace: TraceNumbers
-    /// Requests waiting for an answer, by their own reference.
-    private var waiting: [String: Waiting] = [:]
+    /// Purchases and voids waiting for an answer, by their own reference.
+    private var waiting: [TransactionReference: Waiting] = [:]
+    /// Reversals sent until acknowledged, and for each the request it undoes.
+    private var reversals: Retransmissions
+    private var reversed: [TransactionReference: Waiting] = [:]
     /// Each transaction's purchase request and its answer, by scenario id.
     private var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
 
@@ -56,9 +58,13 @@ public struct TerminalStateMachine: NodeLogic {
         self.configuration = configuration
         var generator = SeededGenerator(seed: seed, stream: configuration.id)
         trace = TraceNumbers(&generator)
+        reversals = Retransmissions(timeout: configuration.timeout)
     }
 
-    public var waitingOn: [String] { waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }.sorted() }
+    public var waitingOn: [String] {
+        (waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
+            + reversals.pending.keys.compactMap { reversed[$0].map { "reversal of \($0.transactionID)" } }).sorted()
+    }
 
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
         switch command {
@@ -70,15 +76,11 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     private mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
-        let local = configuration.zone.local(now)
-        var request = ISOMessage(mti: "0200")
+        var request = ISOMessage(mti: .financialRequest)
         request[DE.pan] = swipe.pan
         request[DE.processingCode] = ProcessingCode.purchase
         request[DE.amount] = swipe.amount.de4
-        request[DE.transmissionDateTime] = MessageTimes.transmission(now)
-        request[DE.stan] = trace.take()
-        request[DE.localTime] = local.time.hhmmss
-        request[DE.localDate] = local.date.mmdd
+        request.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
         request[DE.expiry] = swipe.expiry
         request[DE.entryMode] = "021"
         request[DE.conditionCode] = "00"
@@ -87,16 +89,12 @@ public struct TerminalStateMachine: NodeLogic {
         request[DE.currency] = configuration.currency.numeric
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)
-        waiting[reference] = Waiting(transactionID: swipe.id, request: request, operation: .purchase, reference: reference)
         let amountText = swipe.amount.formatted(exponent: configuration.currency.exponent)
-        return [
-            .record(TimelineEvent(
-                at: now, node: name, kind: .swiped, reference: reference,
-                detail: "\(amountText) \(configuration.currency.code) on card \(PAN.mask(swipe.pan)), STAN \(request[DE.stan]!)",
-                facts: .init(transactionID: swipe.id, amount: swipe.amount))),
-            .send(request, to: configuration.acquirer),
-            .startTimer(TimerKey("answer \(reference)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: .swiped, reference: .transaction(reference),
+            detail: "\(amountText) \(configuration.currency.code) on card \(PAN.mask(swipe.pan)), STAN \(reference.stan)",
+            facts: .init(transactionID: swipe.id, amount: swipe.amount)))]
+            + send(Waiting(transactionID: swipe.id, request: request, operation: .purchase, reference: reference), now: now)
     }
 
     /// The same bytes again: same STAN, same DE7, as a terminal that retransmits does.
@@ -104,129 +102,100 @@ public struct TerminalStateMachine: NodeLogic {
         guard let request = purchases[original]?.request else { return [] }
         let reference = request.transactionReference
         purchases[id] = (request, nil)
-        waiting[reference] = Waiting(transactionID: id, request: request, operation: .purchase, reference: reference)
-        return [
-            .record(TimelineEvent(
-                at: now, node: name, kind: .swiped, reference: reference,
-                detail: "the message of \(original) sent again, same STAN \(request[DE.stan] ?? "")",
-                facts: .init(transactionID: id, amount: request.amount))),
-            .send(request, to: configuration.acquirer),
-            .startTimer(TimerKey("answer \(reference)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: .swiped, reference: .transaction(reference),
+            detail: "the message of \(original) sent again, same STAN \(reference.stan)",
+            facts: .init(transactionID: id, amount: request.amount)))]
+            + send(Waiting(transactionID: id, request: request, operation: .purchase, reference: reference), now: now)
     }
 
     /// A `0200` with processing code `200000` that points at the original through DE90 and DE37.
     private mutating func void(_ original: String, now: Instant) -> [NodeAction] {
         guard let (request, response) = purchases[original] else { return [] }
-        let local = configuration.zone.local(now)
-        var void = request.keeping([DE.pan, DE.amount, DE.expiry, DE.entryMode, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: "0200")
+        var void = request.keeping([DE.pan, DE.amount, DE.expiry, DE.entryMode, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .financialRequest)
         void[DE.processingCode] = ProcessingCode.void
-        void[DE.transmissionDateTime] = MessageTimes.transmission(now)
-        void[DE.stan] = trace.take()
-        void[DE.localTime] = local.time.hhmmss
-        void[DE.localDate] = local.date.mmdd
+        void.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
         void[DE.originalData] = request.originalDataElements
         if let rrn = response?[DE.rrn] { void[DE.rrn] = rrn }
-        let own = void.transactionReference
-        waiting[own] = Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference)
-        return [
-            .send(void, to: configuration.acquirer),
-            .startTimer(TimerKey("answer \(own)"), at: now.advanced(by: configuration.timeout)),
-        ]
+        return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
+    }
+
+    private mutating func send(_ entry: Waiting, now: Instant) -> [NodeAction] {
+        let own = entry.request.transactionReference
+        waiting[own] = entry
+        return [.send(entry.request, to: configuration.acquirer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        guard message.isResponse else { return [] }
         let own = message.transactionReference
-        guard message.isResponse, let entry = waiting[own] else { return [] }
-        waiting[own] = nil
-        let code = message[DE.responseCode] ?? "??"
-        var actions: [NodeAction] = [.cancelTimer(TimerKey("answer \(own)"))]
+        if let acknowledged = reversals.acknowledge(own), let entry = reversed.removeValue(forKey: own) {
+            return acknowledged + [reversalAnswered(message, for: entry, now: now)]
+        }
+        guard let entry = waiting.removeValue(forKey: own) else { return [] }
+        let code = message.responseCode ?? "??"
+        var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         switch entry.operation {
         case .purchase:
             purchases[entry.transactionID]?.response = message
-            let approved = code == "00"
             actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: approved ? .authorized : .declined, reference: entry.reference,
-                detail: approved ? "approved, authorization code \(message[DE.authorizationCode] ?? "-")" : "declined with \(code) (\(ResponseCode.meaning(code)))",
+                at: now, node: name, kind: code.isApproval ? .authorized : .declined, reference: .transaction(entry.reference),
+                detail: code.isApproval ? "approved, authorization code \(message[DE.authorizationCode] ?? "-")" : "declined with \(code) (\(code.meaning))",
                 facts: .init(transactionID: entry.transactionID, responseCode: code))))
-        case .void:
-            actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: code == "00" ? .voided : .declined, reference: entry.reference,
-                detail: code == "00" ? "void approved" : "void refused with \(code) (\(ResponseCode.meaning(code)))",
-                facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .void))))
-        case .reversal:
-            actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: .reversed, reference: entry.reference,
-                detail: code == "00" ? "reversal acknowledged" : "reversal answered \(code) (\(ResponseCode.meaning(code)))",
-                facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .reversal))))
         default:
-            break
+            actions.append(.record(TimelineEvent(
+                at: now, node: name, kind: code.isApproval ? .voided : .declined, reference: .transaction(entry.reference),
+                detail: code.isApproval ? "void approved" : "void refused with \(code) (\(code.meaning))",
+                facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .void))))
         }
         return actions
     }
 
-    public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
-        let own = String(key.name.dropFirst("answer ".count))
-        guard let entry = waiting.removeValue(forKey: own) else { return [] }
-        switch entry.operation {
-        case .purchase:
-            // No answer: the purchase may have been approved upstream, so reverse it.
-            return [.record(TimelineEvent(
-                at: now, node: name, kind: .timedOut, reference: entry.reference,
-                detail: "no answer within \(configuration.timeout.compact): reversing",
-                facts: .init(transactionID: entry.transactionID)))] + reverse(entry, now: now, repeatOf: nil)
-        case .reversal:
-            guard entry.attempts < RepeatSchedule.maximumAttempts else {
-                return [.fault("gave up on the reversal of \(entry.transactionID) after \(entry.attempts) attempts")]
-            }
-            return reverse(entry, now: now, repeatOf: entry.request)
-        default:
-            return [.record(TimelineEvent(
-                at: now, node: name, kind: .timedOut, reference: entry.reference,
-                detail: "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact)",
-                facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
-        }
+    private func reversalAnswered(_ message: ISOMessage, for entry: Waiting, now: Instant) -> NodeAction {
+        let code = message.responseCode ?? "??"
+        let what = entry.operation == .void ? "void reversal" : "reversal"
+        return .record(TimelineEvent(
+            at: now, node: name, kind: .reversed, reference: .transaction(entry.reference),
+            detail: code.isApproval ? "\(what) acknowledged" : "\(what) answered \(code) (\(code.meaning))",
+            facts: .init(transactionID: entry.transactionID, responseCode: code, operation: entry.operation == .void ? .voidReversal : .reversal)))
     }
 
-    /// Sends a `0400` for a purchase, or repeats an unanswered reversal as `0401`.
-    private mutating func reverse(_ entry: Waiting, now: Instant, repeatOf previous: ISOMessage?) -> [NodeAction] {
-        var reversal: ISOMessage
-        if var previous {
-            previous.mti = "0401"
-            reversal = previous
-        } else {
-            reversal = entry.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.entryMode, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: "0400")
-            reversal[DE.transmissionDateTime] = MessageTimes.transmission(now)
-            reversal[DE.stan] = trace.take()
-            reversal[DE.originalData] = entry.request.originalDataElements
+    public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
+        switch key {
+        case .repeat(let reference):
+            return reversals.fire(reference, now: now)
+        case .answer(let own):
+            guard let entry = waiting.removeValue(forKey: own) else { return [] }
+            // No answer: the request may have taken effect upstream, so reverse it.
+            let detail = entry.operation == .purchase
+                ? "no answer within \(configuration.timeout.compact): reversing"
+                : "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact): reversing it"
+            let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: trace.take())
+            reversed[reversal.transactionReference] = entry
+            return [.record(TimelineEvent(
+                at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference), detail: detail,
+                facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
+                + reversals.start(reversal, to: configuration.acquirer, now: now)
+        default:
+            return []
         }
-        let own = reversal.transactionReference
-        let attempts = previous == nil ? 1 : entry.attempts + 1
-        waiting[own] = Waiting(transactionID: entry.transactionID, request: reversal, operation: .reversal, reference: entry.reference, attempts: attempts)
-        return [
-            .send(reversal, to: configuration.acquirer),
-            .startTimer(TimerKey("answer \(own)"), at: now.advanced(by: RepeatSchedule.delay(after: configuration.timeout, attempt: attempts))),
-        ]
     }
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
         let own = message.transactionReference
-        guard let entry = waiting[own] else { return [] }
-        switch entry.operation {
-        case .purchase:
-            // Nothing left the terminal: there is nothing to reverse.
-            waiting[own] = nil
-            return [
-                .cancelTimer(TimerKey("answer \(own)")),
-                .record(TimelineEvent(
-                    at: now, node: name, kind: .failed, reference: entry.reference,
-                    detail: "could not reach \(peer): nothing was sent",
-                    facts: .init(transactionID: entry.transactionID))),
-            ]
-        default:
-            // The reversal or void is tried again when its timer fires.
+        guard let entry = waiting[own], entry.operation == .purchase else {
+            // A void or reversal is settled when its timer fires.
             return []
         }
+        // Nothing left the terminal: there is nothing to reverse.
+        waiting[own] = nil
+        return [
+            .cancelTimer(.answer(own)),
+            .record(TimelineEvent(
+                at: now, node: name, kind: .failed, reference: .transaction(entry.reference),
+                detail: "could not reach \(peer): nothing was sent",
+                facts: .init(transactionID: entry.transactionID))),
+        ]
     }
 }
 

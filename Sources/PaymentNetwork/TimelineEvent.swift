@@ -9,6 +9,8 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case duplicate, cleared, settled, held, released
     case paidOut = "paid_out"
     case returned, arrived
+    /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
+    case scheduled
 }
 
 /// One thing that happened to a transaction at one node.
@@ -19,11 +21,10 @@ public struct TimelineEvent: Sendable, Equatable {
     public var node: String
     /// What happened.
     public var kind: EventKind
-    /// The transaction it concerns: `TERMINAL/STAN/DE7` of the original request, or
-    /// `payout/RRN` for a payout.
-    public var reference: String
-    /// Other references this event ties to `reference` (the transactions a payout pays).
-    public var related: [String]
+    /// The transaction it concerns (the original purchase's, for its void or reversal), or a payout.
+    public var reference: EventReference
+    /// Other references this event ties to `reference` (the payout that pays a transaction).
+    public var related: [EventReference]
     /// A sentence for people.
     public var detail: String
     /// Facts the harness checks expectations against.
@@ -34,31 +35,39 @@ public struct TimelineEvent: Sendable, Equatable {
         /// The scenario's transaction id (only the terminal knows it).
         public var transactionID: String?
         /// DE39.
-        public var responseCode: String?
+        public var responseCode: ResponseCode?
         /// The clearing date the scheme assigned.
         public var clearingDate: LocalDate?
         /// An amount: the amount authorized, or the net amount paid out or credited.
         public var amount: Money?
         /// What the event is about: the purchase itself, or a void or reversal of it.
         public var operation: Operation
+        /// When the merchant is paid and why, decided once when the acquirer books the approval.
+        public var schedule: ArrivalSchedule?
 
         /// Makes facts.
-        public init(transactionID: String? = nil, responseCode: String? = nil, clearingDate: LocalDate? = nil, amount: Money? = nil, operation: Operation = .purchase) {
+        public init(
+            transactionID: String? = nil, responseCode: ResponseCode? = nil, clearingDate: LocalDate? = nil, amount: Money? = nil,
+            operation: Operation = .purchase, schedule: ArrivalSchedule? = nil
+        ) {
             self.transactionID = transactionID
             self.responseCode = responseCode
             self.clearingDate = clearingDate
             self.amount = amount
             self.operation = operation
+            self.schedule = schedule
         }
     }
 
     /// The message an event is about.
     public enum Operation: String, Sendable {
         case purchase, void, reversal, advice, payout
+        /// The reversal of a void that got no answer: the purchase stands again.
+        case voidReversal = "void_reversal"
     }
 
     /// Makes an event.
-    public init(at: Instant, node: String, kind: EventKind, reference: String, related: [String] = [], detail: String, facts: Facts = Facts()) {
+    public init(at: Instant, node: String, kind: EventKind, reference: EventReference, related: [EventReference] = [], detail: String, facts: Facts = Facts()) {
         self.at = at
         self.node = node
         self.kind = kind

@@ -19,20 +19,41 @@ public struct ArrivalSchedule: Sendable, Equatable {
     /// Short sentences explaining both.
     public var reasons: [String]
 
-    /// The schedule of a swipe at local time `swipedAt`.
+    /// The schedule of a swipe at local time `swipedAt`, its clearing date decided by the
+    /// cutoff (rule 1), with the reason for the clearing date first.
     public static func compute(
         swipedAt: LocalDateTime, terms: SettlementTerms, calendar: BusinessCalendar,
         cutoff: TimeOfDay, payoutAt: TimeOfDay
     ) throws(CalendarError) -> ArrivalSchedule {
+        let clearing = clearingDate(swipedAt: swipedAt, cutoff: cutoff)
+        var schedule = try compute(swipedAt: swipedAt, clearingDate: clearing, terms: terms, calendar: calendar, payoutAt: payoutAt)
+        schedule.reasons.insert(clearingReason(swipedAt: swipedAt, clearingDate: clearing, cutoff: cutoff), at: 0)
+        return schedule
+    }
+
+    /// Rule 1: the date of the swipe if it is before the cutoff, else the next day.
+    public static func clearingDate(swipedAt: LocalDateTime, cutoff: TimeOfDay) -> LocalDate {
+        swipedAt.time < cutoff ? swipedAt.date : swipedAt.date.adding(days: 1)
+    }
+
+    /// Why a swipe cleared on the date it did.
+    public static func clearingReason(swipedAt t: LocalDateTime, clearingDate clearing: LocalDate, cutoff: TimeOfDay) -> String {
+        if clearing != clearingDate(swipedAt: t, cutoff: cutoff) {
+            return "swiped \(t.time), but approved after the \(cutoff) cutoff: the scheme cleared it on \(clearing)"
+        }
+        return "swiped \(t.time), \(t.time < cutoff ? "before" : "after") the \(cutoff) cutoff: clearing date \(clearing)"
+    }
+
+    /// The payout of a swipe at local time `swipedAt` that the scheme cleared on
+    /// `clearingDate` (DE15): rule 2 alone. The reasons explain the payout day; a swipe
+    /// cleared on its own day was cleared before the cutoff, which is what instant payout needs.
+    public static func compute(
+        swipedAt: LocalDateTime, clearingDate clearing: LocalDate, terms: SettlementTerms, calendar: BusinessCalendar,
+        payoutAt: TimeOfDay
+    ) throws(CalendarError) -> ArrivalSchedule {
         var reasons: [String] = []
         let t = swipedAt
-        let beforeCutoff = t.time < cutoff
-        let clearing = beforeCutoff ? t.date : t.date.adding(days: 1)
-        if beforeCutoff {
-            reasons.append("swiped \(t.time), before the \(cutoff) cutoff: clearing date \(clearing)")
-        } else {
-            reasons.append("swiped \(t.time), after the \(cutoff) cutoff: clearing date \(clearing)")
-        }
+        let beforeCutoff = clearing == t.date
         let opening = TimeOfDay(hour: 8, minute: 0)!
         let payoutDay: LocalDate
         switch (terms.basis, terms.days) {

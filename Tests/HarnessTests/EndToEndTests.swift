@@ -27,7 +27,7 @@ struct EndToEndTests {
         #expect(result.failures.isEmpty, "\(result.failures)")
         let buy = try #require(result.transactions.first)
         #expect(buy.response == "00")
-        #expect(buy.status == "arrived")
+        #expect(buy.status == .arrived)
         #expect(buy.arrives == scenario.zone.instant(LocalDateTime("2026-05-11 09:00")!))
         #expect(buy.settlementDate == LocalDate("2026-05-08"))
         #expect(buy.credited == Money(minorUnits: 9940))

@@ -58,7 +58,7 @@ struct ScenarioLibraryTests {
         #expect(readable.passed && unreadable.passed)
         #expect(readable.transactions.first?.response == "30")
         #expect(readable.problems.contains { $0.contains("the MAC does not match the message): answered 30") })
-        #expect(unreadable.transactions.first?.status == "failed")
+        #expect(unreadable.transactions.first?.status == .failed)
         #expect(unreadable.problems.contains { $0.contains("malformed frame from T0000001 dropped") })
     }
 

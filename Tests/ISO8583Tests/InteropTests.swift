@@ -38,7 +38,7 @@ struct InteropTests {
     @Test("PayLab reads, byte for byte, a message pyiso8583 packed")
     func weReadThem() throws {
         let ours = message()
-        var document: [String: String] = ["t": ours.mti]
+        var document: [String: String] = ["t": ours.mti.rawValue]
         for number in ours.fieldNumbers {
             document[String(number)] = number == 52 || number == 55 ? Hex.encode(ours.bytes(number)!) : ours[number]!
         }

@@ -33,7 +33,7 @@ struct Py8583InteropTests {
         for number in ours.fieldNumbers {
             #expect(decoded[String(number)] == ours[number], "field \(number) in \(spec)")
         }
-        var document: [String: String] = ["t": ours.mti]
+        var document: [String: String] = ["t": ours.mti.rawValue]
         for number in ours.fieldNumbers { document[String(number)] = ours[number]! }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
         let theirs = try #require(Hex.decode(try peer([spec, "encode", json])))

@@ -1,0 +1,23 @@
+import SettlementCalendar
+
+/// The state of a card or an account at its bank.
+public enum AccountStatus: String, Sendable, CaseIterable {
+    case active, frozen, lost, expired
+}
+
+/// The card checks that do not need the card's balance: its status and its expiry. The
+/// issuer applies them to every purchase, and the scheme to every purchase it approves in
+/// the issuer's place, so stand-in never approves a card its issuer would refuse for them.
+public enum CardRules {
+    /// The code a card in this status and with this expiry (`YYMM`) gets today; nil when it may be used.
+    public static func refusal(status: AccountStatus, expiry: String, today: LocalDate) -> ResponseCode? {
+        if status == .frozen || status == .lost { return .restrictedCard }
+        if status == .expired || isExpired(expiry, today: today) { return .expiredCard }
+        return nil
+    }
+
+    /// Whether a `YYMM` expiry lies before today's month (an unreadable one counts as expired).
+    public static func isExpired(_ expiry: String, today: LocalDate) -> Bool {
+        (Int(expiry) ?? 0) < (today.year % 100) * 100 + today.month
+    }
+}

@@ -1,0 +1,60 @@
+import ISO8583
+
+/// What identifies a request through every hop: the terminal (DE41), its STAN (DE11) and
+/// its transmission time (DE7).
+public struct TransactionReference: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// DE41, `-` when absent.
+    public var terminal: String
+    /// DE11, `-` when absent.
+    public var stan: String
+    /// DE7, `-` when absent.
+    public var transmission: String
+
+    /// Makes a reference.
+    public init(terminal: String, stan: String, transmission: String) {
+        self.terminal = terminal
+        self.stan = stan
+        self.transmission = transmission
+    }
+
+    /// `T0000001/577649/0508101500`.
+    public var description: String { "\(terminal)/\(stan)/\(transmission)" }
+
+    public static func < (lhs: TransactionReference, rhs: TransactionReference) -> Bool {
+        (lhs.terminal, lhs.stan, lhs.transmission) < (rhs.terminal, rhs.stan, rhs.transmission)
+    }
+}
+
+/// What a timeline event is about: a terminal's transaction, or a payout to a merchant.
+public enum EventReference: Sendable, Hashable, CustomStringConvertible {
+    /// A request that started at a terminal (a purchase, or its void or reversal).
+    case transaction(TransactionReference)
+    /// A payout credit the acquirer sent, by its RRN (DE37).
+    case payout(rrn: String)
+
+    public var description: String {
+        switch self {
+        case .transaction(let reference): return reference.description
+        case .payout(let rrn): return "payout/\(rrn)"
+        }
+    }
+}
+
+extension ISOMessage {
+    /// The reference of this message through every hop.
+    public var transactionReference: TransactionReference {
+        TransactionReference(terminal: self[DE.terminalID] ?? "-", stan: self[DE.stan] ?? "-", transmission: self[DE.transmissionDateTime] ?? "-")
+    }
+
+    /// The reference of the original a reversal, void or advice points at through DE90;
+    /// for other messages, their own reference.
+    public var originalReference: TransactionReference {
+        guard let data = self[DE.originalData], data.count == 42 else { return transactionReference }
+        let characters = Array(data)
+        return TransactionReference(
+            terminal: self[DE.terminalID] ?? "-", stan: String(characters[4..<10]), transmission: String(characters[10..<20]))
+    }
+
+    /// The payout a credit or its answer belongs to, by DE37.
+    public var payoutReference: EventReference { .payout(rrn: self[DE.rrn] ?? "") }
+}

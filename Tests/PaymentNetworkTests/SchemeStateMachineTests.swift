@@ -1,0 +1,112 @@
+import ISO8583
+import SettlementCalendar
+import Testing
+@testable import PaymentNetwork
+
+@Suite("Scheme")
+struct SchemeStateMachineTests {
+    @Test("the scheme stands in up to its limit when the issuer is silent, and advises the issuer")
+    func standIn() {
+        var scheme = Fixture.scheme(standInLimit: Money(minorUnits: 50000))
+        let routed = scheme.receive(Fixture.purchase(), from: "Leshua", now: Fixture.friday)
+        let timeout = scheme.timerFired(Fixture.timers(routed)[0].0, now: Fixture.friday.advanced(by: .seconds(30)))
+        let messages = Fixture.sent(timeout)
+        #expect(messages.map(\.1) == ["Leshua", "ICBC"])
+        #expect(messages[0].0[39] == "00")
+        #expect(messages[1].0.mti == "0220")
+        #expect(Fixture.events(timeout).map(\.kind) == [.stoodIn])
+    }
+
+    @Test("stand-in honours the card's status and expiry: it declines, and reverses at the issuer", arguments: [
+        ("2812", ["6222020000000001": ResponseCode.restrictedCard], "62"),
+        ("2604", [:], "54"),
+    ])
+    func standInRefuses(expiry: String, refusals: [String: ResponseCode], code: String) {
+        var scheme = Fixture.scheme(standInLimit: Money(minorUnits: 50000), refusals: refusals)
+        var request = Fixture.purchase()
+        request[14] = expiry
+        let routed = scheme.receive(request, from: "Leshua", now: Fixture.friday)
+        let timeout = scheme.timerFired(Fixture.timers(routed)[0].0, now: Fixture.friday.advanced(by: .seconds(30)))
+        #expect(Fixture.sent(timeout).map { "\($0.0.mti) \($0.0[39] ?? "")" } == ["0210 \(code)", "0420 "])
+        let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
+        #expect(Fixture.events(cutoff).isEmpty)
+    }
+
+    @Test("the scheme routes on the BIN, assigns the RRN and the clearing date, and answers 14 for an unknown BIN")
+    func routing() {
+        var scheme = Fixture.scheme()
+        let late = Fixture.at("2026-09-29 23:10")
+        let (forwarded, issuer) = Fixture.sent(scheme.receive(Fixture.purchase(), from: "Leshua", now: late))[0]
+        #expect(issuer == "ICBC")
+        #expect(forwarded[37]?.count == 12)
+        #expect(forwarded[15] == "0930")
+        #expect(scheme.issuer(of: "6222021000000001") == "Other")
+
+        var unknown = Fixture.purchase()
+        unknown[2] = "4111111111111111"
+        let (answer, peer) = Fixture.sent(scheme.receive(unknown, from: "Leshua", now: late))[0]
+        #expect(peer == "Leshua")
+        #expect(answer.mti == "0210")
+        #expect(answer[39] == "14")
+    }
+
+    @Test("the scheme clears and settles the day's approvals at its cutoff")
+    func cutoff() {
+        var scheme = Fixture.scheme()
+        let start = scheme.start(now: Fixture.friday)
+        #expect(start == [.startTimer(.cutoff, at: Fixture.at("2026-05-08 23:00"))])
+        let forwarded = Fixture.sent(scheme.receive(Fixture.purchase(), from: "Leshua", now: Fixture.friday))[0].0
+        _ = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.friday)
+        let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
+        #expect(Fixture.events(cutoff).map(\.kind) == [.cleared, .settled])
+        #expect(Fixture.events(cutoff)[0].facts.clearingDate == LocalDate("2026-05-08"))
+        #expect(scheme.ledger.balance("settlement:ICBC") == Money(minorUnits: -10000))
+        #expect(scheme.ledger.balance("settlement:Leshua") == Money(minorUnits: 10000))
+        #expect(cutoff.contains(.startTimer(.cutoff, at: Fixture.at("2026-05-09 23:00"))))
+    }
+
+    @Test("an approval that comes back after the cutoff is cleared the next day, and DE15 of the answer says so")
+    func approvalAfterCutoff() {
+        var scheme = Fixture.scheme()
+        let beforeCutoff = Fixture.at("2026-05-08 22:59:50")
+        let forwarded = Fixture.sent(scheme.receive(Fixture.purchase(at: beforeCutoff), from: "Leshua", now: beforeCutoff))[0].0
+        #expect(forwarded[15] == "0508")
+        _ = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
+        let answered = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.at("2026-05-08 23:00:10"))
+        #expect(Fixture.sent(answered)[0].0[15] == "0509")
+        let next = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-09 23:00"))
+        #expect(Fixture.events(next).first { $0.kind == .cleared }?.facts.clearingDate == LocalDate("2026-05-09"))
+    }
+
+    @Test("an issuer's approval that arrives after the acquirer reversed the purchase is never cleared")
+    func lateApprovalAfterReversal() {
+        var scheme = Fixture.scheme()
+        let request = Fixture.purchase()
+        let forwarded = Fixture.sent(scheme.receive(request, from: "Leshua", now: Fixture.friday))[0].0
+        let reversal = request.reversal(mti: .reversalAdvice, now: Fixture.friday.advanced(by: .seconds(20)), stan: "000321")
+        let relayed = scheme.receive(reversal, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(20)))
+        #expect(Fixture.sent(relayed).map(\.1) == ["ICBC"])
+        let late = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.friday.advanced(by: .seconds(25)))
+        #expect(Fixture.sent(late).isEmpty)
+        let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
+        #expect(Fixture.events(cutoff).isEmpty)
+    }
+
+    @Test("a void the issuer does not answer is answered 91 and reversed at the issuer; the purchase stays in its batch")
+    func voidTimeout() {
+        var scheme = Fixture.scheme()
+        let request = Fixture.purchase()
+        let forwarded = Fixture.sent(scheme.receive(request, from: "Leshua", now: Fixture.friday))[0].0
+        _ = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.friday)
+        var void = request.keeping([2, 4, 41, 42, 49], mti: .financialRequest)
+        void[3] = ProcessingCode.void
+        void.stamp(now: Fixture.friday.advanced(by: .seconds(60)), stan: "000555", local: nil)
+        void[90] = request.originalDataElements
+        let relayed = scheme.receive(void, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(60)))
+        let silent = scheme.timerFired(Fixture.timers(relayed)[0].0, now: Fixture.friday.advanced(by: .seconds(90)))
+        #expect(Fixture.sent(silent).map { "\($0.0.mti) \($0.1)" } == ["0210 Leshua", "0420 ICBC"])
+        #expect(Fixture.sent(silent)[1].0.originalReference == void.transactionReference)
+        let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
+        #expect(Fixture.events(cutoff).map(\.kind) == [.cleared, .settled])
+    }
+}
