@@ -89,7 +89,9 @@ enum ExpectationChecker {
             failures.append("invariant: \(event.node) recorded \(event.kind.rawValue) for \(event.reference), which no terminal swiped")
         }
         for outcome in outcomes {
-            let arrivals = outcome.events.filter { $0.kind == .arrived }.count
+            // Payouts that credited this transaction (a netted take-back is not a credit) and arrived.
+            let credits = Set(outcome.events.filter { $0.kind == .paidOut && ($0.facts.amount ?? .zero) > .zero }.flatMap(\.related))
+            let arrivals = outcome.events.filter { $0.kind == .arrived && credits.contains($0.reference) }.count
             if arrivals > 1 {
                 failures.append("invariant: transaction \(outcome.id) was credited to the merchant \(arrivals) times")
             }
