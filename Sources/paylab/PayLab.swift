@@ -8,7 +8,7 @@ struct PayLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paylab",
         abstract: "An end-to-end payment network test harness: terminal, acquirer, scheme and banks speaking ISO 8583 over mutual TLS.",
-        subcommands: [Run.self, Validate.self, Explain.self, Arrival.self, Decode.self, Encode.self, Bench.self]
+        subcommands: [Run.self, Validate.self, Explain.self, Arrival.self, Decode.self, Encode.self, Schema.self, Bench.self]
     )
 
     /// Runs the command; a command line that does not parse is invalid input: exit 2.

@@ -22,7 +22,7 @@ extension PayLab {
         @Option(help: "Run the I-th of N deterministic slices of the suite (I/N, from 1/N to N/N), for a CI matrix.")
         var shard: String?
 
-        @Option(help: "Write the JSON report (the schema of SCENARIOS.md) to this file.")
+        @Option(help: "Write the JSON report (format: docs/command-line.md) to this file.")
         var json: String?
 
         @Option(help: "Write a JUnit XML report (one testsuite per file, one testcase per scenario) to this file.")
