@@ -25,10 +25,10 @@ final class CaptureSession: @unchecked Sendable {
     func path(_ file: String) -> String { (folder as NSString).appendingPathComponent(file) }
 
     /// Records each frame as it is written, with its real ports and virtual time.
-    func record(_ frame: WireNetwork.WrittenFrame) {
+    func record(_ frame: WireNetwork.WrittenFrame, at now: Instant) {
         messages.append(
             frame: frame.bytes, from: .init(port: UInt16(clamping: frame.localPort)), to: .init(port: UInt16(clamping: frame.remotePort)),
-            microsecondsSinceEpoch: frame.at.milliseconds * 1000)
+            microsecondsSinceEpoch: now.milliseconds * 1000)
     }
 
     /// Starts the live capture on the run's ports (once they are known, before any connection).

@@ -5,16 +5,24 @@ import SettlementCalendar
 import Wire
 
 /// One scenario's network while it runs: the nodes' state machines, the wire between them,
-/// the virtual clock with its timers and fault windows, and the timeline.
+/// the link faults, the virtual clock with its one queue of timers, held frames and fault
+/// windows, and the timeline.
 ///
-/// Confined to one event loop: every method must run on it.
-final class NetworkRun: @unchecked Sendable {
+/// It lives on the run's event loop and is not `Sendable`: the runner reaches it through a
+/// `NIOLoopBound`.
+final class NetworkRun {
     let scenario: Scenario
     let wire: WireNetwork
     private(set) var now: Instant
     private(set) var timeline: [TimelineEvent] = []
     private var nodes: [String: any NodeLogic] = [:]
     private var scheduler = VirtualScheduler()
+    private var linkFaults: LinkFaults
+    /// Frames a latency fault holds, by the number their release event carries.
+    private var held: [Int: (node: String, peer: String, frame: [UInt8])] = [:]
+    private var heldCount = 0
+    /// What the link faults did, with the virtual time.
+    private(set) var linkLog: [(at: Instant, what: String)] = []
     private let codec = MessageCodec(dialect: .default)
     private let authenticator: HMACAuthenticator
     /// Nodes in an outage, with when it ends (nil: never).
@@ -26,19 +34,20 @@ final class NetworkRun: @unchecked Sendable {
     /// What the fault windows did, with the virtual time.
     private(set) var faultLog: [(at: Instant, what: String)] = []
 
-    init(scenario: Scenario, wire: WireNetwork) {
+    /// Makes the run; `tap`, when given, sees every frame written, with the virtual time.
+    init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil) {
         self.scenario = scenario
         self.wire = wire
         self.now = scenario.start
         authenticator = HMACAuthenticator(key: Array("paylab run \(scenario.seed)".utf8))
         for node in NetworkAssembly.nodes(of: scenario) { nodes[node.name] = node }
-        wire.virtualNow = now
-        wire.install(scenario.faults.compactMap(Self.linkFault))
+        linkFaults = LinkFaults(scenario.faults.compactMap(Self.linkFault), seed: scenario.seed)
         for (index, fault) in scenario.faults.enumerated() {
             scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)
             if let to = fault.to { scheduler.schedule(.faultWindow(index: index, starting: false), at: to) }
         }
-        wire.onFrame = { [unowned self] node, peer, bytes in self.receive(bytes, at: node, from: peer) }
+        wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
+        if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
     }
 
     private static func linkFault(_ fault: Fault) -> LinkFault? {
@@ -70,24 +79,44 @@ final class NetworkRun: @unchecked Sendable {
         }
     }
 
-    /// When the next timer, fault window or held frame is due, if any.
-    func nextEvent() -> Instant? {
-        [scheduler.peek()?.at, wire.nextRelease].compactMap { $0 }.min()
+    /// Handles the next timer, held frame or fault window if it is due by `limit`, and
+    /// completes when the network is quiet again: true when it handled one.
+    func fireNext(until limit: Instant, quietTimeout: TimeAmount) -> EventLoopFuture<Bool> {
+        guard let next = scheduler.peek(), next.at <= limit else { return wire.eventLoop.makeSucceededFuture(false) }
+        return fire().flatMap { [self] in quiet(timeout: quietTimeout) }.map { true }
     }
 
-    /// Moves the clock to the next timer, fault window or held frame, and handles it.
-    func fireNext() -> EventLoopFuture<Void> {
-        let done = wire.eventLoop.makeSucceededVoidFuture()
-        if let release = wire.nextRelease, release <= (scheduler.peek()?.at ?? release) {
-            advance(to: release)
-            wire.releaseDue()
-            return done
+    /// Performs a step at its time and completes when the network is quiet again.
+    func perform(_ step: Step, quietTimeout: TimeAmount) -> EventLoopFuture<Void> {
+        perform(step)
+        return quiet(timeout: quietTimeout)
+    }
+
+    /// Completes when the network is quiet, or fails after `timeout` of wall time.
+    func quiet(timeout: TimeAmount) -> EventLoopFuture<Void> {
+        let loop = wire.eventLoop
+        let promise = loop.makePromise(of: Void.self)
+        wire.whenQuiet().cascade(to: promise)
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let timer = loop.scheduleTask(in: timeout) {
+            let wire = bound.value.wire
+            promise.fail(WireError(message: "the network did not go quiet: \(wire.framesInFlight) frames in flight after \(timeout.nanoseconds / 1_000_000) ms; last problems: \(wire.problems.suffix(3))"))
         }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        return promise.futureResult
+    }
+
+    /// Moves the clock to the next event and handles it.
+    private func fire() -> EventLoopFuture<Void> {
+        let done = wire.eventLoop.makeSucceededVoidFuture()
         guard let entry = scheduler.pop() else { return done }
         advance(to: entry.at)
         switch entry.event {
         case .faultWindow(let index, let starting):
             return faultWindow(index, starting: starting)
+        case .release(let number):
+            if let frame = held.removeValue(forKey: number) { deliver(frame.frame, at: frame.node, from: frame.peer) }
+            return done
         case .timer(let node, let key):
             if let end = down[node] {
                 // A node in an outage does nothing; its timers run when it is back.
@@ -101,7 +130,7 @@ final class NetworkRun: @unchecked Sendable {
     }
 
     /// Moves the clock to a step and performs it.
-    func perform(_ step: Step) {
+    private func perform(_ step: Step) {
         advance(to: step.at)
         let terminal: String, command: NodeCommand
         switch step.action {
@@ -122,14 +151,16 @@ final class NetworkRun: @unchecked Sendable {
 
     private func advance(to instant: Instant) {
         now = max(now, instant)
-        wire.virtualNow = now
     }
 
     /// Whether nothing more can happen: every transaction is final, no node waits on
     /// anything and no frame is held.
     var isSettled: Bool {
-        wire.heldFrames == 0 && waiting().isEmpty && TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
+        held.isEmpty && waiting().isEmpty && TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
     }
+
+    /// Frames a latency fault still holds.
+    var heldFrames: Int { held.count }
 
     /// The ledgers of every node, by node name.
     func ledgers() -> [String: Ledger] { nodes.mapValues(\.ledger) }
@@ -213,7 +244,23 @@ final class NetworkRun: @unchecked Sendable {
 
     // MARK: - Messages
 
-    private func receive(_ bytes: [UInt8], at node: String, from peer: String) {
+    /// A frame reached a node: the link faults decide whether it is handed on now, later or never.
+    private func arrived(_ bytes: [UInt8], at node: String, from peer: String) {
+        let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now)
+        linkLog += log.map { (now, $0) }
+        switch verdict {
+        case .deliver(let copies):
+            for copy in copies { deliver(copy, at: node, from: peer) }
+        case .hold(let until, let copies):
+            for copy in copies {
+                held[heldCount] = (node, peer, copy)
+                scheduler.schedule(.release(frame: heldCount), at: until)
+                heldCount += 1
+            }
+        }
+    }
+
+    private func deliver(_ bytes: [UInt8], at node: String, from peer: String) {
         let message: ISOMessage
         do {
             message = try codec.unpack(bytes, authenticator: authenticator)

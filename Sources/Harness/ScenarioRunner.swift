@@ -56,23 +56,27 @@ public final class ScenarioRunner: Sendable {
         }
         do {
             let authority = try CertificateAuthority()
-            let wire = WireNetwork(eventLoop: loop, authority: authority, seed: scenario.seed, keyLog: session?.keyLog.callback)
-            if let session { wire.onWrite = { session.record($0) } }
-            let run = try await loop.submit { NetworkRun(scenario: scenario, wire: wire) }.get()
+            let keyLog = session?.keyLog.callback
+            var tap: (@Sendable (WireNetwork.WrittenFrame, Instant) -> Void)?
+            if let session { tap = { frame, now in session.record(frame, at: now) } }
+            let sink = tap
+            let run = try await loop.submit {
+                NIOLoopBound(NetworkRun(scenario: scenario, wire: WireNetwork(eventLoop: loop, authority: authority, keyLog: keyLog), tap: sink), eventLoop: loop)
+            }.get()
             do {
-                try await loop.flatSubmit { run.listen() }.get()
+                try await loop.flatSubmit { run.value.listen() }.get()
                 if let session {
-                    let ports = try await loop.submit { wire.listeningPorts }.get()
+                    let ports = try await loop.submit { run.value.wire.listeningPorts }.get()
                     session.startLive(ports: ports)
                 }
-                try await loop.flatSubmit { run.connect() }.get()
-                try await drive(run, on: loop)
+                try await loop.flatSubmit { run.value.connect() }.get()
+                try await drive(run, scenario, on: loop)
             } catch {
                 result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
             }
             let partial = result
-            result = try await loop.submit { self.collect(run, into: partial) }.get()
-            try? await loop.flatSubmit { wire.shutdown() }.get()
+            result = try await loop.submit { self.collect(run.value, into: partial) }.get()
+            try? await loop.flatSubmit { run.value.wire.shutdown() }.get()
         } catch {
             result.failures.append("the network could not start: \(error)")
         }
@@ -89,41 +93,21 @@ public final class ScenarioRunner: Sendable {
         return result
     }
 
-    private func drive(_ run: NetworkRun, on loop: any EventLoop) async throws {
-        try await quiet(run, on: loop)
-        let scenario = run.scenario
+    /// Runs the steps and then the clock to the horizon: one hop onto the loop per step or
+    /// event, which handles it and completes when the network is quiet again.
+    private func drive(_ run: NIOLoopBound<NetworkRun>, _ scenario: Scenario, on loop: any EventLoop) async throws {
+        let timeout = quietTimeout
+        try await loop.flatSubmit { run.value.quiet(timeout: timeout) }.get()
         for step in scenario.steps {
-            // Timers and fault windows due at the step's instant run before it.
-            while let next = try await loop.submit({ run.nextEvent() }).get(), next <= step.at {
-                try await loop.flatSubmit { run.fireNext() }.get()
-                try await quiet(run, on: loop)
-            }
-            try await loop.submit { run.perform(step) }.get()
-            try await quiet(run, on: loop)
+            // Timers, held frames and fault windows due at the step's instant run before it.
+            while try await loop.flatSubmit({ run.value.fireNext(until: step.at, quietTimeout: timeout) }).get() {}
+            try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()
         }
         let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
-        while true {
-            let (next, finished) = try await loop.submit {
-                (run.nextEvent(), run.isSettled)
-            }.get()
-            guard !finished, let next, next <= end else { break }
-            try await loop.flatSubmit { run.fireNext() }.get()
-            try await quiet(run, on: loop)
-        }
-    }
-
-    /// Waits until the network is quiet, or fails after ``quietTimeout`` of wall time.
-    private func quiet(_ run: NetworkRun, on loop: any EventLoop) async throws {
-        let timeout = quietTimeout
-        try await loop.flatSubmit { () -> EventLoopFuture<Void> in
-            let promise = loop.makePromise(of: Void.self)
-            run.wire.whenQuiet().cascade(to: promise)
-            let timer = loop.scheduleTask(in: timeout) {
-                promise.fail(WireError(message: "the network did not go quiet: \(run.wire.framesInFlight) frames in flight after \(timeout.nanoseconds / 1_000_000) ms; last problems: \(run.wire.problems.suffix(3))"))
-            }
-            promise.futureResult.whenComplete { _ in timer.cancel() }
-            return promise.futureResult
-        }.get()
+        while try await loop.flatSubmit({ () -> EventLoopFuture<Bool> in
+            let network = run.value
+            return network.isSettled ? loop.makeSucceededFuture(false) : network.fireNext(until: end, quietTimeout: timeout)
+        }).get() {}
     }
 
     private func collect(_ run: NetworkRun, into partial: ScenarioResult) -> ScenarioResult {
@@ -137,14 +121,14 @@ public final class ScenarioRunner: Sendable {
         result.transactions = outcomes
         result.timeline = run.timeline
         result.problems = run.wire.problems
-        result.faultLog = (run.faultLog + run.wire.faultLog).enumerated()
+        result.faultLog = (run.faultLog + run.linkLog).enumerated()
             .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
         result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
         result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance)
         result.failures += ExpectationChecker.invariantFailures(
-            ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.wire.heldFrames, waiting: run.waiting(),
+            ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: run.waiting(),
             outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent)
         let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, end: end, zone: scenario.zone)

@@ -3,9 +3,9 @@ import NIOSSL
 import NIOTLS
 
 /// The last handler of every connection: once TLS has named the peer it registers the
-/// connection with the network, then hands each frame to it.
+/// connection with the network, then hands each frame to it with the peer attached.
 ///
-/// It knows no business rules: frames are bytes here.
+/// It knows no business rules and no faults: frames are bytes here.
 final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
@@ -45,7 +45,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
             network.report("\(node): frame before the TLS handshake named the peer; dropped")
             return
         }
-        network.deliver(to: node, from: peer, frame: frame)
+        network.received(Array(frame.readableBytesView), at: node, from: peer)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -5,21 +5,16 @@ import PaymentNetwork
 import SettlementCalendar
 
 /// The real connections between the nodes of one run: TLS 1.3 with mutual authentication
-/// on 127.0.0.1, 2-byte length framing, the link faults in force, and the count of frames
-/// in flight.
+/// on 127.0.0.1, 2-byte length framing, and the count of frames in flight. It moves bytes
+/// and knows nothing of faults, time or business rules: each frame a node receives goes to
+/// ``onFrame`` with the peer it came from.
 ///
-/// Everything here runs on one event loop, the run's serial executor: call it only from
-/// that loop (or through `eventLoop.submit`).
-public final class WireNetwork: @unchecked Sendable {
-    /// Called on the event loop for each frame a node receives: (node, peer, message bytes).
+/// It lives on one event loop, the run's serial executor, and is not `Sendable`: code on
+/// other threads reaches it through a `NIOLoopBound`, so the compiler keeps it confined.
+public final class WireNetwork {
+    /// Called for each frame a node receives: (node, peer, message bytes).
     public typealias FrameSink = (String, String, [UInt8]) -> Void
 
-    /// The event loop every connection and handler runs on.
-    public let eventLoop: any EventLoop
-    /// The run's CA.
-    public let authority: CertificateAuthority
-    /// Where received frames go.
-    public var onFrame: FrameSink = { _, _, _ in }
     /// A frame as it was written, for captures.
     public struct WrittenFrame: Sendable {
         /// The sending node and the receiving one.
@@ -28,46 +23,33 @@ public final class WireNetwork: @unchecked Sendable {
         public var bytes: [UInt8]
         /// The TCP ports of the connection at the sender and at the receiver.
         public var localPort: Int, remotePort: Int
-        /// The virtual time it was written.
-        public var at: Instant
     }
 
+    /// The event loop every connection and handler runs on.
+    public let eventLoop: any EventLoop
+    /// The run's CA.
+    public let authority: CertificateAuthority
+    /// Where received frames go.
+    public var onFrame: FrameSink = { _, _, _ in }
     /// Where every frame written goes, for captures.
     public var onWrite: ((WrittenFrame) -> Void)?
-    /// The virtual time, which the runner keeps current; faults and held frames use it.
-    public var virtualNow = Instant(milliseconds: 0)
+    /// Problems seen on the wire (failed handshakes, broken frames), in order.
+    public private(set) var problems: [String] = []
 
     private var identities: [String: CertificateAuthority.Identity] = [:]
     private var servers: [String: any Channel] = [:]
     private var ports: [String: Int] = [:]
-    private var links: [LinkKey: any Channel] = [:]
-    private var peers: [ObjectIdentifier: String] = [:]
-    private var registrationWaiters: [LinkKey: EventLoopPromise<Void>] = [:]
-    /// Frames written from `node` to `peer` and not yet read at the other end.
-    private var pending: [LinkKey: Int] = [:]
-    private var inFlight = 0
+    private var links: [InFlightFrames.Link: any Channel] = [:]
+    private var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
+    private var inFlight = InFlightFrames()
     private var quietWaiters: [EventLoopPromise<Void>] = []
-    private var faults: [LinkFault] = []
-    private var held: [(release: Instant, sequence: Int, node: String, peer: String, frame: [UInt8])] = []
-    private var heldSequence = 0
-    private var faultGenerator: SeededGenerator
-    /// Problems seen on the wire (failed handshakes, broken frames), in order.
-    public private(set) var problems: [String] = []
-    /// What the link faults did, with the virtual time, in order.
-    public private(set) var faultLog: [(at: Instant, what: String)] = []
     private let keyLog: NIOSSLKeyLogCallback?
 
-    struct LinkKey: Hashable {
-        var node: String
-        var peer: String
-    }
-
-    /// Makes a network on one event loop with the run's CA; `seed` drives corrupted bytes.
-    public init(eventLoop: any EventLoop, authority: CertificateAuthority, seed: UInt64 = 1, keyLog: NIOSSLKeyLogCallback? = nil) {
+    /// Makes a network on one event loop with the run's CA.
+    public init(eventLoop: any EventLoop, authority: CertificateAuthority, keyLog: NIOSSLKeyLogCallback? = nil) {
         self.eventLoop = eventLoop
         self.authority = authority
         self.keyLog = keyLog
-        faultGenerator = SeededGenerator(seed: seed, stream: "wire faults")
     }
 
     /// The identity of a node, issued on first use.
@@ -93,24 +75,25 @@ public final class WireNetwork: @unchecked Sendable {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
         return ServerBootstrap(group: eventLoop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         NIOSSLServerHandler(context: context),
                         ByteToMessageHandler(FrameDecoder()),
-                        LinkFaultHandler(network: self, node: node),
-                        LinkHandler(network: self, node: node, expectedPeer: nil),
+                        LinkHandler(network: bound.value, node: node, expectedPeer: nil),
                     ])
                 }
             }
             .bind(host: "127.0.0.1", port: port ?? ports[node] ?? 0)
-            .map { [self] channel in
-                servers[node] = channel
-                let bound = channel.localAddress?.port ?? 0
-                ports[node] = bound
-                return bound
+            .map { channel in
+                let network = bound.value
+                network.servers[node] = channel
+                let port = channel.localAddress?.port ?? 0
+                network.ports[node] = port
+                return port
             }
     }
 
@@ -128,15 +111,15 @@ public final class WireNetwork: @unchecked Sendable {
             return eventLoop.makeFailedFuture(error)
         }
         let registered = eventLoop.makePromise(of: Void.self)
-        registrationWaiters[LinkKey(node: server, peer: node)] = registered
+        registrationWaiters[InFlightFrames.Link(node: server, peer: node)] = registered
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
         return ClientBootstrap(group: eventLoop)
-            .channelInitializer { [self] channel in
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         try NIOSSLClientHandler(context: context, serverHostname: hostname),
                         ByteToMessageHandler(FrameDecoder()),
-                        LinkFaultHandler(network: self, node: node),
-                        LinkHandler(network: self, node: node, expectedPeer: server),
+                        LinkHandler(network: bound.value, node: node, expectedPeer: server),
                     ])
                 }
             }
@@ -145,30 +128,32 @@ public final class WireNetwork: @unchecked Sendable {
     }
 
     /// Whether `node` has a live connection to `peer`.
-    public func isConnected(_ node: String, to peer: String) -> Bool { links[LinkKey(node: node, peer: peer)] != nil }
+    public func isConnected(_ node: String, to peer: String) -> Bool { links[InFlightFrames.Link(node: node, peer: peer)] != nil }
 
     /// Sends a message from a node to a peer over their link, with its length header.
     /// Returns false (and reports it) when there is no link.
     @discardableResult
     public func send(from node: String, to peer: String, message: [UInt8]) -> Bool {
         eventLoop.assertInEventLoop()
-        guard let channel = links[LinkKey(node: node, peer: peer)] else {
+        let link = InFlightFrames.Link(node: node, peer: peer)
+        guard let channel = links[link] else {
             return false
         }
         guard message.count <= Int(UInt16.max) else {
             report("\(node) -> \(peer): message of \(message.count) bytes does not fit a 2-byte length; not sent")
             return false
         }
-        inFlight += 1
-        pending[LinkKey(node: node, peer: peer), default: 0] += 1
+        inFlight.sent(from: node, to: peer)
         let frame = FrameDecoder.frame(message, allocator: channel.allocator)
         onWrite?(WrittenFrame(
             node: node, peer: peer, bytes: Array(frame.readableBytesView),
-            localPort: channel.localAddress?.port ?? 0, remotePort: channel.remoteAddress?.port ?? 0, at: virtualNow))
+            localPort: channel.localAddress?.port ?? 0, remotePort: channel.remoteAddress?.port ?? 0))
         let promise = eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenFailure { [self] error in
-            report("\(node) -> \(peer): write failed: \(Self.describe(error))")
-            frameLost(LinkKey(node: node, peer: peer))
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        promise.futureResult.whenFailure { error in
+            let network = bound.value
+            network.report("\(node) -> \(peer): write failed: \(Self.describe(error))")
+            network.lose(link, all: false)
         }
         channel.writeAndFlush(frame, promise: promise)
         return true
@@ -177,36 +162,16 @@ public final class WireNetwork: @unchecked Sendable {
     /// Completes when no frame is written and not yet handled.
     public func whenQuiet() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        if inFlight == 0 { return eventLoop.makeSucceededVoidFuture() }
+        if inFlight.count == 0 { return eventLoop.makeSucceededVoidFuture() }
         let promise = eventLoop.makePromise(of: Void.self)
         quietWaiters.append(promise)
         return promise.futureResult
     }
 
-    /// The number of frames written and not yet handled (held frames are not in flight).
-    public var framesInFlight: Int { inFlight }
+    /// The number of frames written and not yet handled.
+    public var framesInFlight: Int { inFlight.count }
 
-    // MARK: - Faults
-
-    /// The link faults of the run.
-    public func install(_ faults: [LinkFault]) {
-        self.faults = faults
-    }
-
-    /// When the next held frame is due, if any.
-    public var nextRelease: Instant? { held.min { ($0.release, $0.sequence) < ($1.release, $1.sequence) }?.release }
-
-    /// Hands on every held frame that is due at the current virtual time, in order.
-    public func releaseDue() {
-        let due = held.filter { $0.release <= virtualNow }.sorted { ($0.release, $0.sequence) < ($1.release, $1.sequence) }
-        held.removeAll { $0.release <= virtualNow }
-        for entry in due { onFrame(entry.node, entry.peer, entry.frame) }
-    }
-
-    /// Frames held for latency, to be handed on later.
-    public var heldFrames: Int { held.count }
-
-    /// Cuts every connection of a node and stops its server: it refuses connections until ``bringUp(_:)``.
+    /// Cuts every connection of a node and stops its server: it refuses connections until it listens again.
     public func takeDown(_ node: String) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         var channels: [any Channel] = []
@@ -218,68 +183,12 @@ public final class WireNetwork: @unchecked Sendable {
     /// Cuts the connection between two nodes.
     public func disconnect(_ a: String, _ b: String) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        let channels = [links[LinkKey(node: a, peer: b)], links[LinkKey(node: b, peer: a)]].compactMap { $0 }
+        let channels = [links[.init(node: a, peer: b)], links[.init(node: b, peer: a)]].compactMap { $0 }
         return close(channels)
     }
 
     private func close(_ channels: [any Channel]) -> EventLoopFuture<Void> {
         EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: eventLoop)
-    }
-
-    /// Called by the fault handler with each frame a node receives: the copies to hand on now.
-    func applyFaults(to frame: [UInt8], at node: String, from peer: String) -> [[UInt8]] {
-        var copies = [frame]
-        for index in faults.indices where faults[index].isActive(at: virtualNow) {
-            let fault = faults[index]
-            let direction: LinkFault.Direction
-            if fault.client == peer && fault.server == node {
-                direction = .request
-            } else if fault.client == node && fault.server == peer {
-                direction = .response
-            } else {
-                continue
-            }
-            switch fault.kind {
-            case .latency(let delay):
-                for copy in copies {
-                    held.append((virtualNow.advanced(by: delay), heldSequence, node, peer, copy))
-                    heldSequence += 1
-                }
-                log("held a \(direction) for \(delay.compact) on \(fault.linkName)")
-                return []
-            case .drop(let which) where which == direction:
-                faults[index].remaining = fault.remaining.map { $0 - 1 }
-                log("dropped a \(direction) on \(fault.linkName)")
-                return []
-            case .duplicate(let which) where which == direction:
-                faults[index].remaining = fault.remaining.map { $0 - 1 }
-                log("delivered a \(direction) twice on \(fault.linkName)")
-                copies += copies
-            case .corrupt(let which) where which == direction:
-                faults[index].remaining = fault.remaining.map { $0 - 1 }
-                guard !frame.isEmpty else { continue }
-                let position = Int(faultGenerator.next(upperBound: UInt64(frame.count)))
-                let flip = UInt8(truncatingIfNeeded: faultGenerator.next(upperBound: UInt64(255)) + 1)
-                copies = copies.map { var copy = $0; copy[position] ^= flip; return copy }
-                log("flipped byte \(position) of a \(direction) on \(fault.linkName)")
-            default:
-                continue
-            }
-        }
-        return copies
-    }
-
-    /// Called by the fault handler once a received frame has been dealt with.
-    func frameConsumed(at node: String, from peer: String) {
-        let key = LinkKey(node: peer, peer: node)
-        // A frame already written off when its connection closed is not counted twice.
-        guard let count = pending[key], count > 0 else { return }
-        pending[key] = count - 1
-        frameHandled()
-    }
-
-    private func log(_ what: String) {
-        faultLog.append((virtualNow, what))
     }
 
     /// Closes every connection and server.
@@ -291,56 +200,48 @@ public final class WireNetwork: @unchecked Sendable {
         return close(channels)
     }
 
+    /// Records a problem seen on the wire or in a frame.
+    public func reportProblem(_ problem: String) { report(problem) }
+
     // MARK: - Called by the handlers
 
-    /// The peer a connection belongs to, once TLS named it.
-    func peer(of channel: any Channel) -> String? { peers[ObjectIdentifier(channel)] }
-
     func register(node: String, peer: String, channel: any Channel) {
-        let key = LinkKey(node: node, peer: peer)
-        links[key] = channel
-        peers[ObjectIdentifier(channel)] = peer
-        registrationWaiters.removeValue(forKey: key)?.succeed(())
+        let link = InFlightFrames.Link(node: node, peer: peer)
+        links[link] = channel
+        registrationWaiters.removeValue(forKey: link)?.succeed(())
     }
 
     func unregister(node: String, peer: String, channel: any Channel) {
-        let key = LinkKey(node: node, peer: peer)
-        peers[ObjectIdentifier(channel)] = nil
-        guard let current = links[key], current === channel else { return }
-        links[key] = nil
+        let link = InFlightFrames.Link(node: node, peer: peer)
+        guard let current = links[link], current === channel else { return }
+        links[link] = nil
         // Frames still on this connection, either way, are lost with it.
-        frameLost(key, all: true)
-        frameLost(LinkKey(node: peer, peer: node), all: true)
+        lose(link, all: true)
+        lose(InFlightFrames.Link(node: peer, peer: node), all: true)
     }
 
-    func deliver(to node: String, from peer: String, frame: ByteBuffer) {
-        onFrame(node, peer, Array(frame.readableBytesView))
+    /// A frame `node` received from `peer` on an authenticated link: hand it on, then count it handled.
+    func received(_ frame: [UInt8], at node: String, from peer: String) {
+        onFrame(node, peer, frame)
+        if inFlight.handled(at: node, from: peer) { wakeIfQuiet() }
     }
-
-    /// Records a problem seen on the wire or in a frame.
-    public func reportProblem(_ problem: String) { report(problem) }
 
     func report(_ problem: String) {
         problems.append(problem)
     }
 
-    private func frameLost(_ key: LinkKey, all: Bool = false) {
-        let count = pending[key] ?? 0
-        guard count > 0 else { return }
-        let lost = all ? count : 1
-        pending[key] = count - lost
-        if all { report("\(lost) frame\(lost == 1 ? "" : "s") from \(key.node) to \(key.peer) lost when the connection closed") }
-        for _ in 0..<lost { frameHandled() }
+    private func lose(_ link: InFlightFrames.Link, all: Bool) {
+        let lost = inFlight.lose(link, all: all)
+        guard lost > 0 else { return }
+        if all { report("\(lost) frame\(lost == 1 ? "" : "s") from \(link.node) to \(link.peer) lost when the connection closed") }
+        wakeIfQuiet()
     }
 
-    private func frameHandled() {
-        inFlight -= 1
-        if inFlight <= 0 {
-            inFlight = 0
-            let waiters = quietWaiters
-            quietWaiters.removeAll()
-            waiters.forEach { $0.succeed(()) }
-        }
+    private func wakeIfQuiet() {
+        guard inFlight.count == 0 else { return }
+        let waiters = quietWaiters
+        quietWaiters.removeAll()
+        waiters.forEach { $0.succeed(()) }
     }
 
     static func describe(_ error: any Error) -> String {

@@ -11,20 +11,22 @@ struct MutualTLSTests {
     static let servers = ["Acquirer", "Scheme", "Issuer", "MerchantBank"]
 
     /// Starts every server of a small network; returns it with the frames it received.
-    func startNetwork(_ loop: any EventLoop) async throws -> (WireNetwork, NIOLockedValueBox<[String]>) {
+    func startNetwork(_ loop: any EventLoop) async throws -> (NIOLoopBound<WireNetwork>, NIOLockedValueBox<[String]>) {
         let received = NIOLockedValueBox<[String]>([])
-        let network = WireNetwork(eventLoop: loop, authority: try CertificateAuthority())
+        let authority = try CertificateAuthority()
+        let bound = try await loop.submit { NIOLoopBound(WireNetwork(eventLoop: loop, authority: authority), eventLoop: loop) }.get()
         try await loop.flatSubmit {
+            let network = bound.value
             network.onFrame = { node, peer, bytes in received.withLockedValue { $0.append("\(peer)->\(node):\(String(decoding: bytes, as: UTF8.self))") } }
             return EventLoopFuture.andAllSucceed(Self.servers.map { network.listen(node: $0).map { _ in () } }, on: loop)
         }.get()
-        return (network, received)
+        return (bound, received)
     }
 
     /// Connects to a server with a hand-made TLS configuration, sends one frame, and
     /// returns whether the connection was closed on us within two seconds.
-    func intrude(_ network: WireNetwork, server: String, configuration: TLSConfiguration, on loop: any EventLoop) async throws -> Bool {
-        let port = try await loop.submit { network.port(of: server)! }.get()
+    func intrude(_ network: NIOLoopBound<WireNetwork>, server: String, configuration: TLSConfiguration, on loop: any EventLoop) async throws -> Bool {
+        let port = try await loop.submit { network.value.port(of: server)! }.get()
         let context = try NIOSSLContext(configuration: configuration)
         let hostname = CertificateAuthority.hostname(for: server)
         let channel = try await ClientBootstrap(group: loop)
@@ -43,10 +45,10 @@ struct MutualTLSTests {
         return result
     }
 
-    func clientConfiguration(trusting network: WireNetwork, presenting identity: CertificateAuthority.Identity?) throws -> TLSConfiguration {
+    func clientConfiguration(trusting authority: CertificateAuthority, presenting identity: CertificateAuthority.Identity?) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv13
-        configuration.trustRoots = .certificates([try CertificateAuthority.nioCertificate(network.authority.certificate)])
+        configuration.trustRoots = .certificates([try CertificateAuthority.nioCertificate(authority.certificate)])
         if let identity {
             configuration.certificateChain = [.certificate(try CertificateAuthority.nioCertificate(identity.certificate))]
             configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
@@ -60,17 +62,17 @@ struct MutualTLSTests {
         let (network, received) = try await startNetwork(loop)
         let stranger = try CertificateAuthority(commonName: "Someone else's CA").issue(for: "Intruder")
         for server in Self.servers {
-            let closed = try await intrude(network, server: server, configuration: try clientConfiguration(trusting: network, presenting: stranger), on: loop)
+            let closed = try await intrude(network, server: server, configuration: try clientConfiguration(trusting: try await loop.submit { network.value.authority }.get(), presenting: stranger), on: loop)
             #expect(closed, "\(server) kept a connection from a foreign certificate open")
-            let registered = try await loop.submit { network.isConnected(server, to: "Intruder") }.get()
+            let registered = try await loop.submit { network.value.isConnected(server, to: "Intruder") }.get()
             #expect(!registered)
         }
         #expect(received.withLockedValue { $0 }.isEmpty)
-        let problems = try await loop.submit { network.problems }.get()
+        let problems = try await loop.submit { network.value.problems }.get()
         for server in Self.servers {
             #expect(problems.contains { $0.hasPrefix(server) && $0.contains("TLS") }, "no TLS error reported by \(server): \(problems)")
         }
-        try await loop.flatSubmit { network.shutdown() }.get()
+        try await loop.flatSubmit { network.value.shutdown() }.get()
     }
 
     @Test("a client without any certificate is refused by every server")
@@ -78,19 +80,19 @@ struct MutualTLSTests {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let (network, received) = try await startNetwork(loop)
         for server in Self.servers {
-            let closed = try await intrude(network, server: server, configuration: try clientConfiguration(trusting: network, presenting: nil), on: loop)
+            let closed = try await intrude(network, server: server, configuration: try clientConfiguration(trusting: try await loop.submit { network.value.authority }.get(), presenting: nil), on: loop)
             #expect(closed, "\(server) kept a connection without a certificate open")
         }
         #expect(received.withLockedValue { $0 }.isEmpty)
-        try await loop.flatSubmit { network.shutdown() }.get()
+        try await loop.flatSubmit { network.value.shutdown() }.get()
     }
 
     @Test("a client checks the server's name: the Scheme's port answering for 'Issuer' is refused")
     func serverNameChecked() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let (network, _) = try await startNetwork(loop)
-        let port = try await loop.submit { network.port(of: "Scheme")! }.get()
-        let context = try network.authority.clientContext(for: try network.identity(of: "Acquirer"))
+        let port = try await loop.submit { network.value.port(of: "Scheme")! }.get()
+        let context = try await loop.submit { try network.value.authority.clientContext(for: try network.value.identity(of: "Acquirer")) }.get()
         let failed = loop.makePromise(of: String.self)
         let channel = try await ClientBootstrap(group: loop)
             .channelInitializer { channel in
@@ -104,26 +106,26 @@ struct MutualTLSTests {
         let error = try await failed.futureResult.get()
         #expect(error.contains("certificate") || error.contains("CERTIFICATE") || error.contains("handshake"), "got: \(error)")
         try? await channel.close()
-        try await loop.flatSubmit { network.shutdown() }.get()
+        try await loop.flatSubmit { network.value.shutdown() }.get()
     }
 
     @Test("a node with a certificate from the run's CA connects, and its frames arrive named by its certificate")
     func memberAccepted() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let (network, received) = try await startNetwork(loop)
-        try await loop.flatSubmit { network.connect(from: "T0000001", to: "Acquirer") }.get()
+        try await loop.flatSubmit { network.value.connect(from: "T0000001", to: "Acquirer") }.get()
         try await loop.flatSubmit { () -> EventLoopFuture<Void> in
-            network.send(from: "T0000001", to: "Acquirer", message: Array("0800".utf8))
-            return network.whenQuiet()
+            network.value.send(from: "T0000001", to: "Acquirer", message: Array("0800".utf8))
+            return network.value.whenQuiet()
         }.get()
         #expect(received.withLockedValue { $0 } == ["T0000001->Acquirer:0800"])
         // The answer travels back on the same connection.
         try await loop.flatSubmit { () -> EventLoopFuture<Void> in
-            network.send(from: "Acquirer", to: "T0000001", message: Array("0810".utf8))
-            return network.whenQuiet()
+            network.value.send(from: "Acquirer", to: "T0000001", message: Array("0810".utf8))
+            return network.value.whenQuiet()
         }.get()
         #expect(received.withLockedValue { $0 }.last == "Acquirer->T0000001:0810")
-        try await loop.flatSubmit { network.shutdown() }.get()
+        try await loop.flatSubmit { network.value.shutdown() }.get()
     }
 }
 

@@ -1,0 +1,65 @@
+import PaymentNetwork
+import SettlementCalendar
+
+/// The link faults of a run as a pure value: a frame goes in, a verdict comes out
+/// (deliver these copies now, hold them until a virtual time, or nothing: dropped). It
+/// knows no sockets and no clock; the time is handed in.
+public struct LinkFaults: Sendable {
+    /// What happens to one received frame.
+    public enum Verdict: Sendable, Equatable {
+        /// Hand these copies to the node now (none: the frame was dropped).
+        case deliver([[UInt8]])
+        /// Hand these copies to the node when the virtual clock reaches `until`.
+        case hold(until: Instant, [[UInt8]])
+    }
+
+    private var faults: [LinkFault]
+    private var generator: SeededGenerator
+
+    /// The faults of a run; `seed` drives which byte a corruption flips.
+    public init(_ faults: [LinkFault], seed: UInt64) {
+        self.faults = faults
+        generator = SeededGenerator(seed: seed, stream: "wire faults")
+    }
+
+    /// Applies the faults in force at `now` to a frame `node` received from `peer`; returns
+    /// the verdict and a line for the fault log per fault that acted.
+    public mutating func apply(to frame: [UInt8], at node: String, from peer: String, now: Instant) -> (verdict: Verdict, log: [String]) {
+        var copies = [frame]
+        var log: [String] = []
+        for index in faults.indices where faults[index].isActive(at: now) {
+            let fault = faults[index]
+            let direction: LinkFault.Direction
+            if fault.client == peer && fault.server == node {
+                direction = .request
+            } else if fault.client == node && fault.server == peer {
+                direction = .response
+            } else {
+                continue
+            }
+            switch fault.kind {
+            case .latency(let delay):
+                log.append("held a \(direction) for \(delay.compact) on \(fault.linkName)")
+                return (.hold(until: now.advanced(by: delay), copies), log)
+            case .drop(let which) where which == direction:
+                faults[index].remaining = fault.remaining.map { $0 - 1 }
+                log.append("dropped a \(direction) on \(fault.linkName)")
+                return (.deliver([]), log)
+            case .duplicate(let which) where which == direction:
+                faults[index].remaining = fault.remaining.map { $0 - 1 }
+                log.append("delivered a \(direction) twice on \(fault.linkName)")
+                copies += copies
+            case .corrupt(let which) where which == direction:
+                faults[index].remaining = fault.remaining.map { $0 - 1 }
+                guard !frame.isEmpty else { continue }
+                let position = Int(generator.next(upperBound: UInt64(frame.count)))
+                let flip = UInt8(truncatingIfNeeded: generator.next(upperBound: UInt64(255)) + 1)
+                copies = copies.map { var copy = $0; copy[position] ^= flip; return copy }
+                log.append("flipped byte \(position) of a \(direction) on \(fault.linkName)")
+            default:
+                continue
+            }
+        }
+        return (.deliver(copies), log)
+    }
+}
