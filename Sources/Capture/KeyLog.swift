@@ -1,7 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOSSL
+public import NIOSSL
 
 /// Collects the TLS session secrets of a run in the NSS key log format, so Wireshark can
 /// decrypt a capture of it.

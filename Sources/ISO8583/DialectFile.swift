@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A dialect described in a file, so a user can add one without writing Swift.
 ///

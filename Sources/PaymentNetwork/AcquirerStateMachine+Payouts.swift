@@ -1,5 +1,5 @@
 import ISO8583
-import SettlementCalendar
+public import SettlementCalendar
 
 /// Booking approvals and paying merchants what their terms make due.
 extension AcquirerStateMachine {

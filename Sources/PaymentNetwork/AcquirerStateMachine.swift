@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// The acquirer (the payment provider): forwards its merchants' purchases to the scheme,
 /// times out and reverses, refuses duplicates, keeps each merchant's contract, and pays

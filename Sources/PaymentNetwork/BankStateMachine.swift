@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// A bank: as issuer it authorizes purchases on its cards, reverses them, voids them (and
 /// undoes a void that is itself reversed) and applies the scheme's stand-in advices; as the

@@ -1,4 +1,4 @@
-import SettlementCalendar
+public import SettlementCalendar
 
 /// The state of a card or an account at its bank.
 public enum AccountStatus: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// The data elements PayLab's nodes use, by name.
 public enum DE {

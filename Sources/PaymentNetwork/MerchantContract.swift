@@ -1,4 +1,4 @@
-import SettlementCalendar
+public import SettlementCalendar
 
 /// What an acquirer has agreed with a merchant: how and when it is paid.
 public struct MerchantContract: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// What a node's logic asks the code around it to do.
 public enum NodeAction: Sendable, Equatable {

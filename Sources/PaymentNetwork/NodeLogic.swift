@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// The business logic of one node as a state machine: it is handed an input and the
 /// virtual time, changes its state, and returns what the code around it must do.

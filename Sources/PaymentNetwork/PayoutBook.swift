@@ -1,4 +1,4 @@
-import SettlementCalendar
+public import SettlementCalendar
 
 /// What an acquirer owes its merchants and has not yet paid: the dues of approved
 /// purchases waiting for their payout time, the payouts in flight, the money a merchant

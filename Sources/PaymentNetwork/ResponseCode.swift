@@ -1,4 +1,4 @@
-import ISO8583
+public import ISO8583
 
 /// A DE39 response code, with the meaning SCENARIOS.md gives it.
 public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {

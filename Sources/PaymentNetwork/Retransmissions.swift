@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// Reversals and advices a node sends until they are acknowledged: store and forward.
 ///

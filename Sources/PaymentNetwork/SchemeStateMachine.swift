@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// The card scheme (the switch): routes on the BIN, assigns the RRN and the clearing
 /// date, times out on issuers (answering `91`, or standing in up to a limit and advising

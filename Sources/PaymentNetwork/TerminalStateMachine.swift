@@ -1,5 +1,5 @@
-import ISO8583
-import SettlementCalendar
+public import ISO8583
+public import SettlementCalendar
 
 /// A card terminal: sends purchases to its acquirer and waits for the answer; with no
 /// answer in time it reverses (`0400`, repeated as `0401` until answered). It also

@@ -1,4 +1,4 @@
-import SettlementCalendar
+public import SettlementCalendar
 
 /// The words of the timeline, as SCENARIOS.md lists them.
 public enum EventKind: String, Sendable, Hashable, CaseIterable {

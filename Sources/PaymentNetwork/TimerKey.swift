@@ -1,4 +1,4 @@
-import SettlementCalendar
+public import SettlementCalendar
 
 /// One of a node's timers. A node has at most one timer per key: starting it again moves it.
 public enum TimerKey: Sendable, Hashable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import SettlementCalendar
+public import SettlementCalendar
 
 /// A STAN counter: six digits, wrapping after 999999, starting from a seeded number.
 public struct TraceNumbers: Sendable {

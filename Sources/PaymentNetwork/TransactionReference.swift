@@ -1,4 +1,4 @@
-import ISO8583
+public import ISO8583
 
 /// What identifies a request through every hop: the terminal (DE41), its STAN (DE11) and
 /// its transmission time (DE7).

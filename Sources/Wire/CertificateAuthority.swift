@@ -1,7 +1,8 @@
-import Crypto
+public import Crypto
 import Foundation
-import NIOSSL
-import X509
+public import NIOSSL
+import SwiftASN1
+public import X509
 
 /// The certificate authority of one run: made in-process (ECDSA P-256), it issues each
 /// node a certificate naming it, for TLS 1.3 with mutual authentication.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Splits a byte stream into frames: a 2-byte big-endian length, then that many bytes.
 public struct FrameDecoder: ByteToMessageDecoder, Sendable {

@@ -1,5 +1,5 @@
 import Crypto
-import ISO8583
+public import ISO8583
 
 /// A MAC for fields 64/128: HMAC-SHA256 with a shared key, truncated to 8 bytes.
 ///

@@ -1,5 +1,5 @@
 import PaymentNetwork
-import SettlementCalendar
+public import SettlementCalendar
 
 /// A fault on the link between two nodes, named in the direction its requests travel
 /// (`client -> server`), active from `from` until `to` on the virtual clock.

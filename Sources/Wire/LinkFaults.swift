@@ -1,5 +1,5 @@
 import PaymentNetwork
-import SettlementCalendar
+public import SettlementCalendar
 
 /// The link faults of a run as a pure value: a frame goes in, a verdict comes out
 /// (deliver these copies now, hold them until a virtual time, or nothing: dropped). It

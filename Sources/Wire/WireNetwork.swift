@@ -1,6 +1,6 @@
-import NIOCore
+public import NIOCore
 import NIOPosix
-import NIOSSL
+public import NIOSSL
 import PaymentNetwork
 import SettlementCalendar
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CodecBenchmark
 import Harness
 import ISO8583
 

@@ -38,25 +38,13 @@ enum ExitStatus {
 }
 
 /// Loads every scenario at the paths; prints every problem and exits 2 when any is invalid.
-func loadScenarios(_ paths: [String]) throws -> [Scenario] {
-    var scenarios: [Scenario] = []
-    var diagnostics: [ScenarioDiagnostic] = []
+func loadSuite(_ paths: [String]) throws -> Suite {
     do {
-        for file in try ScenarioFiles.expand(paths) {
-            do {
-                scenarios.append(try ScenarioLoader.load(path: file))
-            } catch {
-                diagnostics += error.diagnostics
-            }
-        }
+        return try Suite.load(paths)
     } catch {
-        diagnostics += error.diagnostics
-    }
-    if !diagnostics.isEmpty {
-        for diagnostic in diagnostics { printError(diagnostic.description) }
+        for line in error.lines { printError(line) }
         throw ExitStatus.invalid
     }
-    return scenarios
 }
 
 func printError(_ text: String) {

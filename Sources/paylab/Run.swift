@@ -42,24 +42,18 @@ extension PayLab {
 
         func run() async throws {
             let selection = SuiteSelection(filter: filter, shard: shard.flatMap(SuiteSelection.parseShard))
-            var scenarios = selection.apply(try loadScenarios(paths))
-            if let seed { scenarios = scenarios.map { var copy = $0; copy.seed = seed; return copy } }
+            let suite = try loadSuite(paths).selecting(selection, seed: seed)
             let console = Console()
-            let runner = ScenarioRunner()
-            let started = ContinuousClock.now
             let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
-            var results: [ScenarioResult] = []
-            for (index, scenario) in scenarios.enumerated() {
-                console.progress("[\(index + 1)/\(scenarios.count)] \(scenario.name)")
-                let result = await runner.run(scenario, capture: captureOptions)
-                console.print(TextReport.render(result, colour: console.colour))
-                if let folder = result.captureFolder { console.print("  capture: \(folder)") }
-                if let note = result.captureNote { console.print("  capture: \(note)") }
-                console.print("")
-                results.append(result)
-            }
-            try await runner.shutdown()
-            let wallTime = ContinuousClock.now - started
+            let (results, wallTime) = try await suite.run(
+                capture: captureOptions,
+                starting: { index, name in console.progress("[\(index)/\(suite.count)] \(name)") },
+                finished: { result in
+                    console.print(TextReport.render(result, colour: console.colour))
+                    if let folder = result.captureFolder { console.print("  capture: \(folder)") }
+                    if let note = result.captureNote { console.print("  capture: \(note)") }
+                    console.print("")
+                })
             console.print(TextReport.summary(results, wallTime: wallTime, colour: console.colour))
             if let json { try writeReport(JSONReport.report(results).rendered(pretty: true) + "\n", to: json) }
             if let junit { try writeReport(JUnitReport.render(results), to: junit) }
@@ -88,8 +82,8 @@ extension PayLab {
         var paths: [String] = ["Scenarios"]
 
         func run() async throws {
-            let scenarios = try loadScenarios(paths)
-            print("\(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s") valid")
+            let suite = try loadSuite(paths)
+            print("\(suite.count) scenario\(suite.count == 1 ? "" : "s") valid")
         }
     }
 
@@ -103,13 +97,7 @@ extension PayLab {
         var file: String
 
         func run() async throws {
-            let scenarios = try loadScenarios([file])
-            let runner = ScenarioRunner()
-            for scenario in scenarios {
-                let result = await runner.run(scenario)
-                print(TextReport.render(result, reasons: true))
-            }
-            try await runner.shutdown()
+            _ = try await loadSuite([file]).run(finished: { print(TextReport.render($0, reasons: true)) })
         }
     }
 }

@@ -3,6 +3,7 @@ import PaymentNetwork
 import Testing
 import TestSupport
 @testable import Harness
+@testable import Scenario
 
 /// Runs a tool PayLab is checked against.
 func runTool(_ arguments: [String]) throws -> String {

@@ -2,6 +2,7 @@ import PaymentNetwork
 import SettlementCalendar
 import Testing
 @testable import Harness
+@testable import Scenario
 
 /// Whole runs over real TLS on loopback.
 @Suite("End to end over loopback TLS")

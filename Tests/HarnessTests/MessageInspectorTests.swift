@@ -2,6 +2,7 @@ import Foundation
 import ISO8583
 import Testing
 @testable import Harness
+@testable import Scenario
 
 @Suite("paylab decode and encode")
 struct MessageInspectorTests {

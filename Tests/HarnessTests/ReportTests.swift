@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Harness
+@testable import Scenario
 
 /// Report writers on a run with a passing and a failing scenario, each checked by a reader we did not write.
 @Suite("Reports", .serialized)

@@ -2,6 +2,7 @@ import Foundation
 import PaymentNetwork
 import Testing
 @testable import Harness
+@testable import Scenario
 
 /// The scenario library is the product's own acceptance suite: every story must pass.
 @Suite("The scenario library")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Harness
+@testable import Scenario
 
 /// The JSON Schema editors use, checked by a validator PayLab did not write (jsonschema, from PyPI).
 @Suite("The scenario schema")

@@ -2,6 +2,7 @@ import PaymentNetwork
 import SettlementCalendar
 import Testing
 @testable import Harness
+@testable import Scenario
 
 @Suite("The virtual clock's queue")
 struct VirtualSchedulerTests {

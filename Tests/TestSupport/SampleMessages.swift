@@ -1,4 +1,4 @@
-import ISO8583
+public import ISO8583
 
 /// Messages the interop tests send to codecs we did not write.
 public enum SampleMessages {

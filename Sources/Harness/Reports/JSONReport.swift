@@ -1,0 +1,56 @@
+import Scenario
+import PaymentNetwork
+import SettlementCalendar
+
+/// The JSON report of SCENARIOS.md: counts, then every scenario with its failures,
+/// transactions (with their timelines) and account balances. The same run and seed give
+/// the same bytes: wall times are left out.
+public enum JSONReport {
+    /// The whole report.
+    public static func report(_ results: [ScenarioResult]) -> JSONValue {
+        let passed = results.filter(\.passed).count
+        return .object([
+            ("passed", .number(Int64(passed))),
+            ("failed", .number(Int64(results.count - passed))),
+            ("scenarios", .array(results.map(scenario))),
+        ])
+    }
+
+    /// One scenario's part.
+    public static func scenario(_ result: ScenarioResult) -> JSONValue {
+        let scenario = result.scenario
+        let zone = scenario.zone
+        let exponent = scenario.currency.exponent
+        return .object([
+            ("name", .string(scenario.name)),
+            ("file", .string(scenario.file)),
+            ("passed", .bool(result.passed)),
+            ("seed", .number(Int64(bitPattern: scenario.seed))),
+            ("failures", .array(result.failures.map { .string($0) })),
+            ("transactions", .array(result.transactions.map { outcome in
+                .object([
+                    ("id", .string(outcome.id)),
+                    ("response", .string(outcome.response)),
+                    ("status", .string(outcome.status.rawValue)),
+                    ("settlement_date", outcome.settlementDate.map { .string($0.description) } ?? .null),
+                    ("arrives", outcome.arrives.map { .string(zone.iso8601($0)) } ?? .null),
+                    ("credited", .string(outcome.credited.formatted(exponent: exponent))),
+                    ("reasons", .array((result.reasons[outcome.id] ?? []).map { .string($0) })),
+                    ("events", .array(outcome.events.map { event in
+                        .object([
+                            ("at", .string(zone.iso8601(event.at))),
+                            ("event", .string(event.kind.rawValue)),
+                            ("node", .string(event.node)),
+                            ("detail", .string(event.detail)),
+                        ])
+                    })),
+                ])
+            })),
+            ("accounts", .array(result.accounts.map { account in
+                .object([("number", .string(account.number)), ("balance", .string(account.balance.formatted(exponent: exponent)))])
+            })),
+            ("faults", .array(result.faultLog.map { .object([("at", .string(zone.iso8601($0.at))), ("what", .string($0.what))]) })),
+            ("problems", .array(result.problems.map { .string($0) })),
+        ])
+    }
+}

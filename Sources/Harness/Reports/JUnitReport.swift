@@ -1,0 +1,79 @@
+import Scenario
+import PaymentNetwork
+import SettlementCalendar
+import Foundation
+
+/// JUnit XML as Jenkins, GitLab and GitHub Actions read it: one `testsuite` per scenario
+/// file, one `testcase` per scenario, a `failure` with the expected and actual values and
+/// the timeline, times in seconds, the seed as a property.
+public enum JUnitReport {
+    /// The whole document.
+    public static func render(_ results: [ScenarioResult]) -> String {
+        let failures = results.filter { !$0.passed }.count
+        let total = results.reduce(Duration.zero) { $0 + $1.wallTime }
+        var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+        xml += #"<testsuites name="paylab" tests="\#(results.count)" failures="\#(failures)" errors="0" time="\#(seconds(total))">"# + "\n"
+        var files: [String] = []
+        var byFile: [String: [ScenarioResult]] = [:]
+        for result in results {
+            if byFile[result.scenario.file] == nil { files.append(result.scenario.file) }
+            byFile[result.scenario.file, default: []].append(result)
+        }
+        for file in files {
+            let suite = byFile[file]!
+            let suiteFailures = suite.filter { !$0.passed }.count
+            let time = suite.reduce(Duration.zero) { $0 + $1.wallTime }
+            xml += #"  <testsuite name="\#(escape(file))" tests="\#(suite.count)" failures="\#(suiteFailures)" errors="0" skipped="0" time="\#(seconds(time))">"# + "\n"
+            xml += "    <properties>\n"
+            for result in suite {
+                xml += #"      <property name="seed" value="\#(result.scenario.seed)"/>"# + "\n"
+            }
+            xml += "    </properties>\n"
+            for result in suite {
+                xml += testcase(result)
+            }
+            xml += "  </testsuite>\n"
+        }
+        xml += "</testsuites>\n"
+        return xml
+    }
+
+    private static func testcase(_ result: ScenarioResult) -> String {
+        let scenario = result.scenario
+        let classname = scenario.file.replacingOccurrences(of: "/", with: ".").replacingOccurrences(of: ".yaml", with: "")
+        var xml = #"    <testcase name="\#(escape(scenario.name))" classname="\#(escape(classname))" file="\#(escape(scenario.file))" time="\#(seconds(result.wallTime))">"# + "\n"
+        if !result.passed {
+            let message = result.failures.count == 1 ? result.failures[0] : "\(result.failures.count) expectations failed: \(result.failures[0])"
+            let body = result.failures.joined(separator: "\n") + "\n\nseed \(scenario.seed)\n\n" + TextReport.render(result)
+            xml += #"      <failure message="\#(escape(message))" type="ExpectationFailed">\#(escape(body))</failure>"# + "\n"
+        }
+        xml += "      <system-out>\(escape(TextReport.render(result)))</system-out>\n"
+        xml += "    </testcase>\n"
+        return xml
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (whole, fraction) = duration.components
+        let milliseconds = whole * 1000 + fraction / 1_000_000_000_000_000
+        let text = String(milliseconds % 1000)
+        return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - text.count) + text
+    }
+
+    /// Text made safe for XML attributes and content; characters XML 1.0 forbids are dropped.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || (0xFFFE...0xFFFF).contains(scalar.value): continue
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

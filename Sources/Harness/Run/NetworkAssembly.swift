@@ -1,0 +1,55 @@
+import Scenario
+import PaymentNetwork
+import SettlementCalendar
+
+/// Builds the nodes of a scenario's network and says which connect to which.
+enum NetworkAssembly {
+    static func nodes(of scenario: Scenario) -> [any NodeLogic] {
+        let network = scenario.network
+        let seed = scenario.seed
+        var nodes: [any NodeLogic] = []
+        for merchant in network.merchants {
+            for terminal in merchant.terminals {
+                nodes.append(TerminalStateMachine(configuration: .init(
+                    id: terminal, merchantID: merchant.id, acquirer: network.acquirer.name,
+                    timeout: merchant.terminalTimeout, currency: scenario.currency, zone: scenario.zone), seed: seed))
+            }
+        }
+        nodes.append(AcquirerStateMachine(configuration: .init(
+            name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
+            timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
+            zone: scenario.zone, currency: scenario.currency), seed: seed))
+        let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
+        nodes.append(SchemeStateMachine(configuration: .init(
+            name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
+            standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency,
+            standInRefusals: standInRefusals(scenario)), seed: seed))
+        for bank in network.banks {
+            let cards = network.cards.filter { $0.bank == bank.name }
+            var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
+            accounts += network.accounts.filter { $0.bank == bank.name }.map { (number: $0.number, balance: $0.balance, status: $0.status) }
+            for merchant in network.merchants where merchant.accountBank == bank.name && !accounts.contains(where: { $0.number == merchant.accountNumber }) {
+                accounts.append((number: merchant.accountNumber, balance: .zero, status: .active))
+            }
+            nodes.append(BankStateMachine(configuration: .init(
+                name: bank.name,
+                cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
+                accounts: accounts, zone: scenario.zone, currency: scenario.currency), seed: seed))
+        }
+        return nodes
+    }
+
+    /// The issuers' negative file for stand-in: each card whose status its issuer refuses,
+    /// with the code (the status as the scenario sets it; expiry is checked from DE14).
+    static func standInRefusals(_ scenario: Scenario) -> [String: ResponseCode] {
+        var refusals: [String: ResponseCode] = [:]
+        for card in scenario.network.cards where card.status != .active {
+            refusals[card.pan] = CardRules.refusal(status: card.status, expiry: "9912", today: LocalDate(year: 2000, month: 1, day: 1)!)
+        }
+        return refusals
+    }
+
+    static func servers(of scenario: Scenario) -> [String] {
+        [scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name)
+    }
+}

@@ -1,0 +1,311 @@
+import Scenario
+import ISO8583
+import NIOCore
+import PaymentNetwork
+import SettlementCalendar
+import Wire
+
+/// One scenario's network while it runs: the nodes' state machines, the wire between them,
+/// the link faults, the virtual clock with its one queue of timers, held frames and fault
+/// windows, and the timeline.
+///
+/// It lives on the run's event loop and is not `Sendable`: the runner reaches it through a
+/// `NIOLoopBound`.
+final class NetworkRun {
+    let scenario: Scenario
+    let wire: WireNetwork
+    private(set) var now: Instant
+    private(set) var timeline: [TimelineEvent] = []
+    private var nodes: [String: any NodeLogic] = [:]
+    private var scheduler = VirtualScheduler()
+    private var linkFaults: LinkFaults
+    /// Frames a latency fault holds, by the number their release event carries.
+    private var held: [Int: (node: String, peer: String, frame: [UInt8])] = [:]
+    private var heldCount = 0
+    /// What the link faults did, with the virtual time.
+    private(set) var linkLog: [(at: Instant, what: String)] = []
+    private let codec = MessageCodec(dialect: .default)
+    private let authenticator: HMACAuthenticator
+    /// Nodes in an outage, with when it ends (nil: never).
+    private var down: [String: Instant?] = [:]
+    /// Links cut by a `disconnect` fault, as `client -> server`.
+    private var cut: Set<String> = []
+    /// What node logic could not do (a message it could not pack, a date outside its calendar).
+    private(set) var faults: [String] = []
+    /// What the fault windows did, with the virtual time.
+    private(set) var faultLog: [(at: Instant, what: String)] = []
+
+    /// Makes the run; `tap`, when given, sees every frame written, with the virtual time.
+    init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil) {
+        self.scenario = scenario
+        self.wire = wire
+        self.now = scenario.start
+        authenticator = HMACAuthenticator(key: Array("paylab run \(scenario.seed)".utf8))
+        for node in NetworkAssembly.nodes(of: scenario) { nodes[node.name] = node }
+        linkFaults = LinkFaults(scenario.faults.compactMap(Self.linkFault), seed: scenario.seed)
+        for (index, fault) in scenario.faults.enumerated() {
+            scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)
+            if let to = fault.to { scheduler.schedule(.faultWindow(index: index, starting: false), at: to) }
+        }
+        wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
+        if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
+    }
+
+    private static func linkFault(_ fault: Fault) -> LinkFault? {
+        guard case .network(let client, let server, let kind, let count) = fault.kind else { return nil }
+        let wireKind: LinkFault.Kind
+        switch kind {
+        case .latency(let delay): wireKind = .latency(delay)
+        case .drop(let response): wireKind = .drop(response ? .response : .request)
+        case .duplicate(let response): wireKind = .duplicate(response ? .response : .request)
+        case .corrupt(let response): wireKind = .corrupt(response ? .response : .request)
+        case .disconnect: wireKind = .disconnect
+        }
+        return LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
+    }
+
+    /// Starts every node's server on 127.0.0.1.
+    func listen() -> EventLoopFuture<Void> {
+        let listening = NetworkAssembly.servers(of: scenario).map { wire.listen(node: $0).map { _ in () } }
+        return EventLoopFuture.andAllSucceed(listening, on: wire.eventLoop)
+    }
+
+    /// Opens every link and lets each node start.
+    func connect() -> EventLoopFuture<Void> {
+        EventLoopFuture.andAllSucceed(scenario.network.links.map { wire.connect(from: $0.client, to: $0.server) }, on: wire.eventLoop)
+        .map { [self] in
+            for name in nodes.keys.sorted() {
+                carryOut(nodes[name]!.start(now: now), of: name)
+            }
+        }
+    }
+
+    /// Handles the next timer, held frame or fault window if it is due by `limit`, and
+    /// completes when the network is quiet again: true when it handled one.
+    func fireNext(until limit: Instant, quietTimeout: TimeAmount) -> EventLoopFuture<Bool> {
+        guard let next = scheduler.peek(), next.at <= limit else { return wire.eventLoop.makeSucceededFuture(false) }
+        return fire().flatMap { [self] in quiet(timeout: quietTimeout) }.map { true }
+    }
+
+    /// Performs a step at its time and completes when the network is quiet again.
+    func perform(_ step: Step, quietTimeout: TimeAmount) -> EventLoopFuture<Void> {
+        perform(step)
+        return quiet(timeout: quietTimeout)
+    }
+
+    /// Completes when the network is quiet, or fails after `timeout` of wall time.
+    func quiet(timeout: TimeAmount) -> EventLoopFuture<Void> {
+        let loop = wire.eventLoop
+        let promise = loop.makePromise(of: Void.self)
+        wire.whenQuiet().cascade(to: promise)
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let timer = loop.scheduleTask(in: timeout) {
+            let wire = bound.value.wire
+            promise.fail(WireError(message: "the network did not go quiet: \(wire.framesInFlight) frames in flight after \(timeout.nanoseconds / 1_000_000) ms; last problems: \(wire.problems.suffix(3))"))
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        return promise.futureResult
+    }
+
+    /// Moves the clock to the next event and handles it.
+    private func fire() -> EventLoopFuture<Void> {
+        let done = wire.eventLoop.makeSucceededVoidFuture()
+        guard let entry = scheduler.pop() else { return done }
+        advance(to: entry.at)
+        switch entry.event {
+        case .faultWindow(let index, let starting):
+            return faultWindow(index, starting: starting)
+        case .release(let number):
+            if let frame = held.removeValue(forKey: number) { deliver(frame.frame, at: frame.node, from: frame.peer) }
+            return done
+        case .timer(let node, let key):
+            if let end = down[node] {
+                // A node in an outage does nothing; its timers run when it is back.
+                if let end { scheduler.schedule(entry.event, at: end) }
+                return done
+            }
+            guard nodes[node] != nil else { return done }
+            carryOut(nodes[node]!.timerFired(key, now: now), of: node)
+            return done
+        }
+    }
+
+    /// Moves the clock to a step and performs it.
+    private func perform(_ step: Step) {
+        advance(to: step.at)
+        let terminal: String, command: NodeCommand
+        switch step.action {
+        case .swipe(let id, let at, let card, let amount, let keyed):
+            let spec = scenario.network.cards.first { $0.pan == card }
+            terminal = at
+            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? "2812", amount: keyed ?? amount))
+        case .repeatSwipe(let id, let at, let original):
+            terminal = at
+            command = .repeatSwipe(id: id, of: original)
+        case .void(let id, let at):
+            terminal = at
+            command = .void(of: id)
+        }
+        guard nodes[terminal] != nil else { return }
+        carryOut(nodes[terminal]!.perform(command, now: now), of: terminal)
+    }
+
+    private func advance(to instant: Instant) {
+        now = max(now, instant)
+    }
+
+    /// Whether nothing more can happen: every transaction is final, no node waits on
+    /// anything and no frame is held.
+    var isSettled: Bool {
+        held.isEmpty && waiting().isEmpty && TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
+    }
+
+    /// Frames a latency fault still holds.
+    var heldFrames: Int { held.count }
+
+    /// The ledgers of every node, by node name.
+    func ledgers() -> [String: Ledger] { nodes.mapValues(\.ledger) }
+
+    /// What each node is still waiting on, for nodes that wait on something.
+    func waiting() -> [String: [String]] { nodes.mapValues(\.waitingOn).filter { !$0.value.isEmpty } }
+
+    // MARK: - Fault windows
+
+    private func faultWindow(_ index: Int, starting: Bool) -> EventLoopFuture<Void> {
+        let done = wire.eventLoop.makeSucceededVoidFuture()
+        guard scenario.faults.indices.contains(index) else { return done }
+        let fault = scenario.faults[index]
+        switch fault.kind {
+        case .maintenance(let bank):
+            log("\(bank) \(starting ? "goes into" : "comes out of") maintenance")
+            command(.maintenance(starting), to: bank)
+        case .freeze(let account, let bank):
+            log("account \(account) at \(bank) \(starting ? "frozen" : "unfrozen")")
+            command(.freeze(account: account, starting), to: bank)
+        case .hold(let merchant):
+            log("risk hold on merchant \(merchant) \(starting ? "starts" : "ends")")
+            command(.hold(merchant: merchant, starting), to: scenario.network.acquirer.name)
+        case .outage(let node):
+            log("\(node) \(starting ? "goes down" : "comes back up")")
+            if starting {
+                down[node] = .some(fault.to)
+                return wire.takeDown(node)
+            }
+            down[node] = nil
+            return bringUp(node)
+        case .network(let client, let server, let kind, _):
+            guard case .disconnect = kind else {
+                log("link \(client) -> \(server) \(starting ? "starts" : "stops") misbehaving")
+                return done
+            }
+            log("link \(client) -> \(server) \(starting ? "cut" : "restored")")
+            if starting {
+                cut.insert("\(client) -> \(server)")
+                return wire.disconnect(client, server)
+            }
+            cut.remove("\(client) -> \(server)")
+            return reconnect([(client, server)])
+        }
+        return done
+    }
+
+    private func command(_ command: NodeCommand, to node: String) {
+        guard nodes[node] != nil else { return }
+        carryOut(nodes[node]!.perform(command, now: now), of: node)
+    }
+
+    private func log(_ what: String) {
+        faultLog.append((now, what))
+    }
+
+    /// Listens again (on the same port) and reopens the node's links.
+    private func bringUp(_ node: String) -> EventLoopFuture<Void> {
+        let listening = NetworkAssembly.servers(of: scenario).contains(node)
+            ? wire.listen(node: node).map { _ in () } : wire.eventLoop.makeSucceededVoidFuture()
+        let links = scenario.network.links.filter { ($0.client == node || $0.server == node) }
+        return listening.flatMap { [self] in reconnect(links.map { ($0.client, $0.server) }) }
+    }
+
+    /// Reopens links whose ends are both up and not cut, then tells both ends.
+    private func reconnect(_ links: [(String, String)]) -> EventLoopFuture<Void> {
+        let open = links.filter { down[$0.0] == nil && down[$0.1] == nil && !cut.contains("\($0.0) -> \($0.1)") }
+        let connecting = open.map { link in
+            wire.connect(from: link.0, to: link.1).recover { [self] error in
+                wire.reportProblem("\(link.0) could not reconnect to \(link.1): \(error)")
+            }
+        }
+        return EventLoopFuture.andAllComplete(connecting, on: wire.eventLoop).map { [self] in
+            for (client, server) in open where wire.isConnected(client, to: server) {
+                for (node, peer) in [(client, server), (server, client)] where nodes[node] != nil {
+                    carryOut(nodes[node]!.peerAvailable(peer, now: now), of: node)
+                }
+            }
+        }
+    }
+
+    // MARK: - Messages
+
+    /// A frame reached a node: the link faults decide whether it is handed on now, later or never.
+    private func arrived(_ bytes: [UInt8], at node: String, from peer: String) {
+        let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now)
+        linkLog += log.map { (now, $0) }
+        switch verdict {
+        case .deliver(let copies):
+            for copy in copies { deliver(copy, at: node, from: peer) }
+        case .hold(let until, let copies):
+            for copy in copies {
+                held[heldCount] = (node, peer, copy)
+                scheduler.schedule(.release(frame: heldCount), at: until)
+                heldCount += 1
+            }
+        }
+    }
+
+    private func deliver(_ bytes: [UInt8], at node: String, from peer: String) {
+        let message: ISOMessage
+        do {
+            message = try codec.unpack(bytes, authenticator: authenticator)
+        } catch {
+            // A frame that fails its format or MAC: a request gets 30, anything else is dropped.
+            if let readable = try? codec.unpack(bytes), !readable.isResponse {
+                wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered 30")
+                send(readable.response(code: .formatError), from: node, to: peer)
+            } else {
+                wire.reportProblem("\(node): malformed frame from \(peer) dropped: \(error)")
+            }
+            return
+        }
+        guard nodes[node] != nil, down[node] == nil else { return }
+        carryOut(nodes[node]!.receive(message, from: peer, now: now), of: node)
+    }
+
+    private func send(_ message: ISOMessage, from node: String, to peer: String) {
+        let bytes: [UInt8]
+        do {
+            bytes = try codec.pack(message, authenticator: authenticator)
+        } catch {
+            faults.append("\(node) built a message it cannot send to \(peer): \(error) in \(message)")
+            return
+        }
+        if !wire.send(from: node, to: peer, message: bytes), nodes[node] != nil {
+            carryOut(nodes[node]!.sendFailed(message, to: peer, now: now), of: node)
+        }
+    }
+
+    private func carryOut(_ actions: [NodeAction], of node: String) {
+        for action in actions {
+            switch action {
+            case .send(let message, let peer):
+                send(message, from: node, to: peer)
+            case .startTimer(let key, let at):
+                scheduler.schedule(.timer(node: node, key: key), at: max(at, now))
+            case .cancelTimer(let key):
+                scheduler.cancel(.timer(node: node, key: key))
+            case .record(let event):
+                timeline.append(event)
+            case .fault(let problem):
+                faults.append("\(node): \(problem)")
+            }
+        }
+    }
+}

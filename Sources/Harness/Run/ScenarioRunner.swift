@@ -1,0 +1,186 @@
+public import Scenario
+public import NIOCore
+import NIOPosix
+import PaymentNetwork
+import SettlementCalendar
+import Wire
+import Capture
+
+/// Runs scenarios: starts each one's network over real TLS on loopback, drives its
+/// virtual clock, and checks what happened.
+///
+/// The clock moves only when the network is quiet: after each step or timer the runner
+/// waits until every frame written has been handled, then jumps to the next step or timer.
+public final class ScenarioRunner: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    /// The longest the network may take (in wall time) to go quiet after one step.
+    public let quietTimeout: TimeAmount
+
+    /// Makes a runner with its own event loop (one thread: every node of a run shares it).
+    public init(quietTimeout: TimeAmount = .seconds(10)) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.quietTimeout = quietTimeout
+    }
+
+    /// Stops the event loop.
+    public func shutdown() async throws {
+        try await group.shutdownGracefully()
+    }
+
+    /// Where `--capture` writes, and the run's wall-clock start that names the folders.
+    public struct CaptureOptions: Sendable {
+        /// The folder the capture folders go in (`Captures`).
+        public var root: String
+        /// `YYYYMMDD-HHMMSS` of the run.
+        public var runTime: String
+
+        /// Makes options.
+        public init(root: String = "Captures", runTime: String) {
+            self.root = root
+            self.runTime = runTime
+        }
+    }
+
+    /// Runs one scenario to completion; with `capture`, writes its capture folder too.
+    public func run(_ scenario: Scenario, capture: CaptureOptions? = nil) async -> ScenarioResult {
+        let started = ContinuousClock.now
+        let loop = group.next()
+        var result = ScenarioResult(
+            scenario: scenario, failures: [], transactions: [], accounts: [], timeline: [], problems: [], faultLog: [],
+            wallTime: .zero, reasons: [:])
+        var session: CaptureSession?
+        if let capture {
+            do {
+                session = try CaptureSession(root: capture.root, runTime: capture.runTime, scenarioFile: scenario.file)
+            } catch {
+                result.captureNote = "capture not written: \(error)"
+            }
+        }
+        do {
+            let authority = try CertificateAuthority()
+            let keyLog = session?.keyLog.callback
+            var tap: (@Sendable (WireNetwork.WrittenFrame, Instant) -> Void)?
+            if let session { tap = { frame, now in session.record(frame, at: now) } }
+            let sink = tap
+            let run = try await loop.submit {
+                NIOLoopBound(NetworkRun(scenario: scenario, wire: WireNetwork(eventLoop: loop, authority: authority, keyLog: keyLog), tap: sink), eventLoop: loop)
+            }.get()
+            do {
+                try await loop.flatSubmit { run.value.listen() }.get()
+                if let session {
+                    let ports = try await loop.submit { run.value.wire.listeningPorts }.get()
+                    session.startLive(ports: ports)
+                }
+                try await loop.flatSubmit { run.value.connect() }.get()
+                try await drive(run, scenario, on: loop)
+            } catch {
+                result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
+            }
+            let partial = result
+            result = try await loop.submit { self.collect(run.value, into: partial) }.get()
+            try? await loop.flatSubmit { run.value.wire.shutdown() }.get()
+        } catch {
+            result.failures.append("the network could not start: \(error)")
+        }
+        result.wallTime = ContinuousClock.now - started
+        if let session {
+            do {
+                try session.finish(timeline: JSONReport.scenario(result))
+                result.captureFolder = session.folder
+                result.captureNote = session.note
+            } catch {
+                result.captureNote = "capture not completed: \(error)"
+            }
+        }
+        return result
+    }
+
+    /// Runs the steps and then the clock to the horizon: one hop onto the loop per step or
+    /// event, which handles it and completes when the network is quiet again.
+    private func drive(_ run: NIOLoopBound<NetworkRun>, _ scenario: Scenario, on loop: any EventLoop) async throws {
+        let timeout = quietTimeout
+        try await loop.flatSubmit { run.value.quiet(timeout: timeout) }.get()
+        for step in scenario.steps {
+            // Timers, held frames and fault windows due at the step's instant run before it.
+            while try await loop.flatSubmit({ run.value.fireNext(until: step.at, quietTimeout: timeout) }).get() {}
+            try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()
+        }
+        let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
+        while try await loop.flatSubmit({ () -> EventLoopFuture<Bool> in
+            let network = run.value
+            return network.isSettled ? loop.makeSucceededFuture(false) : network.fireNext(until: end, quietTimeout: timeout)
+        }).get() {}
+    }
+
+    private func collect(_ run: NetworkRun, into partial: ScenarioResult) -> ScenarioResult {
+        var result = partial
+        let scenario = run.scenario
+        let outcomes = TransactionOutcome.all(from: run.timeline)
+        let ledgers = run.ledgers()
+        let balance: (String) -> Money? = { number in
+            scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] }
+        }
+        result.transactions = outcomes
+        result.timeline = run.timeline
+        result.problems = run.wire.problems
+        result.faultLog = (run.faultLog + run.linkLog).enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
+        for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
+        result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
+        result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance)
+        result.failures += ExpectationChecker.invariantFailures(
+            ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: run.waiting(),
+            outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent)
+        let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
+        result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, end: end, zone: scenario.zone)
+        result.failures += run.faults.map { "node: \($0)" }
+        result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
+        return result
+    }
+
+    /// Why a transaction's money arrives when it does: the schedule of its terms.
+    private func reasons(for outcome: TransactionOutcome, in scenario: Scenario, faultLog: [(at: Instant, what: String)]) -> [String] {
+        switch outcome.status {
+        case .reversed: return ["the card was charged, but the purchase was reversed: the money went back to the card and nothing is paid out"]
+        case .voided: return ["voided before the cutoff: the money went back to the card, nothing was cleared or paid out"]
+        case .failed: return ["no answer reached the terminal and the card was not charged"]
+        case .declined: return ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
+        default: break
+        }
+        guard let swipe = outcome.events.first(where: { $0.kind == .swiped }),
+              let schedule = outcome.events.last(where: { $0.kind == .scheduled })?.facts.schedule else {
+            return []
+        }
+        // The acquirer decided the schedule when it booked the approval; the reasons are read from it.
+        let clearing = ArrivalSchedule.clearingReason(
+            swipedAt: scenario.zone.local(swipe.at), clearingDate: schedule.clearingDate, cutoff: scenario.network.scheme.cutoff)
+        return [clearing] + schedule.reasons + obstacles(outcome, scheduled: schedule.payout, swipedAt: swipe.at, zone: scenario.zone, faultLog: faultLog)
+    }
+
+    /// What stood between the scheduled payout and the arrival: refusals, holds, fault windows.
+    private func obstacles(
+        _ outcome: TransactionOutcome, scheduled: ArrivalSchedule.Payout, swipedAt: Instant, zone: Zone, faultLog: [(at: Instant, what: String)]
+    ) -> [String] {
+        var lines: [String] = []
+        let due: Instant
+        switch scheduled {
+        case .instant: due = swipedAt
+        case .at(let local): due = zone.instant(local)
+        }
+        for event in outcome.events where [.returned, .held, .released].contains(event.kind) {
+            lines.append("\(TextReport.timestamp(event.at, zone)) \(event.node) \(event.kind.rawValue): \(event.detail)")
+        }
+        guard let arrives = outcome.arrives else {
+            lines.append("not credited by the end of the run")
+            return lines
+        }
+        if arrives > due {
+            for entry in faultLog where entry.at <= arrives && entry.at >= swipedAt {
+                lines.append("\(TextReport.timestamp(entry.at, zone)) \(entry.what)")
+            }
+            lines.append("arrived \(TextReport.timestamp(arrives, zone)), \(due.duration(to: arrives).compact) after the scheduled payout")
+        }
+        return lines
+    }
+}

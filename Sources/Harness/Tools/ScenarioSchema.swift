@@ -1,0 +1,173 @@
+import Scenario
+import PaymentNetwork
+
+/// A JSON Schema (draft 2020-12) of the scenario language, for editors: every key, its
+/// type, its allowed values and what it means. `paylab schema` prints it; the library's
+/// files name it on their first line for the YAML language server.
+///
+/// YAML gives some values other types than PayLab reads them as (`100.00` is a number to
+/// YAML, a decimal amount to PayLab), so those accept a number or a string; PayLab's own
+/// validation (`paylab validate`) stays the authority on values.
+public enum ScenarioSchema {
+    /// The schema as JSON.
+    public static var json: JSONValue {
+        .object([
+            ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+            ("$id", .string("https://paylab.dev/scenario.schema.json")),
+            ("title", .string("PayLab scenario")),
+        ] + object(
+            "One PayLab scenario: a payment network, its faults, the cashier's steps, and what must happen to the money.",
+            required: ["name", "start"],
+            [
+                ("name", text("A name for reports.")),
+                ("description", text("The story behind the scenario, for people.")),
+                ("tags", .object([("type", .string("array")), ("items", text("A word `paylab run --filter` matches.")), ("description", .string("Words to select scenarios by."))])),
+                ("seed", .object([("type", .string("integer")), ("minimum", .number(0)), ("description", .string("Drives STANs, RRNs, authorization codes and random faults (default 1).")) ])),
+                ("timezone", text("An IANA time zone for every local time in the file (default Asia/Shanghai).")),
+                ("currency", text("An ISO 4217 code (default CNY).")),
+                ("calendar", text("cn (default), us-fed, weekdays, or the path of a calendar file.")),
+                ("start", dateTime("When the virtual clock starts.")),
+                ("horizon", duration("How long after the last step the run may go on (default 30d).")),
+                ("network", network),
+                ("faults", array(fault, "What goes wrong, and when.")),
+                ("steps", array(step, "What the cashier does, in order.")),
+                ("expect", array(expectation, "What must have happened.")),
+            ]))
+    }
+
+    // MARK: - Parts
+
+    static var network: JSONValue {
+        .object(object("The parties; a part left out is the default network's.", required: [], [
+            ("scheme", .object(object("The card scheme (the switch).", required: [], [
+                ("name", text("Its node name (default Scheme).")),
+                ("cutoff", timeOfDay("The daily cutoff that decides the clearing date (default \"23:00\").")),
+                ("timeout", duration("How long it waits for an issuer (default 30s).")),
+                ("stand_in", .object([
+                    ("description", .string("false, or { limit: AMOUNT }: approve in the issuer's place up to the limit when it does not answer.")),
+                    ("anyOf", .array([.object([("const", .bool(false))]), .object(object("Stand-in.", required: ["limit"], [("limit", amount("The most it approves."))]))])),
+                ])),
+            ]))),
+            ("acquirer", .object(object("The acquirer (the payment provider).", required: [], [
+                ("name", text("Its node name (default Acquirer).")),
+                ("id", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Its institution id, up to 11 digits (DE32; default 48020000)."))])),
+                ("timeout", duration("How long it waits for the scheme (default 45s).")),
+            ]))),
+            ("banks", array(.object(object("A bank: an issuer, a merchant's bank, or both.", required: ["name"], [
+                ("name", text("Its node name.")),
+                ("bins", .object([("type", .string("array")), ("items", text("A BIN prefix it issues.")), ("description", .string("The BINs it issues (default none)."))])),
+            ])), "The banks.")),
+            ("merchants", array(.object(object("A merchant and its contract with the acquirer.", required: ["id"], [
+                ("id", .object([("type", .string("string")), ("minLength", .number(15)), ("maxLength", .number(15)), ("description", .string("The merchant id, 15 characters (DE42; spaces allowed)."))])),
+                ("name", text("Its name.")),
+                ("mcc", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Merchant category code, four digits (default 5411)."))])),
+                ("terminals", .object([("type", .string("array")), ("items", .object([("type", .string("string")), ("minLength", .number(8)), ("maxLength", .number(8))])), ("description", .string("Its terminal ids, 8 characters each (DE41)."))])),
+                ("settlement", .object([("type", .string("string")), ("pattern", .string("^[TD]\\+[0-9]+$")), ("description", .string("T+n (business days) or D+n (calendar days); default T+1."))])),
+                ("fee", .object([("type", .string("string")), ("pattern", .string("^[0-9]+(\\.[0-9]+)?%$")), ("description", .string("The fee rate, as 0.6% (default 0%)."))])),
+                ("fee_cap", amount("The largest fee for one transaction.")),
+                ("payout_at", timeOfDay("When the acquirer pays out (default \"09:00\").")),
+                ("terminal_timeout", duration("How long its terminals wait for an answer (default 60s).")),
+                ("account", .object(object("Its account.", required: ["bank", "number"], [("bank", text("The bank that keeps it.")), ("number", text("The account number."))]))),
+            ])), "The merchants.")),
+            ("cards", array(.object(object("A card.", required: ["pan", "bank", "balance"], [
+                ("pan", text("The card number.")),
+                ("bank", text("The issuing bank.")),
+                ("balance", amount("The opening balance.")),
+                ("expiry", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("YYMM (default 2812)."))])),
+                ("status", status),
+                ("daily_limit", amount("The most it may spend in a day.")),
+            ])), "The cards.")),
+            ("accounts", array(.object(object("An extra account.", required: ["bank", "number"], [
+                ("bank", text("The bank that keeps it.")), ("number", text("The account number.")),
+                ("balance", amount("The opening balance.")), ("status", status),
+            ])), "Extra accounts.")),
+        ]))
+    }
+
+    static var status: JSONValue {
+        .object([("type", .string("string")), ("enum", .array(AccountStatus.allCases.map { .string($0.rawValue) })), ("description", .string("active (default), frozen, lost or expired."))])
+    }
+
+    static var fault: JSONValue {
+        .object(object("One fault: exactly one of maintenance, outage, freeze, hold or network, with its window.", required: ["from"], [
+            ("maintenance", text("A bank answers nothing; payouts to it land when the window ends.")),
+            ("outage", text("A node is down and refuses connections.")),
+            ("freeze", text("A card or account number is frozen.")),
+            ("hold", text("Risk control holds this merchant's payouts.")),
+            ("network", .object([("type", .string("string")), ("pattern", .string("^.+ -> .+$")), ("description", .string("A link, named in the direction its requests travel: CLIENT -> SERVER."))])),
+            ("latency", duration("Every frame on the link, both ways, is held this long.")),
+            ("drop", direction("Frames lost.")),
+            ("duplicate", direction("Frames delivered twice.")),
+            ("corrupt", direction("One byte of each frame flipped.")),
+            ("disconnect", .object([("const", .bool(true)), ("description", .string("The connection is cut for the window."))])),
+            ("count", .object([("type", .string("integer")), ("minimum", .number(1)), ("description", .string("Only the first N frames in the window."))])),
+            ("from", dateTime("When it starts.")),
+            ("to", dateTime("When it ends (left out: the end of the run).")),
+        ]))
+    }
+
+    static var step: JSONValue {
+        .object(object("One step: a swipe or a void, at a time.", required: [], [
+            ("at", dateTime("When (left out: the previous step's time, or start).")),
+            ("swipe", .object(object("A purchase at a terminal, or a repeat of an earlier one.", required: ["id"], [
+                ("id", text("The transaction's id, for expectations.")),
+                ("terminal", text("The terminal (default: the first).")),
+                ("card", text("The card number (default: the first card).")),
+                ("amount", amount("What was meant.")),
+                ("keyed", amount("What the cashier typed by mistake: what goes on the wire.")),
+                ("repeat", text("The id of an earlier swipe whose message is sent again, same STAN.")),
+            ]))),
+            ("void", text("The id of an approved purchase of the same clearing day to cancel.")),
+        ]))
+    }
+
+    static var expectation: JSONValue {
+        .object(object("What must have happened to a transaction, or an account's balance at the end.", required: [], [
+            ("transaction", text("The id of a swipe.")),
+            ("response", text("DE39 the terminal got, or none.")),
+            ("status", .object([("type", .string("string")), ("enum", .array(TransactionStatus.allCases.map { .string($0.rawValue) })), ("description", .string("The final status."))])),
+            ("settlement_date", .object([("type", .string("string")), ("description", .string("The clearing date, YYYY-MM-DD."))])),
+            ("arrives", .object([("type", .string("string")), ("description", .string("When the merchant's account was credited, YYYY-MM-DD HH:MM, or never."))])),
+            ("credited", amount("The net amount credited to the merchant for it.")),
+            ("events", .object([("type", .string("array")), ("items", .object([("enum", .array(EventKind.allCases.map { .string($0.rawValue) }))])), ("description", .string("Timeline events, in this order, not necessarily adjacent."))])),
+            ("account", text("An account or card number.")),
+            ("balance", amount("Its balance at the end of the run.")),
+        ]))
+    }
+
+    // MARK: - Building blocks
+
+    static func object(_ description: String, required: [String], _ properties: [(String, JSONValue)]) -> [(String, JSONValue)] {
+        var pairs: [(String, JSONValue)] = [("type", .string("object")), ("description", .string(description)), ("properties", .object(properties)), ("additionalProperties", .bool(false))]
+        if !required.isEmpty { pairs.append(("required", .array(required.map { .string($0) }))) }
+        return pairs
+    }
+
+    static func array(_ items: JSONValue, _ description: String) -> JSONValue {
+        .object([("type", .string("array")), ("items", items), ("description", .string(description))])
+    }
+
+    static func text(_ description: String) -> JSONValue {
+        .object([("type", .string("string")), ("description", .string(description))])
+    }
+
+    static func amount(_ description: String) -> JSONValue {
+        .object([("type", .array([.string("number"), .string("string")])), ("description", .string(description + " A decimal amount (100.00)."))])
+    }
+
+    static func dateTime(_ description: String) -> JSONValue {
+        .object([("type", .string("string")), ("description", .string(description + " YYYY-MM-DD HH:MM[:SS] local time, or ISO 8601 with an offset."))])
+    }
+
+    static func duration(_ description: String) -> JSONValue {
+        .object([("type", .string("string")), ("pattern", .string("^ *[0-9]+ *(ms|s|sec|seconds?|m|min|minutes?|h|hours?|d|days?) *$")), ("description", .string(description + " A duration: 500ms, 45s, 10m, 2h, 3d."))])
+    }
+
+    static func timeOfDay(_ description: String) -> JSONValue {
+        .object([("type", .string("string")), ("pattern", .string("^[0-9]{2}:[0-9]{2}$")), ("description", .string(description + " Quoted \"HH:MM\"."))])
+    }
+
+    static func direction(_ description: String) -> JSONValue {
+        .object([("enum", .array([.string("request"), .string("response")])), ("description", .string(description + " request or response."))])
+    }
+}

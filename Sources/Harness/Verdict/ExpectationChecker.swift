@@ -1,0 +1,124 @@
+import Scenario
+import PaymentNetwork
+import SettlementCalendar
+
+/// Compares what happened with what a scenario expected, and checks the invariants.
+enum ExpectationChecker {
+    static func failures(
+        scenario: Scenario, outcomes: [TransactionOutcome], balance: (String) -> Money?
+    ) -> [String] {
+        let zone = scenario.zone
+        let exponent = scenario.currency.exponent
+        var failures: [String] = []
+        for expectation in scenario.expectations {
+            switch expectation {
+            case .account(let number, let expected, let line):
+                let actual = balance(number)
+                if actual != expected {
+                    failures.append("line \(line): account \(number): balance expected \(expected.formatted(exponent: exponent)), got \(actual?.formatted(exponent: exponent) ?? "no such account")")
+                }
+            case .transaction(let expected):
+                guard let outcome = outcomes.first(where: { $0.id == expected.id }) else {
+                    failures.append("line \(expected.line): transaction \(expected.id): it never happened")
+                    continue
+                }
+                var differences: [String] = []
+                func compare(_ key: String, _ expectedValue: String?, _ actual: String) {
+                    if let expectedValue, expectedValue != actual {
+                        differences.append("\(key) expected \(expectedValue), got \(actual)")
+                    }
+                }
+                compare("response", expected.response, outcome.response)
+                compare("status", expected.status?.rawValue, outcome.status.rawValue)
+                compare("settlement_date", expected.settlementDate?.description, outcome.settlementDate?.description ?? "none")
+                if let arrives = expected.arrives {
+                    compare("arrives", arrives.map { Values.show($0, zone) } ?? "never", outcome.arrives.map { Values.show($0, zone) } ?? "never")
+                }
+                compare("credited", expected.credited?.formatted(exponent: exponent), outcome.credited.formatted(exponent: exponent))
+                if let events = expected.events {
+                    let actual = outcome.events.map(\.kind)
+                    if !isSubsequence(events, of: actual) {
+                        differences.append("events expected [\(events.map(\.rawValue).joined(separator: ", "))] in this order, got [\(actual.map(\.rawValue).joined(separator: ", "))]")
+                    }
+                }
+                for difference in differences {
+                    failures.append("line \(expected.line): transaction \(expected.id): \(difference)")
+                }
+            }
+        }
+        return failures
+    }
+
+    /// Whether `needle` appears in `haystack` in order, not necessarily adjacent.
+    static func isSubsequence(_ needle: [EventKind], of haystack: [EventKind]) -> Bool {
+        var index = haystack.startIndex
+        for kind in needle {
+            guard let found = haystack[index...].firstIndex(of: kind) else { return false }
+            index = found + 1
+        }
+        return true
+    }
+
+    /// The invariants of SCENARIOS.md that can be checked from the ledgers and the wire.
+    static func invariantFailures(
+        ledgers: [String: Ledger], framesInFlight: Int, waiting: [String: [String]], outcomes: [TransactionOutcome],
+        timeline: [TimelineEvent], exponent: Int
+    ) -> [String] {
+        var failures: [String] = []
+        for (node, ledger) in ledgers.sorted(by: { $0.key < $1.key }) where ledger.total != .zero {
+            failures.append("invariant: \(node)'s ledger does not balance: off by \(ledger.total.formatted(exponent: exponent))")
+        }
+        // What one node holds for another must mirror what the other holds for it.
+        let names = ledgers.keys.sorted()
+        for (i, a) in names.enumerated() {
+            for b in names[(i + 1)...] {
+                let sum = ledgers[a]!.balance(Ledger.settlement(with: b)) + ledgers[b]!.balance(Ledger.settlement(with: a))
+                if sum != .zero {
+                    failures.append("invariant: money not conserved between \(a) and \(b): their settlement accounts differ by \(sum.formatted(exponent: exponent))")
+                }
+            }
+        }
+        if framesInFlight != 0 {
+            failures.append("invariant: \(framesInFlight) frames still in flight at the end of the run")
+        }
+        for (node, items) in waiting.sorted(by: { $0.key < $1.key }) {
+            failures.append("invariant: \(node) still waits at the end of the run on: \(items.joined(separator: "; "))")
+        }
+        // Every reversal and void matches an original purchase.
+        let swiped = Set(timeline.filter { $0.kind == .swiped }.map(\.reference))
+        for event in timeline where (event.kind == .reversed || event.kind == .voided) && !swiped.contains(event.reference) {
+            failures.append("invariant: \(event.node) recorded \(event.kind.rawValue) for \(event.reference), which no terminal swiped")
+        }
+        for outcome in outcomes {
+            // Payouts that credited this transaction (a netted take-back is not a credit) and arrived.
+            let credits = Set(outcome.events.filter { $0.kind == .paidOut && ($0.facts.amount ?? .zero) > .zero }.flatMap(\.related))
+            let arrivals = outcome.events.filter { $0.kind == .arrived && credits.contains($0.reference) }.count
+            if arrivals > 1 {
+                failures.append("invariant: transaction \(outcome.id) was credited to the merchant \(arrivals) times")
+            }
+
+        }
+        return failures
+    }
+
+    /// Approved purchases still `pending` when the run ended although their payout fell
+    /// due before the end (or was never booked): money that should have moved and did not.
+    static func unfinishedPayouts(outcomes: [TransactionOutcome], end: Instant, zone: Zone) -> [String] {
+        var failures: [String] = []
+        for outcome in outcomes where outcome.status == .pending && outcome.response == ResponseCode.approved.rawValue {
+            guard let booking = outcome.events.last(where: { $0.kind == .scheduled }), let schedule = booking.facts.schedule else {
+                failures.append("invariant: transaction \(outcome.id) was approved but the acquirer never booked it for payout")
+                continue
+            }
+            let due: Instant
+            switch schedule.payout {
+            case .instant: due = booking.at
+            case .at(let local): due = zone.instant(local)
+            }
+            if due <= end {
+                failures.append("invariant: transaction \(outcome.id)'s payout fell due at \(Values.show(due, zone)) and was never made")
+            }
+        }
+        return failures
+    }
+}

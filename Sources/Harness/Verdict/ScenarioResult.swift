@@ -1,0 +1,33 @@
+public import Scenario
+public import PaymentNetwork
+public import SettlementCalendar
+
+/// What one scenario run produced and whether it met its expectations.
+public struct ScenarioResult: Sendable {
+    /// The scenario.
+    public var scenario: Scenario
+    /// Every failed expectation and broken invariant, one sentence each.
+    public var failures: [String]
+    /// Each swipe's outcome.
+    public var transactions: [TransactionOutcome]
+    /// The balance of every customer account (cards, merchants, extra accounts) at the end.
+    public var accounts: [(number: String, balance: Money)]
+    /// Every event, in order.
+    public var timeline: [TimelineEvent]
+    /// Problems seen on the wire.
+    public var problems: [String]
+    /// What the fault windows and link faults did, with the virtual time.
+    public var faultLog: [(at: Instant, what: String)]
+    /// How long the run took in wall time.
+    public var wallTime: Duration
+    /// The reasons behind each transaction's arrival time, by transaction id.
+    public var reasons: [String: [String]]
+
+    /// The capture folder written for this run, if any.
+    public var captureFolder: String?
+    /// One line about the capture (why live capture did not run, say).
+    public var captureNote: String?
+
+    /// Whether every expectation held and no invariant broke.
+    public var passed: Bool { failures.isEmpty }
+}

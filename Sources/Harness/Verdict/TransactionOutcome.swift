@@ -1,0 +1,99 @@
+public import Scenario
+public import PaymentNetwork
+public import SettlementCalendar
+
+/// What became of one swipe, read from the run's timeline.
+public struct TransactionOutcome: Sendable {
+    /// The scenario's id.
+    public var id: String
+    /// DE39 that reached the terminal, or `none`.
+    public var response: String
+    /// Where it ended.
+    public var status: TransactionStatus
+    /// The clearing date, once the scheme cleared it.
+    public var settlementDate: LocalDate?
+    /// When the merchant's account was credited, if it was.
+    public var arrives: Instant?
+    /// The net amount credited to the merchant for it.
+    public var credited: Money
+    /// Its events, in order.
+    public var events: [TimelineEvent]
+
+    /// Whether nothing more can happen to it: a final status, and if paid, settled.
+    public var isSettledForGood: Bool {
+        if status.isFinal { return true }
+        return status == .arrived && events.contains { $0.kind == .settled }
+    }
+
+    /// Gathers the outcome of every swipe (and repeat) from a timeline.
+    public static func all(from timeline: [TimelineEvent]) -> [TransactionOutcome] {
+        var outcomes: [TransactionOutcome] = []
+        var seen: Set<String> = []
+        for event in timeline where event.kind == .swiped {
+            guard let id = event.facts.transactionID, !seen.contains(id) else { continue }
+            seen.insert(id)
+            outcomes.append(outcome(id: id, swipe: event, timeline: timeline))
+        }
+        return outcomes
+    }
+
+    static func outcome(id: String, swipe: TimelineEvent, timeline: [TimelineEvent]) -> TransactionOutcome {
+        let reference = swipe.reference
+        // Swipes of the same message: the first is the original, later ones are repeats.
+        let sends = timeline.filter { $0.kind == .swiped && $0.reference == reference }
+        let isRepeat = sends.first?.facts.transactionID != id
+        let repeatStart = sends.dropFirst().first?.at
+        var events: [TimelineEvent]
+        if isRepeat {
+            // A repeat owns its own terminal events and the duplicates it caused.
+            events = timeline.filter {
+                $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
+            }
+        } else {
+            var references: Set<EventReference> = [reference]
+            for event in timeline where event.reference == reference { references.formUnion(event.related) }
+            events = timeline.filter { event in
+                guard references.contains(event.reference) else { return false }
+                if let owner = event.facts.transactionID, owner != id { return false }
+                if event.kind == .duplicate, let repeatStart, event.at >= repeatStart { return false }
+                return true
+            }
+        }
+        let terminalAnswer = events.last {
+            $0.facts.transactionID == id && $0.facts.operation == .purchase && ($0.kind == .authorized || $0.kind == .declined)
+        }
+        let response = terminalAnswer?.facts.responseCode?.rawValue ?? "none"
+        let settlementDate = events.first { $0.kind == .cleared }?.facts.clearingDate
+        let arrivedPayouts = Set(events.filter { $0.kind == .arrived }.map(\.reference))
+        let credited = events.filter { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }
+            .reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
+        let arrives = events.first { $0.kind == .arrived }?.at
+        return TransactionOutcome(
+            id: id, response: response, status: status(of: events, response: response), settlementDate: settlementDate,
+            arrives: arrives, credited: credited, events: events)
+    }
+
+    /// The status of a transaction from its events and the answer its terminal got.
+    static func status(of events: [TimelineEvent], response: String) -> TransactionStatus {
+        // Money moved back to the card by the issuer decides first; a void that was itself
+        // reversed gave the money back to the purchase.
+        let moved = events.filter { $0.facts.amount != nil && [.voided, .reversed].contains($0.kind) }
+        switch moved.last.map({ ($0.kind, $0.facts.operation) }) {
+        case (.voided, _)?: return .voided
+        case (.reversed, .reversal)?: return .reversed
+        default: break
+        }
+        if response == ResponseCode.approved.rawValue {
+            switch events.last(where: { [.arrived, .returned, .held, .released].contains($0.kind) })?.kind {
+            case .arrived?: return .arrived
+            case .returned?: return .returned
+            case .held?: return .held
+            default: return .pending
+            }
+        }
+        // The card was charged but the terminal was not told yes: a reversal is on its way.
+        let charged = events.contains { $0.kind == .authorized && $0.facts.amount != nil }
+        if charged { return .pending }
+        return response == "none" ? .failed : .declined
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+public import SettlementCalendar
+import Yams
+
+/// Reads a user's business calendar from a YAML file:
+///
+/// ```yaml
+/// name: acme-bank
+/// years: 2026-2027            # or one year, or a list [2026, 2027]
+/// weekend: [saturday, sunday] # optional, the default
+/// holidays:
+///   - { date: 2026-01-01, name: New Year's Day }
+///   - { from: 2026-02-15, to: 2026-02-23, name: Spring Festival }
+/// working_days:               # weekend days that are working days
+///   - { date: 2026-02-14, name: Spring Festival makeup }
+/// ```
+public enum CalendarFile {
+    static let weekdayNames = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+    /// A built-in calendar by name, or the calendar file at a path (relative paths are
+    /// tried against `folder` first, then the working folder).
+    public static func resolve(_ nameOrPath: String, relativeTo folder: String?) throws(ScenarioErrors) -> BusinessCalendar {
+        if let calendar = BusinessCalendar.builtIn(nameOrPath) { return calendar }
+        var candidates = [nameOrPath]
+        if let folder, !nameOrPath.hasPrefix("/") { candidates.insert((folder as NSString).appendingPathComponent(nameOrPath), at: 0) }
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            let hint = nearestWord(to: nameOrPath, in: BusinessCalendar.builtInNames).map { "; did you mean '\($0)'?" }
+                ?? " (built in: \(BusinessCalendar.builtInNames.joined(separator: ", ")); or the path of a calendar file)"
+            throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: nameOrPath, line: 1, column: 1, message: "unknown calendar '\(nameOrPath)'\(hint)")])
+        }
+        return try load(path: path)
+    }
+
+    /// Loads a calendar file.
+    public static func load(path: String) throws(ScenarioErrors) -> BusinessCalendar {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: path, line: 1, column: 1, message: "cannot read the calendar file")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses calendar text.
+    public static func parse(_ text: String, file: String) throws(ScenarioErrors) -> BusinessCalendar {
+        let root = try YAMLReader.compose(text, file: file, empty: "the calendar file is empty")
+        let reader = YAMLReader(file: file)
+        let calendar = build(root, reader)
+        if let calendar, reader.diagnostics.isEmpty { return calendar }
+        throw ScenarioErrors(diagnostics: reader.diagnostics)
+    }
+
+    private static func build(_ root: Node, _ reader: YAMLReader) -> BusinessCalendar? {
+        guard let top = reader.mapping(root, "the calendar", allowed: ["name", "years", "weekend", "holidays", "working_days"]) else { return nil }
+        let name = top["name"].flatMap { reader.string($0, "name") }
+        if top["name"] == nil { reader.error(root, "the calendar needs a 'name'") }
+        let years = top["years"].flatMap { coveredYears($0, reader) }
+        if top["years"] == nil { reader.error(root, "the calendar needs 'years' (the years it covers, as 2026 or 2026-2027)") }
+        var weekend: Set<Int> = [6, 7]
+        if let node = top["weekend"], let names = reader.sequence(node, "weekend") {
+            weekend = Set(names.compactMap { item in
+                reader.value(item, "weekend day", expected: "a day of the week (saturday)") { weekdayNames.firstIndex(of: $0.lowercased()).map { $0 + 1 } }
+            })
+        }
+        var holidays: [LocalDate: String] = [:]
+        var working: [LocalDate: String] = [:]
+        if let node = top["holidays"], let items = reader.sequence(node, "holidays") {
+            for item in items {
+                for (date, label) in days(item, "a holiday", reader, years: years) { holidays[date] = label }
+            }
+        }
+        if let node = top["working_days"], let items = reader.sequence(node, "working_days") {
+            for item in items {
+                for (date, label) in days(item, "a working day", reader, years: years) { working[date] = label }
+            }
+        }
+        guard let name, let years else { return nil }
+        return BusinessCalendar(name: name, years: years, weekendDays: weekend, holidays: holidays, workingDays: working)
+    }
+
+    private static func coveredYears(_ node: Node, _ reader: YAMLReader) -> ClosedRange<Int>? {
+        if case .sequence = node {
+            let list = (reader.sequence(node, "years") ?? []).compactMap { item in reader.value(item, "year", expected: "a year") { Int($0) } }
+            guard let low = list.min(), let high = list.max() else { return nil }
+            return low...high
+        }
+        return reader.value(node, "years", expected: "a year or a range of years (2026-2027)") { text in
+            let parts = text.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil, low <= high, low >= 1900, high <= 2200 else { return nil }
+            return low...high
+        }
+    }
+
+    /// The dates of one holiday or working day entry: `date`, or `from` and `to`.
+    private static func days(_ node: Node, _ what: String, _ reader: YAMLReader, years: ClosedRange<Int>?) -> [(LocalDate, String)] {
+        guard let fields = reader.mapping(node, what, allowed: ["date", "from", "to", "name"]) else { return [] }
+        let label = fields["name"].flatMap { reader.string($0, "name") } ?? what
+        func date(_ key: String) -> LocalDate? {
+            guard let node = fields[key] else { return nil }
+            guard let date = reader.value(node, key, expected: "a date that exists (YYYY-MM-DD)", { LocalDate($0) }) else { return nil }
+            if let years, !years.contains(date.year) {
+                reader.error(node, "\(date) is outside the years the calendar covers (\(years.lowerBound) to \(years.upperBound))")
+                return nil
+            }
+            return date
+        }
+        if fields["date"] != nil {
+            return date("date").map { [($0, label)] } ?? []
+        }
+        guard let from = date("from"), let to = date("to") else {
+            if fields["from"] == nil || fields["to"] == nil { reader.error(node, "\(what) needs 'date', or 'from' and 'to'") }
+            return []
+        }
+        guard from <= to else {
+            reader.error(fields["to"], "'to' (\(to)) is before 'from' (\(from))")
+            return []
+        }
+        return (0...(to.daysSinceEpoch - from.daysSinceEpoch)).map { (from.adding(days: $0), label) }
+    }
+}

@@ -1,0 +1,93 @@
+public import PaymentNetwork
+public import SettlementCalendar
+
+/// The nodes of a scenario's network.
+public struct NetworkSpec: Sendable {
+    /// The card scheme.
+    public struct Scheme: Sendable {
+        public var name = "Scheme"
+        public var cutoff = TimeOfDay(hour: 23, minute: 0)!
+        public var timeout: Duration = .seconds(30)
+        /// The most the scheme approves in an issuer's place; nil: no stand-in.
+        public var standInLimit: Money?
+    }
+
+    /// The acquirer.
+    public struct Acquirer: Sendable {
+        public var name = "Acquirer"
+        public var id = "48020000"
+        public var timeout: Duration = .seconds(45)
+    }
+
+    /// A bank, issuer or merchant's bank or both.
+    public struct Bank: Sendable {
+        public var name: String
+        public var bins: [String]
+    }
+
+    /// A card.
+    public struct Card: Sendable {
+        public var pan: String
+        public var bank: String
+        public var balance: Money
+        public var expiry: String
+        public var status: AccountStatus
+        public var dailyLimit: Money?
+    }
+
+    /// An extra account.
+    public struct Account: Sendable {
+        public var bank: String
+        public var number: String
+        public var balance: Money
+        public var status: AccountStatus
+    }
+
+    public var scheme = Scheme()
+    public var acquirer = Acquirer()
+    public var banks: [Bank]
+    public var merchants: [MerchantContract]
+    public var cards: [Card]
+    public var accounts: [Account]
+
+    /// The default network of SCENARIOS.md.
+    public static func defaults() -> NetworkSpec {
+        NetworkSpec(
+            banks: [Bank(name: "Issuer", bins: ["622202"]), Bank(name: "MerchantBank", bins: [])],
+            merchants: [MerchantContract(
+                id: "898440354110001", name: "Default Merchant", mcc: "5411", terminals: ["T0000001"],
+                terms: SettlementTerms(basis: .businessDays, days: 1), feePartsPerMillion: 6000, feeCap: nil,
+                payoutAt: TimeOfDay(hour: 9, minute: 0)!, accountBank: "MerchantBank",
+                accountNumber: "6214830000000001", terminalTimeout: .seconds(60))],
+            cards: [Card(pan: "6222020000000001", bank: "Issuer", balance: Money(minorUnits: 1_000_000),
+                         expiry: "2812", status: .active, dailyLimit: nil)],
+            accounts: []
+        )
+    }
+
+    /// Every node's name: terminals, the acquirer, the scheme and the banks.
+    public var nodeNames: [String] {
+        merchants.flatMap(\.terminals) + [acquirer.name, scheme.name] + banks.map(\.name)
+    }
+
+    /// The links, named in the direction their requests travel: (client, server).
+    public var links: [(client: String, server: String)] {
+        var links: [(client: String, server: String)] = []
+        for merchant in merchants {
+            for terminal in merchant.terminals { links.append((terminal, acquirer.name)) }
+        }
+        links.append((acquirer.name, scheme.name))
+        for bank in banks {
+            links.append((scheme.name, bank.name))
+            if merchants.contains(where: { $0.accountBank == bank.name }) { links.append((acquirer.name, bank.name)) }
+        }
+        return links
+    }
+
+    /// The bank that keeps an account number (a card's or another), if any.
+    public func bank(ofAccount number: String) -> String? {
+        if let card = cards.first(where: { $0.pan == number }) { return card.bank }
+        if let account = accounts.first(where: { $0.number == number }) { return account.bank }
+        return merchants.first(where: { $0.accountNumber == number })?.accountBank
+    }
+}

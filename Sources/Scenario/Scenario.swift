@@ -1,0 +1,35 @@
+public import PaymentNetwork
+public import SettlementCalendar
+
+/// A scenario as the harness runs it: every value checked and resolved (times to instants,
+/// amounts to minor units, the default network filled in).
+public struct Scenario: Sendable {
+    /// The file it came from.
+    public var file: String
+    /// Its name.
+    public var name: String
+    /// The real-world story it tells.
+    public var description: String
+    /// Tags for `--filter`.
+    public var tags: [String]
+    /// The seed of every random choice.
+    public var seed: UInt64
+    /// The local time zone.
+    public var zone: Zone
+    /// The currency of every amount.
+    public var currency: Currency
+    /// The business calendar.
+    public var calendar: BusinessCalendar
+    /// When the virtual clock starts.
+    public var start: Instant
+    /// How long after the last step the run may go on.
+    public var horizon: Duration
+    /// The network.
+    public var network: NetworkSpec
+    /// The faults, each bounded in virtual time.
+    public var faults: [Fault]
+    /// The steps, in order.
+    public var steps: [Step]
+    /// What must have happened.
+    public var expectations: [Expectation]
+}
