@@ -117,7 +117,7 @@ extension AcquirerStateMachine {
             credit[DE.merchantID] = merchant.id
             credit[DE.currency] = configuration.currency.numeric
             credit[DE.creditAccount] = merchant.accountNumber
-            actions.append(.send(credit, to: merchant.accountBank))
+            actions += credits.start(credit, to: merchant.accountBank, now: now)
         }
         let payoutReference = EventReference.payout(rrn: rrn)
         let how = sending ? "sent to \(merchant.accountBank) in payout \(rrn)" : "settled in payout \(rrn) without a transfer"
@@ -146,18 +146,19 @@ extension AcquirerStateMachine {
 
     mutating func payoutAnswered(_ response: ISOMessage, from bank: String, now: Instant) -> [NodeAction] {
         let rrn = response[DE.rrn] ?? ""
+        guard let acknowledged = credits.acknowledge(response.transactionReference, code: response.responseCode) else { return [] }
         if response.responseCode == .approved {
-            guard let payout = book.paid(rrn) else { return [] }
+            guard let payout = book.paid(rrn) else { return acknowledged }
             ledger.transfer(payout.total, from: "merchant:\(payout.merchantID)", to: Ledger.settlement(with: bank), memo: "payout/\(rrn)")
-            return []
+            return acknowledged
         }
         // Refused (a frozen account, say): pay again at the next payout time the terms allow.
-        guard let merchantID = book.merchant(ofPayout: rrn), let merchant = merchants[merchantID] else { return [] }
+        guard let merchantID = book.merchant(ofPayout: rrn), let merchant = merchants[merchantID] else { return acknowledged }
         guard let retry = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: true) else {
-            return [.fault("no day to pay merchant \(merchant.id) again after the payout was returned")]
+            return acknowledged + [.fault("no day to pay merchant \(merchant.id) again after the payout was returned")]
         }
         _ = book.returned(rrn, retry: retry)
-        return [.startTimer(.payout(merchant: merchant.id, at: retry), at: configuration.zone.instant(retry))]
+        return acknowledged + [.startTimer(.payout(merchant: merchant.id, at: retry), at: configuration.zone.instant(retry))]
     }
 }
 

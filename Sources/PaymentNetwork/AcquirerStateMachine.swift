@@ -86,6 +86,9 @@ public struct AcquirerStateMachine: NodeLogic {
     var waiting: [TransactionReference: Waiting] = [:]
     /// Reversals sent upstream and not yet acknowledged.
     var reversals: Retransmissions
+    /// Payout credits sent and not yet answered: repeated with the same RRN, so a lost
+    /// request or answer never pays twice (the bank answers a repeat as it did the first).
+    var credits: Retransmissions
     var book = PayoutBook()
 
     /// Makes an acquirer.
@@ -95,6 +98,7 @@ public struct AcquirerStateMachine: NodeLogic {
         trace = TraceNumbers(&generator)
         self.generator = generator
         reversals = Retransmissions(timeout: configuration.timeout)
+        credits = Retransmissions(timeout: configuration.timeout)
         for merchant in configuration.merchants { merchants[merchant.id] = merchant }
     }
 
@@ -108,7 +112,7 @@ public struct AcquirerStateMachine: NodeLogic {
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         if message.isResponse {
             if message.isPayout { return payoutAnswered(message, from: peer, now: now) }
-            if message.isReversal { return reversals.acknowledge(message.transactionReference) ?? [] }
+            if message.isReversal { return reversals.acknowledge(message.transactionReference, code: message.responseCode) ?? [] }
             return schemeAnswered(message, now: now)
         }
         if message.isReversal { return terminalReversed(message, from: peer, now: now) }
@@ -198,7 +202,8 @@ public struct AcquirerStateMachine: NodeLogic {
 
     private mutating func schemeAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
         let own = response.transactionReference
-        guard let entry = waiting.removeValue(forKey: own) else { return [] }
+        // 94 answers a copy of the request, not the request: it settles nothing.
+        guard response.responseCode != .duplicateTransmission, let entry = waiting.removeValue(forKey: own) else { return [] }
         var actions: [NodeAction] = [.cancelTimer(.answer(own)), .send(response, to: entry.terminal)]
         let approved = response.responseCode == .approved
         switch entry.operation {
@@ -243,7 +248,7 @@ public struct AcquirerStateMachine: NodeLogic {
             actions += reverseUpstream(entry.request, now: now)
             return actions
         case .repeat(let reference):
-            return reversals.fire(reference, now: now)
+            return credits.isPending(reference) ? credits.fire(reference, now: now) : reversals.fire(reference, now: now)
         case .payout(let merchantID, _):
             guard let merchant = merchants[merchantID] else { return [] }
             return payOut(merchant: merchant, now: now)
@@ -293,7 +298,9 @@ public struct AcquirerStateMachine: NodeLogic {
             return cancelPurchase(reference, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
         }
         if message.isPayout, message.mti == .financialRequest {
-            // The merchant's bank is down: this payout goes again when it is back.
+            // The merchant's bank is down and the credit never left: the payout goes again when it is back.
+            // (A repeat that cannot be sent may follow a credit that landed: it is tried again, same RRN.)
+            _ = credits.acknowledge(message.transactionReference)
             _ = book.returned(message[DE.rrn] ?? "", retry: nil)
         }
         return []

@@ -71,6 +71,12 @@ public struct BankStateMachine: NodeLogic {
     /// What each card spent on the day it last spent, for its daily limit.
     private var spent: [String: (date: LocalDate, total: Money)] = [:]
     private var authorizations: [TransactionReference: Authorization] = [:]
+    /// Every purchase request seen, approved or not: the same one again is a duplicate.
+    private var purchasesSeen: Set<TransactionReference> = []
+    /// The answer given to each payout credit, by RRN: a repeat gets it again, and no money moves twice.
+    private var credits: [String: ResponseCode] = [:]
+    /// Originals reversed before this bank saw them: a stand-in advice for one that comes later debits nothing.
+    private var reversedUnseen: Set<TransactionReference> = []
     /// Voids this bank approved, by the void's own reference: the purchase each undid.
     private var voids: [TransactionReference: TransactionReference] = [:]
     private var inMaintenance = false
@@ -95,17 +101,17 @@ public struct BankStateMachine: NodeLogic {
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         if inMaintenance {
             // Incoming credits wait for the end of the window; everything else goes unanswered.
-            if message.isPayout, message.mti == .financialRequest { queuedCredits.append((message, peer)) }
+            if message.isPayout, message.mti.original == .financialRequest { queuedCredits.append((message, peer)) }
             return []
         }
         if message.isResponse { return [] }
         if message.isReversal { return reverse(message, from: peer, now: now) }
         if message.mti.original == .financialAdvice { return applyAdvice(message, from: peer, now: now) }
+        if message.isPayout, message.mti.original == .financialRequest { return credit(message, from: peer, now: now) }
         guard message.mti == .financialRequest else { return [] }
         switch message[DE.processingCode] {
         case ProcessingCode.purchase: return authorize(message, from: peer, now: now)
         case ProcessingCode.void: return void(message, from: peer, now: now)
-        case ProcessingCode.payoutCredit: return credit(message, from: peer, now: now)
         default: return [.send(message.response(code: .invalidTransaction), to: peer)]
         }
     }
@@ -147,12 +153,21 @@ public struct BankStateMachine: NodeLogic {
     }
 
     private mutating func authorize(_ request: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
+        let reference = request.transactionReference
+        guard purchasesSeen.insert(reference).inserted else {
+            // The same request again (duplicated on the way): it was answered once, and no money moves twice.
+            return [
+                .send(request.response(code: .duplicateTransmission), to: scheme),
+                .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
+                                      detail: "the same STAN \(reference.stan) again: answered 94, the card is not charged twice",
+                                      facts: .init(responseCode: .duplicateTransmission))),
+            ]
+        }
         let today = configuration.zone.local(now).date
         let card = request[DE.pan].flatMap { cards[$0] }
         let amount = request.amount
         let code = check(card: card, amount: amount, today: today)
         var response = request.response(code: code)
-        let reference = request.transactionReference
         guard code.isApproval, let card, let amount else {
             return [
                 .send(response, to: scheme),
@@ -192,6 +207,7 @@ public struct BankStateMachine: NodeLogic {
         let original = reversal.originalReference
         if let purchase = voids[original] { return reverseVoid(reversal, of: purchase, from: scheme, now: now) }
         guard authorizations[original] != nil else {
+            reversedUnseen.insert(original)
             return [.send(reversal.response(code: .originalNotFound), to: scheme)]
         }
         guard let entry = undo(original, to: .reversed, memo: "reversal") else {
@@ -243,7 +259,8 @@ public struct BankStateMachine: NodeLogic {
     private mutating func applyAdvice(_ advice: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = advice.transactionReference
         let response = advice.response(code: .approved)
-        guard authorizations[reference] == nil, let pan = advice[DE.pan], cards[pan] != nil, let amount = advice.amount else {
+        guard authorizations[reference] == nil, !reversedUnseen.contains(reference), let pan = advice[DE.pan], cards[pan] != nil,
+              let amount = advice.amount else {
             return [.send(response, to: scheme)]
         }
         debit(card: pan, amount: amount, scheme: scheme, reference: reference, today: configuration.zone.local(now).date)
@@ -257,6 +274,11 @@ public struct BankStateMachine: NodeLogic {
 
     private mutating func credit(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.payoutReference
+        let rrn = request[DE.rrn] ?? ""
+        if let earlier = credits[rrn] {
+            // A repeat of a credit already answered (its answer was lost, or it came twice): the same answer, no money.
+            return [.send(request.response(code: earlier), to: acquirer)]
+        }
         let account = request[DE.creditAccount] ?? ""
         guard let amount = request.amount, amount > .zero else {
             return [.send(request.response(code: .invalidAmount), to: acquirer)]
@@ -267,6 +289,7 @@ public struct BankStateMachine: NodeLogic {
         case .active?: code = .approved
         case .some: code = .restrictedCard
         }
+        credits[rrn] = code
         guard code.isApproval else {
             return [
                 .send(request.response(code: code), to: acquirer),

@@ -50,9 +50,11 @@ public struct Retransmissions: Sendable {
         ]
     }
 
-    /// The answer to `reference` came: stop sending it. Nil when nothing was waiting for it.
-    public mutating func acknowledge(_ reference: TransactionReference) -> [NodeAction]? {
-        guard pending.removeValue(forKey: reference) != nil else { return nil }
+    /// The answer to `reference` came: stop sending it. Nil when nothing was waiting for it,
+    /// or when the answer says the message was not read (`30`, a format or MAC error): then
+    /// it is sent again at its time.
+    public mutating func acknowledge(_ reference: TransactionReference, code: ResponseCode? = nil) -> [NodeAction]? {
+        guard code != .formatError, pending.removeValue(forKey: reference) != nil else { return nil }
         return [.cancelTimer(.repeat(reference))]
     }
 

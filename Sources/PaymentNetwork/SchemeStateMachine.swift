@@ -143,6 +143,18 @@ public struct SchemeStateMachine: NodeLogic {
 
     private mutating func route(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
+        if let earlier = purchases[reference] {
+            // The same request again: the first one's answer serves; a second would debit the card twice.
+            guard earlier.state != .authorizing else {
+                return [.record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
+                                              detail: "the same STAN \(reference.stan) again while the first is in progress: ignored"))]
+            }
+            return [
+                .send(request.response(code: .duplicateTransmission), to: acquirer),
+                .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
+                                      detail: "the same STAN \(reference.stan) again: answered 94", facts: .init(responseCode: .duplicateTransmission))),
+            ]
+        }
         guard let pan = request[DE.pan], let issuer = issuer(of: pan) else {
             return [
                 .send(request.response(code: .invalidCardNumber), to: acquirer),
@@ -176,8 +188,8 @@ public struct SchemeStateMachine: NodeLogic {
         return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: .void, original: original), now: now)
     }
 
-    /// Passes an acquirer's reversal to the issuer: a purchase's takes it out of clearing
-    /// (and a late approval of it is never booked); a void's puts the purchase back.
+    /// Takes over an acquirer's reversal and delivers it to the issuer: a purchase's takes it
+    /// out of clearing (and a late approval of it is never booked); a void's puts the purchase back.
     private mutating func relayReversal(_ reversal: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let original = reversal.originalReference
         var actions: [NodeAction] = []
@@ -192,11 +204,20 @@ public struct SchemeStateMachine: NodeLogic {
             }
             issuer = found
             if waiting.removeValue(forKey: original) != nil { actions.append(.cancelTimer(.answer(original))) }
+            // A stand-in advice not yet acknowledged is not sent again: the reversal follows
+            // any copy already on its way, so the issuer either never debits or debits and reverses.
+            if let withdrawn = retransmissions.acknowledge(original), let amount = purchases[original]?.amount {
+                let exponent = configuration.currency.exponent
+                actions += withdrawn + [.record(TimelineEvent(
+                    at: now, node: name, kind: .reversed, reference: .transaction(original),
+                    detail: "stand-in approval of \(amount.formatted(exponent: exponent)) withdrawn before \(issuer) applied it: the card is not charged",
+                    facts: .init(responseCode: .approved, amount: amount, operation: .reversal)))]
+            }
             unclear(original, to: .reversed, now: now)
         }
-        // The acquirer repeats its reversal until answered; no timer here.
-        waiting[reversal.transactionReference] = Waiting(acquirer: acquirer, issuer: issuer, request: reversal, operation: .reversal, original: original)
-        return actions + [.send(reversal, to: issuer)]
+        // Store and forward: the scheme acknowledges at once and repeats the reversal to the
+        // issuer itself until the issuer answers, however long it is away.
+        return actions + [.send(reversal.response(code: .approved), to: acquirer)] + retransmissions.start(reversal, to: issuer, now: now)
     }
 
     /// Takes a purchase out of its clearing batch, or settles it back if already cleared.
@@ -235,8 +256,10 @@ public struct SchemeStateMachine: NodeLogic {
     private mutating func issuerAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
         let own = response.transactionReference
         // An answer to our own advice (0230) or reversal (0430).
-        if let acknowledged = retransmissions.acknowledge(own) { return acknowledged }
-        guard let entry = waiting.removeValue(forKey: own) else { return [] }
+        if let acknowledged = retransmissions.acknowledge(own, code: response.responseCode) { return acknowledged }
+        // 94 says the issuer saw the same request twice: the answer to the first is still to
+        // come, or was lost and the timeout reverses it. It settles nothing.
+        guard response.responseCode != .duplicateTransmission, let entry = waiting.removeValue(forKey: own) else { return [] }
         var answer = response
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         let approved = response.responseCode == .approved

@@ -129,7 +129,7 @@ public struct TerminalStateMachine: NodeLogic {
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.isResponse else { return [] }
         let own = message.transactionReference
-        if let acknowledged = reversals.acknowledge(own), let entry = reversed.removeValue(forKey: own) {
+        if let acknowledged = reversals.acknowledge(own, code: message.responseCode), let entry = reversed.removeValue(forKey: own) {
             return acknowledged + [reversalAnswered(message, for: entry, now: now)]
         }
         guard let entry = waiting.removeValue(forKey: own) else { return [] }

@@ -95,7 +95,32 @@ struct BankStateMachineTests {
         #expect(Fixture.sent(issuer.receive(zero, from: "UnionPay", now: Fixture.friday))[0].0[39] == "13")
         var unknown = Fixture.purchase()
         unknown[2] = "6222029999999999"
+        unknown[11] = "000002"
         #expect(Fixture.sent(issuer.receive(unknown, from: "UnionPay", now: Fixture.friday))[0].0[39] == "14")
+    }
+
+    @Test("a purchase that reaches the issuer twice is charged once; the copy is answered 94")
+    func duplicatePurchase() {
+        var issuer = Fixture.bank()
+        let request = Fixture.purchase()
+        #expect(Fixture.sent(issuer.receive(request, from: "UnionPay", now: Fixture.friday))[0].0[39] == "00")
+        let copy = issuer.receive(request, from: "UnionPay", now: Fixture.friday)
+        #expect(Fixture.sent(copy)[0].0[39] == "94")
+        #expect(Fixture.events(copy).map(\.kind) == [.duplicate])
+        #expect(issuer.ledger.balance("6222020000000001") == Money(minorUnits: 490_000))
+    }
+
+    @Test("a payout credit repeated (its answer lost) is answered as the first was, and credited once")
+    func repeatedCredit() {
+        var bank = BankStateMachine(configuration: .init(
+            name: "CMB", cards: [], accounts: [(number: "6214830000000001", balance: .zero, status: .active)], zone: Fixture.zone, currency: Fixture.cny), seed: 1)
+        _ = bank.receive(Fixture.credit(), from: "Leshua", now: Fixture.friday)
+        var again = Fixture.credit()
+        again.mti = again.mti.repeated
+        let answer = bank.receive(again, from: "Leshua", now: Fixture.friday)
+        #expect(Fixture.sent(answer).map { "\($0.0.mti) \($0.0[39] ?? "")" } == ["0211 00"])
+        #expect(Fixture.events(answer).isEmpty)
+        #expect(bank.ledger.balance("6214830000000001") == Money(minorUnits: 9940))
     }
 
     @Test("the merchant's bank credits an active account and refuses a frozen one")

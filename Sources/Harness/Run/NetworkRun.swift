@@ -220,8 +220,15 @@ final class NetworkRun {
 
     /// Listens again (on the same port) and reopens the node's links.
     private func bringUp(_ node: String) -> EventLoopFuture<Void> {
+        let bound = NIOLoopBound(self, eventLoop: wire.eventLoop)
+        // Its old port may meanwhile be another connection's local port: then it listens on a new one.
         let listening = NetworkAssembly.servers(of: scenario).contains(node)
-            ? wire.listen(node: node).map { _ in () } : wire.eventLoop.makeSucceededVoidFuture()
+            ? wire.listen(node: node).map { _ in () }.flatMapError { error in
+                let wire = bound.value.wire
+                wire.reportProblem("\(node) could not listen on its old port again (\(error)); listening on a new one")
+                return wire.listen(node: node, port: 0).map { _ in () }
+            }
+            : wire.eventLoop.makeSucceededVoidFuture()
         let links = scenario.network.links.filter { ($0.client == node || $0.server == node) }
         return listening.flatMap { [self] in reconnect(links.map { ($0.client, $0.server) }) }
     }

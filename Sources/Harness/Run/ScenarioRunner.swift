@@ -133,7 +133,7 @@ public final class ScenarioRunner: Sendable {
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: run.waiting(),
             outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent)
         let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
-        result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, end: end, zone: scenario.zone)
+        result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: run.timeline, end: end, zone: scenario.zone)
         result.failures += run.faults.map { "node: \($0)" }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
         return result

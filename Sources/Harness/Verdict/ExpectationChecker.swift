@@ -103,10 +103,15 @@ enum ExpectationChecker {
 
     /// Approved purchases still `pending` when the run ended although their payout fell
     /// due before the end (or was never booked): money that should have moved and did not.
-    static func unfinishedPayouts(outcomes: [TransactionOutcome], end: Instant, zone: Zone) -> [String] {
+    static func unfinishedPayouts(outcomes: [TransactionOutcome], timeline: [TimelineEvent], end: Instant, zone: Zone) -> [String] {
         var failures: [String] = []
+        let arrivedPayouts = Set(timeline.filter { $0.kind == .arrived }.map(\.reference))
         for outcome in outcomes where outcome.status == .pending && outcome.response == ResponseCode.approved.rawValue {
-            guard let booking = outcome.events.last(where: { $0.kind == .scheduled }), let schedule = booking.facts.schedule else {
+            // The purchase's message may have gone through as a repeat's: look at every event of its reference.
+            guard let reference = outcome.events.first(where: { $0.kind == .swiped })?.reference else { continue }
+            let events = timeline.filter { $0.reference == reference }
+            if events.contains(where: { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }) { continue }
+            guard let booking = events.last(where: { $0.kind == .scheduled }), let schedule = booking.facts.schedule else {
                 failures.append("invariant: transaction \(outcome.id) was approved but the acquirer never booked it for payout")
                 continue
             }
