@@ -33,7 +33,7 @@ struct SchemeStateMachineTests {
     }
 
     @Test("the scheme routes on the BIN, assigns the RRN and the clearing date, and answers 14 for an unknown BIN")
-    func routing() {
+    func routing() throws {
         var scheme = Fixture.scheme()
         let late = Fixture.at("2026-09-29 23:10")
         let (forwarded, issuer) = Fixture.sent(scheme.receive(Fixture.purchase(), from: "Leshua", now: late))[0]
@@ -44,7 +44,10 @@ struct SchemeStateMachineTests {
 
         var unknown = Fixture.purchase()
         unknown[2] = "4111111111111111"
-        let (answer, peer) = Fixture.sent(scheme.receive(unknown, from: "Leshua", now: late))[0]
+        unknown[11] = "000002"
+        let answered = Fixture.sent(scheme.receive(unknown, from: "Leshua", now: late))
+        try #require(answered.count == 1)
+        let (answer, peer) = answered[0]
         #expect(peer == "Leshua")
         #expect(answer.mti == "0210")
         #expect(answer[39] == "14")
@@ -78,6 +81,24 @@ struct SchemeStateMachineTests {
         #expect(Fixture.events(next).first { $0.kind == .cleared }?.facts.clearingDate == LocalDate("2026-05-09"))
     }
 
+    @Test("a request that reaches the scheme twice goes to the issuer once; once answered, a copy gets 94")
+    func duplicate() {
+        var scheme = Fixture.scheme()
+        let request = Fixture.purchase()
+        let forwarded = Fixture.sent(scheme.receive(request, from: "Leshua", now: Fixture.friday))[0].0
+        let during = scheme.receive(request, from: "Leshua", now: Fixture.friday)
+        #expect(Fixture.sent(during).isEmpty)
+        #expect(Fixture.events(during).map(\.kind) == [.duplicate])
+        _ = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.friday)
+        #expect(Fixture.sent(scheme.receive(request, from: "Leshua", now: Fixture.friday)).map { $0.0[39] } == ["94"])
+        // A 94 from the issuer answers a copy, not the request: the scheme keeps waiting for the real answer.
+        var other = Fixture.purchase(at: Fixture.friday.advanced(by: .seconds(60)))
+        other[11] = "000003"
+        let sent = Fixture.sent(scheme.receive(other, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(60))))[0].0
+        #expect(scheme.receive(sent.response(code: .duplicateTransmission), from: "ICBC", now: Fixture.friday.advanced(by: .seconds(61))).isEmpty)
+        #expect(Fixture.sent(scheme.receive(sent.response(code: .approved), from: "ICBC", now: Fixture.friday.advanced(by: .seconds(62)))).map(\.1) == ["Leshua"])
+    }
+
     @Test("an issuer's approval that arrives after the acquirer reversed the purchase is never cleared")
     func lateApprovalAfterReversal() {
         var scheme = Fixture.scheme()
@@ -85,7 +106,8 @@ struct SchemeStateMachineTests {
         let forwarded = Fixture.sent(scheme.receive(request, from: "Leshua", now: Fixture.friday))[0].0
         let reversal = request.reversal(mti: .reversalAdvice, now: Fixture.friday.advanced(by: .seconds(20)), stan: "000321")
         let relayed = scheme.receive(reversal, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(20)))
-        #expect(Fixture.sent(relayed).map(\.1) == ["ICBC"])
+        // Store and forward: the acquirer is acknowledged at once, the issuer gets the reversal until it answers.
+        #expect(Fixture.sent(relayed).map { "\($0.0.mti) \($0.1)" } == ["0430 Leshua", "0420 ICBC"])
         let late = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.friday.advanced(by: .seconds(25)))
         #expect(Fixture.sent(late).isEmpty)
         let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
