@@ -1,10 +1,5 @@
 public import SettlementCalendar
 
-/// The state of a card or an account at its bank.
-public enum AccountStatus: String, Sendable, CaseIterable {
-    case active, frozen, lost, expired
-}
-
 /// The card checks that do not need the card's balance: its status and its expiry. The
 /// issuer applies them to every purchase, and the scheme to every purchase it approves in
 /// the issuer's place, so stand-in never approves a card its issuer would refuse for them.

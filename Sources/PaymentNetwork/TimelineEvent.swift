@@ -1,18 +1,5 @@
 public import SettlementCalendar
 
-/// The words of the timeline, as SCENARIOS.md lists them.
-public enum EventKind: String, Sendable, Hashable, CaseIterable {
-    case swiped, authorized, declined, failed
-    case timedOut = "timed_out"
-    case reversed, voided
-    case stoodIn = "stood_in"
-    case duplicate, cleared, settled, held, released
-    case paidOut = "paid_out"
-    case returned, arrived
-    /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
-    case scheduled
-}
-
 /// One thing that happened to a transaction at one node.
 public struct TimelineEvent: Sendable, Equatable {
     /// When, on the virtual clock.

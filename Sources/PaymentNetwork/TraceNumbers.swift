@@ -1,4 +1,3 @@
-public import SettlementCalendar
 
 /// A STAN counter: six digits, wrapping after 999999, starting from a seeded number.
 public struct TraceNumbers: Sendable {
@@ -15,14 +14,5 @@ public struct TraceNumbers: Sendable {
         next = next % 999_999 + 1
         let text = String(value)
         return String(repeating: "0", count: 6 - text.count) + text
-    }
-}
-
-/// DE7 and DE12/DE13 of a message made at an instant.
-public enum MessageTimes {
-    /// `MMDDhhmmss` in UTC, as DE7 carries it.
-    public static func transmission(_ now: Instant) -> String {
-        let utc = LocalDateTime(secondsSinceEpoch: now.seconds)
-        return utc.date.mmdd + utc.time.hhmmss
     }
 }

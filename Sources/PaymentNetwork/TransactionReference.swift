@@ -25,21 +25,6 @@ public struct TransactionReference: Sendable, Hashable, Comparable, CustomString
     }
 }
 
-/// What a timeline event is about: a terminal's transaction, or a payout to a merchant.
-public enum EventReference: Sendable, Hashable, CustomStringConvertible {
-    /// A request that started at a terminal (a purchase, or its void or reversal).
-    case transaction(TransactionReference)
-    /// A payout credit the acquirer sent, by its RRN (DE37).
-    case payout(rrn: String)
-
-    public var description: String {
-        switch self {
-        case .transaction(let reference): return reference.description
-        case .payout(let rrn): return "payout/\(rrn)"
-        }
-    }
-}
-
 extension ISOMessage {
     /// The reference of this message through every hop.
     public var transactionReference: TransactionReference {

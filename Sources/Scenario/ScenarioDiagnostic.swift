@@ -21,14 +21,6 @@ public struct ScenarioDiagnostic: Error, Sendable, Equatable, CustomStringConver
     public var description: String { "\(file):\(line):\(column): error: \(message)" }
 }
 
-/// Every problem found in a scenario file.
-public struct ScenarioErrors: Error, Sendable, CustomStringConvertible {
-    /// The problems, in the order of the file.
-    public var diagnostics: [ScenarioDiagnostic]
-
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
-}
-
 /// The closest of some words to a misspelt one, if it is close enough to be a likely typo.
 func nearestWord(to word: String, in candidates: [String]) -> String? {
     let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }

@@ -31,12 +31,6 @@ struct PayLab: AsyncParsableCommand {
     }
 }
 
-/// Exit statuses of `run` and `validate`.
-enum ExitStatus {
-    static let failed = ExitCode(1)
-    static let invalid = ExitCode(2)
-}
-
 /// Loads every scenario at the paths; prints every problem and exits 2 when any is invalid.
 func loadSuite(_ paths: [String]) throws -> Suite {
     do {

@@ -35,6 +35,9 @@ final class NetworkRun {
     /// What the fault windows did, with the virtual time.
     private(set) var faultLog: [(at: Instant, what: String)] = []
 
+    /// This run, for closures that run later on its loop (the compiler checks they stay there).
+    private var bound: NIOLoopBound<NetworkRun> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
+
     /// Makes the run; `tap`, when given, sees every frame written, with the virtual time.
     init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil) {
         self.scenario = scenario
@@ -72,19 +75,22 @@ final class NetworkRun {
 
     /// Opens every link and lets each node start.
     func connect() -> EventLoopFuture<Void> {
-        EventLoopFuture.andAllSucceed(scenario.network.links.map { wire.connect(from: $0.client, to: $0.server) }, on: wire.eventLoop)
-        .map { [self] in
-            for name in nodes.keys.sorted() {
-                carryOut(nodes[name]!.start(now: now), of: name)
+        let bound = self.bound
+        return EventLoopFuture.andAllSucceed(scenario.network.links.map { wire.connect(from: $0.client, to: $0.server) }, on: wire.eventLoop)
+            .map {
+                let run = bound.value
+                for name in run.nodes.keys.sorted() {
+                    run.carryOut(run.nodes[name]!.start(now: run.now), of: name)
+                }
             }
-        }
     }
 
     /// Handles the next timer, held frame or fault window if it is due by `limit`, and
     /// completes when the network is quiet again: true when it handled one.
     func fireNext(until limit: Instant, quietTimeout: TimeAmount) -> EventLoopFuture<Bool> {
         guard let next = scheduler.peek(), next.at <= limit else { return wire.eventLoop.makeSucceededFuture(false) }
-        return fire().flatMap { [self] in quiet(timeout: quietTimeout) }.map { true }
+        let bound = self.bound
+        return fire().flatMap { bound.value.quiet(timeout: quietTimeout) }.map { true }
     }
 
     /// Performs a step at its time and completes when the network is quiet again.
@@ -98,7 +104,7 @@ final class NetworkRun {
         let loop = wire.eventLoop
         let promise = loop.makePromise(of: Void.self)
         wire.whenQuiet().cascade(to: promise)
-        let bound = NIOLoopBound(self, eventLoop: loop)
+        let bound = self.bound
         let timer = loop.scheduleTask(in: timeout) {
             let wire = bound.value.wire
             promise.fail(WireError(message: "the network did not go quiet: \(wire.framesInFlight) frames in flight after \(timeout.nanoseconds / 1_000_000) ms; last problems: \(wire.problems.suffix(3))"))
@@ -220,7 +226,7 @@ final class NetworkRun {
 
     /// Listens again (on the same port) and reopens the node's links.
     private func bringUp(_ node: String) -> EventLoopFuture<Void> {
-        let bound = NIOLoopBound(self, eventLoop: wire.eventLoop)
+        let bound = self.bound
         // Its old port may meanwhile be another connection's local port: then it listens on a new one.
         let listening = NetworkAssembly.servers(of: scenario).contains(node)
             ? wire.listen(node: node).map { _ in () }.flatMapError { error in
@@ -230,21 +236,23 @@ final class NetworkRun {
             }
             : wire.eventLoop.makeSucceededVoidFuture()
         let links = scenario.network.links.filter { ($0.client == node || $0.server == node) }
-        return listening.flatMap { [self] in reconnect(links.map { ($0.client, $0.server) }) }
+        return listening.flatMap { bound.value.reconnect(links.map { ($0.client, $0.server) }) }
     }
 
     /// Reopens links whose ends are both up and not cut, then tells both ends.
     private func reconnect(_ links: [(String, String)]) -> EventLoopFuture<Void> {
         let open = links.filter { down[$0.0] == nil && down[$0.1] == nil && !cut.contains("\($0.0) -> \($0.1)") }
+        let bound = self.bound
         let connecting = open.map { link in
-            wire.connect(from: link.0, to: link.1).recover { [self] error in
-                wire.reportProblem("\(link.0) could not reconnect to \(link.1): \(error)")
+            wire.connect(from: link.0, to: link.1).recover { error in
+                bound.value.wire.reportProblem("\(link.0) could not reconnect to \(link.1): \(error)")
             }
         }
-        return EventLoopFuture.andAllComplete(connecting, on: wire.eventLoop).map { [self] in
-            for (client, server) in open where wire.isConnected(client, to: server) {
-                for (node, peer) in [(client, server), (server, client)] where nodes[node] != nil {
-                    carryOut(nodes[node]!.peerAvailable(peer, now: now), of: node)
+        return EventLoopFuture.andAllComplete(connecting, on: wire.eventLoop).map {
+            let run = bound.value
+            for (client, server) in open where run.wire.isConnected(client, to: server) {
+                for (node, peer) in [(client, server), (server, client)] where run.nodes[node] != nil {
+                    run.carryOut(run.nodes[node]!.peerAvailable(peer, now: run.now), of: node)
                 }
             }
         }

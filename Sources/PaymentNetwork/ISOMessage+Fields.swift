@@ -1,41 +1,6 @@
 public import ISO8583
 public import SettlementCalendar
 
-/// The data elements PayLab's nodes use, by name.
-public enum DE {
-    public static let pan = 2
-    public static let processingCode = 3
-    public static let amount = 4
-    public static let transmissionDateTime = 7
-    public static let stan = 11
-    public static let localTime = 12
-    public static let localDate = 13
-    public static let expiry = 14
-    public static let settlementDate = 15
-    public static let merchantType = 18
-    public static let entryMode = 22
-    public static let conditionCode = 25
-    public static let acquirerID = 32
-    public static let rrn = 37
-    public static let authorizationCode = 38
-    public static let responseCode = 39
-    public static let terminalID = 41
-    public static let merchantID = 42
-    public static let currency = 49
-    public static let originalData = 90
-    public static let creditAccount = 103
-}
-
-/// Processing codes (DE3) the network uses.
-public enum ProcessingCode {
-    /// A purchase.
-    public static let purchase = "000000"
-    /// A void, as UnionPay POS terminals send it.
-    public static let void = "200000"
-    /// A payout credit to a merchant's account.
-    public static let payoutCredit = "280000"
-}
-
 extension ISOMessage {
     /// The fields a response echoes from its request.
     static let echoedFields = [2, 3, 4, 7, 11, 12, 13, 15, 32, 37, 41, 42, 49, 90, 103]

@@ -1,0 +1,24 @@
+/// The data elements PayLab's nodes use, by name.
+public enum DE {
+    public static let pan = 2
+    public static let processingCode = 3
+    public static let amount = 4
+    public static let transmissionDateTime = 7
+    public static let stan = 11
+    public static let localTime = 12
+    public static let localDate = 13
+    public static let expiry = 14
+    public static let settlementDate = 15
+    public static let merchantType = 18
+    public static let entryMode = 22
+    public static let conditionCode = 25
+    public static let acquirerID = 32
+    public static let rrn = 37
+    public static let authorizationCode = 38
+    public static let responseCode = 39
+    public static let terminalID = 41
+    public static let merchantID = 42
+    public static let currency = 49
+    public static let originalData = 90
+    public static let creditAccount = 103
+}

@@ -1,0 +1,12 @@
+/// The words of the timeline, as SCENARIOS.md lists them.
+public enum EventKind: String, Sendable, Hashable, CaseIterable {
+    case swiped, authorized, declined, failed
+    case timedOut = "timed_out"
+    case reversed, voided
+    case stoodIn = "stood_in"
+    case duplicate, cleared, settled, held, released
+    case paidOut = "paid_out"
+    case returned, arrived
+    /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
+    case scheduled
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+import Foundation
+import Harness
+
+/// Exit statuses of `run` and `validate`.
+enum ExitStatus {
+    static let failed = ExitCode(1)
+    static let invalid = ExitCode(2)
+}
