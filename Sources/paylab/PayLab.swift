@@ -8,6 +8,10 @@ struct PayLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paylab",
         abstract: "An end-to-end payment network test harness: terminal, acquirer, scheme and banks speaking ISO 8583 over mutual TLS.",
+        discussion: """
+            The scenario language is described in docs/scenario-language.md and every command in \
+            docs/command-line.md (in the repository). Start with: paylab run Scenarios
+            """,
         subcommands: [Run.self, Validate.self, Explain.self, Arrival.self, Decode.self, Encode.self, Schema.self, Bench.self]
     )
 

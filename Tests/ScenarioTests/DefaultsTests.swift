@@ -61,4 +61,28 @@ struct DefaultsTests {
         #expect(scenario.network.cards.first?.expiry == "2812")
         #expect(scenario.network.accounts.first?.status == .active)
     }
+
+    @Test("a step without 'at' happens at the previous step's time (the first at start); a swipe uses the first terminal and card; a fault without 'to' lasts to the end")
+    func stepsAndFaults() throws {
+        let scenario = try load("""
+            name: d
+            start: 2026-05-08 10:00
+            faults:
+              - maintenance: Issuer
+                from: 2026-05-08 10:30
+            steps:
+              - swipe: { id: first, amount: 1.00 }
+              - at: 2026-05-08 11:00
+                swipe: { id: second, amount: 2.00 }
+              - void: second
+            """)
+        let zone = scenario.zone
+        #expect(scenario.steps.map(\.at) == [
+            zone.instant(LocalDateTime("2026-05-08 10:00")!), zone.instant(LocalDateTime("2026-05-08 11:00")!), zone.instant(LocalDateTime("2026-05-08 11:00")!),
+        ])
+        guard case .swipe(_, let terminal, let card, _, let keyed) = scenario.steps[0].action else { Issue.record("not a swipe"); return }
+        #expect(terminal == "T0000001" && card == "6222020000000001" && keyed == nil)
+        #expect(scenario.faults.first?.to == nil)
+        #expect(scenario.expectations.isEmpty)
+    }
 }
