@@ -15,6 +15,11 @@ extension AcquirerStateMachine {
         return schedulePayout(reference, clearing: clearing, now: now, detail: "booked")
     }
 
+    /// The calendar payouts follow (a planted defect may swap it for one without holidays).
+    var payoutCalendar: BusinessCalendar {
+        configuration.planted == .holidayIgnored ? .weekdays : configuration.calendar
+    }
+
     /// A void was reversed: the purchase is approved again and paid as first scheduled.
     mutating func restore(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
         guard let clearing = purchases[reference]?.clearingDate else { return [] }
@@ -28,11 +33,15 @@ extension AcquirerStateMachine {
         do {
             schedule = try ArrivalSchedule.compute(
                 swipedAt: configuration.zone.local(purchase.receivedAt), clearingDate: clearing, terms: merchant.terms,
-                calendar: configuration.calendar, payoutAt: merchant.payoutAt)
+                calendar: payoutCalendar, payoutAt: merchant.payoutAt)
         } catch {
             return [.fault("cannot schedule the payout of \(reference): \(error)")]
         }
-        let fee = merchant.fee(on: amount)
+        var fee = merchant.fee(on: amount)
+        if configuration.planted == .feeRoundedDown {
+            fee = Money(minorUnits: amount.minorUnits * merchant.feePartsPerMillion / 1_000_000)
+            if let cap = merchant.feeCap, fee > cap { fee = cap }
+        }
         let net = amount - fee
         ledger.transfer(net, from: Ledger.settlement(with: configuration.scheme), to: "merchant:\(merchant.id)", memo: "purchase \(reference)")
         ledger.transfer(fee, from: Ledger.settlement(with: configuration.scheme), to: "fees", memo: "fee \(reference)")
@@ -82,7 +91,7 @@ extension AcquirerStateMachine {
         if strictly ? local.time >= merchant.payoutAt : local.time > merchant.payoutAt { day = day.adding(days: 1) }
         for _ in 0..<400 {
             if merchant.terms.basis == .calendarDays { return LocalDateTime(date: day, time: merchant.payoutAt) }
-            guard let open = try? configuration.calendar.isBusinessDay(day) else { return nil }
+            guard let open = try? payoutCalendar.isBusinessDay(day) else { return nil }
             if open { return LocalDateTime(date: day, time: merchant.payoutAt) }
             day = day.adding(days: 1)
         }

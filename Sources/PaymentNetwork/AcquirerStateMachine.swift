@@ -23,12 +23,15 @@ public struct AcquirerStateMachine: NodeLogic {
         public var zone: Zone
         /// The currency.
         public var currency: Currency
+        /// A defect planted for `explore --self-test`; nil in every real run.
+        public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, institutionID: String, scheme: String, timeout: Duration, merchants: [MerchantContract],
-            calendar: BusinessCalendar, zone: Zone, currency: Currency
+            calendar: BusinessCalendar, zone: Zone, currency: Currency, planted: PlantedDefect? = nil
         ) {
+            self.planted = planted
             self.name = name
             self.institutionID = institutionID
             self.scheme = scheme

@@ -39,9 +39,12 @@ public struct BankStateMachine: NodeLogic {
         public var zone: Zone
         /// The currency.
         public var currency: Currency
+        /// A defect planted for `explore --self-test`; nil in every real run.
+        public var planted: PlantedDefect?
 
         /// Makes a configuration.
-        public init(name: String, cards: [Card], accounts: [(number: String, balance: Money, status: AccountStatus)], zone: Zone, currency: Currency) {
+        public init(name: String, cards: [Card], accounts: [(number: String, balance: Money, status: AccountStatus)], zone: Zone, currency: Currency, planted: PlantedDefect? = nil) {
+            self.planted = planted
             self.name = name
             self.cards = cards
             self.accounts = accounts
@@ -163,6 +166,14 @@ public struct BankStateMachine: NodeLogic {
                                       facts: .init(responseCode: .duplicateTransmission))),
             ]
         }
+        if reversedUnseen.contains(reference) {
+            // Its reversal came first (the sender gave up on it): it must not take the money now.
+            return [
+                .send(request.response(code: .invalidTransaction), to: scheme),
+                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
+                                      detail: "declined with 12: this purchase was already reversed", facts: .init(responseCode: .invalidTransaction))),
+            ]
+        }
         let today = configuration.zone.local(now).date
         let card = request[DE.pan].flatMap { cards[$0] }
         let amount = request.amount
@@ -198,7 +209,8 @@ public struct BankStateMachine: NodeLogic {
     private mutating func undo(_ reference: TransactionReference, to state: Authorization.State, memo: String) -> Authorization? {
         guard let entry = authorizations[reference], entry.state == .debited else { return nil }
         authorizations[reference]?.state = state
-        ledger.transfer(entry.amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "\(memo) \(reference)")
+        let planted = configuration.planted == .reversalNotCredited && state == .reversed
+        ledger.transfer(entry.amount, from: Ledger.settlement(with: entry.scheme), to: planted ? "lost" : entry.pan, memo: "\(memo) \(reference)")
         if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total - entry.amount) }
         return entry
     }
@@ -299,6 +311,7 @@ public struct BankStateMachine: NodeLogic {
             ]
         }
         ledger.transfer(amount, from: Ledger.settlement(with: acquirer), to: account, memo: "\(reference)")
+        if configuration.planted == .payoutPaidTwice { ledger.transfer(amount, from: Ledger.settlement(with: acquirer), to: account, memo: "\(reference) again") }
         return [
             .send(request.response(code: .approved), to: acquirer),
             .record(TimelineEvent(at: now, node: name, kind: .arrived, reference: reference,

@@ -25,12 +25,15 @@ public struct SchemeStateMachine: NodeLogic {
         /// Cards the issuers told the scheme to refuse when it stands in (lost, frozen,
         /// expired), with the code; stand-in also refuses a card whose DE14 has passed.
         public var standInRefusals: [String: ResponseCode]
+        /// A defect planted for `explore --self-test`; nil in every real run.
+        public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)],
-            zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:]
+            zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:], planted: PlantedDefect? = nil
         ) {
+            self.planted = planted
             self.standInRefusals = standInRefusals
             self.name = name
             self.cutoff = cutoff
@@ -110,7 +113,9 @@ public struct SchemeStateMachine: NodeLogic {
 
     /// The clearing date of a request made at local time `local`: the batch still open then.
     public func clearingDate(at local: LocalDateTime) -> LocalDate {
-        local.time < configuration.cutoff ? local.date : local.date.adding(days: 1)
+        var cutoff = configuration.cutoff
+        if configuration.planted == .cutoffOffByOneMinute { cutoff = TimeOfDay(secondsSinceMidnight: min(cutoff.secondsSinceMidnight + 60, 86399)) }
+        return local.time < cutoff ? local.date : local.date.adding(days: 1)
     }
 
     /// The bank that issues a PAN: the longest BIN prefix that matches.
@@ -379,9 +384,18 @@ public struct SchemeStateMachine: NodeLogic {
         return []
     }
 
-    /// Clears the day that ends at this cutoff and settles it between issuers and acquirers.
+    /// Clears every day whose cutoff has passed (the one that ends now, and any the scheme
+    /// missed while it was down) and settles it between issuers and acquirers.
     private mutating func clearDay(now: Instant) -> [NodeAction] {
-        let date = configuration.zone.local(now).date
+        var actions: [NodeAction] = []
+        for date in batches.keys.filter({ $0 < openBatch(now) }).sorted() {
+            actions += clear(date, now: now)
+        }
+        actions.append(nextCutoff(after: now))
+        return actions
+    }
+
+    private mutating func clear(_ date: LocalDate, now: Instant) -> [NodeAction] {
         var actions: [NodeAction] = []
         let exponent = configuration.currency.exponent
         for item in batches.removeValue(forKey: date) ?? [] {
@@ -402,7 +416,6 @@ public struct SchemeStateMachine: NodeLogic {
                 detail: "\(item.amount.formatted(exponent: exponent)) settled from \(item.issuer) to \(item.acquirer)",
                 facts: .init(clearingDate: date, amount: item.amount))))
         }
-        actions.append(nextCutoff(after: now))
         return actions
     }
 }

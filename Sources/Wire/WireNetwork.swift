@@ -27,8 +27,10 @@ public final class WireNetwork {
 
     /// The event loop every connection and handler runs on.
     public let eventLoop: any EventLoop
+    /// The run's TLS material.
+    public let credentials: TLSCredentials
     /// The run's CA.
-    public let authority: CertificateAuthority
+    public var authority: CertificateAuthority { credentials.authority }
     /// Where received frames go.
     public var onFrame: FrameSink = { _, _, _ in }
     /// Where every frame written goes, for captures.
@@ -36,28 +38,27 @@ public final class WireNetwork {
     /// Problems seen on the wire (failed handshakes, broken frames), in order.
     public private(set) var problems: [String] = []
 
-    private var identities: [String: CertificateAuthority.Identity] = [:]
     private var servers: [String: any Channel] = [:]
     private var ports: [String: Int] = [:]
     private var links: [InFlightFrames.Link: any Channel] = [:]
     private var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
     private var inFlight = InFlightFrames()
     private var quietWaiters: [EventLoopPromise<Void>] = []
-    private let keyLog: NIOSSLKeyLogCallback?
 
     /// Makes a network on one event loop with the run's CA.
-    public init(eventLoop: any EventLoop, authority: CertificateAuthority, keyLog: NIOSSLKeyLogCallback? = nil) {
+    public convenience init(eventLoop: any EventLoop, authority: CertificateAuthority, keyLog: NIOSSLKeyLogCallback? = nil) {
+        self.init(eventLoop: eventLoop, credentials: TLSCredentials(authority: authority, keyLog: keyLog))
+    }
+
+    /// Makes a network on one event loop with TLS material that runs may share.
+    public init(eventLoop: any EventLoop, credentials: TLSCredentials) {
         self.eventLoop = eventLoop
-        self.authority = authority
-        self.keyLog = keyLog
+        self.credentials = credentials
     }
 
     /// The identity of a node, issued on first use.
     public func identity(of node: String) throws -> CertificateAuthority.Identity {
-        if let identity = identities[node] { return identity }
-        let identity = try authority.issue(for: node)
-        identities[node] = identity
-        return identity
+        try credentials.identity(of: node)
     }
 
     /// The port a node listens on, once it does.
@@ -71,7 +72,7 @@ public final class WireNetwork {
         eventLoop.assertInEventLoop()
         let context: NIOSSLContext
         do {
-            context = try authority.serverContext(for: identity(of: node), keyLog: keyLog)
+            context = try credentials.serverContext(of: node)
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
@@ -106,7 +107,7 @@ public final class WireNetwork {
         let context: NIOSSLContext
         let hostname = CertificateAuthority.hostname(for: server)
         do {
-            context = try authority.clientContext(for: identity(of: node), keyLog: keyLog)
+            context = try credentials.clientContext(of: node)
         } catch {
             return eventLoop.makeFailedFuture(error)
         }

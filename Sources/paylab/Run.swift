@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import PaymentNetwork
 
 extension PayLab {
     /// `paylab run`.
@@ -34,7 +35,13 @@ extension PayLab {
         @Flag(help: "Write each scenario's traffic to Captures/<run-time>-<file>/: wire.pcap (live, TLS), keys.log, messages.pcap (decrypted ISO 8583), timeline.json.")
         var capture = false
 
+        @Option(help: ArgumentHelp("Plant a known defect (explore --self-test reproducers only).", visibility: .hidden))
+        var plant: String?
+
         func validate() throws {
+            if let plant, PlantedDefect(rawValue: plant) == nil {
+                throw ValidationError("--plant takes one of \(PlantedDefect.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             if let shard, SuiteSelection.parseShard(shard) == nil {
                 throw ValidationError("--shard takes I/N with 1 <= I <= N, as 2/4; not '\(shard)'")
             }
@@ -46,7 +53,7 @@ extension PayLab {
             let console = Console()
             let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
             let (results, wallTime) = try await suite.run(
-                capture: captureOptions,
+                capture: captureOptions, planted: plant.flatMap(PlantedDefect.init(rawValue:)),
                 starting: { index, name in console.progress("[\(index)/\(suite.count)] \(name)") },
                 finished: { result in
                     console.print(TextReport.render(result, colour: console.colour))

@@ -4,7 +4,7 @@ import SettlementCalendar
 
 /// Builds the nodes of a scenario's network and says which connect to which.
 enum NetworkAssembly {
-    static func nodes(of scenario: Scenario) -> [any NodeLogic] {
+    static func nodes(of scenario: Scenario, planted: PlantedDefect? = nil) -> [any NodeLogic] {
         let network = scenario.network
         let seed = scenario.seed
         var nodes: [any NodeLogic] = []
@@ -18,12 +18,12 @@ enum NetworkAssembly {
         nodes.append(AcquirerStateMachine(configuration: .init(
             name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
             timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
-            zone: scenario.zone, currency: scenario.currency), seed: seed))
+            zone: scenario.zone, currency: scenario.currency, planted: planted), seed: seed))
         let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
         nodes.append(SchemeStateMachine(configuration: .init(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
             standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency,
-            standInRefusals: standInRefusals(scenario)), seed: seed))
+            standInRefusals: standInRefusals(scenario), planted: planted), seed: seed))
         for bank in network.banks {
             let cards = network.cards.filter { $0.bank == bank.name }
             var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
@@ -34,7 +34,7 @@ enum NetworkAssembly {
             nodes.append(BankStateMachine(configuration: .init(
                 name: bank.name,
                 cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
-                accounts: accounts, zone: scenario.zone, currency: scenario.currency), seed: seed))
+                accounts: accounts, zone: scenario.zone, currency: scenario.currency, planted: planted), seed: seed))
         }
         return nodes
     }

@@ -22,6 +22,8 @@ final class NetworkRun {
     /// Frames a latency fault holds, by the number their release event carries.
     private var held: [Int: (node: String, peer: String, frame: [UInt8])] = [:]
     private var heldCount = 0
+    /// When the last frame held on each direction of a link (`peer -> node`) is released.
+    private var lastRelease: [String: Instant] = [:]
     /// What the link faults did, with the virtual time.
     private(set) var linkLog: [(at: Instant, what: String)] = []
     private let codec = MessageCodec(dialect: .default)
@@ -39,12 +41,12 @@ final class NetworkRun {
     private var bound: NIOLoopBound<NetworkRun> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
 
     /// Makes the run; `tap`, when given, sees every frame written, with the virtual time.
-    init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil) {
+    init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil, planted: PlantedDefect? = nil) {
         self.scenario = scenario
         self.wire = wire
         self.now = scenario.start
         authenticator = HMACAuthenticator(key: Array("paylab run \(scenario.seed)".utf8))
-        for node in NetworkAssembly.nodes(of: scenario) { nodes[node.name] = node }
+        for node in NetworkAssembly.nodes(of: scenario, planted: planted) { nodes[node.name] = node }
         linkFaults = LinkFaults(scenario.faults.compactMap(Self.linkFault), seed: scenario.seed)
         for (index, fault) in scenario.faults.enumerated() {
             scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)
@@ -264,15 +266,24 @@ final class NetworkRun {
     private func arrived(_ bytes: [UInt8], at node: String, from peer: String) {
         let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now)
         linkLog += log.map { (now, $0) }
+        // A connection never reorders: a frame behind one still held waits for it.
+        let link = "\(peer) -> \(node)"
+        var release: Instant?
+        var copies: [[UInt8]]
         switch verdict {
-        case .deliver(let copies):
+        case .deliver(let now): copies = now
+        case .hold(let until, let later): copies = later; release = until
+        }
+        if let last = lastRelease[link], last > now { release = max(release ?? last, last) }
+        guard let release else {
             for copy in copies { deliver(copy, at: node, from: peer) }
-        case .hold(let until, let copies):
-            for copy in copies {
-                held[heldCount] = (node, peer, copy)
-                scheduler.schedule(.release(frame: heldCount), at: until)
-                heldCount += 1
-            }
+            return
+        }
+        lastRelease[link] = release
+        for copy in copies {
+            held[heldCount] = (node, peer, copy)
+            scheduler.schedule(.release(frame: heldCount), at: release)
+            heldCount += 1
         }
     }
 

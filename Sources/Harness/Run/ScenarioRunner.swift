@@ -1,7 +1,7 @@
 public import Scenario
 public import NIOCore
 import NIOPosix
-import PaymentNetwork
+public import PaymentNetwork
 import SettlementCalendar
 import Wire
 import Capture
@@ -13,12 +13,14 @@ import Capture
 /// waits until every frame written has been handled, then jumps to the next step or timer.
 public final class ScenarioRunner: Sendable {
     private let group: MultiThreadedEventLoopGroup
+    private let credentials: TLSCredentials?
     /// The longest the network may take (in wall time) to go quiet after one step.
     public let quietTimeout: TimeAmount
 
     /// Makes a runner with its own event loop (one thread: every node of a run shares it).
     public init(quietTimeout: TimeAmount = .seconds(10)) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        credentials = (try? CertificateAuthority()).map { TLSCredentials(authority: $0) }
         self.quietTimeout = quietTimeout
     }
 
@@ -42,7 +44,8 @@ public final class ScenarioRunner: Sendable {
     }
 
     /// Runs one scenario to completion; with `capture`, writes its capture folder too.
-    public func run(_ scenario: Scenario, capture: CaptureOptions? = nil) async -> ScenarioResult {
+    /// `planted` plants a known defect in the nodes, for `explore --self-test` only.
+    public func run(_ scenario: Scenario, capture: CaptureOptions? = nil, planted: PlantedDefect? = nil) async -> ScenarioResult {
         let started = ContinuousClock.now
         let loop = group.next()
         var result = ScenarioResult(
@@ -57,13 +60,21 @@ public final class ScenarioRunner: Sendable {
             }
         }
         do {
-            let authority = try CertificateAuthority()
-            let keyLog = session?.keyLog.callback
+            // Runs share the CA and the nodes' TLS contexts (made once, the slow part); a
+            // captured run makes its own, so the key log holds its secrets.
+            let credentials: TLSCredentials
+            if let session {
+                credentials = TLSCredentials(authority: try CertificateAuthority(), keyLog: session.keyLog.callback)
+            } else if let shared = self.credentials {
+                credentials = shared
+            } else {
+                credentials = TLSCredentials(authority: try CertificateAuthority())
+            }
             var tap: (@Sendable (WireNetwork.WrittenFrame, Instant) -> Void)?
             if let session { tap = { frame, now in session.record(frame, at: now) } }
             let sink = tap
             let run = try await loop.submit {
-                NIOLoopBound(NetworkRun(scenario: scenario, wire: WireNetwork(eventLoop: loop, authority: authority, keyLog: keyLog), tap: sink), eventLoop: loop)
+                NIOLoopBound(NetworkRun(scenario: scenario, wire: WireNetwork(eventLoop: loop, credentials: credentials), tap: sink, planted: planted), eventLoop: loop)
             }.get()
             do {
                 try await loop.flatSubmit { run.value.listen() }.get()

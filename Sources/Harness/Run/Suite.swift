@@ -1,3 +1,4 @@
+public import PaymentNetwork
 public import Scenario
 import SettlementCalendar
 
@@ -47,6 +48,7 @@ public struct Suite: Sendable {
     /// and name before it runs, `finished` its result after.
     public func run(
         capture: ScenarioRunner.CaptureOptions? = nil,
+        planted: PlantedDefect? = nil,
         starting: (Int, String) -> Void = { _, _ in },
         finished: (ScenarioResult) -> Void = { _ in }
     ) async throws -> (results: [ScenarioResult], wallTime: Duration) {
@@ -55,7 +57,7 @@ public struct Suite: Sendable {
         var results: [ScenarioResult] = []
         for (index, scenario) in scenarios.enumerated() {
             starting(index + 1, scenario.name)
-            let result = await runner.run(scenario, capture: capture)
+            let result = await runner.run(scenario, capture: capture, planted: planted)
             finished(result)
             results.append(result)
         }

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Harness
+import PaymentNetwork
+
+extension PayLab {
+    /// `paylab explore`.
+    struct Explore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run random seeded worlds and find the failures nobody wrote a scenario for.",
+            discussion: """
+                Each run draws a world from its own seed (a network with random terms, fees, caps and \\
+                payout times, cards with random states and limits, calendar cn, us-fed or weekdays, a \\
+                start date often on the eve of a holiday; swipes, keyed amounts, voids and repeats, \\
+                often seconds around the cutoff; faults of every kind at random times) and runs it over \\
+                real TLS. Each run is checked against the invariants and an oracle written apart from \\
+                the nodes. A failing world is shrunk and written as a scenario that `paylab run` \\
+                reproduces. The same seed gives the same worlds and verdicts. Exit status: 0 when \\
+                nothing broke, 1 when something did. See docs/command-line.md.
+                """
+        )
+
+        @Option(help: "How many worlds to run.")
+        var runs: Int?
+
+        @Option(name: .customLong("for"), help: "Explore for this long (30s, 5m) instead of a number of runs.")
+        var duration: String?
+
+        @Option(help: "The seed every world's seed is drawn from.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Where shrunk worlds are written.")
+        var out = "Explorations"
+
+        @Option(help: "Write {seed, runs, runs_per_second, violations} (or, with --self-test, {defects}) as JSON to this file.")
+        var json: String?
+
+        @Flag(name: .customLong("self-test"), help: "Plant known defects one at a time and show that exploration finds each.")
+        var selfTest = false
+
+        @Option(name: .customLong("self-test-runs"), help: "With --self-test: the most runs to find each defect in.")
+        var selfTestRuns = 2000
+
+        func validate() throws {
+            if runs != nil, duration != nil { throw ValidationError("give --runs or --for, not both") }
+            if let runs, runs < 1 { throw ValidationError("--runs takes a positive number") }
+            if let duration, Exploration.duration(duration) == nil { throw ValidationError("--for takes a duration such as 30s or 5m, not '\(duration)'") }
+        }
+
+        func run() async throws {
+            let console = Console()
+            if selfTest { return try await runSelfTest(console) }
+            let options = Exploration.Options(
+                seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration), folder: out)
+            let report = try await Exploration.explore(options) { runs, rate, violations in
+                console.progress("explore: \(runs) runs, \(Int(rate)) runs/s, \(violations) violation\(violations == 1 ? "" : "s")")
+            }
+            console.print("explored \(report.runs) worlds from seed \(report.seed): \(Int(report.runsPerSecond.rounded())) runs/s, \(report.findings.count) violation\(report.findings.count == 1 ? "" : "s")")
+            for finding in report.findings {
+                console.print("  run \(finding.run) (world \(finding.runSeed)): \(finding.invariant)\n    \(finding.detail)")
+                if let path = finding.reproducer { console.print("    rerun: paylab run \(path)\(finding.reproduces ? "" : " (the shrunk file does not fail by itself)")") }
+            }
+            if let json { try writeReport(report.json.rendered(pretty: true) + "\n", to: json) }
+            if !report.findings.isEmpty { throw ExitStatus.failed }
+        }
+
+        private func runSelfTest(_ console: Console) async throws {
+            var rows: [(PlantedDefect, Exploration.Finding?, Int)] = []
+            for defect in PlantedDefect.allCases {
+                let options = Exploration.Options(seed: seed, runs: selfTestRuns, duration: nil, folder: out, planted: defect, stopAtFirst: true, shrinkBudget: 60)
+                let report = try await Exploration.explore(options) { runs, _, _ in console.progress("self-test \(defect.rawValue): \(runs) runs") }
+                let found = report.findings.first
+                rows.append((defect, found, found?.run ?? report.runs))
+                console.print("\(defect.rawValue): " + (found.map { "found after \($0.run) runs: \($0.invariant)\n    rerun: paylab run --plant \(defect.rawValue) \($0.reproducer ?? "")" } ?? "NOT FOUND in \(report.runs) runs"))
+            }
+            if let json {
+                let value = JSONValue.object([("defects", .array(rows.map { defect, finding, runs in
+                    .object([("name", .string(defect.rawValue)), ("found", .bool(finding != nil)), ("runs", .number(Int64(runs))),
+                             ("reproducer", finding?.reproducer.map { .string($0) } ?? .null)])
+                }))])
+                try writeReport(value.rendered(pretty: true) + "\n", to: json)
+            }
+            if rows.contains(where: { $0.1 == nil }) { throw ExitStatus.failed }
+        }
+    }
+}
