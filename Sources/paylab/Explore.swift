@@ -71,7 +71,7 @@ extension PayLab {
                 let report = try await Exploration.explore(options) { runs, _, _ in console.progress("self-test \(defect.rawValue): \(runs) runs") }
                 let found = report.findings.first
                 rows.append((defect, found, found?.run ?? report.runs))
-                console.print("\(defect.rawValue): " + (found.map { "found after \($0.run) runs: \($0.invariant)\n    rerun: paylab run --plant \(defect.rawValue) \($0.reproducer ?? "")" } ?? "NOT FOUND in \(report.runs) runs"))
+                console.print("\(defect.rawValue): " + (found.map { "found after \($0.run) runs: \($0.invariant)\n    rerun: paylab run --plant \(defect.rawValue) \($0.reproducer ?? "")\($0.reproduces ? "" : " (does not fail by itself)")" } ?? "NOT FOUND in \(report.runs) runs"))
             }
             if let json {
                 let value = JSONValue.object([("defects", .array(rows.map { defect, finding, runs in

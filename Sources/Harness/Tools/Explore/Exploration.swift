@@ -192,17 +192,17 @@ public enum Exploration {
         let violations = await check(world, runner: runner, planted: options.planted)
         let detail = violations.first { $0.invariant == invariant }?.detail ?? invariant
         let plant = options.planted.map { " --plant \($0.rawValue)" } ?? ""
+        let path = "\(options.folder)/world-\(world.seed)\(options.planted.map { "-" + $0.rawValue } ?? "").yaml"
         let description = """
             Found by paylab explore --seed \(options.seed) (world \(world.seed)), shrunk.
             Broken: \(invariant).
             \(detail)
-            Rerun: paylab run\(plant) \(options.folder)/world-\(world.seed).yaml
+            Rerun: paylab run\(plant) \(path)
             """
         var text = world.yaml(description: description)
         let expectations = violations.filter { $0.invariant == invariant }.compactMap(\.expectation)
         if !expectations.isEmpty { text += "expect:\n" + expectations.map { "  - \($0)\n" }.joined() }
         try FileManager.default.createDirectory(atPath: options.folder, withIntermediateDirectories: true)
-        let path = "\(options.folder)/world-\(world.seed).yaml"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         var passed = true
         if let scenario = try? ScenarioLoader.load(path: path) { passed = await runner.run(scenario, planted: options.planted).passed }
