@@ -35,6 +35,9 @@ extension PayLab {
         @Option(help: "Write {seed, runs, runs_per_second, violations} (or, with --self-test, {defects}) as JSON to this file.")
         var json: String?
 
+        @Option(help: "Worlds run at once, each on its own event loop (default: one per core).")
+        var workers: Int?
+
         @Flag(name: .customLong("self-test"), help: "Plant known defects one at a time and show that exploration finds each.")
         var selfTest = false
 
@@ -51,7 +54,7 @@ extension PayLab {
             let console = Console()
             if selfTest { return try await runSelfTest(console) }
             let options = Exploration.Options(
-                seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration), folder: out)
+                seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration), folder: out, workers: workers)
             let report = try await Exploration.explore(options) { runs, rate, violations in
                 console.progress("explore: \(runs) runs, \(Int(rate)) runs/s, \(violations) violation\(violations == 1 ? "" : "s")")
             }
@@ -67,7 +70,7 @@ extension PayLab {
         private func runSelfTest(_ console: Console) async throws {
             var rows: [(PlantedDefect, Exploration.Finding?, Int)] = []
             for defect in PlantedDefect.allCases {
-                let options = Exploration.Options(seed: seed, runs: selfTestRuns, duration: nil, folder: out, planted: defect, stopAtFirst: true, shrinkBudget: 60)
+                let options = Exploration.Options(seed: seed, runs: selfTestRuns, duration: nil, folder: out, planted: defect, stopAtFirst: true, shrinkBudget: 60, workers: workers)
                 let report = try await Exploration.explore(options) { runs, _, _ in console.progress("self-test \(defect.rawValue): \(runs) runs") }
                 let found = report.findings.first
                 rows.append((defect, found, found?.run ?? report.runs))

@@ -24,10 +24,13 @@ public enum Exploration {
         public var stopAtFirst: Bool
         /// Runs the shrinker may spend on one failing world.
         public var shrinkBudget: Int
+        /// Worlds run at once, each on its own event loop (default: one per core).
+        public var workers: Int?
 
         /// Makes options.
         public init(seed: UInt64, runs: Int?, duration: Duration?, folder: String = "Explorations", planted: PlantedDefect? = nil,
-                    stopAtFirst: Bool = false, shrinkBudget: Int = 150) {
+                    stopAtFirst: Bool = false, shrinkBudget: Int = 150, workers: Int? = nil) {
+            self.workers = workers
             self.seed = seed
             self.runs = runs
             self.duration = duration
@@ -99,7 +102,7 @@ public enum Exploration {
 
     /// Explores; `progress` hears (runs, runs per second, violations) after each run.
     public static func explore(_ options: Options, progress: @escaping @Sendable (Int, Double, Int) -> Void = { _, _, _ in }) async throws -> Report {
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let workers = max(1, options.workers ?? min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let started = ContinuousClock.now
         let deadline = options.duration.map { started.advanced(by: $0) }
         let state = Progress()

@@ -1,0 +1,62 @@
+import Foundation
+import PaymentNetwork
+import SettlementCalendar
+import Testing
+@testable import Harness
+@testable import Scenario
+
+@Suite("paylab explore", .serialized)
+struct ExplorationTests {
+    func folder() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("paylab-explore-\(UUID().uuidString)").path }
+
+    @Test("the same seed draws the same worlds and reaches the same verdicts")
+    func deterministic() async throws {
+        #expect(Exploration.worldText(runSeed: Exploration.runSeed(7, 3)) == Exploration.worldText(runSeed: Exploration.runSeed(7, 3)))
+        #expect(Exploration.worldText(runSeed: Exploration.runSeed(7, 3)) != Exploration.worldText(runSeed: Exploration.runSeed(7, 4)))
+        let out = folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let first = try await Exploration.explore(.init(seed: 11, runs: 30, duration: nil, folder: out))
+        let second = try await Exploration.explore(.init(seed: 11, runs: 30, duration: nil, folder: out))
+        #expect(first.runs == 30 && second.runs == 30)
+        #expect(first.findings.map(\.runSeed) == second.findings.map(\.runSeed))
+        #expect(first.findings.isEmpty, "\(first.findings.map(\.detail))")
+    }
+
+    @Test("every generated world is a valid scenario", arguments: [UInt64(1), 2, 3])
+    func worldsAreValid(seed: UInt64) throws {
+        for index in 0..<50 {
+            let text = Exploration.worldText(runSeed: Exploration.runSeed(seed, index))
+            _ = try ScenarioLoader.parse(text, file: "world.yaml")
+        }
+    }
+
+    @Test("a planted defect is found, shrunk, and written as a scenario that fails with the defect and passes without it")
+    func selfTest() async throws {
+        let out = folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let report = try await Exploration.explore(.init(seed: 1, runs: 200, duration: nil, folder: out, planted: .feeRoundedDown, stopAtFirst: true, shrinkBudget: 40))
+        let finding = try #require(report.findings.first)
+        #expect(finding.invariant == "an arrival credits the amount less the fee")
+        #expect(finding.reproduces)
+        let scenario = try ScenarioLoader.load(path: try #require(finding.reproducer))
+        #expect(scenario.description.contains("fee-rounded-down") || scenario.description.contains("Broken: an arrival credits the amount less the fee"))
+        let runner = ScenarioRunner()
+        let planted = await runner.run(scenario, planted: .feeRoundedDown)
+        let clean = await runner.run(scenario)
+        try await runner.shutdown()
+        #expect(!planted.passed)
+        #expect(clean.passed, "\(clean.failures)")
+    }
+
+    @Test("the oracle's fee rounds up and stops at the cap; its payout day skips holidays and honours makeup days")
+    func oracle() {
+        let merchant = World.Merchant(id: "898440354110001", terminal: "T0000001", terms: "T+1", feePartsPerMillion: 6000, feeCap: Money(minorUnits: 2000),
+                                      payoutAt: .init(hour: 9, minute: 0)!, account: "1")
+        #expect(Oracle.fee(Money(minorUnits: 1), merchant) == Money(minorUnits: 1))
+        #expect(Oracle.fee(Money(minorUnits: 10_000), merchant) == Money(minorUnits: 60))
+        #expect(Oracle.fee(Money(minorUnits: 10_000_000), merchant) == Money(minorUnits: 2000))
+        let eve = LocalDateTime("2026-09-30 10:00")!
+        let arrival = Oracle.arrival(swipedAt: eve, clearing: eve.date, terms: "T+1", payoutAt: .init(hour: 9, minute: 0)!, cutoff: .init(hour: 23, minute: 0)!, calendar: .china)
+        #expect(arrival == .some(LocalDateTime("2026-10-08 09:00")!))
+    }
+}
