@@ -111,6 +111,8 @@ enum ExpectationChecker {
             guard let reference = outcome.events.first(where: { $0.kind == .swiped })?.reference else { continue }
             let events = timeline.filter { $0.reference == reference }
             if events.contains(where: { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }) { continue }
+            // Reversed or voided through the other transaction of the same message (a repeat and its original).
+            if TransactionOutcome.status(of: events, response: outcome.response).isFinal { continue }
             guard let booking = events.last(where: { $0.kind == .scheduled }), let schedule = booking.facts.schedule else {
                 failures.append("invariant: transaction \(outcome.id) was approved but the acquirer never booked it for payout")
                 continue
