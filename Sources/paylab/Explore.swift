@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import PaymentNetwork
+import Scenario
 
 extension PayLab {
     /// `paylab explore`.
@@ -29,6 +30,9 @@ extension PayLab {
         @Option(help: "The seed every world's seed is drawn from.")
         var seed: UInt64 = 1
 
+        @Option(help: "A scenario file whose network every world keeps (names, merchants, cards, calendar, cutoff); only steps and faults are drawn.")
+        var base: String?
+
         @Option(help: "Where shrunk worlds are written.")
         var out = "Explorations"
 
@@ -53,8 +57,18 @@ extension PayLab {
         func run() async throws {
             let console = Console()
             if selfTest { return try await runSelfTest(console) }
+            var baseScenario: Scenario?
+            if let base {
+                guard let scenario = try loadSuite([base]).scenarios.first else { throw ValidationError("\(base) holds no scenario") }
+                if let problem = Exploration.unusableBase(scenario) {
+                    printError("error: \(base): \(problem)")
+                    throw ExitStatus.invalid
+                }
+                baseScenario = scenario
+            }
             let options = Exploration.Options(
-                seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration), folder: out, workers: workers)
+                seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration), folder: out, workers: workers,
+                base: baseScenario)
             let report = try await Exploration.explore(options) { runs, rate, violations in
                 console.progress("explore: \(runs) runs, \(Int(rate)) runs/s, \(violations) violation\(violations == 1 ? "" : "s")")
             }

@@ -30,6 +30,20 @@ struct ExplorationTests {
         }
     }
 
+    @Test("with a base scenario every world keeps its network and draws only steps and faults")
+    func base() throws {
+        let base = try ScenarioLoader.load(path: "Scenarios/happy-path.yaml")
+        #expect(Exploration.unusableBase(base) == nil)
+        for seed in UInt64(1)...20 {
+            let text = WorldGenerator.world(seed: seed, base: base).yaml(description: "w")
+            let world = try ScenarioLoader.parse(text, file: "w.yaml")
+            #expect(world.network.nodeNames == base.network.nodeNames)
+            #expect(world.network.merchants.map(\.id) == base.network.merchants.map(\.id))
+            #expect(world.network.cards.map(\.pan) == base.network.cards.map(\.pan))
+            #expect(world.calendar.name == base.calendar.name && world.network.scheme.cutoff == base.network.scheme.cutoff)
+        }
+    }
+
     @Test("a planted defect is found, shrunk, and written as a scenario that fails with the defect and passes without it")
     func selfTest() async throws {
         let out = folder()
@@ -51,7 +65,7 @@ struct ExplorationTests {
     @Test("the oracle's fee rounds up and stops at the cap; its payout day skips holidays and honours makeup days")
     func oracle() {
         let merchant = World.Merchant(id: "898440354110001", terminal: "T0000001", terms: "T+1", feePartsPerMillion: 6000, feeCap: Money(minorUnits: 2000),
-                                      payoutAt: .init(hour: 9, minute: 0)!, account: "1")
+                                      payoutAt: .init(hour: 9, minute: 0)!, account: "1", accountBank: "CMB")
         #expect(Oracle.fee(Money(minorUnits: 1), merchant) == Money(minorUnits: 1))
         #expect(Oracle.fee(Money(minorUnits: 10_000), merchant) == Money(minorUnits: 60))
         #expect(Oracle.fee(Money(minorUnits: 10_000_000), merchant) == Money(minorUnits: 2000))

@@ -1,6 +1,6 @@
 import Foundation
 public import PaymentNetwork
-import Scenario
+public import Scenario
 import SettlementCalendar
 import Synchronization
 
@@ -26,11 +26,15 @@ public enum Exploration {
         public var shrinkBudget: Int
         /// Worlds run at once, each on its own event loop (default: one per core).
         public var workers: Int?
+        /// A scenario whose network (names, merchants, cards, calendar, cutoff, stand-in) every
+        /// world keeps; only steps and faults are drawn.
+        public var base: Scenario?
 
         /// Makes options.
         public init(seed: UInt64, runs: Int?, duration: Duration?, folder: String = "Explorations", planted: PlantedDefect? = nil,
-                    stopAtFirst: Bool = false, shrinkBudget: Int = 150, workers: Int? = nil) {
+                    stopAtFirst: Bool = false, shrinkBudget: Int = 150, workers: Int? = nil, base: Scenario? = nil) {
             self.workers = workers
+            self.base = base
             self.seed = seed
             self.runs = runs
             self.duration = duration
@@ -100,6 +104,13 @@ public enum Exploration {
         WorldGenerator.world(seed: runSeed).yaml(description: "World \(runSeed) of paylab explore.")
     }
 
+    /// Why a scenario cannot be the base of an exploration, if it cannot.
+    public static func unusableBase(_ scenario: Scenario) -> String? {
+        if BusinessCalendar.builtIn(scenario.calendar.name) == nil { return "explore --base needs a built-in calendar (cn, us-fed, weekdays), not '\(scenario.calendar.name)'" }
+        if scenario.network.merchants.isEmpty || scenario.network.cards.isEmpty { return "explore --base needs a network with at least one merchant and one card" }
+        return nil
+    }
+
     /// Explores; `progress` hears (runs, runs per second, violations) after each run.
     public static func explore(_ options: Options, progress: @escaping @Sendable (Int, Double, Int) -> Void = { _, _, _ in }) async throws -> Report {
         let workers = max(1, options.workers ?? min(ProcessInfo.processInfo.activeProcessorCount, 8))
@@ -117,7 +128,7 @@ public enum Exploration {
                         if let deadline, ContinuousClock.now >= deadline { break }
                         if options.stopAtFirst, state.violations > 0, state.firstViolation.map({ $0 < index }) ?? false { break }
                         let seed = runSeed(options.seed, index)
-                        let world = WorldGenerator.world(seed: seed)
+                        let world = WorldGenerator.world(seed: seed, base: options.base)
                         let violations = await check(world, runner: runners[worker], planted: options.planted)
                         if !violations.isEmpty {
                             found.append((index, seed, world, violations))

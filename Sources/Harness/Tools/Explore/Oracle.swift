@@ -86,9 +86,10 @@ enum Oracle {
         guard let swiped = outcome.events.first(where: { $0.kind == .swiped }),
               let approved = outcome.events.first(where: { $0.kind == .authorized && $0.node == swiped.node }),
               approved.at == swiped.at, !outcome.events.contains(where: { $0.kind == .stoodIn }) else { return [] }
-        let payoutPath = ["maintenance: CMB", "outage: Leshua", "outage: CMB", "freeze: \"\(merchant.account)\"", "hold: \"\(merchant.id)\"", "network: Leshua -> CMB"]
+        let payoutPath = ["maintenance: \(merchant.accountBank)", "outage: \(world.acquirer)", "outage: \(merchant.accountBank)",
+                          "freeze: \"\(merchant.account)\"", "hold: \"\(merchant.id)\"", "network: \(world.acquirer) -> \(merchant.accountBank)"]
         if world.faults.contains(where: { payoutPath.contains($0.lines[0]) }) { return [] }
-        let calendar = BusinessCalendar.builtIn(world.calendar)!
+        guard let calendar = BusinessCalendar.builtIn(world.calendar) else { return [] }
         let t = zone.local(swiped.at)
         let clearing = t.time < world.cutoff ? t.date : t.date.adding(days: 1)
         var violations: [Violation] = []

@@ -13,10 +13,17 @@ struct World: Sendable {
         var feeCap: Money?
         var payoutAt: TimeOfDay
         var account: String
+        var accountBank: String
+    }
+
+    struct Bank: Sendable {
+        var name: String
+        var bins: [String]
     }
 
     struct Card: Sendable {
         var pan: String
+        var bank: String
         var balance: Money
         var expiry: String
         var status: AccountStatus
@@ -42,6 +49,11 @@ struct World: Sendable {
     }
 
     var seed: UInt64
+    var timezone: String
+    var currency: String
+    var scheme: String
+    var acquirer: String
+    var banks: [Bank]
     var calendar: String
     var start: LocalDateTime
     var cutoff: TimeOfDay
@@ -69,28 +81,31 @@ struct World: Sendable {
         lines += [
             "tags: [explore]",
             "seed: \(seed)",
+            "timezone: \(timezone)",
+            "currency: \(currency)",
             "calendar: \(calendar)",
             "start: \(quoted(start.description))",
             "horizon: 30d",
             "network:",
-            "  scheme: { name: UnionPay, cutoff: \(quoted(cutoff.description)), stand_in: \(standInLimit.map { "{ limit: \(money($0)) }" } ?? "false") }",
-            "  acquirer: { name: Leshua }",
+            "  scheme: { name: \(quoted(scheme)), cutoff: \(quoted(cutoff.description)), stand_in: \(standInLimit.map { "{ limit: \(money($0)) }" } ?? "false") }",
+            "  acquirer: { name: \(quoted(acquirer)) }",
             "  banks:",
-            "    - { name: ICBC, bins: [\"622202\"] }",
-            "    - { name: CMB }",
-            "  merchants:",
         ]
+        for bank in banks {
+            lines.append("    - { name: \(quoted(bank.name)), bins: [\(bank.bins.map(quoted).joined(separator: ", "))] }")
+        }
+        lines.append("  merchants:")
         for merchant in merchants {
             var fields = ["id: \(quoted(merchant.id))", "terminals: [\(quoted(merchant.terminal))]", "settlement: \(merchant.terms)",
                           "fee: \(Self.rate(merchant.feePartsPerMillion))"]
             if let cap = merchant.feeCap { fields.append("fee_cap: \(money(cap))") }
             fields.append("payout_at: \(quoted(merchant.payoutAt.description))")
-            fields.append("account: { bank: CMB, number: \(quoted(merchant.account)) }")
+            fields.append("account: { bank: \(quoted(merchant.accountBank)), number: \(quoted(merchant.account)) }")
             lines.append("    - { \(fields.joined(separator: ", ")) }")
         }
         lines.append("  cards:")
         for card in cards {
-            var fields = ["pan: \(quoted(card.pan))", "bank: ICBC", "balance: \(money(card.balance))", "expiry: \(quoted(card.expiry))"]
+            var fields = ["pan: \(quoted(card.pan))", "bank: \(quoted(card.bank))", "balance: \(money(card.balance))", "expiry: \(quoted(card.expiry))"]
             if card.status != .active { fields.append("status: \(card.status.rawValue)") }
             if let limit = card.dailyLimit { fields.append("daily_limit: \(money(limit))") }
             lines.append("    - { \(fields.joined(separator: ", ")) }")
