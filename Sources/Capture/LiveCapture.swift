@@ -88,6 +88,7 @@ public final class LiveCapture: @unchecked Sendable {
     private func run() {
         let user = UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self)
         var quietRounds = 0
+        var drainStarted: ContinuousClock.Instant?
         while true {
             let count = pcap_dispatch(handle, -1, pcap_dump, user)
             if count > 0 {
@@ -95,9 +96,12 @@ public final class LiveCapture: @unchecked Sendable {
                 continue
             }
             if stopping.load(ordering: .acquiring) {
-                // Drain what the kernel still holds, then stop.
+                // Drain what the kernel still holds, then stop: 20 quiet polls and at least 50 ms,
+                // so a loaded machine that runs this thread late still hands over every packet.
                 quietRounds += 1
-                if quietRounds > 20 || count < 0 { break }
+                let since = drainStarted ?? ContinuousClock.now
+                drainStarted = since
+                if count < 0 || (quietRounds > 20 && ContinuousClock.now - since > .milliseconds(50)) { break }
             }
             usleep(1000)
         }

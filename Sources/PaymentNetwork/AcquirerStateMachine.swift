@@ -127,17 +127,8 @@ public struct AcquirerStateMachine: NodeLogic {
     private mutating func forwardPurchase(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
-            if earlier.state == .forwarded {
-                // The first is still on its way: its answer will serve; a second answer would contradict it.
-                return [.record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
-                                              detail: "the same STAN \(reference.stan) again while the first is in progress: ignored"))]
-            }
-            return [
-                .send(request.response(code: .duplicateTransmission), to: terminal),
-                .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
-                                      detail: "the same STAN \(reference.stan) and time again (first one \(earlier.state)): answered 94",
-                                      facts: .init(responseCode: .duplicateTransmission))),
-            ]
+            return request.duplicateActions(inProgress: earlier.state == .forwarded, again: "and time again (first one \(earlier.state))",
+                                            node: name, peer: terminal, now: now)
         }
         guard let merchantID = request[DE.merchantID], let merchant = merchants[merchantID],
               merchant.terminals.contains(request[DE.terminalID] ?? "") else {

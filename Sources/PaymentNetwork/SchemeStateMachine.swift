@@ -150,15 +150,7 @@ public struct SchemeStateMachine: NodeLogic {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
             // The same request again: the first one's answer serves; a second would debit the card twice.
-            guard earlier.state != .authorizing else {
-                return [.record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
-                                              detail: "the same STAN \(reference.stan) again while the first is in progress: ignored"))]
-            }
-            return [
-                .send(request.response(code: .duplicateTransmission), to: acquirer),
-                .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
-                                      detail: "the same STAN \(reference.stan) again: answered 94", facts: .init(responseCode: .duplicateTransmission))),
-            ]
+            return request.duplicateActions(inProgress: earlier.state == .authorizing, again: "again", node: name, peer: acquirer, now: now)
         }
         guard let pan = request[DE.pan], let issuer = issuer(of: pan) else {
             return [

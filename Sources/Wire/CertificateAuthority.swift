@@ -25,6 +25,8 @@ public struct CertificateAuthority: Sendable {
         public func certificatePEM() throws -> String { try certificate.serializeAsPEM().pemString }
         /// The private key as PEM (PKCS#8).
         public var privateKeyPEM: String { privateKey.pemRepresentation }
+        /// The private key for NIOSSL.
+        func nioKey() throws -> NIOSSLPrivateKey { try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem) }
     }
 
     /// The CA's own certificate.
@@ -103,28 +105,25 @@ public struct CertificateAuthority: Sendable {
 
     /// The TLS 1.3 server context of a node: it requires a client certificate from this CA.
     public func serverContext(for identity: Identity, keyLog: NIOSSLKeyLogCallback? = nil) throws -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.certificate(try Self.nioCertificate(identity.certificate))],
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
-        )
-        configuration.minimumTLSVersion = .tlsv13
-        configuration.maximumTLSVersion = .tlsv13
-        configuration.trustRoots = .certificates([try Self.nioCertificate(certificate)])
         // Clients are identified by their certificate's name, not a host name.
-        configuration.certificateVerification = .noHostnameVerification
-        configuration.keyLogCallback = keyLog
-        return try NIOSSLContext(configuration: configuration)
+        try context(.makeServerConfiguration(certificateChain: [], privateKey: .privateKey(identity.nioKey())),
+                    for: identity, verification: .noHostnameVerification, keyLog: keyLog)
     }
 
     /// The TLS 1.3 client context of a node: it presents its certificate and checks the server's.
     public func clientContext(for identity: Identity, keyLog: NIOSSLKeyLogCallback? = nil) throws -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeClientConfiguration()
+        try context(.makeClientConfiguration(), for: identity, verification: .fullVerification, keyLog: keyLog)
+    }
+
+    /// TLS 1.3 only, the node's certificate and key, trusting this CA alone.
+    private func context(_ base: TLSConfiguration, for identity: Identity, verification: CertificateVerification, keyLog: NIOSSLKeyLogCallback?) throws -> NIOSSLContext {
+        var configuration = base
         configuration.certificateChain = [.certificate(try Self.nioCertificate(identity.certificate))]
-        configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        configuration.privateKey = .privateKey(try identity.nioKey())
         configuration.minimumTLSVersion = .tlsv13
         configuration.maximumTLSVersion = .tlsv13
         configuration.trustRoots = .certificates([try Self.nioCertificate(certificate)])
-        configuration.certificateVerification = .fullVerification
+        configuration.certificateVerification = verification
         configuration.keyLogCallback = keyLog
         return try NIOSSLContext(configuration: configuration)
     }

@@ -66,9 +66,10 @@ extension PayLab {
                 }
                 baseScenario = scenario
             }
-            let options = Exploration.Options(
-                seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration), folder: out, workers: workers,
-                base: baseScenario)
+            var options = Exploration.Options(seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration))
+            options.folder = out
+            options.workers = workers
+            options.base = baseScenario
             let report = try await Exploration.explore(options) { runs, rate, violations in
                 console.progress("explore: \(runs) runs, \(Int(rate)) runs/s, \(violations) violation\(violations == 1 ? "" : "s")")
             }
@@ -84,7 +85,12 @@ extension PayLab {
         private func runSelfTest(_ console: Console) async throws {
             var rows: [(PlantedDefect, Exploration.Finding?, Int)] = []
             for defect in PlantedDefect.allCases {
-                let options = Exploration.Options(seed: seed, runs: selfTestRuns, duration: nil, folder: out, planted: defect, stopAtFirst: true, shrinkBudget: 60, workers: workers)
+                var options = Exploration.Options(seed: seed, runs: selfTestRuns)
+                options.folder = out
+                options.planted = defect
+                options.stopAtFirst = true
+                options.shrinkBudget = 60
+                options.workers = workers
                 let report = try await Exploration.explore(options) { runs, _, _ in console.progress("self-test \(defect.rawValue): \(runs) runs") }
                 let found = report.findings.first
                 rows.append((defect, found, found?.run ?? report.runs))

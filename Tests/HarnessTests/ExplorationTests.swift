@@ -15,8 +15,11 @@ struct ExplorationTests {
         #expect(Exploration.worldText(runSeed: Exploration.runSeed(7, 3)) != Exploration.worldText(runSeed: Exploration.runSeed(7, 4)))
         let out = folder()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let first = try await Exploration.explore(.init(seed: 11, runs: 30, duration: nil, folder: out))
-        let second = try await Exploration.explore(.init(seed: 11, runs: 30, duration: nil, folder: out))
+        var options = Exploration.Options(seed: 11, runs: 30)
+        options.folder = out
+        options.workers = 1   // beside the other suites, one core is enough
+        let first = try await Exploration.explore(options)
+        let second = try await Exploration.explore(options)
         #expect(first.runs == 30 && second.runs == 30)
         #expect(first.findings.map(\.runSeed) == second.findings.map(\.runSeed))
         #expect(first.findings.isEmpty, "\(first.findings.map(\.detail))")
@@ -48,7 +51,13 @@ struct ExplorationTests {
     func selfTest() async throws {
         let out = folder()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let report = try await Exploration.explore(.init(seed: 1, runs: 200, duration: nil, folder: out, planted: .feeRoundedDown, stopAtFirst: true, shrinkBudget: 40))
+        var options = Exploration.Options(seed: 1, runs: 200)
+        options.folder = out
+        options.planted = .feeRoundedDown
+        options.stopAtFirst = true
+        options.shrinkBudget = 40
+        options.workers = 1
+        let report = try await Exploration.explore(options)
         let finding = try #require(report.findings.first)
         #expect(finding.invariant == "an arrival credits the amount less the fee")
         #expect(finding.reproduces)

@@ -17,31 +17,24 @@ public enum Exploration {
         /// How long to explore, in wall time (when `runs` is nil).
         public var duration: Duration?
         /// Where shrunk worlds are written.
-        public var folder: String
+        public var folder = "Explorations"
         /// A defect to plant (self-test only).
         public var planted: PlantedDefect?
         /// Stop at the first violation (self-test).
-        public var stopAtFirst: Bool
+        public var stopAtFirst = false
         /// Runs the shrinker may spend on one failing world.
-        public var shrinkBudget: Int
+        public var shrinkBudget = 150
         /// Worlds run at once, each on its own event loop (default: one per core).
         public var workers: Int?
         /// A scenario whose network (names, merchants, cards, calendar, cutoff, stand-in) every
         /// world keeps; only steps and faults are drawn.
         public var base: Scenario?
 
-        /// Makes options.
-        public init(seed: UInt64, runs: Int?, duration: Duration?, folder: String = "Explorations", planted: PlantedDefect? = nil,
-                    stopAtFirst: Bool = false, shrinkBudget: Int = 150, workers: Int? = nil, base: Scenario? = nil) {
-            self.workers = workers
-            self.base = base
+        /// Options for `runs` worlds (or, with `runs` nil, for `duration`) from `seed`; the rest is set field by field.
+        public init(seed: UInt64, runs: Int?, duration: Duration? = nil) {
             self.seed = seed
             self.runs = runs
             self.duration = duration
-            self.folder = folder
-            self.planted = planted
-            self.stopAtFirst = stopAtFirst
-            self.shrinkBudget = shrinkBudget
         }
     }
 
