@@ -92,12 +92,16 @@ struct RandomWorldTests {
         // stays credited until a later payout nets it).
         let scenario = result.scenario
         var charged = Money.zero, credited = Money.zero
-        let amounts = Dictionary(scenario.steps.compactMap { step -> (String, Money)? in
-            if case .swipe(let id, _, _, let amount, let keyed) = step.action { return (id, keyed ?? amount) }
-            return nil
-        }, uniquingKeysWith: { first, _ in first })
+        var amounts: [String: Money] = [:]
+        for step in scenario.steps {
+            switch step.action {
+            case .swipe(let id, _, _, let amount, let keyed): amounts[id] = keyed ?? amount
+            case .repeatSwipe(let id, _, let original): amounts[id] = amounts[original]   // whichever carried the message counts
+            case .void: break
+            }
+        }
         for outcome in result.transactions {
-            guard let amount = amounts[outcome.id] else { continue }   // a repeat: the original counts
+            guard let amount = amounts[outcome.id] else { continue }
             if [.arrived, .pending, .returned, .held].contains(outcome.status) { charged += amount }
             if outcome.status == .arrived {
                 let fee = scenario.network.merchants[0].fee(on: amount)

@@ -43,21 +43,39 @@ public struct TransactionOutcome: Sendable {
         let sends = timeline.filter { $0.kind == .swiped && $0.reference == reference }
         let isRepeat = sends.first?.facts.transactionID != id
         let repeatStart = sends.dropFirst().first?.at
+        // When the original never reached the network (nothing but its terminal recorded
+        // anything before the repeat was sent), the repeat carries the message: what the
+        // network does from then on is the repeat's. Order, not time, decides: both can
+        // happen at the same virtual instant.
+        let positions = timeline.indices.filter { timeline[$0].reference == reference }
+        let repeatPosition = positions.dropFirst().first { timeline[$0].kind == .swiped }
+        let handover = repeatPosition.flatMap { start in
+            positions.contains { $0 < start && timeline[$0].node != swipe.node } ? nil : start
+        }
+        var references: Set<EventReference> = [reference]
+        for event in timeline where event.reference == reference { references.formUnion(event.related) }
         var events: [TimelineEvent]
-        if isRepeat {
+        if isRepeat, let handover, timeline[handover].facts.transactionID == id {
+            events = timeline.indices.filter { index in
+                let event = timeline[index]
+                guard references.contains(event.reference) else { return false }
+                if let owner = event.facts.transactionID { return owner == id }
+                return index > handover
+            }.map { timeline[$0] }
+        } else if isRepeat {
             // A repeat owns its own terminal events and the duplicates it caused.
             events = timeline.filter {
                 $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
             }
         } else {
-            var references: Set<EventReference> = [reference]
-            for event in timeline where event.reference == reference { references.formUnion(event.related) }
-            events = timeline.filter { event in
+            events = timeline.indices.filter { index in
+                let event = timeline[index]
                 guard references.contains(event.reference) else { return false }
                 if let owner = event.facts.transactionID, owner != id { return false }
+                if event.facts.transactionID == nil, let handover, index > handover { return false }
                 if event.kind == .duplicate, let repeatStart, event.at >= repeatStart { return false }
                 return true
-            }
+            }.map { timeline[$0] }
         }
         let terminalAnswer = events.last {
             $0.facts.transactionID == id && $0.facts.operation == .purchase && ($0.kind == .authorized || $0.kind == .declined)

@@ -25,12 +25,16 @@ enum Oracle {
         let balances = Dictionary(result.accounts.map { ($0.number, $0.balance) }, uniquingKeysWith: { first, _ in first })
         var swipes: [String: (merchant: Int, card: Int, amount: Money)] = [:]
         for step in world.steps {
-            if case .swipe(let id, let merchant, let card, let amount, let keyed) = step.action { swipes[id] = (merchant, card, keyed ?? amount) }
+            switch step.action {
+            case .swipe(let id, let merchant, let card, let amount, let keyed): swipes[id] = (merchant, card, keyed ?? amount)
+            case .again(let id, let original): swipes[id] = swipes[original]   // the same message: whichever carried it counts
+            case .void: break
+            }
         }
         var charged = [Money](repeating: .zero, count: world.cards.count)
         var credited = [Money](repeating: .zero, count: world.merchants.count)
         for outcome in result.transactions {
-            guard let swipe = swipes[outcome.id] else { continue }   // a repeat: its original counts
+            guard let swipe = swipes[outcome.id] else { continue }
             if [.arrived, .pending, .returned, .held].contains(outcome.status) { charged[swipe.card] += swipe.amount }
             credited[swipe.merchant] += outcome.credited
             guard outcome.status == .arrived else { continue }
