@@ -33,9 +33,13 @@ enum Oracle {
         }
         var charged = [Money](repeating: .zero, count: world.cards.count)
         var credited = [Money](repeating: .zero, count: world.merchants.count)
+        // A message sent twice (a repeat) is one purchase: it charges the card once if either send stands.
+        var standing: [EventReference: (card: Int, amount: Money)] = [:]
         for outcome in result.transactions {
             guard let swipe = swipes[outcome.id] else { continue }
-            if [.arrived, .pending, .returned, .held].contains(outcome.status) { charged[swipe.card] += swipe.amount }
+            if [.arrived, .pending, .returned, .held].contains(outcome.status), let message = outcome.events.first(where: { $0.kind == .swiped })?.reference {
+                standing[message] = (swipe.card, swipe.amount)
+            }
             credited[swipe.merchant] += outcome.credited
             guard outcome.status == .arrived else { continue }
             let merchant = world.merchants[swipe.merchant]
@@ -47,6 +51,7 @@ enum Oracle {
             }
             violations += timing(outcome, world: world, merchant: merchant, zone: zone)
         }
+        for (card, amount) in standing.values { charged[card] += amount }
         for (index, card) in world.cards.enumerated() {
             let expected = card.balance - charged[index]
             if let actual = balances[card.pan], actual != expected {

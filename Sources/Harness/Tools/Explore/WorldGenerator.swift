@@ -31,6 +31,9 @@ enum WorldGenerator {
         }
         let cutoff = base?.network.scheme.cutoff ?? pick([TimeOfDay(hour: 23, minute: 0)!, TimeOfDay(hour: 23, minute: 0)!, TimeOfDay(hour: 22, minute: 0)!, TimeOfDay(hour: 21, minute: 30)!])
 
+        // Banks: ICBC issues, sometimes ABC too; merchants bank at CMB, or at an issuer.
+        let secondIssuer = chance(40)
+        let issuerBins: [(String, String)] = [("ICBC", "622202")] + (secondIssuer ? [("ABC", "622848")] : [])
         var merchants: [World.Merchant] = []
         for index in 0..<(1 + below(2)) {
             merchants.append(World.Merchant(
@@ -40,7 +43,7 @@ enum WorldGenerator {
                 feePartsPerMillion: pick([0, 3800, 6000, 6000, 5500, 12345]),
                 feeCap: chance(25) ? Money(minorUnits: 2000) : nil,
                 payoutAt: pick([TimeOfDay(hour: 9, minute: 0)!, TimeOfDay(hour: 10, minute: 30)!, TimeOfDay(hour: 0, minute: 30)!]),
-                account: "621483000000000\(index + 1)", accountBank: "CMB"))
+                account: "621483000000000\(index + 1)", accountBank: chance(30) ? "ICBC" : "CMB"))
         }
         if let base {
             merchants = base.network.merchants.map { merchant in
@@ -52,8 +55,9 @@ enum WorldGenerator {
         var cards: [World.Card] = []
         for index in 0..<(1 + below(2)) {
             let status: AccountStatus = chance(80) ? .active : pick([.frozen, .lost, .expired])
+            let issuer = pick(issuerBins)
             cards.append(World.Card(
-                pan: "622202000000000\(index + 1)", bank: "ICBC",
+                pan: "\(issuer.1)000000000\(index + 1)", bank: issuer.0,
                 balance: Money(minorUnits: pick([10_000, 100_000, 5_000_000])),
                 expiry: chance(90) ? "2812" : String(format2(day.year % 100)) + "01",
                 status: status,
@@ -67,7 +71,7 @@ enum WorldGenerator {
         let scheme = base?.network.scheme.name ?? "UnionPay"
         let acquirer = base?.network.acquirer.name ?? "Leshua"
         let banks = base?.network.banks.map { World.Bank(name: $0.name, bins: $0.bins) }
-            ?? [World.Bank(name: "ICBC", bins: ["622202"]), World.Bank(name: "CMB", bins: [])]
+            ?? issuerBins.map { World.Bank(name: $0.0, bins: [$0.1]) } + [World.Bank(name: "CMB", bins: [])]
 
         // Steps: on the start day and the next, often seconds around the cutoff.
         var times: [LocalDateTime] = []
