@@ -50,6 +50,9 @@ public struct TerminalStateMachine: NodeLogic {
     /// Reversals sent until acknowledged, and for each the request it undoes.
     private var reversals: Retransmissions
     private var reversed: [TransactionReference: Waiting] = [:]
+    /// Messages this terminal reversed (the reversal pending, or done): a late answer to one
+    /// (to a repeat of it, say) is no approval.
+    private var reversedMessages: Set<TransactionReference> = []
     /// Each transaction's purchase request and its answer, by scenario id.
     private var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
 
@@ -130,9 +133,13 @@ public struct TerminalStateMachine: NodeLogic {
         guard message.isResponse else { return [] }
         let own = message.transactionReference
         if let acknowledged = reversals.acknowledge(own, code: message.responseCode), let entry = reversed.removeValue(forKey: own) {
+            // 25: nobody saw the message, so nothing was reversed; the same message sent again starts afresh.
+            if message.responseCode == .originalNotFound { reversedMessages.remove(entry.request.transactionReference) }
             return acknowledged + [reversalAnswered(message, for: entry, now: now)]
         }
-        guard let entry = waiting.removeValue(forKey: own) else { return [] }
+        // The reversal wins: an answer to a message this terminal reversed approves nothing,
+        // and a repeat of it waits out its own timeout (and is reversed in turn).
+        guard !reversedMessages.contains(own), let entry = waiting.removeValue(forKey: own) else { return [] }
         let code = message.responseCode ?? "??"
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         switch entry.operation {
@@ -171,6 +178,7 @@ public struct TerminalStateMachine: NodeLogic {
                 ? "no answer within \(configuration.timeout.compact): reversing"
                 : "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact): reversing it"
             let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: trace.take())
+            if entry.operation == .purchase { reversedMessages.insert(own) }
             reversed[reversal.transactionReference] = entry
             return [.record(TimelineEvent(
                 at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference), detail: detail,

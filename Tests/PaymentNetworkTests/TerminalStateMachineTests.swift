@@ -72,4 +72,20 @@ struct TerminalStateMachineTests {
         #expect(Fixture.events(actions).map(\.kind) == [.failed])
         #expect(terminal.waitingOn.isEmpty)
     }
+
+    @Test("an approval that comes back after the terminal reversed the message approves nothing, not even a repeat of it; a reversal answered 25 lets the message start afresh")
+    func lateApprovalAfterOwnReversal() {
+        var terminal = Fixture.terminal()
+        let swipe = terminal.perform(.swipe(.init(id: "buy", pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 100))), now: Fixture.friday)
+        let request = Fixture.sent(swipe)[0].0
+        let reversing = terminal.timerFired(Fixture.timers(swipe)[0].0, now: Fixture.friday.advanced(by: .seconds(60)))
+        let reversal = Fixture.sent(reversing)[0].0
+        _ = terminal.perform(.repeatSwipe(id: "again", of: "buy"), now: Fixture.friday.advanced(by: .seconds(70)))
+        #expect(terminal.receive(request.response(code: .approved), from: "Leshua", now: Fixture.friday.advanced(by: .seconds(80))).isEmpty)
+        // Once the reversal is answered 25 (nobody saw the message), a later send is a fresh start.
+        _ = terminal.receive(reversal.response(code: .originalNotFound), from: "Leshua", now: Fixture.friday.advanced(by: .seconds(90)))
+        let answered = terminal.receive(request.response(code: .approved), from: "Leshua", now: Fixture.friday.advanced(by: .seconds(95)))
+        #expect(Fixture.events(answered).map(\.kind) == [.authorized])
+        #expect(Fixture.events(answered).first?.facts.transactionID == "again")
+    }
 }
