@@ -14,6 +14,16 @@ public struct Fault: Sendable {
         case hold(merchant: String)
         /// A link misbehaves.
         case network(client: String, server: String, kind: LinkFaultKind, count: Int?)
+
+        /// The bank whose inside the fault changes (its accounts), if any; an outage and a
+        /// link fault act on connections, which PayLab holds at its end (a hold acts on the acquirer's book).
+        public var insideNode: String? {
+            switch self {
+            case .maintenance(let bank), .freeze(_, let bank): bank
+            case .hold: nil
+            case .outage, .network: nil
+            }
+        }
     }
 
     /// How a link misbehaves (the wire's kinds, as the scenario names them).

@@ -49,6 +49,10 @@ public struct NetworkSpec: Sendable {
     public var merchants: [MerchantContract]
     public var cards: [Card]
     public var accounts: [Account]
+    /// Nodes whose place a system under test takes, by name.
+    public var external: [String: ExternalSystem] = [:]
+    /// Fixed addresses where PayLab's nodes listen for systems under test, by node name.
+    public var listen: [String: Endpoint] = [:]
 
     /// The default network of SCENARIOS.md.
     public static func defaults() -> NetworkSpec {
@@ -83,6 +87,14 @@ public struct NetworkSpec: Sendable {
         }
         return links
     }
+
+    /// The links where one end is a system under test: (client, server).
+    public var externalLinks: [(client: String, server: String)] {
+        links.filter { external[$0.client] != nil || external[$0.server] != nil }
+    }
+
+    /// Whether a node is a system under test.
+    public func isExternal(_ node: String) -> Bool { external[node] != nil }
 
     /// The bank that keeps an account number (a card's or another), if any.
     public func bank(ofAccount number: String) -> String? {

@@ -49,6 +49,10 @@ extension ScenarioBuilder {
             default:
                 kind = buildLinkFault(name, target, fields, item, linkKinds, network: network)
             }
+            if let kind, case let inside = kind.insideNode ?? (kindName == "hold" ? network.acquirer.name : nil), let node = inside, network.isExternal(node) {
+                reader.error(target, "\(node) is a system under test: PayLab cannot put a \(kindName) inside it (network faults on its links work)")
+                continue
+            }
             guard let kind, let from else { continue }
             faults.append(Fault(kind: kind, from: from, to: to.map { max($0, from) }, line: item.mark?.line ?? 1))
         }

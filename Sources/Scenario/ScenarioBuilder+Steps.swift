@@ -73,6 +73,10 @@ extension ScenarioBuilder {
                 reader.error(node, "no merchant has a terminal '\(value)'\(hint)")
                 return nil
             }
+            if network.isExternal(value) {
+                reader.error(node, "terminal \(value) is external: its swipes come from the system under test, not from steps")
+                return nil
+            }
             return value
         } ?? (fields["terminal"] == nil ? terminals.first : nil)
         let card = fields["card"].flatMap { node -> String? in

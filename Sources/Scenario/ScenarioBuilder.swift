@@ -94,8 +94,16 @@ struct ScenarioBuilder {
     private func buildNetwork(_ node: Node, currency: Currency) -> NetworkSpec {
         var network = NetworkSpec.defaults()
         guard let map = reader.mapping(node, "network", allowed: ["scheme", "acquirer", "banks", "merchants", "cards", "accounts"]) else { return network }
-        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in"]) {
+        // `external` and `listen` of each node, read once every name is known.
+        var externals: [(name: String, node: Node, server: Bool)] = []
+        var listens: [(name: String, node: Node)] = []
+        func place(_ fields: [String: Node], of name: String, server: Bool) {
+            if let node = fields["external"] { externals.append((name, node, server)) }
+            if let node = fields["listen"] { listens.append((name, node)) }
+        }
+        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { network.scheme.name = value }
+            place(fields, of: network.scheme.name, server: true)
             if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { network.scheme.cutoff = value }
             if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.scheme.timeout = value }
             if let standIn = fields["stand_in"] {
@@ -108,24 +116,28 @@ struct ScenarioBuilder {
                 }
             }
         }
-        if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout"]) {
+        if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout", "listen", "external"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "acquirer name") }) { network.acquirer.name = value }
+            place(fields, of: network.acquirer.name, server: true)
             if let value = fields["id"].flatMap({ reader.value($0, "acquirer id", expected: "up to 11 digits") { $0.count <= 11 && !$0.isEmpty && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { network.acquirer.id = value }
             if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.acquirer.timeout = value }
         }
         if let banks = map["banks"], let items = reader.sequence(banks, "network.banks") {
             network.banks = items.compactMap { item in
-                guard let fields = reader.mapping(item, "a bank", allowed: ["name", "bins"]) else { return nil }
+                guard let fields = reader.mapping(item, "a bank", allowed: ["name", "bins", "listen", "external"]) else { return nil }
                 guard let name = fields["name"].flatMap({ reader.string($0, "bank name") }) else {
                     if fields["name"] == nil { reader.error(item, "a bank needs a 'name'") }
                     return nil
                 }
+                place(fields, of: name, server: true)
                 let bins = fields["bins"].flatMap { reader.strings($0, "bins") } ?? []
                 return NetworkSpec.Bank(name: name, bins: bins)
             }
         }
         if let merchants = map["merchants"], let items = reader.sequence(merchants, "network.merchants") {
-            network.merchants = items.compactMap { buildMerchant($0, currency: currency, banks: network.banks) }
+            network.merchants = items.compactMap { item in
+                buildMerchant(item, currency: currency, banks: network.banks) { terminal, node in externals.append((terminal, node, false)) }
+            }
         }
         if let cards = map["cards"], let items = reader.sequence(cards, "network.cards") {
             network.cards = items.compactMap { buildCard($0, currency: currency, banks: network.banks) }
@@ -133,6 +145,15 @@ struct ScenarioBuilder {
         if let accounts = map["accounts"], let items = reader.sequence(accounts, "network.accounts") {
             network.accounts = items.compactMap { buildAccount($0, currency: currency, banks: network.banks) }
         }
+        for (name, node) in listens {
+            if let endpoint = buildListen(node) { network.listen[name] = endpoint }
+        }
+        var marks: [String: Node] = [:]
+        for (name, node, server) in externals {
+            marks[name] = node
+            if let system = buildExternal(node, of: name, server: server) { network.external[name] = system }
+        }
+        checkExternal(network, marks: marks)
         return network
     }
 
@@ -170,7 +191,7 @@ struct ScenarioBuilder {
         return amount
     }
 
-    private func buildMerchant(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> MerchantContract? {
+    private func buildMerchant(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void) -> MerchantContract? {
         let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "payout_at", "account", "terminal_timeout"]
         guard let fields = reader.mapping(node, "a merchant", allowed: keys) else { return nil }
         // A merchant the scenario writes starts from the default merchant's mcc (5411),
@@ -183,7 +204,18 @@ struct ScenarioBuilder {
         if let value = fields["mcc"].flatMap({ reader.value($0, "mcc", expected: "four digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { merchant.mcc = value }
         if let node = fields["terminals"], let items = reader.sequence(node, "terminals") {
             merchant.terminals = items.compactMap { item in
-                reader.value(item, "terminal id", expected: "8 characters") { $0.count == 8 ? $0 : nil }
+                // A terminal is its id, or { id, external } when a POS application under test takes its place.
+                var idNode = item
+                if case .mapping = item {
+                    guard let fields = reader.mapping(item, "a terminal", allowed: ["id", "external"]) else { return nil }
+                    guard let id = fields["id"] else {
+                        reader.error(item, "a terminal needs an 'id'")
+                        return nil
+                    }
+                    idNode = id
+                    if let system = fields["external"], let id = reader.string(id, "terminal id") { external(id, system) }
+                }
+                return reader.value(idNode, "terminal id", expected: "8 characters") { $0.count == 8 ? $0 : nil }
             }
         }
         if let value = fields["settlement"].flatMap({ reader.value($0, "settlement", expected: "settlement terms (T+0, T+1, D+0, D+1 ...)") { SettlementTerms($0) } }) { merchant.terms = value }
@@ -245,7 +277,11 @@ struct ScenarioBuilder {
             let line = item.mark?.line ?? 1
             if let accountNode = fields["account"] {
                 guard let number = reader.string(accountNode, "account") else { continue }
-                if network.bank(ofAccount: number) == nil {
+                if let bank = network.bank(ofAccount: number) {
+                    if network.isExternal(bank) {
+                        reader.error(accountNode, "account '\(PAN.mask(number))' is held by \(bank), a system under test: PayLab cannot see its balance (expect what PayLab's nodes saw: the transactions)")
+                    }
+                } else {
                     reader.error(accountNode, "no account '\(number)' in the network")
                 }
                 guard let balanceNode = fields["balance"] else {

@@ -34,8 +34,8 @@ public struct CertificateAuthority: Sendable {
     private let privateKey: P256.Signing.PrivateKey
     private let name: DistinguishedName
 
-    /// Makes a new CA with a fresh key.
-    public init(commonName: String = "PayLab run CA") throws {
+    /// Makes a new CA with a fresh key, valid from an hour ago for `days`.
+    public init(commonName: String = "PayLab run CA", days: Int = 2) throws {
         let key = P256.Signing.PrivateKey()
         let name = try DistinguishedName {
             OrganizationName("PayLab")
@@ -47,7 +47,7 @@ public struct CertificateAuthority: Sendable {
             serialNumber: Certificate.SerialNumber(),
             publicKey: .init(key.publicKey),
             notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(86400 * 2),
+            notValidAfter: now.addingTimeInterval(86400 * Double(days)),
             issuer: name,
             subject: name,
             signatureAlgorithm: .ecdsaWithSHA256,
@@ -60,6 +60,24 @@ public struct CertificateAuthority: Sendable {
         privateKey = key
         self.name = name
     }
+
+    /// A CA read back from its PEM certificate and PKCS#8 (or SEC1) private key, as `pki init` writes them.
+    public init(certificatePEM: String, privateKeyPEM: String) throws {
+        let certificate = try Certificate(pemEncoded: certificatePEM)
+        let key = try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
+        guard Certificate.PublicKey(key.publicKey) == certificate.publicKey else {
+            throw WireError(message: "the CA's private key does not belong to its certificate")
+        }
+        guard let constraints = try? certificate.extensions.basicConstraints, case .isCertificateAuthority = constraints else {
+            throw WireError(message: "the certificate is not a CA's (its basic constraints do not allow signing certificates)")
+        }
+        self.certificate = certificate
+        privateKey = key
+        name = certificate.subject
+    }
+
+    /// The private key as PEM (PKCS#8), for `pki init` to keep.
+    public var privateKeyPEM: String { privateKey.pemRepresentation }
 
     /// The CA certificate as PEM, for an external system to trust.
     public func certificatePEM() throws -> String { try certificate.serializeAsPEM().pemString }
@@ -74,13 +92,27 @@ public struct CertificateAuthority: Sendable {
         return (label.isEmpty ? "node" : String(label.prefix(63))) + ".paylab.test"
     }
 
-    /// Issues a node a certificate for both server and client authentication.
-    public func issue(for node: String) throws -> Identity {
-        let key = P256.Signing.PrivateKey()
+    /// The names a certificate for a host on this machine carries: `localhost`, 127.0.0.1 and ::1.
+    public static let loopbackNames: [GeneralName] = [
+        .dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+        .ipAddress(ASN1OctetString(contentBytes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
+    ]
+
+    /// Issues a node a certificate for both server and client authentication, naming the
+    /// node's host name; `loopback` adds the loopback names, for the certificate a node shows a
+    /// system under test (which dials 127.0.0.1 and checks that name). PayLab's own links use
+    /// the node's name alone, so no node can answer for another.
+    public func issue(for node: String, loopback: Bool = false) throws -> Identity {
         let hostname = Self.hostname(for: node)
+        return try issue(for: node, hostname: hostname, names: [.dnsName(hostname)] + (loopback ? Self.loopbackNames : []), days: 1)
+    }
+
+    /// Issues a certificate with a common name and subject alternative names, valid for `days`.
+    public func issue(for commonName: String, hostname: String, names: [GeneralName], days: Int) throws -> Identity {
+        let key = P256.Signing.PrivateKey()
         let subject = try DistinguishedName {
             OrganizationName("PayLab")
-            CommonName(node)
+            CommonName(commonName)
         }
         let now = Date()
         let certificate = try Certificate(
@@ -88,7 +120,7 @@ public struct CertificateAuthority: Sendable {
             serialNumber: Certificate.SerialNumber(),
             publicKey: .init(key.publicKey),
             notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(86400),
+            notValidAfter: now.addingTimeInterval(86400 * Double(days)),
             issuer: name,
             subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256,
@@ -96,11 +128,11 @@ public struct CertificateAuthority: Sendable {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.serverAuth, .clientAuth])
-                SubjectAlternativeNames([.dnsName(hostname)])
+                SubjectAlternativeNames(names)
             },
             issuerPrivateKey: .init(privateKey)
         )
-        return Identity(name: node, hostname: hostname, certificate: certificate, privateKey: key)
+        return Identity(name: commonName, hostname: hostname, certificate: certificate, privateKey: key)
     }
 
     /// The TLS 1.3 server context of a node: it requires a client certificate from this CA.

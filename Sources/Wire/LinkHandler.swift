@@ -2,59 +2,116 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 
-/// The last handler of every connection: once TLS has named the peer it registers the
+/// The last handler of every connection: once the peer is known it registers the
 /// connection with the network, then hands each frame to it with the peer attached.
 ///
+/// PayLab's own nodes are named by their certificates; a system under test by the link's
+/// configuration (or, where several SUTs share a listener, by its first message).
 /// It knows no business rules and no faults: frames are bytes here.
 final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
+    /// How the peer of a connection is known.
+    enum Identity: Sendable {
+        /// By the common name of its certificate, which must be `expected` when given.
+        case certificate(expected: String?)
+        /// By configuration, once TLS (if any) completes.
+        case fixed(String, tls: Bool)
+        /// By its first frame (nil: no peer of this listener; the connection closes).
+        case firstFrame(@Sendable ([UInt8]) -> String?)
+    }
+
     private let network: WireNetwork
     /// The node this end of the connection belongs to.
     private let node: String
-    /// The peer, once known (from the certificate on a server, by choice on a client).
+    private let identity: Identity
+    /// The peer, once known.
     private var peer: String?
+    /// Closes a connection whose peer is not known in time (a handshake that never ends).
+    private var deadline: Scheduled<Void>?
+    private let identifyWithin: TimeAmount?
 
-    init(network: WireNetwork, node: String, expectedPeer: String?) {
+    init(network: WireNetwork, node: String, identity: Identity, identifyWithin: TimeAmount? = nil) {
         self.network = network
         self.node = node
-        self.peer = nil
-        self.expectedPeer = expectedPeer
+        self.identity = identity
+        self.identifyWithin = identifyWithin
     }
 
-    private let expectedPeer: String?
+    func channelActive(context: ChannelHandlerContext) {
+        if case .fixed(let name, tls: false) = identity { known(name, context) }
+        if peer == nil, let limit = identifyWithin {
+            let node = self.node, network = self.network
+            let remote = context.channel.remoteAddress.map { "\($0)" } ?? "a peer"
+            let tls: Bool
+            switch identity {
+            case .certificate: tls = true
+            case .fixed(_, let secure): tls = secure
+            case .firstFrame: tls = false
+            }
+            deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limit) {
+                network.report("\(node): \(remote) \(tls ? "did not finish the TLS handshake" : "sent no message") within \(limit.nanoseconds / 1_000_000) ms; closed")
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelActive()
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted = event {
-            let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self).peerCertificate
-            let name = certificate.flatMap(CertificateAuthority.commonName(of:))
-            if let name, expectedPeer == nil || expectedPeer == name {
-                peer = name
-                network.register(node: node, peer: name, channel: context.channel)
-            } else {
-                network.report("\(node): peer certificate names \(name ?? "nobody"), expected \(expectedPeer ?? "a node of this run"); closing")
-                context.close(promise: nil)
+            switch identity {
+            case .certificate(let expected):
+                let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self).peerCertificate
+                let name = certificate.flatMap(CertificateAuthority.commonName(of:))
+                if let name, expected == nil || expected == name {
+                    known(name, context)
+                } else {
+                    network.report("\(node): peer certificate names \(name ?? "nobody"), expected \(expected ?? "a node of this run"); closing")
+                    context.close(promise: nil)
+                }
+            case .fixed(let name, _):
+                known(name, context)
+            case .firstFrame:
+                break
             }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
+    private func known(_ name: String, _ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+        peer = name
+        network.register(node: node, peer: name, channel: context.channel)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        let frame = Array(unwrapInboundIn(data).readableBytesView)
+        if peer == nil, case .firstFrame(let identify) = identity {
+            guard let name = identify(frame) else {
+                network.report("\(node): a connection from \(context.channel.remoteAddress.map { "\($0)" } ?? "a peer") sent a first message that names none of the systems under test this node serves; closed")
+                context.close(promise: nil)
+                return
+            }
+            known(name, context)
+        }
         guard let peer else {
             network.report("\(node): frame before the TLS handshake named the peer; dropped")
             return
         }
-        network.received(Array(frame.readableBytesView), at: node, from: peer)
+        network.received(frame, at: node, from: peer)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
         if let peer { network.unregister(node: node, peer: peer, channel: context.channel) }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        network.report("\(node)\(peer.map { " <- \($0)" } ?? ""): \(WireNetwork.describe(error)); connection closed")
+        let remote = peer.map { " <- \($0)" } ?? context.channel.remoteAddress.map { " <- \($0)" } ?? ""
+        network.report("\(node)\(remote): \(WireNetwork.describe(error)); connection closed")
         context.close(promise: nil)
     }
 }

@@ -9,7 +9,8 @@ import Synchronization
 public final class TLSCredentials: Sendable {
     /// The CA every identity comes from.
     public let authority: CertificateAuthority
-    private let keyLog: NIOSSLKeyLogCallback?
+    /// Where every session's secrets go, when a capture wants them.
+    let keyLog: NIOSSLKeyLogCallback?
     private let cache = Mutex<[String: Entry]>([:])
 
     private struct Entry: @unchecked Sendable {
@@ -46,13 +47,19 @@ public final class TLSCredentials: Sendable {
         return context
     }
 
-    private func entry(_ node: String) throws -> Entry {
-        if let entry = cache.withLock({ $0[node] }) { return entry }
-        let identity = try authority.issue(for: node)
+    /// The identity a node shows systems under test: its name and the loopback names.
+    public func externalIdentity(of node: String) throws -> CertificateAuthority.Identity {
+        try entry(node, loopback: true).identity
+    }
+
+    private func entry(_ node: String, loopback: Bool = false) throws -> Entry {
+        let key = loopback ? "\u{0}sut \(node)" : node
+        if let entry = cache.withLock({ $0[key] }) { return entry }
+        let identity = try authority.issue(for: node, loopback: loopback)
         return cache.withLock { cache in
-            if let entry = cache[node] { return entry }
+            if let entry = cache[key] { return entry }
             let entry = Entry(identity: identity)
-            cache[node] = entry
+            cache[key] = entry
             return entry
         }
     }

@@ -1,6 +1,7 @@
 public import NIOCore
 import NIOPosix
 public import NIOSSL
+public import ISO8583
 import PaymentNetwork
 import SettlementCalendar
 
@@ -38,7 +39,39 @@ public final class WireNetwork {
     /// Problems seen on the wire (failed handshakes, broken frames), in order.
     public private(set) var problems: [String] = []
 
+    /// How a link to a system under test is secured and framed.
+    public struct ExternalLink: Sendable {
+        /// mutual: both present certificates; server: only the server does; none: plain TCP.
+        public enum Security: String, Sendable { case mutual, server, none }
+        public var security: Security
+        /// Checks the SUT's certificate (unused with `none`, and for a SUT client with `server`).
+        public var verifier: PeerVerifier
+        public var framing: Framing
+        /// How long a handshake, a first message or half a frame may take.
+        public var timeout: TimeAmount
+        /// At most this many connections at once on a listener for SUTs.
+        public var connectionLimit: Int
+
+        public init(security: Security, verifier: PeerVerifier, framing: Framing, timeout: TimeAmount, connectionLimit: Int = 32) {
+            self.security = security
+            self.verifier = verifier
+            self.framing = framing
+            self.timeout = timeout
+            self.connectionLimit = connectionLimit
+        }
+    }
+
     private var servers: [String: any Channel] = [:]
+    /// Listeners for systems under test, by node, with the connections open on each.
+    private var sutServers: [String: any Channel] = [:]
+    private var sutConnections: [String: Int] = [:]
+    /// The framing of each link direction that is not PayLab's standard.
+    private var framings: [InFlightFrames.Link: Framing] = [:]
+    /// Peers that are systems under test: frames to them are not counted in flight (no node of
+    /// PayLab handles them); the runner counts the answers it waits for instead.
+    private var externalPeers: Set<String> = []
+    /// Answers awaited from systems under test, each bounded by its link's timeout.
+    private var awaited = 0
     private var ports: [String: Int] = [:]
     private var links: [InFlightFrames.Link: any Channel] = [:]
     private var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
@@ -83,8 +116,8 @@ public final class WireNetwork {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         NIOSSLServerHandler(context: context),
-                        ByteToMessageHandler(FrameDecoder()),
-                        LinkHandler(network: bound.value, node: node, expectedPeer: nil),
+                        FrameReader(),
+                        LinkHandler(network: bound.value, node: node, identity: .certificate(expected: nil)),
                     ])
                 }
             }
@@ -119,8 +152,8 @@ public final class WireNetwork {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         try NIOSSLClientHandler(context: context, serverHostname: hostname),
-                        ByteToMessageHandler(FrameDecoder()),
-                        LinkHandler(network: bound.value, node: node, expectedPeer: server),
+                        FrameReader(),
+                        LinkHandler(network: bound.value, node: node, identity: .certificate(expected: server)),
                     ])
                 }
             }
@@ -134,18 +167,22 @@ public final class WireNetwork {
     /// Sends a message from a node to a peer over their link, with its length header.
     /// Returns false (and reports it) when there is no link.
     @discardableResult
-    public func send(from node: String, to peer: String, message: [UInt8]) -> Bool {
+    public func send(from node: String, to peer: String, message: [UInt8], answer: Bool = false) -> Bool {
         eventLoop.assertInEventLoop()
         let link = InFlightFrames.Link(node: node, peer: peer)
         guard let channel = links[link] else {
             return false
         }
-        guard message.count <= Int(UInt16.max) else {
-            report("\(node) -> \(peer): message of \(message.count) bytes does not fit a 2-byte length; not sent")
+        let external = externalPeers.contains(peer)
+        let bytes: [UInt8]
+        do {
+            bytes = try (framings[link] ?? .standard).frame(message, answer: answer)
+        } catch {
+            report("\(node) -> \(peer): \(error); not sent")
             return false
         }
-        inFlight.sent(from: node, to: peer)
-        let frame = FrameDecoder.frame(message, allocator: channel.allocator)
+        if !external { inFlight.sent(from: node, to: peer) }
+        let frame = channel.allocator.buffer(bytes: bytes)
         onWrite?(WrittenFrame(
             node: node, peer: peer, bytes: Array(frame.readableBytesView),
             localPort: channel.localAddress?.port ?? 0, remotePort: channel.remoteAddress?.port ?? 0))
@@ -154,7 +191,7 @@ public final class WireNetwork {
         promise.futureResult.whenFailure { error in
             let network = bound.value
             network.report("\(node) -> \(peer): write failed: \(Self.describe(error))")
-            network.lose(link, all: false)
+            if !external { network.lose(link, all: false) }
         }
         channel.writeAndFlush(frame, promise: promise)
         return true
@@ -163,7 +200,7 @@ public final class WireNetwork {
     /// Completes when no frame is written and not yet handled.
     public func whenQuiet() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        if inFlight.count == 0 { return eventLoop.makeSucceededVoidFuture() }
+        if inFlight.count == 0, awaited == 0 { return eventLoop.makeSucceededVoidFuture() }
         let promise = eventLoop.makePromise(of: Void.self)
         quietWaiters.append(promise)
         return promise.futureResult
@@ -172,11 +209,26 @@ public final class WireNetwork {
     /// The number of frames written and not yet handled.
     public var framesInFlight: Int { inFlight.count }
 
+    /// The runner waits for an answer from a system under test: the network is not quiet
+    /// until ``answerSettled()`` (the answer came, or the link's timeout passed).
+    public func awaitAnswer() { awaited += 1 }
+
+    /// An answer awaited from a system under test came, or its wait ended.
+    public func answerSettled() {
+        guard awaited > 0 else { return }
+        awaited -= 1
+        wakeIfQuiet()
+    }
+
+    /// Answers still awaited from systems under test.
+    public var answersAwaited: Int { awaited }
+
     /// Cuts every connection of a node and stops its server: it refuses connections until it listens again.
     public func takeDown(_ node: String) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         var channels: [any Channel] = []
         if let server = servers.removeValue(forKey: node) { channels.append(server) }
+        if let server = sutServers.removeValue(forKey: node) { channels.append(server) }
         for (key, channel) in links where key.node == node || key.peer == node { channels.append(channel) }
         return close(channels)
     }
@@ -195,14 +247,158 @@ public final class WireNetwork {
     /// Closes every connection and server.
     public func shutdown() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        let channels = Array(links.values) + Array(servers.values)
+        let channels = Array(links.values) + Array(servers.values) + Array(sutServers.values)
         links.removeAll()
         servers.removeAll()
+        sutServers.removeAll()
         return close(channels)
     }
 
     /// Records a problem seen on the wire or in a frame.
     public func reportProblem(_ problem: String) { report(problem) }
+
+    // MARK: - Systems under test
+
+    /// The ports of the listeners for systems under test, by node.
+    public private(set) var sutPorts: [String: Int] = [:]
+
+    /// Connects PayLab's `node` to the system under test `peer` at `host:port`, secured and
+    /// framed as `link` says; completes when the link is registered (after TLS, if any).
+    public func dial(from node: String, to peer: String, host: String, port: Int, link: ExternalLink) -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        let key = InFlightFrames.Link(node: node, peer: peer)
+        externalPeers.insert(peer)
+        framings[key] = link.framing
+        let context: NIOSSLContext?
+        do {
+            context = try sutContext(of: node, link: link, server: false)
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        let registered = eventLoop.makePromise(of: Void.self)
+        registrationWaiters[key] = registered
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let where_ = "\(node) -> \(peer) (SUT at \(host):\(port))"
+        let report = Self.reporter(bound, prefix: where_)
+        let verifier = PeerVerifier(roots: link.verifier.roots, rootsSource: link.verifier.rootsSource, expectedHost: host)
+        let connected = ClientBootstrap(group: eventLoop)
+            .connectTimeout(link.timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handlers = channel.pipeline.syncOperations
+                    if let context {
+                        // An IP address is checked against the certificate's IP names; a host name is sent as SNI too.
+                        let name = PeerVerifier.isIP(host) ? nil : host
+                        try handlers.addHandler(NIOSSLClientHandler(context: context, serverHostname: name, customVerificationCallback: verifier.callback(report: report)))
+                    }
+                    try handlers.addHandlers([
+                        FrameReader(framing: link.framing, stallLimit: link.timeout),
+                        LinkHandler(network: bound.value, node: node, identity: .fixed(peer, tls: context != nil), identifyWithin: link.timeout),
+                    ])
+                }
+            }
+            .connect(host: host, port: port)
+        connected.whenFailure { error in
+            let network = bound.value
+            network.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): \(Self.describe(error))"))
+        }
+        // A link that closes before it is registered (a failed handshake) fails the wait.
+        connected.whenSuccess { channel in
+            channel.closeFuture.whenComplete { _ in
+                bound.value.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): the connection closed before the link was up"))
+            }
+        }
+        return registered.futureResult
+    }
+
+    /// Listens for systems under test that dial PayLab's `node` (port 0: any free port);
+    /// `peers` are the SUTs it serves: one is known at once, several by `identify` on their
+    /// first message. Returns the port.
+    public func listenForSUTs(
+        node: String, host: String, port: Int, peers: [String], link: ExternalLink, identify: @escaping @Sendable ([UInt8]) -> String?
+    ) -> EventLoopFuture<Int> {
+        eventLoop.assertInEventLoop()
+        for peer in peers {
+            externalPeers.insert(peer)
+            framings[InFlightFrames.Link(node: node, peer: peer)] = link.framing
+        }
+        let context: NIOSSLContext?
+        do {
+            context = try sutContext(of: node, link: link, server: true)
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let report = Self.reporter(bound, prefix: "\(node) <- a SUT client")
+        let identity: LinkHandler.Identity = peers.count == 1 ? .fixed(peers[0], tls: context != nil) : .firstFrame(identify)
+        return ServerBootstrap(group: eventLoop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 64)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let network = bound.value
+                    // A flood of connections: past the limit each is closed at once, with a word in the log.
+                    guard network.sutConnections[node, default: 0] < link.connectionLimit else {
+                        network.report("\(node): refused a connection from \(channel.remoteAddress.map { "\($0)" } ?? "a peer"): \(link.connectionLimit) connections from systems under test are already open")
+                        channel.close(promise: nil)
+                        return
+                    }
+                    network.sutConnections[node, default: 0] += 1
+                    channel.closeFuture.whenComplete { _ in bound.value.sutConnections[node, default: 1] -= 1 }
+                    let handlers = channel.pipeline.syncOperations
+                    if let context {
+                        if link.security == .mutual {
+                            try handlers.addHandler(NIOSSLServerHandler(context: context, customVerificationCallback: link.verifier.callback(report: report)))
+                        } else {
+                            try handlers.addHandler(NIOSSLServerHandler(context: context))
+                        }
+                    }
+                    try handlers.addHandlers([
+                        FrameReader(framing: link.framing, stallLimit: link.timeout),
+                        LinkHandler(network: network, node: node, identity: identity, identifyWithin: link.timeout),
+                    ])
+                }
+            }
+            .bind(host: host, port: port)
+            .map { channel in
+                let network = bound.value
+                network.sutServers[node] = channel
+                let port = channel.localAddress?.port ?? 0
+                network.sutPorts[node] = port
+                return port
+            }
+    }
+
+    /// The TLS context of a link to a SUT: TLS 1.2 or 1.3 (many hosts still run 1.2), the node's
+    /// certificate where it presents one; nil for plain TCP.
+    private func sutContext(of node: String, link: ExternalLink, server: Bool) throws -> NIOSSLContext? {
+        guard link.security != .none else { return nil }
+        let identity = try credentials.externalIdentity(of: node)
+        let chain: [NIOSSLCertificateSource] = [.certificate(try CertificateAuthority.nioCertificate(identity.certificate))]
+        let key = NIOSSLPrivateKeySource.privateKey(try identity.nioKey())
+        var configuration: TLSConfiguration
+        if server {
+            configuration = .makeServerConfiguration(certificateChain: chain, privateKey: key)
+            configuration.certificateVerification = link.security == .mutual ? .noHostnameVerification : .none
+        } else {
+            configuration = .makeClientConfiguration()
+            if link.security == .mutual {
+                configuration.certificateChain = chain
+                configuration.privateKey = key
+            }
+            configuration.certificateVerification = .fullVerification
+        }
+        configuration.trustRoots = .certificates(try link.verifier.roots.map(CertificateAuthority.nioCertificate))
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.maximumTLSVersion = .tlsv13
+        configuration.keyLogCallback = credentials.keyLog
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    private static func reporter(_ bound: NIOLoopBound<WireNetwork>, prefix: String) -> @Sendable (String) -> Void {
+        let loop = bound.eventLoop
+        return { problem in loop.execute { bound.value.report("\(prefix): \(problem)") } }
+    }
 
     // MARK: - Called by the handlers
 
@@ -223,6 +419,16 @@ public final class WireNetwork {
 
     /// A frame `node` received from `peer` on an authenticated link: hand it on, then count it handled.
     func received(_ frame: [UInt8], at node: String, from peer: String) {
+        if externalPeers.contains(peer) {
+            // What a SUT sends is recorded where it arrives (no PayLab node wrote it).
+            if let onWrite, let channel = links[InFlightFrames.Link(node: node, peer: peer)],
+               let framed = try? (framings[InFlightFrames.Link(node: node, peer: peer)] ?? .standard).frame(frame) {
+                onWrite(WrittenFrame(node: peer, peer: node, bytes: framed,
+                                     localPort: channel.remoteAddress?.port ?? 0, remotePort: channel.localAddress?.port ?? 0))
+            }
+            onFrame(node, peer, frame)
+            return
+        }
         onFrame(node, peer, frame)
         if inFlight.handled(at: node, from: peer) { wakeIfQuiet() }
     }
@@ -239,7 +445,7 @@ public final class WireNetwork {
     }
 
     private func wakeIfQuiet() {
-        guard inFlight.count == 0 else { return }
+        guard inFlight.count == 0, awaited == 0 else { return }
         let waiters = quietWaiters
         quietWaiters.removeAll()
         waiters.forEach { $0.succeed(()) }

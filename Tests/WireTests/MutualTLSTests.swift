@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import ISO8583
 import Testing
 @testable import Wire
 
@@ -36,7 +37,7 @@ struct MutualTLSTests {
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        try? await channel.writeAndFlush(FrameDecoder.frame(Array("hello".utf8), allocator: channel.allocator)).get()
+        try? await channel.writeAndFlush(ByteBuffer(bytes: try Framing.standard.frame(Array("hello".utf8)))).get()
         let closed = loop.makePromise(of: Bool.self)
         channel.closeFuture.whenComplete { _ in closed.succeed(true) }
         loop.scheduleTask(in: .seconds(2)) { closed.succeed(false) }

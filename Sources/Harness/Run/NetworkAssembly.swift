@@ -36,7 +36,7 @@ enum NetworkAssembly {
                 cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, planted: planted), seed: seed))
         }
-        return nodes
+        return nodes.filter { !network.isExternal($0.name) }
     }
 
     /// The issuers' negative file for stand-in: each card whose status its issuer refuses,
@@ -50,6 +50,7 @@ enum NetworkAssembly {
     }
 
     static func servers(of scenario: Scenario) -> [String] {
-        [scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name)
+        ([scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name))
+            .filter { !scenario.network.isExternal($0) }
     }
 }

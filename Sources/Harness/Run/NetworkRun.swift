@@ -36,6 +36,8 @@ final class NetworkRun {
     private(set) var faults: [String] = []
     /// What the fault windows did, with the virtual time.
     private(set) var faultLog: [(at: Instant, what: String)] = []
+    /// The links to systems under test.
+    private(set) var suts: SystemsUnderTest!
 
     /// This run, for closures that run later on its loop (the compiler checks they stay there).
     private var bound: NIOLoopBound<NetworkRun> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
@@ -52,6 +54,7 @@ final class NetworkRun {
             scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)
             if let to = fault.to { scheduler.schedule(.faultWindow(index: index, starting: false), at: to) }
         }
+        suts = SystemsUnderTest(network: scenario.network, wire: wire) { [unowned self] in self.now }
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
     }
@@ -69,16 +72,17 @@ final class NetworkRun {
         return LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
     }
 
-    /// Starts every node's server on 127.0.0.1.
+    /// Starts every node's server on 127.0.0.1, and the listeners where systems under test dial PayLab.
     func listen() -> EventLoopFuture<Void> {
         let listening = NetworkAssembly.servers(of: scenario).map { wire.listen(node: $0).map { _ in () } }
-        return EventLoopFuture.andAllSucceed(listening, on: wire.eventLoop)
+        return EventLoopFuture.andAllSucceed(listening + [suts.listen()], on: wire.eventLoop)
     }
 
-    /// Opens every link and lets each node start.
+    /// Opens every link (dialling and signing on to systems under test that are servers) and lets each node start.
     func connect() -> EventLoopFuture<Void> {
         let bound = self.bound
-        return EventLoopFuture.andAllSucceed(scenario.network.links.map { wire.connect(from: $0.client, to: $0.server) }, on: wire.eventLoop)
+        return EventLoopFuture.andAllSucceed(scenario.network.links.map { open($0.client, $0.server) }, on: wire.eventLoop)
+            .flatMap { bound.value.wire.whenQuiet() }
             .map {
                 let run = bound.value
                 for name in run.nodes.keys.sorted() {
@@ -86,6 +90,18 @@ final class NetworkRun {
                 }
             }
     }
+
+    /// Opens a link: PayLab's own over TLS 1.3; to a SUT that is a server, by dialling it (and
+    /// signing on); a SUT that is a client dials PayLab.
+    private func open(_ client: String, _ server: String) -> EventLoopFuture<Void> {
+        let network = scenario.network
+        if network.isExternal(server) { return suts.dial(from: client, to: server) }
+        if network.isExternal(client) { return wire.eventLoop.makeSucceededVoidFuture() }
+        return wire.connect(from: client, to: server)
+    }
+
+    /// Signs off the links PayLab opened to systems under test; completes when they answered or their waits ended.
+    func signOff() -> EventLoopFuture<Void> { suts.signOff() }
 
     /// Handles the next timer, held frame or fault window if it is due by `limit`, and
     /// completes when the network is quiet again: true when it handled one.
@@ -106,13 +122,23 @@ final class NetworkRun {
         let loop = wire.eventLoop
         let promise = loop.makePromise(of: Void.self)
         wire.whenQuiet().cascade(to: promise)
+        watch(promise, timeout: timeout)
+        return promise.futureResult
+    }
+
+    /// Fails `promise` when the network has not gone quiet after `timeout` of wall time; while
+    /// answers from systems under test are awaited (each bounded by its link's timeout) it waits on.
+    private func watch(_ promise: EventLoopPromise<Void>, timeout: TimeAmount) {
         let bound = self.bound
-        let timer = loop.scheduleTask(in: timeout) {
+        let timer = wire.eventLoop.scheduleTask(in: timeout) {
             let wire = bound.value.wire
+            if wire.answersAwaited > 0, wire.framesInFlight == 0 {
+                bound.value.watch(promise, timeout: timeout)
+                return
+            }
             promise.fail(WireError(message: "the network did not go quiet: \(wire.framesInFlight) frames in flight after \(timeout.nanoseconds / 1_000_000) ms; last problems: \(wire.problems.suffix(3))"))
         }
         promise.futureResult.whenComplete { _ in timer.cancel() }
-        return promise.futureResult
     }
 
     /// Moves the clock to the next event and handles it.
@@ -245,8 +271,8 @@ final class NetworkRun {
     private func reconnect(_ links: [(String, String)]) -> EventLoopFuture<Void> {
         let open = links.filter { down[$0.0] == nil && down[$0.1] == nil && !cut.contains("\($0.0) -> \($0.1)") }
         let bound = self.bound
-        let connecting = open.map { link in
-            wire.connect(from: link.0, to: link.1).recover { error in
+        let connecting = open.filter { !scenario.network.isExternal($0.0) }.map { link in
+            self.open(link.0, link.1).recover { error in
                 bound.value.wire.reportProblem("\(link.0) could not reconnect to \(link.1): \(error)")
             }
         }
@@ -264,6 +290,8 @@ final class NetworkRun {
 
     /// A frame reached a node: the link faults decide whether it is handed on now, later or never.
     private func arrived(_ bytes: [UInt8], at node: String, from peer: String) {
+        // A SUT's network management and its answers are settled at the link, before any fault.
+        guard suts.accept(bytes, at: node, from: peer) else { return }
         let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now)
         linkLog += log.map { (now, $0) }
         // A connection never reorders: a frame behind one still held waits for it.
@@ -289,11 +317,15 @@ final class NetworkRun {
 
     private func deliver(_ bytes: [UInt8], at node: String, from peer: String) {
         let message: ISOMessage
-        do {
-            message = try codec.unpack(bytes, authenticator: authenticator)
+        do throws(ISO8583Error) {
+            if let external = suts.unpack(bytes, at: node, from: peer) {
+                message = try external.get()
+            } else {
+                message = try codec.unpack(bytes, authenticator: authenticator)
+            }
         } catch {
             // A frame that fails its format or MAC: a request gets 30, anything else is dropped.
-            if let readable = try? codec.unpack(bytes), !readable.isResponse {
+            if let readable = try? (suts.dialect(node, peer).map { MessageCodec(dialect: $0) } ?? codec).unpack(bytes), !readable.isResponse {
                 wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered 30")
                 send(readable.response(code: .formatError), from: node, to: peer)
             } else {
@@ -306,6 +338,12 @@ final class NetworkRun {
     }
 
     private func send(_ message: ISOMessage, from node: String, to peer: String) {
+        if suts.isExternal(node, peer) {
+            if !suts.send(message, from: node, to: peer), nodes[node] != nil {
+                carryOut(nodes[node]!.sendFailed(message, to: peer, now: now), of: node)
+            }
+            return
+        }
         let bytes: [UInt8]
         do {
             bytes = try codec.pack(message, authenticator: authenticator)

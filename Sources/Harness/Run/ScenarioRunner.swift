@@ -17,10 +17,24 @@ public final class ScenarioRunner: Sendable {
     /// The longest the network may take (in wall time) to go quiet after one step.
     public let quietTimeout: TimeAmount
 
-    /// Makes a runner with its own event loop (one thread: every node of a run shares it).
+    /// The folder of `--pki`, whose CA issues the nodes' certificates; nil: a fresh CA.
+    public let pki: String?
+
+    /// Makes a runner with its own event loop (one thread: every node of a run shares it);
+    /// with `pki`, the nodes' certificates come from that folder's CA (`paylab pki init`).
     public init(quietTimeout: TimeAmount = .seconds(10)) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        pki = nil
         credentials = (try? CertificateAuthority()).map { TLSCredentials(authority: $0) }
+        self.quietTimeout = quietTimeout
+    }
+
+    /// A runner whose nodes' certificates come from the CA of a `paylab pki init` folder;
+    /// throws when the folder holds no usable CA.
+    public init(quietTimeout: TimeAmount = .seconds(10), pki: String) throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.pki = pki
+        credentials = TLSCredentials(authority: try PKI(directory: pki).authority())
         self.quietTimeout = quietTimeout
     }
 
@@ -63,12 +77,11 @@ public final class ScenarioRunner: Sendable {
             // Runs share the CA and the nodes' TLS contexts (made once, the slow part); a
             // captured run makes its own, so the key log holds its secrets.
             let credentials: TLSCredentials
+            let authority = try self.credentials?.authority ?? CertificateAuthority()
             if let session {
-                credentials = TLSCredentials(authority: try CertificateAuthority(), keyLog: session.keyLog.callback)
-            } else if let shared = self.credentials {
-                credentials = shared
+                credentials = TLSCredentials(authority: authority, keyLog: session.keyLog.callback)
             } else {
-                credentials = TLSCredentials(authority: try CertificateAuthority())
+                credentials = self.credentials ?? TLSCredentials(authority: authority)
             }
             var tap: (@Sendable (WireNetwork.WrittenFrame, Instant) -> Void)?
             if let session { tap = { frame, now in session.record(frame, at: now) } }
@@ -84,6 +97,7 @@ public final class ScenarioRunner: Sendable {
                 }
                 try await loop.flatSubmit { run.value.connect() }.get()
                 try await drive(run, scenario, on: loop)
+                try await loop.flatSubmit { run.value.signOff() }.get()
             } catch {
                 result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
             }
@@ -134,7 +148,7 @@ public final class ScenarioRunner: Sendable {
         result.transactions = outcomes
         result.timeline = run.timeline
         result.problems = run.wire.problems
-        result.faultLog = (run.faultLog + run.linkLog).enumerated()
+        result.faultLog = (run.faultLog + run.linkLog + run.suts.log).enumerated()
             .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }

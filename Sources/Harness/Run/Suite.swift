@@ -49,10 +49,11 @@ public struct Suite: Sendable {
     public func run(
         capture: ScenarioRunner.CaptureOptions? = nil,
         planted: PlantedDefect? = nil,
+        pki: String? = nil,
         starting: (Int, String) -> Void = { _, _ in },
         finished: (ScenarioResult) -> Void = { _ in }
     ) async throws -> (results: [ScenarioResult], wallTime: Duration) {
-        let runner = ScenarioRunner()
+        let runner = try pki.map { try ScenarioRunner(pki: $0) } ?? ScenarioRunner()
         let started = ContinuousClock.now
         var results: [ScenarioResult] = []
         for (index, scenario) in scenarios.enumerated() {

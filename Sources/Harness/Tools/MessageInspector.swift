@@ -1,7 +1,6 @@
 import Scenario
 import Foundation
 public import ISO8583
-import Yams
 
 /// `paylab decode` and `paylab encode`: ISO 8583 by hand, in any dialect.
 public enum MessageInspector {
@@ -12,20 +11,10 @@ public enum MessageInspector {
 
     /// A built-in dialect by name, or a dialect file (`.json`, `.yaml`).
     public static func dialect(_ nameOrPath: String) throws(Problem) -> Dialect {
-        if let dialect = Dialect.builtIn[nameOrPath] { return dialect }
-        guard let data = FileManager.default.contents(atPath: nameOrPath) else {
-            throw Problem(description: "unknown dialect '\(nameOrPath)': not one of \(Dialect.builtIn.keys.sorted().joined(separator: ", ")) nor a readable file")
-        }
         do {
-            if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") {
-                let file = try YAMLDecoder().decode(DialectFile.self, from: data)
-                return try file.dialect()
-            }
-            return try DialectFile.load(json: data)
-        } catch let problem as DialectFile.Problem {
-            throw Problem(description: "\(nameOrPath): \(problem)")
+            return try DialectLoader.resolve(nameOrPath)
         } catch {
-            throw Problem(description: "\(nameOrPath): not a dialect description: \(error)")
+            throw Problem(description: error.description)
         }
     }
 

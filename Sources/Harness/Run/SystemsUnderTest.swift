@@ -1,0 +1,299 @@
+import Foundation
+import Scenario
+import ISO8583
+import NIOCore
+import PaymentNetwork
+import SettlementCalendar
+import Wire
+
+/// The links of one run to systems under test (SUTs): their dialects and framings, the
+/// requests PayLab waits on (in real time, each bounded by its link's timeout), network
+/// management both ways (sign-on, echo, sign-off; answering a SUT's 0800), and pairing
+/// answers with requests by key.
+///
+/// It lives on the run's event loop and is not `Sendable`.
+final class SystemsUnderTest {
+    /// One direction of PayLab's side of a link: PayLab's `node` and the SUT `peer`.
+    struct LinkKey: Hashable {
+        var node: String
+        var peer: String
+    }
+
+    /// What PayLab knows of one link to a SUT.
+    private struct Session {
+        var system: ExternalSystem
+        var codec: MessageCodec
+        var authenticator: HMACAuthenticator?
+        /// PayLab opened it (the SUT is the server): PayLab signs on, echoes and signs off.
+        var dialed: Bool
+        var signedOn = false
+        var stan = 0
+        var echo: Scheduled<Void>?
+        var matcher: AnswerMatcher<Int>
+
+        func pack(_ message: ISOMessage) throws(ISO8583Error) -> [UInt8] {
+            if let authenticator { return try codec.pack(message, authenticator: authenticator) }
+            return try codec.pack(message)
+        }
+
+        func unpack(_ bytes: [UInt8]) throws(ISO8583Error) -> ISOMessage {
+            if let authenticator { return try codec.unpack(bytes, authenticator: authenticator) }
+            return try codec.unpack(bytes)
+        }
+    }
+
+    /// A request PayLab sent a SUT, until its answer comes.
+    private struct Awaited {
+        var link: LinkKey
+        var summary: String
+        var management: String?
+        var timer: Scheduled<Void>?
+        var expired = false
+    }
+
+    private let network: NetworkSpec
+    private let wire: WireNetwork
+    private let now: () -> Instant
+    private var sessions: [LinkKey: Session] = [:]
+    private var awaited: [Int: Awaited] = [:]
+    private var nextToken = 0
+    /// What happened on the links, for the run's log (sign-ons, echoes, late and unmatched answers).
+    private(set) var log: [(at: Instant, what: String)] = []
+
+    private var bound: NIOLoopBound<SystemsUnderTest> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
+
+    init(network: NetworkSpec, wire: WireNetwork, now: @escaping () -> Instant) {
+        self.network = network
+        self.wire = wire
+        self.now = now
+        for link in network.links {
+            if let system = network.external[link.server] {
+                sessions[LinkKey(node: link.client, peer: link.server)] = Self.session(system, dialed: true)
+            } else if let system = network.external[link.client] {
+                sessions[LinkKey(node: link.server, peer: link.client)] = Self.session(system, dialed: false)
+            }
+        }
+    }
+
+    private static func session(_ system: ExternalSystem, dialed: Bool) -> Session {
+        Session(
+            system: system, codec: MessageCodec(dialect: system.dialect),
+            authenticator: system.macKey.map { HMACAuthenticator(key: $0) }, dialed: dialed,
+            matcher: AnswerMatcher(fields: system.match))
+    }
+
+    /// Whether the link from `node` to `peer` is one to a SUT.
+    func isExternal(_ node: String, _ peer: String) -> Bool { sessions[LinkKey(node: node, peer: peer)] != nil }
+
+    /// The dialect of a link to a SUT.
+    func dialect(_ node: String, _ peer: String) -> Dialect? { sessions[LinkKey(node: node, peer: peer)]?.codec.dialect }
+
+    /// A message from a SUT, read in its link's dialect (and MAC, if the link names one); nil when the link is PayLab's own.
+    func unpack(_ bytes: [UInt8], at node: String, from peer: String) -> Result<ISOMessage, ISO8583Error>? {
+        sessions[LinkKey(node: node, peer: peer)].map { session in Result { () throws(ISO8583Error) in try session.unpack(bytes) } }
+    }
+
+    // MARK: - Opening the links
+
+    /// How a link to this SUT is secured and framed on the wire.
+    func wireLink(for system: ExternalSystem) throws -> WireNetwork.ExternalLink {
+        let roots = try system.ca.map(PeerVerifier.certificates(pemFile:)) ?? [wire.authority.certificate]
+        let source = system.ca ?? "the run's CA (the --pki CA, which signed sut.pem)"
+        let security: WireNetwork.ExternalLink.Security = switch system.tls {
+        case .mutual: .mutual
+        case .server: .server
+        case .none: .none
+        }
+        return WireNetwork.ExternalLink(
+            security: security, verifier: PeerVerifier(roots: roots, rootsSource: source, expectedHost: nil),
+            framing: system.framing, timeout: Self.amount(system.timeout))
+    }
+
+    /// Starts the listeners where SUTs dial PayLab's nodes.
+    func listen() -> EventLoopFuture<Void> {
+        var byNode: [String: [String]] = [:]
+        for (key, session) in sessions where !session.dialed { byNode[key.node, default: []].append(key.peer) }
+        let futures = byNode.sorted { $0.key < $1.key }.map { node, peers -> EventLoopFuture<Void> in
+            let peers = peers.sorted()
+            let system = network.external[peers[0]]!
+            let endpoint = network.listen[node] ?? Endpoint(host: "127.0.0.1", port: 0)
+            let link: WireNetwork.ExternalLink
+            do {
+                link = try wireLink(for: system)
+            } catch {
+                return wire.eventLoop.makeFailedFuture(error)
+            }
+            // Several SUTs on one listener (external terminals) are told apart by DE41 of their first message.
+            let codecs = peers.map { (peer: $0, codec: MessageCodec(dialect: network.external[$0]!.dialect)) }
+            let identify: @Sendable ([UInt8]) -> String? = { bytes in
+                for (peer, codec) in codecs {
+                    if let message = try? codec.unpack(bytes), message[DE.terminalID] == peer { return peer }
+                }
+                return nil
+            }
+            return wire.listenForSUTs(node: node, host: endpoint.host, port: endpoint.port, peers: peers, link: link, identify: identify)
+                .map { _ in () }
+        }
+        return EventLoopFuture.andAllSucceed(futures, on: wire.eventLoop)
+    }
+
+    /// Dials a SUT that is a server and signs on; a SUT that cannot be reached is a problem in
+    /// the log, and the run goes on (PayLab's node then finds no link, as it would in life).
+    func dial(from node: String, to peer: String) -> EventLoopFuture<Void> {
+        let key = LinkKey(node: node, peer: peer)
+        guard let session = sessions[key], session.dialed, let address = session.system.address else {
+            return wire.eventLoop.makeSucceededVoidFuture()
+        }
+        let bound = self.bound
+        let link: WireNetwork.ExternalLink
+        do {
+            link = try wireLink(for: session.system)
+        } catch {
+            wire.reportProblem("\(node) cannot dial \(peer): \(error)")
+            return wire.eventLoop.makeSucceededVoidFuture()
+        }
+        return wire.dial(from: node, to: peer, host: address.host, port: address.port, link: link)
+            .map { bound.value.manage(key, code: "001", what: "sign-on") }
+            .recover { error in bound.value.wire.reportProblem("\(node) could not reach \(peer): \(error)") }
+    }
+
+    /// Signs off every link PayLab opened (0800, DE70 002) and completes when the answers are in
+    /// or their waits are over.
+    func signOff() -> EventLoopFuture<Void> {
+        for (key, session) in sessions.sorted(by: { "\($0.key)" < "\($1.key)" }) where session.dialed && wire.isConnected(key.node, to: key.peer) {
+            manage(key, code: "002", what: "sign-off")
+        }
+        for key in sessions.keys { sessions[key]?.echo?.cancel() }
+        return wire.whenQuiet()
+    }
+
+    /// Sends a network management request (DE70 `code`) on a link PayLab opened.
+    private func manage(_ key: LinkKey, code: String, what: String) {
+        guard var session = sessions[key] else { return }
+        session.stan = session.stan % 999_999 + 1
+        sessions[key] = session
+        var message = ISOMessage(mti: .networkManagementRequest)
+        message.stamp(now: now(), stan: String(format: "%06d", session.stan), local: nil)
+        message[70] = code
+        _ = send(message, from: key.node, to: key.peer, management: what)
+    }
+
+    // MARK: - Sending
+
+    /// Sends a message to a SUT; a request is awaited (the network is not quiet until its
+    /// answer comes or its link's timeout passes). False when it could not be sent.
+    func send(_ message: ISOMessage, from node: String, to peer: String, management: String? = nil) -> Bool {
+        let key = LinkKey(node: node, peer: peer)
+        guard let session = sessions[key] else { return false }
+        let bytes: [UInt8]
+        do {
+            bytes = try session.pack(message)
+        } catch {
+            wire.reportProblem("\(node) -> \(peer): cannot write \(message.mti) in the SUT's dialect \(session.codec.dialect.name): \(error)")
+            return false
+        }
+        guard wire.send(from: node, to: peer, message: bytes, answer: message.mti.isResponse) else { return false }
+        restartEcho(key)
+        guard message.mti.isRequest else { return true }
+        let token = nextToken
+        nextToken += 1
+        sessions[key]!.matcher.expect(message, token: token)
+        let summary = Self.summary(message)
+        wire.awaitAnswer()
+        let bound = self.bound
+        let timeout = session.system.timeout
+        let timer = wire.eventLoop.assumeIsolated().scheduleTask(in: Self.amount(timeout)) {
+            bound.value.expire(token)
+        }
+        awaited[token] = Awaited(link: key, summary: summary, management: management, timer: timer)
+        return true
+    }
+
+    private func expire(_ token: Int) {
+        guard var request = awaited[token], !request.expired else { return }
+        request.expired = true
+        awaited[token] = request
+        let timeout = sessions[request.link]?.system.timeout ?? .zero
+        note("\(request.link.node) -> \(request.link.peer): no answer to \(request.summary) within \(Self.show(timeout))")
+        if let management = request.management { problem("\(request.link.peer) did not answer the \(management) within \(Self.show(timeout))") }
+        wire.answerSettled()
+    }
+
+    // MARK: - Receiving
+
+    /// A frame from a SUT: network management is answered here; an answer is paired with its
+    /// request (an answer that pairs with nothing is reported and dropped). True when the frame
+    /// goes on to PayLab's node.
+    func accept(_ bytes: [UInt8], at node: String, from peer: String) -> Bool {
+        let key = LinkKey(node: node, peer: peer)
+        guard let session = sessions[key] else { return true }
+        restartEcho(key)
+        // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
+        guard let message = try? session.unpack(bytes) else { return true }
+        if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest {
+            var answer = message.response(code: ResponseCode.approved)
+            if let code = message[70] { answer[70] = code }
+            _ = send(answer, from: node, to: peer)
+            note("\(peer) sent \(message.mti) (DE70 \(message[70] ?? "none")); \(node) answered \(answer.mti) 00")
+            return false
+        }
+        guard message.mti.isResponse else { return true }
+        guard let token = sessions[key]!.matcher.answer(message), let request = awaited.removeValue(forKey: token) else {
+            problem("\(node) <- \(peer): unmatched answer \(Self.summary(message)): PayLab sent no request it pairs with (key \(session.matcher.key(of: message))); dropped")
+            return false
+        }
+        request.timer?.cancel()
+        if request.expired {
+            note("\(node) <- \(peer): late answer \(Self.summary(message)), after the \(Self.show(session.system.timeout)) timeout")
+        } else {
+            wire.answerSettled()
+        }
+        if let management = request.management {
+            let code = message[DE.responseCode] ?? "none"
+            if management == "sign-on" { sessions[key]!.signedOn = code == "00" }
+            if code == "00" { note("\(peer) answered the \(management): 00") } else { problem("\(peer) refused the \(management): DE39 \(code)") }
+            return false
+        }
+        return true
+    }
+
+    // MARK: - Echo
+
+    private func restartEcho(_ key: LinkKey) {
+        guard let session = sessions[key], session.dialed else { return }
+        session.echo?.cancel()
+        guard session.system.echo > .zero else { return }
+        let bound = self.bound
+        sessions[key]!.echo = wire.eventLoop.assumeIsolated().scheduleTask(in: Self.amount(session.system.echo)) {
+            let links = bound.value
+            guard links.wire.isConnected(key.node, to: key.peer) else { return }
+            links.manage(key, code: "301", what: "echo test")
+        }
+    }
+
+    // MARK: - Words
+
+    private func note(_ what: String) { log.append((now(), what)) }
+
+    private func problem(_ what: String) {
+        wire.reportProblem(what)
+        note(what)
+    }
+
+    static func summary(_ message: ISOMessage) -> String {
+        var parts = ["\(message.mti)"]
+        if let stan = message[DE.stan] { parts.append("STAN \(stan)") }
+        if let terminal = message[DE.terminalID] { parts.append("terminal \(terminal)") }
+        if let code = message[DE.responseCode] { parts.append("DE39 \(code)") }
+        return parts.joined(separator: " ")
+    }
+
+    static func amount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    static func show(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
+    }
+}
