@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "paylab",
             dependencies: [
-                "Harness", "CodecBenchmark", "ISO8583", "PaymentNetwork", "Scenario",
+                "Harness", "CodecBenchmark", "ISO8583", "PaymentNetwork", "Scenario", "SettlementCalendar", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -33,3 +33,14 @@ public struct Scenario: Sendable {
     /// What must have happened.
     public var expectations: [Expectation]
 }
+
+extension Scenario {
+    /// The default network with no steps and no expectations, starting at `start` (what
+    /// `paylab serve` runs with no file).
+    public static func served(start: Instant) -> Scenario {
+        Scenario(
+            file: "(default network)", name: "the default network", description: "", tags: [], seed: 1,
+            zone: Zone(identifier: "Asia/Shanghai")!, currency: Currency.known["CNY"]!, calendar: .china, start: start,
+            horizon: .seconds(86400), network: .defaults(), faults: [], steps: [], expectations: [])
+    }
+}

@@ -35,6 +35,9 @@ extension PayLab {
         @Flag(help: "Write each scenario's traffic to Captures/<run-time>-<file>/: wire.pcap (live, TLS), keys.log, messages.pcap (decrypted ISO 8583), timeline.json.")
         var capture = false
 
+        @Option(help: "Issue the nodes' certificates from the CA in this folder (made by `paylab pki init`), so systems under test that trust its ca.pem trust the run.")
+        var pki: String?
+
         @Option(help: ArgumentHelp("Plant a known defect (explore --self-test reproducers only).", visibility: .hidden))
         var plant: String?
 
@@ -50,10 +53,11 @@ extension PayLab {
         func run() async throws {
             let selection = SuiteSelection(filter: filter, shard: shard.flatMap(SuiteSelection.parseShard))
             let suite = try loadSuite(paths).selecting(selection, seed: seed)
+            let pki = try checkedPKI(self.pki)
             let console = Console()
             let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
             let (results, wallTime) = try await suite.run(
-                capture: captureOptions, planted: plant.flatMap(PlantedDefect.init(rawValue:)),
+                capture: captureOptions, planted: plant.flatMap(PlantedDefect.init(rawValue:)), pki: pki,
                 starting: { index, name in console.progress("[\(index)/\(suite.count)] \(name)") },
                 finished: { result in
                     console.print(TextReport.render(result, colour: console.colour))

@@ -55,10 +55,13 @@ public enum HTMLReport {
         for outcome in result.transactions {
             html += transaction(outcome, result: result)
         }
-        if !result.faultLog.isEmpty {
-            html += "<details><summary>faults</summary><ul>" + result.faultLog.map {
+        for (title, log) in [("faults", result.faultLog), ("systems under test", result.externalLog)] where !log.isEmpty {
+            html += "<details><summary>\(title)</summary><ul>" + log.map {
                 "<li>\(escape(TextReport.timestamp($0.at, scenario.zone))) \(escape($0.what))</li>"
             }.joined() + "</ul></details>\n"
+        }
+        if !result.problems.isEmpty {
+            html += "<details><summary>wire</summary><ul>" + result.problems.map { "<li>\(escape($0))</li>" }.joined() + "</ul></details>\n"
         }
         return html + "</section>\n"
     }

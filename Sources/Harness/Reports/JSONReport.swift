@@ -50,6 +50,7 @@ public enum JSONReport {
                 .object([("number", .string(account.number)), ("balance", .string(account.balance.formatted(exponent: exponent)))])
             })),
             ("faults", .array(result.faultLog.map { .object([("at", .string(zone.iso8601($0.at))), ("what", .string($0.what))]) })),
+            ("external", .array(result.externalLog.map { .object([("at", .string(zone.iso8601($0.at))), ("what", .string($0.what))]) })),
             ("problems", .array(result.problems.map { .string($0) })),
         ])
     }

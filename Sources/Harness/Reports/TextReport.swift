@@ -37,6 +37,10 @@ public enum TextReport {
             lines.append("  faults:")
             for entry in result.faultLog { lines.append("    \(timestamp(entry.at, zone))  \(entry.what)") }
         }
+        if !result.externalLog.isEmpty {
+            lines.append("  systems under test:")
+            for entry in result.externalLog { lines.append("    \(timestamp(entry.at, zone))  \(entry.what)") }
+        }
         if !result.problems.isEmpty {
             lines.append("  wire:")
             for problem in result.problems { lines.append("    \(problem)") }

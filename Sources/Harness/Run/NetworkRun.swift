@@ -38,6 +38,8 @@ final class NetworkRun {
     private(set) var faultLog: [(at: Instant, what: String)] = []
     /// The links to systems under test.
     private(set) var suts: SystemsUnderTest!
+    /// The wall clock mapped to virtual time, when serving in real time.
+    private var wallClock: (() -> Instant)?
 
     /// This run, for closures that run later on its loop (the compiler checks they stay there).
     private var bound: NIOLoopBound<NetworkRun> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
@@ -98,6 +100,29 @@ final class NetworkRun {
         if network.isExternal(server) { return suts.dial(from: client, to: server) }
         if network.isExternal(client) { return wire.eventLoop.makeSucceededVoidFuture() }
         return wire.connect(from: client, to: server)
+    }
+
+    /// The ports a live capture watches: PayLab's listeners, the listeners for SUTs, and the SUTs' own.
+    var capturedPorts: [String: Int] {
+        var ports = wire.listeningPorts
+        for (node, port) in wire.sutPorts { ports["\(node) (for SUTs)"] = port }
+        for (node, system) in scenario.network.external { if let address = system.address { ports[node] = address.port } }
+        return ports
+    }
+
+    /// Where each listener for SUTs is, as HOST:PORT.
+    var sutAddresses: [String: String] {
+        var addresses: [String: String] = [:]
+        for (node, port) in wire.sutPorts {
+            let host = scenario.network.listen[node]?.host ?? "127.0.0.1"
+            addresses[node] = Endpoint(host: host, port: port).description
+        }
+        return addresses
+    }
+
+    /// In `serve`, the virtual clock follows the wall clock: a frame is handled at the time it arrives.
+    func followWallClock(_ clock: @escaping () -> Instant) {
+        wallClock = clock
     }
 
     /// Signs off the links PayLab opened to systems under test; completes when they answered or their waits ended.
@@ -290,8 +315,19 @@ final class NetworkRun {
 
     /// A frame reached a node: the link faults decide whether it is handed on now, later or never.
     private func arrived(_ bytes: [UInt8], at node: String, from peer: String) {
-        // A SUT's network management and its answers are settled at the link, before any fault.
-        guard suts.accept(bytes, at: node, from: peer) else { return }
+        if let wallClock { advance(to: wallClock()) }
+        // A SUT's network management and its answers are settled at the link, before any fault;
+        // an awaited answer's wait ends once the node has it (or a fault holds it).
+        switch suts.accept(bytes, at: node, from: peer) {
+        case .consumed: return
+        case .deliver(let settles):
+            passOn(bytes, at: node, from: peer)
+            if settles { wire.answerSettled() }
+        }
+    }
+
+    /// A frame goes through the link faults, then to the node.
+    private func passOn(_ bytes: [UInt8], at node: String, from peer: String) {
         let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now)
         linkLog += log.map { (now, $0) }
         // A connection never reorders: a frame behind one still held waits for it.

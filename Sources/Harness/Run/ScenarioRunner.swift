@@ -57,9 +57,45 @@ public final class ScenarioRunner: Sendable {
         }
     }
 
+    /// How `serve` runs a scenario: in real time, until a deadline or a stop.
+    public struct Serving: Sendable {
+        /// How long to serve; nil: until `stop`.
+        public var duration: Duration?
+        /// Asked about ten times a second: true ends the run (Ctrl-C).
+        public var stop: @Sendable () -> Bool
+        /// Told once every node listens and every link is open: where each node can be reached.
+        public var announce: @Sendable (Addresses) -> Void
+
+        public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void) {
+            self.duration = duration
+            self.stop = stop
+            self.announce = announce
+        }
+    }
+
+    /// Where a served network's nodes can be reached.
+    public struct Addresses: Sendable {
+        /// PayLab's own listeners (TLS 1.3, certificates from the run's CA), by node.
+        public var nodes: [String: Int]
+        /// The listeners for systems under test, by node.
+        public var forSUTs: [String: String]
+        /// The run's CA certificate, as PEM.
+        public var caPEM: String
+    }
+
     /// Runs one scenario to completion; with `capture`, writes its capture folder too.
     /// `planted` plants a known defect in the nodes, for `explore --self-test` only.
     public func run(_ scenario: Scenario, capture: CaptureOptions? = nil, planted: PlantedDefect? = nil) async -> ScenarioResult {
+        await run(scenario, capture: capture, planted: planted, serving: nil)
+    }
+
+    /// Serves a scenario's network in real time: steps at their times relative to the start,
+    /// whatever systems under test send answered at the current time, until the deadline or a stop.
+    public func serve(_ scenario: Scenario, capture: CaptureOptions? = nil, serving: Serving) async -> ScenarioResult {
+        await run(scenario, capture: capture, planted: nil, serving: serving)
+    }
+
+    private func run(_ scenario: Scenario, capture: CaptureOptions?, planted: PlantedDefect?, serving: Serving?) async -> ScenarioResult {
         let started = ContinuousClock.now
         let loop = group.next()
         var result = ScenarioResult(
@@ -92,17 +128,28 @@ public final class ScenarioRunner: Sendable {
             do {
                 try await loop.flatSubmit { run.value.listen() }.get()
                 if let session {
-                    let ports = try await loop.submit { run.value.wire.listeningPorts }.get()
+                    let ports = try await loop.submit { run.value.capturedPorts }.get()
                     session.startLive(ports: ports)
                 }
                 try await loop.flatSubmit { run.value.connect() }.get()
-                try await drive(run, scenario, on: loop)
+                if let serving {
+                    let addresses = try await loop.submit {
+                        let wire = run.value.wire
+                        return Addresses(
+                            nodes: wire.listeningPorts, forSUTs: run.value.sutAddresses,
+                            caPEM: (try? wire.authority.certificatePEM()) ?? "")
+                    }.get()
+                    serving.announce(addresses)
+                    try await serve(run, scenario, serving, on: loop)
+                } else {
+                    try await drive(run, scenario, on: loop)
+                }
                 try await loop.flatSubmit { run.value.signOff() }.get()
             } catch {
                 result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
             }
             let partial = result
-            result = try await loop.submit { self.collect(run.value, into: partial) }.get()
+            result = try await loop.submit { self.collect(run.value, into: partial, served: serving != nil) }.get()
             try? await loop.flatSubmit { run.value.wire.shutdown() }.get()
         } catch {
             result.failures.append("the network could not start: \(error)")
@@ -137,7 +184,29 @@ public final class ScenarioRunner: Sendable {
         }).get() {}
     }
 
-    private func collect(_ run: NetworkRun, into partial: ScenarioResult) -> ScenarioResult {
+    /// Runs in real time: the virtual clock follows the wall clock from the scenario's start;
+    /// steps and timers run when their time comes; frames from SUTs are handled as they come.
+    private func serve(_ run: NIOLoopBound<NetworkRun>, _ scenario: Scenario, _ serving: Serving, on loop: any EventLoop) async throws {
+        let timeout = quietTimeout
+        let wallStart = ContinuousClock.now
+        let start = scenario.start
+        let clock: @Sendable () -> Instant = { start.advanced(by: ContinuousClock.now - wallStart) }
+        try await loop.submit { run.value.followWallClock(clock) }.get()
+        var steps = scenario.steps[...]
+        while !serving.stop() {
+            if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
+            let now = clock()
+            while try await loop.flatSubmit({ run.value.fireNext(until: now, quietTimeout: timeout) }).get() {}
+            if let step = steps.first, step.at <= now {
+                steps.removeFirst()
+                try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()
+                continue
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func collect(_ run: NetworkRun, into partial: ScenarioResult, served: Bool) -> ScenarioResult {
         var result = partial
         let scenario = run.scenario
         let outcomes = TransactionOutcome.all(from: run.timeline)
@@ -148,16 +217,18 @@ public final class ScenarioRunner: Sendable {
         result.transactions = outcomes
         result.timeline = run.timeline
         result.problems = run.wire.problems
-        result.faultLog = (run.faultLog + run.linkLog + run.suts.log).enumerated()
+        result.externalLog = run.suts.log
+        result.faultLog = (run.faultLog + run.linkLog).enumerated()
             .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
         result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
         result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance)
+        // A served network stops when it is told to: what its nodes still wait on then is not a fault.
         result.failures += ExpectationChecker.invariantFailures(
-            ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: run.waiting(),
+            ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: served ? [:] : run.waiting(),
             outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent)
-        let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
+        let end = served ? run.now : (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: run.timeline, end: end, zone: scenario.zone)
         result.failures += run.faults.map { "node: \($0)" }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })

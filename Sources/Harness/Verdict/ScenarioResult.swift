@@ -18,6 +18,8 @@ public struct ScenarioResult: Sendable {
     public var problems: [String]
     /// What the fault windows and link faults did, with the virtual time.
     public var faultLog: [(at: Instant, what: String)]
+    /// What happened on the links to systems under test (sign-ons, echoes, timeouts, late and unmatched answers), with the virtual time.
+    public var externalLog: [(at: Instant, what: String)] = []
     /// How long the run took in wall time.
     public var wallTime: Duration
     /// The reasons behind each transaction's arrival time, by transaction id.

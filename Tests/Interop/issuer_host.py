@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""An issuer's authorization host that PayLab did not write: pyiso8583 for the messages,
+Python's ssl module for TLS, its own threads and its own book of cards. It stands in for
+a provider's real host when PayLab's tests make the issuing bank external.
+
+  issuer_host.py --cards cards.json [--port 0] [--framing binary2|ascii4]
+                 [--cert host.pem --key host-key.pem --client-ca paylab-ca.pem [--tls12]]
+                 [--silent]
+
+It prints "port N" once it listens. Cards are the JSON `paylab certify issuer --cards`
+describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}].
+
+What it answers:
+  0800 -> 0810 00 (DE7, DE11, DE70 echoed).
+  0200 purchase (DE3 000000): 14 unknown card, 62 frozen or lost, 54 expired, 13 zero
+       amount, 61 over the daily limit, 51 short of funds, else 00 with DE38; the same
+       request again (DE41, DE11, DE7) is answered 94 and charges nothing.
+  0200 void (DE3 20xxxx): gives back the purchase DE90 names: 00, or 12 when there is none.
+  0420/0421 reversal: of a purchase, gives the money back (00, again 00); of a void, charges
+       the card again; of a purchase never seen, 25 (and that purchase is refused if it comes).
+  0220/0221 stand-in advice: charges the card once, answers 0230 00.
+  --silent: reads everything and answers nothing (a host that hangs).
+"""
+import argparse
+import json
+import random
+import socket
+import ssl
+import sys
+import threading
+from datetime import date
+from decimal import Decimal
+
+import iso8583
+from iso8583.specs import default as spec
+
+ECHOED = ["2", "3", "4", "7", "11", "12", "13", "15", "32", "37", "41", "42", "49", "90", "103"]
+
+
+class Book:
+    """The host's cards and what it has authorized, behind one lock."""
+
+    def __init__(self, cards):
+        self.lock = threading.Lock()
+        self.cards = {c["pan"]: dict(c) for c in cards}
+        for card in self.cards.values():
+            card["balance"] = int(Decimal(card["balance"]) * 100)
+            limit = card.get("daily_limit")
+            card["daily_limit"] = None if limit in (None, "") else int(Decimal(limit) * 100)
+        self.seen = set()            # purchases answered, by (terminal, stan, transmission)
+        self.auths = {}              # reference -> {"pan", "amount", "state", "day"}
+        self.voids = {}              # void reference -> purchase reference
+        self.reversed_unseen = set()
+        self.spent = {}              # (pan, MMDD) -> minor units
+
+    @staticmethod
+    def reference(message):
+        return (message.get("41", "-"), message.get("11", "-"), message.get("7", "-"))
+
+    @staticmethod
+    def original(message):
+        data = message.get("90", "")
+        if len(data) != 42:
+            return Book.reference(message)
+        return (message.get("41", "-"), data[4:10], data[10:20])
+
+    def answer(self, message):
+        mti = message["t"]
+        if mti == "0800":
+            return respond(message, "0810", "00", extra={"70": message.get("70", "301")})
+        if mti in ("0420", "0421", "0400", "0401"):
+            return self.reverse(message)
+        if mti in ("0220", "0221"):
+            return self.advice(message)
+        if mti == "0200":
+            code = message.get("3", "")
+            if code.startswith("20"):
+                return self.void(message)
+            if code.startswith("00"):
+                return self.purchase(message)
+            return respond(message, "0210", "12")
+        return None
+
+    def purchase(self, message):
+        ref = self.reference(message)
+        if ref in self.seen:
+            return respond(message, "0210", "94")
+        self.seen.add(ref)
+        if ref in self.reversed_unseen:
+            return respond(message, "0210", "12")
+        card = self.cards.get(message.get("2", ""))
+        amount = int(message.get("4", "0") or "0")
+        day = message.get("13", "0000")
+        if card is None:
+            return respond(message, "0210", "14")
+        if card["status"] in ("frozen", "lost"):
+            return respond(message, "0210", "62")
+        today = date.today()
+        if card["status"] == "expired" or int(card["expiry"]) < (today.year % 100) * 100 + today.month:
+            return respond(message, "0210", "54")
+        if amount <= 0:
+            return respond(message, "0210", "13")
+        spent = self.spent.get((card["pan"], day), 0)
+        if card["daily_limit"] is not None and spent + amount > card["daily_limit"]:
+            return respond(message, "0210", "61")
+        if card["balance"] < amount:
+            return respond(message, "0210", "51")
+        card["balance"] -= amount
+        self.spent[(card["pan"], day)] = spent + amount
+        self.auths[ref] = {"pan": card["pan"], "amount": amount, "state": "debited", "day": day}
+        return respond(message, "0210", "00", extra={"38": "%06d" % random.randint(0, 999999)})
+
+    def undo(self, ref, state):
+        auth = self.auths.get(ref)
+        if auth is None or auth["state"] != "debited":
+            return False
+        auth["state"] = state
+        self.cards[auth["pan"]]["balance"] += auth["amount"]
+        key = (auth["pan"], auth["day"])
+        self.spent[key] = self.spent.get(key, 0) - auth["amount"]
+        return True
+
+    def void(self, message):
+        if not self.undo(self.original(message), "voided"):
+            return respond(message, "0210", "12")
+        self.voids[self.reference(message)] = self.original(message)
+        return respond(message, "0210", "00")
+
+    def reverse(self, message):
+        answer_mti = message["t"][:2] + "3" + "0" if message["t"].startswith("042") else "0410"
+        original = self.original(message)
+        if original in self.voids:
+            purchase = self.voids.pop(original)
+            auth = self.auths.get(purchase)
+            if auth is not None and auth["state"] == "voided":
+                auth["state"] = "debited"
+                self.cards[auth["pan"]]["balance"] -= auth["amount"]
+                key = (auth["pan"], auth["day"])
+                self.spent[key] = self.spent.get(key, 0) + auth["amount"]
+            return respond(message, answer_mti, "00")
+        if original not in self.auths:
+            self.reversed_unseen.add(original)
+            return respond(message, answer_mti, "25")
+        self.undo(original, "reversed")
+        return respond(message, answer_mti, "00")
+
+    def advice(self, message):
+        ref = self.reference(message)
+        card = self.cards.get(message.get("2", ""))
+        amount = int(message.get("4", "0") or "0")
+        if ref not in self.auths and ref not in self.reversed_unseen and card is not None and amount > 0:
+            card["balance"] -= amount
+            self.auths[ref] = {"pan": card["pan"], "amount": amount, "state": "debited", "day": message.get("13", "0000")}
+        return respond(message, "0230", "00")
+
+
+def respond(message, mti, code, extra=None):
+    answer = {"t": mti}
+    for field in ECHOED:
+        if field in message:
+            answer[field] = message[field]
+    answer["39"] = code
+    if extra:
+        answer.update(extra)
+    return answer
+
+
+def read_exact(stream, count):
+    data = b""
+    while len(data) < count:
+        chunk = stream.recv(count - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def read_frame(stream, framing):
+    if framing == "ascii4":
+        head = read_exact(stream, 4)
+        return None if head is None else read_exact(stream, int(head.decode("ascii")))
+    head = read_exact(stream, 2)
+    return None if head is None else read_exact(stream, int.from_bytes(head, "big"))
+
+
+def frame(body, framing):
+    if framing == "ascii4":
+        return b"%04d" % len(body) + body
+    return len(body).to_bytes(2, "big") + body
+
+
+def serve(connection, book, options):
+    try:
+        while True:
+            body = read_frame(connection, options.framing)
+            if body is None:
+                return
+            message, _ = iso8583.decode(body, spec)
+            if options.silent:
+                continue
+            with book.lock:
+                answer = book.answer(message)
+            if answer is not None:
+                raw, _ = iso8583.encode(answer, spec)
+                connection.sendall(frame(bytes(raw), options.framing))
+    except (OSError, ssl.SSLError, iso8583.DecodeError, iso8583.EncodeError) as error:
+        print("connection ended: %s" % error, file=sys.stderr, flush=True)
+    finally:
+        connection.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cards", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--framing", choices=["binary2", "ascii4"], default="binary2")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--client-ca")
+    parser.add_argument("--tls12", action="store_true")
+    parser.add_argument("--silent", action="store_true")
+    options = parser.parse_args()
+    with open(options.cards) as handle:
+        book = Book(json.load(handle))
+    context = None
+    if options.cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(options.cert, options.key)
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(options.client_ca)
+        if options.tls12:
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", options.port))
+    listener.listen(16)
+    print("port %d" % listener.getsockname()[1], flush=True)
+    while True:
+        raw, _ = listener.accept()
+        try:
+            connection = context.wrap_socket(raw, server_side=True) if context else raw
+        except (OSError, ssl.SSLError) as error:
+            print("handshake failed: %s" % error, file=sys.stderr, flush=True)
+            raw.close()
+            continue
+        threading.Thread(target=serve, args=(connection, book, options), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
