@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HarnessTests",
-            dependencies: ["Harness", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport"],
+            dependencies: ["Harness", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire"],
             swiftSettings: strict
         ),
     ]

@@ -5,7 +5,7 @@ a provider's real host when PayLab's tests make the issuing bank external.
 
   issuer_host.py --cards cards.json [--port 0] [--framing binary2|ascii4]
                  [--cert host.pem --key host-key.pem --client-ca paylab-ca.pem [--tls12]]
-                 [--silent]
+                 [--silent] [--year YYYY]
 
 It prints "port N" once it listens. Cards are the JSON `paylab certify issuer --cards`
 describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}].
@@ -40,7 +40,8 @@ ECHOED = ["2", "3", "4", "7", "11", "12", "13", "15", "32", "37", "41", "42", "4
 class Book:
     """The host's cards and what it has authorized, behind one lock."""
 
-    def __init__(self, cards):
+    def __init__(self, cards, year=None):
+        self.year = year
         self.lock = threading.Lock()
         self.cards = {c["pan"]: dict(c) for c in cards}
         for card in self.cards.values():
@@ -95,8 +96,10 @@ class Book:
             return respond(message, "0210", "14")
         if card["status"] in ("frozen", "lost"):
             return respond(message, "0210", "62")
-        today = date.today()
-        if card["status"] == "expired" or int(card["expiry"]) < (today.year % 100) * 100 + today.month:
+        # The month is the message's local date (DE13); the year is the host's own, or --year.
+        year = self.year or date.today().year
+        month = int(day[:2]) if day[:2].isdigit() else date.today().month
+        if card["status"] == "expired" or int(card["expiry"]) < (year % 100) * 100 + month:
             return respond(message, "0210", "54")
         if amount <= 0:
             return respond(message, "0210", "13")
@@ -219,9 +222,10 @@ def main():
     parser.add_argument("--client-ca")
     parser.add_argument("--tls12", action="store_true")
     parser.add_argument("--silent", action="store_true")
+    parser.add_argument("--year", type=int, help="the year of the host's clock (default: today's)")
     options = parser.parse_args()
     with open(options.cards) as handle:
-        book = Book(json.load(handle))
+        book = Book(json.load(handle), options.year)
     context = None
     if options.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -6,6 +6,7 @@ public enum ExternalTool {
     /// A program that could not run or failed, with what it said and how to install it.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `arguments` through `/usr/bin/env` and returns its standard output; throws

@@ -56,7 +56,7 @@ final class NetworkRun {
             scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)
             if let to = fault.to { scheduler.schedule(.faultWindow(index: index, starting: false), at: to) }
         }
-        suts = SystemsUnderTest(network: scenario.network, wire: wire) { [unowned self] in self.now }
+        suts = SystemsUnderTest(network: scenario.network, exponent: scenario.currency.exponent, wire: wire) { [unowned self] in self.now }
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
     }
@@ -175,7 +175,7 @@ final class NetworkRun {
         case .faultWindow(let index, let starting):
             return faultWindow(index, starting: starting)
         case .release(let number):
-            if let frame = held.removeValue(forKey: number) { deliver(frame.frame, at: frame.node, from: frame.peer) }
+            if let frame = held.removeValue(forKey: number) { hand(frame.frame, to: frame.node, from: frame.peer) }
             return done
         case .timer(let node, let key):
             if let end = down[node] {
@@ -320,13 +320,14 @@ final class NetworkRun {
         // an awaited answer's wait ends once the node has it (or a fault holds it).
         switch suts.accept(bytes, at: node, from: peer) {
         case .consumed: return
-        case .deliver(let settles):
+        case .deliver(let settles, let events):
+            timeline += events
             passOn(bytes, at: node, from: peer)
             if settles { wire.answerSettled() }
         }
     }
 
-    /// A frame goes through the link faults, then to the node.
+    /// A frame goes through the link faults, then to its receiver (`node`, which may be a SUT).
     private func passOn(_ bytes: [UInt8], at node: String, from peer: String) {
         let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now)
         linkLog += log.map { (now, $0) }
@@ -340,7 +341,7 @@ final class NetworkRun {
         }
         if let last = lastRelease[link], last > now { release = max(release ?? last, last) }
         guard let release else {
-            for copy in copies { deliver(copy, at: node, from: peer) }
+            for copy in copies { hand(copy, to: node, from: peer) }
             return
         }
         lastRelease[link] = release
@@ -348,6 +349,15 @@ final class NetworkRun {
             held[heldCount] = (node, peer, copy)
             scheduler.schedule(.release(frame: heldCount), at: release)
             heldCount += 1
+        }
+    }
+
+    /// A frame past the faults reaches its receiver: a SUT over its link, or PayLab's node.
+    private func hand(_ bytes: [UInt8], to node: String, from peer: String) {
+        if suts.isExternal(peer, node) {
+            _ = suts.transmit(bytes, from: peer, to: node)
+        } else {
+            deliver(bytes, at: node, from: peer)
         }
     }
 
@@ -375,7 +385,10 @@ final class NetworkRun {
 
     private func send(_ message: ISOMessage, from node: String, to peer: String) {
         if suts.isExternal(node, peer) {
-            if !suts.send(message, from: node, to: peer), nodes[node] != nil {
+            // To a SUT: in its dialect, then through the link's faults as a frame to any node.
+            if let bytes = suts.pack(message, from: node, to: peer), wire.isConnected(node, to: peer) {
+                passOn(bytes, at: peer, from: node)
+            } else if nodes[node] != nil {
                 carryOut(nodes[node]!.sendFailed(message, to: peer, now: now), of: node)
             }
             return

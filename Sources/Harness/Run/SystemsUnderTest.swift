@@ -52,6 +52,7 @@ final class SystemsUnderTest {
     /// A request PayLab sent a SUT, until its answer comes.
     private struct Awaited {
         var link: LinkKey
+        var request: ISOMessage
         var summary: String
         var management: String?
         var timer: Scheduled<Void>?
@@ -62,6 +63,8 @@ final class SystemsUnderTest {
     static let silenceLimit = 3
 
     private let network: NetworkSpec
+    private let exponent: Int
+    private var hostAnswers = HostAnswers()
     private let wire: WireNetwork
     private let now: () -> Instant
     private var sessions: [LinkKey: Session] = [:]
@@ -72,8 +75,9 @@ final class SystemsUnderTest {
 
     private var bound: NIOLoopBound<SystemsUnderTest> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
 
-    init(network: NetworkSpec, wire: WireNetwork, now: @escaping () -> Instant) {
+    init(network: NetworkSpec, exponent: Int, wire: WireNetwork, now: @escaping () -> Instant) {
         self.network = network
+        self.exponent = exponent
         self.wire = wire
         self.now = now
         for link in network.links {
@@ -185,26 +189,39 @@ final class SystemsUnderTest {
         var message = ISOMessage(mti: .networkManagementRequest)
         message.stamp(now: now(), stan: String(format: "%06d", session.stan), local: nil)
         message[70] = code
-        _ = send(message, from: key.node, to: key.peer, management: what)
+        send(message, from: key.node, to: key.peer, management: what)
     }
 
     // MARK: - Sending
 
-    /// Sends a message to a SUT; a request is awaited (the network is not quiet until its
-    /// answer comes or its link's timeout passes). False when it could not be sent.
+    /// Sends a message to a SUT at once (network management; PayLab's answers to a SUT's 0800).
+    @discardableResult
     func send(_ message: ISOMessage, from node: String, to peer: String, management: String? = nil) -> Bool {
-        let key = LinkKey(node: node, peer: peer)
-        guard let session = sessions[key] else { return false }
-        let bytes: [UInt8]
+        guard let bytes = pack(message, from: node, to: peer) else { return false }
+        return transmit(bytes, from: node, to: peer, management: management)
+    }
+
+    /// A message in the dialect (and MAC) of a link to a SUT; nil (reported) when it cannot be written.
+    func pack(_ message: ISOMessage, from node: String, to peer: String) -> [UInt8]? {
+        guard let session = sessions[LinkKey(node: node, peer: peer)] else { return nil }
         do {
-            bytes = try session.pack(message)
+            return try session.pack(message)
         } catch {
             wire.reportProblem("\(node) -> \(peer): cannot write \(message.mti) in the SUT's dialect \(session.codec.dialect.name): \(error)")
-            return false
+            return nil
         }
-        guard wire.send(from: node, to: peer, message: bytes, answer: message.mti.isResponse) else { return false }
+    }
+
+    /// Writes a packed message to a SUT; a request is awaited (the network is not quiet until
+    /// its answer comes or its link's timeout passes). False when there is no link to write on.
+    func transmit(_ bytes: [UInt8], from node: String, to peer: String, management: String? = nil) -> Bool {
+        let key = LinkKey(node: node, peer: peer)
+        guard let session = sessions[key] else { return false }
+        // What a fault corrupted on the way still goes; only a readable request is awaited.
+        let message = try? session.unpack(bytes)
+        guard wire.send(from: node, to: peer, message: bytes, answer: message?.mti.isResponse ?? false) else { return false }
         restartEcho(key)
-        guard message.mti.isRequest else { return true }
+        guard let message, message.mti.isRequest else { return true }
         let token = nextToken
         nextToken += 1
         sessions[key]!.matcher.expect(message, token: token)
@@ -213,7 +230,7 @@ final class SystemsUnderTest {
         // (what is sent still goes, and a late answer is still taken): a silent host costs at
         // most a few timeouts of wall time, however often the network retries it.
         guard session.unanswered < Self.silenceLimit else {
-            awaited[token] = Awaited(link: key, summary: summary, management: management, timer: nil, expired: true)
+            awaited[token] = Awaited(link: key, request: message, summary: summary, management: management, timer: nil, expired: true)
             return true
         }
         wire.awaitAnswer()
@@ -222,7 +239,7 @@ final class SystemsUnderTest {
         let timer = wire.eventLoop.assumeIsolated().scheduleTask(in: Self.amount(timeout)) {
             bound.value.expire(token)
         }
-        awaited[token] = Awaited(link: key, summary: summary, management: management, timer: timer)
+        awaited[token] = Awaited(link: key, request: message, summary: summary, management: management, timer: timer)
         return true
     }
 
@@ -248,25 +265,25 @@ final class SystemsUnderTest {
         case consumed
         /// Goes on to PayLab's node; `settles` when it is an awaited answer, whose wait ends
         /// once the node has handled it (so the network is not quiet in between).
-        case deliver(settles: Bool)
+        case deliver(settles: Bool, events: [TimelineEvent])
     }
 
     /// A frame from a SUT: network management is answered here; an answer is paired with its
     /// request (an answer that pairs with nothing is reported and dropped).
     func accept(_ bytes: [UInt8], at node: String, from peer: String) -> Verdict {
         let key = LinkKey(node: node, peer: peer)
-        guard let session = sessions[key] else { return .deliver(settles: false) }
+        guard let session = sessions[key] else { return .deliver(settles: false, events: []) }
         restartEcho(key)
         // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
-        guard let message = try? session.unpack(bytes) else { return .deliver(settles: false) }
+        guard let message = try? session.unpack(bytes) else { return .deliver(settles: false, events: []) }
         if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest {
             var answer = message.response(code: ResponseCode.approved)
             if let code = message[70] { answer[70] = code }
-            _ = send(answer, from: node, to: peer)
+            send(answer, from: node, to: peer)
             note("\(peer) sent \(message.mti) (DE70 \(message[70] ?? "none")); \(node) answered \(answer.mti) 00")
             return .consumed
         }
-        guard message.mti.isResponse else { return .deliver(settles: false) }
+        guard message.mti.isResponse else { return .deliver(settles: false, events: []) }
         guard let token = sessions[key]!.matcher.answer(message), let request = awaited.removeValue(forKey: token) else {
             problem("\(node) <- \(peer): unmatched answer \(Self.summary(message)): PayLab sent no request it pairs with (key \(session.matcher.key(of: message))); dropped")
             return .consumed
@@ -283,7 +300,8 @@ final class SystemsUnderTest {
             if !request.expired { wire.answerSettled() }
             return .consumed
         }
-        return .deliver(settles: !request.expired)
+        let events = hostAnswers.events(request: request.request, answer: message, host: peer, now: now(), exponent: exponent)
+        return .deliver(settles: !request.expired, events: events)
     }
 
     // MARK: - Echo

@@ -1,0 +1,61 @@
+import ISO8583
+import PaymentNetwork
+import SettlementCalendar
+
+/// What a system under test's answers say happened inside it, as timeline events in its
+/// name: PayLab cannot see a SUT's books, so an issuer host that answers a reversal `00`
+/// has, by its own word, given the card its money back. These take the place of the events
+/// PayLab's own bank records, so the transactions' statuses mean the same whoever the bank is.
+struct HostAnswers {
+    /// Voids the host acknowledged, by the void's reference: the purchase each undid.
+    private var voids: [TransactionReference: TransactionReference] = [:]
+    /// What was already recorded once (a repeated reversal's answer moves nothing again).
+    private var recorded: Set<String> = []
+
+    /// The events an answer from `host` to `request` stands for.
+    mutating func events(request: ISOMessage, answer: ISOMessage, host: String, now: Instant, exponent: Int) -> [TimelineEvent] {
+        let code = answer.responseCode
+        let amount = request.amount
+        let shown = amount.map { $0.formatted(exponent: exponent) } ?? "?"
+        func event(_ kind: EventKind, _ reference: EventReference, _ detail: String, operation: TimelineEvent.Operation, money: Bool = true) -> [TimelineEvent] {
+            guard recorded.insert("\(kind) \(reference) \(operation)").inserted else { return [] }
+            return [TimelineEvent(at: now, node: host, kind: kind, reference: reference, detail: detail + " (as the host answered)",
+                                  facts: .init(responseCode: code, amount: money ? amount : nil, operation: operation))]
+        }
+        let processing = request[DE.processingCode] ?? ""
+        if request.isReversal {
+            guard code == .approved else { return [] }
+            let original = request.originalReference
+            if processing == ProcessingCode.void, let purchase = voids.removeValue(forKey: original) {
+                return event(.reversed, .transaction(purchase), "void reversed: \(shown) taken from the card again", operation: .voidReversal)
+            }
+            return event(.reversed, .transaction(original), "\(shown) given back to the card", operation: .reversal)
+        }
+        if request.mti.original == .financialAdvice {
+            guard code == .approved else { return [] }
+            return event(.authorized, .transaction(request.transactionReference), "stand-in advice applied: card debited \(shown)", operation: .advice)
+        }
+        guard request.mti == .financialRequest else { return [] }
+        if request.isPayout {
+            let reference = request.payoutReference
+            let account = request[DE.creditAccount] ?? "?"
+            if code == .approved { return event(.arrived, reference, "\(shown) credited to account \(account)", operation: .payout) }
+            guard let code, code != .duplicateTransmission else { return [] }
+            return event(.returned, reference, "credit of \(shown) to account \(account) refused with \(code) (\(code.meaning))", operation: .payout)
+        }
+        if request.isVoid {
+            guard code == .approved else { return [] }
+            voids[request.transactionReference] = request.originalReference
+            return event(.voided, .transaction(request.originalReference), "voided: \(shown) given back to the card", operation: .void)
+        }
+        let reference = EventReference.transaction(request.transactionReference)
+        switch code {
+        case .approved?:
+            return event(.authorized, reference, "approved \(shown), authorization code \(answer[DE.authorizationCode] ?? "none"), card debited", operation: .purchase)
+        case .duplicateTransmission?, nil:
+            return []
+        case let code?:
+            return event(.declined, reference, "declined with \(code) (\(code.meaning))", operation: .purchase, money: false)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Harness
+import PaymentNetwork
+import Scenario
+import SettlementCalendar
+import Testing
+import TestSupport
+import Wire
+
+/// An issuer host PayLab did not write (Tests/Interop/issuer_host.py: pyiso8583 over Python's
+/// `ssl`, with its own CA made by `openssl`, requiring PayLab's client certificate from a
+/// `pki init` folder) takes the issuing bank's place in the library's scenarios.
+@Suite("A real issuer host in the Issuer's place", .serialized)
+struct ExternalIssuerTests {
+    /// The folder with PayLab's PKI and the host's own CA and certificate, made once.
+    static let folder: String? = try? makeFolder()
+
+    static func makeFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "paylab-external-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        _ = try PKI(directory: folder + "/pki").initialize()
+        _ = try ExternalTool.run(["bash", "-c", """
+            cd \(folder) && \
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout host-ca-key.pem -out host-ca.pem -days 2 -subj "/CN=Host CA" && \
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout host-key.pem -out host.csr -subj "/CN=issuer host" && \
+            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf && \
+            openssl x509 -req -in host.csr -CA host-ca.pem -CAkey host-ca-key.pem -CAcreateserial -out host.pem -days 2 -extfile ext.cnf && \
+            printf 'subjectAltName=DNS:issuer.example\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > wrong.cnf && \
+            openssl x509 -req -in host.csr -CA host-ca.pem -CAkey host-ca-key.pem -CAcreateserial -out wrong-name.pem -days 2 -extfile wrong.cnf
+            """], hint: "openssl is needed")
+        return folder
+    }
+
+    /// The host, running until the value is dropped.
+    final class Host {
+        let process = Process()
+        let port: Int
+
+        init(cards: [NetworkSpec.Card], year: Int, folder: String, arguments: [String]) throws {
+            let cardsFile = folder + "/cards-\(UUID().uuidString).json"
+            let json = cards.map { card in
+                "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null")}"
+            }
+            try Data("[\(json.joined(separator: ","))]".utf8).write(to: URL(fileURLWithPath: cardsFile))
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "Tests/Interop/issuer_host.py", "--cards", cardsFile, "--year", "\(year)"] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // The first line is "port N".
+            var line = Data()
+            while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+            guard let text = String(data: line, encoding: .utf8), text.hasPrefix("port "), let port = Int(text.dropFirst(5)) else {
+                kill(process.processIdentifier, SIGKILL)
+                throw ExternalTool.Failure(description: "issuer_host.py did not start (said '\(String(decoding: line, as: UTF8.self))'; needs python3 with pyiso8583)")
+            }
+            self.port = port
+        }
+
+        deinit {
+            // SIGKILL: the test process's threads block SIGTERM, and a child inherits that mask.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// The issuing bank of a scenario, when PayLab can hand it to a SUT: it holds the cards,
+    /// keeps no merchant's account, and no fault reaches inside it.
+    static func issuer(of scenario: Scenario) -> String? {
+        let network = scenario.network
+        guard let bank = network.cards.first?.bank, network.cards.allSatisfy({ $0.bank == bank }),
+              !network.merchants.contains(where: { $0.accountBank == bank }),
+              !network.accounts.contains(where: { $0.bank == bank }),
+              !scenario.faults.contains(where: { $0.kind.insideNode == bank }) else { return nil }
+        return bank
+    }
+
+    /// The scenario with its issuer external (and no expectation on balances the host keeps).
+    static func external(_ scenario: Scenario, bank: String, system: ExternalSystem) -> Scenario {
+        var copy = scenario
+        copy.network.external[bank] = system
+        copy.expectations = scenario.expectations.filter {
+            if case .account(let number, _, _) = $0 { return scenario.network.bank(ofAccount: number) != bank }
+            return true
+        }
+        return copy
+    }
+
+    /// What must be the same whoever the issuer is: each transaction's answer, status, arrival and credit.
+    static func outcomes(_ result: ScenarioResult) -> [String] {
+        result.transactions.map { "\($0.id): \($0.response) \($0.status) arrives \($0.arrives.map { "\($0)" } ?? "never") credited \($0.credited)" }
+    }
+
+    static let libraryWithExternalIssuer: [String] = ScenarioLibraryTests.files.filter { file in
+        guard let scenario = try? ScenarioLoader.load(path: file) else { return false }
+        return issuer(of: scenario) != nil
+    }
+
+    @Test("the library's scenarios give the same answers, arrivals and credits with the host as the issuer (mutual TLS, its own CA)",
+          arguments: libraryWithExternalIssuer)
+    func sameOutcomes(file: String) async throws {
+        let folder = try #require(Self.folder, "the PKI and the host's certificates could not be made (openssl)")
+        let scenario = try ScenarioLoader.load(path: file)
+        let bank = try #require(Self.issuer(of: scenario))
+        let year = scenario.zone.local(scenario.start).date.year
+        let host = try Host(cards: scenario.network.cards, year: year, folder: folder, arguments: [
+            "--cert", folder + "/host.pem", "--key", folder + "/host-key.pem", "--client-ca", folder + "/pki/ca.pem",
+        ])
+        var system = ExternalSystem()
+        system.address = Endpoint(host: "127.0.0.1", port: host.port)
+        system.ca = folder + "/host-ca.pem"
+        system.timeout = .seconds(3)
+        let runner = try ScenarioRunner(pki: folder + "/pki")
+        let own = await runner.run(scenario)
+        let theirs = await runner.run(Self.external(scenario, bank: bank, system: system))
+        try await runner.shutdown()
+        #expect(own.passed, "\(own.failures)")
+        #expect(Self.outcomes(theirs) == Self.outcomes(own))
+        let merchantAccounts = Set(scenario.network.merchants.map(\.accountNumber))
+        #expect(theirs.accounts.filter { merchantAccounts.contains($0.number) }.map { "\($0.number) \($0.balance)" }
+            == own.accounts.filter { merchantAccounts.contains($0.number) }.map { "\($0.number) \($0.balance)" })
+        #expect(theirs.externalLog.first?.what == "\(bank) answered the sign-on: 00")
+        #expect(theirs.externalLog.contains { $0.what == "\(bank) answered the sign-off: 00" })
+        #expect(!theirs.problems.contains { $0.contains("unmatched") }, "\(theirs.problems)")
+        #expect(theirs.failures.allSatisfy { !$0.hasPrefix("invariant") }, "\(theirs.failures)")
+    }
+}
