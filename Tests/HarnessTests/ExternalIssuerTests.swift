@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import ISO8583
 import PaymentNetwork
 import Scenario
 import SettlementCalendar
@@ -124,5 +125,81 @@ struct ExternalIssuerTests {
         #expect(theirs.externalLog.contains { $0.what == "\(bank) answered the sign-off: 00" })
         #expect(!theirs.problems.contains { $0.contains("unmatched") }, "\(theirs.problems)")
         #expect(theirs.failures.allSatisfy { !$0.hasPrefix("invariant") }, "\(theirs.failures)")
+    }
+}
+
+extension ExternalIssuerTests {
+    /// Runs a library scenario with the host as its issuer, linked as `configure` says.
+    func runWithHost(_ file: String, hostArguments: [String], configure: (inout ExternalSystem) -> Void) async throws -> (own: ScenarioResult, theirs: ScenarioResult) {
+        let folder = try #require(Self.folder, "the PKI and the host's certificates could not be made (openssl)")
+        let scenario = try ScenarioLoader.load(path: file)
+        let bank = try #require(Self.issuer(of: scenario))
+        let host = try Host(cards: scenario.network.cards, year: scenario.zone.local(scenario.start).date.year, folder: folder, arguments: hostArguments)
+        var system = ExternalSystem()
+        system.address = Endpoint(host: "127.0.0.1", port: host.port)
+        system.timeout = .seconds(2)
+        configure(&system)
+        let runner = try ScenarioRunner(pki: folder + "/pki")
+        let own = await runner.run(scenario)
+        let theirs = await runner.run(Self.external(scenario, bank: bank, system: system))
+        try await runner.shutdown()
+        return (own, theirs)
+    }
+
+    @Test("over plain TCP with a 4-byte ASCII length, as behind a leased line", arguments: ["Scenarios/happy-path.yaml", "Scenarios/declines.yaml", "Scenarios/approval-lost.yaml"])
+    func plainASCII(file: String) async throws {
+        let (own, theirs) = try await runWithHost(file, hostArguments: ["--framing", "ascii4"]) { system in
+            system.tls = .none
+            system.framing = .init(length: .ascii4)
+        }
+        #expect(Self.outcomes(theirs) == Self.outcomes(own))
+        #expect(theirs.problems.isEmpty, "\(theirs.problems)")
+    }
+
+    @Test("a host that speaks only TLS 1.2 is reached (PayLab's own links stay TLS 1.3)")
+    func tls12() async throws {
+        let folder = try #require(Self.folder)
+        let (own, theirs) = try await runWithHost("Scenarios/happy-path.yaml", hostArguments: [
+            "--cert", folder + "/host.pem", "--key", folder + "/host-key.pem", "--client-ca", folder + "/pki/ca.pem", "--tls12",
+        ]) { $0.ca = folder + "/host-ca.pem" }
+        #expect(Self.outcomes(theirs) == Self.outcomes(own))
+        #expect(theirs.passed, "\(theirs.failures) \(theirs.problems)")
+    }
+
+    @Test("a host whose certificate the link's CA did not sign is refused, and the report says so")
+    func unknownCA() async throws {
+        let folder = try #require(Self.folder)
+        let (_, theirs) = try await runWithHost("Scenarios/happy-path.yaml", hostArguments: [
+            "--cert", folder + "/host.pem", "--key", folder + "/host-key.pem", "--client-ca", folder + "/pki/ca.pem",
+        ]) { $0.ca = folder + "/pki/ca.pem" }
+        let problem = try #require(theirs.problems.first { $0.contains("unknown CA") }, "\(theirs.problems)")
+        #expect(problem.hasPrefix("Scheme -> Issuer (SUT at 127.0.0.1:"))
+        #expect(problem.contains("certificate 'issuer host' is issued by 'Host CA', which \(folder)/pki/ca.pem does not hold"))
+        // Nothing reached the host: the scheme found no link and answered as a real one would.
+        #expect(theirs.transactions.map(\.response) == ["91"])
+    }
+
+    @Test("a host whose certificate names another host is refused: wrong name")
+    func wrongName() async throws {
+        let folder = try #require(Self.folder)
+        let (_, theirs) = try await runWithHost("Scenarios/happy-path.yaml", hostArguments: [
+            "--cert", folder + "/wrong-name.pem", "--key", folder + "/host-key.pem", "--client-ca", folder + "/pki/ca.pem",
+        ]) { $0.ca = folder + "/host-ca.pem" }
+        #expect(theirs.problems.contains { $0.contains("wrong name: certificate 'issuer host' names issuer.example, not 127.0.0.1") }, "\(theirs.problems)")
+    }
+
+    @Test("a host that never answers: the run ends with the timeouts and reversals a real network sends, in bounded time")
+    func silentHost() async throws {
+        let started = ContinuousClock.now
+        let (_, theirs) = try await runWithHost("Scenarios/happy-path.yaml", hostArguments: ["--silent"]) { system in
+            system.tls = .none
+            system.timeout = .milliseconds(200)
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(theirs.transactions.map(\.response) == ["91"])
+        let events = theirs.transactions.flatMap(\.events).map { "\($0.node) \($0.kind.rawValue)" }
+        #expect(events.contains("Scheme timed_out"))
+        #expect(theirs.externalLog.contains { $0.what.contains("no answer to 0420") })
+        #expect(theirs.externalLog.contains { $0.what.contains("PayLab stops waiting for it in real time") })
     }
 }
