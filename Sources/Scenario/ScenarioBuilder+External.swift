@@ -9,13 +9,14 @@ extension ScenarioBuilder {
 
     /// A node's `external` mapping; `server` says whether the node is a server anywhere (a terminal never is).
     func buildExternal(_ node: Node, of name: String, server: Bool) -> ExternalSystem? {
-        let allowed = server ? Self.externalKeys : Self.externalKeys.filter { $0 != "address" }
-        guard let fields = reader.mapping(node, "external", allowed: allowed) else {
+        guard let fields = reader.mapping(node, "external", allowed: Self.externalKeys) else {
             return nil
         }
         var system = ExternalSystem()
         let directory = (reader.file as NSString).deletingLastPathComponent
-        if let value = fields["address"] {
+        if let value = fields["address"], !server {
+            reader.error(value, "terminal \(name) under test dials the acquirer, so it has no 'address' (give the acquirer a 'listen' address for it to dial)")
+        } else if let value = fields["address"] {
             system.address = reader.value(value, "address", expected: "HOST:PORT (\"127.0.0.1:9101\") with a port from 1 to 65535") { text in
                 Endpoint(text).flatMap { $0.port > 0 ? $0 : nil }
             }
@@ -95,7 +96,11 @@ extension ScenarioBuilder {
         for (name, system) in network.external.sorted(by: { $0.key < $1.key }) {
             let mark = marks[name]
             let clients = links.filter { $0.server == name && !network.isExternal($0.client) }.map(\.client)
-            if !clients.isEmpty, system.address == nil {
+            let addressGiven = mark.map { node in
+                if case .mapping(let mapping) = node { return mapping.keys.contains { $0.string == "address" } }
+                return false
+            } ?? false
+            if !clients.isEmpty, system.address == nil, !addressGiven {
                 reader.error(mark, "external \(name) needs an 'address': it is the server that \(clients.joined(separator: ", ")) dial\(clients.count == 1 ? "s" : "")")
             }
             if network.listen[name] != nil {
@@ -103,6 +108,17 @@ extension ScenarioBuilder {
             }
             for link in links where link.client == name && network.isExternal(link.server) {
                 reader.error(mark, "\(link.client) and \(link.server) are both external: the link between them is not PayLab's to run")
+            }
+        }
+        // SUTs that dial the same PayLab node share its listener: one TLS mode, CA and framing.
+        for server in Set(links.map(\.server)) where !network.isExternal(server) {
+            let clients = links.filter { $0.server == server && network.isExternal($0.client) }.map(\.client).sorted()
+            guard let first = clients.first, let reference = network.external[first] else { continue }
+            for other in clients.dropFirst() {
+                guard let system = network.external[other] else { continue }
+                if system.tls != reference.tls || system.ca != reference.ca || system.framing != reference.framing {
+                    reader.error(marks[other], "\(other) and \(first) both dial \(server)'s listener, so they need the same tls, ca and framing")
+                }
             }
         }
     }

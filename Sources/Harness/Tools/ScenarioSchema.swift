@@ -47,21 +47,33 @@ public enum ScenarioSchema {
                     ("description", .string("false, or { limit: AMOUNT }: approve in the issuer's place up to the limit when it does not answer.")),
                     ("anyOf", .array([.object([("const", .bool(false))]), .object(object("Stand-in.", required: ["limit"], [("limit", amount("The most it approves."))]))])),
                 ])),
+                ("listen", listen),
+                ("external", external(server: true)),
             ]))),
             ("acquirer", .object(object("The acquirer (the payment provider).", required: [], [
                 ("name", text("Its node name (default Acquirer).")),
                 ("id", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Its institution id, up to 11 digits (DE32; default 48020000)."))])),
                 ("timeout", duration("How long it waits for the scheme (default 45s).")),
+                ("listen", listen),
+                ("external", external(server: true)),
             ]))),
             ("banks", array(.object(object("A bank: an issuer, a merchant's bank, or both.", required: ["name"], [
                 ("name", text("Its node name.")),
                 ("bins", .object([("type", .string("array")), ("items", text("A BIN prefix it issues.")), ("description", .string("The BINs it issues (default none)."))])),
+                ("listen", listen),
+                ("external", external(server: true)),
             ])), "The banks.")),
             ("merchants", array(.object(object("A merchant and its contract with the acquirer.", required: ["id"], [
                 ("id", .object([("type", .string("string")), ("minLength", .number(15)), ("maxLength", .number(15)), ("description", .string("The merchant id, 15 characters (DE42; spaces allowed)."))])),
                 ("name", text("Its name.")),
                 ("mcc", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Merchant category code, four digits (default 5411)."))])),
-                ("terminals", .object([("type", .string("array")), ("items", .object([("type", .string("string")), ("minLength", .number(8)), ("maxLength", .number(8))])), ("description", .string("Its terminal ids, 8 characters each (DE41)."))])),
+                ("terminals", .object([("type", .string("array")), ("items", .object([("anyOf", .array([
+                    .object([("type", .string("string")), ("minLength", .number(8)), ("maxLength", .number(8))]),
+                    .object(object("A terminal whose place a POS application under test takes.", required: ["id", "external"], [
+                        ("id", .object([("type", .string("string")), ("minLength", .number(8)), ("maxLength", .number(8)), ("description", .string("Its terminal id (DE41)."))])),
+                        ("external", external(server: false)),
+                    ])),
+                ]))])), ("description", .string("Its terminal ids, 8 characters each (DE41); a terminal under test is { id, external }."))])),
                 ("settlement", .object([("type", .string("string")), ("pattern", .string("^[TD]\\+[0-9]+$")), ("description", .string("T+n (business days) or D+n (calendar days); default T+1."))])),
                 ("fee", .object([("type", .string("string")), ("pattern", .string("^[0-9]+(\\.[0-9]+)?%$")), ("description", .string("The fee rate, as 0.6% (default 0%)."))])),
                 ("fee_cap", amount("The largest fee for one transaction.")),
@@ -133,6 +145,38 @@ public enum ScenarioSchema {
             ("account", text("An account or card number.")),
             ("balance", amount("Its balance at the end of the run.")),
         ]))
+    }
+
+    // MARK: - External systems
+
+    static var listen: JSONValue {
+        .object([("type", .string("string")), ("pattern", .string("^(\\[[0-9a-fA-F:]+\\]|[^:]+):[0-9]+$")),
+                 ("description", .string("HOST:PORT where this PayLab node listens for systems under test that dial it (port 0: any free port, printed by serve)."))])
+    }
+
+    static func external(server: Bool) -> JSONValue {
+        var properties: [(String, JSONValue)] = []
+        if server {
+            properties.append(("address", .object([("type", .string("string")), ("pattern", .string("^(\\[[0-9a-fA-F:]+\\]|[^:]+):[0-9]+$")),
+                                                    ("description", .string("HOST:PORT where the system under test listens; PayLab's nodes dial it."))])))
+        }
+        properties += [
+            ("tls", .object([("enum", .array([.string("mutual"), .string("server"), .string("none")])), ("description", .string("mutual (default): both present certificates; server: only the server; none: plain TCP."))])),
+            ("ca", text("The PEM file of the CA that signed the SUT's certificate, relative to the scenario (default: the run's CA, the --pki one).")),
+            ("dialect", text("default, hex-bitmap, cup, or the path of a dialect file.")),
+            ("framing", .object(object("How messages are delimited on the connection.", required: [], [
+                ("length", .object([("enum", .array([.string("binary2"), .string("bcd2"), .string("ascii4"), .string("none")])), ("description", .string("The length header (default binary2)."))])),
+                ("includes_length", .object([("type", .string("boolean")), ("description", .string("Whether the length counts the header's own bytes (default false)."))])),
+                ("tpdu", .object([("type", .string("string")), ("pattern", .string("^[0-9A-Fa-f]{10}$")), ("description", .string("A 5-byte TPDU in hex before the message; swapped on answers."))])),
+                ("header", .object([("type", .string("string")), ("pattern", .string("^([0-9A-Fa-f]{2})+$")), ("description", .string("Header bytes in hex between the TPDU and the MTI."))])),
+            ]))),
+            ("timeout", duration("The real time PayLab waits for each of its answers (default 10s).")),
+            ("echo", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Idle real time before PayLab sends an 0800 echo test (default 60s; 0: never)."))])),
+            ("match", .object([("type", .string("array")), ("items", .object([("type", .string("integer")), ("minimum", .number(2)), ("maximum", .number(128))])),
+                               ("description", .string("The fields besides the MTI that pair an answer with its request (default [11, 41, 7])."))])),
+            ("mac", .object([("type", .string("string")), ("pattern", .string("^([0-9A-Fa-f]{2}){16,64}$")), ("description", .string("The MAC key in hex (HMAC-SHA256, 8 bytes in DE64/128); default: no MAC."))])),
+        ]
+        return .object(object("A system under test in this node's place.", required: [], properties))
     }
 
     // MARK: - Building blocks
