@@ -110,6 +110,11 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A peer that closes TCP without TLS's close_notify (many clients do) has simply gone.
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error {
+            context.close(promise: nil)
+            return
+        }
         let remote = peer.map { " <- \($0)" } ?? context.channel.remoteAddress.map { " <- \($0)" } ?? ""
         network.report("\(node)\(remote): \(WireNetwork.describe(error)); connection closed")
         context.close(promise: nil)

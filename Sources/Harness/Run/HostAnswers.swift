@@ -58,4 +58,34 @@ struct HostAnswers {
             return event(.declined, reference, "declined with \(code) (\(code.meaning))", operation: .purchase, money: false)
         }
     }
+
+    /// The swipes of a POS application under test: its purchase requests and PayLab's answers
+    /// to them, as the events PayLab's own terminal records (the transaction's id is
+    /// `TERMINAL/STAN`).
+    struct TerminalSwipes {
+        private var ids: [TransactionReference: String] = [:]
+
+        mutating func request(_ message: ISOMessage, from terminal: String, now: Instant, exponent: Int) -> [TimelineEvent] {
+            guard message.isPurchase else { return [] }
+            let reference = message.transactionReference
+            guard ids[reference] == nil else { return [] }
+            let id = "\(terminal)/\(message[DE.stan] ?? "-")"
+            ids[reference] = id
+            let amount = message.amount
+            let card = message[DE.pan].map(PAN.mask) ?? "no card"
+            return [TimelineEvent(
+                at: now, node: terminal, kind: .swiped, reference: .transaction(reference),
+                detail: "the POS under test sent a purchase of \(amount.map { $0.formatted(exponent: exponent) } ?? "?") on card \(card), STAN \(message[DE.stan] ?? "-")",
+                facts: .init(transactionID: id, amount: amount))]
+        }
+
+        func answer(_ message: ISOMessage, to terminal: String, now: Instant) -> [TimelineEvent] {
+            guard message.mti == .financialResponse, message[DE.processingCode] == ProcessingCode.purchase,
+                  let id = ids[message.transactionReference], let code = message.responseCode else { return [] }
+            return [TimelineEvent(
+                at: now, node: terminal, kind: code.isApproval ? .authorized : .declined, reference: .transaction(message.transactionReference),
+                detail: code.isApproval ? "PayLab answered the POS under test: approved" : "PayLab answered the POS under test: declined with \(code) (\(code.meaning))",
+                facts: .init(transactionID: id, responseCode: code, operation: .purchase))]
+        }
+    }
 }

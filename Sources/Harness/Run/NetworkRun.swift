@@ -56,7 +56,9 @@ final class NetworkRun {
             scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)
             if let to = fault.to { scheduler.schedule(.faultWindow(index: index, starting: false), at: to) }
         }
-        suts = SystemsUnderTest(network: scenario.network, exponent: scenario.currency.exponent, wire: wire) { [unowned self] in self.now }
+        suts = SystemsUnderTest(
+            network: scenario.network, exponent: scenario.currency.exponent, wire: wire,
+            now: { [unowned self] in self.now }, record: { [unowned self] in self.timeline.append($0) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
     }
@@ -320,8 +322,7 @@ final class NetworkRun {
         // an awaited answer's wait ends once the node has it (or a fault holds it).
         switch suts.accept(bytes, at: node, from: peer) {
         case .consumed: return
-        case .deliver(let settles, let events):
-            timeline += events
+        case .deliver(let settles):
             passOn(bytes, at: node, from: peer)
             if settles { wire.answerSettled() }
         }

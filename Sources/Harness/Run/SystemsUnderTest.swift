@@ -65,6 +65,8 @@ final class SystemsUnderTest {
     private let network: NetworkSpec
     private let exponent: Int
     private var hostAnswers = HostAnswers()
+    private var terminalSwipes = HostAnswers.TerminalSwipes()
+    private let record: (TimelineEvent) -> Void
     private let wire: WireNetwork
     private let now: () -> Instant
     private var sessions: [LinkKey: Session] = [:]
@@ -75,8 +77,10 @@ final class SystemsUnderTest {
 
     private var bound: NIOLoopBound<SystemsUnderTest> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
 
-    init(network: NetworkSpec, exponent: Int, wire: WireNetwork, now: @escaping () -> Instant) {
+    /// Links for the run's network; `record` takes the events SUTs' messages stand for.
+    init(network: NetworkSpec, exponent: Int, wire: WireNetwork, now: @escaping () -> Instant, record: @escaping (TimelineEvent) -> Void) {
         self.network = network
+        self.record = record
         self.exponent = exponent
         self.wire = wire
         self.now = now
@@ -221,6 +225,7 @@ final class SystemsUnderTest {
         let message = try? session.unpack(bytes)
         guard wire.send(from: node, to: peer, message: bytes, answer: message?.mti.isResponse ?? false) else { return false }
         restartEcho(key)
+        if let message, message.mti.isResponse { terminalSwipes.answer(message, to: peer, now: now()).forEach(record) }
         guard let message, message.mti.isRequest else { return true }
         let token = nextToken
         nextToken += 1
@@ -265,17 +270,17 @@ final class SystemsUnderTest {
         case consumed
         /// Goes on to PayLab's node; `settles` when it is an awaited answer, whose wait ends
         /// once the node has handled it (so the network is not quiet in between).
-        case deliver(settles: Bool, events: [TimelineEvent])
+        case deliver(settles: Bool)
     }
 
     /// A frame from a SUT: network management is answered here; an answer is paired with its
     /// request (an answer that pairs with nothing is reported and dropped).
     func accept(_ bytes: [UInt8], at node: String, from peer: String) -> Verdict {
         let key = LinkKey(node: node, peer: peer)
-        guard let session = sessions[key] else { return .deliver(settles: false, events: []) }
+        guard let session = sessions[key] else { return .deliver(settles: false) }
         restartEcho(key)
         // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
-        guard let message = try? session.unpack(bytes) else { return .deliver(settles: false, events: []) }
+        guard let message = try? session.unpack(bytes) else { return .deliver(settles: false) }
         if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest {
             var answer = message.response(code: ResponseCode.approved)
             if let code = message[70] { answer[70] = code }
@@ -283,7 +288,17 @@ final class SystemsUnderTest {
             note("\(peer) sent \(message.mti) (DE70 \(message[70] ?? "none")); \(node) answered \(answer.mti) 00")
             return .consumed
         }
-        guard message.mti.isResponse else { return .deliver(settles: false, events: []) }
+        guard message.mti.isResponse else {
+            // A request that lacks what its kind must carry gets 30 here, with the fields named.
+            let missing = Self.required(for: message.mti).filter { !message.has($0) }
+            if !missing.isEmpty {
+                send(message.response(code: ResponseCode.formatError), from: node, to: peer)
+                problem("\(node) <- \(peer): \(Self.summary(message)) lacks \(missing.map { "DE\($0)" }.joined(separator: ", ")), which a \(message.mti) must carry: answered 30")
+                return .consumed
+            }
+            terminalSwipes.request(message, from: peer, now: now(), exponent: exponent).forEach(record)
+            return .deliver(settles: false)
+        }
         guard let token = sessions[key]!.matcher.answer(message), let request = awaited.removeValue(forKey: token) else {
             problem("\(node) <- \(peer): unmatched answer \(Self.summary(message)): PayLab sent no request it pairs with (key \(session.matcher.key(of: message))); dropped")
             return .consumed
@@ -300,8 +315,17 @@ final class SystemsUnderTest {
             if !request.expired { wire.answerSettled() }
             return .consumed
         }
-        let events = hostAnswers.events(request: request.request, answer: message, host: peer, now: now(), exponent: exponent)
-        return .deliver(settles: !request.expired, events: events)
+        hostAnswers.events(request: request.request, answer: message, host: peer, now: now(), exponent: exponent).forEach(record)
+        return .deliver(settles: !request.expired)
+    }
+
+    /// The fields a request from a SUT must carry for PayLab's node to act on it.
+    static func required(for mti: MTI) -> [Int] {
+        switch mti.messageClass {
+        case .authorization?, .financial?: [DE.pan, DE.processingCode, DE.amount, DE.transmissionDateTime, DE.stan, DE.terminalID]
+        case .reversal?: [DE.processingCode, DE.amount, DE.transmissionDateTime, DE.stan, DE.terminalID]
+        default: []
+        }
     }
 
     // MARK: - Echo

@@ -1,0 +1,143 @@
+import Foundation
+import Harness
+import PaymentNetwork
+import Scenario
+import Synchronization
+import Testing
+import TestSupport
+import Wire
+
+/// `serve`: a network in real time that systems under test dial, and what it does with a
+/// system that sends what it should not.
+@Suite("Serving a network to systems under test", .serialized)
+struct ServeTests {
+    /// A served scenario, running until `stop()`.
+    final class Served: Sendable {
+        let addresses: ScenarioRunner.Addresses
+        private let task: Task<ScenarioResult, Never>
+        private let runner: ScenarioRunner
+
+        init(_ yaml: String, pki: String?) async throws {
+            let scenario = try ScenarioLoader.parse(yaml, file: "served.yaml")
+            let runner = try pki.map { try ScenarioRunner(pki: $0) } ?? ScenarioRunner()
+            let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
+            let box = StopBox()
+            task = Task {
+                await runner.serve(scenario, serving: .init(
+                    duration: .seconds(30), stop: { box.stopped }, announce: { continuation.yield($0) }))
+            }
+            self.runner = runner
+            var iterator = stream.makeAsyncIterator()
+            guard let addresses = await iterator.next() else { throw ExternalTool.Failure(description: "serve did not start") }
+            self.addresses = addresses
+            self.box = box
+        }
+
+        private let box: StopBox
+
+        /// Stops serving and returns the report.
+        func stop() async throws -> ScenarioResult {
+            box.stop()
+            let result = await task.value
+            try await runner.shutdown()
+            return result
+        }
+
+        /// The port of the node's listener for SUTs.
+        func port(_ node: String) throws -> Int {
+            let address = try #require(addresses.forSUTs[node])
+            return try #require(Int(address.split(separator: ":").last ?? ""))
+        }
+    }
+
+    final class StopBox: Sendable {
+        private let flag = Mutex(false)
+        func stop() { flag.withLock { $0 = true } }
+        var stopped: Bool { flag.withLock { $0 } }
+    }
+
+    static let posScenario = """
+        name: a POS under test
+        start: "2026-05-11 10:00"
+        network:
+          acquirer: { listen: "127.0.0.1:0" }
+          merchants:
+            - id: "898440354110001"
+              account: { bank: MerchantBank, number: "6214830000000001" }
+              fee: 0.6%
+              terminals: ["T0000001", { id: T0000002, external: { tls: TLS, timeout: 500ms } }]
+        """
+
+    static func pki() throws -> String {
+        let folder = NSTemporaryDirectory() + "paylab-serve-tests-\(getpid())-\(UUID().uuidString)"
+        _ = try PKI(directory: folder).initialize()
+        return folder
+    }
+
+    @Test("a POS application PayLab did not write (Python ssl + pyiso8583) dials the served acquirer and gets its 0210")
+    func posClient() async throws {
+        let pki = try Self.pki()
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual"), pki: pki)
+        let output = try ExternalTool.run([
+            "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
+            "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem",
+        ], hint: "needs python3 with pyiso8583")
+        let result = try await served.stop()
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("\"t\": \"0810\"") == true && lines.first?.contains("\"39\": \"00\"") == true)
+        #expect(lines.last?.contains("\"t\": \"0210\"") == true && lines.last?.contains("\"39\": \"00\"") == true, "\(output)")
+        let purchase = try #require(result.transactions.first)
+        #expect(purchase.id == "T0000002/000123")
+        #expect(purchase.response == "00")
+        #expect(purchase.events.contains { $0.kind == .scheduled && $0.node == "Acquirer" })
+        #expect(result.externalLog.contains { $0.what == "T0000002 sent 0800 (DE70 001); Acquirer answered 0810 00" })
+        #expect(result.passed, "\(result.failures)")
+    }
+
+    @Test("a client with no certificate, and one whose TLS handshake never starts, are refused and named")
+    func tlsRefusals() async throws {
+        let pki = try Self.pki()
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual"), pki: pki)
+        let port = try served.port("Acquirer")
+        let noCertificate = try? ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)", "--ca", pki + "/ca.pem"])
+        let silent = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "2", "silent"])
+        let result = try await served.stop()
+        #expect(noCertificate == nil)
+        #expect(silent == "closed\n")
+        #expect(result.problems.contains { $0.contains("did not finish the TLS handshake within 500 ms; closed") }, "\(result.problems)")
+        #expect(result.problems.contains { $0.hasPrefix("Acquirer <- ") && $0.contains("TLS error") }, "\(result.problems)")
+    }
+
+    @Test("each kind of bad input gets its own error, the connection closes where it must, and the network goes on", arguments: [
+        ("garbage", "closed", "half a frame held open"),
+        ("half-frame", "closed", "half a frame held open: 12 bytes of a frame and nothing more for 500 ms"),
+        ("big-length", "closed", "half a frame held open: 2 bytes of a frame and nothing more for 500 ms"),
+        ("unmatched", "open", "Acquirer <- T0000002: unmatched answer 0210 STAN 999999 terminal T0000002 DE39 00"),
+        ("nonsense", "answer 0210 30", "Acquirer <- T0000002: 0200 STAN 000777 terminal T0000002 lacks DE2, DE3, DE4, DE7, which a 0200 must carry: answered 30"),
+        ("undecodable", "open", "Acquirer: malformed frame from T0000002 dropped"),
+    ])
+    func badInput(mode: String, seen: String, problem: String) async throws {
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none"), pki: nil)
+        let port = try served.port("Acquirer")
+        let output = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "1.5", mode])
+        // The network still serves a well-behaved POS afterwards.
+        let good = try ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)"])
+        let result = try await served.stop()
+        #expect(output == seen + "\n")
+        #expect(result.problems.contains { $0.contains(problem) }, "\(result.problems)")
+        #expect(good.contains("\"39\": \"00\", \"4\""), "\(good)")
+    }
+
+    @Test("a flood of connections: past the limit each is closed at once, and the network goes on")
+    func flood() async throws {
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none"), pki: nil)
+        let port = try served.port("Acquirer")
+        let output = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "0.3", "flood:48"])
+        let good = try ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)"])
+        let result = try await served.stop()
+        #expect(output == "closed 16 of 48\n")
+        #expect(result.problems.filter { $0.contains("32 connections from systems under test are already open") }.count == 16)
+        #expect(good.contains("\"t\": \"0210\""))
+    }
+}
