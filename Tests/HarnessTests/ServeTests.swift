@@ -141,3 +141,46 @@ struct ServeTests {
         #expect(good.contains("\"t\": \"0210\""))
     }
 }
+
+extension ServeTests {
+    @Test("two SUTs with different framing in one network: a POS over TLS with binary lengths, an issuer over plain TCP with ASCII lengths; PayLab echoes the idle issuer")
+    func twoFramings() async throws {
+        let pki = try Self.pki()
+        let cards = pki + "/cards.json"
+        try Data(#"[{"pan": "6222020000000001", "expiry": "2812", "balance": "1000.00", "status": "active", "daily_limit": null}]"#.utf8)
+            .write(to: URL(fileURLWithPath: cards))
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        host.arguments = ["python3", "Tests/Interop/issuer_host.py", "--cards", cards, "--framing", "ascii4", "--year", "2026"]
+        let output = Pipe()
+        host.standardOutput = output
+        try host.run()
+        defer {
+            kill(host.processIdentifier, SIGKILL)
+            host.waitUntilExit()
+        }
+        var line = Data()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        let hostPort = try #require(Int(String(decoding: line, as: UTF8.self).dropFirst(5)), "issuer_host.py did not start")
+        let yaml = Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual") + """
+
+              banks:
+                - name: Issuer
+                  bins: ["622202"]
+                  external: { address: "127.0.0.1:\(hostPort)", tls: none, framing: { length: ascii4 }, timeout: 2s, echo: 300ms }
+                - { name: MerchantBank }
+            """
+        let served = try await Served(yaml, pki: pki)
+        try await Task.sleep(for: .milliseconds(700))
+        let answers = try ExternalTool.run([
+            "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
+            "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem", "--amount", "1200.00",
+        ])
+        let result = try await served.stop()
+        // The issuer host's own answer (51: the card holds 1000.00) came back through PayLab to the POS.
+        #expect(answers.split(separator: "\n").last?.contains("\"39\": \"51\"") == true, "\(answers)")
+        #expect(result.transactions.map(\.response) == ["51"])
+        #expect(result.externalLog.contains { $0.what == "Issuer answered the echo test: 00" }, "\(result.externalLog)")
+        #expect(result.externalLog.contains { $0.what == "Issuer answered the sign-off: 00" })
+    }
+}
