@@ -8,7 +8,7 @@ extension PayLab {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure PayLab's speed (build with -c release for real numbers).",
-            subcommands: [Codec.self]
+            subcommands: [Codec.self, SUT.self]
         )
 
         /// `paylab bench codec`.
@@ -40,6 +40,45 @@ extension PayLab {
                     print("  pack        \(result.pack) messages/s")
                     print("  unpack      \(result.unpack) messages/s")
                     print("  roundtrip   \(result.roundtrip) messages/s")
+                }
+            }
+        }
+    
+        /// `paylab bench sut`.
+        struct SUT: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "sut",
+                abstract: "The time PayLab adds around a system under test that answers at once.",
+                discussion: """
+                    An issuer host that answers every request 00 as soon as it reads it (plain TCP on \
+                    127.0.0.1) takes the Issuer's place; each purchase runs terminal -> acquirer -> scheme \
+                    -> host -> scheme -> acquirer -> terminal. Prints the medians (of --runs runs, each the \
+                    median of its purchases) of: a purchase with the host, the host's round trip on the \
+                    wire, their difference (PayLab's own time around one message to the host and back), and \
+                    a purchase with PayLab's own issuer as the baseline. Run it as: swift run -c release paylab bench sut
+                    """
+            )
+
+            @Option(help: "Purchases per run (at most 2700).")
+            var purchases = 1000
+
+            @Option(help: "Runs; the median is printed.")
+            var runs = 5
+
+            @Flag(help: "Print the figures as JSON (microseconds).")
+            var json = false
+
+            func run() async throws {
+                let result = try await SUTBenchmark.run(purchases: purchases, runs: runs)
+                func show(_ value: Double) -> String { String(Int(value.rounded())) }
+                if json {
+                    print(#"{"purchase_with_host_us": \#(show(result.purchaseWithHost)), "host_round_trip_us": \#(show(result.hostRoundTrip)), "paylab_own_us": \#(show(result.paylabOwn)), "purchase_baseline_us": \#(show(result.purchaseBaseline))}"#)
+                } else {
+                    print("around a system under test that answers at once, median of \(result.runs) runs of \(result.purchases) purchases:")
+                    print("  purchase with the host as issuer   \(show(result.purchaseWithHost)) µs")
+                    print("  the host's round trip on the wire  \(show(result.hostRoundTrip)) µs")
+                    print("  PayLab's own time                  \(show(result.paylabOwn)) µs per purchase (4 TLS hops, 2 to the host)")
+                    print("  baseline: PayLab's own issuer      \(show(result.purchaseBaseline)) µs per purchase (6 TLS hops)")
                 }
             }
         }

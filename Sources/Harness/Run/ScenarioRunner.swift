@@ -142,7 +142,7 @@ public final class ScenarioRunner: Sendable {
                     serving.announce(addresses)
                     try await serve(run, scenario, serving, on: loop)
                 } else {
-                    try await drive(run, scenario, on: loop)
+                    result.stepTimes = try await drive(run, scenario, on: loop)
                 }
                 try await loop.flatSubmit { run.value.signOff() }.get()
             } catch {
@@ -169,19 +169,23 @@ public final class ScenarioRunner: Sendable {
 
     /// Runs the steps and then the clock to the horizon: one hop onto the loop per step or
     /// event, which handles it and completes when the network is quiet again.
-    private func drive(_ run: NIOLoopBound<NetworkRun>, _ scenario: Scenario, on loop: any EventLoop) async throws {
+    private func drive(_ run: NIOLoopBound<NetworkRun>, _ scenario: Scenario, on loop: any EventLoop) async throws -> [Duration] {
         let timeout = quietTimeout
         try await loop.flatSubmit { run.value.quiet(timeout: timeout) }.get()
+        var stepTimes: [Duration] = []
         for step in scenario.steps {
             // Timers, held frames and fault windows due at the step's instant run before it.
             while try await loop.flatSubmit({ run.value.fireNext(until: step.at, quietTimeout: timeout) }).get() {}
+            let started = ContinuousClock.now
             try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()
+            stepTimes.append(ContinuousClock.now - started)
         }
         let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         while try await loop.flatSubmit({ () -> EventLoopFuture<Bool> in
             let network = run.value
             return network.isSettled ? loop.makeSucceededFuture(false) : network.fireNext(until: end, quietTimeout: timeout)
         }).get() {}
+        return stepTimes
     }
 
     /// Runs in real time: the virtual clock follows the wall clock from the scenario's start;
@@ -218,6 +222,7 @@ public final class ScenarioRunner: Sendable {
         result.timeline = run.timeline
         result.problems = run.wire.problems
         result.externalLog = run.suts.log
+        result.sutRoundTrips = run.suts.roundTrips
         result.faultLog = (run.faultLog + run.linkLog).enumerated()
             .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)

@@ -57,6 +57,7 @@ final class SystemsUnderTest {
         var management: String?
         var timer: Scheduled<Void>?
         var expired = false
+        var sentAt = ContinuousClock.now
     }
 
     /// After this many requests in a row without an answer, a SUT is not waited for in real time.
@@ -72,6 +73,8 @@ final class SystemsUnderTest {
     private var sessions: [LinkKey: Session] = [:]
     private var awaited: [Int: Awaited] = [:]
     private var nextToken = 0
+    /// The wall time from the write of each answered request to its answer.
+    private(set) var roundTrips: [Duration] = []
     /// What happened on the links, for the run's log (sign-ons, echoes, late and unmatched answers).
     private(set) var log: [(at: Instant, what: String)] = []
 
@@ -304,6 +307,7 @@ final class SystemsUnderTest {
             return .consumed
         }
         request.timer?.cancel()
+        if !request.expired { roundTrips.append(ContinuousClock.now - request.sentAt) }
         sessions[key]!.unanswered = 0
         if request.expired {
             note("\(node) <- \(peer): late answer \(Self.summary(message)), after the \(Self.show(session.system.timeout)) timeout")

@@ -20,6 +20,11 @@ public struct ScenarioResult: Sendable {
     public var faultLog: [(at: Instant, what: String)]
     /// What happened on the links to systems under test (sign-ons, echoes, timeouts, late and unmatched answers), with the virtual time.
     public var externalLog: [(at: Instant, what: String)] = []
+    /// The wall time of each step, from its start until the network was quiet again (the
+    /// terminal had its answer), in `run`; for benchmarks.
+    public var stepTimes: [Duration] = []
+    /// The wall time from PayLab's write of each request to a SUT until its answer arrived.
+    public var sutRoundTrips: [Duration] = []
     /// How long the run took in wall time.
     public var wallTime: Duration
     /// The reasons behind each transaction's arrival time, by transaction id.
