@@ -58,3 +58,22 @@ func writeReport(_ text: String, to path: String) throws {
         throw ExitStatus.invalid
     }
 }
+
+/// The report files `run` and `serve` write.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Write the JSON report (format: docs/command-line.md) to this file.")
+    var json: String?
+
+    @Option(help: "Write a JUnit XML report (one testsuite per file, one testcase per scenario) to this file.")
+    var junit: String?
+
+    @Option(help: "Write a self-contained HTML report with each transaction's timeline to this file.")
+    var html: String?
+
+    /// Writes each report asked for.
+    func write(_ results: [ScenarioResult], wallTime: Duration) throws {
+        if let json { try writeReport(JSONReport.report(results).rendered(pretty: true) + "\n", to: json) }
+        if let junit { try writeReport(JUnitReport.render(results), to: junit) }
+        if let html { try writeReport(HTMLReport.render(results, wallTime: wallTime), to: html) }
+    }
+}

@@ -23,14 +23,7 @@ extension PayLab {
         @Option(help: "Run the I-th of N deterministic slices of the suite (I/N, from 1/N to N/N), for a CI matrix.")
         var shard: String?
 
-        @Option(help: "Write the JSON report (format: docs/command-line.md) to this file.")
-        var json: String?
-
-        @Option(help: "Write a JUnit XML report (one testsuite per file, one testcase per scenario) to this file.")
-        var junit: String?
-
-        @Option(help: "Write a self-contained HTML report with each transaction's timeline to this file.")
-        var html: String?
+        @OptionGroup var reports: ReportOptions
 
         @Flag(help: "Write each scenario's traffic to Captures/<run-time>-<file>/: wire.pcap (live, TLS), keys.log, messages.pcap (decrypted ISO 8583), timeline.json.")
         var capture = false
@@ -66,9 +59,7 @@ extension PayLab {
                     console.print("")
                 })
             console.print(TextReport.summary(results, wallTime: wallTime, colour: console.colour))
-            if let json { try writeReport(JSONReport.report(results).rendered(pretty: true) + "\n", to: json) }
-            if let junit { try writeReport(JUnitReport.render(results), to: junit) }
-            if let html { try writeReport(HTMLReport.render(results, wallTime: wallTime), to: html) }
+            try reports.write(results, wallTime: wallTime)
             if results.contains(where: { !$0.passed }) { throw ExitStatus.failed }
         }
 

@@ -31,14 +31,7 @@ extension PayLab {
         @Option(help: "Issue the nodes' certificates from the CA in this folder (made by `paylab pki init`).")
         var pki: String?
 
-        @Option(help: "Write the JSON report to this file.")
-        var json: String?
-
-        @Option(help: "Write a JUnit XML report to this file.")
-        var junit: String?
-
-        @Option(help: "Write the HTML report to this file.")
-        var html: String?
+        @OptionGroup var reports: ReportOptions
 
         @Flag(help: "Capture the traffic as run --capture does.")
         var capture = false
@@ -77,9 +70,7 @@ extension PayLab {
             try await runner.shutdown()
             console.print(TextReport.render(result, colour: console.colour))
             if let folder = result.captureFolder { console.print("  capture: \(folder)") }
-            if let json { try writeReport(JSONReport.report([result]).rendered(pretty: true) + "\n", to: json) }
-            if let junit { try writeReport(JUnitReport.render([result]), to: junit) }
-            if let html { try writeReport(HTMLReport.render([result], wallTime: result.wallTime), to: html) }
+            try reports.write([result], wallTime: result.wallTime)
             if !result.passed { throw ExitStatus.failed }
         }
 

@@ -184,3 +184,42 @@ extension ServeTests {
         #expect(result.externalLog.contains { $0.what == "Issuer answered the sign-off: 00" })
     }
 }
+
+extension ServeTests {
+    @Test("an external scheme and an external acquirer: one PayLab network's acquirer is the SUT of another's scheme, and the money arrives")
+    func paylabAgainstPaylab() async throws {
+        let pki = try Self.pki()
+        // B, served: PayLab's scheme and banks; the acquirer is a system under test that dials the scheme.
+        let served = try await Served("""
+            name: B
+            start: "2026-05-11 10:00"
+            network:
+              scheme: { listen: "127.0.0.1:0" }
+              acquirer: { external: { tls: mutual, timeout: 2s } }
+              merchants:
+                - id: "898440354110001"
+                  account: { bank: MerchantBank, number: "6214830000000001" }
+                  terminals: []
+            """, pki: pki)
+        let schemeAddress = try #require(served.addresses.forSUTs["Scheme"])
+        // A, run: PayLab's terminal, acquirer and merchant's bank; the scheme is B's, dialled as a SUT.
+        let scenario = try ScenarioLoader.parse("""
+            name: A
+            start: "2026-05-11 10:00"
+            network:
+              scheme: { external: { address: "\(schemeAddress)", tls: mutual, timeout: 2s } }
+            steps:
+              - { at: "2026-05-11 10:00", swipe: { id: buy, amount: 100.00 } }
+            expect:
+              - { transaction: buy, response: "00", arrives: "2026-05-12 09:00", credited: 99.40 }
+            """, file: "a.yaml")
+        let runner = try ScenarioRunner(pki: pki)
+        let a = await runner.run(scenario)
+        try await runner.shutdown()
+        let b = try await served.stop()
+        #expect(a.passed, "\(a.failures) \(a.problems)")
+        #expect(a.externalLog.first?.what == "Scheme answered the sign-on: 00")
+        #expect(b.externalLog.contains { $0.what == "Acquirer sent 0800 (DE70 001); Scheme answered 0810 00" }, "\(b.externalLog)")
+        #expect(b.timeline.contains { $0.node == "Issuer" && $0.kind == .authorized }, "\(b.timeline.map(\.detail))")
+    }
+}

@@ -68,6 +68,7 @@ final class SystemsUnderTest {
     private var hostAnswers = HostAnswers()
     private var terminalSwipes = HostAnswers.TerminalSwipes()
     private let record: (TimelineEvent) -> Void
+    private let terminals: Set<String>
     private let wire: WireNetwork
     private let now: () -> Instant
     private var sessions: [LinkKey: Session] = [:]
@@ -84,6 +85,7 @@ final class SystemsUnderTest {
     init(network: NetworkSpec, exponent: Int, wire: WireNetwork, now: @escaping () -> Instant, record: @escaping (TimelineEvent) -> Void) {
         self.network = network
         self.record = record
+        terminals = Set(network.merchants.flatMap(\.terminals))
         self.exponent = exponent
         self.wire = wire
         self.now = now
@@ -299,7 +301,7 @@ final class SystemsUnderTest {
                 problem("\(node) <- \(peer): \(Self.summary(message)) lacks \(missing.map { "DE\($0)" }.joined(separator: ", ")), which a \(message.mti) must carry: answered 30")
                 return .consumed
             }
-            terminalSwipes.request(message, from: peer, now: now(), exponent: exponent).forEach(record)
+            if terminals.contains(peer) { terminalSwipes.request(message, from: peer, now: now(), exponent: exponent).forEach(record) }
             return .deliver(settles: false)
         }
         guard let token = sessions[key]!.matcher.answer(message), let request = awaited.removeValue(forKey: token) else {
