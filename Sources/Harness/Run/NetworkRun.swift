@@ -291,7 +291,9 @@ final class NetworkRun {
             }
             : wire.eventLoop.makeSucceededVoidFuture()
         let links = scenario.network.links.filter { ($0.client == node || $0.server == node) }
-        return listening.flatMap { bound.value.reconnect(links.map { ($0.client, $0.server) }) }
+        return listening
+            .flatMap { bound.value.suts.listen(only: node).recover { error in bound.value.wire.reportProblem("\(node) could not listen for systems under test again: \(error)") } }
+            .flatMap { bound.value.reconnect(links.map { ($0.client, $0.server) }) }
     }
 
     /// Reopens links whose ends are both up and not cut, then tells both ends.

@@ -132,14 +132,16 @@ final class SystemsUnderTest {
             framing: system.framing, timeout: Self.amount(system.timeout))
     }
 
-    /// Starts the listeners where SUTs dial PayLab's nodes.
-    func listen() -> EventLoopFuture<Void> {
+    /// Starts the listeners where SUTs dial PayLab's nodes (`only`: one node's, after its outage,
+    /// on the port it had).
+    func listen(only: String? = nil) -> EventLoopFuture<Void> {
         var byNode: [String: [String]] = [:]
-        for (key, session) in sessions where !session.dialed { byNode[key.node, default: []].append(key.peer) }
+        for (key, session) in sessions where !session.dialed && (only == nil || key.node == only) { byNode[key.node, default: []].append(key.peer) }
         let futures = byNode.sorted { $0.key < $1.key }.map { node, peers -> EventLoopFuture<Void> in
             let peers = peers.sorted()
             let system = network.external[peers[0]]!
-            let endpoint = network.listen[node] ?? Endpoint(host: "127.0.0.1", port: 0)
+            var endpoint = network.listen[node] ?? Endpoint(host: "127.0.0.1", port: 0)
+            if endpoint.port == 0, let earlier = wire.sutPorts[node] { endpoint.port = earlier }
             let link: WireNetwork.ExternalLink
             do {
                 link = try wireLink(for: system)
