@@ -203,3 +203,28 @@ extension ExternalIssuerTests {
         #expect(theirs.externalLog.contains { $0.what.contains("PayLab stops waiting for it in real time") })
     }
 }
+
+extension ExternalIssuerTests {
+    @Test("pki init writes PEM files OpenSSL and Python's ssl read, keys for their owner only, and never overwrites a CA")
+    func pkiFiles() throws {
+        let folder = NSTemporaryDirectory() + "paylab-pki-\(UUID().uuidString)"
+        let pki = PKI(directory: folder)
+        #expect(try pki.initialize().count == 4)
+        #expect(throws: (any Error).self) { try pki.initialize() }
+        let mode = { (path: String) in (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue }
+        #expect(try mode(pki.caKeyPath) == 0o600)
+        #expect(try mode(pki.sutKeyPath) == 0o600)
+        #expect(try ExternalTool.run(["openssl", "verify", "-CAfile", pki.caPath, pki.sutPath]).contains(": OK"))
+        #expect(try ExternalTool.run(["openssl", "x509", "-in", pki.sutPath, "-noout", "-ext", "subjectAltName"])
+            .contains("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"))
+        #expect(try ExternalTool.run(["python3", "-c", """
+            import ssl
+            context = ssl.create_default_context(cafile='\(pki.caPath)')
+            context.load_cert_chain('\(pki.sutPath)', '\(pki.sutKeyPath)')
+            print('ok')
+            """]) == "ok\n")
+        // The CA comes back from its files and issues certificates that chain to it.
+        let authority = try pki.authority()
+        #expect(try authority.certificatePEM() == String(contentsOfFile: pki.caPath, encoding: .utf8))
+    }
+}
