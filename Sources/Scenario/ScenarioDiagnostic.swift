@@ -22,7 +22,7 @@ public struct ScenarioDiagnostic: Error, Sendable, Equatable, CustomStringConver
 }
 
 /// The closest of some words to a misspelt one, if it is close enough to be a likely typo.
-func nearestWord(to word: String, in candidates: [String]) -> String? {
+package func nearestWord(to word: String, in candidates: [String]) -> String? {
     let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     return best.1 <= max(1, min(3, word.count / 3)) ? best.0 : nil

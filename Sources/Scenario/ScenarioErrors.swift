@@ -4,4 +4,9 @@ public struct ScenarioErrors: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [ScenarioDiagnostic]
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+
+    /// Errors from diagnostics.
+    public init(diagnostics: [ScenarioDiagnostic]) {
+        self.diagnostics = diagnostics
+    }
 }

@@ -1,17 +1,17 @@
-import Yams
+package import Yams
 
 /// Reads a YAML node tree, collecting every problem with its line and column instead of
 /// stopping at the first.
-final class YAMLReader {
-    let file: String
-    private(set) var diagnostics: [ScenarioDiagnostic] = []
+package final class YAMLReader {
+    package let file: String
+    package private(set) var diagnostics: [ScenarioDiagnostic] = []
 
-    init(file: String) {
+    package init(file: String) {
         self.file = file
     }
 
     /// The root node of YAML text; a syntax error becomes a diagnostic at its position.
-    static func compose(_ text: String, file: String, empty: String) throws(ScenarioErrors) -> Node {
+    package static func compose(_ text: String, file: String, empty: String) throws(ScenarioErrors) -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: empty)])
@@ -26,7 +26,7 @@ final class YAMLReader {
         }
     }
 
-    static func syntaxDiagnostic(_ error: YamlError, file: String) -> ScenarioDiagnostic {
+    package static func syntaxDiagnostic(_ error: YamlError, file: String) -> ScenarioDiagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
@@ -37,18 +37,18 @@ final class YAMLReader {
         }
     }
 
-    func error(_ node: Node?, _ message: String) {
+    package func error(_ node: Node?, _ message: String) {
         let mark = node?.mark
         diagnostics.append(ScenarioDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
     /// Adds a diagnostic found elsewhere (in a file this one names).
-    func report(_ diagnostic: ScenarioDiagnostic) {
+    package func report(_ diagnostic: ScenarioDiagnostic) {
         diagnostics.append(diagnostic)
     }
 
     /// The pairs of a mapping, after reporting keys that are not allowed; nil (reported) when not a mapping.
-    func mapping(_ node: Node, _ what: String, allowed: [String]) -> [String: Node]? {
+    package func mapping(_ node: Node, _ what: String, allowed: [String]) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping of keys to values")
             return nil
@@ -73,7 +73,7 @@ final class YAMLReader {
     }
 
     /// The items of a sequence; nil (reported) when not a sequence.
-    func sequence(_ node: Node, _ what: String) -> [Node]? {
+    package func sequence(_ node: Node, _ what: String) -> [Node]? {
         guard case .sequence(let sequence) = node else {
             error(node, "\(what) must be a list")
             return nil
@@ -82,7 +82,7 @@ final class YAMLReader {
     }
 
     /// The text of a scalar; nil (reported) when not a scalar.
-    func string(_ node: Node, _ what: String) -> String? {
+    package func string(_ node: Node, _ what: String) -> String? {
         guard case .scalar(let scalar) = node else {
             error(node, "\(what) must be a single value, not a list or a mapping")
             return nil
@@ -91,13 +91,13 @@ final class YAMLReader {
     }
 
     /// A list of scalars.
-    func strings(_ node: Node, _ what: String) -> [String]? {
+    package func strings(_ node: Node, _ what: String) -> [String]? {
         guard let items = sequence(node, what) else { return nil }
         return items.compactMap { string($0, "each item of \(what)") }
     }
 
     /// Parses a scalar with a function; reports `expected` when it returns nil.
-    func value<T>(_ node: Node, _ what: String, expected: String, _ parse: (String) -> T?) -> T? {
+    package func value<T>(_ node: Node, _ what: String, expected: String, _ parse: (String) -> T?) -> T? {
         guard let text = string(node, what) else { return nil }
         guard let value = parse(text) else {
             error(node, "\(what) '\(text)' is not \(expected)")

@@ -5,14 +5,14 @@ a provider's real host when PayLab's tests make the issuing bank external.
 
   issuer_host.py --cards cards.json [--port 0] [--framing binary2|ascii4]
                  [--cert host.pem --key host-key.pem --client-ca paylab-ca.pem [--tls12]]
-                 [--silent] [--year YYYY]
+                 [--silent] [--year YYYY] [--defect NAME]
 
 It prints "port N" once it listens. Cards are the JSON `paylab certify issuer --cards`
 describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}].
 
 What it answers:
   0800 -> 0810 00 (DE7, DE11, DE70 echoed).
-  0200 purchase (DE3 000000): 14 unknown card, 62 frozen or lost, 54 expired, 13 zero
+  0200 purchase (DE3 000000): 14 unknown card, 41 lost, 62 frozen, 54 expired, 13 zero
        amount, 61 over the daily limit, 51 short of funds, else 00 with DE38; the same
        request again (DE41, DE11, DE7) is answered 94 and charges nothing.
   0200 void (DE3 20xxxx): gives back the purchase DE90 names: 00, or 12 when there is none.
@@ -20,6 +20,9 @@ What it answers:
        the card again; of a purchase never seen, 25 (and that purchase is refused if it comes).
   0220/0221 stand-in advice: charges the card once, answers 0230 00.
   --silent: reads everything and answers nothing (a host that hangs).
+  --defect NAME (for the certification tests): no-de37 (drops DE37 from its answers),
+       reverse-unseen-00 (answers 00 to a reversal of a purchase it never saw),
+       no-de38 (approves without DE38).
 """
 import argparse
 import json
@@ -40,8 +43,9 @@ ECHOED = ["2", "3", "4", "7", "11", "12", "13", "15", "32", "37", "41", "42", "4
 class Book:
     """The host's cards and what it has authorized, behind one lock."""
 
-    def __init__(self, cards, year=None):
+    def __init__(self, cards, year=None, defect=None):
         self.year = year
+        self.defect = defect
         self.lock = threading.Lock()
         self.cards = {c["pan"]: dict(c) for c in cards}
         for card in self.cards.values():
@@ -94,7 +98,9 @@ class Book:
         day = message.get("13", "0000")
         if card is None:
             return respond(message, "0210", "14")
-        if card["status"] in ("frozen", "lost"):
+        if card["status"] == "lost":
+            return respond(message, "0210", "41")
+        if card["status"] == "frozen":
             return respond(message, "0210", "62")
         # The month is the message's local date (DE13); the year is the host's own, or --year.
         year = self.year or date.today().year
@@ -111,7 +117,8 @@ class Book:
         card["balance"] -= amount
         self.spent[(card["pan"], day)] = spent + amount
         self.auths[ref] = {"pan": card["pan"], "amount": amount, "state": "debited", "day": day}
-        return respond(message, "0210", "00", extra={"38": "%06d" % random.randint(0, 999999)})
+        extra = {} if self.defect == "no-de38" else {"38": "%06d" % random.randint(0, 999999)}
+        return respond(message, "0210", "00", extra=extra)
 
     def undo(self, ref, state):
         auth = self.auths.get(ref)
@@ -143,7 +150,7 @@ class Book:
             return respond(message, answer_mti, "00")
         if original not in self.auths:
             self.reversed_unseen.add(original)
-            return respond(message, answer_mti, "25")
+            return respond(message, answer_mti, "00" if self.defect == "reverse-unseen-00" else "25")
         self.undo(original, "reversed")
         return respond(message, answer_mti, "00")
 
@@ -203,6 +210,8 @@ def serve(connection, book, options):
                 continue
             with book.lock:
                 answer = book.answer(message)
+            if answer is not None and options.defect == "no-de37":
+                answer.pop("37", None)
             if answer is not None:
                 raw, _ = iso8583.encode(answer, spec)
                 connection.sendall(frame(bytes(raw), options.framing))
@@ -223,9 +232,10 @@ def main():
     parser.add_argument("--tls12", action="store_true")
     parser.add_argument("--silent", action="store_true")
     parser.add_argument("--year", type=int, help="the year of the host's clock (default: today's)")
+    parser.add_argument("--defect", choices=["no-de37", "reverse-unseen-00", "no-de38"])
     options = parser.parse_args()
     with open(options.cards) as handle:
-        book = Book(json.load(handle), options.year)
+        book = Book(json.load(handle), options.year, options.defect)
     context = None
     if options.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

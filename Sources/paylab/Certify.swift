@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import Harness
+import ISO8583
+import Scenario
+import Wire
+
+extension PayLab {
+    /// `paylab certify`.
+    struct Certify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a certification suite against your host and keep the evidence.",
+            discussion: """
+                ROLE is the suite: issuer (PayLab plays the scheme and dials your authorization host). \
+                Load the suite's test cards into your host first (--cards prints them). Each case sends \
+                messages and checks every field of each answer against its rules; a failed check names \
+                the case, the step, the field, the rule, what was expected and what came. Cases are data: \
+                --print-cases prints the built-in suite, --cases runs your own file (docs/certification.md).
+                Exit status: 0 when every mandatory and applicable case passed, 1 otherwise, 2 on bad input.
+                """
+        )
+
+        @Argument(help: "The suite: issuer.")
+        var role: String
+
+        @Option(help: "HOST:PORT of your host.")
+        var address: String?
+
+        @Option(help: "mutual (default), server or none.")
+        var tls = "mutual"
+
+        @Option(help: "The PEM file of the CA that signed your host's certificate (default: the --pki CA).")
+        var ca: String?
+
+        @Option(help: "Present certificates from the CA in this folder (made by `paylab pki init`); your host trusts its ca.pem.")
+        var pki: String?
+
+        @Option(help: "The length header: binary2 (default), bcd2, ascii4 or none.")
+        var framing = "binary2"
+
+        @Option(help: "default, hex-bitmap, cup, or the path of a dialect file.")
+        var dialect = "default"
+
+        @Option(help: "Run the cases of this file instead of the built-in suite.")
+        var cases: String?
+
+        @Option(parsing: .upToNextOption, help: "Run only these case ids.")
+        var only: [String] = []
+
+        @Option(parsing: .upToNextOption, help: "The capabilities your host declares (void, stand_in, partial_approval ...): conditional cases that need them run.")
+        var supports: [String] = []
+
+        @Option(help: "How long to wait for the connection and TLS handshake.")
+        var timeout = "10s"
+
+        @OptionGroup var reports: CertificationReportOptions
+
+        @Flag(help: "Print the test cards your host must load, as JSON, and stop.")
+        var cards = false
+
+        @Flag(name: .customLong("print-cases"), help: "Print the suite's case file, and stop.")
+        var printCases = false
+
+        func run() async throws {
+            let suite = try loadSuite()
+            if cards {
+                print(suite.cardsJSON)
+                return
+            }
+            if printCases {
+                print(cases.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? CertificationSuite.builtInText[role] ?? "", terminator: "")
+                return
+            }
+            let target = try makeTarget()
+            let credentials: TLSCredentials
+            do {
+                credentials = TLSCredentials(authority: try pki.map { try PKI(directory: $0).authority() } ?? CertificateAuthority())
+            } catch {
+                printError("error: --pki \(pki ?? ""): \(error)")
+                throw ExitStatus.invalid
+            }
+            let run = CertificationRun(suite: suite, target: target, supports: Set(supports), only: only.isEmpty ? nil : Set(only))
+            let report = await run.run(credentials: credentials)
+            print(CertificationReportText.render(report))
+            try reports.write(report)
+            if report.outcomes.contains(where: \.failed) { throw ExitStatus.failed }
+        }
+
+        private func loadSuite() throws -> CertificationSuite {
+            if let cases {
+                do {
+                    return try CertificationSuite.load(path: cases)
+                } catch {
+                    for diagnostic in error.diagnostics { printError(diagnostic.description) }
+                    throw ExitStatus.invalid
+                }
+            }
+            guard let suite = CertificationSuite.builtIn(role) else {
+                printError("error: no built-in suite '\(role)' (there is: \(CertificationSuite.builtInText.keys.sorted().joined(separator: ", "))); give --cases FILE for your own")
+                throw ExitStatus.invalid
+            }
+            return suite
+        }
+
+        private func makeTarget() throws -> CertificationRun.Target {
+            func invalid(_ message: String) -> ExitCode {
+                printError("error: \(message)")
+                return ExitStatus.invalid
+            }
+            guard let address else { throw invalid("--address HOST:PORT is needed (where your host listens)") }
+            guard let endpoint = Endpoint(address), endpoint.port > 0 else { throw invalid("--address '\(address)' is not HOST:PORT") }
+            guard let security = WireNetwork.ExternalLink.Security(rawValue: tls) else { throw invalid("--tls takes mutual, server or none, not '\(tls)'") }
+            guard let length = Framing.Length(rawValue: framing) else { throw invalid("--framing takes binary2, bcd2, ascii4 or none, not '\(framing)'") }
+            guard let wait = Values.duration(timeout), wait >= .milliseconds(100) else { throw invalid("--timeout takes a duration such as 10s, not '\(timeout)'") }
+            let chosen: Dialect
+            do {
+                chosen = try DialectLoader.resolve(dialect)
+            } catch {
+                throw invalid(error.description)
+            }
+            if ca == nil, pki == nil, security != .none { throw invalid("give --ca (the CA of your host's certificate) or --pki, or --tls none") }
+            do {
+                return try CertificationRun.Target(
+                    host: endpoint.host, port: endpoint.port, security: security, caFile: ca ?? pki.map { PKI(directory: $0).caPath },
+                    framing: Framing(length: length), dialect: chosen, timeout: wait)
+            } catch {
+                throw invalid("\(error)")
+            }
+        }
+    }
+}
+
+/// The report files of `certify`.
+struct CertificationReportOptions: ParsableArguments {
+    @Option(help: "Write the JSON report to this file.")
+    var json: String?
+
+    @Option(help: "Write a JUnit XML report to this file.")
+    var junit: String?
+
+    @Option(help: "Write the one-page HTML summary to this file.")
+    var html: String?
+
+    @Option(help: "Write the evidence to this folder: per case the messages (hex and decoded, PANs masked), times and checks; messages.pcap; summary.html.")
+    var evidence: String?
+
+    func write(_ report: CertificationRun.Report) throws {
+        if let json { try writeReport(CertificationReportText.json(report).rendered(pretty: true) + "\n", to: json) }
+        if let junit { try writeReport(CertificationReportText.junit(report), to: junit) }
+        if let html { try writeReport(CertificationReportText.summary(report), to: html) }
+        if let evidence {
+            do {
+                try CertificationReportText.writeEvidence(report, to: evidence)
+            } catch {
+                printError("error: cannot write the evidence to \(evidence): \(error)")
+                throw ExitStatus.invalid
+            }
+        }
+    }
+}
