@@ -115,7 +115,8 @@ extension CertificationSuite {
             default: return .equals(scalar.string)
             }
         case .mapping:
-            guard let fields = reader.mapping(node, "a rule", allowed: ["equals", "one_of", "matches"]), fields.count == 1 else {
+            guard let fields = reader.mapping(node, "a rule", allowed: ["equals", "one_of", "matches"]), !fields.isEmpty else { return nil }
+            guard fields.count == 1 else {
                 reader.error(node, "a rule mapping has one key: equals, one_of or matches")
                 return nil
             }

@@ -1,0 +1,196 @@
+import Foundation
+import ISO8583
+import Scenario
+import Testing
+import TestSupport
+import Wire
+@testable import Harness
+
+/// `paylab certify issuer` against an issuer host PayLab did not write (pyiso8583 over
+/// Python's `ssl`), loaded with the suite's cards: the good host passes every case, and each
+/// planted defect fails exactly the cases whose rules it breaks.
+@Suite("Certifying an issuer host", .serialized)
+struct CertifyTests {
+    static let suite = CertificationSuite.builtIn("issuer")!
+
+    /// Starts the host with the suite's cards (and a defect), runs the suite, stops the host.
+    static func certify(defect: String? = nil) async throws -> CertificationRun.Report {
+        let folder = NSTemporaryDirectory() + "paylab-certify-\(UUID().uuidString)"
+        _ = try PKI(directory: folder + "/pki").initialize()
+        let cards = folder + "/cards.json"
+        try Data(suite.cardsJSON.utf8).write(to: URL(fileURLWithPath: cards))
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        host.arguments = ["python3", "Tests/Interop/issuer_host.py", "--cards", cards, "--cert", folder + "/pki/sut.pem",
+                          "--key", folder + "/pki/sut-key.pem", "--client-ca", folder + "/pki/ca.pem"] + (defect.map { ["--defect", $0] } ?? [])
+        let output = Pipe()
+        host.standardOutput = output
+        try host.run()
+        defer {
+            kill(host.processIdentifier, SIGKILL)
+            host.waitUntilExit()
+        }
+        var line = Data()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        let port = try #require(Int(String(decoding: line, as: UTF8.self).dropFirst(5)), "issuer_host.py did not start")
+        let target = try CertificationRun.Target(
+            host: "127.0.0.1", port: port, security: .mutual, caFile: folder + "/pki/ca.pem", framing: .standard, dialect: .default, timeout: .seconds(5))
+        let run = CertificationRun(suite: suite, target: target, supports: ["void", "stand_in"], only: nil)
+        return await run.run(credentials: TLSCredentials(authority: try PKI(directory: folder + "/pki").authority()))
+    }
+
+    /// The cases with a check on `field` (in a run where they all ran).
+    static func cases(checking field: Int, in report: CertificationRun.Report, where rule: (String) -> Bool = { _ in true }) -> Set<String> {
+        Set(report.outcomes.filter { $0.checks.contains { $0.field == field && rule($0.rule) } }.map(\.id))
+    }
+
+    @Test("the good host passes every case of the issuer suite, and the evidence is written")
+    func goodHost() async throws {
+        let report = try await Self.certify()
+        #expect(report.outcomes.count == Self.suite.cases.count)
+        #expect(report.outcomes.filter(\.failed).map(\.id) == [], "\(CertificationReportText.render(report))")
+        #expect(report.passed == 16)
+        let folder = NSTemporaryDirectory() + "paylab-evidence-\(UUID().uuidString)"
+        try CertificationReportText.writeEvidence(report, to: folder)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(files.contains("messages.pcap") && files.contains("summary.html") && files.contains("ISS-020.txt"))
+        let evidence = try String(contentsOfFile: folder + "/ISS-010.txt", encoding: .utf8)
+        #expect(evidence.contains("DE2 622202******0001"))
+        #expect(!evidence.contains("6222021000000001"), "a PAN in clear in the evidence")
+        let decoded = try ExternalTool.run(["tshark", "-r", folder + "/messages.pcap", "-d", "tcp.port==40000,iso8583",
+                                            "-o", "iso8583.len_endian:bigendian", "-T", "fields", "-e", "iso8583.mti", "-Y", "iso8583"])
+        #expect(decoded.split(separator: "\n").count == report.outcomes.flatMap(\.messages).count)
+    }
+
+    @Test("a host that drops DE37 from its answers fails exactly the cases that check DE37, on DE37 alone")
+    func dropsDE37() async throws {
+        let good = try await Self.certify()
+        let bad = try await Self.certify(defect: "no-de37")
+        let failedChecks = bad.outcomes.flatMap { $0.checks.filter { !$0.passed } }
+        #expect(!failedChecks.isEmpty && failedChecks.allSatisfy { $0.field == 37 })
+        #expect(Set(bad.outcomes.filter(\.failed).map(\.id)) == Self.cases(checking: 37, in: good))
+    }
+
+    @Test("a host that answers 00 to a reversal it never saw fails that case alone")
+    func reversesTheUnseen() async throws {
+        let bad = try await Self.certify(defect: "reverse-unseen-00")
+        #expect(bad.outcomes.filter(\.failed).map(\.id) == ["ISS-021"])
+        #expect(bad.outcomes.flatMap { $0.checks.filter { !$0.passed } }.map { "\($0.field ?? 0) \($0.rule)" } == ["39 equals 25"])
+    }
+
+    @Test("a host that approves without DE38 fails exactly the cases with an approval, on DE38 alone")
+    func approvesWithoutDE38() async throws {
+        let good = try await Self.certify()
+        let bad = try await Self.certify(defect: "no-de38")
+        let failedChecks = bad.outcomes.flatMap { $0.checks.filter { !$0.passed } }
+        #expect(!failedChecks.isEmpty && failedChecks.allSatisfy { $0.field == 38 })
+        #expect(Set(bad.outcomes.filter(\.failed).map(\.id)) == Self.cases(checking: 38, in: good) { $0 != "echo if present" })
+    }
+
+    @Test("a host that is not there: every case fails with the reason, nothing hangs")
+    func noHost() async throws {
+        let target = try CertificationRun.Target(host: "127.0.0.1", port: 1, security: .none, caFile: nil, framing: .standard, dialect: .default, timeout: .seconds(1))
+        let report = await CertificationRun(suite: Self.suite, target: target, supports: [], only: ["ISS-001", "ISS-010"])
+            .run(credentials: TLSCredentials(authority: try CertificateAuthority()))
+        #expect(report.outcomes.map(\.id) == ["ISS-001", "ISS-010"])
+        #expect(report.outcomes.allSatisfy { $0.checks.first?.actual?.hasPrefix("no connection to the SUT") == true })
+    }
+}
+
+/// The parts of certify that need no socket: rules, templates, case files.
+@Suite("Certification cases as data")
+struct CertificationCaseTests {
+    func message(_ fields: [Int: String], mti: MTI = "0210") -> ISOMessage {
+        var message = ISOMessage(mti: mti)
+        for (field, value) in fields { message[field] = value }
+        return message
+    }
+
+    @Test("each rule passes and fails where it should", arguments: [
+        (CertificationSuite.Rule.equals("00"), "00", true), (.equals("00"), "05", false),
+        (.oneOf(["00", "10"]), "10", true), (.oneOf(["00", "10"]), "51", false),
+        (.matches("[0-9]{6}"), "123456", true), (.matches("[0-9]{6}"), "12345A", false),
+        (.present, "x", true), (.absent, "x", false), (.approved, "00", true), (.approved, "51", false), (.declined, "51", true),
+    ])
+    func rules(rule: CertificationSuite.Rule, value: String, passes: Bool) {
+        let check = CertificationRun.check(rule, field: 39, step: 1, request: message([:], mti: "0200"), answer: message([39: value]))
+        #expect(check.passed == passes)
+    }
+
+    @Test("echo needs the request's value; echo if present lets the answer leave it out; a PAN is masked in the check")
+    func echoes() {
+        let request = message([2: "6222021000000001", 37: "000000000001"], mti: "0200")
+        #expect(CertificationRun.check(.echo, field: 37, step: 1, request: request, answer: message([37: "000000000001"])).passed)
+        #expect(!CertificationRun.check(.echo, field: 37, step: 1, request: request, answer: message([:])).passed)
+        #expect(!CertificationRun.check(.echo, field: 41, step: 1, request: request, answer: message([:])).passed)
+        #expect(CertificationRun.check(.echoIfPresent, field: 2, step: 1, request: request, answer: message([:])).passed)
+        let wrong = CertificationRun.check(.echoIfPresent, field: 2, step: 1, request: request, answer: message([2: "6222021000000002"]))
+        #expect(!wrong.passed && wrong.expected == "622202******0001" && wrong.actual == "622202******0002")
+    }
+
+    @Test("templates refer to cards, amounts, earlier steps, captures and the original's DE90")
+    func templates() throws {
+        var context = TemplateContext(cards: CertifyTests.suite.cards)
+        context.fresh(now: Date(timeIntervalSince1970: 1_778_464_800), stan: "000042", rrn: "000000000007")
+        #expect(try context.expand("${card.approved.pan}/${card.approved.expiry}") == "6222021000000001/2812")
+        #expect(try context.expand("${card.reversal.balance}") == "000000030000")
+        #expect(try context.expand("${amount.120.00}") == "000000012000")
+        #expect(try context.expand("${stan} ${rrn} ${now.de7}") == "000042 000000000007 0511020000")
+        var purchase = message([11: "000042", 7: "0511020000", 32: "48020000"], mti: "0200")
+        purchase[41] = "T0000001"
+        context.sent.append(purchase)
+        context.received.append(message([38: "A1B2C3"]))
+        context.captured["auth"] = "A1B2C3"
+        #expect(try context.expand("${original.1}") == "0200000042051102000000048020000" + String(repeating: "0", count: 11))
+        #expect(try context.expand("${received.1.38}=${captured.auth}") == "A1B2C3=A1B2C3")
+        #expect(throws: (any Error).self) { try context.expand("${received.1.37}") }
+        #expect(throws: (any Error).self) { try context.expand("${received.2.38}") }
+        #expect(throws: (any Error).self) { try context.expand("${card.nobody.pan}") }
+        #expect(throws: (any Error).self) { try context.expand("${stan") }
+    }
+
+    @Test("a case file's mistakes are reported at their line and column")
+    func mistakes() {
+        let text = """
+            suite: mine
+            cards:
+              - { name: a, pan: "12" }
+            cases:
+              - id: X-1
+                steps:
+                  - send: "0210"
+              - id: X-1
+                requires: [void]
+                mandatory: true
+                steps:
+                  - send: "0200"
+                    rules: { 39: approvedd, 300: present, 38: { between: 1 } }
+            """
+        do {
+            _ = try CertificationSuite.parse(text, file: "c.yaml")
+            Issue.record("a bad case file was accepted")
+        } catch {
+            let messages = error.diagnostics.map(\.description)
+            #expect(messages.contains("c.yaml:3:21: error: pan '12' is not 12 to 19 digits"))
+            #expect(messages.contains("c.yaml:7:15: error: send '0210' is not a request MTI (0200, 0420 ...)"))
+            #expect(messages.contains("c.yaml:9:15: error: a mandatory case requires nothing; drop 'requires' or say mandatory: false"))
+            #expect(messages.contains { $0.hasPrefix("c.yaml:8:5: error: two cases have the id 'X-1'") })
+            #expect(messages.contains("c.yaml:13:38: error: a rule is keyed by a field number from 2 to 128, not '300'"))
+            #expect(messages.contains { $0.hasPrefix("c.yaml:13:53: error: unknown key 'between' in a rule") })
+            #expect(messages.contains("c.yaml:5:5: error: case X-1 needs at least one step"))
+            #expect(messages.count == 7, "\(messages)")
+        }
+    }
+
+    @Test("the built-in suite reads, and its cards are the JSON a host loads")
+    func builtIn() throws {
+        let suite = try #require(CertificationSuite.builtIn("issuer"))
+        #expect(suite.cases.map(\.id).first == "ISS-001")
+        #expect(suite.cases.filter { !$0.mandatory }.map(\.id) == ["ISS-030", "ISS-040"])
+        let cards = try JSONSerialization.jsonObject(with: Data(suite.cardsJSON.utf8)) as? [[String: Any]]
+        #expect(cards?.count == suite.cards.count - 1)
+        #expect(cards?.first?["pan"] as? String == "6222021000000001")
+        #expect(cards?.first?["currency"] as? String == "156")
+        #expect(cards?.first.map { $0["daily_limit"] is NSNull } == true)
+    }
+}
