@@ -82,7 +82,8 @@ public struct NetworkSpec: Sendable {
         }
         links.append((acquirer.name, scheme.name))
         for bank in banks {
-            links.append((scheme.name, bank.name))
+            // The scheme talks to the banks that issue cards; a bank with no BIN only keeps accounts.
+            if !bank.bins.isEmpty { links.append((scheme.name, bank.name)) }
             if merchants.contains(where: { $0.accountBank == bank.name }) { links.append((acquirer.name, bank.name)) }
         }
         return links

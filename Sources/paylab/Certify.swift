@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import ISO8583
 import Scenario
+import SettlementCalendar
 import Wire
 
 extension PayLab {
@@ -11,7 +12,9 @@ extension PayLab {
         static let configuration = CommandConfiguration(
             abstract: "Run a certification suite against your host and keep the evidence.",
             discussion: """
-                ROLE is the suite: issuer (PayLab plays the scheme and dials your authorization host). \
+                ROLE is the suite: issuer (PayLab plays the scheme and dials your authorization host), or \
+                acquirer (PayLab plays the terminal and dials your acquirer at --address; its scheme and \
+                merchant's bank listen at --scheme-listen and --bank-listen for your acquirer to dial). \
                 Load the suite's test cards into your host first (--cards prints them). Each case sends \
                 messages and checks every field of each answer against its rules; a failed check names \
                 the case, the step, the field, the rule, what was expected and what came. Cases are data: \
@@ -20,11 +23,20 @@ extension PayLab {
                 """
         )
 
-        @Argument(help: "The suite: issuer.")
+        @Argument(help: "The suite: issuer or acquirer.")
         var role: String
 
-        @Option(help: "HOST:PORT of your host.")
+        @Option(help: "HOST:PORT of your host (the acquirer suite: where it listens for terminals).")
         var address: String?
+
+        @Option(name: .customLong("scheme-listen"), help: "The acquirer suite: HOST:PORT where PayLab's scheme listens for your acquirer.")
+        var schemeListen: String?
+
+        @Option(name: .customLong("bank-listen"), help: "The acquirer suite: HOST:PORT where PayLab's merchant's bank listens for your acquirer's payouts.")
+        var bankListen: String?
+
+        @Option(help: "The time zone of the messages' local time (DE12, DE13) and the scheme's clearing date.")
+        var timezone = "Asia/Shanghai"
 
         @Option(help: "mutual (default), server or none.")
         var tls = "mutual"
@@ -119,13 +131,24 @@ extension PayLab {
                 throw invalid(error.description)
             }
             if ca == nil, pki == nil, security != .none { throw invalid("give --ca (the CA of your host's certificate) or --pki, or --tls none") }
+            guard let zone = Zone(identifier: timezone) else { throw invalid("--timezone '\(timezone)' is not a known time zone") }
+            var target: CertificationRun.Target
             do {
-                return try CertificationRun.Target(
+                target = try CertificationRun.Target(
                     host: endpoint.host, port: endpoint.port, security: security, caFile: ca ?? pki.map { PKI(directory: $0).caPath },
                     framing: Framing(length: length), dialect: chosen, timeout: wait)
             } catch {
                 throw invalid("\(error)")
             }
+            target.zone = zone
+            if role == "acquirer" {
+                guard let schemeListen, let scheme = Endpoint(schemeListen), let bankListen, let bank = Endpoint(bankListen) else {
+                    throw invalid("the acquirer suite needs --scheme-listen HOST:PORT and --bank-listen HOST:PORT (where your acquirer dials PayLab's scheme and merchant's bank)")
+                }
+                target.schemeListen = scheme
+                target.bankListen = bank
+            }
+            return target
         }
     }
 }

@@ -65,7 +65,7 @@ struct ServeTests {
             - id: "898440354110001"
               account: { bank: MerchantBank, number: "6214830000000001" }
               fee: 0.6%
-              terminals: ["T0000001", { id: T0000002, external: { tls: TLS, timeout: 500ms } }]
+              terminals: ["T0000001", { id: T0000002, external: { tls: TLS, timeout: WAIT } }]
         """
 
     static func pki() throws -> String {
@@ -77,7 +77,7 @@ struct ServeTests {
     @Test("a POS application PayLab did not write (Python ssl + pyiso8583) dials the served acquirer and gets its 0210")
     func posClient() async throws {
         let pki = try Self.pki()
-        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual"), pki: pki)
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "3s"), pki: pki)
         let output = try ExternalTool.run([
             "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
             "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem",
@@ -98,7 +98,7 @@ struct ServeTests {
     @Test("a client with no certificate, and one whose TLS handshake never starts, are refused and named")
     func tlsRefusals() async throws {
         let pki = try Self.pki()
-        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual"), pki: pki)
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "500ms"), pki: pki)
         let port = try served.port("Acquirer")
         let noCertificate = try? ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)", "--ca", pki + "/ca.pem"])
         let silent = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "2", "silent"])
@@ -118,7 +118,7 @@ struct ServeTests {
         ("undecodable", "open", "Acquirer: malformed frame from T0000002 dropped"),
     ])
     func badInput(mode: String, seen: String, problem: String) async throws {
-        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none"), pki: nil)
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none").replacingOccurrences(of: "WAIT", with: "500ms"), pki: nil)
         let port = try served.port("Acquirer")
         let output = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "1.5", mode])
         // The network still serves a well-behaved POS afterwards.
@@ -131,7 +131,7 @@ struct ServeTests {
 
     @Test("a flood of connections: past the limit each is closed at once, and the network goes on")
     func flood() async throws {
-        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none"), pki: nil)
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none").replacingOccurrences(of: "WAIT", with: "500ms"), pki: nil)
         let port = try served.port("Acquirer")
         let output = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "0.3", "flood:48"])
         let good = try ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)"])
@@ -162,7 +162,7 @@ extension ServeTests {
         var line = Data()
         while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
         let hostPort = try #require(Int(String(decoding: line, as: UTF8.self).dropFirst(5)), "issuer_host.py did not start")
-        let yaml = Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual") + """
+        let yaml = Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "3s") + """
 
               banks:
                 - name: Issuer

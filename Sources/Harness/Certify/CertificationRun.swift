@@ -4,7 +4,8 @@ public import ISO8583
 public import NIOCore
 import NIOPosix
 import PaymentNetwork
-import SettlementCalendar
+public import SettlementCalendar
+public import Scenario
 public import Wire
 
 /// Runs a certification suite against a system under test: PayLab plays the scheme, dials
@@ -17,6 +18,11 @@ public struct CertificationRun: Sendable {
         public var port: Int
         public var link: WireNetwork.ExternalLink
         public var dialect: Dialect
+        /// The acquirer suite: where PayLab's scheme and merchant's bank listen for the SUT.
+        public var schemeListen: Endpoint?
+        public var bankListen: Endpoint?
+        /// The zone of the messages' local times (DE12, DE13) and the scheme's clearing date (DE15).
+        public var zone = Zone(identifier: "Asia/Shanghai")!
 
         public init(host: String, port: Int, link: WireNetwork.ExternalLink, dialect: Dialect) {
             self.host = host
@@ -56,6 +62,9 @@ public struct CertificationRun: Sendable {
         public var at: Date
         public var bytes: [UInt8]
         public var message: ISOMessage?
+        /// The link: `sut` (PayLab's request and the SUT's answer), or, in the acquirer suite,
+        /// `scheme` or `bank` (what the SUT sent PayLab's scheme or merchant's bank).
+        public var link = "sut"
     }
 
     /// One case's verdict.
@@ -104,7 +113,7 @@ public struct CertificationRun: Sendable {
         let started = Date()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let link = await CertificationLink.open(target: target, credentials: credentials, on: loop)
+        let link = await CertificationLink.open(target: target, role: suite.role, credentials: credentials, on: loop)
         var outcomes: [Outcome] = []
         var clock = Clock(now: Date())
         var rrn = 0
@@ -133,7 +142,7 @@ public struct CertificationRun: Sendable {
 
     private func run(_ item: CertificationSuite.Case, link: CertificationLink, clock: inout Clock, rrn: inout Int) async -> Outcome {
         var outcome = Outcome(id: item.id, name: item.name, mandatory: item.mandatory, skipped: nil, checks: [], messages: [])
-        var context = TemplateContext(cards: suite.cards)
+        var context = TemplateContext(cards: suite.cards, zone: target.zone)
         let codec = MessageCodec(dialect: target.dialect)
         for (index, step) in item.steps.enumerated() {
             let number = index + 1
@@ -156,6 +165,8 @@ public struct CertificationRun: Sendable {
             }
             context.sent.append(message)
             outcome.messages.append(Exchanged(step: number, sent: true, at: Date(), bytes: bytes, message: message))
+            await link.answerAtScheme(step.scheme)
+            let seenBefore = await link.seen().count
             let answer = await link.exchange(bytes, within: step.within, codec: codec)
             switch answer {
             case .failure(let problem):
@@ -168,8 +179,44 @@ public struct CertificationRun: Sendable {
                 outcome.checks += checks(step: step, number: number, request: message, answer: received, context: context)
                 for (name, field) in step.capture { context.captured[name] = received[field] }
             }
+            for observation in step.observe {
+                let (check, seen) = await observe(observation, step: number, request: message, link: link, after: seenBefore, context: context)
+                outcome.checks += check
+                if let seen { outcome.messages.append(Exchanged(step: number, sent: false, at: seen.at, bytes: seen.bytes, message: seen.message, link: seen.link)) }
+            }
         }
         return outcome
+    }
+
+    /// Waits for what the SUT must send PayLab's scheme or bank after a step (or must not), and checks it.
+    private func observe(
+        _ observation: CertificationSuite.Observation, step: Int, request: ISOMessage, link: CertificationLink, after: Int, context: TemplateContext
+    ) async -> ([Check], CertificationLink.Stage.Seen?) {
+        let rule = "\(observation.none ? "no" : "a") \(observation.mti) to the \(observation.link) within \(CertificationReportText.show(observation.within))"
+        let deadline = ContinuousClock.now.advanced(by: observation.within)
+        var found: CertificationLink.Stage.Seen?
+        repeat {
+            found = await link.seen().dropFirst(after).first { $0.link == observation.link && $0.message.mti.original.rawValue == observation.mti }
+            if found != nil { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < deadline
+        if observation.none {
+            return ([Check(step: step, field: nil, rule: rule, expected: "none", actual: found.map { Self.summary($0.message) }, passed: found == nil)], found)
+        }
+        guard let found else {
+            return ([Check(step: step, field: nil, rule: rule, expected: observation.mti, actual: "nothing", passed: false)], nil)
+        }
+        var checks = [Check(step: step, field: nil, rule: rule, expected: observation.mti, actual: found.message.mti.rawValue, passed: true)]
+        for (field, fieldRule) in observation.rules.sorted(by: { $0.key < $1.key }) {
+            var expanded = fieldRule
+            if case .equals(let value) = fieldRule, let text = try? context.expand(value) { expanded = .equals(text) }
+            checks.append(Self.check(expanded, field: field, step: step, request: request, answer: found.message))
+        }
+        return (checks, found)
+    }
+
+    static func summary(_ message: ISOMessage) -> String {
+        "\(message.mti)" + (message[DE.stan].map { " STAN \($0)" } ?? "")
     }
 
     /// The checks of one answer: its MTI, then each field's rule (the step's over the suite's).
@@ -230,8 +277,11 @@ struct TemplateContext {
     private var stan = "000001"
     private var rrn = "000000000001"
 
-    init(cards: [CertificationSuite.Card]) {
+    let zone: Zone
+
+    init(cards: [CertificationSuite.Card], zone: Zone = Zone(identifier: "Asia/Shanghai")!) {
         self.cards = cards
+        self.zone = zone
     }
 
     struct Problem: Error, CustomStringConvertible {
@@ -276,7 +326,7 @@ struct TemplateContext {
 
     private func value(of expression: String) throws -> String {
         let parts = expression.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let local = Zone(identifier: "Asia/Shanghai")!
+        let local = zone
         let instant = Instant(milliseconds: Int64(now.timeIntervalSince1970 * 1000))
         switch parts.first {
         case "stan": return stan

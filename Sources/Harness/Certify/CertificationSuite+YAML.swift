@@ -26,7 +26,7 @@ extension CertificationSuite {
         guard let top = reader.mapping(root, "the case file", allowed: ["suite", "version", "role", "cards", "answer_rules", "approval_rules", "cases"]) else { return nil }
         let name = top["suite"].flatMap { reader.string($0, "suite") } ?? "custom"
         let version = top["version"].flatMap { reader.string($0, "version") } ?? "1"
-        let role = top["role"].flatMap { reader.value($0, "role", expected: "issuer") { $0 == "issuer" ? $0 : nil } } ?? "issuer"
+        let role = top["role"].flatMap { reader.value($0, "role", expected: "issuer or acquirer") { ["issuer", "acquirer"].contains($0) ? $0 : nil } } ?? "issuer"
         let cards = top["cards"].flatMap { reader.sequence($0, "cards") }?.compactMap { card($0, reader) } ?? []
         let answerRules = top["answer_rules"].map { rulesByMTI($0, "answer_rules", reader) } ?? [:]
         let approvalRules = top["approval_rules"].map { rulesByMTI($0, "approval_rules", reader) } ?? [:]
@@ -153,7 +153,7 @@ extension CertificationSuite {
     }
 
     private static func step(_ node: Node, index: Int, _ reader: YAMLReader) -> Step? {
-        guard let fields = reader.mapping(node, "a step", allowed: ["send", "like", "fields", "expect", "within", "rules", "capture"]) else { return nil }
+        guard let fields = reader.mapping(node, "a step", allowed: ["send", "like", "fields", "expect", "within", "rules", "capture", "scheme", "observe"]) else { return nil }
         guard let mti = fields["send"].flatMap({ reader.value($0, "send", expected: "a request MTI (0200, 0420 ...)") { MTI($0).isRequest && $0.count == 4 ? $0 : nil } }) else {
             if fields["send"] == nil { reader.error(node, "a step needs 'send': the MTI it sends") }
             return nil
@@ -171,7 +171,8 @@ extension CertificationSuite {
                 values[field] = reader.string(value, "field \(field)") ?? ""
             }
         }
-        let answer = fields["expect"].flatMap { reader.value($0, "expect", expected: "an answer MTI (0210 ...)") { MTI($0).isResponse && $0.count == 4 ? $0 : nil } }
+        let expectNone = fields["expect"].flatMap { reader.string($0, "expect") } == "none"
+        let answer = (expectNone ? nil : fields["expect"].flatMap { reader.value($0, "expect", expected: "an answer MTI (0210 ...), or none") { MTI($0).isResponse && $0.count == 4 ? $0 : nil } })
             ?? MTI(mti).response.original.rawValue
         let within = fields["within"].flatMap { reader.value($0, "within", expected: "a duration from 100ms to 1h") { Values.duration($0).flatMap { $0 >= .milliseconds(100) && $0 <= .seconds(3600) ? $0 : nil } } } ?? .seconds(10)
         let answerRules = fields["rules"].map { rules($0, reader) } ?? [:]
@@ -182,6 +183,32 @@ extension CertificationSuite {
                 if let field { capture[name] = field }
             }
         }
-        return Step(mti: mti, like: like, fields: values, answer: answer, within: within, rules: answerRules, capture: capture, line: node.mark?.line ?? 1)
+        var step = Step(mti: mti, like: like, fields: values, answer: answer, within: within, rules: answerRules, capture: capture, line: node.mark?.line ?? 1)
+        step.answered = !expectNone
+        if let scheme = fields["scheme"].flatMap({ reader.string($0, "scheme") }) {
+            switch scheme {
+            case "approve": step.scheme = .approve
+            case "silent": step.scheme = .silent
+            case let code where code.count == 2: step.scheme = .decline(code)
+            default: reader.error(fields["scheme"], "scheme is approve, silent, or a two-character DE39 to decline with, not '\(scheme)'")
+            }
+        }
+        if let node = fields["observe"], let items = reader.sequence(node, "observe") {
+            step.observe = items.compactMap { observation($0, reader) }
+        }
+        return step
+    }
+
+    private static func observation(_ node: Node, _ reader: YAMLReader) -> Observation? {
+        guard let fields = reader.mapping(node, "an observation", allowed: ["link", "mti", "within", "rules", "none"]) else { return nil }
+        guard let link = fields["link"].flatMap({ reader.value($0, "link", expected: "scheme or bank") { ["scheme", "bank"].contains($0) ? $0 : nil } }),
+              let mti = fields["mti"].flatMap({ reader.value($0, "mti", expected: "a request MTI") { MTI($0).isRequest && $0.count == 4 ? $0 : nil } }) else {
+            if fields["link"] == nil || fields["mti"] == nil { reader.error(node, "an observation needs 'link' (scheme or bank) and 'mti'") }
+            return nil
+        }
+        let within = fields["within"].flatMap { reader.value($0, "within", expected: "a duration from 100ms to 1h") { Values.duration($0).flatMap { $0 >= .milliseconds(100) && $0 <= .seconds(3600) ? $0 : nil } } } ?? .seconds(10)
+        return Observation(
+            link: link, mti: mti, within: within, rules: fields["rules"].map { rules($0, reader) } ?? [:],
+            none: fields["none"].flatMap { reader.value($0, "none", expected: "true or false") { Bool($0) } } ?? false)
     }
 }

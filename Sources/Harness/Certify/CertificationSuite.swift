@@ -49,6 +49,29 @@ public struct CertificationSuite: Sendable {
         }
     }
 
+    /// A message the SUT must (or must not) send one of PayLab's other nodes after a step: in the
+    /// `acquirer` suite, what it forwards to the scheme or pays to the merchant's bank. `echo`
+    /// in its rules means "the value the step sent".
+    public struct Observation: Sendable {
+        /// `scheme` or `bank`.
+        public var link: String
+        public var mti: String
+        public var within: Duration
+        public var rules: [Int: Rule]
+        /// True: no such message may come within the time (no duplicate forwarding).
+        public var none: Bool
+    }
+
+    /// How PayLab's scheme answers what an acquirer under test forwards during a step.
+    public enum SchemeAnswer: Sendable, Equatable {
+        /// 00 with DE38 and the clearing date in DE15.
+        case approve
+        /// This DE39.
+        case decline(String)
+        /// Nothing: the SUT's own timeout must act.
+        case silent
+    }
+
     /// One message sent and what its answer must be.
     public struct Step: Sendable {
         /// The MTI to send.
@@ -66,6 +89,11 @@ public struct CertificationSuite: Sendable {
         public var capture: [String: Int]
         /// The line of the step in its file, for messages.
         public var line: Int
+        /// `acquirer` suite: how PayLab's scheme answers, and what the SUT must send the others.
+        public var scheme: SchemeAnswer = .approve
+        public var observe: [Observation] = []
+        /// False when the step expects no answer at all (`expect: none`).
+        public var answered = true
     }
 
     /// One case.
@@ -80,7 +108,8 @@ public struct CertificationSuite: Sendable {
 
     public var name: String
     public var version: String
-    /// `issuer`: PayLab plays the scheme and dials the SUT.
+    /// `issuer`: PayLab plays the scheme and dials the SUT; `acquirer`: PayLab plays the
+    /// terminal (dialling the SUT), the scheme and the merchant's bank (which the SUT dials).
     public var role: String
     public var cards: [Card]
     /// Rules every answer of an MTI must meet (echoes, DE39 present), by answer MTI.
@@ -95,7 +124,7 @@ public struct CertificationSuite: Sendable {
 
 extension CertificationSuite {
     /// The built-in suites' YAML, by role.
-    public static let builtInText: [String: String] = ["issuer": IssuerSuite.yaml]
+    public static let builtInText: [String: String] = ["issuer": IssuerSuite.yaml, "acquirer": AcquirerSuite.yaml]
 
     /// A built-in suite.
     public static func builtIn(_ role: String) -> CertificationSuite? {
