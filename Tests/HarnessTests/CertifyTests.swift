@@ -63,10 +63,19 @@ struct CertifyTests {
         #expect(decoded.split(separator: "\n").count == report.outcomes.flatMap(\.messages).count)
     }
 
-    @Test("a host that drops DE37 from its answers fails exactly the cases that check DE37, on DE37 alone")
+    @Test("a host that drops DE37 from its answers fails exactly the cases that check DE37, on DE37 alone; junitparser reads the verdicts")
     func dropsDE37() async throws {
         let good = try await Self.certify()
         let bad = try await Self.certify(defect: "no-de37")
+        let junit = NSTemporaryDirectory() + "paylab-certify-\(UUID().uuidString).xml"
+        try Data(CertificationReportText.junit(bad).utf8).write(to: URL(fileURLWithPath: junit))
+        let read = try ExternalTool.run(["python3", "Tests/Interop/junit_check.py", junit], hint: "needs junitparser")
+        let parsed = try JSONSerialization.jsonObject(with: Data(read.utf8)) as? [String: Any]
+        let suite = (parsed?["suites"] as? [[String: Any]])?.first
+        let cases = suite?["cases"] as? [[String: Any]] ?? []
+        #expect(cases.count == bad.outcomes.count)
+        #expect(suite?["failures"] as? Int == bad.failed)
+        #expect((cases.first { ($0["name"] as? String)?.hasPrefix("ISS-010") == true }?["failure"] as? String)?.contains("DE37 echo: expected") == true)
         let failedChecks = bad.outcomes.flatMap { $0.checks.filter { !$0.passed } }
         #expect(!failedChecks.isEmpty && failedChecks.allSatisfy { $0.field == 37 })
         #expect(Set(bad.outcomes.filter(\.failed).map(\.id)) == Self.cases(checking: 37, in: good))
