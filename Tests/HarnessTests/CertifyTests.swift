@@ -18,26 +18,16 @@ struct CertifyTests {
     static func certify(defect: String? = nil) async throws -> CertificationRun.Report {
         let folder = NSTemporaryDirectory() + "paylab-certify-\(UUID().uuidString)"
         _ = try PKI(directory: folder + "/pki").initialize()
-        let cards = folder + "/cards.json"
-        try Data(suite.cardsJSON.utf8).write(to: URL(fileURLWithPath: cards))
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        host.arguments = ["python3", "Tests/Interop/issuer_host.py", "--cards", cards, "--cert", folder + "/pki/sut.pem",
-                          "--key", folder + "/pki/sut-key.pem", "--client-ca", folder + "/pki/ca.pem"] + (defect.map { ["--defect", $0] } ?? [])
-        let output = Pipe()
-        host.standardOutput = output
-        try host.run()
-        defer {
-            kill(host.processIdentifier, SIGKILL)
-            host.waitUntilExit()
-        }
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        let port = try #require(Int(String(decoding: line, as: UTF8.self).dropFirst(5)), "issuer_host.py did not start")
+        let host = try IssuerHost(cardsJSON: suite.cardsJSON, arguments: [
+            "--cert", folder + "/pki/sut.pem", "--key", folder + "/pki/sut-key.pem", "--client-ca", folder + "/pki/ca.pem",
+        ] + (defect.map { ["--defect", $0] } ?? []))
+        let port = host.port
         let target = try CertificationRun.Target(
             host: "127.0.0.1", port: port, security: .mutual, caFile: folder + "/pki/ca.pem", framing: .standard, dialect: .default, timeout: .seconds(5))
         let run = CertificationRun(suite: suite, target: target, supports: ["void", "stand_in"], only: nil)
-        return await run.run(credentials: TLSCredentials(authority: try PKI(directory: folder + "/pki").authority()))
+        let report = await run.run(credentials: TLSCredentials(authority: try PKI(directory: folder + "/pki").authority()))
+        withExtendedLifetime(host) {}
+        return report
     }
 
     /// The cases with a check on `field` (in a run where they all ran).

@@ -32,38 +32,12 @@ struct ExternalIssuerTests {
         return folder
     }
 
-    /// The host, running until the value is dropped.
-    final class Host {
-        let process = Process()
-        let port: Int
-
-        init(cards: [NetworkSpec.Card], year: Int, folder: String, arguments: [String]) throws {
-            let cardsFile = folder + "/cards-\(UUID().uuidString).json"
-            let json = cards.map { card in
-                "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null")}"
-            }
-            try Data("[\(json.joined(separator: ","))]".utf8).write(to: URL(fileURLWithPath: cardsFile))
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "Tests/Interop/issuer_host.py", "--cards", cardsFile, "--year", "\(year)"] + arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // The first line is "port N".
-            var line = Data()
-            while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-            guard let text = String(data: line, encoding: .utf8), text.hasPrefix("port "), let port = Int(text.dropFirst(5)) else {
-                kill(process.processIdentifier, SIGKILL)
-                throw ExternalTool.Failure(description: "issuer_host.py did not start (said '\(String(decoding: line, as: UTF8.self))'; needs python3 with pyiso8583)")
-            }
-            self.port = port
+    /// The cards of a scenario as the host reads them.
+    static func cardsJSON(_ cards: [NetworkSpec.Card]) -> String {
+        let items = cards.map { card in
+            "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null")}"
         }
-
-        deinit {
-            // SIGKILL: the test process's threads block SIGTERM, and a child inherits that mask.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        return "[\(items.joined(separator: ","))]"
     }
 
     /// The issuing bank of a scenario, when PayLab can hand it to a SUT: it holds the cards,
@@ -105,7 +79,7 @@ struct ExternalIssuerTests {
         let scenario = try ScenarioLoader.load(path: file)
         let bank = try #require(Self.issuer(of: scenario))
         let year = scenario.zone.local(scenario.start).date.year
-        let host = try Host(cards: scenario.network.cards, year: year, folder: folder, arguments: [
+        let host = try IssuerHost(cardsJSON: Self.cardsJSON(scenario.network.cards), arguments: ["--year", "\(year)",
             "--cert", folder + "/host.pem", "--key", folder + "/host-key.pem", "--client-ca", folder + "/pki/ca.pem",
         ])
         var system = ExternalSystem()
@@ -116,6 +90,7 @@ struct ExternalIssuerTests {
         let own = await runner.run(scenario)
         let theirs = await runner.run(Self.external(scenario, bank: bank, system: system))
         try await runner.shutdown()
+        withExtendedLifetime(host) {}
         #expect(own.passed, "\(own.failures)")
         #expect(Self.outcomes(theirs) == Self.outcomes(own))
         let merchantAccounts = Set(scenario.network.merchants.map(\.accountNumber))
@@ -134,7 +109,8 @@ extension ExternalIssuerTests {
         let folder = try #require(Self.folder, "the PKI and the host's certificates could not be made (openssl)")
         let scenario = try ScenarioLoader.load(path: file)
         let bank = try #require(Self.issuer(of: scenario))
-        let host = try Host(cards: scenario.network.cards, year: scenario.zone.local(scenario.start).date.year, folder: folder, arguments: hostArguments)
+        let host = try IssuerHost(
+            cardsJSON: Self.cardsJSON(scenario.network.cards), arguments: ["--year", "\(scenario.zone.local(scenario.start).date.year)"] + hostArguments)
         var system = ExternalSystem()
         system.address = Endpoint(host: "127.0.0.1", port: host.port)
         system.timeout = .seconds(2)
@@ -143,6 +119,7 @@ extension ExternalIssuerTests {
         let own = await runner.run(scenario)
         let theirs = await runner.run(Self.external(scenario, bank: bank, system: system))
         try await runner.shutdown()
+        withExtendedLifetime(host) {}
         return (own, theirs)
     }
 

@@ -146,22 +146,10 @@ extension ServeTests {
     @Test("two SUTs with different framing in one network: a POS over TLS with binary lengths, an issuer over plain TCP with ASCII lengths; PayLab echoes the idle issuer")
     func twoFramings() async throws {
         let pki = try Self.pki()
-        let cards = pki + "/cards.json"
-        try Data(#"[{"pan": "6222020000000001", "expiry": "2812", "balance": "1000.00", "status": "active", "daily_limit": null}]"#.utf8)
-            .write(to: URL(fileURLWithPath: cards))
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        host.arguments = ["python3", "Tests/Interop/issuer_host.py", "--cards", cards, "--framing", "ascii4", "--year", "2026"]
-        let output = Pipe()
-        host.standardOutput = output
-        try host.run()
-        defer {
-            kill(host.processIdentifier, SIGKILL)
-            host.waitUntilExit()
-        }
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        let hostPort = try #require(Int(String(decoding: line, as: UTF8.self).dropFirst(5)), "issuer_host.py did not start")
+        let host = try IssuerHost(
+            cardsJSON: #"[{"pan": "6222020000000001", "expiry": "2812", "balance": "1000.00", "status": "active", "daily_limit": null}]"#,
+            arguments: ["--framing", "ascii4", "--year", "2026"])
+        let hostPort = host.port
         let yaml = Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "3s") + """
 
               banks:
@@ -182,6 +170,7 @@ extension ServeTests {
         #expect(result.transactions.map(\.response) == ["51"])
         #expect(result.externalLog.contains { $0.what == "Issuer answered the echo test: 00" }, "\(result.externalLog)")
         #expect(result.externalLog.contains { $0.what == "Issuer answered the sign-off: 00" })
+        withExtendedLifetime(host) {}
     }
 }
 
