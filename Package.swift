@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HarnessTests",
-            dependencies: ["Harness", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire"],
+            dependencies: ["Harness", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire", "Capture"],
             swiftSettings: strict
         ),
     ]

@@ -1,14 +1,76 @@
 import ArgumentParser
 import Foundation
 import Harness
+import ISO8583
+import Scenario
+import SettlementCalendar
 
 extension PayLab {
     /// `paylab incident`.
     struct Incident: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start from a merchant's complaint.",
-            subcommands: [Ask.self]
+            subcommands: [Import.self, Ask.self]
         )
+
+        /// `paylab incident import`.
+        struct Import: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "import",
+                abstract: "Read an incident's evidence: each transaction's timeline across the hops, and what is odd.",
+                discussion: """
+                    FILE is a pcap or pcapng of ISO 8583 over plain TCP (TCP streams are reassembled: \
+                    segments out of order, retransmissions, several messages in a segment, one message \
+                    over several), a hex dump with one message a line, or the JSON lines that \
+                    `paylab decode --json` prints. Requests and answers are paired on their connection; \
+                    transactions are grouped by terminal and STAN (a reversal or void by the original in \
+                    DE90); the notes say what is odd: no answer, an answer after the terminal's timeout, \
+                    a reversal, a repeat, a decline and its meaning, a STAN used twice. PANs are masked.
+                    Exit status: 0, or 2 when the file cannot be read at all.
+                    """
+            )
+
+            @Argument(help: "The evidence: a .pcap/.pcapng, a hex dump, or JSON lines.")
+            var file: String
+
+            @Option(help: "default, hex-bitmap, cup, or the path of a dialect file.")
+            var dialect = "default"
+
+            @Option(help: "The length header: binary2 (default), bcd2, ascii4 or none.")
+            var framing = "binary2"
+
+            @Option(help: "How long a terminal waits for its answer: a later answer is noted.")
+            var timeout = "60s"
+
+            @Option(help: "The IANA time zone the times are shown in.")
+            var timezone = "Asia/Shanghai"
+
+            @Flag(help: "Print {\"transactions\": [...], \"problems\": [...]}.")
+            var json = false
+
+            func run() async throws {
+                func invalid(_ message: String) -> ExitCode {
+                    printError("error: \(message)")
+                    return ExitStatus.invalid
+                }
+                guard let length = Framing.Length(rawValue: framing) else { throw invalid("--framing takes binary2, bcd2, ascii4 or none, not '\(framing)'") }
+                guard let wait = Values.duration(timeout) else { throw invalid("--timeout takes a duration such as 60s, not '\(timeout)'") }
+                guard let zone = Zone(identifier: timezone) else { throw invalid("--timezone '\(timezone)' is not a known time zone") }
+                let chosen: Dialect
+                do {
+                    chosen = try DialectLoader.resolve(dialect)
+                } catch {
+                    throw invalid(error.description)
+                }
+                let evidence: IncidentEvidence
+                do {
+                    evidence = try IncidentEvidence.read(path: file, dialect: chosen, framing: Framing(length: length), timeout: wait)
+                } catch {
+                    throw invalid(error.description)
+                }
+                print(json ? evidence.json(zone: zone).rendered(pretty: true) : evidence.text(zone: zone))
+            }
+        }
 
         /// `paylab incident ask`.
         struct Ask: AsyncParsableCommand {
