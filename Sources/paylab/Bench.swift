@@ -8,7 +8,7 @@ extension PayLab {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure PayLab's speed (build with -c release for real numbers).",
-            subcommands: [Codec.self, SUT.self]
+            subcommands: [Codec.self, SUT.self, Import.self]
         )
 
         /// `paylab bench codec`.
@@ -80,6 +80,27 @@ extension PayLab {
                     print("  PayLab's own time                  \(show(result.paylabOwn)) µs per purchase (4 TLS hops, 2 to the host)")
                     print("  baseline: PayLab's own issuer      \(show(result.purchaseBaseline)) µs per purchase (6 TLS hops)")
                 }
+            }
+        }
+    
+        /// `paylab bench import`.
+        struct Import: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "import",
+                abstract: "Messages per second that incident import reads from a large pcap (written first).",
+                discussion: "Run it as: swift run -c release paylab bench import"
+            )
+
+            @Option(help: "Purchases (each with its answer) in the pcap.")
+            var exchanges = 100_000
+
+            @Option(help: "Runs; the median is printed.")
+            var runs = 3
+
+            func run() async throws {
+                let result = try ImportBenchmark.run(exchanges: exchanges, runs: runs)
+                print("incident import, median of \(result.runs) runs of a \(result.bytes / 1_000_000) MB pcap with \(result.messages) messages:")
+                print("  \(result.messagesPerSecond) messages/s")
             }
         }
     }

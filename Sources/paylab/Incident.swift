@@ -48,6 +48,15 @@ extension PayLab {
             @Flag(help: "Print {\"transactions\": [...], \"problems\": [...]}.")
             var json = false
 
+            @Option(help: "Write a scenario that reproduces what the evidence shows to this file.")
+            var scenario: String?
+
+            @Option(help: "For --scenario: the merchants' settlement terms (the evidence does not show them).")
+            var terms = "T+1"
+
+            @Option(help: "For --scenario: cn, us-fed, weekdays, or the path of a calendar file.")
+            var calendar = "cn"
+
             func run() async throws {
                 func invalid(_ message: String) -> ExitCode {
                     printError("error: \(message)")
@@ -69,6 +78,10 @@ extension PayLab {
                     throw invalid(error.description)
                 }
                 print(json ? evidence.json(zone: zone).rendered(pretty: true) : evidence.text(zone: zone))
+                if let scenario {
+                    let name = "incident: " + ((file as NSString).lastPathComponent)
+                    try writeReport(evidence.scenario(name: name, zone: zone, calendar: calendar, terms: terms), to: scenario)
+                }
             }
         }
 

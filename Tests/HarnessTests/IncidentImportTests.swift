@@ -34,6 +34,22 @@ struct IncidentImportTests {
         #expect(json.contains(#""requested_at":"2026-03-16T12:30:00+08:00","answered_at":"2026-03-16T12:30:30+08:00","hops":3"#))
     }
 
+    @Test("a library capture becomes a scenario that runs and gives the same answers", arguments: [
+        "Scenarios/happy-path.yaml", "Scenarios/approval-lost.yaml", "Scenarios/declines.yaml", "Scenarios/holiday-cutoff.yaml",
+    ])
+    func scenarioFromCapture(file: String) async throws {
+        let root = temporary("captures")
+        let runner = ScenarioRunner()
+        let original = await runner.run(try ScenarioLoader.load(path: file), capture: .init(root: root, runTime: "20260101-000000"))
+        let evidence = try read(try #require(original.captureFolder) + "/messages.pcap")
+        let written = evidence.scenario(name: "from \(file)", zone: original.scenario.zone)
+        let scenario = try ScenarioLoader.parse(written, file: "incident.yaml")
+        let replay = await runner.run(scenario)
+        try await runner.shutdown()
+        #expect(replay.passed, "\(replay.failures)\n\(written)")
+        #expect(replay.transactions.map(\.response) == original.transactions.map(\.response))
+    }
+
     @Test("a capture PayLab did not make: dumpcap on loopback between pyiso8583 programs; the timeline is what the client logged")
     func foreignCapture() async throws {
         let host = try IssuerHost(

@@ -1,0 +1,109 @@
+import Foundation
+import ISO8583
+import PaymentNetwork
+public import SettlementCalendar
+
+extension IncidentEvidence {
+    /// A scenario that reproduces what the evidence shows: the network it implies (terminals
+    /// and merchants from DE41 and DE42, cards and their BINs from DE2, the acquirer's id from
+    /// DE32), each purchase at its recorded time and amount, the cards' state that explains
+    /// each decline, a dropped answer where the evidence has none on a hop, and expectations
+    /// that pin each recorded answer. Hops are named by their order in a purchase: terminal to
+    /// acquirer, acquirer to scheme, scheme to issuer.
+    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1") -> String {
+        let purchases = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && $0.requestedAt != nil }
+        func local(_ micros: Int64) -> String {
+            let time = zone.local(Instant(milliseconds: micros / 1000))
+            return "\(time.date) \(String(format: "%02d:%02d:%02d", time.time.hour, time.time.minute, time.time.second))"
+        }
+        // Merchants and their terminals; cards and what happened to each.
+        var merchants: [(id: String, terminals: [String])] = []
+        var acquirerID = "48020000"
+        struct Card { var pan: String; var expiry: String; var approved: Int64 = 0; var codes: [String] = [] }
+        var cards: [String: Card] = [:]
+        var cardOrder: [String] = []
+        for item in purchases {
+            let request = item.exchanges[0].request.message
+            let merchant = request[DE.merchantID] ?? "898440354110001"
+            if let index = merchants.firstIndex(where: { $0.id == merchant }) {
+                if !merchants[index].terminals.contains(item.terminal) { merchants[index].terminals.append(item.terminal) }
+            } else {
+                merchants.append((merchant, [item.terminal]))
+            }
+            if let id = item.exchanges.lazy.compactMap({ $0.request.message[DE.acquirerID] }).first { acquirerID = id }
+            let pan = request[DE.pan] ?? "6222020000000001"
+            if cards[pan] == nil { cardOrder.append(pan); cards[pan] = Card(pan: pan, expiry: request[DE.expiry] ?? "2812") }
+            if item.response == "00" { cards[pan]!.approved += request.amount?.minorUnits ?? 0 }
+            if let code = item.response { cards[pan]!.codes.append(code) }
+        }
+        let routed = cardOrder.filter { !(cards[$0]!.codes.contains("14")) }
+        let bins = Array(Set(routed.map { String($0.prefix(6)) })).sorted()
+        var yaml = """
+            # Written by paylab incident import from the evidence: what the messages show, to run and
+            # then change to ask "what if".
+            name: "\(name)"
+            description: >
+              Reproduces \(purchases.count) purchase\(purchases.count == 1 ? "" : "s") from the evidence, with the answers recorded.
+            tags: [incident]
+            timezone: \(zone.identifier)
+            calendar: \(calendar)
+            start: "\(local((purchases.first?.requestedAt ?? 0) - 60_000_000))"
+            network:
+              scheme: { name: Scheme }
+              acquirer: { name: Acquirer, id: "\(acquirerID)" }
+              banks:
+                - { name: Issuer, bins: [\(bins.map { "\"\($0)\"" }.joined(separator: ", "))] }
+                - { name: MerchantBank }
+              merchants:
+
+            """
+        for (index, merchant) in merchants.enumerated() {
+            yaml += """
+                    - id: "\(merchant.id)"
+                      terminals: [\(merchant.terminals.map { "\"\($0)\"" }.joined(separator: ", "))]
+                      settlement: \(terms)
+                      fee: 0.6%
+                      account: { bank: MerchantBank, number: "\(String(format: "62148300%08d", index + 1))" }
+
+                """
+        }
+        yaml += "  cards:\n"
+        for pan in cardOrder {
+            let card = cards[pan]!
+            var status = "active"
+            if card.codes.contains("62") { status = "frozen" }
+            if card.codes.contains("54") { status = "expired" }
+            // Short of funds explains a 51: the card holds what was approved, and no more.
+            let balance = card.codes.contains("51") ? card.approved : card.approved + 10_000_000
+            let limit = card.codes.contains("61") ? ", daily_limit: \(Money(minorUnits: max(card.approved, 1)).formatted(exponent: 2))" : ""
+            yaml += "    - { pan: \"\(pan)\", bank: Issuer, balance: \(Money(minorUnits: balance).formatted(exponent: 2)), expiry: \"\(card.expiry)\", status: \(status)\(limit) }\n"
+        }
+        // A hop the request crossed whose answer the evidence does not have: the answer was dropped there.
+        let hops = [("T", "Acquirer"), ("Acquirer", "Scheme"), ("Scheme", "Issuer")]
+        var faults: [String] = []
+        for item in purchases {
+            let crossed = item.exchanges.filter { !$0.request.message.isReversal && !$0.request.message.isVoid }
+                .sorted { ($0.request.time ?? 0) < ($1.request.time ?? 0) }
+            for (hop, exchange) in crossed.enumerated() where hop < hops.count && exchange.answer == nil {
+                let client = hop == 0 ? item.terminal : hops[hop].0
+                faults.append("  - { network: \(client) -> \(hops[hop].1), drop: response, count: 1, from: \"\(local(exchange.request.time!))\", to: \"\(local(exchange.request.time! + 1_000_000))\" }")
+            }
+            // Every hop answered, but the terminal's answer is not the issuer's: an answer lost past the last hop.
+            if crossed.count == hops.count, crossed.allSatisfy({ $0.answer != nil }),
+               crossed.last?.answer?.message[DE.responseCode] == "00", item.response == "91", let sent = crossed.last?.request.time {
+                faults.append("  - { network: Scheme -> Issuer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 1_000_000))\" }")
+            }
+        }
+        if !faults.isEmpty { yaml += "faults:\n" + faults.joined(separator: "\n") + "\n" }
+        yaml += "steps:\n"
+        for (index, item) in purchases.enumerated() {
+            let request = item.exchanges[0].request.message
+            yaml += "  - { at: \"\(local(item.requestedAt!))\", swipe: { id: t\(index + 1), terminal: \"\(item.terminal)\", card: \"\(request[DE.pan] ?? "6222020000000001")\", amount: \(item.amount ?? "1.00") } }\n"
+        }
+        yaml += "expect:\n"
+        for (index, item) in purchases.enumerated() {
+            yaml += "  - { transaction: t\(index + 1), response: \"\(item.response ?? "none")\" }\n"
+        }
+        return yaml
+    }
+}
