@@ -19,7 +19,7 @@ extension PayLab {
                 commandName: "import",
                 abstract: "Read an incident's evidence: each transaction's timeline across the hops, and what is odd.",
                 discussion: """
-                    FILE is a pcap or pcapng of ISO 8583 over plain TCP (TCP streams are reassembled: \
+                    FILE is a pcap or pcapng of ISO 8583 over TCP, plain or TLS 1.3 with --keylog (TCP streams are reassembled: \
                     segments out of order, retransmissions, several messages in a segment, one message \
                     over several), a hex dump with one message a line, or the JSON lines that \
                     `paylab decode --json` prints. Requests and answers are paired on their connection; \
@@ -38,6 +38,9 @@ extension PayLab {
 
             @Option(help: "The length header: binary2 (default), bcd2, ascii4 or none.")
             var framing = "binary2"
+
+            @Option(help: "An NSS key log (SSLKEYLOGFILE, PayLab's keys.log) to read TLS 1.3 in the capture.")
+            var keylog: String?
 
             @Option(help: "How long a terminal waits for its answer: a later answer is noted.")
             var timeout = "60s"
@@ -73,7 +76,7 @@ extension PayLab {
                 }
                 let evidence: IncidentEvidence
                 do {
-                    evidence = try IncidentEvidence.read(path: file, dialect: chosen, framing: Framing(length: length), timeout: wait)
+                    evidence = try IncidentEvidence.read(path: file, dialect: chosen, framing: Framing(length: length), timeout: wait, keyLog: keylog)
                 } catch {
                     throw invalid(error.description)
                 }

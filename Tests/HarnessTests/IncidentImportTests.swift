@@ -50,6 +50,26 @@ struct IncidentImportTests {
         #expect(replay.transactions.map(\.response) == original.transactions.map(\.response))
     }
 
+    @Test("the live TLS capture (wire.pcap) read with keys.log gives the same transactions as the decrypted messages.pcap; without the key log it says what is missing")
+    func tlsWithKeyLog() async throws {
+        let root = temporary("captures")
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.load(path: "Scenarios/approval-lost.yaml"), capture: .init(root: root, runTime: "20260101-000000"))
+        try await runner.shutdown()
+        let folder = try #require(result.captureFolder)
+        try #require(FileManager.default.fileExists(atPath: folder + "/wire.pcap"), "no live capture here: \(result.captureNote ?? "")")
+        let decrypted = try read(folder + "/messages.pcap")
+        let live = try IncidentEvidence.read(path: folder + "/wire.pcap", dialect: .default, framing: .standard, keyLog: folder + "/keys.log")
+        #expect(live.problems.isEmpty, "\(live.problems)")
+        func summary(_ evidence: IncidentEvidence) -> [String] {
+            evidence.transactions.map { "\($0.terminal) \($0.stan) \($0.amount ?? "-") \($0.response ?? "-") \($0.hops) \($0.notes.count)" }
+        }
+        #expect(summary(live) == summary(decrypted))
+        #expect(live.messages.count == decrypted.messages.count)
+        let locked = try read(folder + "/wire.pcap")
+        #expect(locked.transactions.isEmpty && locked.problems.allSatisfy { $0.hasSuffix("TLS; give the key log (--keylog) to read it") })
+    }
+
     @Test("a capture PayLab did not make: dumpcap on loopback between pyiso8583 programs; the timeline is what the client logged")
     func foreignCapture() async throws {
         let host = try IssuerHost(

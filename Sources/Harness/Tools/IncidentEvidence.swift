@@ -51,7 +51,13 @@ public struct IncidentEvidence: Sendable {
     // MARK: - Reading
 
     /// Reads a file of any of the three kinds; `timeout` is how long a terminal waits (an answer later than that is noted).
-    public static func read(path: String, dialect: Dialect, framing: Framing, timeout: Duration = .seconds(60)) throws(Problem) -> IncidentEvidence {
+    public static func read(path: String, dialect: Dialect, framing: Framing, timeout: Duration = .seconds(60), keyLog: String? = nil) throws(Problem) -> IncidentEvidence {
+        var keys: TLSKeyLog?
+        if let keyLog {
+            guard let text = try? String(contentsOfFile: keyLog, encoding: .utf8) else { throw Problem(description: "cannot read the key log \(keyLog)") }
+            keys = TLSKeyLog(text: text)
+            if keys?.isEmpty == true { throw Problem(description: "\(keyLog) holds no TLS secrets (NSS key log lines: LABEL CLIENT_RANDOM SECRET)") }
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "cannot read \(path)") }
         let head = Array(data.prefix(4))
         let magics: [[UInt8]] = [[0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D], [0x0A, 0x0D, 0x0D, 0x0A]]
@@ -66,7 +72,7 @@ public struct IncidentEvidence: Sendable {
                 throw Problem(description: error.description)
             }
             problems += read.problems
-            messages = Self.messages(from: read.segments, codec: codec, framing: framing, problems: &problems)
+            messages = Self.messages(from: read.segments, codec: codec, framing: framing, keys: keys, problems: &problems)
         } else {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw Problem(description: "\(path) is neither a pcap/pcapng file nor text (a hex dump or JSON lines)")
@@ -103,13 +109,78 @@ public struct IncidentEvidence: Sendable {
 
     /// Cuts each direction of each connection into messages by the framing; a direction whose
     /// bytes stop being frames is reported and left there.
-    static func messages(from segments: [PcapReader.Segment], codec: MessageCodec, framing: Framing, problems: inout [String]) -> [Message] {
+    static func messages(from segments: [PcapReader.Segment], codec: MessageCodec, framing: Framing, keys: TLSKeyLog? = nil, problems: inout [String]) -> [Message] {
         var reassembler = TCPReassembler()
         var buffers: [TCPReassembler.Flow: [UInt8]] = [:]
         var broken: Set<TCPReassembler.Flow> = []
         var messages: [Message] = []
+        // TLS connections: each direction's decrypter, the client random and the suite by connection.
+        var tls: [TCPReassembler.Flow: TLSKeyLog.Direction] = [:]
+        var plain: Set<TCPReassembler.Flow> = []
+        var randoms: [TCPReassembler.Flow: [UInt8]] = [:]   // by the client's direction
+        var suites: [TCPReassembler.Flow: UInt16] = [:]     // by the client's direction
         for segment in segments {
-            guard let (flow, bytes, time) = reassembler.add(segment), !broken.contains(flow) else { continue }
+            guard let (flow, stream, time) = reassembler.add(segment), !broken.contains(flow) else { continue }
+            var bytes = stream
+            if tls[flow] == nil, !plain.contains(flow) {
+                if bytes.count >= 3, bytes[0] == 0x16, bytes[1] == 0x03 {
+                    guard let keys else {
+                        problems.append("\(flow): TLS; give the key log (--keylog) to read it")
+                        broken.insert(flow)
+                        continue
+                    }
+                    _ = keys
+                    if let random = TLSKeyLog.clientRandom(bytes) {
+                        randoms[flow] = random
+                        tls[flow] = TLSKeyLog.Direction(client: true)
+                    } else if let suite = TLSKeyLog.cipherSuite(bytes) {
+                        suites[flow.reversed] = suite
+                        tls[flow] = TLSKeyLog.Direction(client: false)
+                    } else {
+                        problems.append("\(flow): TLS that does not start with a hello; skipped")
+                        broken.insert(flow)
+                        continue
+                    }
+                } else {
+                    plain.insert(flow)
+                }
+            }
+            if var direction = tls[flow] {
+                // Start both directions once the hellos are known.
+                let clientFlow = direction.client ? flow : flow.reversed
+                if let keys, let random = randoms[clientFlow], let suite = suites[clientFlow] {
+                    for (side, isClient) in [(clientFlow, true), (clientFlow.reversed, false)] where tls[side]?.started == false {
+                        let prefix = isClient ? "CLIENT" : "SERVER"
+                        guard let handshake = keys.secret("\(prefix)_HANDSHAKE_TRAFFIC_SECRET", random: random),
+                              let application = keys.secret("\(prefix)_TRAFFIC_SECRET_0", random: random) else {
+                            problems.append("\(side): the key log has no secrets for this connection")
+                            broken.insert(side)
+                            continue
+                        }
+                        tls[side]!.start(suite: suite, handshake: handshake, application: application)
+                        if side != flow, var other = tls[side] {
+                            // Records the other side sent before the secrets were known.
+                            do {
+                                let earlier = try other.add([])
+                                tls[side] = other
+                                buffers[side, default: []] += earlier
+                            } catch {
+                                problems.append("\(side): \(error)")
+                                broken.insert(side)
+                            }
+                        }
+                    }
+                    direction = tls[flow]!
+                }
+                do {
+                    bytes = try direction.add(bytes)
+                    tls[flow] = direction
+                } catch {
+                    problems.append("\(flow): \(error)")
+                    broken.insert(flow)
+                    continue
+                }
+            }
             buffers[flow, default: []] += bytes
             while let buffer = buffers[flow], !buffer.isEmpty {
                 let next: (frame: Framing.Frame, consumed: Int)?
