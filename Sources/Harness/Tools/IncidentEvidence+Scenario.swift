@@ -78,15 +78,33 @@ extension IncidentEvidence {
             let limit = card.codes.contains("61") ? ", daily_limit: \(Money(minorUnits: max(card.approved, 1)).formatted(exponent: 2))" : ""
             yaml += "    - { pan: \"\(pan)\", bank: Issuer, balance: \(Money(minorUnits: balance).formatted(exponent: 2)), expiry: \"\(card.expiry)\", status: \(status)\(limit) }\n"
         }
-        // A hop the request crossed whose answer the evidence does not have: the answer was dropped there.
+        // A hop whose answer the evidence does not have: dropped there. When the request went no
+        // further, it was the request that was lost; when it went on, the answer.
         let hops = [("T", "Acquirer"), ("Acquirer", "Scheme"), ("Scheme", "Issuer")]
         var faults: [String] = []
-        for item in purchases {
-            let crossed = item.exchanges.filter { !$0.request.message.isReversal && !$0.request.message.isVoid }
+        var repeats: [Int: [Exchange]] = [:]
+        for (index, item) in purchases.enumerated() {
+            let sends = item.exchanges.filter { !$0.request.message.isReversal && !$0.request.message.isVoid }
                 .sorted { ($0.request.time ?? 0) < ($1.request.time ?? 0) }
+            // The terminal's own sends are those on the first connection; more than one is a repeat.
+            let firstFlow = sends.first?.request.flow
+            let terminalSends = sends.filter { $0.request.flow == firstFlow }
+            if terminalSends.count > 1 { repeats[index] = Array(terminalSends.dropFirst()) }
+            var crossed: [Exchange] = []
+            var flows: [String?] = []
+            for exchange in sends where !flows.contains(exchange.request.flow) {
+                flows.append(exchange.request.flow)
+                crossed.append(exchange)
+            }
+            // The terminal's answer the evidence has but the terminal never took (it reversed).
+            if let terminal = crossed.first, terminal.answer != nil, item.response == nil, let sent = terminal.request.time {
+                faults.append("  - { network: \(item.terminal) -> Acquirer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 120_000_000))\" }")
+            }
             for (hop, exchange) in crossed.enumerated() where hop < hops.count && exchange.answer == nil {
                 let client = hop == 0 ? item.terminal : hops[hop].0
-                faults.append("  - { network: \(client) -> \(hops[hop].1), drop: response, count: 1, from: \"\(local(exchange.request.time!))\", to: \"\(local(exchange.request.time! + 1_000_000))\" }")
+                let lost = hop + 1 < crossed.count ? "response" : "request"
+                // The one message lost, whenever within the terminal's wait it crossed.
+                faults.append("  - { network: \(client) -> \(hops[hop].1), drop: \(lost), count: 1, from: \"\(local(exchange.request.time!))\", to: \"\(local(exchange.request.time! + 120_000_000))\" }")
             }
             // Every hop answered, but the terminal's answer is not the issuer's: an answer lost past the last hop.
             if crossed.count == hops.count, crossed.allSatisfy({ $0.answer != nil }),
@@ -96,14 +114,21 @@ extension IncidentEvidence {
         }
         if !faults.isEmpty { yaml += "faults:\n" + faults.joined(separator: "\n") + "\n" }
         yaml += "steps:\n"
+        var steps: [(at: Int64, text: String)] = []
+        var expectations: [String] = []
         for (index, item) in purchases.enumerated() {
             let request = item.exchanges[0].request.message
-            yaml += "  - { at: \"\(local(item.requestedAt!))\", swipe: { id: t\(index + 1), terminal: \"\(item.terminal)\", card: \"\(request[DE.pan] ?? "6222020000000001")\", amount: \(item.amount ?? "1.00") } }\n"
+            steps.append((item.requestedAt!, "  - { at: \"\(local(item.requestedAt!))\", swipe: { id: t\(index + 1), terminal: \"\(item.terminal)\", card: \"\(request[DE.pan] ?? "6222020000000001")\", amount: \(item.amount ?? "1.00") } }"))
+            expectations.append("  - { transaction: t\(index + 1), response: \"\(item.response ?? "none")\" }")
+            for (number, again) in (repeats[index] ?? []).enumerated() {
+                let id = "t\(index + 1)-repeat\(number + 1)"
+                steps.append((again.request.time ?? item.requestedAt!, "  - { at: \"\(local(again.request.time ?? item.requestedAt!))\", swipe: { id: \(id), repeat: t\(index + 1) } }"))
+                expectations.append("  - { transaction: \(id), response: \"\(again.answer?.message[DE.responseCode] ?? "none")\" }")
+            }
         }
-        yaml += "expect:\n"
-        for (index, item) in purchases.enumerated() {
-            yaml += "  - { transaction: t\(index + 1), response: \"\(item.response ?? "none")\" }\n"
-        }
+        // Steps in time order (a repeat may come after another terminal's swipe).
+        yaml += steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element.text).joined(separator: "\n") + "\n"
+        yaml += "expect:\n" + expectations.joined(separator: "\n") + "\n"
         return yaml
     }
 }

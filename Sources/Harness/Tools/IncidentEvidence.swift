@@ -288,12 +288,20 @@ public struct IncidentEvidence: Sendable {
                 }
             }
             stansByTerminal[request[DE.terminalID] ?? "-", default: []].insert(request[DE.stan] ?? "-")
-            // The answer the terminal got: to the request sent first.
-            let earliest = purchases.min { ($0.request.time ?? 0) < ($1.request.time ?? 0) } ?? first
+            // The answer the terminal got: to the request seen first (the evidence is in time order,
+            // and at one instant the terminal's send comes before the hops it caused).
+            let earliest = purchases.first ?? first
+            // The terminal reversed on its own connection: it never took the answer the evidence
+            // shows there (it was lost on the way), so what the cashier saw was no answer.
+            let terminalReversed = items.contains { $0.request.message.isReversal && $0.request.flow == earliest.request.flow && $0.request.flow != nil }
+            if terminalReversed, earliest.answer != nil {
+                notes.append("the terminal reversed it: the answer on its connection never reached it")
+            }
             return Transaction(
                 terminal: request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-"), stan: request[DE.stan] ?? "-", mti: earliest.request.message.mti.rawValue,
                 amount: earliest.request.message.amount.map { $0.formatted(exponent: 2) },
-                response: earliest.answer?.message[DE.responseCode], requestedAt: earliest.request.time, answeredAt: earliest.answer?.time,
+                response: terminalReversed ? nil : earliest.answer?.message[DE.responseCode], requestedAt: earliest.request.time,
+                answeredAt: terminalReversed ? nil : earliest.answer?.time,
                 hops: max(1, flows.count), notes: Self.unique(notes), exchanges: items)
         }
     }
