@@ -54,8 +54,8 @@ extension PayLab {
             @Option(help: "Write a scenario that reproduces what the evidence shows to this file.")
             var scenario: String?
 
-            @Option(help: "For --scenario: the merchants' settlement terms (the evidence does not show them).")
-            var terms = "T+1"
+            @Option(help: "For --scenario: the merchants' settlement terms (default: inferred from the payouts in the evidence, else T+1).")
+            var terms: String?
 
             @Option(help: "For --scenario: cn, us-fed, weekdays, or the path of a calendar file.")
             var calendar = "cn"
@@ -83,7 +83,14 @@ extension PayLab {
                 print(json ? evidence.json(zone: zone).rendered(pretty: true) : evidence.text(zone: zone))
                 if let scenario {
                     let name = "incident: " + ((file as NSString).lastPathComponent)
-                    try writeReport(evidence.scenario(name: name, zone: zone, calendar: calendar, terms: terms), to: scenario)
+                    var chosenTerms = terms ?? "T+1", payoutAt = "09:00"
+                    if terms == nil, let businessCalendar = try? CalendarFile.resolve(calendar, relativeTo: nil),
+                       let inferred = evidence.inferredTerms(calendar: businessCalendar, zone: zone) {
+                        chosenTerms = inferred.terms
+                        payoutAt = inferred.payoutAt
+                        print(inferred.why)
+                    }
+                    try writeReport(evidence.scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt), to: scenario)
                 }
             }
         }

@@ -71,6 +71,19 @@ struct IncidentImportTests {
         #expect(locked.transactions.isEmpty && locked.problems.allSatisfy { $0.hasSuffix("TLS; give the key log (--keylog) to read it") })
     }
 
+    @Test("the terms are inferred from the payouts the evidence holds", arguments: [
+        ("Scenarios/holiday-cutoff.yaml", "T+1", "09:00"), ("Scenarios/instant-t0.yaml", "T+0", "09:00"), ("Scenarios/instant-d0.yaml", "D+0", "09:00"),
+    ])
+    func terms(file: String, terms: String, payoutAt: String) async throws {
+        let root = temporary("captures")
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.load(path: file), capture: .init(root: root, runTime: "20260101-000000"))
+        try await runner.shutdown()
+        let evidence = try read(try #require(result.captureFolder) + "/messages.pcap")
+        let inferred = try #require(evidence.inferredTerms(calendar: .china, zone: result.scenario.zone))
+        #expect(inferred.terms == terms && inferred.payoutAt == payoutAt, "\(inferred.why)")
+    }
+
     @Test("a capture PayLab did not make: dumpcap on loopback between pyiso8583 programs; the timeline is what the client logged")
     func foreignCapture() async throws {
         let host = try IssuerHost(

@@ -10,7 +10,7 @@ extension IncidentEvidence {
     /// each decline, a dropped answer where the evidence has none on a hop, and expectations
     /// that pin each recorded answer. Hops are named by their order in a purchase: terminal to
     /// acquirer, acquirer to scheme, scheme to issuer.
-    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1") -> String {
+    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00") -> String {
         let purchases = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && $0.requestedAt != nil }
         func local(_ micros: Int64) -> String {
             let time = zone.local(Instant(milliseconds: micros / 1000))
@@ -62,6 +62,7 @@ extension IncidentEvidence {
                     - id: "\(merchant.id)"
                       terminals: [\(merchant.terminals.map { "\"\($0)\"" }.joined(separator: ", "))]
                       settlement: \(terms)
+                      payout_at: "\(payoutAt)"
                       fee: 0.6%
                       account: { bank: MerchantBank, number: "\(String(format: "62148300%08d", index + 1))" }
 
@@ -130,5 +131,40 @@ extension IncidentEvidence {
         yaml += steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element.text).joined(separator: "\n") + "\n"
         yaml += "expect:\n" + expectations.joined(separator: "\n") + "\n"
         return yaml
+    }
+}
+
+extension IncidentEvidence {
+    /// The settlement terms the evidence's payouts show: the first approved purchase's clearing
+    /// date (its local date, or the next day after the cutoff) against the day the first payout
+    /// credit after it was sent, counted in business days; nil when the evidence holds no payout.
+    public func inferredTerms(calendar: BusinessCalendar, zone: Zone, cutoff: TimeOfDay = TimeOfDay(hour: 23, minute: 0)!) -> (terms: String, payoutAt: String, why: String)? {
+        guard let purchase = transactions.first(where: { $0.mti == "0200" && $0.response == "00" && !$0.terminal.hasPrefix("payout") }),
+              let swipedAt = purchase.requestedAt,
+              let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && ($0.requestedAt ?? 0) >= swipedAt }),
+              let paidAt = payout.requestedAt else { return nil }
+        let swiped = zone.local(Instant(milliseconds: swipedAt / 1000))
+        let paid = zone.local(Instant(milliseconds: paidAt / 1000))
+        let clearing = swiped.time >= cutoff ? swiped.date.adding(days: 1) : swiped.date
+        var days = 0
+        var day = clearing
+        while day < paid.date, days < 30 {
+            day = day.adding(days: 1)
+            if (try? calendar.isBusinessDay(day)) == true { days += 1 }
+        }
+        // Paid at once (within a minute of the swipe): T+0, and the payout time is not shown.
+        let instant = paid.date == swiped.date && paid.time <= swiped.time.advanced(minutes: 1)
+        let payoutAt = instant ? "09:00" : String(format: "%02d:%02d", paid.time.hour, paid.time.minute)
+        // Paid on a day that is no business day: calendar days (D+n).
+        let calendarDays = paid.date.daysSinceEpoch - clearing.daysSinceEpoch
+        let terms = (try? calendar.isBusinessDay(paid.date)) == false ? "D+\(calendarDays)" : instant ? "T+0" : "T+\(days)"
+        return (terms, payoutAt, "terms inferred from the payouts: \(terms), paid at \(payoutAt) (a purchase at \(swiped.date) \(swiped.time) cleared on \(clearing), its first payout sent \(paid.date) \(paid.time))")
+    }
+}
+
+private extension TimeOfDay {
+    func advanced(minutes: Int) -> TimeOfDay {
+        let total = min(hour * 60 + minute + minutes, 23 * 60 + 59)
+        return TimeOfDay(hour: total / 60, minute: total % 60)!
     }
 }
