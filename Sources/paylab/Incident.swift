@@ -90,7 +90,12 @@ extension PayLab {
                         payoutAt = inferred.payoutAt
                         print(inferred.why)
                     }
-                    try writeReport(evidence.scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt), to: scenario)
+                    var fee = "0.6%"
+                    if let inferred = evidence.inferredFee() {
+                        fee = inferred
+                        print("fee inferred from the payouts: \(inferred)")
+                    }
+                    try writeReport(evidence.scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt, fee: fee), to: scenario)
                 }
             }
         }

@@ -2,6 +2,7 @@ import Capture
 import Foundation
 import Harness
 import ISO8583
+import PaymentNetwork
 import Scenario
 import SettlementCalendar
 import Testing
@@ -82,6 +83,9 @@ struct IncidentImportTests {
         let evidence = try read(try #require(result.captureFolder) + "/messages.pcap")
         let inferred = try #require(evidence.inferredTerms(calendar: .china, zone: result.scenario.zone))
         #expect(inferred.terms == terms && inferred.payoutAt == payoutAt, "\(inferred.why)")
+        // And the fee the merchant pays, from what the payout holds back.
+        let fee = result.scenario.network.merchants[0].feePartsPerMillion
+        #expect(evidence.inferredFee() == String(format: "%d.%02d%%", fee / 10_000, fee / 100 % 100))
     }
 
     @Test("a capture PayLab did not make: dumpcap on loopback between pyiso8583 programs; the timeline is what the client logged")

@@ -10,7 +10,7 @@ extension IncidentEvidence {
     /// each decline, a dropped answer where the evidence has none on a hop, and expectations
     /// that pin each recorded answer. Hops are named by their order in a purchase: terminal to
     /// acquirer, acquirer to scheme, scheme to issuer.
-    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00") -> String {
+    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00", fee: String = "0.6%") -> String {
         let purchases = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && $0.requestedAt != nil }
         func local(_ micros: Int64) -> String {
             let time = zone.local(Instant(milliseconds: micros / 1000))
@@ -63,7 +63,7 @@ extension IncidentEvidence {
                       terminals: [\(merchant.terminals.map { "\"\($0)\"" }.joined(separator: ", "))]
                       settlement: \(terms)
                       payout_at: "\(payoutAt)"
-                      fee: 0.6%
+                      fee: \(fee)
                       account: { bank: MerchantBank, number: "\(String(format: "62148300%08d", index + 1))" }
 
                 """
@@ -135,6 +135,35 @@ extension IncidentEvidence {
 }
 
 extension IncidentEvidence {
+    /// The fee rate the first payout shows: the roundest rate (tenths of a percent before
+    /// hundredths) whose fee
+    /// (rounded up to the minor unit, per purchase) turns the approved purchases paid by it
+    /// into its amount; nil when the evidence holds no payout or no rate fits.
+    public func inferredFee() -> String? {
+        guard let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && $0.response == "00" }),
+              let paidAt = payout.requestedAt, let credited = payout.exchanges.first?.request.message.amount else { return nil }
+        let paid = transactions.filter { $0.mti == "0200" && $0.response == "00" && !$0.terminal.hasPrefix("payout") && ($0.requestedAt ?? .max) <= paidAt }
+            .compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }
+        guard !paid.isEmpty else { return nil }
+        // The purchases this payout paid: one of them, or the earliest or latest few, whose net adds up to it.
+        var candidates = paid.map { [$0] }
+        for count in 2...max(2, paid.count) where count <= paid.count {
+            candidates.append(Array(paid.prefix(count)))
+            candidates.append(Array(paid.suffix(count)))
+        }
+        // Round rates first (0.6% before 0.56%): one payout often fits several once fees are rounded.
+        let rates = Array(stride(from: 0, through: 1000, by: 10)) + (0...1000).filter { $0 % 10 != 0 }
+        for slice in candidates {
+            for basisPoints in rates {
+                let net = slice.reduce(Int64(0)) { total, amount in total + amount - (amount * Int64(basisPoints) + 9_999) / 10_000 }
+                if net == credited.minorUnits {
+                    return String(format: "%d.%02d%%", basisPoints / 100, basisPoints % 100)
+                }
+            }
+        }
+        return nil
+    }
+
     /// The settlement terms the evidence's payouts show: the first approved purchase's clearing
     /// date (its local date, or the next day after the cutoff) against the day the first payout
     /// credit after it was sent, counted in business days; nil when the evidence holds no payout.
