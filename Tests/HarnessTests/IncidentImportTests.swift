@@ -95,10 +95,15 @@ struct IncidentImportTests {
         let pcap = temporary("foreign.pcapng")
         let dumpcap = Process()
         dumpcap.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        dumpcap.arguments = ["dumpcap", "-i", "lo", "-f", "tcp port \(host.port)", "-a", "duration:3", "-w", pcap, "-q"]
-        dumpcap.standardError = FileHandle.nullDevice
+        dumpcap.arguments = ["dumpcap", "-i", "lo", "-f", "tcp port \(host.port)", "-a", "duration:4", "-w", pcap, "-q"]
+        let said = Pipe()
+        dumpcap.standardError = said
         try dumpcap.run()
-        try await Task.sleep(for: .milliseconds(1200))
+        // dumpcap says "Capturing on ..." once it captures; a loaded machine may take a while.
+        var heard = Data()
+        while !String(decoding: heard, as: UTF8.self).contains("Capturing on"),
+              let byte = try said.fileHandleForReading.read(upToCount: 1), !byte.isEmpty { heard += byte }
+        try await Task.sleep(for: .milliseconds(200))
         let logged = try ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(host.port)", "--stan", "000321", "--amount", "12.34"])
         dumpcap.waitUntilExit()
         withExtendedLifetime(host) {}
