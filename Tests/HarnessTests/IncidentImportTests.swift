@@ -38,6 +38,7 @@ struct IncidentImportTests {
     @Test("a library capture becomes a scenario that runs and gives the same answers", arguments: [
         "Scenarios/happy-path.yaml", "Scenarios/approval-lost.yaml", "Scenarios/declines.yaml", "Scenarios/holiday-cutoff.yaml",
         "Scenarios/duplicate-transmission.yaml", "Scenarios/retry-after-reversal-daily-limit.yaml", "Scenarios/reversal-after-instant-payout.yaml",
+        "Scenarios/stand-in.yaml", "Scenarios/issuer-maintenance.yaml",
     ])
     func scenarioFromCapture(file: String) async throws {
         let root = temporary("captures")

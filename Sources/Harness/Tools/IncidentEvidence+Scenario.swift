@@ -36,6 +36,9 @@ extension IncidentEvidence {
             if item.response == "00" { cards[pan]!.approved += request.amount?.minorUnits ?? 0 }
             if let code = item.response { cards[pan]!.codes.append(code) }
         }
+        // The scheme approved in the issuer's place when it later told the issuer with advices (0220).
+        let stoodIn = purchases.filter { item in item.response == "00" && item.exchanges.contains { $0.request.message.mti.original == .financialAdvice } }
+        let standInLimit = stoodIn.compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }.max()
         let routed = cardOrder.filter { !(cards[$0]!.codes.contains("14")) }
         let bins = Array(Set(routed.map { String($0.prefix(6)) })).sorted()
         var yaml = """
@@ -49,7 +52,7 @@ extension IncidentEvidence {
             calendar: \(calendar)
             start: "\(local((purchases.first?.requestedAt ?? 0) - 60_000_000))"
             network:
-              scheme: { name: Scheme }
+              scheme: { name: Scheme\(standInLimit.map { ", stand_in: { limit: \(Money(minorUnits: $0).formatted(exponent: 2)) }" } ?? "") }
               acquirer: { name: Acquirer, id: "\(acquirerID)" }
               banks:
                 - { name: Issuer, bins: [\(bins.map { "\"\($0)\"" }.joined(separator: ", "))] }
@@ -102,6 +105,13 @@ extension IncidentEvidence {
                 faults.append("  - { network: \(item.terminal) -> Acquirer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 120_000_000))\" }")
             }
             for (hop, exchange) in crossed.enumerated() where hop < hops.count && exchange.answer == nil {
+                // An issuer that answered nothing for a while, then answered again: in maintenance until then.
+                if hop == 2, let flow = exchange.request.flow, let from = exchange.request.time,
+                   let back = transactions.flatMap(\.exchanges).filter({ $0.request.flow == flow && $0.answer != nil && ($0.request.time ?? 0) > from })
+                       .compactMap(\.request.time).min() {
+                    faults.append("  - { maintenance: Issuer, from: \"\(local(from))\", to: \"\(local(back))\" }")
+                    continue
+                }
                 let client = hop == 0 ? item.terminal : hops[hop].0
                 let lost = hop + 1 < crossed.count ? "response" : "request"
                 // The one message lost, whenever within the terminal's wait it crossed.
