@@ -5,15 +5,15 @@ import TestSupport
 @testable import Capture
 
 /// Runs tshark and returns what it printed.
-func tshark(_ arguments: [String]) throws -> String {
-    try ExternalTool.run(["tshark"] + arguments, hint: "install it: apt-get install tshark")
+func tshark(_ arguments: [String]) async throws -> String {
+    try await ExternalTool.run(["tshark"] + arguments, hint: "install it: apt-get install tshark")
 }
 
 /// PayLab's default dialect as Wireshark's own `iso8583` dissector reads it.
 @Suite("Interop with Wireshark's iso8583 dissector")
 struct WiresharkInteropTests {
     @Test("tshark decodes a 0200 and its 0210 field by field from a capture libpcap wrote")
-    func tsharkReadsOurMessages() throws {
+    func tsharkReadsOurMessages() async throws {
         var request = ISOMessage(mti: "0200")
         request[2] = "6222020000000001"
         request[3] = "000000"
@@ -39,7 +39,7 @@ struct WiresharkInteropTests {
         }
         capture.close()
 
-        let text = try tshark([
+        let text = try await tshark([
             "-r", path, "-d", "tcp.port==40001,iso8583", "-o", "iso8583.len_endian:bigendian", "-o", "iso8583.binencode:bin",
             "-Y", "iso8583", "-T", "fields", "-E", "separator=|",
             "-e", "iso8583.mti", "-e", "iso8583.bit2", "-e", "iso8583.bit4", "-e", "iso8583.bit11", "-e", "iso8583.bit39",

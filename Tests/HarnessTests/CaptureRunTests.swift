@@ -6,8 +6,8 @@ import TestSupport
 @testable import Scenario
 
 /// Runs a tool PayLab is checked against.
-func runTool(_ arguments: [String]) throws -> String {
-    try ExternalTool.run(arguments, hint: "CI installs tshark, chromium, setpriv, pyiso8583 and junitparser")
+func runTool(_ arguments: [String]) async throws -> String {
+    try await ExternalTool.run(arguments, hint: "CI installs tshark, chromium, setpriv, pyiso8583 and junitparser")
 }
 
 /// `--capture` on a real run, read back with tshark (install: apt-get install tshark).
@@ -35,7 +35,7 @@ struct CaptureRunTests {
         let ports = try ports(in: folder)
         #expect(ports.count == 4)
         let decodeAs = ports.flatMap { ["-d", "tcp.port==\($0),iso8583"] }
-        let text = try runTool(["tshark", "-r", folder + "/messages.pcap"] + decodeAs + [
+        let text = try await runTool(["tshark", "-r", folder + "/messages.pcap"] + decodeAs + [
             "-o", "iso8583.len_endian:bigendian", "-o", "iso8583.binencode:bin", "-Y", "iso8583",
             "-T", "fields", "-E", "separator=|", "-e", "iso8583.mti", "-e", "iso8583.bit3", "-e", "iso8583.bit4", "-e", "iso8583.bit11", "-e", "iso8583.bit39",
         ])
@@ -54,20 +54,20 @@ struct CaptureRunTests {
     func liveTLS() async throws {
         let (_, folder) = try await capturedRun()
         let ports = Set(try ports(in: folder))
-        let tls = try runTool(["tshark", "-r", folder + "/wire.pcap", "-Y", "tls.handshake.type == 2", "-T", "fields",
+        let tls = try await runTool(["tshark", "-r", folder + "/wire.pcap", "-Y", "tls.handshake.type == 2", "-T", "fields",
                                "-e", "tcp.srcport", "-e", "tls.handshake.extensions.supported_version"])
         let hellos = tls.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         // Terminal -> acquirer, acquirer -> scheme, scheme -> issuer, acquirer -> merchant's bank
         // (the scheme has no link to a bank that issues no cards).
         #expect(hellos.count == 4, "one ServerHello per connection")
         #expect(hellos.allSatisfy { ports.contains(Int($0[0]) ?? 0) && $0[1] == "0x0304" })
-        let all = try runTool(["tshark", "-r", folder + "/wire.pcap", "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport"])
+        let all = try await runTool(["tshark", "-r", folder + "/wire.pcap", "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport"])
         #expect(all.split(separator: "\n").allSatisfy { line in line.split(separator: "\t").contains { ports.contains(Int($0) ?? 0) } })
 
         let decodeAs = ports.flatMap { ["-d", "tcp.port==\($0),tls"] }
-        let plain = try runTool(["tshark", "-r", folder + "/wire.pcap"] + decodeAs + ["-Y", "data", "-T", "fields", "-e", "data.data"])
+        let plain = try await runTool(["tshark", "-r", folder + "/wire.pcap"] + decodeAs + ["-Y", "data", "-T", "fields", "-e", "data.data"])
         #expect(plain.isEmpty, "without the keys nothing is readable")
-        let decrypted = try runTool(["tshark", "-r", folder + "/wire.pcap", "-o", "tls.keylog_file:" + folder + "/keys.log"] + decodeAs
+        let decrypted = try await runTool(["tshark", "-r", folder + "/wire.pcap", "-o", "tls.keylog_file:" + folder + "/keys.log"] + decodeAs
                                     + ["-Y", "data", "-T", "fields", "-e", "data.data"])
         let records = decrypted.split(separator: "\n").map(String.init)
         #expect(records.count == 8, "decrypted records in \(folder)")
@@ -98,14 +98,14 @@ struct CapturePermissionTests {
     }
 
     @Test("without CAP_NET_RAW, --capture says so in one line and still writes messages.pcap, keys.log and timeline.json")
-    func noPermission() throws {
+    func noPermission() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("paylab-noraw-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: folder + "/Scenarios", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: root + "/Scenarios/happy-path.yaml", toPath: folder + "/Scenarios/happy-path.yaml")
         // setpriv (util-linux) drops the capability for the child even when the tests run as root.
-        let output = try runTool(["sh", "-c", "cd '\(folder)' && setpriv --bounding-set=-net_raw,-net_admin --inh-caps=-net_raw,-net_admin '\(Self.paylab)' run --capture Scenarios/happy-path.yaml"])
+        let output = try await runTool(["sh", "-c", "cd '\(folder)' && setpriv --bounding-set=-net_raw,-net_admin --inh-caps=-net_raw,-net_admin '\(Self.paylab)' run --capture Scenarios/happy-path.yaml"])
         let notes = output.split(separator: "\n").filter { $0.contains("CAP_NET_RAW") }
         #expect(notes.count == 1)
         #expect(notes.first?.contains("wrote messages.pcap, keys.log and timeline.json only") == true)

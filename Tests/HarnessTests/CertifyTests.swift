@@ -48,7 +48,7 @@ struct CertifyTests {
         let evidence = try String(contentsOfFile: folder + "/ISS-010.txt", encoding: .utf8)
         #expect(evidence.contains("DE2 622202******0001"))
         #expect(!evidence.contains("6222021000000001"), "a PAN in clear in the evidence")
-        let decoded = try ExternalTool.run(["tshark", "-r", folder + "/messages.pcap", "-d", "tcp.port==40000,iso8583",
+        let decoded = try await ExternalTool.run(["tshark", "-r", folder + "/messages.pcap", "-d", "tcp.port==40000,iso8583",
                                             "-o", "iso8583.len_endian:bigendian", "-T", "fields", "-e", "iso8583.mti", "-Y", "iso8583"])
         #expect(decoded.split(separator: "\n").count == report.outcomes.flatMap(\.messages).count)
     }
@@ -59,7 +59,7 @@ struct CertifyTests {
         let bad = try await Self.certify(defect: "no-de37")
         let junit = NSTemporaryDirectory() + "paylab-certify-\(UUID().uuidString).xml"
         try Data(CertificationReportText.junit(bad).utf8).write(to: URL(fileURLWithPath: junit))
-        let read = try ExternalTool.run(["python3", "Tests/Interop/junit_check.py", junit], hint: "needs junitparser")
+        let read = try await ExternalTool.run(["python3", "Tests/Interop/junit_check.py", junit], hint: "needs junitparser")
         let parsed = try JSONSerialization.jsonObject(with: Data(read.utf8)) as? [String: Any]
         let suite = (parsed?["suites"] as? [[String: Any]])?.first
         let cases = suite?["cases"] as? [[String: Any]] ?? []

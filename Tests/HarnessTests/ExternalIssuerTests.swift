@@ -20,7 +20,7 @@ struct ExternalIssuerTests {
         let folder = NSTemporaryDirectory() + "paylab-external-\(getpid())"
         try? FileManager.default.removeItem(atPath: folder)
         _ = try PKI(directory: folder + "/pki").initialize()
-        _ = try ExternalTool.run(["bash", "-c", """
+        _ = try ExternalTool.runBlocking(["bash", "-c", """
             cd \(folder) && \
             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout host-ca-key.pem -out host-ca.pem -days 2 -subj "/CN=Host CA" && \
             openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout host-key.pem -out host.csr -subj "/CN=issuer host" && \
@@ -183,7 +183,7 @@ extension ExternalIssuerTests {
 
 extension ExternalIssuerTests {
     @Test("pki init writes PEM files OpenSSL and Python's ssl read, keys for their owner only, and never overwrites a CA")
-    func pkiFiles() throws {
+    func pkiFiles() async throws {
         let folder = NSTemporaryDirectory() + "paylab-pki-\(UUID().uuidString)"
         let pki = PKI(directory: folder)
         #expect(try pki.initialize().count == 4)
@@ -191,10 +191,10 @@ extension ExternalIssuerTests {
         let mode = { (path: String) in (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue }
         #expect(try mode(pki.caKeyPath) == 0o600)
         #expect(try mode(pki.sutKeyPath) == 0o600)
-        #expect(try ExternalTool.run(["openssl", "verify", "-CAfile", pki.caPath, pki.sutPath]).contains(": OK"))
-        #expect(try ExternalTool.run(["openssl", "x509", "-in", pki.sutPath, "-noout", "-ext", "subjectAltName"])
+        #expect(try await ExternalTool.run(["openssl", "verify", "-CAfile", pki.caPath, pki.sutPath]).contains(": OK"))
+        #expect(try await ExternalTool.run(["openssl", "x509", "-in", pki.sutPath, "-noout", "-ext", "subjectAltName"])
             .contains("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"))
-        #expect(try ExternalTool.run(["python3", "-c", """
+        #expect(try await ExternalTool.run(["python3", "-c", """
             import ssl
             context = ssl.create_default_context(cafile='\(pki.caPath)')
             context.load_cert_chain('\(pki.sutPath)', '\(pki.sutKeyPath)')

@@ -94,19 +94,17 @@ struct IncidentImportTests {
         let host = try IssuerHost(
             cardsJSON: #"[{"pan": "6222020000000001", "expiry": "2812", "balance": "100.00", "status": "active", "daily_limit": null}]"#, arguments: [])
         let pcap = temporary("foreign.pcapng")
-        let dumpcap = Process()
-        dumpcap.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        dumpcap.arguments = ["dumpcap", "-i", "lo", "-f", "tcp port \(host.port)", "-a", "duration:4", "-w", pcap, "-q"]
-        let said = Pipe()
-        dumpcap.standardError = said
-        try dumpcap.run()
+        let dumpcap = try ChildProcess(["dumpcap", "-i", "lo", "-f", "tcp port \(host.port)", "-a", "duration:30", "-w", pcap, "-q"], deadline: .seconds(60))
         // dumpcap says "Capturing on ..." once it captures; a loaded machine may take a while.
-        var heard = Data()
-        while !String(decoding: heard, as: UTF8.self).contains("Capturing on"),
-              let byte = try said.fileHandleForReading.read(upToCount: 1), !byte.isEmpty { heard += byte }
+        #expect(await dumpcap.errorsContain("Capturing on", timeout: .seconds(20)), "dumpcap did not start capturing")
         try await Task.sleep(for: .milliseconds(200))
-        let logged = try ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(host.port)", "--stan", "000321", "--amount", "12.34"])
-        dumpcap.waitUntilExit()
+        let logged = try await ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(host.port)", "--stan", "000321", "--amount", "12.34"])
+        // The client has its answer and has closed; give the last segments a moment, then
+        // stop dumpcap as a person would, with Ctrl-C (it writes the file and exits 0).
+        try await Task.sleep(for: .milliseconds(300))
+        dumpcap.terminate(signal: SIGINT)
+        let captured = await dumpcap.result()
+        #expect(captured.exit.status == 0 && !captured.exit.timedOut, "dumpcap: \(captured.exit) \(captured.errors)")
         withExtendedLifetime(host) {}
         let evidence = try read(pcap)
         #expect(evidence.problems.isEmpty, "\(evidence.problems)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Harness
 @testable import Scenario
 
@@ -47,7 +48,7 @@ struct ReportTests {
         let path = temporary("junit.xml")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(JUnitReport.render(try await Self.results()).utf8).write(to: URL(fileURLWithPath: path))
-        let text = try runTool(["python3", "Tests/Interop/junit_check.py", path])
+        let text = try await runTool(["python3", "Tests/Interop/junit_check.py", path])
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(parsed["tests"] as? Int == 2)
         #expect(parsed["failures"] as? Int == 1)
@@ -73,17 +74,10 @@ struct ReportTests {
         // Nothing to fetch: no links, no sources, no CSS imports or URLs.
         #expect(!page.contains("<link") && !page.contains("src=\"") && !page.contains("url(") && !page.contains("@import"))
         try Data(page.utf8).write(to: URL(fileURLWithPath: path))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", "file://" + path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let dom = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "chromium failed (install it: apt-get install chromium): \(log.suffix(500))")
+        let chromium = try await ChildProcess(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", "file://" + path],
+                                              deadline: .seconds(60)).result()
+        let dom = chromium.output, log = chromium.errors
+        #expect(chromium.exit.status == 0 && !chromium.exit.timedOut, "chromium failed, \(chromium.exit) (install it: apt-get install chromium): \(log.suffix(500))")
         let consoleLines = log.split(separator: "\n").filter { $0.contains(":CONSOLE") }
         #expect(consoleLines.isEmpty, "console messages: \(consoleLines)")
         let transactions = results.reduce(0) { $0 + $1.transactions.count }

@@ -14,7 +14,7 @@ struct ScenarioSchemaTests {
     }
 
     @Test("every library scenario names the schema and is valid against it; a file with an unknown key is not")
-    func library() throws {
+    func library() async throws {
         let files = try ScenarioFiles.expand(["Scenarios"])
         for file in files {
             let first = try String(contentsOfFile: file, encoding: .utf8).prefix { $0 != "\n" }
@@ -24,7 +24,7 @@ struct ScenarioSchemaTests {
         defer { try? FileManager.default.removeItem(atPath: unknown) }
         try Data("name: x\nstart: 2026-05-08 10:00\nnetwork:\n  merchants:\n    - { id: \"898440354110001\", fees: 1% }\n".utf8)
             .write(to: URL(fileURLWithPath: unknown))
-        let output = try runTool(["python3", "Tests/Interop/schema_check.py", "docs/scenario.schema.json"] + files + [unknown])
+        let output = try await runTool(["python3", "Tests/Interop/schema_check.py", "docs/scenario.schema.json"] + files + [unknown])
         let lines = output.split(separator: "\n").map(String.init)
         #expect(lines.count == files.count + 1)
         for file in files { #expect(lines.contains("ok \(file)"), "\(lines.filter { $0.contains(file) })") }

@@ -78,7 +78,7 @@ struct ServeTests {
     func posClient() async throws {
         let pki = try Self.pki()
         let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "3s"), pki: pki)
-        let output = try ExternalTool.run([
+        let output = try await ExternalTool.run([
             "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
             "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem",
         ], hint: "needs python3 with pyiso8583")
@@ -100,8 +100,8 @@ struct ServeTests {
         let pki = try Self.pki()
         let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "500ms"), pki: pki)
         let port = try served.port("Acquirer")
-        let noCertificate = try? ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)", "--ca", pki + "/ca.pem"])
-        let silent = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "2", "silent"])
+        let noCertificate = try? await ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)", "--ca", pki + "/ca.pem"])
+        let silent = try await ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "2", "silent"])
         let result = try await served.stop()
         #expect(noCertificate == nil)
         #expect(silent == "closed\n")
@@ -120,9 +120,9 @@ struct ServeTests {
     func badInput(mode: String, seen: String, problem: String) async throws {
         let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none").replacingOccurrences(of: "WAIT", with: "500ms"), pki: nil)
         let port = try served.port("Acquirer")
-        let output = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "1.5", mode])
+        let output = try await ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "1.5", mode])
         // The network still serves a well-behaved POS afterwards.
-        let good = try ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)"])
+        let good = try await ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)"])
         let result = try await served.stop()
         #expect(output == seen + "\n")
         #expect(result.problems.contains { $0.contains(problem) }, "\(result.problems)")
@@ -133,8 +133,8 @@ struct ServeTests {
     func flood() async throws {
         let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "none").replacingOccurrences(of: "WAIT", with: "500ms"), pki: nil)
         let port = try served.port("Acquirer")
-        let output = try ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "0.3", "flood:48"])
-        let good = try ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)"])
+        let output = try await ExternalTool.run(["python3", "Tests/Interop/rogue_client.py", "--port", "\(port)", "--wait", "0.3", "flood:48"])
+        let good = try await ExternalTool.run(["python3", "Tests/Interop/pos_client.py", "--port", "\(port)"])
         let result = try await served.stop()
         #expect(output == "closed 16 of 48\n")
         #expect(result.problems.filter { $0.contains("32 connections from systems under test are already open") }.count == 16)
@@ -160,7 +160,7 @@ extension ServeTests {
             """
         let served = try await Served(yaml, pki: pki)
         try await Task.sleep(for: .milliseconds(700))
-        let answers = try ExternalTool.run([
+        let answers = try await ExternalTool.run([
             "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
             "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem", "--amount", "1200.00",
         ])

@@ -4,8 +4,8 @@ import TestSupport
 @testable import ISO8583
 
 /// Runs the pyiso8583 peer.
-func runPeer(_ arguments: [String]) throws -> String {
-    try ExternalTool.run(arguments, hint: "the interop tests need python3 with pyiso8583: pip install pyiso8583")
+func runPeer(_ arguments: [String]) async throws -> String {
+    try await ExternalTool.run(arguments, hint: "the interop tests need python3 with pyiso8583: pip install pyiso8583")
         .trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
@@ -22,9 +22,9 @@ struct InteropTests {
     }
 
     @Test("pyiso8583 reads every field of a message PayLab packed")
-    func theyReadUs() throws {
+    func theyReadUs() async throws {
         let bytes = try MessageCodec().pack(message())
-        let json = try runPeer(["python3", Self.script, "decode", Hex.encode(bytes)])
+        let json = try await runPeer(["python3", Self.script, "decode", Hex.encode(bytes)])
         let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: String]
         #expect(decoded["t"] == "0200")
         let ours = message()
@@ -36,14 +36,14 @@ struct InteropTests {
     }
 
     @Test("PayLab reads, byte for byte, a message pyiso8583 packed")
-    func weReadThem() throws {
+    func weReadThem() async throws {
         let ours = message()
         var document: [String: String] = ["t": ours.mti.rawValue]
         for number in ours.fieldNumbers {
             document[String(number)] = number == 52 || number == 55 ? Hex.encode(ours.bytes(number)!) : ours[number]!
         }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
-        let hex = try runPeer(["python3", Self.script, "encode", json])
+        let hex = try await runPeer(["python3", Self.script, "encode", json])
         let theirs = try #require(Hex.decode(hex))
         #expect(try MessageCodec().unpack(theirs) == ours)
         #expect(try MessageCodec().pack(ours) == theirs)

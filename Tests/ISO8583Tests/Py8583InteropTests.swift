@@ -19,16 +19,16 @@ struct Py8583InteropTests {
 
     func message() -> ISOMessage { SampleMessages.purchase() }
 
-    func peer(_ arguments: [String]) throws -> String {
-        try ExternalTool.run(["python3", Self.script] + arguments, hint: "pip install py8583").trimmingCharacters(in: .whitespacesAndNewlines)
+    func peer(_ arguments: [String]) async throws -> String {
+        try await ExternalTool.run(["python3", Self.script] + arguments, hint: "pip install py8583").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("py8583 reads what PayLab packs, and PayLab reads what py8583 packs, byte for byte", arguments: [("ascii", ascii), ("bcd", bcd)])
-    func bothWays(spec: String, description: String) throws {
+    func bothWays(spec: String, description: String) async throws {
         let codec = MessageCodec(dialect: try DialectFile.load(json: Data(description.utf8)))
         let ours = message()
         let bytes = try codec.pack(ours)
-        let decoded = try JSONSerialization.jsonObject(with: Data(try peer([spec, "decode", Hex.encode(bytes)]).utf8)) as! [String: String]
+        let decoded = try JSONSerialization.jsonObject(with: Data(try await peer([spec, "decode", Hex.encode(bytes)]).utf8)) as! [String: String]
         #expect(decoded["t"] == "0200")
         for number in ours.fieldNumbers {
             #expect(decoded[String(number)] == ours[number], "field \(number) in \(spec)")
@@ -36,7 +36,7 @@ struct Py8583InteropTests {
         var document: [String: String] = ["t": ours.mti.rawValue]
         for number in ours.fieldNumbers { document[String(number)] = ours[number]! }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
-        let theirs = try #require(Hex.decode(try peer([spec, "encode", json])))
+        let theirs = try #require(Hex.decode(try await peer([spec, "encode", json])))
         #expect(try codec.unpack(theirs) == ours)
         // The same bytes, but for the case of the hex bitmaps (MTI, then 32 characters): py8583 writes them in lowercase.
         var folded = theirs

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs the programs PayLab is checked against (tshark, python3 with pyiso8583 or
-/// junitparser, setpriv) and returns what they print.
+/// junitparser, openssl, chromium) and returns what they print.
 public enum ExternalTool {
     /// A program that could not run or failed, with what it said and how to install it.
     public struct Failure: Error, CustomStringConvertible {
@@ -10,42 +10,23 @@ public enum ExternalTool {
     }
 
     /// Runs `arguments` through `/usr/bin/env` and returns its standard output; throws
-    /// with its standard error when it exits non-zero.
-    public static func run(_ arguments: [String], hint: String = "") throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read standard error on another thread so a chatty tool cannot fill its pipe and stall.
-        let errorData = LockedData()
-        let reader = Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errorData.done { usleep(1000) }
-        guard process.terminationStatus == 0 else {
-            let said = String(decoding: errorData.data, as: UTF8.self)
-            throw Failure(description: "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(said)\(hint.isEmpty ? "" : " (\(hint))")")
+    /// with its standard error when it exits non-zero or is still running after `deadline`
+    /// (then it is killed).
+    public static func run(_ arguments: [String], hint: String = "", deadline: Duration = .seconds(60)) async throws -> String {
+        try check(await ChildProcess(arguments, deadline: deadline).result(), arguments, hint)
+    }
+
+    /// `run` for a caller that cannot suspend (a static initializer): blocks this thread
+    /// until the program ends, at most `deadline`. Only for programs that need nothing from
+    /// this process, such as openssl making certificates.
+    public static func runBlocking(_ arguments: [String], hint: String = "", deadline: Duration = .seconds(60)) throws -> String {
+        try check(ChildProcess(arguments, deadline: deadline).resultBlocking(), arguments, hint)
+    }
+
+    private static func check(_ result: ChildProcess.Result, _ arguments: [String], _ hint: String) throws -> String {
+        guard result.exit.status == 0, !result.exit.timedOut else {
+            throw Failure(description: "\(arguments.joined(separator: " ")) failed (\(result.exit)): \(result.errors)\(hint.isEmpty ? "" : " (\(hint))")")
         }
-        return String(decoding: data, as: UTF8.self)
+        return result.output
     }
-}
-
-private final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = Data()
-    private var finished = false
-
-    func set(_ data: Data) {
-        lock.lock()
-        value = data
-        finished = true
-        lock.unlock()
-    }
-
-    var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
-    var data: Data { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -64,7 +64,10 @@ final class CaptureSession: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         do {
             try process.run()
-            process.waitUntilExit()
+            // Bounded: a stuck editcap costs only wire-with-keys.pcapng, never the run.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+            if process.isRunning { process.terminate() }
         } catch {
             // editcap is optional: the README gives the command.
         }
