@@ -83,19 +83,10 @@ extension PayLab {
                 print(json ? evidence.json(zone: zone).rendered(pretty: true) : evidence.text(zone: zone))
                 if let scenario {
                     let name = "incident: " + ((file as NSString).lastPathComponent)
-                    var chosenTerms = terms ?? "T+1", payoutAt = "09:00"
-                    if terms == nil, let businessCalendar = try? CalendarFile.resolve(calendar, relativeTo: nil),
-                       let inferred = evidence.inferredTerms(calendar: businessCalendar, zone: zone) {
-                        chosenTerms = inferred.terms
-                        payoutAt = inferred.payoutAt
-                        print(inferred.why)
-                    }
-                    var fee = "0.6%"
-                    if let inferred = evidence.inferredFee() {
-                        fee = inferred
-                        print("fee inferred from the payouts: \(inferred)")
-                    }
-                    try writeReport(evidence.scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt, fee: fee), to: scenario)
+                    let written = evidence.reproduction(name: name, zone: zone, calendar: calendar,
+                                                        businessCalendar: try? CalendarFile.resolve(calendar, relativeTo: nil), terms: terms)
+                    written.inferences.forEach { print($0) }
+                    try writeReport(written.yaml, to: scenario)
                 }
             }
         }

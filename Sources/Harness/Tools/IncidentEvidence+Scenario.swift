@@ -17,9 +17,9 @@ extension IncidentEvidence {
             return "\(time.date) \(String(format: "%02d:%02d:%02d", time.time.hour, time.time.minute, time.time.second))"
         }
         // Merchants and their terminals; cards and what happened to each.
-        var merchants: [(id: String, terminals: [String])] = []
+        var merchants: [(id: String, terminals: [String], wait: Int64?)] = []
         var acquirerID = "48020000"
-        struct Card { var pan: String; var expiry: String; var approved: Int64 = 0; var codes: [String] = [] }
+        struct Card { var pan: String; var expiry: String; var approved: Int64 = 0; var codes: [String] = []; var restricted: [Int64] = []; var standInDeclined = false }
         var cards: [String: Card] = [:]
         var cardOrder: [String] = []
         for item in purchases {
@@ -27,14 +27,20 @@ extension IncidentEvidence {
             let merchant = request[DE.merchantID] ?? "898440354110001"
             if let index = merchants.firstIndex(where: { $0.id == merchant }) {
                 if !merchants[index].terminals.contains(item.terminal) { merchants[index].terminals.append(item.terminal) }
+                if merchants[index].wait == nil { merchants[index].wait = item.terminalWait }
             } else {
-                merchants.append((merchant, [item.terminal]))
+                merchants.append((merchant, [item.terminal], item.terminalWait))
             }
             if let id = item.exchanges.lazy.compactMap({ $0.request.message[DE.acquirerID] }).first { acquirerID = id }
             let pan = request[DE.pan] ?? "6222020000000001"
             if cards[pan] == nil { cardOrder.append(pan); cards[pan] = Card(pan: pan, expiry: request[DE.expiry] ?? "2812") }
             if item.response == "00" { cards[pan]!.approved += request.amount?.minorUnits ?? 0 }
             if let code = item.response { cards[pan]!.codes.append(code) }
+            // A 62 from the issuer: frozen then (a window); from the scheme standing in: on its list for good.
+            let issuerDeclined = item.exchanges.contains { $0.request.flow != item.terminalSends.first?.request.flow && $0.answer?.message[DE.responseCode] == "62" && Self.hop(of: $0, in: item) == 2 }
+            if item.response == "62", let at = item.requestedAt {
+                if issuerDeclined { cards[pan]!.restricted.append(at) } else { cards[pan]!.standInDeclined = true }
+            }
         }
         // The scheme approved in the issuer's place when it later told the issuer with advices (0220).
         let stoodIn = purchases.filter { item in item.response == "00" && item.exchanges.contains { $0.request.message.mti.original == .financialAdvice } }
@@ -67,15 +73,14 @@ extension IncidentEvidence {
                       settlement: \(terms)
                       payout_at: "\(payoutAt)"
                       fee: \(fee)
-                      account: { bank: MerchantBank, number: "\(String(format: "62148300%08d", index + 1))" }
+                      account: { bank: MerchantBank, number: "\(String(format: "62148300%08d", index + 1))" }\(merchant.wait.map { "\n      terminal_timeout: \(Self.duration($0))" } ?? "")
 
                 """
         }
         yaml += "  cards:\n"
         for pan in cardOrder {
             let card = cards[pan]!
-            var status = "active"
-            if card.codes.contains("62") { status = "frozen" }
+            var status = card.standInDeclined ? "frozen" : "active"
             if card.codes.contains("54") { status = "expired" }
             // Short of funds explains a 51: the card holds what was approved, and no more.
             let balance = card.codes.contains("51") ? card.approved : card.approved + 10_000_000
@@ -86,19 +91,50 @@ extension IncidentEvidence {
         // further, it was the request that was lost; when it went on, the answer.
         let hops = [("T", "Acquirer"), ("Acquirer", "Scheme"), ("Scheme", "Issuer")]
         var faults: [String] = []
+        // A card the issuer declined as restricted (62): frozen from the first such decline
+        // until just after the last, so an approval after it goes through as it did.
+        for pan in cardOrder {
+            if let first = cards[pan]!.restricted.min(), let last = cards[pan]!.restricted.max() {
+                faults.append("  - { freeze: \"\(pan)\", from: \"\(local(first))\", to: \"\(local(last + 1_000_000))\" }")
+            }
+        }
         var repeats: [Int: [Exchange]] = [:]
+        var maintenance: [(from: Int64, to: Int64)] = []
         for (index, item) in purchases.enumerated() {
             let sends = item.exchanges.filter { !$0.request.message.isReversal && !$0.request.message.isVoid }
                 .sorted { ($0.request.time ?? 0) < ($1.request.time ?? 0) }
             // The terminal's own sends are those on the first connection; more than one is a repeat.
-            let firstFlow = sends.first?.request.flow
-            let terminalSends = sends.filter { $0.request.flow == firstFlow }
+            let terminalSends = item.terminalSends
             if terminalSends.count > 1 { repeats[index] = Array(terminalSends.dropFirst()) }
             var crossed: [Exchange] = []
             var flows: [String?] = []
             for exchange in sends where !flows.contains(exchange.request.flow) {
                 flows.append(exchange.request.flow)
                 crossed.append(exchange)
+            }
+            // A hop that held its frames: the next hop's request left that much later (the
+            // issuer's answer came back twice that late). Latency on the link, over the
+            // messages of this purchase that crossed it.
+            // Whether the acquirer's request came from a repeat: the terminal's first send never
+            // went further (its reversal found nothing, or the next hop began after the repeat).
+            let firstRepeat = terminalSends.dropFirst().first?.request.time
+            let forwardedByRepeat = crossed.count > 1 && firstRepeat.map { (crossed[1].request.time ?? 0) >= $0 } == true
+            var slowed = false
+            for (hop, exchange) in crossed.enumerated() where hop < hops.count && !(hop == 0 && forwardedByRepeat) {
+                guard let sent = exchange.request.time else { continue }
+                let held: Int64
+                if hop + 1 < crossed.count, let forwarded = crossed[hop + 1].request.time {
+                    held = forwarded - sent
+                } else if hop == 2, let answered = exchange.answer?.time {
+                    held = (answered - sent) / 2
+                } else {
+                    continue
+                }
+                guard held >= 500_000 else { continue }
+                slowed = true
+                let last = item.exchanges.filter { $0.request.flow == exchange.request.flow }.compactMap(\.request.time).max() ?? sent
+                let client = hop == 0 ? item.terminal : hops[hop].0
+                faults.append("  - { network: \(client) -> \(hops[hop].1), latency: \(Self.duration(held)), from: \"\(local(sent))\", to: \"\(local(last + 1_000_000))\" }")
             }
             // The terminal's answer the evidence has but the terminal never took (it reversed).
             if let terminal = crossed.first, terminal.answer != nil, item.response == nil, let sent = terminal.request.time {
@@ -109,20 +145,26 @@ extension IncidentEvidence {
                 if hop == 2, let flow = exchange.request.flow, let from = exchange.request.time,
                    let back = transactions.flatMap(\.exchanges).filter({ $0.request.flow == flow && $0.answer != nil && ($0.request.time ?? 0) > from })
                        .compactMap(\.request.time).min() {
-                    faults.append("  - { maintenance: Issuer, from: \"\(local(from))\", to: \"\(local(back))\" }")
+                    maintenance.append((from, back))
                     continue
                 }
                 let client = hop == 0 ? item.terminal : hops[hop].0
-                let lost = hop + 1 < crossed.count ? "response" : "request"
+                let lost = hop + 1 < crossed.count && !(hop == 0 && forwardedByRepeat) ? "response" : "request"
                 // The one message lost, whenever within the terminal's wait it crossed.
                 faults.append("  - { network: \(client) -> \(hops[hop].1), drop: \(lost), count: 1, from: \"\(local(exchange.request.time!))\", to: \"\(local(exchange.request.time! + 120_000_000))\" }")
             }
             // Every hop answered, but the terminal's answer is not the issuer's: an answer lost past the last hop.
-            if crossed.count == hops.count, crossed.allSatisfy({ $0.answer != nil }),
+            if !slowed, crossed.count == hops.count, crossed.allSatisfy({ $0.answer != nil }),
                crossed.last?.answer?.message[DE.responseCode] == "00", item.response == "91", let sent = crossed.last?.request.time {
                 faults.append("  - { network: Scheme -> Issuer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 1_000_000))\" }")
             }
         }
+        // The issuer's silences, overlapping ones as one window.
+        var windows: [(from: Int64, to: Int64)] = []
+        for window in maintenance.sorted(by: { $0.from < $1.from }) {
+            if let last = windows.last, window.from <= last.to { windows[windows.count - 1].to = max(last.to, window.to) } else { windows.append(window) }
+        }
+        faults += windows.map { "  - { maintenance: Issuer, from: \"\(local($0.from))\", to: \"\(local($0.to))\" }" }
         if !faults.isEmpty { yaml += "faults:\n" + faults.joined(separator: "\n") + "\n" }
         yaml += "steps:\n"
         var steps: [(at: Int64, text: String)] = []
@@ -145,6 +187,39 @@ extension IncidentEvidence {
 }
 
 extension IncidentEvidence {
+    /// Which hop of a purchase an exchange crossed: 0 terminal to acquirer, 1 acquirer to
+    /// scheme, 2 scheme to issuer, by the order its connection first appears.
+    static func hop(of exchange: Exchange, in item: Transaction) -> Int {
+        var flows: [String?] = []
+        for other in item.exchanges.sorted(by: { ($0.request.time ?? 0) < ($1.request.time ?? 0) }) where !flows.contains(other.request.flow) {
+            flows.append(other.request.flow)
+        }
+        return flows.firstIndex(of: exchange.request.flow) ?? 0
+    }
+
+    /// Microseconds as the scenario language writes a duration: `50s`, or `1500ms`.
+    static func duration(_ micros: Int64) -> String {
+        micros % 1_000_000 == 0 ? "\(micros / 1_000_000)s" : "\(max(1, micros / 1000))ms"
+    }
+
+    /// The scenario `paylab incident import --scenario` writes: terms and fee inferred from
+    /// the payouts the evidence holds unless `terms` is given, with a sentence for each
+    /// inference.
+    public func reproduction(name: String, zone: Zone, calendar: String, businessCalendar: BusinessCalendar?, terms: String?) -> (yaml: String, inferences: [String]) {
+        var chosenTerms = terms ?? "T+1", payoutAt = "09:00", fee = "0.6%"
+        var inferences: [String] = []
+        if terms == nil, let businessCalendar, let inferred = inferredTerms(calendar: businessCalendar, zone: zone) {
+            chosenTerms = inferred.terms
+            payoutAt = inferred.payoutAt
+            inferences.append(inferred.why)
+        }
+        if let inferred = inferredFee() {
+            fee = inferred
+            inferences.append("fee inferred from the payouts: \(inferred)")
+        }
+        return (scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt, fee: fee), inferences)
+    }
+
     /// The fee rate the first payout shows: the roundest rate (tenths of a percent before
     /// hundredths) whose fee
     /// (rounded up to the minor unit, per purchase) turns the approved purchases paid by it
@@ -152,7 +227,7 @@ extension IncidentEvidence {
     public func inferredFee() -> String? {
         guard let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && $0.response == "00" }),
               let paidAt = payout.requestedAt, let credited = payout.exchanges.first?.request.message.amount else { return nil }
-        let paid = transactions.filter { $0.mti == "0200" && $0.response == "00" && !$0.terminal.hasPrefix("payout") && ($0.requestedAt ?? .max) <= paidAt }
+        let paid = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && ($0.approvedAt ?? .max) <= paidAt }
             .compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }
         guard !paid.isEmpty else { return nil }
         // The purchases this payout paid: one of them, or the earliest or latest few, whose net adds up to it.
@@ -178,8 +253,7 @@ extension IncidentEvidence {
     /// date (its local date, or the next day after the cutoff) against the day the first payout
     /// credit after it was sent, counted in business days; nil when the evidence holds no payout.
     public func inferredTerms(calendar: BusinessCalendar, zone: Zone, cutoff: TimeOfDay = TimeOfDay(hour: 23, minute: 0)!) -> (terms: String, payoutAt: String, why: String)? {
-        guard let purchase = transactions.first(where: { $0.mti == "0200" && $0.response == "00" && !$0.terminal.hasPrefix("payout") }),
-              let swipedAt = purchase.requestedAt,
+        guard let swipedAt = transactions.lazy.filter({ $0.mti == "0200" && !$0.terminal.hasPrefix("payout") }).compactMap(\.approvedAt).first,
               let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && ($0.requestedAt ?? 0) >= swipedAt }),
               let paidAt = payout.requestedAt else { return nil }
         let swiped = zone.local(Instant(milliseconds: swipedAt / 1000))

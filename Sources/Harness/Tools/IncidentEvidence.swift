@@ -37,6 +37,27 @@ public struct IncidentEvidence: Sendable {
         public var hops: Int
         public var notes: [String]
         public var exchanges: [Exchange]
+
+        /// The terminal's sends of the purchase (the original, then any repeat), on its own
+        /// connection, in time order.
+        public var terminalSends: [Exchange] {
+            let sends = exchanges.filter { !$0.request.message.isReversal && !$0.request.message.isVoid && $0.request.message.mti.original != .financialAdvice }
+                .sorted { ($0.request.time ?? 0) < ($1.request.time ?? 0) }
+            return sends.filter { $0.request.flow == sends.first?.request.flow }
+        }
+
+        /// When the terminal sent the purchase that was approved (the original, or a repeat),
+        /// if one was.
+        public var approvedAt: Int64? {
+            terminalSends.first { $0.answer?.message[DE.responseCode] == "00" }?.request.time
+        }
+
+        /// How long the terminal waited before it reversed an unanswered send, if the evidence shows it.
+        public var terminalWait: Int64? {
+            guard let send = terminalSends.first, send.answer == nil || response == nil, let sent = send.request.time else { return nil }
+            let reversal = exchanges.first { $0.request.message.isReversal && $0.request.flow == send.request.flow }
+            return reversal?.request.time.map { $0 - sent }
+        }
     }
 
     public var messages: [Message]
@@ -227,7 +248,13 @@ public struct IncidentEvidence: Sendable {
             if message.message.mti.isResponse {
                 let k = key(message.message, flow: reverse(message.flow))
                 if var waiting = open[k], !waiting.isEmpty {
-                    let index = waiting.removeFirst()
+                    // The oldest request still within a terminal's wait; one sent longer ago
+                    // than that was answered by nothing (a repeat after it took this answer).
+                    let fresh = waiting.firstIndex { index in
+                        guard let sent = exchanges[index].request.time, let came = message.time else { return true }
+                        return Duration.microseconds(came - sent) <= timeout
+                    }
+                    let index = waiting.remove(at: fresh ?? 0)
                     open[k] = waiting
                     exchanges[index].answer = message
                 } else {
