@@ -10,7 +10,7 @@ extension IncidentEvidence {
     /// each decline, a dropped answer where the evidence has none on a hop, and expectations
     /// that pin each recorded answer. Hops are named by their order in a purchase: terminal to
     /// acquirer, acquirer to scheme, scheme to issuer.
-    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00", fee: String = "0.6%") -> String {
+    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00", fee: String = "0.6%", feeCap: String? = nil) -> String {
         let purchases = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && $0.requestedAt != nil }
         func local(_ micros: Int64) -> String {
             let time = zone.local(Instant(milliseconds: micros / 1000))
@@ -66,14 +66,20 @@ extension IncidentEvidence {
               merchants:
 
             """
+        // Each merchant's account: the one its payouts credit (DE103), else a made-up one.
+        let payoutAccounts = Dictionary(transactions.filter { $0.terminal.hasPrefix("payout") }.compactMap { payout -> (String, String)? in
+            guard let request = payout.exchanges.first?.request.message, let merchant = request[DE.merchantID], let account = request[DE.creditAccount] else { return nil }
+            return (merchant, account)
+        }, uniquingKeysWith: { first, _ in first })
         for (index, merchant) in merchants.enumerated() {
+            let account = payoutAccounts[merchant.id] ?? String(format: "62148300%08d", index + 1)
             yaml += """
                     - id: "\(merchant.id)"
                       terminals: [\(merchant.terminals.map { "\"\($0)\"" }.joined(separator: ", "))]
                       settlement: \(terms)
                       payout_at: "\(payoutAt)"
-                      fee: \(fee)
-                      account: { bank: MerchantBank, number: "\(String(format: "62148300%08d", index + 1))" }\(merchant.wait.map { "\n      terminal_timeout: \(Self.duration($0))" } ?? "")
+                      fee: \(fee)\(feeCap.map { "\n      fee_cap: \($0)" } ?? "")
+                      account: { bank: MerchantBank, number: "\(account)" }\(merchant.wait.map { "\n      terminal_timeout: \(Self.duration($0))" } ?? "")
 
                 """
         }
@@ -137,7 +143,7 @@ extension IncidentEvidence {
                 faults.append("  - { network: \(client) -> \(hops[hop].1), latency: \(Self.duration(held)), from: \"\(local(sent))\", to: \"\(local(last + 1_000_000))\" }")
             }
             // The terminal's answer the evidence has but the terminal never took (it reversed).
-            if let terminal = crossed.first, terminal.answer != nil, item.response == nil, let sent = terminal.request.time {
+            if !slowed, let terminal = crossed.first, terminal.answer != nil, item.response == nil, let sent = terminal.request.time {
                 faults.append("  - { network: \(item.terminal) -> Acquirer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 120_000_000))\" }")
             }
             for (hop, exchange) in crossed.enumerated() where hop < hops.count && exchange.answer == nil {
@@ -159,27 +165,61 @@ extension IncidentEvidence {
                 faults.append("  - { network: Scheme -> Issuer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 1_000_000))\" }")
             }
         }
-        // The issuer's silences, overlapping ones as one window.
-        var windows: [(from: Int64, to: Int64)] = []
-        for window in maintenance.sorted(by: { $0.from < $1.from }) {
-            if let last = windows.last, window.from <= last.to { windows[windows.count - 1].to = max(last.to, window.to) } else { windows.append(window) }
+        // Payouts show the merchant's bank: a credit refused as restricted (62) is a frozen
+        // account then; a credit answered only long after it was sent, a bank in maintenance.
+        var frozenAccounts: [String: (from: Int64, to: Int64)] = [:]
+        var accountOrder: [String] = []
+        var bankDown: [(from: Int64, to: Int64)] = []
+        for payout in transactions where payout.terminal.hasPrefix("payout") {
+            guard let first = payout.exchanges.first, let sent = first.request.time else { continue }
+            let account = first.request.message[DE.creditAccount] ?? ""
+            if payout.response == "62", !account.isEmpty {
+                if frozenAccounts[account] == nil { accountOrder.append(account) }
+                let window = frozenAccounts[account] ?? (sent, sent)
+                frozenAccounts[account] = (min(window.from, sent), max(window.to, sent))
+            }
+            if let answered = payout.exchanges.compactMap(\.answer?.time).min(), answered - sent > 60_000_000 {
+                bankDown.append((sent, answered))
+            }
         }
-        faults += windows.map { "  - { maintenance: Issuer, from: \"\(local($0.from))\", to: \"\(local($0.to))\" }" }
-        if !faults.isEmpty { yaml += "faults:\n" + faults.joined(separator: "\n") + "\n" }
-        yaml += "steps:\n"
+        faults += accountOrder.map { account in
+            let window = frozenAccounts[account]!
+            return "  - { freeze: \"\(account)\", from: \"\(local(window.from))\", to: \"\(local(window.to + 1_000_000))\" }"
+        }
+        faults += Self.merged(bankDown).map { "  - { maintenance: MerchantBank, from: \"\(local($0.from))\", to: \"\(local($0.to))\" }" }
+        // The issuer's silences, overlapping ones as one window.
+        faults += Self.merged(maintenance).map { "  - { maintenance: Issuer, from: \"\(local($0.from))\", to: \"\(local($0.to))\" }" }
         var steps: [(at: Int64, text: String)] = []
         var expectations: [String] = []
         for (index, item) in purchases.enumerated() {
             let request = item.exchanges[0].request.message
             steps.append((item.requestedAt!, "  - { at: \"\(local(item.requestedAt!))\", swipe: { id: t\(index + 1), terminal: \"\(item.terminal)\", card: \"\(request[DE.pan] ?? "6222020000000001")\", amount: \(item.amount ?? "1.00") } }"))
             expectations.append("  - { transaction: t\(index + 1), response: \"\(item.response ?? "none")\" }")
+            // The terminal voided it: on its own connection, at the time it did.
+            if let void = item.exchanges.first(where: { $0.request.message.isVoid && $0.request.flow == item.terminalSends.first?.request.flow }), let at = void.request.time {
+                steps.append((at, "  - { at: \"\(local(at))\", void: t\(index + 1) }"))
+                // The terminal reversed its void: the void's answer never reached it.
+                let voidStan = void.request.message[DE.stan]
+                let reversed = transactions.flatMap(\.exchanges).contains { exchange in
+                    exchange.request.message.isReversal && exchange.request.flow == void.request.flow
+                        && exchange.request.message[DE.originalData].map { Array($0).count >= 10 && String(Array($0)[4..<10]) == voidStan } == true
+                }
+                if reversed {
+                    faults.append("  - { network: \(item.terminal) -> Acquirer, drop: response, count: 1, from: \"\(local(at))\", to: \"\(local(at + 1_000_000))\" }")
+                }
+            }
             for (number, again) in (repeats[index] ?? []).enumerated() {
                 let id = "t\(index + 1)-repeat\(number + 1)"
                 steps.append((again.request.time ?? item.requestedAt!, "  - { at: \"\(local(again.request.time ?? item.requestedAt!))\", swipe: { id: \(id), repeat: t\(index + 1) } }"))
-                expectations.append("  - { transaction: \(id), response: \"\(again.answer?.message[DE.responseCode] ?? "none")\" }")
+                // An answer later than the terminal waits never reached the cashier.
+                let wait = merchants.lazy.filter { $0.terminals.contains(item.terminal) }.compactMap(\.wait).first ?? 60_000_000
+                let inTime = again.answer.flatMap { answer in again.request.time.flatMap { sent in answer.time.map { $0 - sent <= wait } } } ?? false
+                expectations.append("  - { transaction: \(id), response: \"\(inTime ? again.answer?.message[DE.responseCode] ?? "none" : "none")\" }")
             }
         }
         // Steps in time order (a repeat may come after another terminal's swipe).
+        if !faults.isEmpty { yaml += "faults:\n" + faults.joined(separator: "\n") + "\n" }
+        yaml += "steps:\n"
         yaml += steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element.text).joined(separator: "\n") + "\n"
         yaml += "expect:\n" + expectations.joined(separator: "\n") + "\n"
         return yaml
@@ -195,6 +235,15 @@ extension IncidentEvidence {
             flows.append(other.request.flow)
         }
         return flows.firstIndex(of: exchange.request.flow) ?? 0
+    }
+
+    /// Time windows, overlapping ones as one.
+    static func merged(_ windows: [(from: Int64, to: Int64)]) -> [(from: Int64, to: Int64)] {
+        var merged: [(from: Int64, to: Int64)] = []
+        for window in windows.sorted(by: { $0.from < $1.from }) {
+            if let last = merged.last, window.from <= last.to { merged[merged.count - 1].to = max(last.to, window.to) } else { merged.append(window) }
+        }
+        return merged
     }
 
     /// Microseconds as the scenario language writes a duration: `50s`, or `1500ms`.
@@ -213,11 +262,15 @@ extension IncidentEvidence {
             payoutAt = inferred.payoutAt
             inferences.append(inferred.why)
         }
+        var cap: String?
         if let inferred = inferredFee() {
             fee = inferred
             inferences.append("fee inferred from the payouts: \(inferred)")
+        } else if let inferred = inferredFeeCap(rate: 6_000) {
+            cap = inferred
+            inferences.append("fee inferred from the payouts: capped at \(inferred) a purchase (no rate fits; the rate, \(fee) here, cannot be told)")
         }
-        return (scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt, fee: fee), inferences)
+        return (scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt, fee: fee, feeCap: cap), inferences)
     }
 
     /// The fee rate the first payout shows: the roundest rate (tenths of a percent before
@@ -225,6 +278,29 @@ extension IncidentEvidence {
     /// (rounded up to the minor unit, per purchase) turns the approved purchases paid by it
     /// into its amount; nil when the evidence holds no payout or no rate fits.
     public func inferredFee() -> String? {
+        inferFromFirstPayout { slice, credited in
+            // Round rates first (0.6% before 0.56%): one payout often fits several once fees are rounded.
+            let rates = Array(stride(from: 0, through: 1000, by: 10)) + (0...1000).filter { $0 % 10 != 0 }
+            return rates.first { basisPoints in
+                slice.reduce(Int64(0)) { total, amount in total + amount - (amount * Int64(basisPoints) + 9_999) / 10_000 } == credited
+            }.map { String(format: "%d.%02d%%", $0 / 100, $0 % 100) }
+        }
+    }
+
+    /// The fee cap the first payout shows when no rate fits: the same fee held back from
+    /// each purchase it paid, below what `rate` (parts per million) would take from each.
+    public func inferredFeeCap(rate: Int64) -> String? {
+        inferFromFirstPayout { slice, credited in
+            let held = slice.reduce(0, +) - credited
+            guard held > 0, held % Int64(slice.count) == 0 else { return nil }
+            let cap = held / Int64(slice.count)
+            return slice.allSatisfy({ ($0 * rate + 999_999) / 1_000_000 >= cap }) ? Money(minorUnits: cap).formatted(exponent: 2) : nil
+        }
+    }
+
+    /// The first answer `fit` gives for the purchases the first approved payout paid (one of
+    /// them, or the earliest or latest few) and the amount it credited.
+    private func inferFromFirstPayout(_ fit: ([Int64], Int64) -> String?) -> String? {
         guard let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && $0.response == "00" }),
               let paidAt = payout.requestedAt, let credited = payout.exchanges.first?.request.message.amount else { return nil }
         let paid = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && ($0.approvedAt ?? .max) <= paidAt }
@@ -236,15 +312,8 @@ extension IncidentEvidence {
             candidates.append(Array(paid.prefix(count)))
             candidates.append(Array(paid.suffix(count)))
         }
-        // Round rates first (0.6% before 0.56%): one payout often fits several once fees are rounded.
-        let rates = Array(stride(from: 0, through: 1000, by: 10)) + (0...1000).filter { $0 % 10 != 0 }
         for slice in candidates {
-            for basisPoints in rates {
-                let net = slice.reduce(Int64(0)) { total, amount in total + amount - (amount * Int64(basisPoints) + 9_999) / 10_000 }
-                if net == credited.minorUnits {
-                    return String(format: "%d.%02d%%", basisPoints / 100, basisPoints % 100)
-                }
-            }
+            if let found = fit(slice, credited.minorUnits) { return found }
         }
         return nil
     }
@@ -271,7 +340,7 @@ extension IncidentEvidence {
         // Paid on a day that is no business day: calendar days (D+n).
         let calendarDays = paid.date.daysSinceEpoch - clearing.daysSinceEpoch
         let terms = (try? calendar.isBusinessDay(paid.date)) == false ? "D+\(calendarDays)" : instant ? "T+0" : "T+\(days)"
-        return (terms, payoutAt, "terms inferred from the payouts: \(terms), paid at \(payoutAt) (a purchase at \(swiped.date) \(swiped.time) cleared on \(clearing), its first payout sent \(paid.date) \(paid.time))")
+        return (terms, payoutAt, "terms inferred from the payouts: \(terms), paid at \(payoutAt) (a purchase at \(swiped.date) \(swiped.time) cleared on \(clearing), its first payout sent \(paid.date) \(paid.time))\(days > 3 && !instant ? "; a payout held by risk control (shorter terms and a hold) shows the same" : "")")
     }
 }
 
