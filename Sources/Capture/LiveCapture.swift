@@ -119,3 +119,33 @@ public final class LiveCapture: @unchecked Sendable {
         pcap_close(handle)
     }
 }
+
+extension LiveCapture {
+    /// Rewrites the capture at `path` with each packet's timestamp passed through `time`
+    /// (microseconds since the epoch in, microseconds out), with libpcap on both sides: the
+    /// bytes, the link type and the order stay as captured.
+    public static func retime(path: String, _ time: (Int64) -> Int64) throws(Problem) {
+        var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let input = pcap_open_offline(path, &errors) else {
+            throw .failed("cannot read \(path): \(String(cString: errors))")
+        }
+        defer { pcap_close(input) }
+        let temporary = path + ".retimed"
+        guard let dead = pcap_open_dead(pcap_datalink(input), pcap_snapshot(input)) else { throw .failed("pcap_open_dead failed") }
+        defer { pcap_close(dead) }
+        guard let output = pcap_dump_open(dead, temporary) else {
+            throw .failed("cannot write \(temporary): \(String(cString: pcap_geterr(dead)))")
+        }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<u_char>?
+        while pcap_next_ex(input, &header, &data) == 1, let header, let data {
+            var copy = header.pointee
+            let micros = time(Int64(copy.ts.tv_sec) * 1_000_000 + Int64(copy.ts.tv_usec))
+            copy.ts.tv_sec = Int(micros / 1_000_000)
+            copy.ts.tv_usec = Int(micros % 1_000_000)
+            pcap_dump(UnsafeMutableRawPointer(output).assumingMemoryBound(to: UInt8.self), &copy, data)
+        }
+        pcap_dump_close(output)
+        guard rename(temporary, path) == 0 else { throw .failed("cannot replace \(path): \(String(cString: strerror(errno)))") }
+    }
+}

@@ -14,6 +14,9 @@ final class CaptureSession: @unchecked Sendable {
     /// One line for the person running it when live capture could not start.
     private(set) var note: String?
     private var ports: [String: Int] = [:]
+    /// The wall clock (the kernel's, as the live capture stamps packets) and the virtual
+    /// clock at each frame written, in microseconds, in order.
+    private var clockMarks: [(wall: Int64, virtual: Int64)] = []
 
     /// Makes the folder `root/<run-time>-<scenario-file-name>/` and opens `messages.pcap`.
     init(root: String, runTime: String, scenarioFile: String) throws {
@@ -27,6 +30,9 @@ final class CaptureSession: @unchecked Sendable {
 
     /// Records each frame as it is written, with its real ports and virtual time.
     func record(_ frame: WireNetwork.WrittenFrame, at now: Instant) {
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        clockMarks.append((wall: Int64(wall.tv_sec) * 1_000_000 + Int64(wall.tv_nsec) / 1000, virtual: now.milliseconds * 1000))
         messages.append(
             frame: frame.bytes, from: .init(port: UInt16(clamping: frame.localPort)), to: .init(port: UInt16(clamping: frame.remotePort)),
             microsecondsSinceEpoch: now.milliseconds * 1000)
@@ -45,6 +51,7 @@ final class CaptureSession: @unchecked Sendable {
     /// Stops capturing and writes the rest of the folder.
     func finish(timeline: JSONValue) throws {
         live?.stop()
+        if live != nil { putOnVirtualClock() }
         if let dropped = live?.droppedPackets, dropped > 0 {
             note = "the kernel dropped \(dropped) packets of the live capture; wire.pcap is incomplete"
         }
@@ -53,6 +60,29 @@ final class CaptureSession: @unchecked Sendable {
         try Data(timeline.rendered(pretty: true).utf8).write(to: URL(fileURLWithPath: path("timeline.json")))
         if live != nil { injectSecrets() }
         try Data(readme().utf8).write(to: URL(fileURLWithPath: path("README.md")))
+    }
+
+    /// Moves wire.pcap onto the scenario's clock, as messages.pcap is: a packet captured
+    /// after the frame written at virtual time V, wall time W, is stamped V plus the real
+    /// time since W (the microseconds the nodes took), never earlier than the packet before.
+    /// A week of virtual time then reads as a week in Wireshark, and `incident import` of
+    /// the live capture sees the same times as of the decrypted one.
+    private func putOnVirtualClock() {
+        let marks = clockMarks
+        guard let first = marks.first else { return }
+        var previous = Int64.min
+        var index = 0
+        do {
+            try LiveCapture.retime(path: path("wire.pcap")) { wall in
+                while index + 1 < marks.count && marks[index + 1].wall <= wall { index += 1 }
+                let mark = marks[index].wall <= wall ? marks[index] : first
+                let stamped = max(previous, mark.virtual + max(0, wall - mark.wall))
+                previous = stamped
+                return stamped
+            }
+        } catch {
+            note = "wire.pcap keeps the wall-clock times it was captured with: \(error)"
+        }
     }
 
     /// `wire-with-keys.pcapng`: the capture with the secrets inside, when editcap is installed.
@@ -85,7 +115,7 @@ final class CaptureSession: @unchecked Sendable {
 
             | file | what |
             |---|---|
-            | `wire.pcap` | the real TLS 1.3 traffic between the nodes, captured live on loopback (BPF filter on the ports above) |
+            | `wire.pcap` | the real TLS 1.3 traffic between the nodes, captured live on loopback (BPF filter on the ports above); each packet stamped with the scenario's virtual time (plus the real microseconds since the frame before it was written), as in `messages.pcap` |
             | `keys.log` | the TLS secrets in the NSS key log format |
             | `wire-with-keys.pcapng` | `wire.pcap` with the secrets inside (when editcap was installed) |
             | `messages.pcap` | the decrypted ISO 8583 frames as they crossed each link, with real ports and virtual times |
