@@ -128,7 +128,7 @@ extension IncidentEvidence {
             var slowed = false
             for (hop, exchange) in crossed.enumerated() where hop < hops.count && !(hop == 0 && forwardedByRepeat) {
                 guard let sent = exchange.request.time else { continue }
-                let held: Int64
+                var held: Int64
                 if hop + 1 < crossed.count, let forwarded = crossed[hop + 1].request.time {
                     held = forwarded - sent
                 } else if hop == 2, let answered = exchange.answer?.time {
@@ -136,6 +136,8 @@ extension IncidentEvidence {
                 } else {
                     continue
                 }
+                // To a tenth of a second: what the nodes themselves took is noise here.
+                held = (held + 50_000) / 100_000 * 100_000
                 guard held >= 500_000 else { continue }
                 slowed = true
                 let last = item.exchanges.filter { $0.request.flow == exchange.request.flow }.compactMap(\.request.time).max() ?? sent
