@@ -225,7 +225,9 @@ struct AcquirerCertifyTests {
         let suite = try #require(CertificationSuite.builtIn("acquirer"))
         let credentials = TLSCredentials(authority: try PKI(directory: folder).authority())
         let certification = Task { await CertificationRun(suite: suite, target: configured, supports: [], only: nil).run(credentials: credentials) }
-        try await Task.sleep(for: .milliseconds(500))
+        // The acquirer dials the suite's scheme and bank once, when it starts: they must listen by then.
+        let schemeListens = await Listening.wait(port: scheme), bankListens = await Listening.wait(port: bank)
+        #expect(schemeListens && bankListens, "the suite's scheme and bank did not listen")
         let served = try await ServeTests.Served("""
             name: the acquirer under test
             timezone: \(zoneName)
