@@ -217,13 +217,15 @@ struct AcquirerCertifyTests {
         let now = zone.local(Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
         let start = "\(now.date) \(String(format: "%02d:%02d:%02d", now.time.hour, now.time.minute, now.time.second))"
         let target = try CertificationRun.Target(
-            host: "127.0.0.1", port: acquirer, security: .mutual, caFile: folder + "/ca.pem", framing: .standard, dialect: .default, timeout: .seconds(5))
+            host: "127.0.0.1", port: acquirer, security: .mutual, caFile: folder + "/ca.pem", framing: .standard, dialect: .default, timeout: .seconds(30))
         var configured = target
         configured.schemeListen = Endpoint(host: "127.0.0.1", port: scheme)
         configured.bankListen = Endpoint(host: "127.0.0.1", port: bank)
         configured.zone = zone
         let suite = try #require(CertificationSuite.builtIn("acquirer"))
         let credentials = TLSCredentials(authority: try PKI(directory: folder).authority())
+        // The suite dials the acquirer until the link's timeout: 30 s covers a loaded machine
+        // starting the served network below.
         let certification = Task { await CertificationRun(suite: suite, target: configured, supports: [], only: nil).run(credentials: credentials) }
         // The acquirer dials the suite's scheme and bank once, when it starts: they must listen by then.
         let schemeListens = await Listening.wait(port: scheme), bankListens = await Listening.wait(port: bank)
