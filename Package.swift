@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Load mode's latency histograms: HdrHistogram, whose histograms merge exactly.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .target(name: "ISO8583", swiftSettings: strict),
@@ -62,6 +64,7 @@ let package = Package(
             dependencies: [
                 "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix,
                 .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"), nioSSL,
             ],
             swiftSettings: strict
         ),

@@ -12,7 +12,7 @@ struct PayLab: AsyncParsableCommand {
             The scenario language is described in docs/scenario-language.md and every command in \
             docs/command-line.md (in the repository). Start with: paylab run Scenarios
             """,
-        subcommands: [Run.self, Serve.self, Certify.self, Validate.self, Explain.self, Arrival.self, Incident.self, Decode.self, Encode.self, Schema.self, Explore.self, Pki.self, Bench.self]
+        subcommands: [Run.self, Serve.self, Certify.self, Validate.self, Explain.self, Arrival.self, Incident.self, Decode.self, Encode.self, Schema.self, Explore.self, Pki.self, Load.self, Bench.self]
     )
 
     /// Runs the command; a command line that does not parse is invalid input: exit 2.

@@ -4,6 +4,8 @@ public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Int64)
+    /// A number with a fraction, written with at most three decimals.
+    case decimal(Double)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -24,6 +26,9 @@ public enum JSONValue: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .number(let value): out += String(value)
+        case .decimal(let value):
+            let rounded = (value * 1000).rounded() / 1000
+            out += rounded.isFinite ? (rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)) : "null"
         case .string(let value): JSONValue.escape(value, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }

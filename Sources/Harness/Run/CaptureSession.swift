@@ -30,9 +30,7 @@ final class CaptureSession: @unchecked Sendable {
 
     /// Records each frame as it is written, with its real ports and virtual time.
     func record(_ frame: WireNetwork.WrittenFrame, at now: Instant) {
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
-        clockMarks.append((wall: Int64(wall.tv_sec) * 1_000_000 + Int64(wall.tv_nsec) / 1000, virtual: now.milliseconds * 1000))
+        clockMarks.append((wall: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()), virtual: now.milliseconds * 1000))
         messages.append(
             frame: frame.bytes, from: .init(port: UInt16(clamping: frame.localPort)), to: .init(port: UInt16(clamping: frame.remotePort)),
             microsecondsSinceEpoch: now.milliseconds * 1000)

@@ -123,7 +123,8 @@ final class NetworkRun {
     }
 
     /// In `serve`, the virtual clock follows the wall clock: a frame is handled at the time it arrives.
-    func followWallClock(_ clock: @escaping () -> Instant) {
+    /// nil: back to the virtual clock, which moves only when the runner fires the next timer.
+    func followWallClock(_ clock: (() -> Instant)?) {
         wallClock = clock
     }
 

@@ -3,7 +3,7 @@ public import NIOCore
 import NIOPosix
 public import PaymentNetwork
 import SettlementCalendar
-import Wire
+public import Wire
 import Capture
 
 /// Runs scenarios: starts each one's network over real TLS on loopback, drives its
@@ -38,6 +38,15 @@ public final class ScenarioRunner: Sendable {
         self.quietTimeout = quietTimeout
     }
 
+    /// A runner whose nodes' certificates come from `authority` (a load generator in the same
+    /// process presents one from it too).
+    public init(quietTimeout: TimeAmount = .seconds(10), authority: CertificateAuthority) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        pki = nil
+        credentials = TLSCredentials(authority: authority)
+        self.quietTimeout = quietTimeout
+    }
+
     /// Stops the event loop.
     public func shutdown() async throws {
         try await group.shutdownGracefully()
@@ -66,10 +75,21 @@ public final class ScenarioRunner: Sendable {
         /// Told once every node listens and every link is open: where each node can be reached.
         public var announce: @Sendable (Addresses) -> Void
 
-        public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void) {
+        /// After the stop, run the virtual clock this much further (clearing, payouts) before
+        /// the report; nil: report at once.
+        public var settleFor: Duration?
+        /// Report only what needs no per-transaction outcome (balances, the ledgers'
+        /// invariants, the timeline): for load runs of many thousands of purchases, which
+        /// reconcile from the timeline themselves.
+        public var light: Bool
+
+        public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void,
+                    settleFor: Duration? = nil, light: Bool = false) {
             self.duration = duration
             self.stop = stop
             self.announce = announce
+            self.settleFor = settleFor
+            self.light = light
         }
     }
 
@@ -149,7 +169,9 @@ public final class ScenarioRunner: Sendable {
                 result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
             }
             let partial = result
-            result = try await loop.submit { self.collect(run.value, into: partial, served: serving != nil) }.get()
+            result = try await loop.submit {
+                serving?.light == true ? self.collectLight(run.value, into: partial) : self.collect(run.value, into: partial, served: serving != nil)
+            }.get()
             try? await loop.flatSubmit { run.value.wire.shutdown() }.get()
         } catch {
             result.failures.append("the network could not start: \(error)")
@@ -208,6 +230,14 @@ public final class ScenarioRunner: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        guard let settleFor = serving.settleFor else { return }
+        // Back on the virtual clock: what is due (clearing at the cutoff, the payouts) happens now,
+        // in virtual time, up to `settleFor` past the stop.
+        let end = try await loop.submit { () -> Instant in
+            run.value.followWallClock(nil)
+            return run.value.now.advanced(by: settleFor)
+        }.get()
+        while try await loop.flatSubmit({ run.value.fireNext(until: end, quietTimeout: timeout) }).get() {}
     }
 
     private func collect(_ run: NetworkRun, into partial: ScenarioResult, served: Bool) -> ScenarioResult {
@@ -237,6 +267,24 @@ public final class ScenarioRunner: Sendable {
         result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: run.timeline, end: end, zone: scenario.zone)
         result.failures += run.faults.map { "node: \($0)" }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
+        return result
+    }
+
+    /// What `collect` gathers but the outcomes: linear in the timeline, for load runs.
+    private func collectLight(_ run: NetworkRun, into partial: ScenarioResult) -> ScenarioResult {
+        var result = partial
+        let scenario = run.scenario
+        let ledgers = run.ledgers()
+        result.timeline = run.timeline
+        result.problems = run.wire.problems
+        result.externalLog = run.suts.log
+        var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
+        for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
+        result.accounts = numbers.map { number in (number, scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] } ?? .zero) }
+        result.failures += ExpectationChecker.invariantFailures(
+            ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: [:],
+            outcomes: [], timeline: [], exponent: scenario.currency.exponent, stoppedEarly: false)
+        result.failures += run.faults.map { "node: \($0)" }
         return result
     }
 

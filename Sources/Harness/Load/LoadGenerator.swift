@@ -1,0 +1,442 @@
+import Foundation
+public import Histogram
+import ISO8583
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+public import NIOSSL
+public import PaymentNetwork
+public import SettlementCalendar
+import Wire
+
+/// What a load run drives: how many purchases, from which terminals and cards, how fast.
+public struct LoadPlan: Sendable {
+    /// Open loop at a fixed rate (requests start on schedule whatever the latency), or
+    /// closed loop with a fixed number outstanding.
+    public enum Pace: Sendable, Equatable {
+        case rate(Int)
+        case concurrency(Int)
+    }
+
+    public var pace: Pace
+    public var duration: Duration
+    /// Latencies of requests scheduled in the first `warmup` are not recorded.
+    public var warmup: Duration
+    /// The terminals this generator drives, each with its merchant (DE41, DE42).
+    public var terminals: [(id: String, merchant: String)]
+    /// The PANs it pays with, in turn.
+    public var cards: [(pan: String, expiry: String)]
+    /// Connections to the acquirer (each carries a share of the terminals).
+    public var connections: Int
+    /// Event loop threads.
+    public var threads: Int
+    /// How long a terminal waits before it reverses (0400).
+    public var timeout: Duration
+
+    public init(pace: Pace, duration: Duration, warmup: Duration, terminals: [(id: String, merchant: String)], cards: [(pan: String, expiry: String)],
+                connections: Int, threads: Int, timeout: Duration) {
+        self.pace = pace
+        self.duration = duration
+        self.warmup = warmup
+        self.terminals = terminals
+        self.cards = cards
+        self.connections = max(1, min(connections, terminals.count))
+        self.threads = max(1, threads)
+        self.timeout = timeout
+    }
+
+    /// The amount of the n-th purchase: 10.00 to 109.99, so the fees vary.
+    static func amount(_ n: Int) -> Money { Money(minorUnits: 1_000 + Int64(n * 7_919 % 10_000)) }
+}
+
+/// Where the generator dials: the acquirer's listener for terminals.
+public struct LoadTarget: Sendable {
+    public var host: String
+    public var port: Int
+    /// nil: plain TCP.
+    public var tls: NIOSSLContext?
+
+    public init(host: String, port: Int, tls: NIOSSLContext?) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+    }
+}
+
+/// One purchase as the terminal saw it, kept for reconciliation.
+public struct LoadPurchase: Sendable, Hashable {
+    public var terminal: String
+    public var stan: String
+    public var transmission: String
+    public var amount: Money
+    public var pan: String
+}
+
+/// What the generator saw: the counts, the latency histograms (microseconds), and each
+/// purchase's fate.
+public struct LoadObservation: Sendable {
+    public var sent = 0
+    public var byCode: [String: Int] = [:]
+    public var timeouts = 0
+    public var unmatched = 0
+    /// Answers that came after the terminal had reversed.
+    public var late = 0
+    public var reversals = 0
+    public var reversalsApproved = 0
+    /// When the last answer came, from the start of the run.
+    public var lastAnswer: Duration = .zero
+    public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    /// By second of the run (by scheduled start): sent, answered, errors, and latency.
+    public var seconds: [SecondStats] = []
+    public var approved: [LoadPurchase] = []
+    /// Purchases the terminal reversed (no answer in time), with whether the reversal was approved.
+    public var reversed: [LoadPurchase] = []
+    public var declined: [LoadPurchase] = []
+
+    public struct SecondStats: Sendable {
+        public var sent = 0
+        public var answered = 0
+        public var errors = 0
+        public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .two)
+    }
+
+    /// The 99th percentile so far, in milliseconds.
+    public var p99Milliseconds: Double { latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(99)) / 1000 }
+    /// Answers of any code so far.
+    public var answered: Int { byCode.values.reduce(0, +) }
+    /// Declines, timeouts and unmatched answers so far.
+    public var errors: Int { timeouts + unmatched + byCode.filter { $0.key != "00" }.values.reduce(0, +) }
+
+    mutating func second(_ index: Int) -> Int {
+        let index = max(0, index)
+        while seconds.count <= index { seconds.append(SecondStats()) }
+        return index
+    }
+
+    mutating func merge(_ other: LoadObservation) {
+        sent += other.sent
+        for (code, count) in other.byCode { byCode[code, default: 0] += count }
+        timeouts += other.timeouts
+        unmatched += other.unmatched
+        late += other.late
+        reversals += other.reversals
+        reversalsApproved += other.reversalsApproved
+        lastAnswer = max(lastAnswer, other.lastAnswer)
+        latency.add(other.latency)
+        for (index, stats) in other.seconds.enumerated() {
+            let at = second(index)
+            seconds[at].sent += stats.sent
+            seconds[at].answered += stats.answered
+            seconds[at].errors += stats.errors
+            seconds[at].latency.add(stats.latency)
+        }
+        approved += other.approved
+        reversed += other.reversed
+        declined += other.declined
+    }
+}
+
+/// Drives purchases at an acquirer over real connections (mutual TLS by default): each
+/// connection carries a share of the terminals, builds real 0200s, pairs each answer by
+/// terminal, STAN and DE7 (unique at any volume: every terminal counts its own STANs, and
+/// DE7 tells a wrapped STAN apart), and reverses (0400) what is not answered in time, as a
+/// POS does.
+public final class LoadGenerator: Sendable {
+    let plan: LoadPlan
+    let target: LoadTarget
+    /// The virtual time now, for DE7 (the served network's clock).
+    let clock: @Sendable () -> Instant
+
+    public init(plan: LoadPlan, target: LoadTarget, clock: @escaping @Sendable () -> Instant) {
+        self.plan = plan
+        self.target = target
+        self.clock = clock
+    }
+
+    /// Runs the plan; `progress` is called about once a second with the totals so far.
+    public func run(progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> LoadObservation {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
+        do {
+            let seen = try await drive(on: group, progress: progress)
+            try await group.shutdownGracefully()
+            return seen
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func drive(on group: MultiThreadedEventLoopGroup, progress: @escaping @Sendable (LoadObservation, Duration) -> Void) async throws -> LoadObservation {
+        let started = NIODeadline.now()
+        var handlers: [LoadConnection] = []
+        var channels: [any Channel] = []
+        for index in 0..<plan.connections {
+            let terminals = plan.terminals.enumerated().filter { $0.offset % plan.connections == index }.map(\.element)
+            let share: LoadConnection.Share
+            switch plan.pace {
+            case .rate(let rate):
+                // Connection i sends every connections/rate seconds, offset by i/rate: together, the rate.
+                let interval = TimeAmount.nanoseconds(Int64(1e9 * Double(plan.connections) / Double(max(rate, 1))))
+                share = .interval(interval, offset: .nanoseconds(Int64(1e9 * Double(index) / Double(max(rate, 1)))))
+            case .concurrency(let outstanding):
+                share = .outstanding(outstanding / plan.connections + (index < outstanding % plan.connections ? 1 : 0))
+            }
+            let handler = LoadConnection(plan: plan, terminals: terminals, cardOffset: index, share: share, started: started, clock: clock)
+            let tls = target.tls
+            let channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(10))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handlers = channel.pipeline.syncOperations
+                        if let tls { try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                        try handlers.addHandlers([FrameReader(framing: .standard, stallLimit: .seconds(30)), handler])
+                    }
+                }
+                .connect(host: target.host, port: target.port).get()
+            handlers.append(handler)
+            channels.append(channel)
+        }
+        for (handler, channel) in zip(handlers, channels) {
+            try await channel.eventLoop.submit { handler.begin(channel: channel) }.get()
+        }
+        // Until the duration has passed and every request is answered or reversed.
+        let end = ContinuousClock.now + plan.duration
+        let drainLimit = end + plan.timeout + plan.timeout + .seconds(5)
+        var lastProgress = ContinuousClock.now
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            let now = ContinuousClock.now
+            if now - lastProgress >= .seconds(1) {
+                lastProgress = now
+                progress(handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: true)) }, now - (end - plan.duration))
+            }
+            if now >= end {
+                handlers.forEach { $0.stopSending() }
+                var idle = true
+                for handler in handlers where !(await handler.isIdle()) { idle = false }
+                if idle || now >= drainLimit { break }
+            }
+        }
+        for channel in channels { try? await channel.close() }
+        return handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: false)) }
+    }
+}
+
+/// One connection's terminals, their STANs, what is in flight, and what was seen.
+final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Share {
+        case interval(TimeAmount, offset: TimeAmount)
+        case outstanding(Int)
+    }
+
+    struct Key: Hashable {
+        var terminal: String
+        var stan: String
+        var transmission: String
+    }
+
+    struct InFlight {
+        var purchase: LoadPurchase
+        var scheduled: NIODeadline
+        var request: ISOMessage
+    }
+
+    private let plan: LoadPlan
+    private let terminals: [(id: String, merchant: String)]
+    private let share: Share
+    private let started: NIODeadline
+    private let clock: @Sendable () -> Instant
+    private let codec = MessageCodec(dialect: .default)
+    private var stans: [Int]
+    private var next = 0
+    private var cardIndex: Int
+    private var inFlight: [Key: InFlight] = [:]
+    /// Reversals in flight, by their own key, with the purchase each undoes.
+    private var reversing: [Key: LoadPurchase] = [:]
+    private var reversedPurchases: Set<Key> = []
+    private var sending = true
+    private var channel: (any Channel)?
+    private var timer: RepeatedTask?
+    private var sentCount = 0
+    /// The scheduled start of the next request (open loop).
+    private var due = NIODeadline.now()
+    /// No request is scheduled at or after this: the run's duration from its start.
+    private var sendUntil: NIODeadline { started + TimeAmount.nanoseconds(Int64(plan.duration.components.seconds) * 1_000_000_000 + plan.duration.components.attoseconds / 1_000_000_000) }
+    private let lock = NIOLock()
+    private var seen = LoadObservation()
+
+    init(plan: LoadPlan, terminals: [(id: String, merchant: String)], cardOffset: Int, share: Share, started: NIODeadline, clock: @escaping @Sendable () -> Instant) {
+        self.plan = plan
+        self.terminals = terminals
+        self.share = share
+        self.started = started
+        self.clock = clock
+        stans = Array(repeating: 0, count: terminals.count)
+        cardIndex = cardOffset
+    }
+
+    /// Starts sending (on the channel's event loop).
+    func begin(channel: any Channel) {
+        self.channel = channel
+        let loop = channel.eventLoop
+        switch share {
+        case .interval(let interval, let offset):
+            due = started + offset
+            timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
+                let now = NIODeadline.now()
+                // Every request whose time has come, each timed from its scheduled start.
+                while sending && due <= now && due < sendUntil {
+                    send(scheduled: due)
+                    due = due + interval
+                }
+                channel.flush()
+                sweep(now: now)
+            }
+        case .outstanding(let count):
+            for _ in 0..<count { send(scheduled: .now()) }
+            channel.flush()
+            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in sweep(now: .now()) }
+        }
+    }
+
+    func stopSending() {
+        channel?.eventLoop.execute { [self] in sending = false }
+    }
+
+    /// True once nothing is in flight or being reversed.
+    func isIdle() async -> Bool {
+        guard let channel else { return true }
+        return (try? await channel.eventLoop.submit { [self] in inFlight.isEmpty && reversing.isEmpty }.get()) ?? true
+    }
+
+    func snapshot(light: Bool) -> LoadObservation {
+        lock.withLock {
+            if !light { return seen }
+            var copy = LoadObservation()
+            copy.sent = seen.sent
+            copy.byCode = seen.byCode
+            copy.timeouts = seen.timeouts
+            copy.unmatched = seen.unmatched
+            copy.late = seen.late
+            copy.latency = seen.latency
+            return copy
+        }
+    }
+
+    private func send(scheduled: NIODeadline) {
+        guard let channel, !terminals.isEmpty else { return }
+        let slot = next % terminals.count
+        next += 1
+        stans[slot] = stans[slot] % 999_999 + 1
+        let terminal = terminals[slot]
+        let card = plan.cards[cardIndex % plan.cards.count]
+        cardIndex += plan.connections
+        let amount = LoadPlan.amount(sentCount * plan.connections + Int(cardIndex % 97))
+        sentCount += 1
+        var request = ISOMessage(mti: .financialRequest)
+        request[DE.pan] = card.pan
+        request[DE.processingCode] = ProcessingCode.purchase
+        request[DE.amount] = amount.de4
+        request.stamp(now: clock(), stan: String(format: "%06d", stans[slot]), local: nil)
+        request[DE.expiry] = card.expiry
+        request[DE.entryMode] = "021"
+        request[DE.conditionCode] = "00"
+        request[DE.terminalID] = terminal.id
+        request[DE.merchantID] = terminal.merchant
+        request[DE.currency] = "156"
+        let key = Key(terminal: terminal.id, stan: request[DE.stan]!, transmission: request[DE.transmissionDateTime]!)
+        // A STAN still in flight is not reused: skip to the next (only at a million per terminal in flight).
+        if inFlight[key] != nil { return }
+        guard let bytes = try? Framing.standard.frame(codec.pack(request)) else { return }
+        inFlight[key] = InFlight(purchase: LoadPurchase(terminal: terminal.id, stan: key.stan, transmission: key.transmission, amount: amount, pan: card.pan),
+                                 scheduled: scheduled, request: request)
+        let second = Int((scheduled - started).nanoseconds / 1_000_000_000)
+        lock.withLock {
+            seen.sent += 1
+            seen.seconds[seen.second(second)].sent += 1
+        }
+        channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = NIODeadline.now()
+        guard let answer = try? codec.unpack(Array(unwrapInboundIn(data).readableBytesView)) else {
+            lock.withLock { seen.unmatched += 1 }
+            return
+        }
+        let key = Key(terminal: answer[DE.terminalID] ?? "", stan: answer[DE.stan] ?? "", transmission: answer[DE.transmissionDateTime] ?? "")
+        if answer.mti.isResponse, answer.mti.original != .financialResponse {
+            // A reversal's answer: by the reversal's own terminal, STAN and DE7.
+            if let purchase = reversing.removeValue(forKey: key) {
+                let approved = answer[DE.responseCode] == "00"
+                lock.withLock {
+                    seen.reversalsApproved += approved ? 1 : 0
+                    seen.reversed.append(purchase)
+                }
+            } else {
+                lock.withLock { seen.unmatched += 1 }
+            }
+            return
+        }
+        guard let flight = inFlight.removeValue(forKey: key) else {
+            lock.withLock { if reversedPurchases.contains(key) { seen.late += 1 } else { seen.unmatched += 1 } }
+            return
+        }
+        let code = answer[DE.responseCode] ?? "--"
+        let micros = UInt64(max(0, (now - flight.scheduled).nanoseconds / 1000))
+        let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
+        let measured = flight.scheduled - started >= TimeAmount.nanoseconds(Int64(plan.warmup.components.seconds) * 1_000_000_000 + plan.warmup.components.attoseconds / 1_000_000_000)
+        let since = now - started
+        lock.withLock {
+            seen.lastAnswer = max(seen.lastAnswer, .nanoseconds(since.nanoseconds))
+            seen.byCode[code, default: 0] += 1
+            if measured { _ = seen.latency.record(micros) }
+            let at = seen.second(second)
+            seen.seconds[at].answered += 1
+            _ = seen.seconds[at].latency.record(micros)
+            if code == "00" { seen.approved.append(flight.purchase) } else {
+                seen.declined.append(flight.purchase)
+                seen.seconds[at].errors += 1
+            }
+        }
+        if case .outstanding = share, sending, now < sendUntil {
+            send(scheduled: now)
+            context.flush()
+        }
+    }
+
+    /// Requests past the terminal's wait: counted as timeouts and reversed (0400), as a POS does.
+    private func sweep(now: NIODeadline) {
+        guard let channel else { return }
+        let limit = TimeAmount.nanoseconds(Int64(plan.timeout.components.seconds) * 1_000_000_000 + plan.timeout.components.attoseconds / 1_000_000_000)
+        var reversed = false
+        for (key, flight) in inFlight where now - flight.scheduled > limit {
+            inFlight[key] = nil
+            let slot = terminals.firstIndex { $0.id == key.terminal } ?? 0
+            stans[slot] = stans[slot] % 999_999 + 1
+            let reversal = flight.request.reversal(mti: .reversalRequest, now: clock(), stan: String(format: "%06d", stans[slot]))
+            reversing[Key(terminal: key.terminal, stan: reversal[DE.stan]!, transmission: reversal[DE.transmissionDateTime]!)] = flight.purchase
+            reversedPurchases.insert(key)
+            let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
+            lock.withLock {
+                seen.timeouts += 1
+                seen.reversals += 1
+                seen.seconds[seen.second(second)].errors += 1
+            }
+            if let bytes = try? Framing.standard.frame(codec.pack(reversal)) {
+                channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)
+                reversed = true
+            }
+            if case .outstanding = share, sending, now < sendUntil { send(scheduled: now) }
+        }
+        if reversed { channel.flush() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Scenario
+
+extension PayLab {
+    /// `paylab load`.
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drive purchases through a network at a rate, measure latency, then reconcile every cent.",
+            discussion: """
+                Serves the network of FILE (default: the default network, scaled to --terminals and \
+                --cards) in real time on 127.0.0.1 and drives purchases at its acquirer from generated \
+                terminals, over real mutual TLS, through acquirer, scheme and issuer (or the system under \
+                test FILE names in one of their places). --rate N is an open loop: requests start on a \
+                fixed schedule whatever the latency, and each latency is measured from the scheduled start, \
+                so a stall is not hidden. --concurrency N is a closed loop with N outstanding. A request \
+                unanswered within --timeout is reversed (0400), as a POS does. Answers are paired by \
+                terminal, STAN and DE7, unique at any volume.
+                Then the clock runs forward past the payouts and the money is reconciled: every approved \
+                purchase debited once, cleared once and paid out once to its merchant for the amount less \
+                the fee; nothing paid for the rest; every balance as it follows; the ledgers balanced.
+                FILE's merchants' terminals must be systems under test (`external`); the generator drives \
+                them, with FILE's cards. --part I/N takes a disjoint slice of the terminals (and so of the \
+                STANs) for one of N generators; `paylab load merge` combines their --json reports exactly.
+                Exit status: 0 when reconciled, 1 when not, 2 on invalid input.
+                """,
+            subcommands: [Drive.self, Merge.self],
+            defaultSubcommand: Drive.self
+        )
+
+        struct Drive: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "drive", abstract: "Drive a load run (the default: `paylab load ...`).")
+
+            @Argument(help: "A scenario whose terminals are systems under test (default: the default network, scaled).")
+            var file: String?
+
+            @Option(help: "Open loop: purchases started per second.")
+            var rate: Int?
+
+            @Option(help: "Closed loop: purchases outstanding at any time.")
+            var concurrency: Int?
+
+            @Option(help: "How long to send (30s, 2m).")
+            var duration = "30s"
+
+            @Option(help: "Latencies of the first part of the run are not recorded (5s).")
+            var warmup = "0s"
+
+            @Option(help: "Generated terminals, ten to a merchant (default network only).")
+            var terminals = 100
+
+            @Option(help: "Generated cards (default network only).")
+            var cards = 1000
+
+            @Option(help: "The load generator's threads (default: every core).")
+            var threads = ProcessInfo.processInfo.activeProcessorCount
+
+            @Option(help: "Connections to the acquirer, each carrying a share of the terminals (at most 32).")
+            var connections = 8
+
+            @Option(help: "How long a terminal waits before it reverses.")
+            var timeout = "10s"
+
+            @Option(help: "This generator's slice of the terminals: I/N.")
+            var part = "1/1"
+
+            @Option(help: "Write the report as JSON (for `load merge`, CI and dashboards).")
+            var json: String?
+
+            @Option(help: "Write a page with the rate and the latency over time.")
+            var html: String?
+
+            func validate() throws {
+                guard (rate == nil) != (concurrency == nil) else { throw ValidationError("give one of --rate N (open loop) or --concurrency N (closed loop)") }
+                if let rate, rate < 1 || rate > 1_000_000 { throw ValidationError("--rate takes 1 to 1000000 a second, not \(rate)") }
+                if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--concurrency takes 1 to 10000, not \(concurrency)") }
+                guard let length = Values.duration(duration), length > .zero, length <= .seconds(3600) else {
+                    throw ValidationError("--duration takes a duration up to 1h, such as 30s, not '\(duration)'")
+                }
+                guard let warm = Values.duration(warmup), warm >= .zero, warm < length else { throw ValidationError("--warmup must be shorter than --duration, not '\(warmup)'") }
+                guard let wait = Values.duration(timeout), wait >= .milliseconds(100), wait <= .seconds(120) else { throw ValidationError("--timeout takes 100ms to 2m, not '\(timeout)'") }
+                if terminals < 1 || terminals > 100_000 { throw ValidationError("--terminals takes 1 to 100000, not \(terminals)") }
+                if cards < 1 || cards > 1_000_000 { throw ValidationError("--cards takes 1 to 1000000, not \(cards)") }
+                if threads < 1 || threads > 64 { throw ValidationError("--threads takes 1 to 64, not \(threads)") }
+                if connections < 1 || connections > 32 { throw ValidationError("--connections takes 1 to 32 (the acquirer's limit for systems under test), not \(connections)") }
+                guard Self.part(part) != nil else { throw ValidationError("--part takes I/N with 1 ≤ I ≤ N, not '\(part)'") }
+            }
+
+            static func part(_ text: String) -> (index: Int, count: Int)? {
+                let pieces = text.split(separator: "/")
+                guard pieces.count == 2, let index = Int(pieces[0]), let count = Int(pieces[1]), count >= 1, (1...count).contains(index) else { return nil }
+                return (index, count)
+            }
+
+            func run() async throws {
+                let length = Values.duration(duration)!
+                let options = LoadRun.Options(
+                    pace: rate.map { .rate($0) } ?? .concurrency(concurrency!), duration: length, warmup: Values.duration(warmup)!,
+                    terminals: terminals, cards: cards, threads: threads, connections: connections, part: Self.part(part)!, timeout: Values.duration(timeout)!)
+                let scenario: Scenario
+                if let file {
+                    guard let loaded = try loadSuite([file]).scenarios.first else { throw ExitStatus.invalid }
+                    guard loaded.network.merchants.flatMap(\.terminals).contains(where: { loaded.network.external[$0] != nil }) else {
+                        printError("error: \(file): no terminal is a system under test (terminals: [{ id: T0000001, external: {} }]); the load generator drives those")
+                        throw ExitStatus.invalid
+                    }
+                    scenario = loaded
+                } else {
+                    scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+                }
+                let onTerminal = isatty(STDERR_FILENO) == 1
+                let outcome = try await LoadRun.run(scenario, options: options) { seen, elapsed in
+                    guard onTerminal else { return }
+                    let seconds = max(Double(elapsed.components.seconds), 1)
+                    FileHandle.standardError.write(Data(String(format: "\r%4.0f s  sent %d  rate %.0f/s  p99 %.2f ms  errors %d   ",
+                                                               seconds, seen.sent, Double(seen.answered) / seconds, seen.p99Milliseconds, seen.errors).utf8))
+                }
+                if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                let report = LoadReport(outcome: outcome, duration: length)
+                print(report.text())
+                try write(report, json: json, html: html)
+                if !report.reconciled { throw ExitStatus.failed }
+            }
+        }
+
+        struct Merge: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Combine the --json reports of several load generators (--part I/N) into one.",
+                discussion: "Counts are added and the latency histograms merged value by value, so the percentiles are those of all the requests together. Exit status: 0 when every part reconciled, 1 when not, 2 on invalid input.")
+
+            @Argument(help: "The parts' --json reports.")
+            var files: [String]
+
+            @Option(help: "Write the merged report as JSON.")
+            var json: String?
+
+            @Option(help: "Write the merged page with the rate and the latency over time.")
+            var html: String?
+
+            func run() async throws {
+                guard !files.isEmpty else {
+                    printError("error: give the --json reports to merge")
+                    throw ExitStatus.invalid
+                }
+                var reports: [LoadReport] = []
+                for file in files {
+                    do {
+                        reports.append(try LoadReport.read(path: file))
+                    } catch {
+                        printError("error: \(error)")
+                        throw ExitStatus.invalid
+                    }
+                }
+                let merged = LoadReport.merge(reports)!
+                print(merged.text())
+                try write(merged, json: json, html: html)
+                if !merged.reconciled { throw ExitStatus.failed }
+            }
+        }
+    }
+}
+
+private func write(_ report: LoadReport, json: String?, html: String?) throws {
+    if let json { try Data(report.json().rendered(pretty: true).utf8).write(to: URL(fileURLWithPath: json)) }
+    if let html { try Data(report.html().utf8).write(to: URL(fileURLWithPath: html)) }
+}
