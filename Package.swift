@@ -98,7 +98,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HarnessTests",
-            dependencies: ["Harness", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire", "Capture"],
+            dependencies: [
+                "Harness", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire", "Capture",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             swiftSettings: strict
         ),
     ]

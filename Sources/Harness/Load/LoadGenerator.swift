@@ -175,9 +175,8 @@ public final class LoadGenerator: Sendable {
             let share: LoadConnection.Share
             switch plan.pace {
             case .rate(let rate):
-                // Connection i sends every connections/rate seconds, offset by i/rate: together, the rate.
-                let interval = TimeAmount.nanoseconds(Int64(1e9 * Double(plan.connections) / Double(max(rate, 1))))
-                share = .interval(interval, offset: .nanoseconds(Int64(1e9 * Double(index) / Double(max(rate, 1)))))
+                // Request n starts at n/rate; connection i sends those with n = i mod connections.
+                share = .schedule(rate: rate, first: index, step: plan.connections)
             case .concurrency(let outstanding):
                 share = .outstanding(outstanding / plan.connections + (index < outstanding % plan.connections ? 1 : 0))
             }
@@ -228,7 +227,9 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = ByteBuffer
 
     enum Share {
-        case interval(TimeAmount, offset: TimeAmount)
+        /// Open loop: the requests n = first, first + step, ... start at n/rate after the start,
+        /// up to rate × duration in all.
+        case schedule(rate: Int, first: Int, step: Int)
         case outstanding(Int)
     }
 
@@ -251,7 +252,10 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private let clock: @Sendable () -> Instant
     private let codec = MessageCodec(dialect: .default)
     private var stans: [Int]
+    /// The global number of the next open-loop request this connection sends.
     private var next = 0
+    /// Whose turn it is among this connection's terminals.
+    private var turn = 0
     private var cardIndex: Int
     private var inFlight: [Key: InFlight] = [:]
     /// Reversals in flight, by their own key, with the purchase each undoes.
@@ -261,8 +265,6 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private var channel: (any Channel)?
     private var timer: RepeatedTask?
     private var sentCount = 0
-    /// The scheduled start of the next request (open loop).
-    private var due = NIODeadline.now()
     /// No request is scheduled at or after this: the run's duration from its start.
     private var sendUntil: NIODeadline { started + TimeAmount.nanoseconds(Int64(plan.duration.components.seconds) * 1_000_000_000 + plan.duration.components.attoseconds / 1_000_000_000) }
     private let lock = NIOLock()
@@ -283,14 +285,18 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         self.channel = channel
         let loop = channel.eventLoop
         switch share {
-        case .interval(let interval, let offset):
-            due = started + offset
+        case .schedule(let rate, let first, let step):
+            let seconds = plan.duration.components
+            let total = Int64(rate) * seconds.seconds + Int64(rate) * seconds.attoseconds / 1_000_000_000_000_000_000
+            next = first
             timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
                 let now = NIODeadline.now()
                 // Every request whose time has come, each timed from its scheduled start.
-                while sending && due <= now && due < sendUntil {
+                while sending && Int64(next) < total {
+                    let due = started + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
+                    guard due <= now else { break }
                     send(scheduled: due)
-                    due = due + interval
+                    next += step
                 }
                 channel.flush()
                 sweep(now: now)
@@ -328,8 +334,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 
     private func send(scheduled: NIODeadline) {
         guard let channel, !terminals.isEmpty else { return }
-        let slot = next % terminals.count
-        next += 1
+        let slot = turn % terminals.count
+        turn += 1
         stans[slot] = stans[slot] % 999_999 + 1
         let terminal = terminals[slot]
         let card = plan.cards[cardIndex % plan.cards.count]

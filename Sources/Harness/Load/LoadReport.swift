@@ -18,6 +18,8 @@ public struct LoadReport: Sendable {
     public var parts: Int
     /// Microseconds, from each request's scheduled start (after the warmup).
     public var latency: Histogram<UInt64>
+    /// The largest latency, exact (the histogram holds it only to its bucket).
+    public var maxMicros: UInt64
     public var seconds: [Second]
 
     public struct Second: Sendable {
@@ -50,6 +52,7 @@ public struct LoadReport: Sendable {
         problems = outcome.reconciliation.problems
         parts = 1
         latency = seen.latency
+        maxMicros = seen.latency.totalCount == 0 ? 0 : seen.latency.max
         seconds = seen.seconds.map { Second(sent: $0.sent, answered: $0.answered, errors: $0.errors, latency: $0.latency) }
     }
 
@@ -58,7 +61,7 @@ public struct LoadReport: Sendable {
         latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(percentile)) / 1000
     }
 
-    public var maxMilliseconds: Double { latency.totalCount == 0 ? 0 : Double(latency.max) / 1000 }
+    public var maxMilliseconds: Double { Double(maxMicros) / 1000 }
 
     // MARK: - Merging
 
@@ -79,6 +82,7 @@ public struct LoadReport: Sendable {
             merged.durationSeconds = max(merged.durationSeconds, report.durationSeconds)
             merged.activeSeconds = max(merged.activeSeconds, report.activeSeconds)
             merged.latency.add(report.latency)
+            merged.maxMicros = max(merged.maxMicros, report.maxMicros)
             for (second, stats) in report.seconds.enumerated() {
                 if second < merged.seconds.count {
                     merged.seconds[second].sent += stats.sent
@@ -111,6 +115,7 @@ public struct LoadReport: Sendable {
             ("reconciled", .bool(reconciled)),
             ("problems", .array(problems.map { .string($0) })),
             ("by_second", .array(seconds.enumerated().map { index, second in Self.json(second: second, index: index) })),
+            ("max_us", .number(Int64(maxMicros))),
             ("latency_us", Self.encode(latency)),
         ])
     }
@@ -159,6 +164,7 @@ public struct LoadReport: Sendable {
         report.problems = object["problems"] as? [String] ?? []
         report.parts = max(1, int("parts"))
         report.latency = decode(object["latency_us"], digits: .three)
+        report.maxMicros = (object["max_us"] as? NSNumber)?.uint64Value ?? (report.latency.totalCount == 0 ? 0 : report.latency.max)
         report.seconds = (object["by_second"] as? [[String: Any]] ?? []).map {
             Second(sent: int("sent", $0), answered: int("answered", $0), errors: int("errors", $0), latency: decode($0["latency_us"], digits: .two))
         }
@@ -179,6 +185,7 @@ public struct LoadReport: Sendable {
         problems = []
         parts = 1
         latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        maxMicros = 0
         seconds = []
     }
 

@@ -1,0 +1,100 @@
+import Foundation
+import Histogram
+import Harness
+import PaymentNetwork
+import Scenario
+import Testing
+
+/// `paylab load`: short, bounded runs (a second or two each) over real mutual TLS.
+@Suite("Load mode", .serialized)
+struct LoadTests {
+    static func run(_ options: LoadRun.Options) async throws -> (LoadRun.Outcome, LoadReport) {
+        let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+        let outcome = try await LoadRun.run(scenario, options: options)
+        return (outcome, LoadReport(outcome: outcome, duration: options.duration))
+    }
+
+    @Test("a short open-loop run: every request answered or reversed, the counts add up, and every cent reconciles after the payouts")
+    func shortRun() async throws {
+        let (outcome, report) = try await Self.run(.init(pace: .rate(150), duration: .seconds(1), terminals: 12, cards: 30, threads: 2, connections: 4))
+        let seen = outcome.seen
+        // Open loop: the schedule, not the answers, decides how many were sent.
+        #expect(seen.sent == 150)
+        #expect(seen.answered + seen.timeouts == seen.sent)
+        #expect(seen.approved.count == report.approved && report.approved == seen.sent, "\(report.text())")
+        #expect(report.latency.totalCount == UInt64(seen.answered))
+        #expect(report.seconds.reduce(0) { $0 + $1.sent } == seen.sent)
+        #expect(report.unmatched == 0 && report.late == 0)
+        #expect(report.reconciled, "\(report.text())")
+        #expect(outcome.reconciliation.paidOut == seen.sent)
+        // Every terminal took part, and each purchase is told apart by terminal, STAN and DE7.
+        #expect(Set(seen.approved.map(\.terminal)).count == 12)
+        #expect(Set(seen.approved.map { "\($0.terminal)/\($0.stan)/\($0.transmission)" }).count == seen.sent)
+        let json = report.json().rendered()
+        for key in ["\"sent\":150", "\"approved\":150", "\"declined\":0", "\"timeouts\":0", "\"unmatched\":0", "\"rate\":", "\"latency_ms\":{\"p50\":", "\"p999\":", "\"reconciled\":true", "\"by_second\":["] {
+            #expect(json.contains(key), "\(key) not in \(json.prefix(400))")
+        }
+    }
+
+    @Test("payouts that never reach the merchant's bank: not reconciled, and the report says whose money is missing")
+    func lostPayouts() async throws {
+        let faults = """
+              - network: Acquirer -> MerchantBank
+                drop: request
+                from: "2026-05-12 00:00"
+                to: "2026-05-30 00:00"
+            """
+        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, extraFaultsYAML: faults))
+        #expect(report.approved == 40)
+        #expect(!report.reconciled)
+        #expect(report.problems.contains { $0.hasPrefix("merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(report.problems)")
+    }
+
+    @Test("one payout answer lost: the acquirer repeats, the bank credits once, and the money still reconciles")
+    func lostPayoutAnswer() async throws {
+        let faults = """
+              - network: Acquirer -> MerchantBank
+                drop: response
+                count: 1
+                from: "2026-05-12 00:00"
+                to: "2026-05-14 00:00"
+            """
+        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, extraFaultsYAML: faults))
+        #expect(report.approved == 40)
+        #expect(report.reconciled, "\(report.text())")
+    }
+
+    @Test("two parts drive disjoint terminals; their reports merge exactly, through JSON, into the counts and histogram of both")
+    func parts() async throws {
+        let first = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (1, 2)))
+        let second = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (2, 2)))
+        let terminals = (Set(first.0.seen.approved.map(\.terminal)), Set(second.0.seen.approved.map(\.terminal)))
+        #expect(terminals.0.count == 5 && terminals.1.count == 5 && terminals.0.isDisjoint(with: terminals.1))
+        var paths: [String] = []
+        for (index, report) in [first.1, second.1].enumerated() {
+            let path = NSTemporaryDirectory() + "paylab-load-part\(index + 1)-\(UUID().uuidString).json"
+            try Data(report.json().rendered(pretty: true).utf8).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let merged = try #require(LoadReport.merge(try paths.map { try LoadReport.read(path: $0) }))
+        #expect(merged.sent == 120 && merged.approved == 120 && merged.parts == 2 && merged.reconciled)
+        var both = first.1.latency
+        both.add(second.1.latency)
+        // Bucket by bucket the same counts: the merged histogram is the histogram of all the requests.
+        #expect(merged.latency.totalCount == both.totalCount)
+        #expect(merged.latency.recordedValues().map { "\($0.value) \($0.count)" } == both.recordedValues().map { "\($0.value) \($0.count)" })
+        for percentile in [50.0, 90, 99] {
+            #expect(merged.latency.valueAtPercentile(percentile) == both.valueAtPercentile(percentile))
+        }
+        #expect(merged.maxMicros == max(first.1.maxMicros, second.1.maxMicros))
+    }
+
+    @Test("the HTML page draws the rate and p99 of every second, with nothing to fetch")
+    func html() async throws {
+        let (_, report) = try await Self.run(.init(pace: .rate(30), duration: .seconds(1), terminals: 4, cards: 4, threads: 1, connections: 1))
+        let page = report.html()
+        #expect(page.contains("data-reconciled=\"yes\"") && page.contains("data-seconds=\"\(report.seconds.count)\""))
+        #expect(page.components(separatedBy: "class=\"series\"").count - 1 == 2)
+        #expect(!page.contains("src=\"") && !page.contains("<link"))
+    }
+}
