@@ -133,7 +133,8 @@ public struct PayoutBook: Sendable {
     /// The bank credited a payout (or it needed no message): its dues are paid.
     public mutating func paid(_ rrn: String) -> Payout? {
         guard let payout = inFlight.removeValue(forKey: rrn) else { return nil }
-        dues[payout.merchantID]?.removeAll { payout.references.contains($0.reference) }
+        let paid = Set(payout.references)
+        dues[payout.merchantID]?.removeAll { paid.contains($0.reference) }
         return payout
     }
 
@@ -154,7 +155,8 @@ public struct PayoutBook: Sendable {
     private mutating func update(_ merchant: String, _ references: [TransactionReference], _ change: (inout Due) -> Bool) -> [Due] {
         var items = dues[merchant] ?? []
         var changed: [Due] = []
-        for index in items.indices where references.contains(items[index].reference) {
+        let wanted = Set(references)
+        for index in items.indices where wanted.contains(items[index].reference) {
             if change(&items[index]) { changed.append(items[index]) }
         }
         dues[merchant] = items

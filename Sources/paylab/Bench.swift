@@ -1,14 +1,16 @@
 import ArgumentParser
+import Foundation
 import CodecBenchmark
 import Harness
 import ISO8583
+import Scenario
 
 extension PayLab {
     /// `paylab bench`.
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure PayLab's speed (build with -c release for real numbers).",
-            subcommands: [Codec.self, SUT.self, Import.self]
+            subcommands: [Codec.self, SUT.self, Import.self, Relay.self]
         )
 
         /// `paylab bench codec`.
@@ -101,6 +103,72 @@ extension PayLab {
                 let result = try ImportBenchmark.run(exchanges: exchanges, runs: runs)
                 print("incident import, median of \(result.runs) runs of a \(result.bytes / 1_000_000) MB pcap with \(result.messages) messages:")
                 print("  \(result.messagesPerSecond) messages/s")
+            }
+        }
+
+        /// `paylab bench relay`.
+        struct Relay: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "relay",
+                abstract: "PayLab's load rate against its floor: a bare mutual-TLS relay over the same three hops.",
+                discussion: """
+                    The floor: three mutual-TLS hops on 127.0.0.1 (a relay, a relay, an echo, on one event \
+                    loop as PayLab's network is) carrying frames the size of a purchase, no ISO 8583 and no \
+                    logic, with --concurrency round trips outstanding from --threads threads. Then PayLab: \
+                    `paylab load --concurrency` at the same concurrency, connections and threads, through \
+                    its acquirer, scheme and issuer, reconciled. Each --runs times, alternating; prints the \
+                    medians, the ratio, and PayLab's p99 in an open loop at half the floor's rate. \
+                    Run it as: swift run -c release paylab bench relay
+                    """
+            )
+
+            @Option(help: "Round trips outstanding.")
+            var concurrency = 16
+
+            @Option(help: "Connections from the terminals' side.")
+            var connections = 8
+
+            @Option(help: "The load side's threads.")
+            var threads = ProcessInfo.processInfo.activeProcessorCount
+
+            @Option(help: "Seconds each measurement runs.")
+            var seconds = 5
+
+            @Option(help: "Runs of each; the median is printed.")
+            var runs = 3
+
+            func run() async throws {
+                var floors: [Double] = [], ours: [Double] = []
+                var reconciled = true
+                for run in 1...max(1, runs) {
+                    let floor = try await RelayBenchmark.run(concurrency: concurrency, connections: connections, threads: threads, duration: .seconds(seconds))
+                    let options = LoadRun.Options(pace: .concurrency(concurrency), duration: .seconds(seconds), terminals: 100, cards: 1000,
+                                                  threads: threads, connections: connections)
+                    let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+                    let outcome = try await LoadRun.run(scenario, options: options)
+                    let report = LoadReport(outcome: outcome, duration: options.duration)
+                    reconciled = reconciled && report.reconciled
+                    floors.append(floor.rate)
+                    ours.append(report.rate)
+                    print(String(format: "run %d: relay %.0f round trips/s (p99 %.2f ms); PayLab %.0f purchases/s (p99 %.2f ms)%@",
+                                 run, floor.rate, floor.p99Milliseconds, report.rate, report.milliseconds(99), report.reconciled ? "" : ", NOT reconciled"))
+                }
+                let floor = median(floors), paylab = median(ours)
+                let half = max(1, Int(floor / 2))
+                let options = LoadRun.Options(pace: .rate(half), duration: .seconds(seconds), terminals: 100, cards: 1000, threads: threads, connections: connections)
+                let outcome = try await LoadRun.run(try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml"), options: options)
+                let open = LoadReport(outcome: outcome, duration: options.duration)
+                print("medians of \(runs) runs, \(concurrency) outstanding, \(connections) connections, \(threads) threads, \(seconds) s each:")
+                print(String(format: "  floor (bare mTLS relay, 3 hops)   %.0f round trips/s", floor))
+                print(String(format: "  PayLab (paylab load)              %.0f purchases/s, every cent reconciled: %@", paylab, reconciled ? "yes" : "NO"))
+                print(String(format: "  ratio                             %.2f (target: at least 0.80)", floor > 0 ? paylab / floor : 0))
+                print(String(format: "  PayLab open loop at %d/s (half the floor): p50 %.2f ms, p99 %.2f ms (target: under 5 ms), achieved %.0f/s%@",
+                             half, open.milliseconds(50), open.milliseconds(99), open.rate, open.reconciled ? "" : ", NOT reconciled"))
+            }
+
+            private func median(_ values: [Double]) -> Double {
+                let sorted = values.sorted()
+                return sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import PaymentNetwork
 import Scenario
 
 extension PayLab {
