@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import PaymentNetwork
 import Scenario
+import Wire
 
 extension PayLab {
     /// `paylab load`.
@@ -66,6 +67,9 @@ extension PayLab {
             @Option(help: "This generator's slice of the terminals: I/N.")
             var part = "1/1"
 
+            @Option(help: "Issue the certificates from the CA in this folder (made by `paylab pki init`), which your system under test trusts.")
+            var pki: String?
+
             @Option(help: "Write the report as JSON (for `load merge`, CI and dashboards).")
             var json: String?
 
@@ -110,8 +114,15 @@ extension PayLab {
                 } else {
                     scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
                 }
+                let authority: CertificateAuthority?
+                do {
+                    authority = try checkedPKI(pki).map { try PKI(directory: $0).authority() }
+                } catch {
+                    printError("error: \(error)")
+                    throw ExitStatus.invalid
+                }
                 let onTerminal = isatty(STDERR_FILENO) == 1
-                let outcome = try await LoadRun.run(scenario, options: options) { seen, elapsed in
+                let outcome = try await LoadRun.run(scenario, options: options, authority: authority) { seen, elapsed in
                     guard onTerminal else { return }
                     let seconds = max(Double(elapsed.components.seconds), 1)
                     FileHandle.standardError.write(Data(String(format: "\r%4.0f s  sent %d  rate %.0f/s  p99 %.2f ms  errors %d   ",

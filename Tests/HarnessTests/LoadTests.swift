@@ -4,6 +4,7 @@ import Harness
 import PaymentNetwork
 import Scenario
 import Testing
+import TestSupport
 
 /// `paylab load`: short, bounded runs (a second or two each) over real mutual TLS.
 @Suite("Load mode", .serialized)
@@ -96,5 +97,24 @@ struct LoadTests {
         #expect(page.contains("data-reconciled=\"yes\"") && page.contains("data-seconds=\"\(report.seconds.count)\""))
         #expect(page.components(separatedBy: "class=\"series\"").count - 1 == 2)
         #expect(!page.contains("src=\"") && !page.contains("<link"))
+    }
+}
+
+extension LoadTests {
+    @Test("the same command load-tests a provider's host: an issuer host PayLab did not write answers, and PayLab's side reconciles")
+    func externalIssuer() async throws {
+        let cards = (1...4).map { #"{"pan": "622202000000000\#($0)", "expiry": "2812", "balance": "100000000.00", "status": "active", "daily_limit": null}"# }
+        let host = try IssuerHost(cardsJSON: "[\(cards.joined(separator: ","))]", arguments: ["--year", "2026"])
+        let yaml = try String(contentsOfFile: "Examples/load-your-issuer.yaml", encoding: .utf8)
+            .replacingOccurrences(of: #"external: { address: "127.0.0.1:9101", tls: mutual, timeout: 5s }"#, with: #"external: { address: "127.0.0.1:\#(host.port)", tls: none, timeout: 5s }"#)
+        let scenario = try ScenarioLoader.parse(yaml, file: "load-your-issuer.yaml")
+        let options = LoadRun.Options(pace: .concurrency(4), duration: .seconds(1), threads: 1, connections: 4)
+        let outcome = try await LoadRun.run(scenario, options: options)
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        #expect(report.approved > 0 && report.approved == report.sent, "\(report.text())")
+        #expect(report.reconciled, "\(report.text())")
+        // Every terminal of the file took part.
+        #expect(Set(outcome.seen.approved.map(\.terminal)).count == 8)
+        withExtendedLifetime(host) {}
     }
 }

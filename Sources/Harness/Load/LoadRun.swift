@@ -97,9 +97,12 @@ public enum LoadRun {
 
     /// Serves `scenario` (its merchants' terminals must be systems under test at its acquirer),
     /// drives it, stops, settles and reconciles.
-    public static func run(_ scenario: Scenario, options: Options, progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> Outcome {
+    /// `authority` issues the nodes' and the generator's certificates (a `paylab pki init` CA,
+    /// for a system under test that trusts it); nil: a fresh one.
+    public static func run(_ scenario: Scenario, options: Options, authority given: CertificateAuthority? = nil,
+                           progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> Outcome {
         let started = ContinuousClock.now
-        let authority = try CertificateAuthority(commonName: "PayLab load CA")
+        let authority = try given ?? CertificateAuthority(commonName: "PayLab load CA")
         let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
         let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
         let stopBox = StopFlag()
