@@ -65,6 +65,9 @@ public final class WireNetwork {
     /// Listeners for systems under test, by node, with the connections open on each.
     private var sutServers: [String: any Channel] = [:]
     private var sutConnections: [String: Int] = [:]
+    /// Channels written to and not yet flushed in this tick of the event loop.
+    private var unflushed: [ObjectIdentifier: any Channel] = [:]
+    private var flushScheduled = false
     /// The framing of each link direction that is not PayLab's standard.
     private var framings: [InFlightFrames.Link: Framing] = [:]
     /// Peers that are systems under test: frames to them are not counted in flight (no node of
@@ -193,8 +196,25 @@ public final class WireNetwork {
             network.report("\(node) -> \(peer): write failed: \(Self.describe(error))")
             if !external { network.lose(link, all: false) }
         }
-        channel.writeAndFlush(frame, promise: promise)
+        channel.write(frame, promise: promise)
+        flushSoon(channel)
         return true
+    }
+
+    /// Flushes `channel` once everything this event loop tick writes is written: the frames
+    /// a burst of reads causes leave in as few TLS records and system calls as can be.
+    private func flushSoon(_ channel: any Channel) {
+        unflushed[ObjectIdentifier(channel)] = channel
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute {
+            let network = bound.value
+            network.flushScheduled = false
+            let channels = network.unflushed.values
+            network.unflushed.removeAll(keepingCapacity: true)
+            for channel in channels { channel.flush() }
+        }
     }
 
     /// Completes when no frame is written and not yet handled.

@@ -23,7 +23,7 @@ struct CertifyTests {
         ] + (defect.map { ["--defect", $0] } ?? []))
         let port = host.port
         let target = try CertificationRun.Target(
-            host: "127.0.0.1", port: port, security: .mutual, caFile: folder + "/pki/ca.pem", framing: .standard, dialect: .default, timeout: .seconds(5))
+            host: "127.0.0.1", port: port, security: .mutual, caFile: folder + "/pki/ca.pem", framing: .standard, dialect: .default, timeout: .seconds(15))
         let run = CertificationRun(suite: suite, target: target, supports: ["void", "stand_in"], only: nil)
         let report = await run.run(credentials: TLSCredentials(authority: try PKI(directory: folder + "/pki").authority()))
         withExtendedLifetime(host) {}
