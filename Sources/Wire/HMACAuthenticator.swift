@@ -7,14 +7,18 @@ public import ISO8583
 /// the same slot filled with an algorithm swift-crypto offers, and any other
 /// ``MessageAuthenticator`` can take its place.
 public struct HMACAuthenticator: MessageAuthenticator {
-    private let key: SymmetricKey
+    /// HMAC keyed once: each MAC starts from a copy of it instead of deriving the inner and
+    /// outer pads from the key again (most of the work for a message this short).
+    private let keyed: HMAC<SHA256>
 
     /// An authenticator with this key.
     public init(key: [UInt8]) {
-        self.key = SymmetricKey(data: key)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 
     public func mac(_ bytes: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key).prefix(8))
+        var hmac = keyed
+        hmac.update(data: bytes)
+        return Array(hmac.finalize().prefix(8))
     }
 }
