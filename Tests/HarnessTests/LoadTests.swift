@@ -5,6 +5,7 @@ import PaymentNetwork
 import Scenario
 import Testing
 import TestSupport
+import Wire
 
 /// `paylab load`: short, bounded runs (a second or two each) over real mutual TLS.
 @Suite("Load mode", .serialized)
@@ -116,5 +117,53 @@ extension LoadTests {
         // Every terminal of the file took part.
         #expect(Set(outcome.seen.approved.map(\.terminal)).count == 8)
         withExtendedLifetime(host) {}
+    }
+}
+
+extension LoadTests {
+    @Test("an acquirer under test: the terminals dial it, it forwards to PayLab's scheme, and what it approved is cleared and debited amount for amount")
+    func externalAcquirer() async throws {
+        let pki = try ServeTests.pki()
+        let (scheme, acquirer) = (try AcquirerCertifyTests.freePort(), try AcquirerCertifyTests.freePort())
+        let terminals = (1...4).map { String(format: "L%07d", $0) }
+        // The load run: PayLab's scheme and banks; the acquirer is another PayLab network's, served below.
+        let yaml = """
+            name: load on an acquirer under test
+            start: "2026-05-11 10:00"
+            horizon: 3d
+            network:
+              scheme: { listen: "127.0.0.1:\(scheme)" }
+              acquirer: { external: { address: "127.0.0.1:\(acquirer)", tls: mutual, timeout: 5s } }
+              merchants:
+                - { id: "898440354110001", fee: 0.6%, account: { bank: MerchantBank, number: "6214830000000001" }, terminals: [] }
+              cards:
+                - { pan: "6222020000000001", bank: Issuer, balance: 100000000.00, expiry: "2812" }
+                - { pan: "6222020000000002", bank: Issuer, balance: 100000000.00, expiry: "2812" }
+            """
+        var scenario = try ScenarioLoader.parse(yaml, file: "load.yaml")
+        scenario.network.merchants[0].terminals = terminals
+        let authority = try PKI(directory: pki).authority()
+        let options = LoadRun.Options(pace: .concurrency(4), duration: .seconds(1), threads: 1, connections: 2)
+        let run = Task { [scenario] in try await LoadRun.run(scenario, options: options, authority: authority) }
+        #expect(await Listening.wait(port: scheme), "the load run's scheme did not listen")
+        let served = try await ServeTests.Served("""
+            name: the acquirer under test
+            start: "2026-05-11 10:00"
+            network:
+              acquirer: { listen: "127.0.0.1:\(acquirer)" }
+              scheme: { external: { address: "127.0.0.1:\(scheme)", tls: mutual, timeout: 5s } }
+              merchants:
+                - id: "898440354110001"
+                  fee: 0.6%
+                  account: { bank: MerchantBank, number: "6214830000000001" }
+                  terminals: [\(terminals.map { "{ id: \($0), external: { timeout: 5s } }" }.joined(separator: ", "))]
+              cards: []
+            """, pki: pki)
+        let outcome = try await run.value
+        _ = try await served.stop()
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        #expect(report.approved > 0 && report.approved == report.sent, "\(report.text())")
+        #expect(report.reconciled, "\(report.text())")
+        #expect(report.description.contains("the acquirer under test at 127.0.0.1:\(acquirer)"))
     }
 }

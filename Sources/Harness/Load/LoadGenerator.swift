@@ -182,7 +182,7 @@ public final class LoadGenerator: Sendable {
             }
             let handler = LoadConnection(plan: plan, terminals: terminals, cardOffset: index, share: share, started: started, clock: clock)
             let tls = target.tls
-            let channel = try await ClientBootstrap(group: group)
+            let bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -191,9 +191,20 @@ public final class LoadGenerator: Sendable {
                         try handlers.addHandlers([FrameReader(framing: .standard, stallLimit: .seconds(30)), handler])
                     }
                 }
-                .connect(host: target.host, port: target.port).get()
+            // A system under test may still be starting: try again for 15 s.
+            let deadline = ContinuousClock.now + .seconds(15)
+            var channel: (any Channel)?
+            while channel == nil {
+                do {
+                    channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+                } catch {
+                    guard ContinuousClock.now < deadline else { throw WireError(message: "the terminals cannot reach the acquirer at \(target.host):\(target.port): \(error)") }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            let connected = channel!
             handlers.append(handler)
-            channels.append(channel)
+            channels.append(connected)
         }
         for (handler, channel) in zip(handlers, channels) {
             try await channel.eventLoop.submit { handler.begin(channel: channel) }.get()

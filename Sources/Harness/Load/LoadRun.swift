@@ -111,7 +111,10 @@ public enum LoadRun {
             settleFor: scenario.horizon, light: true)
         let served = Task { await runner.serve(scenario, serving: serving) }
         var iterator = stream.makeAsyncIterator()
-        guard let addresses = await iterator.next(), let address = addresses.forSUTs[scenario.network.acquirer.name], let endpoint = Endpoint(address) else {
+        // The terminals dial the acquirer: PayLab's (its listener for SUTs), or the one that is a system under test.
+        let acquirerSUT = scenario.network.external[scenario.network.acquirer.name]
+        guard let addresses = await iterator.next(),
+              let endpoint = acquirerSUT?.address ?? addresses.forSUTs[scenario.network.acquirer.name].flatMap(Endpoint.init) else {
             stopBox.set()
             let result = await served.value
             try? await runner.shutdown()
@@ -120,7 +123,7 @@ public enum LoadRun {
         let wallStart = ContinuousClock.now
         let start = scenario.start
         let terminals = scenario.network.merchants.flatMap { merchant in merchant.terminals.map { ($0, merchant.id) } }
-            .filter { scenario.network.external[$0.0] != nil }
+            .filter { acquirerSUT != nil || scenario.network.external[$0.0] != nil }
         let cards = scenario.network.cards.map { ($0.pan, $0.expiry) }
         let plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals.map { (id: $0.0, merchant: $0.1) },
                             cards: cards.map { (pan: $0.0, expiry: $0.1) }, connections: options.connections, threads: options.threads, timeout: options.timeout)
@@ -128,12 +131,17 @@ public enum LoadRun {
         do {
             let identity = try authority.issue(for: "load generator", hostname: "load-generator", names: CertificateAuthority.loopbackNames, days: 2)
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: Array(try identity.certificatePEM().utf8), format: .pem))]
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
-            tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(try authority.certificatePEM().utf8), format: .pem)])
+            if acquirerSUT?.tls != .server {
+                tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: Array(try identity.certificatePEM().utf8), format: .pem))]
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+            }
+            // An acquirer under test is checked against its `ca` (else the run's CA), as PayLab's nodes check it.
+            let roots = try acquirerSUT?.ca.map { try NIOSSLCertificate.fromPEMFile($0) } ?? [NIOSSLCertificate(bytes: Array(try authority.certificatePEM().utf8), format: .pem)]
+            tls.trustRoots = .certificates(roots)
             tls.certificateVerification = .noHostnameVerification
-            tls.minimumTLSVersion = .tlsv13
-            let generator = LoadGenerator(plan: plan, target: LoadTarget(host: endpoint.host, port: endpoint.port, tls: try NIOSSLContext(configuration: tls)),
+            tls.minimumTLSVersion = acquirerSUT == nil ? .tlsv13 : .tlsv12
+            let context = acquirerSUT?.tls == ExternalSystem.TLSMode.none ? nil : try NIOSSLContext(configuration: tls)
+            let generator = LoadGenerator(plan: plan, target: LoadTarget(host: endpoint.host, port: endpoint.port, tls: context),
                                           clock: { start.advanced(by: ContinuousClock.now - wallStart) })
             seen = try await generator.run(progress: progress)
         } catch {
@@ -151,7 +159,7 @@ public enum LoadRun {
         case .rate(let rate): pace = "open loop at \(rate)/s"
         case .concurrency(let count): pace = "closed loop, \(count) outstanding"
         }
-        let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, part \(options.part.index)/\(options.part.count), mutual TLS through \(scenario.network.acquirer.name), \(scenario.network.scheme.name) and the issuer"
+        let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
         return Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description)
     }
 }

@@ -37,6 +37,13 @@ public struct Reconciliation: Sendable {
             }
         }
         let issuerIsOurs = !issuers.contains { network.external[$0] != nil }
+        // A system under test in the acquirer's or the scheme's place keeps its own books:
+        // what it pays out, or what it clears, is not on PayLab's timeline.
+        let acquirerIsOurs = network.external[network.acquirer.name] == nil
+        let schemeIsOurs = network.external[network.scheme.name] == nil
+        if !acquirerIsOurs {
+            return byTerminalAndAmount(result, seen: seen, issuers: issuers, issuerIsOurs: issuerIsOurs, schemeIsOurs: schemeIsOurs)
+        }
         let merchantOf = Dictionary(network.merchants.flatMap { merchant in merchant.terminals.map { ($0, merchant) } }, uniquingKeysWith: { first, _ in first })
         var problems: [String] = []
         var expectedCredit: [String: Money] = [:]
@@ -51,7 +58,9 @@ public struct Reconciliation: Sendable {
             if issuerIsOurs && trail.authorized - trail.reversed != 1 {
                 problems.append("\(name): approved at the terminal, debited \(trail.authorized - trail.reversed) times at the issuer")
             }
-            if trail.cleared != 1 { problems.append("\(name): approved at the terminal, cleared \(trail.cleared) times") }
+            if schemeIsOurs && trail.cleared != 1 { problems.append("\(name): approved at the terminal, cleared \(trail.cleared) times") }
+            charged[purchase.pan, default: .zero] += purchase.amount
+            guard acquirerIsOurs else { continue }
             guard let merchant = merchantOf[purchase.terminal] else {
                 problems.append("\(name): no merchant has this terminal")
                 continue
@@ -64,7 +73,6 @@ public struct Reconciliation: Sendable {
             }
             if trail.paidOut > 0 { paidOut += 1 }
             expectedCredit[merchant.accountNumber, default: .zero] += net
-            charged[purchase.pan, default: .zero] += purchase.amount
         }
         // What the terminal does not hold as approved moves no money.
         for (key, trail) in trails where !accounted.contains(key) {
@@ -74,7 +82,7 @@ public struct Reconciliation: Sendable {
             }
         }
         let balances = Dictionary(result.accounts, uniquingKeysWith: { first, _ in first })
-        for merchant in network.merchants where network.external[merchant.accountBank] == nil {
+        for merchant in network.merchants where acquirerIsOurs && network.external[merchant.accountBank] == nil {
             let expected = expectedCredit[merchant.accountNumber] ?? .zero
             let opening = network.accounts.first { $0.number == merchant.accountNumber }?.balance ?? .zero
             if let balance = balances[merchant.accountNumber], balance != opening + expected {
@@ -91,5 +99,39 @@ public struct Reconciliation: Sendable {
         }
         problems += result.failures
         return Reconciliation(problems: problems, approved: seen.approved.count, paidOut: paidOut)
+    }
+
+    /// With an acquirer under test, which may give each hop its own STAN and DE7, purchases
+    /// are told apart by terminal and amount: per terminal, what its terminal holds as
+    /// approved must be what the issuer debited and kept, and what the scheme cleared, amount
+    /// for amount. The acquirer's payouts are its own books.
+    static func byTerminalAndAmount(_ result: ScenarioResult, seen: LoadObservation, issuers: Set<String>, issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
+        let network = result.scenario.network
+        let exponent = result.scenario.currency.exponent
+        var approved: [String: [Int64: Int]] = [:], cleared: [String: [Int64: Int]] = [:], debited: [String: [Int64: Int]] = [:]
+        for purchase in seen.approved { approved[purchase.terminal, default: [:]][purchase.amount.minorUnits, default: 0] += 1 }
+        for event in result.timeline {
+            guard case .transaction(let reference) = event.reference, let amount = event.facts.amount?.minorUnits else { continue }
+            switch event.kind {
+            case .cleared where event.node == network.scheme.name: cleared[reference.terminal, default: [:]][amount, default: 0] += 1
+            case .authorized where issuers.contains(event.node): debited[reference.terminal, default: [:]][amount, default: 0] += 1
+            case .reversed where issuers.contains(event.node): debited[reference.terminal, default: [:]][amount, default: 0] -= 1
+            default: break
+            }
+        }
+        var problems: [String] = []
+        func compare(_ theirs: [String: [Int64: Int]], _ what: String) {
+            for terminal in Set(approved.keys).union(theirs.keys).sorted() {
+                let mine = (approved[terminal] ?? [:]).filter { $0.value != 0 }, other = (theirs[terminal] ?? [:]).filter { $0.value != 0 }
+                guard mine != other else { continue }
+                for amount in Set(mine.keys).union(other.keys).sorted() where mine[amount, default: 0] != other[amount, default: 0] {
+                    problems.append("terminal \(terminal): \(mine[amount, default: 0]) approved for \(Money(minorUnits: amount).formatted(exponent: exponent)), \(other[amount, default: 0]) \(what)")
+                }
+            }
+        }
+        if schemeIsOurs { compare(cleared, "cleared by the scheme") }
+        if issuerIsOurs { compare(debited, "debited at the issuer") }
+        problems += result.failures
+        return Reconciliation(problems: problems, approved: seen.approved.count, paidOut: 0)
     }
 }
