@@ -21,7 +21,8 @@ extension PayLab {
                 terminal, STAN and DE7, unique at any volume.
                 Then the clock runs forward past the payouts and the money is reconciled: every approved \
                 purchase debited once, cleared once and paid out once to its merchant for the amount less \
-                the fee; nothing paid for the rest; every balance as it follows; the ledgers balanced.
+                the fee; nothing paid for the rest; every balance as it follows; the ledgers balanced. \
+                Ctrl-C stops the sending early; the run still settles, reconciles and reports.
                 FILE's merchants' terminals must be systems under test (`external`); the generator drives \
                 them, with FILE's cards. --part I/N takes a disjoint slice of the terminals (and so of the \
                 STANs) for one of N generators; `paylab load merge` combines their --json reports exactly.
@@ -122,7 +123,11 @@ extension PayLab {
                     throw ExitStatus.invalid
                 }
                 let onTerminal = isatty(STDERR_FILENO) == 1
-                let outcome = try await LoadRun.run(scenario, options: options, authority: authority) { seen, elapsed in
+                // Ctrl-C ends the sending early; the run still settles, reconciles and reports.
+                let interrupt = StopSignal()
+                let handlers = interrupt.install()
+                defer { handlers.forEach { $0.cancel() } }
+                let outcome = try await LoadRun.run(scenario, options: options, authority: authority, stop: { interrupt.requested }) { seen, elapsed in
                     guard onTerminal else { return }
                     let seconds = max(Double(elapsed.components.seconds), 1)
                     FileHandle.standardError.write(Data(String(format: "\r%4.0f s  sent %d  rate %.0f/s  p99 %.2f ms  errors %d   ",

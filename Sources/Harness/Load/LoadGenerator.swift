@@ -85,6 +85,8 @@ public struct LoadObservation: Sendable {
     public var reversalsApproved = 0
     /// When the last answer came, from the start of the run.
     public var lastAnswer: Duration = .zero
+    /// How long requests were sent: the duration, or less when stopped early.
+    public var sendingTime: Duration = .zero
     public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     /// By second of the run (by scheduled start): sent, answered, errors, and latency.
     public var seconds: [SecondStats] = []
@@ -122,6 +124,7 @@ public struct LoadObservation: Sendable {
         reversals += other.reversals
         reversalsApproved += other.reversalsApproved
         lastAnswer = max(lastAnswer, other.lastAnswer)
+        sendingTime = max(sendingTime, other.sendingTime)
         latency.add(other.latency)
         for (index, stats) in other.seconds.enumerated() {
             let at = second(index)
@@ -154,10 +157,12 @@ public final class LoadGenerator: Sendable {
     }
 
     /// Runs the plan; `progress` is called about once a second with the totals so far.
-    public func run(progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> LoadObservation {
+    /// `stop` is asked ten times a second: true ends the sending early (Ctrl-C); what is in
+    /// flight is still awaited, reversed or counted.
+    public func run(stop: @escaping @Sendable () -> Bool = { false }, progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> LoadObservation {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
         do {
-            let seen = try await drive(on: group, progress: progress)
+            let seen = try await drive(on: group, stop: stop, progress: progress)
             try await group.shutdownGracefully()
             return seen
         } catch {
@@ -166,7 +171,8 @@ public final class LoadGenerator: Sendable {
         }
     }
 
-    private func drive(on group: MultiThreadedEventLoopGroup, progress: @escaping @Sendable (LoadObservation, Duration) -> Void) async throws -> LoadObservation {
+    private func drive(on group: MultiThreadedEventLoopGroup, stop: @escaping @Sendable () -> Bool,
+                       progress: @escaping @Sendable (LoadObservation, Duration) -> Void) async throws -> LoadObservation {
         let started = NIODeadline.now()
         var handlers: [LoadConnection] = []
         var channels: [any Channel] = []
@@ -210,12 +216,18 @@ public final class LoadGenerator: Sendable {
             try await channel.eventLoop.submit { handler.begin(channel: channel) }.get()
         }
         // Until the duration has passed and every request is answered or reversed.
-        let end = ContinuousClock.now + plan.duration
-        let drainLimit = end + plan.timeout + plan.timeout + .seconds(5)
+        let startedAt = ContinuousClock.now
+        var end = startedAt + plan.duration
+        var drainLimit = end + plan.timeout + plan.timeout + .seconds(5)
         var lastProgress = ContinuousClock.now
         while true {
             try await Task.sleep(for: .milliseconds(100))
             let now = ContinuousClock.now
+            if now < end && stop() {
+                end = now
+                handlers.forEach { $0.stopSending() }
+                drainLimit = end + plan.timeout + plan.timeout + .seconds(5)
+            }
             if now - lastProgress >= .seconds(1) {
                 lastProgress = now
                 progress(handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: true)) }, now - (end - plan.duration))
@@ -228,7 +240,9 @@ public final class LoadGenerator: Sendable {
             }
         }
         for channel in channels { try? await channel.close() }
-        return handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: false)) }
+        var seen = handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: false)) }
+        seen.sendingTime = min(plan.duration, end - (startedAt))
+        return seen
     }
 }
 

@@ -40,7 +40,9 @@ public struct LoadReport: Sendable {
     public init(outcome: LoadRun.Outcome, duration: Duration) {
         let seen = outcome.seen
         description = outcome.description
-        durationSeconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let sending = seen.sendingTime > .zero ? min(seen.sendingTime, duration) : duration
+        durationSeconds = Double(sending.components.seconds) + Double(sending.components.attoseconds) / 1e18
+        if sending < duration { description += String(format: " (stopped after %.1f s)", durationSeconds) }
         activeSeconds = Double(seen.lastAnswer.components.seconds) + Double(seen.lastAnswer.components.attoseconds) / 1e18
         sent = seen.sent
         byCode = seen.byCode

@@ -99,7 +99,7 @@ public enum LoadRun {
     /// drives it, stops, settles and reconciles.
     /// `authority` issues the nodes' and the generator's certificates (a `paylab pki init` CA,
     /// for a system under test that trusts it); nil: a fresh one.
-    public static func run(_ scenario: Scenario, options: Options, authority given: CertificateAuthority? = nil,
+    public static func run(_ scenario: Scenario, options: Options, authority given: CertificateAuthority? = nil, stop: @escaping @Sendable () -> Bool = { false },
                            progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> Outcome {
         let started = ContinuousClock.now
         let authority = try given ?? CertificateAuthority(commonName: "PayLab load CA")
@@ -143,7 +143,7 @@ public enum LoadRun {
             let context = acquirerSUT?.tls == ExternalSystem.TLSMode.none ? nil : try NIOSSLContext(configuration: tls)
             let generator = LoadGenerator(plan: plan, target: LoadTarget(host: endpoint.host, port: endpoint.port, tls: context),
                                           clock: { start.advanced(by: ContinuousClock.now - wallStart) })
-            seen = try await generator.run(progress: progress)
+            seen = try await generator.run(stop: stop, progress: progress)
         } catch {
             stopBox.set()
             _ = await served.value
