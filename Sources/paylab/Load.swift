@@ -23,8 +23,9 @@ extension PayLab {
                 purchase debited once, cleared once and paid out once to its merchant for the amount less \
                 the fee; nothing paid for the rest; every balance as it follows; the ledgers balanced. \
                 Ctrl-C stops the sending early; the run still settles, reconciles and reports.
-                FILE's merchants' terminals must be systems under test (`external`); the generator drives \
-                them, with FILE's cards. --part I/N takes a disjoint slice of the terminals (and so of the \
+                FILE's merchants' terminals must be systems under test (`external`), or its acquirer one \
+                (`acquirer: { external: { address: ... } }`, which the terminals then dial); the generator \
+                drives them, with FILE's cards. --part I/N takes a disjoint slice of the terminals (and so of the \
                 STANs) for one of N generators; `paylab load merge` combines their --json reports exactly.
                 Exit status: 0 when reconciled, 1 when not, 2 on invalid input.
                 """,
@@ -107,8 +108,9 @@ extension PayLab {
                 let scenario: Scenario
                 if let file {
                     guard let loaded = try loadSuite([file]).scenarios.first else { throw ExitStatus.invalid }
-                    guard loaded.network.merchants.flatMap(\.terminals).contains(where: { loaded.network.external[$0] != nil }) else {
-                        printError("error: \(file): no terminal is a system under test (terminals: [{ id: T0000001, external: {} }]); the load generator drives those")
+                    let network = loaded.network
+                    guard network.external[network.acquirer.name] != nil || network.merchants.flatMap(\.terminals).contains(where: { network.external[$0] != nil }) else {
+                        printError("error: \(file): no terminal is a system under test (terminals: [{ id: T0000001, external: {} }]) and the acquirer is not one; the load generator drives such terminals")
                         throw ExitStatus.invalid
                     }
                     scenario = loaded
