@@ -320,7 +320,7 @@ public final class WireNetwork {
             .connect(host: host, port: port)
         connected.whenFailure { error in
             let network = bound.value
-            network.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): \(Self.describe(error))"))
+            network.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): \(Self.describe(error))", refused: Self.isRefused(error)))
         }
         // A link that closes before it is registered (a failed handshake) fails the wait.
         connected.whenSuccess { channel in
@@ -469,6 +469,13 @@ public final class WireNetwork {
         let waiters = quietWaiters
         quietWaiters.removeAll()
         waiters.forEach { $0.succeed(()) }
+    }
+
+    /// Whether a connect failed because nothing listened there (ECONNREFUSED).
+    static func isRefused(_ error: any Error) -> Bool {
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
+        if let error = error as? NIOConnectionError { return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { isRefused($0.error) } }
+        return false
     }
 
     static func describe(_ error: any Error) -> String {

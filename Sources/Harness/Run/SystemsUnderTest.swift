@@ -177,9 +177,22 @@ final class SystemsUnderTest {
             wire.reportProblem("\(node) cannot dial \(peer): \(error)")
             return wire.eventLoop.makeSucceededVoidFuture()
         }
-        return wire.dial(from: node, to: peer, host: address.host, port: address.port, link: link)
-            .map { bound.value.manage(key, code: "001", what: "sign-on") }
-            .recover { error in bound.value.wire.reportProblem("\(node) could not reach \(peer): \(error)") }
+        // A SUT still starting refuses the connection: dial again every 250 ms until the link's timeout.
+        let deadline = NIODeadline.now() + link.timeout
+        func attempt() -> EventLoopFuture<Void> {
+            let systems = bound.value
+            return systems.wire.dial(from: node, to: peer, host: address.host, port: address.port, link: link)
+                .map { bound.value.manage(key, code: "001", what: "sign-on") }
+                .flatMapError { error in
+                    let systems = bound.value
+                    if (error as? WireError)?.refused == true, NIODeadline.now() + .milliseconds(250) < deadline {
+                        return systems.wire.eventLoop.scheduleTask(in: .milliseconds(250)) {}.futureResult.flatMap { attempt() }
+                    }
+                    systems.wire.reportProblem("\(node) could not reach \(peer): \(error)")
+                    return systems.wire.eventLoop.makeSucceededVoidFuture()
+                }
+        }
+        return attempt()
     }
 
     /// Signs off every link PayLab opened (0800, DE70 002) and completes when the answers are in
