@@ -46,8 +46,11 @@ public struct MTI: Sendable, Hashable, Comparable, ExpressibleByStringLiteral, C
     /// Whether this is an advice or its response (third digit 2 or 3: 0220, 0230, 0420, 0430).
     public var isAdvice: Bool { digit(2).map { $0 == 2 || $0 == 3 } ?? false }
 
-    /// Whether this is a repeat (fourth digit 1: 0401, 0221).
-    public var isRepeat: Bool { digit(3) == 1 }
+    /// Whether this is a repeat (fourth digit 1 or 3: 0401, 0221, 0423).
+    public var isRepeat: Bool { digit(3).map { $0 % 2 == 1 } ?? false }
+
+    /// Whether the issuer's side sent it (fourth digit 2 or 3: 0422, 0423).
+    public var fromIssuer: Bool { digit(3).map { $0 == 2 || $0 == 3 } ?? false }
 
     /// The MTI of the answer to this request: the third digit plus one (0200 → 0210, 0420 → 0430,
     /// 0401 → 0411); a response stays as it is.
@@ -56,30 +59,36 @@ public struct MTI: Sendable, Hashable, Comparable, ExpressibleByStringLiteral, C
         return replacing(2, with: function + 1)
     }
 
-    /// The MTI of this request sent again: fourth digit 1 (0400 → 0401, 0220 → 0221).
-    public var repeated: MTI { replacing(3, with: 1) }
+    /// The MTI of this request sent again: fourth digit plus one (0400 → 0401, 0220 → 0221, 0422 → 0423).
+    public var repeated: MTI { fromIssuer ? replacing(3, with: 3) : replacing(3, with: 1) }
 
-    /// The same message as a first transmission: fourth digit 0 (0401 → 0400).
-    public var original: MTI { replacing(3, with: 0) }
+    /// The same message as a first transmission: fourth digit 0 or 2 (0401 → 0400, 0423 → 0422).
+    public var original: MTI { fromIssuer ? replacing(3, with: 2) : replacing(3, with: 0) }
 
     /// The request it answers (0210 → 0200), for matching; a request stays as it is.
     public var request: MTI {
         guard let function = digit(2), function % 2 == 1 else { return original }
-        return replacing(2, with: function - 1).replacing(3, with: 0)
+        return replacing(2, with: function - 1).original
     }
 
     /// `0100`: an authorization request.
     public static let authorizationRequest: MTI = "0100"
+    /// `0110`.
+    public static let authorizationResponse: MTI = "0110"
     /// `0200`: a financial request (purchase, void, payout credit).
     public static let financialRequest: MTI = "0200"
     /// `0210`.
     public static let financialResponse: MTI = "0210"
     /// `0220`: a financial advice (a stand-in approval told to the issuer).
     public static let financialAdvice: MTI = "0220"
+    /// `0230`.
+    public static let financialAdviceResponse: MTI = "0230"
     /// `0400`: a reversal request.
     public static let reversalRequest: MTI = "0400"
     /// `0420`: a reversal advice.
     public static let reversalAdvice: MTI = "0420"
+    /// `0422`: an advice from the issuer's side undoing a purchase: a chargeback.
+    public static let chargeback: MTI = "0422"
     /// `0800`: a network management request.
     public static let networkManagementRequest: MTI = "0800"
 }

@@ -71,6 +71,17 @@ extension AcquirerStateMachine {
     mutating func cancelPurchase(_ reference: TransactionReference, to state: Purchase.State, now: Instant) -> [NodeAction] {
         guard let purchase = purchases[reference], purchase.state == .approved, let merchant = merchants[purchase.merchantID] else { return [] }
         purchases[reference]?.state = state
+        switch purchase.kind {
+        case .preauthorization:
+            return []   // nothing was due to the merchant
+        case .refund:
+            return giveBackRefund(reference, merchant: merchant, now: now)
+        case .completion:
+            // The pre-authorization holds again at the issuer, and may be completed again.
+            if let original = purchase.original, purchases[original]?.state == .completed { purchases[original]?.state = .approved }
+        default:
+            break
+        }
         let settlement = Ledger.settlement(with: configuration.scheme)
         if let due = book.removeUnpaid(reference, merchant: merchant.id) {
             ledger.transfer(due.net, from: "merchant:\(merchant.id)", to: settlement, memo: "\(state) \(reference)")
@@ -83,6 +94,58 @@ extension AcquirerStateMachine {
         ledger.transfer(fee, from: "fees", to: settlement, memo: "fee back \(reference)")
         book.oweBack(PayoutBook.Clawback(reference: reference, net: amount - fee), merchant: merchant.id)
         return []
+    }
+
+    /// An approved refund: the merchant gives the money back, netted from its next payouts.
+    mutating func takeBackRefund(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
+        guard let refund = purchases[reference], let amount = refund.request.amount, let original = refund.original else { return [] }
+        purchases[original]?.refunded += amount
+        return takeBack(amount, for: reference, merchant: refund.merchantID, now: now,
+                        why: "refund of \(amount.formatted(exponent: configuration.currency.exponent)) on \(original)", kind: .scheduled)
+    }
+
+    /// Money the merchant gives back for a refund or a chargeback: taken from what the
+    /// acquirer owes it, and netted from its next payouts.
+    private mutating func takeBack(_ amount: Money, for reference: TransactionReference, merchant: String, now: Instant, why: String, kind: EventKind) -> [NodeAction] {
+        ledger.transfer(amount, from: "merchant:\(merchant)", to: Ledger.settlement(with: configuration.scheme), memo: "\(why) \(reference)")
+        book.oweBack(PayoutBook.Clawback(reference: reference, net: amount, why: kind == .chargedBack ? "charged back" : "refunded"), merchant: merchant)
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: kind, reference: .transaction(reference),
+            detail: "\(why): \(amount.formatted(exponent: configuration.currency.exponent)) taken back from merchant \(merchant), netted from its next payouts",
+            facts: .init(amount: -amount, operation: kind == .chargedBack ? .chargeback : .refund)))]
+    }
+
+    /// A refund reversed after its approval: what the merchant gave back is owed to it again.
+    private mutating func giveBackRefund(_ reference: TransactionReference, merchant: MerchantContract, now: Instant) -> [NodeAction] {
+        guard let refund = purchases[reference], let amount = refund.request.amount else { return [] }
+        if let original = refund.original { purchases[original]?.refunded -= amount }
+        ledger.transfer(amount, from: Ledger.settlement(with: configuration.scheme), to: "merchant:\(merchant.id)", memo: "refund reversed \(reference)")
+        let netted = amount - book.forgive(reference, merchant: merchant.id)
+        guard netted > .zero else { return [] }
+        // Part of it was already netted from a payout: pay that part at the next payout run.
+        book.add(PayoutBook.Due(reference: reference, amount: netted, fee: .zero, net: netted, payableAt: nil, state: .scheduled), merchant: merchant.id)
+        return []
+    }
+
+    /// The scheme passes on the issuer's chargeback (0422): acknowledged at once (0432), and
+    /// the amount taken back from the merchant, once per chargeback.
+    mutating func chargedBack(_ chargeback: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
+        let reference = chargeback.transactionReference
+        if chargeback.isResponse { return [] }
+        let original = chargeback.originalReference
+        guard let purchase = purchases[original], let amount = chargeback.amount, amount > .zero else {
+            return [.send(chargeback.response(code: .originalNotFound), to: scheme)]
+        }
+        guard chargebacks.insert(reference).inserted else {
+            return [.send(chargeback.response(code: .approved), to: scheme)]   // a repeat: answered again, nothing moves twice
+        }
+        let reason = chargeback[DE.reasonCode].map { ", reason \($0)" } ?? ""
+        let shown = amount.formatted(exponent: configuration.currency.exponent)
+        return [.send(chargeback.response(code: .approved), to: scheme),
+                .record(TimelineEvent(at: now, node: name, kind: .chargedBack, reference: .transaction(original),
+                                      detail: "charged back by the issuer\(reason): \(shown) taken back from merchant \(purchase.merchantID)",
+                                      facts: .init(amount: amount, operation: .chargeback)))]
+            + takeBack(amount, for: reference, merchant: purchase.merchantID, now: now, why: "chargeback\(reason) of \(original)", kind: .chargedBack)
     }
 
     /// The first payout time of a merchant at or after `local` (strictly after, when `strictly`), on a day its terms allow.
@@ -139,7 +202,7 @@ extension AcquirerStateMachine {
         for clawback in payout.netted {
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: .paidOut, reference: .transaction(clawback.reference), related: [payoutReference],
-                detail: "\(clawback.net.formatted(exponent: exponent)) the merchant owed back (reversed after it was paid) netted from payout \(rrn)",
+                detail: "\(clawback.net.formatted(exponent: exponent)) the merchant owed back (\(clawback.why)) netted from payout \(rrn)",
                 facts: .init(amount: -clawback.net, operation: .payout))))
         }
         if !sending {

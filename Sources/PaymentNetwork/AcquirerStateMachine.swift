@@ -55,9 +55,17 @@ public struct AcquirerStateMachine: NodeLogic {
             case approved
             /// Reversed: by the terminal, on a timeout, or because the approval could not be delivered.
             case reversed
-            /// Voided; a reversal of the void makes it approved again.
+            /// Voided (a pre-authorization: cancelled); a reversal of the void makes it approved again.
             case voided
+            /// A pre-authorization that was completed.
+            case completed
         }
+        /// A purchase, a pre-authorization, its completion, or a refund.
+        var kind: TimelineEvent.Operation
+        /// What a completion completes, or a refund refunds.
+        var original: TransactionReference?
+        /// What was refunded of it (refunds approved and not reversed).
+        var refunded: Money = .zero
         /// The request as forwarded (with DE32, DE18 and, once answered, DE37).
         var request: ISOMessage
         var merchantID: String
@@ -93,6 +101,8 @@ public struct AcquirerStateMachine: NodeLogic {
     /// request or answer never pays twice (the bank answers a repeat as it did the first).
     var credits: Retransmissions
     var book = PayoutBook()
+    /// Chargebacks received, by their own reference: a repeat is acknowledged and moves nothing.
+    var chargebacks: Set<TransactionReference> = []
 
     /// Makes an acquirer.
     public init(configuration: Configuration, seed: UInt64) {
@@ -118,13 +128,56 @@ public struct AcquirerStateMachine: NodeLogic {
             if message.isReversal { return reversals.acknowledge(message.transactionReference, code: message.responseCode) ?? [] }
             return schemeAnswered(message, now: now)
         }
+        if message.isChargeback { return chargedBack(message, from: peer, now: now) }
         if message.isReversal { return terminalReversed(message, from: peer, now: now) }
-        if message.isVoid { return forwardVoid(message, from: peer, now: now) }
-        if message.isPurchase { return forwardPurchase(message, from: peer, now: now) }
+        if message.isVoid || message.isCancellation { return forwardVoid(message, from: peer, now: now) }
+        if message.isPurchase { return forwardPurchase(message, kind: .purchase, from: peer, now: now) }
+        if message.isPreauthorization { return forwardPurchase(message, kind: .preauthorization, from: peer, now: now) }
+        if message.isCompletion || message.isRefund { return forwardFollowUp(message, from: peer, now: now) }
         return [.send(message.response(code: .invalidTransaction), to: peer)]
     }
 
-    private mutating func forwardPurchase(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+    /// A completion or a refund: checked against its original here (what the acquirer's
+    /// journal knows), then forwarded like a purchase.
+    private mutating func forwardFollowUp(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+        let kind: TimelineEvent.Operation = request.isCompletion ? .completion : .refund
+        let original = request.originalReference
+        guard purchases[request.transactionReference] == nil else {
+            return forwardPurchase(request, kind: kind, from: terminal, now: now)   // answered as a duplicate
+        }
+        let refusal: (ResponseCode, String)?
+        if let entry = purchases[original] {
+            let amount = request.amount ?? .zero
+            let left = (entry.request.amount ?? .zero) - entry.refunded
+            switch kind {
+            case .completion where entry.kind != .preauthorization:
+                refusal = (.invalidTransaction, "a completion of \(original), which is a \(entry.kind.rawValue), not a pre-authorization")
+            case .completion where entry.state != .approved:
+                refusal = (.invalidTransaction, "a completion of the pre-authorization \(original), which is \(entry.state)")
+            case .refund where entry.kind != .purchase && entry.kind != .completion:
+                refusal = (.invalidTransaction, "a refund of \(original), which is a \(entry.kind.rawValue)")
+            case .refund where entry.state != .approved:
+                refusal = (.invalidTransaction, "a refund of \(original), which is \(entry.state)")
+            case .refund where amount > left:
+                let exponent = configuration.currency.exponent
+                refusal = (.invalidAmount, "a refund of \(amount.formatted(exponent: exponent)) where \(left.formatted(exponent: exponent)) is left to refund")
+            default:
+                refusal = nil
+            }
+        } else {
+            refusal = (.originalNotFound, "a \(kind.rawValue) of \(original), which this acquirer never saw")
+        }
+        guard let (code, why) = refusal else {
+            return forwardPurchase(request, kind: kind, from: terminal, now: now)
+        }
+        return [
+            .send(request.response(code: code), to: terminal),
+            .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(request.transactionReference),
+                                  detail: "\(why): answered \(code)", facts: .init(responseCode: code, operation: kind))),
+        ]
+    }
+
+    private mutating func forwardPurchase(_ request: ISOMessage, kind: TimelineEvent.Operation, from terminal: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
             return request.duplicateActions(inProgress: earlier.state == .forwarded, again: "and time again (first one \(earlier.state))",
@@ -137,8 +190,10 @@ public struct AcquirerStateMachine: NodeLogic {
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID
         outgoing[DE.merchantType] = merchant.mcc
-        purchases[reference] = Purchase(request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
-        return forward(Waiting(terminal: terminal, request: outgoing, operation: .purchase, original: reference), now: now)
+        purchases[reference] = Purchase(
+            kind: kind, original: kind == .completion || kind == .refund ? request.originalReference : nil,
+            request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference), now: now)
     }
 
     private mutating func forward(_ entry: Waiting, now: Instant) -> [NodeAction] {
@@ -149,16 +204,19 @@ public struct AcquirerStateMachine: NodeLogic {
 
     private mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let original = void.originalReference
+        let cancellation = void.isCancellation
         guard let purchase = purchases[original], purchase.state == .approved,
-              book.isUnpaid(original, merchant: purchase.merchantID) else {
-            // Not approved, or already paid out to the merchant: a void cannot undo it.
+              cancellation ? purchase.kind == .preauthorization
+                  : purchase.kind != .preauthorization && purchase.kind != .refund && book.isUnpaid(original, merchant: purchase.merchantID) else {
+            // Not approved, or already paid out to the merchant: a void cannot undo it (nor a
+            // cancellation anything but a pre-authorization that still holds).
             return [.send(void.response(code: .invalidTransaction), to: terminal)]
         }
         var outgoing = void
         outgoing[DE.acquirerID] = configuration.institutionID
         outgoing[DE.originalData] = purchase.request.originalDataElements
         voids[void.transactionReference] = (outgoing, original)
-        return forward(Waiting(terminal: terminal, request: outgoing, operation: .void, original: original), now: now)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: cancellation ? .cancellation : .void, original: original), now: now)
     }
 
     /// The terminal reversed a purchase or a void: acknowledge at once, and undo upstream what may have taken effect.
@@ -179,7 +237,7 @@ public struct AcquirerStateMachine: NodeLogic {
             return [acknowledge, .cancelTimer(.answer(original))] + reverseUpstream(entry.request, now: now)
         case .approved:
             return [acknowledge] + cancelPurchase(original, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
-        case .declined, .reversed, .voided:
+        case .declined, .reversed, .voided, .completed:
             return [acknowledge]
         }
     }
@@ -201,18 +259,30 @@ public struct AcquirerStateMachine: NodeLogic {
         var actions: [NodeAction] = [.cancelTimer(.answer(own)), .send(response, to: entry.terminal)]
         let approved = response.responseCode == .approved
         switch entry.operation {
-        case .purchase:
-            guard purchases[own]?.state == .forwarded else { return actions }
+        case .purchase, .preauthorization, .completion, .refund:
+            guard let purchase = purchases[own], purchase.state == .forwarded else { return actions }
             purchases[own]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
             guard approved else {
                 purchases[own]?.state = .declined
                 return actions
             }
             purchases[own]?.state = .approved
-            actions += book(own, clearedOn: response[DE.settlementDate], now: now)
-        case .void:
+            switch purchase.kind {
+            case .preauthorization:
+                break   // funds held at the issuer; nothing is due to the merchant until the completion
+            case .refund:
+                actions += takeBackRefund(own, now: now)
+            default:
+                if purchase.kind == .completion, let original = purchase.original { purchases[original]?.state = .completed }
+                actions += book(own, clearedOn: response[DE.settlementDate], now: now)
+            }
+        case .void, .cancellation:
             if approved {
-                actions += cancelPurchase(entry.original, to: .voided, now: now)
+                if entry.operation == .cancellation {
+                    purchases[entry.original]?.state = .voided
+                } else {
+                    actions += cancelPurchase(entry.original, to: .voided, now: now)
+                }
             } else {
                 voids[own] = nil
             }
@@ -234,11 +304,11 @@ public struct AcquirerStateMachine: NodeLogic {
                                       detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout.compact): answered 91",
                                       facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
             ]
-            if entry.operation == .purchase {
+            if entry.operation.startsTransaction, entry.operation != .cancellation {
                 purchases[own]?.state = .reversed
             }
             // What may have taken effect upstream is undone: the purchase, or the void.
-            if entry.operation == .void { voids[own] = nil }
+            if entry.operation == .void || entry.operation == .cancellation { voids[own] = nil }
             actions += reverseUpstream(entry.request, now: now)
             return actions
         case .repeat(let reference):
@@ -246,7 +316,7 @@ public struct AcquirerStateMachine: NodeLogic {
         case .payout(let merchantID, _):
             guard let merchant = merchants[merchantID] else { return [] }
             return payOut(merchant: merchant, now: now)
-        case .cutoff:
+        case .cutoff, .expiry:
             return []
         }
     }
@@ -272,12 +342,12 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
-        if peer == configuration.scheme, message.mti == .financialRequest {
+        if peer == configuration.scheme, message.mti.isRequest, !message.mti.isRepeat, let entry = waiting[message.transactionReference] {
             // The scheme cannot be reached: answer the terminal at once; nothing left here.
             let own = message.transactionReference
-            guard let entry = waiting.removeValue(forKey: own) else { return [] }
-            if entry.operation == .purchase { purchases[own]?.state = .declined }
-            if entry.operation == .void { voids[own] = nil }
+            waiting[own] = nil
+            if entry.operation.startsTransaction, entry.operation != .cancellation { purchases[own]?.state = .declined }
+            if entry.operation == .void || entry.operation == .cancellation { voids[own] = nil }
             return [
                 .cancelTimer(.answer(own)),
                 .send(entry.request.response(code: .systemMalfunction), to: entry.terminal),
@@ -285,11 +355,10 @@ public struct AcquirerStateMachine: NodeLogic {
                                       detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: .systemMalfunction, operation: entry.operation))),
             ]
         }
-        if message.mti == .financialResponse, message.responseCode == .approved, !message.isPayout, message[DE.processingCode] == ProcessingCode.purchase {
+        if message.isResponse, message.responseCode == .approved, !message.isPayout, let entry = purchases[message.transactionReference],
+           entry.state == .approved {
             // An approval the terminal cannot receive is reversed.
-            let reference = message.transactionReference
-            guard let entry = purchases[reference], entry.state == .approved else { return [] }
-            return cancelPurchase(reference, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
+            return cancelPurchase(message.transactionReference, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
         }
         if message.isPayout, message.mti == .financialRequest {
             // The merchant's bank is down and the credit never left: the payout goes again when it is back.

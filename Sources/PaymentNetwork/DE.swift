@@ -19,6 +19,8 @@ public enum DE {
     public static let terminalID = 41
     public static let merchantID = 42
     public static let currency = 49
+    /// A chargeback's reason code (private use).
+    public static let reasonCode = 63
     public static let originalData = 90
     public static let creditAccount = 103
 }

@@ -7,6 +7,9 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case duplicate, cleared, settled, held, released
     case paidOut = "paid_out"
     case returned, arrived
+    // Beyond the purchase.
+    case preauthorized, completed, cancelled, expired, refunded, disputed
+    case chargedBack = "charged_back"
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
 }

@@ -61,8 +61,22 @@ extension ISOMessage {
         return mti.rawValue + (self[DE.stan] ?? "000000") + (self[DE.transmissionDateTime] ?? "0000000000") + padded + String(repeating: "0", count: 11)
     }
 
-    /// Whether this is a reversal (04xx).
-    public var isReversal: Bool { mti.messageClass == .reversal }
+    /// Whether this is a reversal (0400, 0420 and their repeats and answers; not a chargeback).
+    public var isReversal: Bool { mti.messageClass == .reversal && !mti.fromIssuer }
+    /// Whether this is a chargeback (0422, its repeat 0423, and their answers).
+    public var isChargeback: Bool { mti.messageClass == .reversal && mti.fromIssuer }
+    /// Whether this is a pre-authorization (0100, processing code 03xxxx).
+    public var isPreauthorization: Bool { mti.request == .authorizationRequest && self[DE.processingCode] == ProcessingCode.preauthorization }
+    /// Whether this is a pre-authorization's cancellation (0100, processing code 20xxxx).
+    public var isCancellation: Bool { mti.request == .authorizationRequest && self[DE.processingCode] == ProcessingCode.refund }
+    /// Whether this is a pre-authorization's completion (0220, processing code 00xxxx, DE25 `06`).
+    public var isCompletion: Bool {
+        mti.request == .financialAdvice && self[DE.processingCode] == ProcessingCode.purchase && self[DE.conditionCode] == ConditionCode.preauthorization
+    }
+    /// Whether this is a refund (0220, processing code 20xxxx).
+    public var isRefund: Bool { mti.request == .financialAdvice && self[DE.processingCode] == ProcessingCode.refund }
+    /// Whether this is a stand-in advice: the scheme approved a purchase in the issuer's place (0220, processing code 00xxxx).
+    public var isStandInAdvice: Bool { mti.request == .financialAdvice && self[DE.processingCode] == ProcessingCode.purchase && !isCompletion }
     /// Whether this is a response (third digit odd: 0210, 0410, 0430).
     public var isResponse: Bool { mti.isResponse }
     /// Whether this is a purchase request (processing code 000000 on a 0200).

@@ -6,6 +6,14 @@ public enum NodeCommand: Sendable, Equatable {
     case repeatSwipe(id: String, of: String)
     /// The terminal voids an earlier transaction.
     case void(of: String)
+    /// The terminal completes an earlier pre-authorization for an amount (0220).
+    case complete(id: String, of: String, amount: Money)
+    /// The terminal cancels an earlier pre-authorization (0100, processing code 20).
+    case cancel(id: String, of: String)
+    /// The terminal refunds part or all of an earlier purchase or completion (0220, processing code 20).
+    case refund(id: String, of: String, amount: Money)
+    /// The card's issuer disputes a purchase and charges it back through the scheme (0422).
+    case dispute(id: String, of: TransactionReference, reason: String)
     /// A bank starts (true) or ends (false) maintenance.
     case maintenance(Bool)
     /// A bank freezes (true) or unfreezes (false) an account or card.
@@ -25,9 +33,12 @@ public enum NodeCommand: Sendable, Equatable {
         public var expiry: String
         /// The amount that goes on the wire.
         public var amount: Money
+        /// A pre-authorization (0100: funds held, not taken) rather than a purchase.
+        public var preauthorization: Bool
 
         /// Makes a swipe.
-        public init(id: String, pan: String, expiry: String, amount: Money) {
+        public init(id: String, pan: String, expiry: String, amount: Money, preauthorization: Bool = false) {
+            self.preauthorization = preauthorization
             self.id = id
             self.pan = pan
             self.expiry = expiry

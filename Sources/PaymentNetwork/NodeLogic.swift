@@ -24,6 +24,8 @@ public protocol NodeLogic: Sendable {
     var waitingOn: [String] { get }
     /// The node's ledger.
     var ledger: Ledger { get }
+    /// What the node finds wrong in its own books (a hold above a card's balance), one sentence each.
+    var auditFailures: [String] { get }
 }
 
 extension NodeLogic {
@@ -32,4 +34,5 @@ extension NodeLogic {
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] { [] }
     public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { [] }
     public var waitingOn: [String] { [] }
+    public var auditFailures: [String] { [] }
 }

@@ -24,6 +24,8 @@ public struct PayoutBook: Sendable {
         public var reference: TransactionReference
         /// What is still owed.
         public var net: Money
+        /// Why, in a few words ("reversed after it was paid", "refund").
+        public var why: String = "reversed after it was paid"
     }
 
     /// A payout made (sent to the bank, or settled by netting), until it is answered.
@@ -76,6 +78,13 @@ public struct PayoutBook: Sendable {
     /// Records money a merchant owes back, netted from its next payouts.
     public mutating func oweBack(_ clawback: Clawback, merchant: String) { clawbacks[merchant, default: []].append(clawback) }
 
+    /// Drops what is still owed back for `reference` (a refund that was reversed); returns how much that was.
+    public mutating func forgive(_ reference: TransactionReference, merchant: String) -> Money {
+        let owed = (clawbacks[merchant] ?? []).filter { $0.reference == reference }.reduce(Money.zero) { $0 + $1.net }
+        clawbacks[merchant]?.removeAll { $0.reference == reference }
+        return owed
+    }
+
     /// The dues a payout run at `local` may pay: scheduled or returned, and payable by then.
     public func payable(_ merchant: String, at local: LocalDateTime) -> [Due] {
         dues(of: merchant).filter { ($0.state == .scheduled || $0.state == .returned) && ($0.payableAt.map { $0 <= local } ?? true) }
@@ -119,7 +128,7 @@ public struct PayoutBook: Sendable {
         var owed = clawbacks[merchant] ?? []
         while left > .zero, !owed.isEmpty {
             let take = min(owed[0].net, left)
-            netted.append(Clawback(reference: owed[0].reference, net: take))
+            netted.append(Clawback(reference: owed[0].reference, net: take, why: owed[0].why))
             owed[0].net -= take
             left -= take
             if owed[0].net == .zero { owed.removeFirst() }

@@ -25,15 +25,22 @@ public struct SchemeStateMachine: NodeLogic {
         /// Cards the issuers told the scheme to refuse when it stands in (lost, frozen,
         /// expired), with the code; stand-in also refuses a card whose DE14 has passed.
         public var standInRefusals: [String: ResponseCode]
+        /// How many days a pre-authorization holds funds if it is not completed.
+        public var preauthDays: Int
+        /// How far above its pre-authorization a completion may go, in millionths (15% is 150000).
+        public var completionTolerancePPM: Int64
         /// A defect planted for `explore --self-test`; nil in every real run.
         public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)],
-            zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:], planted: PlantedDefect? = nil
+            zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:], preauthDays: Int = 30,
+            completionTolerancePPM: Int64 = 150_000, planted: PlantedDefect? = nil
         ) {
             self.planted = planted
+            self.preauthDays = preauthDays
+            self.completionTolerancePPM = completionTolerancePPM
             self.standInRefusals = standInRefusals
             self.name = name
             self.cutoff = cutoff
@@ -56,7 +63,7 @@ public struct SchemeStateMachine: NodeLogic {
     }
 
     /// One purchase's life at the scheme.
-    private struct Purchase: Sendable {
+    struct Purchase: Sendable {
         enum State: Sendable, Equatable {
             /// Sent to the issuer, no answer yet.
             case authorizing
@@ -69,7 +76,20 @@ public struct SchemeStateMachine: NodeLogic {
             case reversed
             /// Voided before clearing; a reversal of the void puts it back.
             case voided(clearingDate: LocalDate)
+            /// A pre-authorization approved by its issuer: funds held until it is completed,
+            /// cancelled or expires.
+            case preauthorized
+            /// A pre-authorization that was completed, cancelled, or outlived `preauthDays`.
+            case completed, cancelled, expired
         }
+        /// A purchase, a pre-authorization, its completion, a refund or a chargeback.
+        var kind: TimelineEvent.Operation = .purchase
+        /// What a completion completes, or a refund or chargeback undoes.
+        var original: TransactionReference?
+        /// What was refunded of it.
+        var refunded: Money = .zero
+        /// Whether the issuer charged it back.
+        var chargedBack = false
         var request: ISOMessage
         var amount: Money
         var issuer: String
@@ -77,11 +97,15 @@ public struct SchemeStateMachine: NodeLogic {
         var state: State
     }
 
+    /// One line of a day's clearing: what the issuer owes the acquirer for it (negative:
+    /// what the acquirer owes the issuer).
     private struct BatchItem: Sendable {
         var reference: TransactionReference
         var amount: Money
         var issuer: String
         var acquirer: String
+        /// A purchase or completion; a reversal after clearing; a refund; a chargeback.
+        var kind: TimelineEvent.Operation = .purchase
     }
 
     public let configuration: Configuration
@@ -140,13 +164,119 @@ public struct SchemeStateMachine: NodeLogic {
 
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         if message.isResponse { return issuerAnswered(message, now: now) }
+        if message.isChargeback { return relayChargeback(message, from: peer, now: now) }
         if message.isReversal { return relayReversal(message, from: peer, now: now) }
-        if message.isVoid { return relayVoid(message, from: peer, now: now) }
-        if message.isPurchase { return route(message, from: peer, now: now) }
+        if message.isVoid || message.isCancellation { return relayVoid(message, from: peer, now: now) }
+        if message.isPurchase { return route(message, kind: .purchase, from: peer, now: now) }
+        if message.isPreauthorization { return route(message, kind: .preauthorization, from: peer, now: now) }
+        if message.isCompletion { return routeCompletion(message, from: peer, now: now) }
+        if message.isRefund { return acceptRefund(message, from: peer, now: now) }
         return [.send(message.response(code: .invalidTransaction), to: peer)]
     }
 
-    private mutating func route(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
+    /// Refuses a request that names an original the scheme cannot apply it to.
+    private func refuse(_ request: ISOMessage, _ code: ResponseCode, _ why: String, to peer: String, operation: TimelineEvent.Operation, now: Instant) -> [NodeAction] {
+        [
+            .send(request.response(code: code), to: peer),
+            .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(request.transactionReference),
+                                  detail: "\(why): answered \(code) (\(code.meaning))", facts: .init(responseCode: code, operation: operation))),
+        ]
+    }
+
+    /// A completion (0220) goes to the issuer like a purchase, if its pre-authorization still
+    /// holds and it does not exceed the hold by more than the tolerance.
+    private mutating func routeCompletion(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
+        let reference = request.transactionReference
+        if let earlier = purchases[reference] {
+            return request.duplicateActions(inProgress: earlier.state == .authorizing, again: "again", node: name, peer: acquirer, now: now)
+        }
+        let original = request.originalReference
+        guard let preauth = purchases[original], preauth.kind == .preauthorization else {
+            return refuse(request, .originalNotFound, "a completion of \(original), which is no pre-authorization the scheme knows", to: acquirer, operation: .completion, now: now)
+        }
+        guard preauth.state == .preauthorized else {
+            return refuse(request, .invalidTransaction, "a completion of a pre-authorization that is \(preauth.state)", to: acquirer, operation: .completion, now: now)
+        }
+        let amount = request.amount ?? .zero
+        let ceiling = preauth.amount + preauth.amount.timesRate(partsPerMillion: configuration.completionTolerancePPM)
+        guard amount > .zero, amount <= ceiling else {
+            let exponent = configuration.currency.exponent
+            return refuse(request, .invalidAmount,
+                          "a completion of \(amount.formatted(exponent: exponent)) on a hold of \(preauth.amount.formatted(exponent: exponent)) (at most \(ceiling.formatted(exponent: exponent)) with the tolerance)",
+                          to: acquirer, operation: .completion, now: now)
+        }
+        var outgoing = request
+        outgoing[DE.rrn] = preauth.request[DE.rrn]
+        outgoing[DE.settlementDate] = openBatch(now).mmdd
+        purchases[reference] = Purchase(kind: .completion, original: original, request: outgoing, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing)
+        return ask(preauth.issuer, Waiting(acquirer: acquirer, issuer: preauth.issuer, request: outgoing, operation: .completion, original: reference), now: now)
+    }
+
+    /// A refund (0220) is the scheme's to accept: it checks the original and what is left to
+    /// refund, answers at once, and books it into the open batch; at the cutoff the acquirer
+    /// pays the issuer and the issuer is told to credit the card.
+    private mutating func acceptRefund(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
+        let reference = request.transactionReference
+        if purchases[reference] != nil {
+            return request.duplicateActions(inProgress: false, again: "again", node: name, peer: acquirer, now: now)
+        }
+        let original = request.originalReference
+        guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
+            return refuse(request, .originalNotFound, "a refund of \(original), which is no purchase the scheme knows", to: acquirer, operation: .refund, now: now)
+        }
+        switch entry.state {
+        case .approved, .cleared: break
+        default: return refuse(request, .invalidTransaction, "a refund of a purchase that is \(entry.state)", to: acquirer, operation: .refund, now: now)
+        }
+        let amount = request.amount ?? .zero
+        let left = entry.chargedBack ? .zero : entry.amount - entry.refunded
+        guard amount > .zero, amount <= left else {
+            let exponent = configuration.currency.exponent
+            return refuse(request, .invalidAmount, "a refund of \(amount.formatted(exponent: exponent)) where \(left.formatted(exponent: exponent)) is left to refund",
+                          to: acquirer, operation: .refund, now: now)
+        }
+        purchases[original]?.refunded += amount
+        let date = openBatch(now)
+        var stored = request
+        stored[DE.settlementDate] = date.mmdd
+        purchases[reference] = Purchase(kind: .refund, original: original, request: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
+        batches[date, default: []].append(BatchItem(reference: reference, amount: -amount, issuer: entry.issuer, acquirer: acquirer, kind: .refund))
+        var answer = stored.response(code: .approved)
+        answer[DE.authorizationCode] = generator.digits(6)
+        return [.send(answer, to: acquirer)]
+    }
+
+    /// An issuer's chargeback (0422): checked against the purchase (once per purchase, at
+    /// most what was not refunded), acknowledged at once, passed on to the acquirer until it
+    /// acknowledges, and booked into the open batch: the acquirer pays the issuer back.
+    private mutating func relayChargeback(_ chargeback: ISOMessage, from issuer: String, now: Instant) -> [NodeAction] {
+        let reference = chargeback.transactionReference
+        if purchases[reference]?.kind == .chargeback { return [.send(chargeback.response(code: .approved), to: issuer)] }
+        let original = chargeback.originalReference
+        guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
+            return refuse(chargeback, .originalNotFound, "a chargeback of \(original), which is no purchase the scheme knows", to: issuer, operation: .chargeback, now: now)
+        }
+        let settled: Bool
+        switch entry.state {
+        case .approved, .cleared: settled = true
+        default: settled = false
+        }
+        guard settled, !entry.chargedBack else {
+            return refuse(chargeback, .invalidTransaction, "a chargeback of a purchase that is \(entry.chargedBack ? "charged back already" : "\(entry.state)")",
+                          to: issuer, operation: .chargeback, now: now)
+        }
+        let amount = chargeback.amount ?? .zero
+        guard amount > .zero, amount <= entry.amount - entry.refunded else {
+            return refuse(chargeback, .invalidAmount, "a chargeback of more than is left of the purchase after its refunds", to: issuer, operation: .chargeback, now: now)
+        }
+        purchases[original]?.chargedBack = true
+        let date = openBatch(now)
+        purchases[reference] = Purchase(kind: .chargeback, original: original, request: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
+        batches[date, default: []].append(BatchItem(reference: reference, amount: -amount, issuer: issuer, acquirer: entry.acquirer, kind: .chargeback))
+        return [.send(chargeback.response(code: .approved), to: issuer)] + retransmissions.start(chargeback, to: entry.acquirer, now: now)
+    }
+
+    private mutating func route(_ request: ISOMessage, kind: TimelineEvent.Operation, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
             // The same request again: the first one's answer serves; a second would debit the card twice.
@@ -163,8 +293,8 @@ public struct SchemeStateMachine: NodeLogic {
         var outgoing = request
         outgoing[DE.rrn] = generator.digits(12)
         outgoing[DE.settlementDate] = openBatch(now).mmdd
-        purchases[reference] = Purchase(request: outgoing, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing)
-        return ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: .purchase, original: reference), now: now)
+        purchases[reference] = Purchase(kind: kind, request: outgoing, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing)
+        return ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference), now: now)
     }
 
     private mutating func ask(_ issuer: String, _ entry: Waiting, now: Instant) -> [NodeAction] {
@@ -175,14 +305,22 @@ public struct SchemeStateMachine: NodeLogic {
 
     private mutating func relayVoid(_ void: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let original = void.originalReference
-        guard let purchase = purchases[original], case .approved = purchase.state else {
-            // Not approved here, or already cleared: a void cannot undo it.
+        let cancellation = void.isCancellation
+        let applies: Bool
+        switch purchases[original]?.state {
+        case .approved?: applies = !cancellation && purchases[original]?.kind != .refund && purchases[original]?.kind != .chargeback
+        case .preauthorized?: applies = cancellation
+        default: applies = false
+        }
+        guard let purchase = purchases[original], applies else {
+            // Not approved here, or already cleared: a void cannot undo it (nor a cancellation
+            // anything but a pre-authorization that still holds).
             return [.send(void.response(code: .invalidTransaction), to: acquirer)]
         }
         var outgoing = void
         outgoing[DE.rrn] = purchase.request[DE.rrn]
         voids[void.transactionReference] = original
-        return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: .void, original: original), now: now)
+        return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: cancellation ? .cancellation : .void, original: original), now: now)
     }
 
     /// Takes over an acquirer's reversal and delivers it to the issuer: a purchase's takes it
@@ -221,17 +359,22 @@ public struct SchemeStateMachine: NodeLogic {
     private mutating func unclear(_ reference: TransactionReference, to state: Purchase.State, now: Instant) {
         guard var purchase = purchases[reference] else { return }
         switch purchase.state {
-        case .authorizing:
+        case .authorizing, .preauthorized:
             break
         case .approved(let date):
             batches[date]?.removeAll { $0.reference == reference }
         case .cleared:
-            batches[openBatch(now), default: []].append(BatchItem(reference: reference, amount: -purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
-        case .declined, .reversed, .voided:
+            batches[openBatch(now), default: []].append(BatchItem(reference: reference, amount: -purchase.signedAmount, issuer: purchase.issuer, acquirer: purchase.acquirer, kind: .reversal))
+        case .declined, .reversed, .voided, .completed, .cancelled, .expired:
             return
         }
         purchase.state = state
         purchases[reference] = purchase
+        // A completion undone: its pre-authorization holds again; a refund undone: it may be refunded again.
+        if let original = purchase.original {
+            if purchase.kind == .completion, purchases[original]?.state == .completed { purchases[original]?.state = .preauthorized }
+            if purchase.kind == .refund { purchases[original]?.refunded -= purchase.amount }
+        }
     }
 
     /// Books an approved purchase into the batch still open, which is its clearing date.
@@ -244,10 +387,14 @@ public struct SchemeStateMachine: NodeLogic {
         return date
     }
 
-    /// A void was reversed: the purchase it undid is approved again, in the batch still open.
+    /// A void was reversed: the purchase it undid is approved again, in the batch still open
+    /// (a cancelled pre-authorization holds again).
     private mutating func restore(_ reference: TransactionReference, now: Instant) {
-        guard case .voided = purchases[reference]?.state else { return }
-        _ = book(reference, now: now)
+        switch purchases[reference]?.state {
+        case .voided?: _ = book(reference, now: now)
+        case .cancelled?: purchases[reference]?.state = .preauthorized
+        default: break
+        }
     }
 
     private mutating func issuerAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
@@ -261,13 +408,23 @@ public struct SchemeStateMachine: NodeLogic {
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         let approved = response.responseCode == .approved
         switch entry.operation {
-        case .purchase:
+        case .purchase, .completion:
             if approved, purchases[own]?.state == .authorizing, let date = book(own, now: now) {
                 // The clearing date is decided here, once: DE15 of the answer carries it.
                 answer[DE.settlementDate] = date.mmdd
+                if let original = purchases[own]?.original { purchases[original]?.state = .completed }
             } else if purchases[own]?.state == .authorizing {
                 purchases[own]?.state = .declined
             }
+        case .preauthorization:
+            if approved, purchases[own]?.state == .authorizing {
+                purchases[own]?.state = .preauthorized
+                actions.append(.startTimer(.expiry(own), at: now.advanced(by: .seconds(Int64(configuration.preauthDays) * 86_400))))
+            } else if purchases[own]?.state == .authorizing {
+                purchases[own]?.state = .declined
+            }
+        case .cancellation:
+            if approved, purchases[entry.original]?.state == .preauthorized { purchases[entry.original]?.state = .cancelled }
         case .void:
             if approved { unclear(entry.original, to: .voided(clearingDate: clearingDateOf(entry.original) ?? openBatch(now)), now: now) }
         default:
@@ -293,6 +450,10 @@ public struct SchemeStateMachine: NodeLogic {
         case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
             return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)")
+        case .expiry(let reference):
+            // The issuer releases the hold on its own clock; from now on nothing completes it.
+            if purchases[reference]?.state == .preauthorized { purchases[reference]?.state = .expired }
+            return []
         case .payout:
             return []
         }
@@ -307,14 +468,14 @@ public struct SchemeStateMachine: NodeLogic {
 
     /// The issuer did not answer (or cannot be reached): stand in, or answer 91 and reverse.
     private mutating func issuerSilent(_ entry: Waiting, now: Instant, why: String) -> [NodeAction] {
-        guard entry.operation == .purchase else {
+        guard entry.operation.startsTransaction else {
             var actions: [NodeAction] = [
                 .send(entry.request.response(code: .issuerInoperative), to: entry.acquirer),
                 .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.original),
                                       detail: "\(why) to the \(entry.operation.rawValue): answered 91\(entry.operation == .void ? " and reversing the void at the issuer" : "")",
                                       facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
             ]
-            if entry.operation == .void {
+            if entry.operation == .void || entry.operation == .cancellation {
                 // The issuer may have voided: undo that, so every node keeps the purchase.
                 actions += retransmissions.start(entry.request.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: entry.issuer, now: now)
             }
@@ -322,7 +483,7 @@ public struct SchemeStateMachine: NodeLogic {
         }
         let reference = entry.original
         let exponent = configuration.currency.exponent
-        if let limit = configuration.standInLimit, let amount = entry.request.amount, amount <= limit, amount > .zero {
+        if entry.operation == .purchase, let limit = configuration.standInLimit, let amount = entry.request.amount, amount <= limit, amount > .zero {
             if let refusal = standInRefusal(entry.request, now: now) {
                 purchases[reference]?.state = .declined
                 return [
@@ -363,12 +524,12 @@ public struct SchemeStateMachine: NodeLogic {
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
         let own = message.transactionReference
-        if message.mti == .financialRequest, let entry = waiting[own], entry.issuer == peer {
+        if message.mti.isRequest, !message.mti.isRepeat, let entry = waiting[own], entry.issuer == peer {
             waiting[own] = nil
             return [.cancelTimer(.answer(own))] + issuerSilent(entry, now: now, why: "\(peer) cannot be reached")
         }
-        if message.mti == .financialResponse, message.responseCode == .approved, message[DE.processingCode] == ProcessingCode.purchase,
-           let purchase = purchases[own], case .approved = purchase.state {
+        if message.isResponse, message.responseCode == .approved, let purchase = purchases[own],
+           [.purchase, .completion, .preauthorization].contains(purchase.kind), purchase.isInForce {
             // The acquirer cannot receive the approval: undo it at the issuer.
             unclear(own, to: .reversed, now: now)
             return reverseAtIssuer(purchase.request, issuer: purchase.issuer, now: now)
@@ -392,12 +553,30 @@ public struct SchemeStateMachine: NodeLogic {
         let exponent = configuration.currency.exponent
         for item in batches.removeValue(forKey: date) ?? [] {
             ledger.transfer(item.amount, from: Ledger.settlement(with: item.issuer), to: Ledger.settlement(with: item.acquirer), memo: "settle \(item.reference)")
-            if item.amount < .zero {
+            switch item.kind {
+            case .reversal:
                 actions.append(.record(TimelineEvent(
                     at: now, node: name, kind: .settled, reference: .transaction(item.reference),
-                    detail: "\((-item.amount).formatted(exponent: exponent)) settled back from \(item.acquirer) to \(item.issuer) (reversed after clearing)",
+                    detail: "\((item.amount < .zero ? -item.amount : item.amount).formatted(exponent: exponent)) settled back between \(item.acquirer) and \(item.issuer) (reversed after clearing)",
                     facts: .init(clearingDate: date, amount: item.amount, operation: .reversal))))
                 continue
+            case .refund, .chargeback:
+                purchases[item.reference]?.state = .cleared
+                let what = item.kind == .refund ? "refund" : "chargeback"
+                actions.append(.record(TimelineEvent(
+                    at: now, node: name, kind: .cleared, reference: .transaction(item.reference),
+                    detail: "\(what) cleared in the batch of \(date)", facts: .init(clearingDate: date, amount: item.amount, operation: item.kind))))
+                actions.append(.record(TimelineEvent(
+                    at: now, node: name, kind: .settled, reference: .transaction(item.reference),
+                    detail: "\((-item.amount).formatted(exponent: exponent)) settled from \(item.acquirer) to \(item.issuer) (\(what))",
+                    facts: .init(clearingDate: date, amount: item.amount, operation: item.kind))))
+                if item.kind == .refund, let refund = purchases[item.reference] {
+                    // The issuer credits the card on the refund's clearing: told by an advice, repeated until acknowledged.
+                    actions += retransmissions.start(refund.request, to: item.issuer, now: now)
+                }
+                continue
+            default:
+                break
             }
             purchases[item.reference]?.state = .cleared
             actions.append(.record(TimelineEvent(
@@ -409,5 +588,18 @@ public struct SchemeStateMachine: NodeLogic {
                 facts: .init(clearingDate: date, amount: item.amount))))
         }
         return actions
+    }
+}
+
+extension SchemeStateMachine.Purchase {
+    /// What the issuer owes the acquirer for it: negative for a refund or a chargeback.
+    var signedAmount: Money { kind == .refund || kind == .chargeback ? -amount : amount }
+
+    /// Whether it still stands: approved (not yet cleared) or pre-authorized.
+    var isInForce: Bool {
+        switch state {
+        case .approved, .preauthorized: return true
+        default: return false
+        }
     }
 }

@@ -74,30 +74,64 @@ public struct TerminalStateMachine: NodeLogic {
         case .swipe(let swipe): return purchase(swipe, now: now)
         case .repeatSwipe(let id, let original): return sendAgain(id: id, original: original, now: now)
         case .void(let original): return void(original, now: now)
+        case .complete(let id, let original, let amount): return followUp(id: id, of: original, operation: .completion, amount: amount, now: now)
+        case .refund(let id, let original, let amount): return followUp(id: id, of: original, operation: .refund, amount: amount, now: now)
+        case .cancel(let id, let original): return followUp(id: id, of: original, operation: .cancellation, amount: nil, now: now)
         default: return []
         }
     }
 
+    /// A transaction of its own on an earlier one: a pre-authorization's completion (0220)
+    /// or cancellation (0100, processing code 20), or a refund (0220, processing code 20).
+    /// DE90 names the original; DE37 and DE38 carry its RRN and authorization code.
+    private mutating func followUp(id: String, of original: String, operation: TimelineEvent.Operation, amount: Money?, now: Instant) -> [NodeAction] {
+        guard let (request, response) = purchases[original] else { return [] }
+        let mti: MTI = operation == .cancellation ? .authorizationRequest : .financialAdvice
+        var message = request.keeping([DE.pan, DE.expiry, DE.entryMode, DE.terminalID, DE.merchantID, DE.currency], mti: mti)
+        message[DE.processingCode] = operation == .completion ? ProcessingCode.purchase : ProcessingCode.refund
+        message[DE.conditionCode] = operation == .refund ? ConditionCode.normal : ConditionCode.preauthorization
+        message[DE.amount] = (amount ?? request.amount ?? .zero).de4
+        message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
+        message[DE.originalData] = request.originalDataElements
+        if let rrn = response?[DE.rrn] { message[DE.rrn] = rrn }
+        if let code = response?[DE.authorizationCode] { message[DE.authorizationCode] = code }
+        let reference = message.transactionReference
+        purchases[id] = (message, nil)
+        let shown = (message.amount ?? .zero).formatted(exponent: configuration.currency.exponent)
+        let what: String
+        switch operation {
+        case .completion: what = "completion of \(original) for \(shown) \(configuration.currency.code)"
+        case .refund: what = "refund of \(shown) \(configuration.currency.code) on \(original)"
+        default: what = "cancellation of the pre-authorization \(original)"
+        }
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: .swiped, reference: .transaction(reference),
+            detail: "\(what), card \(PAN.mask(message[DE.pan] ?? "")), STAN \(reference.stan)",
+            facts: .init(transactionID: id, amount: message.amount, operation: operation)))]
+            + send(Waiting(transactionID: id, request: message, operation: operation, reference: reference), now: now)
+    }
+
     private mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
-        var request = ISOMessage(mti: .financialRequest)
+        var request = ISOMessage(mti: swipe.preauthorization ? .authorizationRequest : .financialRequest)
         request[DE.pan] = swipe.pan
-        request[DE.processingCode] = ProcessingCode.purchase
+        request[DE.processingCode] = swipe.preauthorization ? ProcessingCode.preauthorization : ProcessingCode.purchase
         request[DE.amount] = swipe.amount.de4
         request.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
         request[DE.expiry] = swipe.expiry
         request[DE.entryMode] = "021"
-        request[DE.conditionCode] = "00"
+        request[DE.conditionCode] = swipe.preauthorization ? ConditionCode.preauthorization : ConditionCode.normal
         request[DE.terminalID] = configuration.id
         request[DE.merchantID] = configuration.merchantID
         request[DE.currency] = configuration.currency.numeric
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)
         let amountText = swipe.amount.formatted(exponent: configuration.currency.exponent)
+        let operation: TimelineEvent.Operation = swipe.preauthorization ? .preauthorization : .purchase
         return [.record(TimelineEvent(
             at: now, node: name, kind: .swiped, reference: .transaction(reference),
-            detail: "\(amountText) \(configuration.currency.code) on card \(PAN.mask(swipe.pan)), STAN \(reference.stan)",
-            facts: .init(transactionID: swipe.id, amount: swipe.amount)))]
-            + send(Waiting(transactionID: swipe.id, request: request, operation: .purchase, reference: reference), now: now)
+            detail: "\(swipe.preauthorization ? "pre-authorization of " : "")\(amountText) \(configuration.currency.code) on card \(PAN.mask(swipe.pan)), STAN \(reference.stan)",
+            facts: .init(transactionID: swipe.id, amount: swipe.amount, operation: operation)))]
+            + send(Waiting(transactionID: swipe.id, request: request, operation: operation, reference: reference), now: now)
     }
 
     /// The same bytes again: same STAN, same DE7, as a terminal that retransmits does.
@@ -105,11 +139,12 @@ public struct TerminalStateMachine: NodeLogic {
         guard let request = purchases[original]?.request else { return [] }
         let reference = request.transactionReference
         purchases[id] = (request, nil)
+        let operation: TimelineEvent.Operation = request.isPreauthorization ? .preauthorization : .purchase
         return [.record(TimelineEvent(
             at: now, node: name, kind: .swiped, reference: .transaction(reference),
             detail: "the message of \(original) sent again, same STAN \(reference.stan)",
-            facts: .init(transactionID: id, amount: request.amount)))]
-            + send(Waiting(transactionID: id, request: request, operation: .purchase, reference: reference), now: now)
+            facts: .init(transactionID: id, amount: request.amount, operation: operation)))]
+            + send(Waiting(transactionID: id, request: request, operation: operation, reference: reference), now: now)
     }
 
     /// A `0200` with processing code `200000` that points at the original through DE90 and DE37.
@@ -143,12 +178,13 @@ public struct TerminalStateMachine: NodeLogic {
         let code = message.responseCode ?? "??"
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         switch entry.operation {
-        case .purchase:
+        case .purchase, .preauthorization, .completion, .refund, .cancellation:
             purchases[entry.transactionID]?.response = message
+            let approvedKind: EventKind = entry.operation == .cancellation ? .cancelled : .authorized
             actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: code.isApproval ? .authorized : .declined, reference: .transaction(entry.reference),
+                at: now, node: name, kind: code.isApproval ? approvedKind : .declined, reference: .transaction(entry.reference),
                 detail: code.isApproval ? "approved, authorization code \(message[DE.authorizationCode] ?? "-")" : "declined with \(code) (\(code.meaning))",
-                facts: .init(transactionID: entry.transactionID, responseCode: code))))
+                facts: .init(transactionID: entry.transactionID, responseCode: code, operation: entry.operation))))
         default:
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: code.isApproval ? .voided : .declined, reference: .transaction(entry.reference),
@@ -174,11 +210,11 @@ public struct TerminalStateMachine: NodeLogic {
         case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
             // No answer: the request may have taken effect upstream, so reverse it.
-            let detail = entry.operation == .purchase
+            let detail = entry.operation.startsTransaction
                 ? "no answer within \(configuration.timeout.compact): reversing"
                 : "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact): reversing it"
             let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: trace.take())
-            if entry.operation == .purchase { reversedMessages.insert(own) }
+            if entry.operation.startsTransaction { reversedMessages.insert(own) }
             reversed[reversal.transactionReference] = entry
             return [.record(TimelineEvent(
                 at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference), detail: detail,
@@ -191,7 +227,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
         let own = message.transactionReference
-        guard let entry = waiting[own], entry.operation == .purchase else {
+        guard let entry = waiting[own], entry.operation.startsTransaction else {
             // A void or reversal is settled when its timer fires.
             return []
         }

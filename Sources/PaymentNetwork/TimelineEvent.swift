@@ -48,7 +48,15 @@ public struct TimelineEvent: Sendable, Equatable {
 
     /// The message an event is about.
     public enum Operation: String, Sendable {
+        /// Whether a terminal's request of this kind is a transaction of its own (it has an
+        /// id, an answer and a status), rather than an act on an earlier one (a void).
+        public var startsTransaction: Bool { [.purchase, .preauthorization, .completion, .refund, .cancellation].contains(self) }
+
         case purchase, void, reversal, advice, payout
+        /// A pre-authorization (0100), its cancellation (0100, processing code 20) and its completion (0220).
+        case preauthorization, cancellation, completion
+        /// A refund (0220, processing code 20) and a chargeback (0422).
+        case refund, chargeback
         /// The reversal of a void that got no answer: the purchase stands again.
         case voidReversal = "void_reversal"
     }

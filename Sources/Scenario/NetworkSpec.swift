@@ -10,6 +10,10 @@ public struct NetworkSpec: Sendable {
         public var timeout: Duration = .seconds(30)
         /// The most the scheme approves in an issuer's place; nil: no stand-in.
         public var standInLimit: Money?
+        /// How many days a pre-authorization holds funds if it is not completed.
+        public var preauthDays = 30
+        /// How far a completion may exceed its pre-authorization, in millionths (15%).
+        public var completionTolerancePPM: Int64 = 150_000
     }
 
     /// The acquirer.

@@ -44,3 +44,20 @@ extension Scenario {
             horizon: .seconds(86400), network: .defaults(), faults: [], steps: [], expectations: [])
     }
 }
+
+extension Scenario {
+    /// The bank that issued the card a transaction's steps used (a completion's is its pre-authorization's).
+    public func cardIssuer(of id: String) -> String? {
+        for step in steps {
+            switch step.action {
+            case .swipe(id, _, let card, _, _), .preauthorize(id, _, let card, _):
+                return network.cards.first { $0.pan == card }?.bank
+            case .complete(id, _, let original, _), .refund(id, _, let original, _), .repeatSwipe(id, _, let original):
+                return cardIssuer(of: original)
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+}

@@ -5,13 +5,25 @@ import SettlementCalendar
 import Yams
 
 extension ScenarioBuilder {
+    /// What the steps so far made of a transaction id, to check the steps that name it.
+    struct KnownTransaction {
+        enum Kind: String { case purchase, preauthorization = "pre-authorization", completion, cancellation, refund, dispute, `repeat` }
+        var terminal: String?
+        var kind: Kind
+        var amount: Money?
+        /// What the refunds written so far take back of it.
+        var refunded: Money = .zero
+    }
+
+    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute"]
+
     func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: NetworkSpec) -> [Step] {
         guard let items = reader.sequence(node, "steps") else { return [] }
         var steps: [Step] = []
         var previous = start
-        var swipes: [String: String] = [:]   // transaction id: terminal
+        var known: [String: KnownTransaction] = [:]
         for item in items {
-            guard let fields = reader.mapping(item, "a step", allowed: ["at", "swipe", "void"]) else { continue }
+            guard let fields = reader.mapping(item, "a step", allowed: ["at"] + Self.stepKinds) else { continue }
             var at = previous
             if let node = fields["at"], let value = dateTime(node, "at", zone: zone, calendar: calendar) {
                 if value < previous {
@@ -21,48 +33,141 @@ extension ScenarioBuilder {
             }
             previous = at
             let line = item.mark?.line ?? 1
-            if fields["swipe"] != nil && fields["void"] != nil {
-                reader.error(item, "a step does one thing: swipe or void, not both")
-            } else if let swipe = fields["swipe"] {
-                if let action = buildSwipe(swipe, currency: currency, network: network, swipes: &swipes) {
-                    steps.append(Step(at: at, action: action, line: line))
-                }
-            } else if let void = fields["void"] {
-                if let id = reader.string(void, "void") {
-                    if let terminal = swipes[id] {
-                        steps.append(Step(at: at, action: .void(id: id, terminal: terminal), line: line))
-                    } else {
-                        let hint = nearestWord(to: id, in: Array(swipes.keys)).map { "; did you mean '\($0)'?" } ?? ""
-                        reader.error(void, "void names '\(id)', which no earlier step swipes\(hint)")
-                    }
-                }
-            } else {
-                reader.error(item, "a step needs one of: swipe, void")
+            let kinds = Self.stepKinds.filter { fields[$0] != nil }
+            guard kinds.count == 1, let kind = kinds.first, let body = fields[kind] else {
+                reader.error(item, kinds.isEmpty ? "a step needs one of: \(Self.stepKinds.joined(separator: ", "))"
+                                                 : "a step does one thing: \(kinds.joined(separator: " or ")), not both")
+                continue
             }
+            let action: Step.Action?
+            switch kind {
+            case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known)
+            case "void": action = buildVoid(body, known: known)
+            default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
+            }
+            if let action { steps.append(Step(at: at, action: action, line: line)) }
         }
         return steps
     }
 
-    func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, swipes: inout [String: String]) -> Step.Action? {
-        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat"]) else { return nil }
+    private func buildVoid(_ node: Node, known: [String: KnownTransaction]) -> Step.Action? {
+        guard let id = reader.string(node, "void") else { return nil }
+        guard let original = known[id], let terminal = original.terminal else {
+            reader.error(node, "void names '\(id)', which no earlier step swipes\(hint(id, known))")
+            return nil
+        }
+        return .void(id: id, terminal: terminal)
+    }
+
+    private func hint(_ id: String, _ known: [String: KnownTransaction]) -> String {
+        nearestWord(to: id, in: Array(known.keys)).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
+    /// `complete`, `cancel`, `refund` and `dispute`: a transaction of its own on an earlier one.
+    private func buildFollowUp(_ kind: String, _ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction]) -> Step.Action? {
+        let allowed: [String]
+        switch kind {
+        case "complete", "refund": allowed = ["id", "of", "amount", "terminal"]
+        case "cancel": allowed = ["id", "of", "terminal"]
+        default: allowed = ["id", "of", "reason"]
+        }
+        guard let fields = reader.mapping(node, "a \(kind)", allowed: allowed) else { return nil }
         let id = fields["id"].flatMap { reader.string($0, "id") }
-        if let id, let idNode = fields["id"], swipes[id] != nil {
+        if let id, let idNode = fields["id"], known[id] != nil {
+            reader.error(idNode, "transaction id '\(id)' is used twice")
+        } else if fields["id"] == nil {
+            reader.error(node, "a \(kind) needs an 'id'")
+        }
+        guard let ofNode = fields["of"] else {
+            reader.error(node, "a \(kind) needs 'of': the id of the transaction it \(kind == "dispute" ? "disputes" : "\(kind)s")")
+            return nil
+        }
+        guard let of = reader.string(ofNode, "of") else { return nil }
+        guard let original = known[of] else {
+            reader.error(ofNode, "\(kind) names '\(of)', which no earlier step swipes\(hint(of, known))")
+            return nil
+        }
+        // What each kind may act on.
+        let fits: Bool
+        switch kind {
+        case "complete", "cancel": fits = original.kind == .preauthorization
+        default: fits = original.kind == .purchase || original.kind == .completion
+        }
+        if !fits {
+            let needs = kind == "complete" || kind == "cancel" ? "a pre-authorization (a swipe with preauth: true)" : "a purchase or a completion"
+            reader.error(ofNode, "\(kind) names '\(of)', which is a \(original.kind.rawValue), not \(needs)")
+            return nil
+        }
+        var amount: Money?
+        if allowed.contains("amount") {
+            if let amountNode = fields["amount"] {
+                amount = money(amountNode, "amount", currency)
+                if let value = amount, value <= .zero { reader.error(amountNode, "the amount of a \(kind) must be more than zero") }
+                if kind == "refund", let value = amount, let originalAmount = original.amount, original.refunded + value > originalAmount {
+                    let exponent = currency.exponent
+                    reader.error(amountNode, "the refunds of '\(of)' would add up to \((original.refunded + value).formatted(exponent: exponent)), more than its \(originalAmount.formatted(exponent: exponent))")
+                }
+            } else {
+                reader.error(node, "a \(kind) needs an 'amount'")
+            }
+        }
+        var terminal = original.terminal
+        if let terminalNode = fields["terminal"], let value = reader.string(terminalNode, "terminal"), value != original.terminal {
+            reader.error(terminalNode, "a \(kind) goes through the terminal of '\(of)' (\(original.terminal ?? "-")), which holds its message; '\(value)' does not")
+            terminal = nil
+        }
+        guard let id else { return nil }
+        switch kind {
+        case "dispute":
+            guard let reasonNode = fields["reason"] else {
+                reader.error(node, "a dispute needs a 'reason' (the chargeback reason code, \"4837\")")
+                return nil
+            }
+            guard let reason = reader.string(reasonNode, "reason") else { return nil }
+            guard (1...4).contains(reason.count), reason.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+                reader.error(reasonNode, "a chargeback reason is 1 to 4 letters or digits (\"4837\"), not '\(reason)'")
+                return nil
+            }
+            known[id] = KnownTransaction(terminal: nil, kind: .dispute, amount: nil)
+            return .dispute(id: id, of: of, reason: reason)
+        case "cancel":
+            guard let terminal else { return nil }
+            known[id] = KnownTransaction(terminal: terminal, kind: .cancellation, amount: nil)
+            return .cancel(id: id, terminal: terminal, of: of)
+        case "refund":
+            guard let terminal, let amount else { return nil }
+            known[of]?.refunded += amount
+            known[id] = KnownTransaction(terminal: terminal, kind: .refund, amount: amount)
+            return .refund(id: id, terminal: terminal, of: of, amount: amount)
+        default:
+            guard let terminal, let amount else { return nil }
+            known[id] = KnownTransaction(terminal: terminal, kind: .completion, amount: amount)
+            return .complete(id: id, terminal: terminal, of: of, amount: amount)
+        }
+    }
+
+    func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction]) -> Step.Action? {
+        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat", "preauth"]) else { return nil }
+        let id = fields["id"].flatMap { reader.string($0, "id") }
+        if let id, let idNode = fields["id"], known[id] != nil {
             reader.error(idNode, "transaction id '\(id)' is used twice")
         } else if fields["id"] == nil {
             reader.error(node, "a swipe needs an 'id'")
         }
         if let repeatNode = fields["repeat"] {
-            for key in ["terminal", "card", "amount", "keyed"] where fields[key] != nil {
+            for key in ["terminal", "card", "amount", "keyed", "preauth"] where fields[key] != nil {
                 reader.error(repeatNode, "a repeat sends the earlier message as it was: leave out '\(key)'")
             }
             guard let original = reader.string(repeatNode, "repeat") else { return nil }
-            guard let terminal = swipes[original] else {
-                let hint = nearestWord(to: original, in: Array(swipes.keys)).map { "; did you mean '\($0)'?" } ?? ""
-                reader.error(repeatNode, "repeat names '\(original)', which no earlier step swipes\(hint)")
+            guard let earlier = known[original], let terminal = earlier.terminal,
+                  earlier.kind == .purchase || earlier.kind == .preauthorization else {
+                reader.error(repeatNode, known[original] == nil ? "repeat names '\(original)', which no earlier step swipes\(hint(original, known))"
+                                                               : "repeat names '\(original)', a \(known[original]!.kind.rawValue): only a swipe is sent again")
                 return nil
             }
             guard let id else { return nil }
-            swipes[id] = terminal
+            // A repeat is the same message: it stands for the same purchase (it cannot be completed or refunded apart).
+            known[id] = KnownTransaction(terminal: terminal, kind: .repeat, amount: nil)
             return .repeatSwipe(id: id, terminal: terminal, of: original)
         }
         let terminals = network.merchants.flatMap(\.terminals)
@@ -90,8 +195,13 @@ extension ScenarioBuilder {
         let amount = fields["amount"].flatMap { money($0, "amount", currency) }
         if fields["amount"] == nil { reader.error(node, "a swipe needs an 'amount'") }
         let keyed = fields["keyed"].flatMap { money($0, "keyed", currency) }
+        let preauth = fields["preauth"].flatMap { node -> Bool? in
+            reader.value(node, "preauth", expected: "true or false") { $0 == "true" ? true : $0 == "false" ? false : nil }
+        } ?? false
+        if preauth, let keyedNode = fields["keyed"] { reader.error(keyedNode, "a pre-authorization has no 'keyed' amount: leave it out") }
         guard let id, let terminal, let card, let amount else { return nil }
-        swipes[id] = terminal
+        known[id] = KnownTransaction(terminal: terminal, kind: preauth ? .preauthorization : .purchase, amount: keyed ?? amount)
+        if preauth { return .preauthorize(id: id, terminal: terminal, card: card, amount: amount) }
         return .swipe(id: id, terminal: terminal, card: card, amount: amount, keyed: keyed)
     }
 }

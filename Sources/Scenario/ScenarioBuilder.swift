@@ -101,11 +101,17 @@ struct ScenarioBuilder {
             if let node = fields["external"] { externals.append((name, node, server)) }
             if let node = fields["listen"] { listens.append((name, node)) }
         }
-        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external"]) {
+        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external", "preauth_days", "completion_tolerance"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { network.scheme.name = value }
             place(fields, of: network.scheme.name, server: true)
             if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { network.scheme.cutoff = value }
             if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.scheme.timeout = value }
+            if let value = fields["preauth_days"].flatMap({ reader.value($0, "preauth_days", expected: "a number of days from 1 to 366") { Int($0).flatMap { (1...366).contains($0) ? $0 : nil } } }) {
+                network.scheme.preauthDays = value
+            }
+            if let value = fields["completion_tolerance"].flatMap({ reader.value($0, "completion_tolerance", expected: "a percentage (15%)") { Values.rate($0) } }) {
+                network.scheme.completionTolerancePPM = value
+            }
             if let standIn = fields["stand_in"] {
                 if case .mapping = standIn {
                     if let limit = reader.mapping(standIn, "stand_in", allowed: ["limit"]) {
@@ -264,15 +270,10 @@ struct ScenarioBuilder {
 
     private func buildExpectations(_ node: Node, zone: Zone, calendar: BusinessCalendar?, currency: Currency, steps: [Step], network: NetworkSpec) -> [Expectation] {
         guard let items = reader.sequence(node, "expect") else { return [] }
-        let ids = steps.compactMap { step -> String? in
-            switch step.action {
-            case .swipe(let id, _, _, _, _), .repeatSwipe(let id, _, _): return id
-            case .void: return nil
-            }
-        }
+        let ids = steps.compactMap(\.action.transactionID)
         var result: [Expectation] = []
         for item in items {
-            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "events", "account", "balance"]
+            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "events", "account", "balance"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
             if let accountNode = fields["account"] {
@@ -315,6 +316,8 @@ struct ScenarioBuilder {
                 }
             }
             expectation.credited = fields["credited"].flatMap { money($0, "credited", currency) }
+            expectation.held = fields["held"].flatMap { money($0, "held", currency) }
+            expectation.refunded = fields["refunded"].flatMap { money($0, "refunded", currency) }
             if let node = fields["events"], let words = reader.sequence(node, "events") {
                 expectation.events = words.compactMap { word in
                     reader.value(word, "event", expected: "a timeline event (\(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))") { EventKind(rawValue: $0) }

@@ -11,6 +11,16 @@ public struct Step: Sendable {
         case repeatSwipe(id: String, terminal: String, of: String)
         /// The terminal voids an earlier swipe.
         case void(id: String, terminal: String)
+        /// A pre-authorization (0100): funds held on the card, not taken.
+        case preauthorize(id: String, terminal: String, card: String, amount: Money)
+        /// The completion (0220) of an earlier pre-authorization: takes at most the hold (and the tolerance), releases the rest.
+        case complete(id: String, terminal: String, of: String, amount: Money)
+        /// The cancellation (0100, processing code 20) of an earlier pre-authorization: the hold goes away.
+        case cancel(id: String, terminal: String, of: String)
+        /// A refund (0220, processing code 20) of part or all of an earlier purchase or completion.
+        case refund(id: String, terminal: String, of: String, amount: Money)
+        /// The card's issuer charges an earlier purchase or completion back (0422) for a reason code.
+        case dispute(id: String, of: String, reason: String)
     }
 
     /// When, on the virtual clock.
@@ -19,4 +29,17 @@ public struct Step: Sendable {
     public var action: Action
     /// Where it is written (line).
     public var line: Int
+}
+
+extension Step.Action {
+    /// The id of the transaction the step makes, if it makes one (a void acts on an earlier one).
+    public var transactionID: String? {
+        switch self {
+        case .swipe(let id, _, _, _, _), .repeatSwipe(let id, _, _), .preauthorize(let id, _, _, _), .complete(let id, _, _, _),
+             .cancel(let id, _, _), .refund(let id, _, _, _), .dispute(let id, _, _):
+            return id
+        case .void:
+            return nil
+        }
+    }
 }

@@ -10,6 +10,10 @@ public struct TransactionExpectation: Sendable {
     /// `.some(nil)` means "never".
     public var arrives: Instant??
     public var credited: Money?
+    /// What a pre-authorization still holds on the card at the end of the run.
+    public var held: Money?
+    /// What was credited back to the card for it (refunds, a chargeback).
+    public var refunded: Money?
     public var events: [EventKind]?
     public var line: Int
 }

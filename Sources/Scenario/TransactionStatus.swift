@@ -16,9 +16,23 @@ public enum TransactionStatus: String, Sendable, CaseIterable, CustomStringConve
     case returned
     /// Risk control holds the payout.
     case held
+    /// A pre-authorization that holds funds on the card (not completed, cancelled or expired).
+    case authorized
+    /// A pre-authorization that was completed (the completion is a transaction of its own).
+    case completed
+    /// A pre-authorization that was cancelled: the hold went away. (PayLab's addition.)
+    case cancelled
+    /// A pre-authorization that was not completed in time: the hold was released.
+    case expired
+    /// Refunded in whole (or, for a refund, credited to the card).
+    case refunded
+    /// Refunded in part.
+    case partiallyRefunded = "partially_refunded"
+    /// Charged back by the card's issuer: taken from the merchant.
+    case chargedBack = "charged_back"
 
     public var description: String { rawValue }
 
     /// Whether nothing more can happen to a transaction in this status.
-    public var isFinal: Bool { [.declined, .failed, .reversed, .voided].contains(self) }
+    public var isFinal: Bool { [.declined, .failed, .reversed, .voided, .completed, .cancelled, .expired].contains(self) }
 }

@@ -22,10 +22,13 @@ public enum TextReport {
             summary += ", arrives " + (outcome.arrives.map { Values.show($0, zone) } ?? "never")
             summary += ", credited \(outcome.credited.formatted(exponent: exponent))"
             lines.append(summary)
+            if outcome.held > .zero { lines[lines.count - 1] += ", holds \(outcome.held.formatted(exponent: exponent))" }
+            if outcome.refunded > .zero { lines[lines.count - 1] += ", refunded \(outcome.refunded.formatted(exponent: exponent)) to the card" }
             let nodeWidth = max(8, outcome.events.map(\.node.count).max() ?? 8)
+            let kindWidth = max(11, outcome.events.map(\.kind.rawValue.count).max() ?? 11)
             for event in outcome.events {
                 let node = event.node.padding(toLength: nodeWidth, withPad: " ", startingAt: 0)
-                let kind = event.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+                let kind = event.kind.rawValue.padding(toLength: kindWidth, withPad: " ", startingAt: 0)
                 lines.append("    \(timestamp(event.at, zone))  \(node)  \(kind)  \(event.detail)")
             }
             if showReasons, let reasons = result.reasons[outcome.id] {

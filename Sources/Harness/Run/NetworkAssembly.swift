@@ -23,7 +23,8 @@ enum NetworkAssembly {
         nodes.append(SchemeStateMachine(configuration: .init(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
             standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency,
-            standInRefusals: standInRefusals(scenario), planted: planted), seed: seed))
+            standInRefusals: standInRefusals(scenario), preauthDays: network.scheme.preauthDays,
+            completionTolerancePPM: network.scheme.completionTolerancePPM, planted: planted), seed: seed))
         for bank in network.banks {
             let cards = network.cards.filter { $0.bank == bank.name }
             var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
@@ -34,7 +35,8 @@ enum NetworkAssembly {
             nodes.append(BankStateMachine(configuration: .init(
                 name: bank.name,
                 cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
-                accounts: accounts, zone: scenario.zone, currency: scenario.currency, planted: planted), seed: seed))
+                accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,
+                timeout: network.scheme.timeout, planted: planted), seed: seed))
         }
         return nodes.filter { !network.isExternal($0.name) }
     }

@@ -207,6 +207,26 @@ final class NetworkRun {
         case .void(let id, let at):
             terminal = at
             command = .void(of: id)
+        case .preauthorize(let id, let at, let card, let amount):
+            let spec = scenario.network.cards.first { $0.pan == card }
+            terminal = at
+            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? "2812", amount: amount, preauthorization: true))
+        case .complete(let id, let at, let original, let amount):
+            terminal = at
+            command = .complete(id: id, of: original, amount: amount)
+        case .cancel(let id, let at, let original):
+            terminal = at
+            command = .cancel(id: id, of: original)
+        case .refund(let id, let at, let original, let amount):
+            terminal = at
+            command = .refund(id: id, of: original, amount: amount)
+        case .dispute(let id, let original, let reason):
+            // The card's issuer disputes the purchase it debited: it knows it by the reference its terminal gave it.
+            guard let swipe = timeline.first(where: { $0.kind == .swiped && $0.facts.transactionID == original }),
+                  case .transaction(let reference) = swipe.reference,
+                  let issuer = scenario.cardIssuer(of: original) else { return }
+            terminal = issuer
+            command = .dispute(id: id, of: reference, reason: reason)
         }
         guard nodes[terminal] != nil else { return }
         carryOut(nodes[terminal]!.perform(command, now: now), of: terminal)
@@ -230,6 +250,9 @@ final class NetworkRun {
 
     /// What each node is still waiting on, for nodes that wait on something.
     func waiting() -> [String: [String]] { nodes.mapValues(\.waitingOn).filter { !$0.value.isEmpty } }
+
+    /// What each node finds wrong in its own books, for nodes that find something.
+    func audits() -> [String: [String]] { nodes.mapValues(\.auditFailures).filter { !$0.value.isEmpty } }
 
     // MARK: - Fault windows
 

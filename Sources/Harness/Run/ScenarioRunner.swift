@@ -262,7 +262,7 @@ public final class ScenarioRunner: Sendable {
         // A served network stops when it is told to: what its nodes still wait on then is not a fault.
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: served ? [:] : run.waiting(),
-            outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent, stoppedEarly: served)
+            outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent, stoppedEarly: served, audits: run.audits())
         let end = served ? run.now : (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: run.timeline, end: end, zone: scenario.zone)
         result.failures += run.faults.map { "node: \($0)" }

@@ -35,6 +35,8 @@ enum ExpectationChecker {
                     compare("arrives", arrives.map { Values.show($0, zone) } ?? "never", outcome.arrives.map { Values.show($0, zone) } ?? "never")
                 }
                 compare("credited", expected.credited?.formatted(exponent: exponent), outcome.credited.formatted(exponent: exponent))
+                compare("held", expected.held?.formatted(exponent: exponent), outcome.held.formatted(exponent: exponent))
+                compare("refunded", expected.refunded?.formatted(exponent: exponent), outcome.refunded.formatted(exponent: exponent))
                 if let events = expected.events {
                     let actual = outcome.events.map(\.kind)
                     if !isSubsequence(events, of: actual) {
@@ -62,9 +64,12 @@ enum ExpectationChecker {
     /// The invariants of SCENARIOS.md that can be checked from the ledgers and the wire.
     static func invariantFailures(
         ledgers: [String: Ledger], framesInFlight: Int, waiting: [String: [String]], outcomes: [TransactionOutcome],
-        timeline: [TimelineEvent], exponent: Int, stoppedEarly: Bool = false
+        timeline: [TimelineEvent], exponent: Int, stoppedEarly: Bool = false, audits: [String: [String]] = [:]
     ) -> [String] {
         var failures: [String] = []
+        for (node, items) in audits.sorted(by: { $0.key < $1.key }) {
+            failures += items.map { "invariant: \(node): \($0)" }
+        }
         for (node, ledger) in ledgers.sorted(by: { $0.key < $1.key }) where ledger.total != .zero {
             failures.append("invariant: \(node)'s ledger does not balance: off by \(ledger.total.formatted(exponent: exponent))")
         }
@@ -96,6 +101,17 @@ enum ExpectationChecker {
             let arrivals = outcome.events.filter { $0.kind == .arrived && credits.contains($0.reference) }.count
             if arrivals > 1 {
                 failures.append("invariant: transaction \(outcome.id) was credited to the merchant \(arrivals) times")
+            }
+            // A refund never exceeds what was captured; a chargeback moves money once.
+            guard let start = outcome.events.first(where: { $0.kind == .swiped && $0.facts.transactionID == outcome.id }),
+                  start.facts.operation == .purchase || start.facts.operation == .completion else { continue }
+            let refunds = outcome.events.filter { $0.kind == .refunded }.reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
+            if let captured = start.facts.amount, refunds > captured {
+                failures.append("invariant: transaction \(outcome.id) was refunded \(refunds.formatted(exponent: exponent)), more than the \(captured.formatted(exponent: exponent)) captured")
+            }
+            let chargebacks = outcome.events.filter { $0.kind == .chargedBack }.count
+            if chargebacks > 1 {
+                failures.append("invariant: transaction \(outcome.id) was charged back to the merchant \(chargebacks) times")
             }
 
         }

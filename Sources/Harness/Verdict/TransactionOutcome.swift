@@ -18,23 +18,39 @@ public struct TransactionOutcome: Sendable {
     public var credited: Money
     /// Its events, in order.
     public var events: [TimelineEvent]
-
+    /// What a pre-authorization still holds on the card.
+    public var held: Money = .zero
+    /// What was credited back to the card for it: refunds once cleared, a chargeback.
+    public var refunded: Money = .zero
     /// Whether nothing more can happen to it: a final status, and if paid, settled.
-    public var isSettledForGood: Bool {
-        if status.isFinal { return true }
-        return status == .arrived && events.contains { $0.kind == .settled }
-    }
+    public var isSettledForGood = false
 
-    /// Gathers the outcome of every swipe (and repeat) from a timeline.
+    /// Gathers the outcome of every transaction a terminal started (swipes, repeats,
+    /// completions, cancellations, refunds) or an issuer started (chargebacks) from a timeline.
     public static func all(from timeline: [TimelineEvent]) -> [TransactionOutcome] {
         var outcomes: [TransactionOutcome] = []
         var seen: Set<String> = []
-        for event in timeline where event.kind == .swiped {
+        for event in timeline where event.kind == .swiped || event.kind == .disputed {
             guard let id = event.facts.transactionID, !seen.contains(id) else { continue }
             seen.insert(id)
-            outcomes.append(outcome(id: id, swipe: event, timeline: timeline))
+            outcomes.append(event.kind == .disputed ? chargeback(id: id, start: event, timeline: timeline) : outcome(id: id, swipe: event, timeline: timeline))
         }
         return outcomes
+    }
+
+    /// A chargeback: its events are those of its own reference.
+    static func chargeback(id: String, start: TimelineEvent, timeline: [TimelineEvent]) -> TransactionOutcome {
+        let events = timeline.filter { $0.reference == start.reference }
+        let answer = events.last { $0.facts.operation == .chargeback && ($0.kind == .authorized || $0.kind == .declined) }
+        let response = answer?.facts.responseCode?.rawValue ?? "none"
+        let status: TransactionStatus
+        if answer?.kind == .declined { status = .declined } else if events.contains(where: { $0.kind == .chargedBack }) { status = .chargedBack } else { status = .pending }
+        var outcome = TransactionOutcome(
+            id: id, response: response, status: status, settlementDate: events.first { $0.kind == .cleared }?.facts.clearingDate,
+            arrives: nil, credited: .zero, events: events)
+        outcome.refunded = status == .declined ? .zero : start.facts.amount ?? .zero
+        outcome.isSettledForGood = status == .declined || (status == .chargedBack && events.contains { $0.kind == .settled })
+        return outcome
     }
 
     static func outcome(id: String, swipe: TimelineEvent, timeline: [TimelineEvent]) -> TransactionOutcome {
@@ -78,7 +94,7 @@ public struct TransactionOutcome: Sendable {
             }.map { timeline[$0] }
         }
         let terminalAnswer = events.last {
-            $0.facts.transactionID == id && $0.facts.operation == .purchase && ($0.kind == .authorized || $0.kind == .declined)
+            $0.facts.transactionID == id && $0.facts.operation.startsTransaction && [.authorized, .declined, .cancelled].contains($0.kind)
         }
         let response = terminalAnswer?.facts.responseCode?.rawValue ?? "none"
         let settlementDate = events.first { $0.kind == .cleared }?.facts.clearingDate
@@ -86,13 +102,60 @@ public struct TransactionOutcome: Sendable {
         let credited = events.filter { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }
             .reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
         let arrives = events.first { $0.kind == .arrived }?.at
-        return TransactionOutcome(
-            id: id, response: response, status: status(of: events, response: response), settlementDate: settlementDate,
+        let operation = swipe.facts.operation
+        let base = status(of: events, response: response, operation: operation)
+        var outcome = TransactionOutcome(
+            id: id, response: response, status: base, settlementDate: settlementDate,
             arrives: arrives, credited: credited, events: events)
+        let settled = events.contains { $0.kind == .settled }
+        outcome.isSettledForGood = base.isFinal || (base == .arrived && settled) || (base == .refunded && operation == .refund)
+        outcome.refunded = events.filter { ($0.kind == .refunded || $0.kind == .disputed) && $0.node != swipe.node }
+            .reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
+        if operation == .preauthorization, base == .authorized {
+            outcome.held = events.last { $0.facts.amount != nil && [.preauthorized, .reversed].contains($0.kind) }?.facts.amount ?? .zero
+        }
+        // What happened after the money moved: a chargeback, or refunds of part or all of it.
+        if operation == .purchase || operation == .completion, response == ResponseCode.approved.rawValue, !base.isFinal {
+            let amount = swipe.facts.amount ?? .zero
+            let refunds = events.filter { $0.kind == .refunded }.reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
+            if events.contains(where: { $0.kind == .chargedBack }) {
+                outcome.status = .chargedBack
+            } else if refunds >= amount, amount > .zero {
+                outcome.status = .refunded
+            } else if refunds > .zero {
+                outcome.status = .partiallyRefunded
+            }
+        }
+        return outcome
     }
 
     /// The status of a transaction from its events and the answer its terminal got.
-    static func status(of events: [TimelineEvent], response: String) -> TransactionStatus {
+    static func status(of events: [TimelineEvent], response: String, operation: TimelineEvent.Operation = .purchase) -> TransactionStatus {
+        switch operation {
+        case .preauthorization:
+            // The issuer's hold decides: the last thing that happened to it.
+            let hold = events.last { $0.facts.amount != nil && [.preauthorized, .completed, .cancelled, .expired, .reversed].contains($0.kind) }
+            switch hold.map({ ($0.kind, $0.facts.operation) }) {
+            case (.completed, _)?: return .completed
+            case (.cancelled, _)?: return .cancelled
+            case (.expired, _)?: return .expired
+            case (.reversed, .reversal)?: return .reversed
+            case (.preauthorized, _)?, (.reversed, _)?: return .authorized
+            case nil: return response == "none" ? .failed : .declined
+            default: return .authorized
+            }
+        case .cancellation:
+            if events.contains(where: { $0.kind == .reversed }) { return .reversed }
+            if response == ResponseCode.approved.rawValue { return .cancelled }
+            return response == "none" ? .failed : .declined
+        case .refund:
+            if events.contains(where: { $0.kind == .reversed }) { return .reversed }
+            if events.contains(where: { $0.kind == .refunded }) { return .refunded }
+            if response == ResponseCode.approved.rawValue { return .pending }
+            return response == "none" ? .failed : .declined
+        default:
+            break
+        }
         // Money moved back to the card by the issuer decides first; a void that was itself
         // reversed gave the money back to the purchase.
         let moved = events.filter { $0.facts.amount != nil && [.voided, .reversed].contains($0.kind) }
