@@ -35,6 +35,8 @@ public enum JSONReport {
                     ("settlement_date", outcome.settlementDate.map { .string($0.description) } ?? .null),
                     ("arrives", outcome.arrives.map { .string(zone.iso8601($0)) } ?? .null),
                     ("credited", .string(outcome.credited.formatted(exponent: exponent))),
+                    ("held", .string(outcome.held.formatted(exponent: exponent))),
+                    ("refunded", .string(outcome.refunded.formatted(exponent: exponent))),
                     ("reasons", .array((result.reasons[outcome.id] ?? []).map { .string($0) })),
                     ("events", .array(outcome.events.map { event in
                         .object([

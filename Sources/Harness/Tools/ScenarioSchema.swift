@@ -43,6 +43,9 @@ public enum ScenarioSchema {
                 ("name", text("Its node name (default Scheme).")),
                 ("cutoff", timeOfDay("The daily cutoff that decides the clearing date (default \"23:00\").")),
                 ("timeout", duration("How long it waits for an issuer (default 30s).")),
+                ("preauth_days", .object([("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(366)),
+                                          ("description", .string("Days a pre-authorization holds funds if not completed (default 30)."))])),
+                ("completion_tolerance", text("How far a completion may exceed its pre-authorization, a percentage (default 15%).")),
                 ("stand_in", .object([
                     ("description", .string("false, or { limit: AMOUNT }: approve in the issuer's place up to the limit when it does not answer.")),
                     ("anyOf", .array([.object([("const", .bool(false))]), .object(object("Stand-in.", required: ["limit"], [("limit", amount("The most it approves."))]))])),
@@ -119,7 +122,7 @@ public enum ScenarioSchema {
     }
 
     static var step: JSONValue {
-        .object(object("One step: a swipe or a void, at a time.", required: [], [
+        .object(object("One step, at a time: a swipe, a void, a completion, a cancellation, a refund or a dispute.", required: [], [
             ("at", dateTime("When (left out: the previous step's time, or start).")),
             ("swipe", .object(object("A purchase at a terminal, or a repeat of an earlier one.", required: ["id"], [
                 ("id", text("The transaction's id, for expectations.")),
@@ -128,8 +131,25 @@ public enum ScenarioSchema {
                 ("amount", amount("What was meant.")),
                 ("keyed", amount("What the cashier typed by mistake: what goes on the wire.")),
                 ("repeat", text("The id of an earlier swipe whose message is sent again, same STAN.")),
+                ("preauth", .object([("type", .string("boolean")), ("description", .string("A pre-authorization (0100): funds held, not taken."))])),
             ]))),
             ("void", text("The id of an approved purchase of the same clearing day to cancel.")),
+            ("complete", .object(object("The completion (0220) of a pre-authorization: takes at most the hold (plus the tolerance), releases the rest.", required: ["id", "of", "amount"], [
+                ("id", text("The completion's id.")), ("of", text("The pre-authorization's id.")), ("amount", amount("What is taken.")),
+                ("terminal", text("The terminal (default: the pre-authorization's).")),
+            ]))),
+            ("cancel", .object(object("The cancellation (0100, processing code 20) of a pre-authorization: the hold goes away.", required: ["id", "of"], [
+                ("id", text("The cancellation's id.")), ("of", text("The pre-authorization's id.")),
+                ("terminal", text("The terminal (default: the pre-authorization's).")),
+            ]))),
+            ("refund", .object(object("A refund (0220, processing code 20) of part or all of a purchase or completion: the card is credited on the refund's clearing, the merchant's payout netted.", required: ["id", "of", "amount"], [
+                ("id", text("The refund's id.")), ("of", text("The purchase's or completion's id.")), ("amount", amount("What is given back.")),
+                ("terminal", text("The terminal (default: the original's).")),
+            ]))),
+            ("dispute", .object(object("A chargeback (0422) from the card's issuer through the scheme, taken from the merchant.", required: ["id", "of", "reason"], [
+                ("id", text("The chargeback's id.")), ("of", text("The purchase's or completion's id.")),
+                ("reason", text("The chargeback reason code (\"4837\").")),
+            ]))),
         ]))
     }
 
@@ -141,6 +161,8 @@ public enum ScenarioSchema {
             ("settlement_date", .object([("type", .string("string")), ("description", .string("The clearing date, YYYY-MM-DD."))])),
             ("arrives", .object([("type", .string("string")), ("description", .string("When the merchant's account was credited, YYYY-MM-DD HH:MM, or never."))])),
             ("credited", amount("The net amount credited to the merchant for it.")),
+            ("held", amount("What a pre-authorization still holds on the card at the end.")),
+            ("refunded", amount("What was credited back to the card for it (refunds once cleared, a chargeback).")),
             ("events", .object([("type", .string("array")), ("items", .object([("enum", .array(EventKind.allCases.map { .string($0.rawValue) }))])), ("description", .string("Timeline events, in this order, not necessarily adjacent."))])),
             ("account", text("An account or card number.")),
             ("balance", amount("Its balance at the end of the run.")),
