@@ -22,6 +22,10 @@ extension AcquirerStateMachine {
 
     /// A void was reversed: the purchase is approved again and paid as first scheduled.
     mutating func restore(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
+        if purchases[reference]?.kind == .preauthorization {
+            purchases[reference]?.state = .approved   // a cancellation reversed: the pre-authorization holds again
+            return []
+        }
         guard let clearing = purchases[reference]?.clearingDate else { return [] }
         purchases[reference]?.state = .approved
         return schedulePayout(reference, clearing: clearing, now: now, detail: "booked again (its void was reversed)")

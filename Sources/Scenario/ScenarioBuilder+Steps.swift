@@ -11,6 +11,8 @@ extension ScenarioBuilder {
         var terminal: String?
         var kind: Kind
         var amount: Money?
+        /// The card it was made with.
+        var card: String?
         /// What the refunds written so far take back of it.
         var refunded: Money = .zero
     }
@@ -124,6 +126,10 @@ extension ScenarioBuilder {
                 return nil
             }
             guard let reason = reader.string(reasonNode, "reason") else { return nil }
+            if let card = original.card, let bank = network.cards.first(where: { $0.pan == card })?.bank, network.isExternal(bank) {
+                reader.error(node, "the card of '\(of)' is issued by \(bank), a system under test: a chargeback starts at the issuer, and PayLab cannot make a SUT dispute")
+                return nil
+            }
             guard (1...4).contains(reason.count), reason.allSatisfy({ $0.isLetter || $0.isNumber }) else {
                 reader.error(reasonNode, "a chargeback reason is 1 to 4 letters or digits (\"4837\"), not '\(reason)'")
                 return nil
@@ -141,7 +147,7 @@ extension ScenarioBuilder {
             return .refund(id: id, terminal: terminal, of: of, amount: amount)
         default:
             guard let terminal, let amount else { return nil }
-            known[id] = KnownTransaction(terminal: terminal, kind: .completion, amount: amount)
+            known[id] = KnownTransaction(terminal: terminal, kind: .completion, amount: amount, card: original.card)
             return .complete(id: id, terminal: terminal, of: of, amount: amount)
         }
     }
@@ -200,7 +206,7 @@ extension ScenarioBuilder {
         } ?? false
         if preauth, let keyedNode = fields["keyed"] { reader.error(keyedNode, "a pre-authorization has no 'keyed' amount: leave it out") }
         guard let id, let terminal, let card, let amount else { return nil }
-        known[id] = KnownTransaction(terminal: terminal, kind: preauth ? .preauthorization : .purchase, amount: keyed ?? amount)
+        known[id] = KnownTransaction(terminal: terminal, kind: preauth ? .preauthorization : .purchase, amount: keyed ?? amount, card: card)
         if preauth { return .preauthorize(id: id, terminal: terminal, card: card, amount: amount) }
         return .swipe(id: id, terminal: terminal, card: card, amount: amount, keyed: keyed)
     }

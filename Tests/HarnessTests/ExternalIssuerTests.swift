@@ -47,8 +47,27 @@ struct ExternalIssuerTests {
         guard let bank = network.cards.first?.bank, network.cards.allSatisfy({ $0.bank == bank }),
               !network.merchants.contains(where: { $0.accountBank == bank }),
               !network.accounts.contains(where: { $0.bank == bank }),
-              !scenario.faults.contains(where: { $0.kind.insideNode == bank }) else { return nil }
+              !scenario.faults.contains(where: { $0.kind.insideNode == bank }),
+              !scenario.steps.contains(where: { if case .dispute = $0.action { return true } else { return false } }),
+              !preauthorizationsExpire(scenario) else { return nil }
         return bank
+    }
+
+    /// Whether a pre-authorization outlives the scheme's preauth_days without a completion or
+    /// cancellation: its expiry happens inside the issuer, where PayLab cannot see it.
+    static func preauthorizationsExpire(_ scenario: Scenario) -> Bool {
+        let days = Duration.seconds(Int64(scenario.network.scheme.preauthDays) * 86_400)
+        for step in scenario.steps {
+            guard case .preauthorize(let id, _, _, _) = step.action else { continue }
+            let ended = scenario.steps.contains { later in
+                switch later.action {
+                case .complete(_, _, id, _), .cancel(_, _, id): return later.at < step.at.advanced(by: days)
+                default: return false
+                }
+            }
+            if !ended { return true }
+        }
+        return false
     }
 
     /// The scenario with its issuer external (and no expectation on balances the host keeps).

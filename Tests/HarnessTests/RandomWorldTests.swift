@@ -98,7 +98,7 @@ struct RandomWorldTests {
             switch step.action {
             case .swipe(let id, _, _, let amount, let keyed): amounts[id] = keyed ?? amount
             case .repeatSwipe(let id, _, let original): amounts[id] = amounts[original]   // whichever carried the message counts
-            case .void: break
+            default: break   // random worlds swipe, repeat and void only
             }
         }
         for outcome in result.transactions {

@@ -19,6 +19,14 @@ What it answers:
   0420/0421 reversal: of a purchase, gives the money back (00, again 00); of a void, charges
        the card again; of a purchase never seen, 25 (and that purchase is refused if it comes).
   0220/0221 stand-in advice: charges the card once, answers 0230 00.
+  0100 pre-authorization (DE3 03xxxx): the checks of a purchase against what the card has
+       less what other pre-authorizations hold; 00 holds the amount, takes nothing.
+  0100 cancellation (DE3 20xxxx): releases the hold DE90 names (00), or 12.
+  0220 completion (DE25 06): releases the hold DE90 names and takes DE4 (00), 25 unknown
+       hold, 12 a hold no longer holding, 51 more than the card has; again: 00, nothing twice.
+  0220 refund (DE3 20xxxx): the scheme cleared a refund: credits the card once, 00.
+  A reversal of a pre-authorization releases its hold; of a cancellation, holds again; of a
+       completion, gives the money back and holds again.
   --silent: reads everything and answers nothing (a host that hangs).
   --defect NAME (for the certification tests): no-de37 (drops DE37 from its answers),
        reverse-unseen-00 (answers 00 to a reversal of a purchase it never saw),
@@ -57,6 +65,8 @@ class Book:
         self.voids = {}              # void reference -> purchase reference
         self.reversed_unseen = set()
         self.spent = {}              # (pan, MMDD) -> minor units
+        self.holds = {}              # pre-authorization reference -> {"pan", "amount", "state"}
+        self.refunds = set()         # refund references credited
 
     @staticmethod
     def reference(message):
@@ -76,7 +86,18 @@ class Book:
         if mti in ("0420", "0421", "0400", "0401"):
             return self.reverse(message)
         if mti in ("0220", "0221"):
+            if message.get("3", "").startswith("20"):
+                return self.refund(message)
+            if message.get("25") == "06":
+                return self.complete(message)
             return self.advice(message)
+        if mti == "0100":
+            code = message.get("3", "")
+            if code.startswith("03"):
+                return self.purchase(message, hold=True)
+            if code.startswith("20"):
+                return self.cancel(message)
+            return respond(message, "0110", "12")
         if mti == "0200":
             code = message.get("3", "")
             if code.startswith("20"):
@@ -86,38 +107,46 @@ class Book:
             return respond(message, "0210", "12")
         return None
 
-    def purchase(self, message):
+    def available(self, pan):
+        held = sum(h["amount"] for h in self.holds.values() if h["pan"] == pan and h["state"] == "holding")
+        return self.cards[pan]["balance"] - held
+
+    def purchase(self, message, hold=False):
+        answer_mti = "0110" if hold else "0210"
         ref = self.reference(message)
         if ref in self.seen:
-            return respond(message, "0210", "94")
+            return respond(message, answer_mti, "94")
         self.seen.add(ref)
         if ref in self.reversed_unseen:
-            return respond(message, "0210", "12")
+            return respond(message, answer_mti, "12")
         card = self.cards.get(message.get("2", ""))
         amount = int(message.get("4", "0") or "0")
         day = message.get("13", "0000")
         if card is None:
-            return respond(message, "0210", "14")
+            return respond(message, answer_mti, "14")
         if card["status"] == "lost":
-            return respond(message, "0210", "41")
+            return respond(message, answer_mti, "41")
         if card["status"] == "frozen":
-            return respond(message, "0210", "62")
+            return respond(message, answer_mti, "62")
         # The month is the message's local date (DE13); the year is the host's own, or --year.
         year = self.year or date.today().year
         month = int(day[:2]) if day[:2].isdigit() else date.today().month
         if card["status"] == "expired" or int(card["expiry"]) < (year % 100) * 100 + month:
-            return respond(message, "0210", "54")
+            return respond(message, answer_mti, "54")
         if amount <= 0:
-            return respond(message, "0210", "13")
+            return respond(message, answer_mti, "13")
         spent = self.spent.get((card["pan"], day), 0)
         if card["daily_limit"] is not None and spent + amount > card["daily_limit"]:
-            return respond(message, "0210", "61")
-        if card["balance"] < amount:
-            return respond(message, "0210", "51")
+            return respond(message, answer_mti, "61")
+        if self.available(card["pan"]) < amount:
+            return respond(message, answer_mti, "51")
+        extra = {} if self.defect == "no-de38" else {"38": "%06d" % random.randint(0, 999999)}
+        if hold:
+            self.holds[ref] = {"pan": card["pan"], "amount": amount, "state": "holding"}
+            return respond(message, answer_mti, "00", extra=extra)
         card["balance"] -= amount
         self.spent[(card["pan"], day)] = spent + amount
         self.auths[ref] = {"pan": card["pan"], "amount": amount, "state": "debited", "day": day}
-        extra = {} if self.defect == "no-de38" else {"38": "%06d" % random.randint(0, 999999)}
         return respond(message, "0210", "00", extra=extra)
 
     def undo(self, ref, state):
@@ -126,6 +155,9 @@ class Book:
             return False
         auth["state"] = state
         self.cards[auth["pan"]]["balance"] += auth["amount"]
+        hold = self.holds.get(auth.get("preauth"))
+        if hold is not None and hold["state"] == "completed":
+            hold["state"] = "holding"   # an undone completion: its pre-authorization holds again
         key = (auth["pan"], auth["day"])
         self.spent[key] = self.spent.get(key, 0) - auth["amount"]
         return True
@@ -139,6 +171,15 @@ class Book:
     def reverse(self, message):
         answer_mti = message["t"][:2] + "3" + "0" if message["t"].startswith("042") else "0410"
         original = self.original(message)
+        if original in self.holds:
+            if self.holds[original]["state"] == "holding":
+                self.holds[original]["state"] = "reversed"
+            return respond(message, answer_mti, "00")
+        if original in self.voids and self.voids[original] in self.holds:
+            hold = self.holds[self.voids.pop(original)]
+            if hold["state"] == "cancelled":
+                hold["state"] = "holding"
+            return respond(message, answer_mti, "00")
         if original in self.voids:
             purchase = self.voids.pop(original)
             auth = self.auths.get(purchase)
@@ -153,6 +194,45 @@ class Book:
             return respond(message, answer_mti, "00" if self.defect == "reverse-unseen-00" else "25")
         self.undo(original, "reversed")
         return respond(message, answer_mti, "00")
+
+    def cancel(self, message):
+        hold = self.holds.get(self.original(message))
+        if hold is None or hold["state"] != "holding":
+            return respond(message, "0110", "12")
+        hold["state"] = "cancelled"
+        self.voids[self.reference(message)] = self.original(message)
+        return respond(message, "0110", "00")
+
+    def complete(self, message):
+        ref = self.reference(message)
+        if ref in self.auths:
+            return respond(message, "0230", "00")
+        original = self.original(message)
+        hold = self.holds.get(original)
+        amount = int(message.get("4", "0") or "0")
+        if hold is None:
+            return respond(message, "0230", "25")
+        if hold["state"] != "holding" or amount <= 0:
+            return respond(message, "0230", "12")
+        if self.available(hold["pan"]) + hold["amount"] < amount:
+            return respond(message, "0230", "51")
+        hold["state"] = "completed"
+        self.cards[hold["pan"]]["balance"] -= amount
+        day = message.get("13", "0000")
+        self.spent[(hold["pan"], day)] = self.spent.get((hold["pan"], day), 0) + amount
+        self.auths[ref] = {"pan": hold["pan"], "amount": amount, "state": "debited", "day": day, "preauth": original}
+        return respond(message, "0230", "00", extra={"38": message.get("38", "%06d" % random.randint(0, 999999))})
+
+    def refund(self, message):
+        ref = self.reference(message)
+        card = self.cards.get(message.get("2", ""))
+        amount = int(message.get("4", "0") or "0")
+        if card is None or amount <= 0:
+            return respond(message, "0230", "14")
+        if ref not in self.refunds:
+            self.refunds.add(ref)
+            card["balance"] += amount
+        return respond(message, "0230", "00")
 
     def advice(self, message):
         ref = self.reference(message)

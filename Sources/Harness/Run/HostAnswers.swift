@@ -11,6 +11,8 @@ struct HostAnswers {
     private var voids: [TransactionReference: TransactionReference] = [:]
     /// What was already recorded once (a repeated reversal's answer moves nothing again).
     private var recorded: Set<String> = []
+    /// Pre-authorizations the host approved.
+    private var preauthorizations: Set<TransactionReference> = []
 
     /// The events an answer from `host` to `request` stands for.
     mutating func events(request: ISOMessage, answer: ISOMessage, host: String, now: Instant, exponent: Int) -> [TimelineEvent] {
@@ -27,13 +29,46 @@ struct HostAnswers {
             guard code == .approved else { return [] }
             let original = request.originalReference
             if processing == ProcessingCode.void, let purchase = voids.removeValue(forKey: original) {
-                return event(.reversed, .transaction(purchase), "void reversed: \(shown) taken from the card again", operation: .voidReversal)
+                let detail = request.mti.request == .authorizationRequest || preauthorizations.contains(purchase)
+                    ? "cancellation reversed: held on the card again" : "void reversed: \(shown) taken from the card again"
+                return event(.reversed, .transaction(purchase), detail, operation: .voidReversal)
             }
             return event(.reversed, .transaction(original), "\(shown) given back to the card", operation: .reversal)
         }
-        if request.mti.original == .financialAdvice {
+        if request.isRefund {
+            guard code == .approved else { return [] }
+            return event(.refunded, .transaction(request.transactionReference), "refund of \(shown) credited to the card", operation: .refund)
+                + event(.refunded, .transaction(request.originalReference), "refund of \(shown) credited to the card", operation: .refund)
+        }
+        if request.isCompletion {
+            let reference = EventReference.transaction(request.transactionReference)
+            guard code == .approved else {
+                guard let code, code != .duplicateTransmission else { return [] }
+                return event(.declined, reference, "completion declined with \(code) (\(code.meaning))", operation: .completion, money: false)
+            }
+            return event(.completed, .transaction(request.originalReference), "completed for \(shown): the hold is released and \(shown) taken", operation: .completion)
+                + event(.authorized, reference, "completion approved: card debited \(shown)", operation: .completion)
+        }
+        if request.isStandInAdvice {
             guard code == .approved else { return [] }
             return event(.authorized, .transaction(request.transactionReference), "stand-in advice applied: card debited \(shown)", operation: .advice)
+        }
+        if request.isCancellation {
+            guard code == .approved else { return [] }
+            voids[request.transactionReference] = request.originalReference
+            return event(.cancelled, .transaction(request.originalReference), "pre-authorization cancelled: the hold is released", operation: .cancellation)
+        }
+        if request.isPreauthorization {
+            let reference = EventReference.transaction(request.transactionReference)
+            switch code {
+            case .approved?:
+                preauthorizations.insert(request.transactionReference)
+                return event(.preauthorized, reference, "pre-authorized \(shown), authorization code \(answer[DE.authorizationCode] ?? "none"): held on the card", operation: .preauthorization)
+            case .duplicateTransmission?, nil:
+                return []
+            case let code?:
+                return event(.declined, reference, "declined with \(code) (\(code.meaning))", operation: .preauthorization, money: false)
+            }
         }
         guard request.mti == .financialRequest else { return [] }
         if request.isPayout {

@@ -11,7 +11,16 @@ extension IncidentEvidence {
     /// that pin each recorded answer. Hops are named by their order in a purchase: terminal to
     /// acquirer, acquirer to scheme, scheme to issuer.
     public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00", fee: String = "0.6%", feeCap: String? = nil) -> String {
-        let purchases = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && $0.requestedAt != nil }
+        // Swipes (purchases and pre-authorizations); then what acts on them as a transaction of
+        // its own (completions, cancellations, refunds: from the terminal; chargebacks: from the issuer).
+        let purchases = transactions.filter { item in
+            guard let request = item.exchanges.first?.request.message, !item.terminal.hasPrefix("payout"), item.requestedAt != nil else { return false }
+            return request.isPurchase || request.isPreauthorization
+        }
+        let followUps = transactions.filter { item in
+            guard let request = item.exchanges.first?.request.message, item.requestedAt != nil else { return false }
+            return request.isCompletion || request.isCancellation || request.isRefund || request.isChargeback
+        }
         func local(_ micros: Int64) -> String {
             let time = zone.local(Instant(milliseconds: micros / 1000))
             return "\(time.date) \(String(format: "%02d:%02d:%02d", time.time.hour, time.time.minute, time.time.second))"
@@ -45,6 +54,21 @@ extension IncidentEvidence {
         // The scheme approved in the issuer's place when it later told the issuer with advices (0220).
         let stoodIn = purchases.filter { item in item.response == "00" && item.exchanges.contains { $0.request.message.mti.original == .financialAdvice } }
         let standInLimit = stoodIn.compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }.max()
+        // A completion refused 12 whose pre-authorization nothing completed or cancelled before:
+        // the pre-authorization had expired, so the scheme keeps holds fewer days than that.
+        var preauthDays: Int?
+        for item in followUps where item.response == "12" {
+            guard let request = item.exchanges.first?.request.message, request.isCompletion, let at = item.requestedAt,
+                  let data = request[DE.originalData], data.count == 42 else { continue }
+            let stan = String(Array(data)[4..<10])
+            guard let preauth = purchases.first(where: { $0.terminal == item.terminal && $0.stan == stan }), let held = preauth.requestedAt else { continue }
+            let ended = followUps.contains { other in
+                guard let message = other.exchanges.first?.request.message, message.isCompletion || message.isCancellation, other.response == "00",
+                      (other.requestedAt ?? .max) < at, let otherData = message[DE.originalData], otherData.count == 42 else { return false }
+                return other.terminal == item.terminal && String(Array(otherData)[4..<10]) == stan
+            }
+            if !ended { preauthDays = min(preauthDays ?? .max, max(1, Int((at - held) / 86_400_000_000))) }
+        }
         let routed = cardOrder.filter { !(cards[$0]!.codes.contains("14")) }
         let bins = Array(Set(routed.map { String($0.prefix(6)) })).sorted()
         var yaml = """
@@ -58,7 +82,7 @@ extension IncidentEvidence {
             calendar: \(calendar)
             start: "\(local((purchases.first?.requestedAt ?? 0) - 60_000_000))"
             network:
-              scheme: { name: Scheme\(standInLimit.map { ", stand_in: { limit: \(Money(minorUnits: $0).formatted(exponent: 2)) }" } ?? "") }
+              scheme: { name: Scheme\(standInLimit.map { ", stand_in: { limit: \(Money(minorUnits: $0).formatted(exponent: 2)) }" } ?? "")\(preauthDays.map { ", preauth_days: \($0)" } ?? "") }
               acquirer: { name: Acquirer, id: "\(acquirerID)" }
               banks:
                 - { name: Issuer, bins: [\(bins.map { "\"\($0)\"" }.joined(separator: ", "))] }
@@ -107,7 +131,7 @@ extension IncidentEvidence {
         var repeats: [Int: [Exchange]] = [:]
         var maintenance: [(from: Int64, to: Int64)] = []
         for (index, item) in purchases.enumerated() {
-            let sends = item.exchanges.filter { !$0.request.message.isReversal && !$0.request.message.isVoid }
+            let sends = item.exchanges.filter { $0.request.message.startsTransaction }
                 .sorted { ($0.request.time ?? 0) < ($1.request.time ?? 0) }
             // The terminal's own sends are those on the first connection; more than one is a repeat.
             let terminalSends = item.terminalSends
@@ -195,7 +219,7 @@ extension IncidentEvidence {
         var expectations: [String] = []
         for (index, item) in purchases.enumerated() {
             let request = item.exchanges[0].request.message
-            steps.append((item.requestedAt!, "  - { at: \"\(local(item.requestedAt!))\", swipe: { id: t\(index + 1), terminal: \"\(item.terminal)\", card: \"\(request[DE.pan] ?? "6222020000000001")\", amount: \(item.amount ?? "1.00") } }"))
+            steps.append((item.requestedAt!, "  - { at: \"\(local(item.requestedAt!))\", swipe: { id: t\(index + 1), terminal: \"\(item.terminal)\", card: \"\(request[DE.pan] ?? "6222020000000001")\", amount: \(item.amount ?? "1.00")\(request.isPreauthorization ? ", preauth: true" : "") } }"))
             expectations.append("  - { transaction: t\(index + 1), response: \"\(item.response ?? "none")\" }")
             // The terminal voided it: on its own connection, at the time it did.
             if let void = item.exchanges.first(where: { $0.request.message.isVoid && $0.request.flow == item.terminalSends.first?.request.flow }), let at = void.request.time {
@@ -218,6 +242,30 @@ extension IncidentEvidence {
                 let inTime = again.answer.flatMap { answer in again.request.time.flatMap { sent in answer.time.map { $0 - sent <= wait } } } ?? false
                 expectations.append("  - { transaction: \(id), response: \"\(inTime ? again.answer?.message[DE.responseCode] ?? "none" : "none")\" }")
             }
+        }
+        // Completions, cancellations, refunds and chargebacks, each of the swipe its DE90 names.
+        var ids: [String: String] = [:]   // terminal/STAN -> id
+        for (index, item) in purchases.enumerated() { ids["\(item.terminal)/\(item.stan)"] = "t\(index + 1)" }
+        for (index, item) in followUps.enumerated() {
+            let request = item.exchanges[0].request.message
+            guard let data = request[DE.originalData], data.count == 42, let at = item.requestedAt else { continue }
+            let originalKey = "\(request[DE.terminalID] ?? "-")/\(String(Array(data)[4..<10]))"
+            guard let original = ids[originalKey] else { continue }
+            let id = (request.isChargeback ? "cb" : "t") + "\(purchases.count + index + 1)"
+            ids["\(item.terminal)/\(item.stan)"] = id
+            let amount = item.amount ?? "1.00"
+            let step: String
+            if request.isChargeback {
+                step = "dispute: { id: \(id), of: \(original), reason: \"\(request[DE.reasonCode] ?? "4837")\" }"
+            } else if request.isCompletion {
+                step = "complete: { id: \(id), of: \(original), amount: \(amount) }"
+            } else if request.isRefund {
+                step = "refund: { id: \(id), of: \(original), amount: \(amount) }"
+            } else {
+                step = "cancel: { id: \(id), of: \(original) }"
+            }
+            steps.append((at, "  - { at: \"\(local(at))\", \(step) }"))
+            expectations.append("  - { transaction: \(id), response: \"\(item.response ?? "none")\" }")
         }
         // Steps in time order (a repeat may come after another terminal's swipe).
         if !faults.isEmpty { yaml += "faults:\n" + faults.joined(separator: "\n") + "\n" }

@@ -41,7 +41,7 @@ public struct IncidentEvidence: Sendable {
         /// The terminal's sends of the purchase (the original, then any repeat), on its own
         /// connection, in time order.
         public var terminalSends: [Exchange] {
-            let sends = exchanges.filter { !$0.request.message.isReversal && !$0.request.message.isVoid && $0.request.message.mti.original != .financialAdvice }
+            let sends = exchanges.filter { $0.request.message.startsTransaction }
                 .sorted { ($0.request.time ?? 0) < ($1.request.time ?? 0) }
             return sends.filter { $0.request.flow == sends.first?.request.flow }
         }
@@ -273,7 +273,8 @@ public struct IncidentEvidence: Sendable {
             // A payout credit has no terminal: it is named by its RRN.
             let terminal = request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-")
             var stan = request[DE.stan] ?? "-"
-            if request.isReversal || request.isVoid || request.mti.original == .financialAdvice, let original = request[DE.originalData], original.count >= 10 {
+            // Completions, cancellations, refunds and chargebacks name their original too, but are transactions of their own.
+            if !request.startsTransaction, let original = request[DE.originalData], original.count >= 10 {
                 stan = String(Array(original)[4..<10])
             }
             if request.mti.messageClass == .networkManagement { continue }
@@ -287,7 +288,7 @@ public struct IncidentEvidence: Sendable {
             let first = items[0]
             let request = first.request.message
             var notes: [String] = []
-            let purchases = items.filter { !$0.request.message.isReversal && !$0.request.message.isVoid && $0.request.message.mti.original != .financialAdvice }
+            let purchases = items.filter { $0.request.message.startsTransaction }
             let flows = Set(purchases.compactMap(\.request.flow))
             // The same message sent again on the same connection: a repeat (or a duplicate the network made).
             var seen: [String: Int] = [:]
@@ -380,4 +381,11 @@ public struct IncidentEvidence: Sendable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+extension ISOMessage {
+    /// Whether a request starts a transaction of its own in the evidence (a purchase, a
+    /// pre-authorization, its completion or cancellation, a refund, a chargeback, a payout),
+    /// rather than acting on an earlier one (a reversal, a void, a stand-in advice).
+    var startsTransaction: Bool { !isReversal && !isVoid && !isStandInAdvice }
 }
