@@ -152,6 +152,25 @@ extension AcquirerStateMachine {
             + takeBack(amount, for: reference, merchant: purchase.merchantID, now: now, why: "chargeback\(reason) of \(original)", kind: .chargedBack)
     }
 
+    /// A merchant's account changes: later payouts go there, and parked ones at the next payout run.
+    mutating func changeAccount(_ merchantID: String, bank: String, number: String, now: Instant) -> [NodeAction] {
+        guard var merchant = merchants[merchantID] else { return [] }
+        let before = "\(merchant.accountNumber) at \(merchant.accountBank)"
+        merchant.accountBank = bank
+        merchant.accountNumber = number
+        merchants[merchantID] = merchant
+        guard let next = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: false) else {
+            return [.fault("no day to pay merchant \(merchantID) after its account changed")]
+        }
+        let unparked = book.unpark(merchantID, payableAt: next)
+        var actions: [NodeAction] = unparked.map { due in
+            .record(TimelineEvent(at: now, node: name, kind: .released, reference: .transaction(due.reference),
+                                  detail: "merchant \(merchantID)'s account changed from \(before) to \(number) at \(bank): the parked payout goes there at \(next)"))
+        }
+        if !unparked.isEmpty { actions.append(.startTimer(.payout(merchant: merchantID, at: next), at: configuration.zone.instant(next))) }
+        return actions
+    }
+
     /// The first payout time of a merchant at or after `local` (strictly after, when `strictly`), on a day its terms allow.
     func nextPayoutTime(_ merchant: MerchantContract, after local: LocalDateTime, strictly: Bool) -> LocalDateTime? {
         var day = local.date
@@ -228,8 +247,16 @@ extension AcquirerStateMachine {
             ledger.transfer(payout.total, from: "merchant:\(payout.merchantID)", to: Ledger.settlement(with: bank), memo: "payout/\(rrn)")
             return acknowledged
         }
-        // Refused (a frozen account, say): pay again at the next payout time the terms allow.
         guard let merchantID = book.merchant(ofPayout: rrn), let merchant = merchants[merchantID] else { return acknowledged }
+        if response.responseCode == .invalidCardNumber {
+            // No such account, or a closed one: trying again every day cannot help. Parked until the account changes.
+            return acknowledged + book.park(rrn).map { due in
+                .record(TimelineEvent(at: now, node: name, kind: .parked, reference: .transaction(due.reference), related: [.payout(rrn: rrn)],
+                                      detail: "payout to account \(merchant.accountNumber) at \(bank) returned (no such account, or closed): parked until merchant \(merchant.id)'s account changes",
+                                      facts: .init(amount: due.net, operation: .payout)))
+            }
+        }
+        // Refused (a frozen account, say): pay again at the next payout time the terms allow.
         guard let retry = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: true) else {
             return acknowledged + [.fault("no day to pay merchant \(merchant.id) again after the payout was returned")]
         }

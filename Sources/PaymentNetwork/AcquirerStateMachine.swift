@@ -327,6 +327,7 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
+        if case .changeAccount(let merchantID, let bank, let number) = command { return changeAccount(merchantID, bank: bank, number: number, now: now) }
         guard case .hold(let merchantID, let on) = command, let merchant = merchants[merchantID] else { return [] }
         book.setHold(merchantID, on)
         guard !on else { return [] }
@@ -372,7 +373,7 @@ public struct AcquirerStateMachine: NodeLogic {
     public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] {
         var actions: [NodeAction] = []
         let local = configuration.zone.local(now)
-        for merchant in configuration.merchants where merchant.accountBank == peer && book.hasReturned(merchant.id, by: local) {
+        for merchant in merchants.values.sorted(by: { $0.id < $1.id }) where merchant.accountBank == peer && book.hasReturned(merchant.id, by: local) {
             actions += payOut(merchant: merchant, now: now)
         }
         return actions

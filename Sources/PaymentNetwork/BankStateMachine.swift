@@ -531,10 +531,12 @@ public struct BankStateMachine: NodeLogic {
         guard let amount = request.amount, amount > .zero else {
             return [.send(request.response(code: .invalidAmount), to: acquirer)]
         }
+        // No such account (a wrong number) or a closed one: 14, and the acquirer parks the
+        // payout; frozen: 62, and it tries again; frozen for debits only: the credit lands.
         let code: ResponseCode
         switch status[account] {
-        case nil: code = .invalidCardNumber
-        case .active?: code = .approved
+        case nil, .closed?: code = .invalidCardNumber
+        case .active?, .debitFrozen?: code = .approved
         case .some: code = .restrictedCard
         }
         credits[rrn] = code
@@ -542,7 +544,7 @@ public struct BankStateMachine: NodeLogic {
             return [
                 .send(request.response(code: code), to: acquirer),
                 .record(TimelineEvent(at: now, node: name, kind: .returned, reference: reference,
-                                      detail: "credit of \(amount.formatted(exponent: exponent)) to account \(account) refused with \(code) (\(code.meaning))",
+                                      detail: "credit of \(amount.formatted(exponent: exponent)) to account \(account) refused with \(code) (\(status[account] == nil ? "no such account" : status[account] == .closed ? "the account is closed" : code.meaning))",
                                       facts: .init(responseCode: code, amount: amount, operation: .payout))),
             ]
         }

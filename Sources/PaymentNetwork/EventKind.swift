@@ -10,6 +10,7 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     // Beyond the purchase.
     case preauthorized, completed, cancelled, expired, refunded, disputed
     case chargedBack = "charged_back"
+    case parked
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
 }

@@ -7,7 +7,11 @@ public struct PayoutBook: Sendable {
     /// Money owed to a merchant for one approved purchase.
     public struct Due: Sendable {
         /// Where the due stands.
-        public enum State: Sendable, Equatable { case scheduled, held, returned, sending }
+        public enum State: Sendable, Equatable {
+            case scheduled, held, returned, sending
+            /// Returned for an account that is closed or does not exist: paid only once the merchant's account changes.
+            case parked
+        }
         /// The purchase.
         public var reference: TransactionReference
         /// The purchase amount, the fee and what is left to pay.
@@ -77,6 +81,26 @@ public struct PayoutBook: Sendable {
 
     /// Records money a merchant owes back, netted from its next payouts.
     public mutating func oweBack(_ clawback: Clawback, merchant: String) { clawbacks[merchant, default: []].append(clawback) }
+
+    /// Parks the dues of a payout that was returned for a closed or wrong account; returns them.
+    public mutating func park(_ rrn: String) -> [Due] {
+        guard let payout = inFlight.removeValue(forKey: rrn) else { return [] }
+        clawbacks[payout.merchantID] = payout.netted + (clawbacks[payout.merchantID] ?? [])
+        return update(payout.merchantID, payout.references) { due in
+            due.state = .parked
+            return true
+        }
+    }
+
+    /// The merchant's account changed: its parked dues are payable at `next`; returns them.
+    public mutating func unpark(_ merchant: String, payableAt next: LocalDateTime) -> [Due] {
+        let parked = dues(of: merchant).filter { $0.state == .parked }.map(\.reference)
+        return update(merchant, parked) { due in
+            due.state = .returned
+            due.payableAt = next
+            return true
+        }
+    }
 
     /// Drops what is still owed back for `reference` (a refund that was reversed); returns how much that was.
     public mutating func forgive(_ reference: TransactionReference, merchant: String) -> Money {

@@ -57,6 +57,10 @@ public struct NetworkSpec: Sendable {
     public var external: [String: ExternalSystem] = [:]
     /// Fixed addresses where PayLab's nodes listen for systems under test, by node name.
     public var listen: [String: Endpoint] = [:]
+    /// Merchants' account numbers that do not exist at their bank (written wrong).
+    public var missingAccounts: Set<String> = []
+    /// Accounts a `change_account` step moves a merchant to: opened at their bank, linked to the acquirer.
+    public var laterAccounts: [(bank: String, number: String)] = []
 
     /// The default network of SCENARIOS.md.
     public static func defaults() -> NetworkSpec {
@@ -88,7 +92,9 @@ public struct NetworkSpec: Sendable {
         for bank in banks {
             // The scheme talks to the banks that issue cards; a bank with no BIN only keeps accounts.
             if !bank.bins.isEmpty { links.append((scheme.name, bank.name)) }
-            if merchants.contains(where: { $0.accountBank == bank.name }) { links.append((acquirer.name, bank.name)) }
+            if merchants.contains(where: { $0.accountBank == bank.name }) || laterAccounts.contains(where: { $0.bank == bank.name }) {
+                links.append((acquirer.name, bank.name))
+            }
         }
         return links
     }
@@ -105,6 +111,7 @@ public struct NetworkSpec: Sendable {
     public func bank(ofAccount number: String) -> String? {
         if let card = cards.first(where: { $0.pan == number }) { return card.bank }
         if let account = accounts.first(where: { $0.number == number }) { return account.bank }
-        return merchants.first(where: { $0.accountNumber == number })?.accountBank
+        if missingAccounts.contains(number) { return nil }
+        return merchants.first(where: { $0.accountNumber == number })?.accountBank ?? laterAccounts.first(where: { $0.number == number })?.bank
     }
 }

@@ -17,9 +17,9 @@ extension ScenarioBuilder {
         var refunded: Money = .zero
     }
 
-    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute"]
+    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute", "change_account"]
 
-    func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: NetworkSpec) -> [Step] {
+    func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: inout NetworkSpec) -> [Step] {
         guard let items = reader.sequence(node, "steps") else { return [] }
         var steps: [Step] = []
         var previous = start
@@ -45,11 +45,48 @@ extension ScenarioBuilder {
             switch kind {
             case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known)
             case "void": action = buildVoid(body, known: known)
+            case "change_account": action = buildChangeAccount(body, network: &network)
             default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
             }
             if let action { steps.append(Step(at: at, action: action, line: line)) }
         }
         return steps
+    }
+
+    private func buildChangeAccount(_ node: Node, network: inout NetworkSpec) -> Step.Action? {
+        guard let fields = reader.mapping(node, "a change_account", allowed: ["merchant", "account"]) else { return nil }
+        let merchant = fields["merchant"].flatMap { node -> String? in
+            guard let id = reader.string(node, "merchant") else { return nil }
+            guard network.merchants.contains(where: { $0.id == id }) else {
+                reader.error(node, "no merchant '\(id)' in the network\(nearestWord(to: id, in: network.merchants.map(\.id)).map { "; did you mean '\($0)'?" } ?? "")")
+                return nil
+            }
+            return id
+        }
+        if fields["merchant"] == nil { reader.error(node, "a change_account needs the 'merchant' whose account changes") }
+        guard let accountNode = fields["account"] else {
+            reader.error(node, "a change_account needs the new 'account': { bank, number }")
+            return nil
+        }
+        guard let account = reader.mapping(accountNode, "the new account", allowed: ["bank", "number"]) else { return nil }
+        let bank = account["bank"].flatMap { node -> String? in
+            guard let name = reader.string(node, "bank") else { return nil }
+            guard network.banks.contains(where: { $0.name == name }) else {
+                reader.error(node, "no bank '\(name)' in the network")
+                return nil
+            }
+            if network.isExternal(name) {
+                reader.error(node, "bank \(name) is a system under test: PayLab cannot open the account there")
+                return nil
+            }
+            return name
+        }
+        if account["bank"] == nil { reader.error(accountNode, "the new account needs a 'bank'") }
+        let number = account["number"].flatMap { reader.string($0, "account number") }
+        if account["number"] == nil { reader.error(accountNode, "the new account needs a 'number'") }
+        guard let merchant, let bank, let number else { return nil }
+        if !network.laterAccounts.contains(where: { $0.number == number }) { network.laterAccounts.append((bank, number)) }
+        return .changeAccount(merchant: merchant, bank: bank, number: number)
     }
 
     private func buildVoid(_ node: Node, known: [String: KnownTransaction]) -> Step.Action? {

@@ -28,7 +28,7 @@ struct ScenarioBuilder {
         let horizon = top["horizon"].flatMap {
             reader.value($0, "horizon", expected: "a duration from 1s to 366d (30d, 12h, 45s)") { Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(366 * 86400) ? $0 : nil } }
         } ?? .seconds(30 * 86400)
-        let network = top["network"].map { buildNetwork($0, currency: currency) } ?? NetworkSpec.defaults()
+        var network = top["network"].map { buildNetwork($0, currency: currency) } ?? NetworkSpec.defaults()
         if let node = top["network"] {
             var seen: Set<String> = []
             for name in network.nodeNames where !seen.insert(name).inserted {
@@ -36,7 +36,7 @@ struct ScenarioBuilder {
             }
         }
         let faults = top["faults"].map { buildFaults($0, zone: zone, calendar: calendar, network: network) } ?? []
-        let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: network) } ?? []
+        let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: &network) } ?? []
         let expectations = top["expect"].map { buildExpectations($0, zone: zone, calendar: calendar, currency: currency, steps: steps, network: network) } ?? []
 
         guard let name, let calendar, let start else { return nil }
@@ -97,6 +97,7 @@ struct ScenarioBuilder {
         // `external` and `listen` of each node, read once every name is known.
         var externals: [(name: String, node: Node, server: Bool)] = []
         var listens: [(name: String, node: Node)] = []
+        var merchantAccountStatuses: [(String, String, String)] = []
         func place(_ fields: [String: Node], of name: String, server: Bool) {
             if let node = fields["external"] { externals.append((name, node, server)) }
             if let node = fields["listen"] { listens.append((name, node)) }
@@ -142,7 +143,8 @@ struct ScenarioBuilder {
         }
         if let merchants = map["merchants"], let items = reader.sequence(merchants, "network.merchants") {
             network.merchants = items.compactMap { item in
-                buildMerchant(item, currency: currency, banks: network.banks) { terminal, node in externals.append((terminal, node, false)) }
+                buildMerchant(item, currency: currency, banks: network.banks, external: { terminal, node in externals.append((terminal, node, false)) },
+                              accountStatus: { bank, number, status in merchantAccountStatuses.append((bank, number, status)) })
             }
         }
         if let cards = map["cards"], let items = reader.sequence(cards, "network.cards") {
@@ -150,6 +152,14 @@ struct ScenarioBuilder {
         }
         if let accounts = map["accounts"], let items = reader.sequence(accounts, "network.accounts") {
             network.accounts = items.compactMap { buildAccount($0, currency: currency, banks: network.banks) }
+        }
+        // A merchant's account in a state of its own: written wrong (no such account), or opened in that state.
+        for (bank, number, status) in merchantAccountStatuses {
+            if status == "wrong" {
+                network.missingAccounts.insert(number)
+            } else if let status = AccountStatus(rawValue: status), !network.accounts.contains(where: { $0.number == number }) {
+                network.accounts.append(NetworkSpec.Account(bank: bank, number: number, balance: .zero, status: status))
+            }
         }
         for (name, node) in listens {
             if let endpoint = buildListen(node) { network.listen[name] = endpoint }
@@ -197,7 +207,9 @@ struct ScenarioBuilder {
         return amount
     }
 
-    private func buildMerchant(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void) -> MerchantContract? {
+    private func buildMerchant(
+        _ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void, accountStatus: (String, String, String) -> Void
+    ) -> MerchantContract? {
         let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "payout_at", "account", "terminal_timeout"]
         guard let fields = reader.mapping(node, "a merchant", allowed: keys) else { return nil }
         // A merchant the scenario writes starts from the default merchant's mcc (5411),
@@ -229,9 +241,15 @@ struct ScenarioBuilder {
         if let node = fields["fee_cap"] { merchant.feeCap = money(node, "fee_cap", currency) }
         if let value = fields["payout_at"].flatMap({ reader.value($0, "payout_at", expected: "a time of day (\"09:00\")") { TimeOfDay($0) } }) { merchant.payoutAt = value }
         if let value = fields["terminal_timeout"].flatMap({ timeout($0, "terminal_timeout") }) { merchant.terminalTimeout = value }
-        if let node = fields["account"], let account = reader.mapping(node, "a merchant's account", allowed: ["bank", "number"]) {
+        if let node = fields["account"], let account = reader.mapping(node, "a merchant's account", allowed: ["bank", "number", "status"]) {
             if let bank = checkBank(account["bank"], banks) { merchant.accountBank = bank }
             if let number = account["number"].flatMap({ reader.string($0, "account number") }) { merchant.accountNumber = number }
+            if let statusNode = account["status"] {
+                let choices = AccountStatus.allCases.map(\.rawValue).filter { $0 != "lost" && $0 != "expired" } + ["wrong"]
+                if let value = reader.value(statusNode, "status", expected: "one of \(choices.joined(separator: ", ")) (wrong: no such account at its bank)", { choices.contains($0) ? $0 : nil }) {
+                    accountStatus(merchant.accountBank, merchant.accountNumber, value)
+                }
+            }
         } else if fields["account"] == nil, !banks.contains(where: { $0.name == merchant.accountBank }) {
             reader.error(node, "merchant \(merchant.id) needs an 'account' at one of the network's banks")
         }
@@ -240,7 +258,7 @@ struct ScenarioBuilder {
 
     private func status(_ node: Node?) -> AccountStatus? {
         guard let node else { return .active }
-        return reader.value(node, "status", expected: "one of active, frozen, lost, expired") { AccountStatus(rawValue: $0) }
+        return reader.value(node, "status", expected: "one of \(AccountStatus.allCases.map(\.rawValue).joined(separator: ", "))") { AccountStatus(rawValue: $0) }
     }
 
     private func buildCard(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Card? {

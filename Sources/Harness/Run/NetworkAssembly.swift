@@ -29,8 +29,11 @@ enum NetworkAssembly {
             let cards = network.cards.filter { $0.bank == bank.name }
             var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
             accounts += network.accounts.filter { $0.bank == bank.name }.map { (number: $0.number, balance: $0.balance, status: $0.status) }
-            for merchant in network.merchants where merchant.accountBank == bank.name && !accounts.contains(where: { $0.number == merchant.accountNumber }) {
-                accounts.append((number: merchant.accountNumber, balance: .zero, status: .active))
+            // Merchants' accounts (unless written wrong: no such account), and those a step moves a merchant to.
+            let merchantAccounts = network.merchants.filter { $0.accountBank == bank.name && !network.missingAccounts.contains($0.accountNumber) }.map(\.accountNumber)
+                + network.laterAccounts.filter { $0.bank == bank.name }.map(\.number)
+            for number in merchantAccounts where !accounts.contains(where: { $0.number == number }) {
+                accounts.append((number: number, balance: .zero, status: .active))
             }
             nodes.append(BankStateMachine(configuration: .init(
                 name: bank.name,

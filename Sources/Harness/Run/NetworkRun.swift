@@ -220,6 +220,9 @@ final class NetworkRun {
         case .refund(let id, let at, let original, let amount):
             terminal = at
             command = .refund(id: id, of: original, amount: amount)
+        case .changeAccount(let merchant, let bank, let number):
+            terminal = scenario.network.acquirer.name
+            command = .changeAccount(merchant: merchant, bank: bank, number: number)
         case .dispute(let id, let original, let reason):
             // The card's issuer disputes the purchase it debited: it knows it by the reference its terminal gave it.
             guard let swipe = timeline.first(where: { $0.kind == .swiped && $0.facts.transactionID == original }),

@@ -90,7 +90,23 @@ extension IncidentEvidence {
               merchants:
 
             """
-        // Each merchant's account: the one its payouts credit (DE103), else a made-up one.
+        // A credit refused 14 is an account the bank does not have (or a closed one): written
+        // wrong; a later payout of the same merchant to another account, the number corrected.
+        var wrongAccounts: Set<String> = []
+        var accountChanges: [(at: Int64, merchant: String, account: String)] = []
+        for payout in transactions where payout.terminal.hasPrefix("payout") {
+            guard let request = payout.exchanges.first?.request.message, let sent = payout.requestedAt,
+                  let merchant = request[DE.merchantID], let account = request[DE.creditAccount] else { continue }
+            if payout.response == "14" { wrongAccounts.insert(account) }
+            let earlier = transactions.last { other in
+                other.terminal.hasPrefix("payout") && (other.requestedAt ?? .max) < sent
+                    && other.exchanges.first?.request.message[DE.merchantID] == merchant
+            }?.exchanges.first?.request.message[DE.creditAccount]
+            if let earlier, earlier != account, wrongAccounts.contains(earlier), !accountChanges.contains(where: { $0.account == account }) {
+                accountChanges.append((sent - 60_000_000, merchant, account))
+            }
+        }
+        // Each merchant's account: the one its first payout credits (DE103), else a made-up one.
         let payoutAccounts = Dictionary(transactions.filter { $0.terminal.hasPrefix("payout") }.compactMap { payout -> (String, String)? in
             guard let request = payout.exchanges.first?.request.message, let merchant = request[DE.merchantID], let account = request[DE.creditAccount] else { return nil }
             return (merchant, account)
@@ -103,7 +119,7 @@ extension IncidentEvidence {
                       settlement: \(terms)
                       payout_at: "\(payoutAt)"
                       fee: \(fee)\(feeCap.map { "\n      fee_cap: \($0)" } ?? "")
-                      account: { bank: MerchantBank, number: "\(account)" }\(merchant.wait.map { "\n      terminal_timeout: \(Self.duration($0))" } ?? "")
+                      account: { bank: MerchantBank, number: "\(account)"\(wrongAccounts.contains(account) ? ", status: wrong" : "") }\(merchant.wait.map { "\n      terminal_timeout: \(Self.duration($0))" } ?? "")
 
                 """
         }
@@ -266,6 +282,9 @@ extension IncidentEvidence {
             }
             steps.append((at, "  - { at: \"\(local(at))\", \(step) }"))
             expectations.append("  - { transaction: \(id), response: \"\(item.response ?? "none")\" }")
+        }
+        for change in accountChanges {
+            steps.append((change.at, "  - { at: \"\(local(change.at))\", change_account: { merchant: \"\(change.merchant)\", account: { bank: MerchantBank, number: \"\(change.account)\" } } }"))
         }
         // Steps in time order (a repeat may come after another terminal's swipe).
         if !faults.isEmpty { yaml += "faults:\n" + faults.joined(separator: "\n") + "\n" }

@@ -82,7 +82,11 @@ public enum ScenarioSchema {
                 ("fee_cap", amount("The largest fee for one transaction.")),
                 ("payout_at", timeOfDay("When the acquirer pays out (default \"09:00\").")),
                 ("terminal_timeout", duration("How long its terminals wait for an answer (default 60s).")),
-                ("account", .object(object("Its account.", required: ["bank", "number"], [("bank", text("The bank that keeps it.")), ("number", text("The account number."))]))),
+                ("account", .object(object("Its account.", required: ["bank", "number"], [
+                    ("bank", text("The bank that keeps it.")), ("number", text("The account number.")),
+                    ("status", .object([("type", .string("string")), ("enum", .array(["active", "frozen", "closed", "debit_frozen", "wrong"].map { .string($0) })),
+                                        ("description", .string("active (default); frozen (credits returned, paid when unfrozen); closed or wrong (no such account: returned and parked until change_account); debit_frozen (credits land)."))])),
+                ]))),
             ])), "The merchants.")),
             ("cards", array(.object(object("A card.", required: ["pan", "bank", "balance"], [
                 ("pan", text("The card number.")),
@@ -100,7 +104,7 @@ public enum ScenarioSchema {
     }
 
     static var status: JSONValue {
-        .object([("type", .string("string")), ("enum", .array(AccountStatus.allCases.map { .string($0.rawValue) })), ("description", .string("active (default), frozen, lost or expired."))])
+        .object([("type", .string("string")), ("enum", .array(AccountStatus.allCases.map { .string($0.rawValue) })), ("description", .string("active (default), frozen, lost, expired, closed or debit_frozen (nothing can leave, credits land)."))])
     }
 
     static var fault: JSONValue {
@@ -145,6 +149,10 @@ public enum ScenarioSchema {
             ("refund", .object(object("A refund (0220, processing code 20) of part or all of a purchase or completion: the card is credited on the refund's clearing, the merchant's payout netted.", required: ["id", "of", "amount"], [
                 ("id", text("The refund's id.")), ("of", text("The purchase's or completion's id.")), ("amount", amount("What is given back.")),
                 ("terminal", text("The terminal (default: the original's).")),
+            ]))),
+            ("change_account", .object(object("The acquirer pays a merchant into another account from now on; parked payouts go there at the next payout run.", required: ["merchant", "account"], [
+                ("merchant", text("The merchant id.")),
+                ("account", .object(object("The new account.", required: ["bank", "number"], [("bank", text("The bank that keeps it.")), ("number", text("The account number."))]))),
             ]))),
             ("dispute", .object(object("A chargeback (0422) from the card's issuer through the scheme, taken from the merchant.", required: ["id", "of", "reason"], [
                 ("id", text("The chargeback's id.")), ("of", text("The purchase's or completion's id.")),

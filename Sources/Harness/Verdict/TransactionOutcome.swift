@@ -165,9 +165,9 @@ public struct TransactionOutcome: Sendable {
         default: break
         }
         if response == ResponseCode.approved.rawValue {
-            switch events.last(where: { [.arrived, .returned, .held, .released].contains($0.kind) })?.kind {
+            switch events.last(where: { [.arrived, .returned, .held, .released, .parked].contains($0.kind) })?.kind {
             case .arrived?: return .arrived
-            case .returned?: return .returned
+            case .returned?, .parked?: return .returned
             case .held?: return .held
             default: return .pending
             }
