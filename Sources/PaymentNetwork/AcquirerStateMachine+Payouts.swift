@@ -41,7 +41,7 @@ extension AcquirerStateMachine {
         } catch {
             return [.fault("cannot schedule the payout of \(reference): \(error)")]
         }
-        var fee = merchant.fee(on: amount)
+        var fee = merchant.fee(on: amount, clearedOn: clearing)
         if configuration.planted == .feeRoundedDown {
             fee = Money(minorUnits: amount.minorUnits * merchant.feePartsPerMillion / 1_000_000)
             if let cap = merchant.feeCap, fee > cap { fee = cap }
@@ -57,7 +57,8 @@ extension AcquirerStateMachine {
         }
         var actions: [NodeAction] = [.record(TimelineEvent(
             at: now, node: name, kind: .scheduled, reference: .transaction(reference),
-            detail: "\(detail): \(net.formatted(exponent: exponent)) due to merchant \(merchant.id) \(when) under \(merchant.terms), cleared on \(clearing)",
+            detail: "\(detail): \(net.formatted(exponent: exponent)) due to merchant \(merchant.id) \(when) under \(merchant.terms), cleared on \(clearing)"
+                + (merchant.feeChanges.isEmpty ? "" : ", fee \(Self.percent(merchant.rate(clearedOn: clearing))) (the rate in force on \(clearing))"),
             facts: .init(clearingDate: clearing, amount: net, schedule: schedule)))]
         switch schedule.payout {
         case .instant:
@@ -93,7 +94,7 @@ extension AcquirerStateMachine {
             return []
         }
         let amount = purchase.request.amount ?? .zero
-        let fee = merchant.fee(on: amount)
+        let fee = merchant.fee(on: amount, clearedOn: purchase.clearingDate)
         ledger.transfer(amount - fee, from: "merchant:\(merchant.id)", to: settlement, memo: "\(state) \(reference) after payout")
         ledger.transfer(fee, from: "fees", to: settlement, memo: "fee back \(reference)")
         book.oweBack(PayoutBook.Clawback(reference: reference, net: amount - fee), merchant: merchant.id)
@@ -169,6 +170,15 @@ extension AcquirerStateMachine {
         }
         if !unparked.isEmpty { actions.append(.startTimer(.payout(merchant: merchantID, at: next), at: configuration.zone.instant(next))) }
         return actions
+    }
+
+    /// A rate in millionths as a percentage: `0.38%`.
+    static func percent(_ partsPerMillion: Int64) -> String {
+        let fraction = String(partsPerMillion % 10_000)
+        var text = "\(partsPerMillion / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text + "%"
     }
 
     /// The first payout time of a merchant at or after `local` (strictly after, when `strictly`), on a day its terms allow.

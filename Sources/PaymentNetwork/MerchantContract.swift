@@ -12,8 +12,10 @@ public struct MerchantContract: Sendable, Equatable {
     public var terminals: [String]
     /// `T+1`, `D+0` and so on.
     public var terms: SettlementTerms
-    /// The fee rate in millionths of the amount (0.6% is 6000).
+    /// The fee rate in millionths of the amount (0.6% is 6000): the rate before any change.
     public var feePartsPerMillion: Int64
+    /// Changes of the fee schedule: from a clearing date on, another rate.
+    public var feeChanges: [FeeChange] = []
     /// The largest fee for one transaction, if any.
     public var feeCap: Money?
     /// The local time of day the acquirer pays out.
@@ -44,9 +46,25 @@ public struct MerchantContract: Sendable, Equatable {
         self.terminalTimeout = terminalTimeout
     }
 
-    /// The fee on an amount: the rate, rounded up to the minor unit, at most the cap.
-    public func fee(on amount: Money) -> Money {
-        let fee = amount.timesRate(partsPerMillion: feePartsPerMillion)
+    /// A fee rate in force from a clearing date on.
+    public struct FeeChange: Sendable, Equatable {
+        public var from: LocalDate
+        public var partsPerMillion: Int64
+        public init(from: LocalDate, partsPerMillion: Int64) {
+            self.from = from
+            self.partsPerMillion = partsPerMillion
+        }
+    }
+
+    /// The rate in force on a clearing date (without one: the rate before any change).
+    public func rate(clearedOn date: LocalDate?) -> Int64 {
+        guard let date else { return feePartsPerMillion }
+        return feeChanges.last { $0.from <= date }?.partsPerMillion ?? feePartsPerMillion
+    }
+
+    /// The fee on an amount: the rate in force on its clearing date, rounded up to the minor unit, at most the cap.
+    public func fee(on amount: Money, clearedOn date: LocalDate? = nil) -> Money {
+        let fee = amount.timesRate(partsPerMillion: rate(clearedOn: date))
         if let feeCap, fee > feeCap { return feeCap }
         return fee
     }

@@ -237,7 +237,13 @@ struct ScenarioBuilder {
             }
         }
         if let value = fields["settlement"].flatMap({ reader.value($0, "settlement", expected: "settlement terms (T+0, T+1, D+0, D+1 ...)") { SettlementTerms($0) } }) { merchant.terms = value }
-        if let value = fields["fee"].flatMap({ reader.value($0, "fee", expected: "a percentage (0.6%)") { Values.rate($0) } }) { merchant.feePartsPerMillion = value }
+        if let feeNode = fields["fee"] {
+            if case .sequence = feeNode {
+                buildFeeSchedule(feeNode, into: &merchant)
+            } else if let value = reader.value(feeNode, "fee", expected: "a percentage (0.6%), or a schedule [{ from: DATE, rate: 0.38% }, ...]", { Values.rate($0) }) {
+                merchant.feePartsPerMillion = value
+            }
+        }
         if let node = fields["fee_cap"] { merchant.feeCap = money(node, "fee_cap", currency) }
         if let value = fields["payout_at"].flatMap({ reader.value($0, "payout_at", expected: "a time of day (\"09:00\")") { TimeOfDay($0) } }) { merchant.payoutAt = value }
         if let value = fields["terminal_timeout"].flatMap({ timeout($0, "terminal_timeout") }) { merchant.terminalTimeout = value }
@@ -254,6 +260,34 @@ struct ScenarioBuilder {
             reader.error(node, "merchant \(merchant.id) needs an 'account' at one of the network's banks")
         }
         return merchant
+    }
+
+    /// `fee: [{ rate: 0.6% }, { from: 2026-06-01, rate: 0.38% }]`: the rate in force on a
+    /// purchase's clearing date applies; before the first `from`, the first rate.
+    private func buildFeeSchedule(_ node: Node, into merchant: inout MerchantContract) {
+        guard let items = reader.sequence(node, "fee") else { return }
+        if items.isEmpty { reader.error(node, "a fee schedule needs at least one { rate }") }
+        var previous: LocalDate?
+        for (index, item) in items.enumerated() {
+            guard let fields = reader.mapping(item, "a fee schedule entry", allowed: ["from", "rate"]) else { continue }
+            guard let rateNode = fields["rate"] else {
+                reader.error(item, "a fee schedule entry needs a 'rate'")
+                continue
+            }
+            guard let rate = reader.value(rateNode, "rate", expected: "a percentage (0.38%)", { Values.rate($0) }) else { continue }
+            guard let fromNode = fields["from"] else {
+                if index == 0 { merchant.feePartsPerMillion = rate } else { reader.error(item, "every fee schedule entry but the first needs 'from': the clearing date it applies from") }
+                continue
+            }
+            guard let from = date(fromNode, "from", calendar: nil) else { continue }
+            if let previous, from <= previous {
+                reader.error(fromNode, "fee schedule dates must increase: \(from) is not after \(previous)")
+                continue
+            }
+            previous = from
+            if index == 0 { merchant.feePartsPerMillion = rate }
+            merchant.feeChanges.append(.init(from: from, partsPerMillion: rate))
+        }
     }
 
     private func status(_ node: Node?) -> AccountStatus? {

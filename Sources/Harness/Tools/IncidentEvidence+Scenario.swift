@@ -332,7 +332,11 @@ extension IncidentEvidence {
             inferences.append(inferred.why)
         }
         var cap: String?
-        if let inferred = inferredFee() {
+        let schedule = inferredFeeSchedule(zone: zone)
+        if schedule.count > 1 {
+            fee = "[" + schedule.map { entry in entry.from.map { "{ from: \($0), rate: \(entry.rate) }" } ?? "{ rate: \(entry.rate) }" }.joined(separator: ", ") + "]"
+            inferences.append("fee inferred from the payouts: \(schedule.map { entry in entry.from.map { "\(entry.rate) from \($0)" } ?? entry.rate }.joined(separator: ", then "))")
+        } else if let inferred = inferredFee() {
             fee = inferred
             inferences.append("fee inferred from the payouts: \(inferred)")
         } else if let inferred = inferredFeeCap(rate: 6_000) {
@@ -355,6 +359,49 @@ extension IncidentEvidence {
             }.map { String(format: "%d.%02d%%", $0 / 100, $0 % 100) }
         }
     }
+
+    /// The fee schedule the payouts show, in order: each approved payout explained by the
+    /// roundest rate that turns some of the purchases approved before it and not yet paid
+    /// (one, or the earliest or latest few) into its amount; a change of rate starts at the
+    /// clearing date of the first purchase it applies to (cutoff 23:00).
+    public func inferredFeeSchedule(zone: Zone, cutoff: TimeOfDay = TimeOfDay(hour: 23, minute: 0)!) -> [(from: LocalDate?, rate: String)] {
+        let rates = Array(stride(from: 0, through: 1000, by: 10)) + (0...1000).filter { $0 % 10 != 0 }
+        var unpaid: [(approvedAt: Int64, amount: Int64)] = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") }
+            .compactMap { item in item.approvedAt.flatMap { at in item.exchanges.first?.request.message.amount.map { (at, $0.minorUnits) } } }
+            .sorted { $0.approvedAt < $1.approvedAt }
+        var schedule: [(from: LocalDate?, rate: String)] = []
+        let payouts = transactions.filter { $0.terminal.hasPrefix("payout") && $0.response == "00" }.sorted { ($0.requestedAt ?? 0) < ($1.requestedAt ?? 0) }
+        for payout in payouts {
+            guard let paidAt = payout.requestedAt, let credited = payout.exchanges.first?.request.message.amount?.minorUnits else { continue }
+            let due = unpaid.filter { $0.approvedAt <= paidAt }
+            guard !due.isEmpty else { continue }
+            var slices = due.indices.map { [$0] }
+            for count in 2...max(2, due.count) where count <= due.count {
+                slices.append(Array(due.indices.prefix(count)))
+                slices.append(Array(due.indices.suffix(count)))
+            }
+            // The rate in force so far first, then the roundest that fits.
+            let current = schedule.last.flatMap { entry in rates.first { Self.percent($0) == entry.rate } }
+            var found: (slice: [Int], basisPoints: Int)?
+            search: for basisPoints in (current.map { [$0] } ?? []) + rates {
+                for slice in slices where slice.reduce(Int64(0), { $0 + due[$1].amount - (due[$1].amount * Int64(basisPoints) + 9_999) / 10_000 }) == credited {
+                    found = (slice, basisPoints)
+                    break search
+                }
+            }
+            guard let found else { return [] }
+            let rate = Self.percent(found.basisPoints)
+            if schedule.last?.rate != rate {
+                let first = zone.local(Instant(milliseconds: due[found.slice[0]].approvedAt / 1000))
+                schedule.append((schedule.isEmpty ? nil : (first.time >= cutoff ? first.date.adding(days: 1) : first.date), rate))
+            }
+            let paid = Set(found.slice.map { due[$0].approvedAt })
+            unpaid.removeAll { paid.contains($0.approvedAt) }
+        }
+        return schedule
+    }
+
+    static func percent(_ basisPoints: Int) -> String { String(format: "%d.%02d%%", basisPoints / 100, basisPoints % 100) }
 
     /// The fee cap the first payout shows when no rate fits: the same fee held back from
     /// each purchase it paid, below what `rate` (parts per million) would take from each.

@@ -78,7 +78,16 @@ public enum ScenarioSchema {
                     ])),
                 ]))])), ("description", .string("Its terminal ids, 8 characters each (DE41); a terminal under test is { id, external }."))])),
                 ("settlement", .object([("type", .string("string")), ("pattern", .string("^[TD]\\+[0-9]+$")), ("description", .string("T+n (business days) or D+n (calendar days); default T+1."))])),
-                ("fee", .object([("type", .string("string")), ("pattern", .string("^[0-9]+(\\.[0-9]+)?%$")), ("description", .string("The fee rate, as 0.6% (default 0%)."))])),
+                ("fee", .object([
+                    ("description", .string("The fee rate, as 0.6% (default 0%); or a schedule [{ rate: 0.6% }, { from: 2026-06-01, rate: 0.38% }]: the rate in force on the clearing date applies.")),
+                    ("anyOf", .array([
+                        .object([("type", .string("string")), ("pattern", .string("^[0-9]+(\\.[0-9]+)?%$"))]),
+                        .object([("type", .string("array")), ("items", .object(object("A rate from a clearing date on.", required: ["rate"], [
+                            ("from", .object([("type", .string("string")), ("description", .string("The first clearing date it applies to, YYYY-MM-DD."))])),
+                            ("rate", .object([("type", .string("string")), ("pattern", .string("^[0-9]+(\\.[0-9]+)?%$"))])),
+                        ])))]),
+                    ])),
+                ])),
                 ("fee_cap", amount("The largest fee for one transaction.")),
                 ("payout_at", timeOfDay("When the acquirer pays out (default \"09:00\").")),
                 ("terminal_timeout", duration("How long its terminals wait for an answer (default 60s).")),
