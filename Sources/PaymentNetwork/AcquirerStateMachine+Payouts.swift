@@ -244,7 +244,7 @@ extension AcquirerStateMachine {
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: .arrived, reference: payoutReference,
                 detail: "nothing to credit to account \(merchant.accountNumber): \(why)",
-                facts: .init(responseCode: .approved, amount: .zero, operation: .payout))))
+                facts: .init(responseCode: .approved, amount: .zero, operation: .payout, merchant: merchant.id))))
         }
         return actions
     }

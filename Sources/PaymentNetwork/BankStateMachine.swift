@@ -554,7 +554,7 @@ public struct BankStateMachine: NodeLogic {
             .send(request.response(code: .approved), to: acquirer),
             .record(TimelineEvent(at: now, node: name, kind: .arrived, reference: reference,
                                   detail: "\(amount.formatted(exponent: exponent)) credited to account \(account)",
-                                  facts: .init(responseCode: .approved, amount: amount, operation: .payout))),
+                                  facts: .init(responseCode: .approved, amount: amount, operation: .payout, merchant: request[DE.merchantID]))),
         ]
     }
 }

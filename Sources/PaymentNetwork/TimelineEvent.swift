@@ -31,12 +31,15 @@ public struct TimelineEvent: Sendable, Equatable {
         public var operation: Operation
         /// When the merchant is paid and why, decided once when the acquirer books the approval.
         public var schedule: ArrivalSchedule?
+        /// The merchant a payout pays (DE42 of the credit).
+        public var merchant: String?
 
         /// Makes facts.
         public init(
             transactionID: String? = nil, responseCode: ResponseCode? = nil, clearingDate: LocalDate? = nil, amount: Money? = nil,
-            operation: Operation = .purchase, schedule: ArrivalSchedule? = nil
+            operation: Operation = .purchase, schedule: ArrivalSchedule? = nil, merchant: String? = nil
         ) {
+            self.merchant = merchant
             self.transactionID = transactionID
             self.responseCode = responseCode
             self.clearingDate = clearingDate

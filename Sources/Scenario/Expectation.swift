@@ -1,5 +1,5 @@
 public import PaymentNetwork
-import SettlementCalendar
+public import SettlementCalendar
 
 /// What a scenario expects.
 public enum Expectation: Sendable {
@@ -7,4 +7,16 @@ public enum Expectation: Sendable {
     case transaction(TransactionExpectation)
     /// The balance of an account at the end of the run.
     case account(number: String, balance: Money, line: Int)
+    /// What a merchant's payouts credited, by the local date of each payout (netting included).
+    case netPayouts(merchant: String, payouts: [NetPayout], line: Int)
+}
+
+/// One payout's net credit to a merchant.
+public struct NetPayout: Sendable, Equatable {
+    public var date: LocalDate
+    public var amount: Money
+    public init(date: LocalDate, amount: Money) {
+        self.date = date
+        self.amount = amount
+    }
 }

@@ -325,9 +325,35 @@ struct ScenarioBuilder {
         let ids = steps.compactMap(\.action.transactionID)
         var result: [Expectation] = []
         for item in items {
-            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "events", "account", "balance"]
+            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "events", "account", "balance",
+                        "merchant", "net_payouts"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
+            if let merchantNode = fields["merchant"] {
+                guard let id = reader.string(merchantNode, "merchant") else { continue }
+                if !network.merchants.contains(where: { $0.id == id }) {
+                    reader.error(merchantNode, "no merchant '\(id)' in the network\(nearestWord(to: id, in: network.merchants.map(\.id)).map { "; did you mean '\($0)'?" } ?? "")")
+                }
+                for key in fields.keys where !["merchant", "net_payouts"].contains(key) {
+                    reader.error(fields[key]!, "a merchant expectation has 'net_payouts' only, not '\(key)'")
+                }
+                guard let payoutsNode = fields["net_payouts"] else {
+                    reader.error(item, "a merchant expectation needs 'net_payouts': [{ date, amount }, ...]")
+                    continue
+                }
+                guard let items = reader.sequence(payoutsNode, "net_payouts") else { continue }
+                let payouts = items.compactMap { entry -> NetPayout? in
+                    guard let pair = reader.mapping(entry, "a net payout", allowed: ["date", "amount"]) else { return nil }
+                    guard let dateNode = pair["date"], let amountNode = pair["amount"] else {
+                        reader.error(entry, "a net payout needs a 'date' and an 'amount'")
+                        return nil
+                    }
+                    guard let date = date(dateNode, "date", calendar: calendar), let amount = money(amountNode, "amount", currency) else { return nil }
+                    return NetPayout(date: date, amount: amount)
+                }
+                result.append(.netPayouts(merchant: id, payouts: payouts, line: line))
+                continue
+            }
             if let accountNode = fields["account"] {
                 guard let number = reader.string(accountNode, "account") else { continue }
                 if let bank = network.bank(ofAccount: number) {

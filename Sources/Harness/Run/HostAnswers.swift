@@ -74,7 +74,13 @@ struct HostAnswers {
         if request.isPayout {
             let reference = request.payoutReference
             let account = request[DE.creditAccount] ?? "?"
-            if code == .approved { return event(.arrived, reference, "\(shown) credited to account \(account)", operation: .payout) }
+            if code == .approved {
+                return event(.arrived, reference, "\(shown) credited to account \(account)", operation: .payout).map { arrival in
+                    var arrival = arrival
+                    arrival.facts.merchant = request[DE.merchantID]
+                    return arrival
+                }
+            }
             guard let code, code != .duplicateTransmission else { return [] }
             return event(.returned, reference, "credit of \(shown) to account \(account) refused with \(code) (\(code.meaning))", operation: .payout)
         }

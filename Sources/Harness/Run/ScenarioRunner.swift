@@ -258,7 +258,7 @@ public final class ScenarioRunner: Sendable {
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
         result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
-        result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance)
+        result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance, timeline: run.timeline)
         // A served network stops when it is told to: what its nodes still wait on then is not a fault.
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: served ? [:] : run.waiting(),

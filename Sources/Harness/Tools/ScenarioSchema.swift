@@ -182,6 +182,11 @@ public enum ScenarioSchema {
             ("refunded", amount("What was credited back to the card for it (refunds once cleared, a chargeback).")),
             ("events", .object([("type", .string("array")), ("items", .object([("enum", .array(EventKind.allCases.map { .string($0.rawValue) }))])), ("description", .string("Timeline events, in this order, not necessarily adjacent."))])),
             ("account", text("An account or card number.")),
+            ("merchant", text("A merchant id, for net_payouts.")),
+            ("net_payouts", .object([("type", .string("array")), ("description", .string("What each payout to the merchant credited after netting, in order, by the local date it arrived.")),
+                                     ("items", .object(object("One payout.", required: ["date", "amount"], [
+                                         ("date", .object([("type", .string("string")), ("description", .string("YYYY-MM-DD."))])), ("amount", amount("The net credit.")),
+                                     ])))])),
             ("balance", amount("Its balance at the end of the run.")),
         ]))
     }

@@ -5,7 +5,7 @@ import SettlementCalendar
 /// Compares what happened with what a scenario expected, and checks the invariants.
 enum ExpectationChecker {
     static func failures(
-        scenario: Scenario, outcomes: [TransactionOutcome], balance: (String) -> Money?
+        scenario: Scenario, outcomes: [TransactionOutcome], balance: (String) -> Money?, timeline: [TimelineEvent] = []
     ) -> [String] {
         let zone = scenario.zone
         let exponent = scenario.currency.exponent
@@ -16,6 +16,14 @@ enum ExpectationChecker {
                 let actual = balance(number)
                 if actual != expected {
                     failures.append("line \(line): account \(number): balance expected \(expected.formatted(exponent: exponent)), got \(actual?.formatted(exponent: exponent) ?? "no such account")")
+                }
+            case .netPayouts(let merchant, let expected, let line):
+                let actual = netPayouts(of: merchant, in: timeline, zone: zone)
+                if actual != expected {
+                    func show(_ payouts: [NetPayout]) -> String {
+                        "[" + payouts.map { "\($0.date) \($0.amount.formatted(exponent: exponent))" }.joined(separator: ", ") + "]"
+                    }
+                    failures.append("line \(line): merchant \(merchant): net_payouts expected \(show(expected)), got \(show(actual))")
                 }
             case .transaction(let expected):
                 guard let outcome = outcomes.first(where: { $0.id == expected.id }) else {
@@ -49,6 +57,12 @@ enum ExpectationChecker {
             }
         }
         return failures
+    }
+
+    /// What each payout to a merchant credited (after netting), by the local date it arrived.
+    static func netPayouts(of merchant: String, in timeline: [TimelineEvent], zone: Zone) -> [NetPayout] {
+        timeline.filter { $0.kind == .arrived && $0.facts.operation == .payout && $0.facts.merchant == merchant }
+            .map { NetPayout(date: zone.local($0.at).date, amount: $0.facts.amount ?? .zero) }
     }
 
     /// Whether `needle` appears in `haystack` in order, not necessarily adjacent.
