@@ -101,6 +101,9 @@ public struct AcquirerStateMachine: NodeLogic {
     /// request or answer never pays twice (the bank answers a repeat as it did the first).
     var credits: Retransmissions
     var book = PayoutBook()
+    /// The local day each terminal (DE41) last signed on: a request from a terminal that has not
+    /// signed on today is refused 77.
+    var signedOn: [String: LocalDate] = [:]
     /// Chargebacks received, by their own reference: a repeat is acknowledged and moves nothing.
     var chargebacks: Set<TransactionReference> = []
 
@@ -128,8 +131,20 @@ public struct AcquirerStateMachine: NodeLogic {
             if message.isReversal { return reversals.acknowledge(message.transactionReference, code: message.responseCode) ?? [] }
             return schemeAnswered(message, now: now)
         }
+        if message.mti.messageClass == .networkManagement { return terminalNetworkManagement(message, from: peer, now: now) }
         if message.isChargeback { return chargedBack(message, from: peer, now: now) }
+        // A reversal is always taken (refusing it could leave the card charged); anything else
+        // from a terminal that has not signed on today is refused 77.
         if message.isReversal { return terminalReversed(message, from: peer, now: now) }
+        let terminal = message[DE.terminalID] ?? peer
+        if peer != configuration.scheme, signedOn[terminal] != configuration.zone.local(now).date {
+            return [
+                .send(message.response(code: .signOnAgain), to: peer),
+                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(message.transactionReference),
+                                      detail: "terminal \(terminal) has not signed on today: answered 77 (sign on again)",
+                                      facts: .init(responseCode: .signOnAgain))),
+            ]
+        }
         if message.isVoid || message.isCancellation { return forwardVoid(message, from: peer, now: now) }
         if message.isPurchase { return forwardPurchase(message, kind: .purchase, from: peer, now: now) }
         if message.isPreauthorization { return forwardPurchase(message, kind: .preauthorization, from: peer, now: now) }
@@ -177,15 +192,31 @@ public struct AcquirerStateMachine: NodeLogic {
         ]
     }
 
+    /// A terminal's sign-on (`001`), sign-off (`002`) or echo (`301`): answered 0810 00.
+    private mutating func terminalNetworkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        guard message.mti.isRequest else { return [] }
+        let terminal = message[DE.terminalID] ?? peer
+        switch message[70] {
+        case "001"?: signedOn[terminal] = configuration.zone.local(now).date
+        case "002"?: signedOn[terminal] = nil
+        default: break
+        }
+        var answer = message.response(code: .approved)
+        answer[70] = message[70]
+        return [.send(answer, to: peer)]
+    }
+
     private mutating func forwardPurchase(_ request: ISOMessage, kind: TimelineEvent.Operation, from terminal: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
             return request.duplicateActions(inProgress: earlier.state == .forwarded, again: "and time again (first one \(earlier.state))",
                                             node: name, peer: terminal, now: now)
         }
-        guard let merchantID = request[DE.merchantID], let merchant = merchants[merchantID],
-              merchant.terminals.contains(request[DE.terminalID] ?? "") else {
-            return [.send(request.response(code: .doNotHonor), to: terminal)]
+        guard let merchantID = request[DE.merchantID], let merchant = merchants[merchantID] else {
+            return [.send(request.response(code: .unknownMerchant), to: terminal)]
+        }
+        guard merchant.terminals.contains(request[DE.terminalID] ?? "") else {
+            return [.send(request.response(code: .terminalNotRegistered), to: terminal)]
         }
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID

@@ -41,6 +41,8 @@ public struct BankStateMachine: NodeLogic {
         public var currency: Currency
         /// How many days a pre-authorization holds funds if it is not completed (the scheme's rule).
         public var preauthDays: Int
+        /// The scheme it issues cards through, if it issues cards: a maintenance window is a sign-off to it.
+        public var scheme: String?
         /// How long it waits for the scheme to acknowledge a chargeback before sending it again.
         public var timeout: Duration
         /// A defect planted for `explore --self-test`; nil in every real run.
@@ -49,8 +51,9 @@ public struct BankStateMachine: NodeLogic {
         /// Makes a configuration.
         public init(
             name: String, cards: [Card], accounts: [(number: String, balance: Money, status: AccountStatus)], zone: Zone, currency: Currency,
-            preauthDays: Int = 30, timeout: Duration = .seconds(30), planted: PlantedDefect? = nil
+            preauthDays: Int = 30, timeout: Duration = .seconds(30), scheme: String? = nil, planted: PlantedDefect? = nil
         ) {
+            self.scheme = scheme
             self.planted = planted
             self.preauthDays = preauthDays
             self.timeout = timeout
@@ -197,12 +200,12 @@ public struct BankStateMachine: NodeLogic {
         switch command {
         case .maintenance(true):
             inMaintenance = true
-            return []
+            return networkManagement("002", now: now)
         case .maintenance(false):
             inMaintenance = false
             let queued = queuedCredits
             queuedCredits.removeAll()
-            return queued.flatMap { credit($0.message, from: $0.from, now: now) }
+            return networkManagement("001", now: now) + queued.flatMap { credit($0.message, from: $0.from, now: now) }
         case .dispute(let id, let original, let reason):
             return dispute(id: id, of: original, reason: reason, now: now)
         case .freeze(let account, let frozen):
@@ -212,6 +215,15 @@ public struct BankStateMachine: NodeLogic {
         default:
             return []
         }
+    }
+
+    /// A sign-off (`002`) or sign-on (`001`) to the scheme, for an issuer.
+    private mutating func networkManagement(_ code: String, now: Instant) -> [NodeAction] {
+        guard let scheme = configuration.scheme else { return [] }
+        var message = ISOMessage(mti: .networkManagementRequest)
+        message.stamp(now: now, stan: trace.take(), local: nil)
+        message[70] = code
+        return [.send(message, to: scheme)]
     }
 
     /// What a card spent today so far.

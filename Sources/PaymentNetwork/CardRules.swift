@@ -6,7 +6,9 @@ public import SettlementCalendar
 public enum CardRules {
     /// The code a card in this status and with this expiry (`YYMM`) gets today; nil when it may be used.
     public static func refusal(status: AccountStatus, expiry: String, today: LocalDate) -> ResponseCode? {
-        if status == .frozen || status == .lost || status == .debitFrozen { return .restrictedCard }
+        if status == .lost { return .lostCard }
+        if status == .stolen { return .stolenCard }
+        if status == .frozen || status == .debitFrozen { return .restrictedCard }
         if status == .closed { return .invalidCardNumber }
         if status == .expired || isExpired(expiry, today: today) { return .expiredCard }
         return nil

@@ -11,6 +11,7 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case preauthorized, completed, cancelled, expired, refunded, disputed
     case chargedBack = "charged_back"
     case parked
+    case signedOn = "signed_on"
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
 }

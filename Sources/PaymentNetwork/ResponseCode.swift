@@ -40,6 +40,24 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
     public static let duplicateTransmission: ResponseCode = "94"
     /// `96` system malfunction.
     public static let systemMalfunction: ResponseCode = "96"
+    /// `03` unknown merchant.
+    public static let unknownMerchant: ResponseCode = "03"
+    /// `15` no such issuer (no bank issues the BIN).
+    public static let noSuchIssuer: ResponseCode = "15"
+    /// `41` lost card.
+    public static let lostCard: ResponseCode = "41"
+    /// `43` stolen card.
+    public static let stolenCard: ResponseCode = "43"
+    /// `77` sign on again (the terminal has not signed on today).
+    public static let signOnAgain: ResponseCode = "77"
+    /// `95` batch totals disagree.
+    public static let batchTotalsDisagree: ResponseCode = "95"
+    /// `97` terminal not registered.
+    public static let terminalNotRegistered: ResponseCode = "97"
+    /// `98` the issuer did not answer in time (the scheme gave up waiting).
+    public static let issuerTimeout: ResponseCode = "98"
+    /// `A0` MAC check failed (the terminal signs on again for new keys).
+    public static let macFailure: ResponseCode = "A0"
 
     /// Whether it approves.
     public var isApproval: Bool { self == .approved }
@@ -58,9 +76,18 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
         case .expiredCard: return "expired card"
         case .overDailyLimit: return "over the daily limit"
         case .restrictedCard: return "restricted card"
-        case .issuerInoperative: return "issuer or switch inoperative"
+        case .issuerInoperative: return "issuer unavailable"
         case .duplicateTransmission: return "duplicate transmission"
         case .systemMalfunction: return "system malfunction"
+        case .unknownMerchant: return "unknown merchant"
+        case .noSuchIssuer: return "no such issuer"
+        case .lostCard: return "lost card"
+        case .stolenCard: return "stolen card"
+        case .signOnAgain: return "sign on again"
+        case .batchTotalsDisagree: return "batch totals disagree"
+        case .terminalNotRegistered: return "terminal not registered"
+        case .issuerTimeout: return "the issuer did not answer in time"
+        case .macFailure: return "MAC check failed"
         default: return "unknown code"
         }
     }

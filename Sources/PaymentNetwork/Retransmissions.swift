@@ -54,7 +54,7 @@ public struct Retransmissions: Sendable {
     /// or when the answer says the message was not read (`30`, a format or MAC error): then
     /// it is sent again at its time.
     public mutating func acknowledge(_ reference: TransactionReference, code: ResponseCode? = nil) -> [NodeAction]? {
-        guard code != .formatError, pending.removeValue(forKey: reference) != nil else { return nil }
+        guard code != .formatError, code != .macFailure, pending.removeValue(forKey: reference) != nil else { return nil }
         return [.cancelTimer(.repeat(reference))]
     }
 

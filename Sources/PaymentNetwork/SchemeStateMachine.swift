@@ -120,6 +120,8 @@ public struct SchemeStateMachine: NodeLogic {
     private var batches: [LocalDate: [BatchItem]] = [:]
     /// Reversals and advices the scheme itself sends to issuers, until answered.
     private var retransmissions: Retransmissions
+    /// Banks that signed off (maintenance): the scheme answers for them until they sign on.
+    private var signedOff: Set<String> = []
 
     /// Makes a scheme.
     public init(configuration: Configuration, seed: UInt64) {
@@ -163,6 +165,7 @@ public struct SchemeStateMachine: NodeLogic {
     // MARK: - Messages
 
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        if message.mti.messageClass == .networkManagement { return networkManagement(message, from: peer, now: now) }
         if message.isResponse { return issuerAnswered(message, now: now) }
         if message.isChargeback { return relayChargeback(message, from: peer, now: now) }
         if message.isReversal { return relayReversal(message, from: peer, now: now) }
@@ -284,10 +287,10 @@ public struct SchemeStateMachine: NodeLogic {
         }
         guard let pan = request[DE.pan], let issuer = issuer(of: pan) else {
             return [
-                .send(request.response(code: .invalidCardNumber), to: acquirer),
+                .send(request.response(code: .noSuchIssuer), to: acquirer),
                 .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
-                                      detail: "no bank issues BIN \(PAN.bin(request[DE.pan] ?? "")): answered 14",
-                                      facts: .init(responseCode: .invalidCardNumber))),
+                                      detail: "no bank issues BIN \(PAN.bin(request[DE.pan] ?? "")): answered 15",
+                                      facts: .init(responseCode: .noSuchIssuer))),
             ]
         }
         var outgoing = request
@@ -297,7 +300,34 @@ public struct SchemeStateMachine: NodeLogic {
         return ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference), now: now)
     }
 
+    /// Network management from a bank: a sign-off (DE70 `002`, maintenance) makes the scheme
+    /// answer for it at once (91, or stand-in); a sign-on (`001`) ends that, and what the
+    /// scheme stored for the bank (reversals, advices) goes to it now. Answered 0810.
+    private mutating func networkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        guard message.mti.isRequest else { return [] }
+        var answer = message.response(code: .approved)
+        answer[70] = message[70]
+        var actions: [NodeAction] = [.send(answer, to: peer)]
+        switch message[70] {
+        case "002"?:
+            signedOff.insert(peer)
+        case "001"?:
+            if signedOff.remove(peer) != nil {
+                for reference in retransmissions.pending.filter({ $0.value.peer == peer }).keys.sorted() {
+                    actions += retransmissions.fire(reference, now: now)
+                }
+            }
+        default:
+            break
+        }
+        return actions
+    }
+
     private mutating func ask(_ issuer: String, _ entry: Waiting, now: Instant) -> [NodeAction] {
+        if signedOff.contains(issuer) {
+            // In maintenance: nothing goes to it, the scheme answers at once.
+            return issuerSilent(entry, now: now, why: "\(issuer) has signed off (maintenance)", code: .issuerInoperative, sent: false)
+        }
         let own = entry.request.transactionReference
         waiting[own] = entry
         return [.send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
@@ -449,7 +479,7 @@ public struct SchemeStateMachine: NodeLogic {
             return retransmissions.fire(reference, now: now)
         case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
-            return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)")
+            return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)", code: .issuerTimeout)
         case .expiry(let reference):
             // The issuer releases the hold on its own clock; from now on nothing completes it.
             if purchases[reference]?.state == .preauthorized { purchases[reference]?.state = .expired }
@@ -466,16 +496,18 @@ public struct SchemeStateMachine: NodeLogic {
         return nil
     }
 
-    /// The issuer did not answer (or cannot be reached): stand in, or answer 91 and reverse.
-    private mutating func issuerSilent(_ entry: Waiting, now: Instant, why: String) -> [NodeAction] {
+    /// The issuer did not answer in time (98), cannot be reached or has signed off (91): stand
+    /// in, or answer with `code` and reverse what it may have done (when the request was `sent`).
+    private mutating func issuerSilent(_ entry: Waiting, now: Instant, why: String, code: ResponseCode, sent: Bool = true) -> [NodeAction] {
+        let kind: EventKind = sent ? .timedOut : .declined
         guard entry.operation.startsTransaction else {
             var actions: [NodeAction] = [
-                .send(entry.request.response(code: .issuerInoperative), to: entry.acquirer),
-                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.original),
-                                      detail: "\(why) to the \(entry.operation.rawValue): answered 91\(entry.operation == .void ? " and reversing the void at the issuer" : "")",
-                                      facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
+                .send(entry.request.response(code: code), to: entry.acquirer),
+                .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(entry.original),
+                                      detail: "\(why) to the \(entry.operation.rawValue): answered \(code)\(entry.operation == .void && sent ? " and reversing the void at the issuer" : "")",
+                                      facts: .init(responseCode: code, operation: entry.operation))),
             ]
-            if entry.operation == .void || entry.operation == .cancellation {
+            if sent, entry.operation == .void || entry.operation == .cancellation {
                 // The issuer may have voided: undo that, so every node keeps the purchase.
                 actions += retransmissions.start(entry.request.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: entry.issuer, now: now)
             }
@@ -491,7 +523,7 @@ public struct SchemeStateMachine: NodeLogic {
                     .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
                                           detail: "\(why): declined \(amount.formatted(exponent: exponent)) in the issuer's place with \(refusal) (\(refusal.meaning))",
                                           facts: .init(responseCode: refusal))),
-                ] + reverseAtIssuer(entry.request, issuer: entry.issuer, now: now)
+                ] + (sent ? reverseAtIssuer(entry.request, issuer: entry.issuer, now: now) : [])
             }
             var response = entry.request.response(code: .approved)
             let authorization = generator.digits(6)
@@ -508,13 +540,13 @@ public struct SchemeStateMachine: NodeLogic {
                                       facts: .init(responseCode: .approved, amount: amount))),
             ] + retransmissions.start(advice, to: entry.issuer, now: now)
         }
-        purchases[reference]?.state = .reversed
+        purchases[reference]?.state = sent ? .reversed : .declined
         return [
-            .send(entry.request.response(code: .issuerInoperative), to: entry.acquirer),
-            .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(reference),
-                                  detail: "\(why): answered 91 and reversing at the issuer",
-                                  facts: .init(responseCode: .issuerInoperative))),
-        ] + reverseAtIssuer(entry.request, issuer: entry.issuer, now: now)
+            .send(entry.request.response(code: code), to: entry.acquirer),
+            .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(reference),
+                                  detail: "\(why): answered \(code) (\(code.meaning))\(sent ? " and reversing at the issuer" : "")",
+                                  facts: .init(responseCode: code, operation: entry.operation))),
+        ] + (sent ? reverseAtIssuer(entry.request, issuer: entry.issuer, now: now) : [])
     }
 
     /// Sends the issuer a `0420` for a purchase it may have approved, repeated until answered.
@@ -526,7 +558,7 @@ public struct SchemeStateMachine: NodeLogic {
         let own = message.transactionReference
         if message.mti.isRequest, !message.mti.isRepeat, let entry = waiting[own], entry.issuer == peer {
             waiting[own] = nil
-            return [.cancelTimer(.answer(own))] + issuerSilent(entry, now: now, why: "\(peer) cannot be reached")
+            return [.cancelTimer(.answer(own))] + issuerSilent(entry, now: now, why: "\(peer) cannot be reached", code: .issuerInoperative)
         }
         if message.isResponse, message.responseCode == .approved, let purchase = purchases[own],
            [.purchase, .completion, .preauthorization].contains(purchase.kind), purchase.isInForce {

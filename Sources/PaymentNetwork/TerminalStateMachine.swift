@@ -55,6 +55,11 @@ public struct TerminalStateMachine: NodeLogic {
     private var reversedMessages: Set<TransactionReference> = []
     /// Each transaction's purchase request and its answer, by scenario id.
     private var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
+    /// The local day this terminal last signed on (0800, DE70 `001`); nil after an A0.
+    private var signedOnDay: LocalDate?
+    /// The sign-on in flight, if any, and the requests waiting for it.
+    private var signOn: TransactionReference?
+    private var held: [Waiting] = []
 
     /// Makes a terminal whose STANs start at a number drawn from the seed.
     public init(configuration: Configuration, seed: UInt64) {
@@ -65,7 +70,7 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     public var waitingOn: [String] {
-        (waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
+        (held.map { "sign-on before \($0.operation.rawValue) of \($0.transactionID)" } + waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
             + reversals.pending.keys.compactMap { reversed[$0].map { "reversal of \($0.transactionID)" } }).sorted()
     }
 
@@ -158,15 +163,72 @@ public struct TerminalStateMachine: NodeLogic {
         return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
     }
 
+    /// A terminal signs on when it starts, as a POS does when it is switched on.
+    public mutating func start(now: Instant) -> [NodeAction] { signOnNow(now: now) }
+
+    /// Sends a request, signing on first when the terminal has not signed on today.
     private mutating func send(_ entry: Waiting, now: Instant) -> [NodeAction] {
+        guard signedOnDay == configuration.zone.local(now).date else {
+            held.append(entry)
+            return signOnNow(now: now)
+        }
+        return transmit(entry, now: now)
+    }
+
+    /// Sends the sign-on (0800, DE70 `001`) unless one is in flight.
+    private mutating func signOnNow(now: Instant) -> [NodeAction] {
+        guard signOn == nil else { return [] }
+        var message = ISOMessage(mti: .networkManagementRequest)
+        message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
+        message[DE.terminalID] = configuration.id
+        message[DE.merchantID] = configuration.merchantID
+        message[70] = "001"
+        signOn = message.transactionReference
+        return [.send(message, to: configuration.acquirer), .startTimer(.answer(message.transactionReference), at: now.advanced(by: configuration.timeout))]
+    }
+
+    private mutating func transmit(_ entry: Waiting, now: Instant) -> [NodeAction] {
         let own = entry.request.transactionReference
         waiting[own] = entry
         return [.send(entry.request, to: configuration.acquirer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
+    /// The acquirer answered the sign-on: the held requests go, or (refused, unanswered,
+    /// unreachable) each fails with nothing sent.
+    private mutating func signedOn(_ code: ResponseCode?, now: Instant, why: String? = nil) -> [NodeAction] {
+        guard let reference = signOn else { return [] }
+        signOn = nil
+        let entries = held
+        held.removeAll()
+        var actions: [NodeAction] = [.cancelTimer(.answer(reference))]
+        guard code == .approved else {
+            let reason = why ?? "the sign-on was refused with \(code?.rawValue ?? "??") (\(code?.meaning ?? "no code"))"
+            for entry in entries {
+                actions.append(.record(TimelineEvent(at: now, node: name, kind: .failed, reference: .transaction(entry.reference),
+                                                     detail: "could not sign on: \(reason); nothing was sent",
+                                                     facts: .init(transactionID: entry.transactionID, operation: entry.operation))))
+            }
+            return actions
+        }
+        let today = configuration.zone.local(now).date
+        signedOnDay = today
+        if let first = entries.first {
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .signedOn, reference: .transaction(first.reference),
+                                                 detail: "signed on to \(configuration.acquirer) for \(today) (0800, DE70 001)",
+                                                 facts: .init(transactionID: first.transactionID, operation: first.operation))))
+        }
+        for entry in entries { actions += transmit(entry, now: now) }
+        return actions
+    }
+
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.isResponse else { return [] }
         let own = message.transactionReference
+        if message.mti.messageClass == .networkManagement {
+            return own == signOn ? signedOn(message.responseCode, now: now) : []
+        }
+        // A0: the MAC keys are out of step; the next request signs on again for new ones.
+        if message.responseCode == .macFailure { signedOnDay = nil }
         if let acknowledged = reversals.acknowledge(own, code: message.responseCode), let entry = reversed.removeValue(forKey: own) {
             // 25: nobody saw the message, so nothing was reversed; the same message sent again starts afresh.
             if message.responseCode == .originalNotFound { reversedMessages.remove(entry.request.transactionReference) }
@@ -207,6 +269,8 @@ public struct TerminalStateMachine: NodeLogic {
         switch key {
         case .repeat(let reference):
             return reversals.fire(reference, now: now)
+        case .answer(let own) where own == signOn:
+            return signedOn(nil, now: now, why: "no answer to the sign-on within \(configuration.timeout.compact)")
         case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
             // No answer: the request may have taken effect upstream, so reverse it.
@@ -227,6 +291,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
         let own = message.transactionReference
+        if own == signOn { return signedOn(nil, now: now, why: "could not reach \(peer)") }
         guard let entry = waiting[own], entry.operation.startsTransaction else {
             // A void or reversal is settled when its timer fires.
             return []

@@ -23,8 +23,10 @@ public struct LinkFaults: Sendable {
     }
 
     /// Applies the faults in force at `now` to a frame `node` received from `peer`; returns
-    /// the verdict and a line for the fault log per fault that acted.
-    public mutating func apply(to frame: [UInt8], at node: String, from peer: String, now: Instant) -> (verdict: Verdict, log: [String]) {
+    /// the verdict and a line for the fault log per fault that acted. Network management
+    /// (a terminal's sign-on, an echo) is only held by latency: drops, duplicates and
+    /// corruptions, and their counts, are about the transactions' messages.
+    public mutating func apply(to frame: [UInt8], at node: String, from peer: String, now: Instant, management: Bool = false) -> (verdict: Verdict, log: [String]) {
         var copies = [frame]
         var log: [String] = []
         for index in faults.indices where faults[index].isActive(at: now) {
@@ -37,6 +39,7 @@ public struct LinkFaults: Sendable {
             } else {
                 continue
             }
+            if management, case .latency = fault.kind {} else if management { continue }
             switch fault.kind {
             case .latency(let delay):
                 log.append("held a \(direction) for \(delay.compact) on \(fault.linkName)")

@@ -39,7 +39,11 @@ struct CaptureRunTests {
             "-o", "iso8583.len_endian:bigendian", "-o", "iso8583.binencode:bin", "-Y", "iso8583",
             "-T", "fields", "-E", "separator=|", "-e", "iso8583.mti", "-e", "iso8583.bit3", "-e", "iso8583.bit4", "-e", "iso8583.bit11", "-e", "iso8583.bit39",
         ])
-        let rows = text.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        let all = text.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        // The terminal signs on when it starts (0800, DE70 001; 0810 00).
+        #expect(all.prefix(2).map { $0[0] } == ["0800", "0810"])
+        #expect(all.count > 1 && all[1][4] == "00")
+        let rows = Array(all.dropFirst(2))
         // Terminal to acquirer, acquirer to scheme, scheme to issuer, and back; then the payout and its answer.
         #expect(rows.map { $0[0] } == ["0200", "0200", "0200", "0210", "0210", "0210", "0200", "0210"])
         let swipe = try #require(result.timeline.first { $0.kind == .swiped })
@@ -70,9 +74,11 @@ struct CaptureRunTests {
         let decrypted = try await runTool(["tshark", "-r", folder + "/wire.pcap", "-o", "tls.keylog_file:" + folder + "/keys.log"] + decodeAs
                                     + ["-Y", "data", "-T", "fields", "-e", "data.data"])
         let records = decrypted.split(separator: "\n").map(String.init)
-        #expect(records.count == 8, "decrypted records in \(folder)")
-        // Each record is a frame: 2-byte length, then "0200" or "0210" in ASCII.
-        #expect(records.allSatisfy { $0.dropFirst(4).hasPrefix("30323030") || $0.dropFirst(4).hasPrefix("30323130") })
+        #expect(records.count == 10, "decrypted records in \(folder)")
+        // Each record is a frame: 2-byte length, then "0800" or "0810" (the terminal's sign-on), "0200" or "0210" in ASCII.
+        let mtis = ["30383030", "30383130", "30323030", "30323130"]
+        #expect(records.allSatisfy { record in mtis.contains { record.dropFirst(4).hasPrefix($0) } })
+        #expect(records.filter { $0.dropFirst(4).hasPrefix("3038") }.count == 2)
         #expect(FileManager.default.fileExists(atPath: folder + "/timeline.json"))
     }
 

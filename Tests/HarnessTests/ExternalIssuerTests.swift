@@ -192,7 +192,7 @@ extension ExternalIssuerTests {
             system.timeout = .milliseconds(200)
         }
         #expect(ContinuousClock.now - started < .seconds(20))
-        #expect(theirs.transactions.map(\.response) == ["91"])
+        #expect(theirs.transactions.map(\.response) == ["98"])
         let events = theirs.transactions.flatMap(\.events).map { "\($0.node) \($0.kind.rawValue)" }
         #expect(events.contains("Scheme timed_out"))
         #expect(theirs.externalLog.contains { $0.what.contains("no answer to 0420") })

@@ -19,7 +19,7 @@ struct IncidentImportTests {
 
     func temporary(_ name: String) -> String { NSTemporaryDirectory() + "paylab-incident-\(UUID().uuidString)-\(name)" }
 
-    @Test("a library capture: the lost approval's transaction across three hops, its 91 and the reversal the scheme sent")
+    @Test("a library capture: the lost approval's transaction across three hops, its 98 and the reversal the scheme sent")
     func libraryCapture() async throws {
         let root = temporary("captures")
         let runner = ScenarioRunner()
@@ -29,7 +29,7 @@ struct IncidentImportTests {
         #expect(evidence.problems.isEmpty, "\(evidence.problems)")
         let purchase = try #require(evidence.transactions.first)
         #expect(evidence.transactions.count == 1)
-        #expect(purchase.terminal == "T0000001" && purchase.response == "91" && purchase.hops == 3 && purchase.amount == "4999.00")
+        #expect(purchase.terminal == "T0000001" && purchase.response == "98" && purchase.hops == 3 && purchase.amount == "4999.00")
         #expect(purchase.notes.contains { $0.hasPrefix("reversed: 0420") })
         let json = evidence.json(zone: zone).rendered()
         #expect(json.contains(#""requested_at":"2026-03-16T12:30:00+08:00","answered_at":"2026-03-16T12:30:30+08:00","hops":3"#))

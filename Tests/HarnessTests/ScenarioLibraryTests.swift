@@ -46,7 +46,7 @@ struct ScenarioLibraryTests {
         #expect(first.problems == second.problems)
     }
 
-    @Test("a corrupted frame that still parses fails its MAC and is answered 30; one that does not is dropped")
+    @Test("a corrupted frame that still parses fails its MAC and is answered A0; one that does not is dropped")
     func corruptionPaths() async throws {
         var scenario = try ScenarioLoader.load(path: "Scenarios/corrupted-frame.yaml")
         let runner = ScenarioRunner()
@@ -57,8 +57,8 @@ struct ScenarioLibraryTests {
         let unreadable = await runner.run(scenario)
         try await runner.shutdown()
         #expect(readable.passed && unreadable.passed)
-        #expect(readable.transactions.first?.response == "30")
-        #expect(readable.problems.contains { $0.contains("the MAC does not match the message): answered 30") })
+        #expect(readable.transactions.first?.response == "A0")
+        #expect(readable.problems.contains { $0.contains("the MAC does not match the message): answered A0") })
         #expect(unreadable.transactions.first?.status == .failed)
         #expect(unreadable.problems.contains { $0.contains("malformed frame from T0000001 dropped") })
     }

@@ -91,7 +91,7 @@ struct ServeTests {
         #expect(purchase.id == "T0000002/000123")
         #expect(purchase.response == "00")
         #expect(purchase.events.contains { $0.kind == .scheduled && $0.node == "Acquirer" })
-        #expect(result.externalLog.contains { $0.what == "T0000002 sent 0800 (DE70 001); Acquirer answered 0810 00" })
+        #expect(result.externalLog.contains { $0.what == "T0000002 sent 0800 (DE70 001) to Acquirer" })
         #expect(result.passed, "\(result.failures)")
     }
 

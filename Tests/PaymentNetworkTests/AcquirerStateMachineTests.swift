@@ -58,8 +58,8 @@ struct AcquirerStateMachineTests {
 
     @Test("the payout follows the clearing date of DE15: an approval the scheme cleared the next day is paid a day later")
     func clearingDateFromScheme() {
-        var acquirer = Fixture.acquirer()
         let late = Fixture.at("2026-05-07 22:59")
+        var acquirer = Fixture.acquirer(signedOn: late)
         let forwarded = Fixture.sent(acquirer.receive(Fixture.purchase(at: late), from: "T0000001", now: late))[0].0
         let answered = acquirer.receive(Fixture.approval(of: forwarded, clearedOn: "0508"), from: "UnionPay", now: late.advanced(by: .seconds(120)))
         let schedule = Fixture.events(answered).first { $0.kind == .scheduled }?.facts.schedule

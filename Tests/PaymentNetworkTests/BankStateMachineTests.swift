@@ -73,7 +73,7 @@ struct BankStateMachineTests {
         (500_000 as Int64, AccountStatus.active, "2812", "00"),
         (5_000, .active, "2812", "51"),
         (500_000, .frozen, "2812", "62"),
-        (500_000, .lost, "2812", "62"),
+        (500_000, .lost, "2812", "41"), (500_000, .stolen, "2812", "43"),
         (500_000, .active, "2604", "54"),
     ])
     func checks(balance: Int64, status: AccountStatus, expiry: String, code: String) {

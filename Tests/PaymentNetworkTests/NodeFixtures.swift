@@ -30,21 +30,40 @@ enum Fixture {
             accountNumber: "6214830000000001", terminalTimeout: .seconds(60))
     }
 
-    static func terminal(merchantID: String = "898440354110001") -> TerminalStateMachine {
-        TerminalStateMachine(configuration: .init(
+    /// Terminal T0000001, signed on for the day of `signedOn` (its sign-on answered 00).
+    static func terminal(merchantID: String = "898440354110001", signedOn: Instant = friday) -> TerminalStateMachine {
+        var terminal = TerminalStateMachine(configuration: .init(
             id: "T0000001", merchantID: merchantID, acquirer: "Leshua", timeout: .seconds(60), currency: cny, zone: zone), seed: 1)
+        if let signOn = sent(terminal.start(now: signedOn)).first?.0 {
+            var answer = signOn.response(code: .approved)
+            answer[70] = "001"
+            _ = terminal.receive(answer, from: "Leshua", now: signedOn)
+        }
+        return terminal
+    }
+
+    /// A terminal's sign-on (0800, DE70 `001`), as the acquirer receives it.
+    static func signOn(_ terminal: String = "T0000001", at now: Instant = friday) -> ISOMessage {
+        var message = ISOMessage(mti: .networkManagementRequest)
+        message.stamp(now: now, stan: "000001", local: zone.local(now))
+        message[41] = terminal
+        message[70] = "001"
+        return message
     }
 
     static func purchase(amount: Int64 = 10000, at now: Instant = friday, merchantID: String = "898440354110001") -> ISOMessage {
-        var terminal = terminal(merchantID: merchantID)
+        var terminal = terminal(merchantID: merchantID, signedOn: now)
         let swipe = NodeCommand.Swipe(id: "buy", pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: amount))
         return sent(terminal.perform(.swipe(swipe), now: now))[0].0
     }
 
-    static func acquirer(_ merchant: MerchantContract = merchant()) -> AcquirerStateMachine {
-        AcquirerStateMachine(configuration: .init(
+    /// Acquirer Leshua, its terminals signed on for the day of `signedOn`.
+    static func acquirer(_ merchant: MerchantContract = merchant(), signedOn: Instant = friday) -> AcquirerStateMachine {
+        var acquirer = AcquirerStateMachine(configuration: .init(
             name: "Leshua", institutionID: "48020000", scheme: "UnionPay", timeout: .seconds(45), merchants: [merchant],
             calendar: .weekdays, zone: zone, currency: cny), seed: 1)
+        for terminal in merchant.terminals { _ = acquirer.receive(signOn(terminal, at: signedOn), from: terminal, now: signedOn) }
+        return acquirer
     }
 
     static func scheme(standInLimit: Money? = nil, refusals: [String: ResponseCode] = [:]) -> SchemeStateMachine {

@@ -32,7 +32,7 @@ struct SchemeStateMachineTests {
         #expect(Fixture.events(cutoff).isEmpty)
     }
 
-    @Test("the scheme routes on the BIN, assigns the RRN and the clearing date, and answers 14 for an unknown BIN")
+    @Test("the scheme routes on the BIN, assigns the RRN and the clearing date, and answers 15 (no such issuer) for an unknown BIN")
     func routing() throws {
         var scheme = Fixture.scheme()
         let late = Fixture.at("2026-09-29 23:10")
@@ -50,7 +50,7 @@ struct SchemeStateMachineTests {
         let (answer, peer) = answered[0]
         #expect(peer == "Leshua")
         #expect(answer.mti == "0210")
-        #expect(answer[39] == "14")
+        #expect(answer[39] == "15")
     }
 
     @Test("the scheme clears and settles the day's approvals at its cutoff")

@@ -305,10 +305,20 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         cardIndex = cardOffset
     }
 
-    /// Starts sending (on the channel's event loop).
+    /// Starts sending (on the channel's event loop): each terminal signs on first (0800, DE70
+    /// `001`); the connection keeps order, so the acquirer has the sign-on before the purchases.
     func begin(channel: any Channel) {
         self.channel = channel
         let loop = channel.eventLoop
+        for (slot, terminal) in terminals.enumerated() {
+            stans[slot] = stans[slot] % 999_999 + 1
+            var signOn = ISOMessage(mti: .networkManagementRequest)
+            signOn.stamp(now: clock(), stan: String(format: "%06d", stans[slot]), local: nil)
+            signOn[DE.terminalID] = terminal.id
+            signOn[DE.merchantID] = terminal.merchant
+            signOn[70] = "001"
+            if let bytes = try? Framing.standard.frame(codec.pack(signOn)) { channel.write(channel.allocator.buffer(bytes: bytes), promise: nil) }
+        }
         switch share {
         case .schedule(let rate, let first, let step):
             let seconds = plan.duration.components
@@ -399,6 +409,11 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let key = Key(terminal: answer[DE.terminalID] ?? "", stan: answer[DE.stan] ?? "", transmission: answer[DE.transmissionDateTime] ?? "")
+        if answer.mti.messageClass == .networkManagement {
+            // A sign-on's answer; one refused leaves that terminal's purchases to be answered 77.
+            if answer[DE.responseCode] != "00" { lock.withLock { seen.unmatched += 1 } }
+            return
+        }
         if answer.mti.isResponse, answer.mti.original != .financialResponse {
             // A reversal's answer: by the reversal's own terminal, STAN and DE7.
             if let purchase = reversing.removeValue(forKey: key) {

@@ -39,7 +39,7 @@ enum NetworkAssembly {
                 name: bank.name,
                 cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,
-                timeout: network.scheme.timeout, planted: planted), seed: seed))
+                timeout: network.scheme.timeout, scheme: bank.bins.isEmpty ? nil : network.scheme.name, planted: planted), seed: seed))
         }
         return nodes.filter { !network.isExternal($0.name) }
     }

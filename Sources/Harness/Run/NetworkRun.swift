@@ -359,7 +359,9 @@ final class NetworkRun {
 
     /// A frame goes through the link faults, then to its receiver (`node`, which may be a SUT).
     private func passOn(_ bytes: [UInt8], at node: String, from peer: String) {
-        let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now)
+        // PayLab's own links carry ASCII MTIs: 08xx is network management.
+        let management = !suts.isExternal(peer, node) && bytes.count > 4 && bytes[0] == 0x30 && bytes[1] == 0x38
+        let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now, management: management)
         linkLog += log.map { (now, $0) }
         // A connection never reorders: a frame behind one still held waits for it.
         let link = "\(peer) -> \(node)"
@@ -400,10 +402,12 @@ final class NetworkRun {
                 message = try codec.unpack(bytes, authenticator: authenticator)
             }
         } catch {
-            // A frame that fails its format or MAC: a request gets 30, anything else is dropped.
+            // A frame that fails its format or MAC: a request gets 30 (A0 for a MAC that does not
+            // match: the sender signs on again for new keys), anything else is dropped.
             if let readable = try? (suts.dialect(node, peer).map { MessageCodec(dialect: $0) } ?? codec).unpack(bytes), !readable.isResponse {
-                wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered 30")
-                send(readable.response(code: .formatError), from: node, to: peer)
+                let code: ResponseCode = error.reason == .macMismatch ? .macFailure : .formatError
+                wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered \(code)")
+                send(readable.response(code: code), from: node, to: peer)
             } else {
                 wire.reportProblem("\(node): malformed frame from \(peer) dropped: \(error)")
             }

@@ -301,6 +301,11 @@ final class SystemsUnderTest {
         restartEcho(key)
         // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
         guard let message = try? session.unpack(bytes) else { return .deliver(settles: false) }
+        // A POS under test signs on to PayLab's acquirer, which keeps who signed on today (77 otherwise).
+        if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest, terminals.contains(peer) {
+            note("\(peer) sent \(message.mti) (DE70 \(message[70] ?? "none")) to \(node)")
+            return .deliver(settles: false)
+        }
         if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest {
             var answer = message.response(code: ResponseCode.approved)
             if let code = message[70] { answer[70] = code }

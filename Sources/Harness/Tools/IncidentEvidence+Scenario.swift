@@ -28,7 +28,7 @@ extension IncidentEvidence {
         // Merchants and their terminals; cards and what happened to each.
         var merchants: [(id: String, terminals: [String], wait: Int64?)] = []
         var acquirerID = "48020000"
-        struct Card { var pan: String; var expiry: String; var approved: Int64 = 0; var codes: [String] = []; var restricted: [Int64] = []; var standInDeclined = false }
+        struct Card { var pan: String; var expiry: String; var approved: Int64 = 0; var codes: [String] = []; var restricted: [Int64] = []; var standInDeclined = false; var reported: String? }
         var cards: [String: Card] = [:]
         var cardOrder: [String] = []
         for item in purchases {
@@ -47,6 +47,9 @@ extension IncidentEvidence {
             if let code = item.response { cards[pan]!.codes.append(code) }
             // A 62 from the issuer: frozen then (a window); from the scheme standing in: on its list for good.
             let issuerDeclined = item.exchanges.contains { $0.request.flow != item.terminalSends.first?.request.flow && $0.answer?.message[DE.responseCode] == "62" && Self.hop(of: $0, in: item) == 2 }
+            // A 41 or a 43 (from the issuer or stand-in): the card was reported lost or stolen.
+            if item.response == "41" { cards[pan]!.reported = "lost" }
+            if item.response == "43" { cards[pan]!.reported = "stolen" }
             if item.response == "62", let at = item.requestedAt {
                 if issuerDeclined { cards[pan]!.restricted.append(at) } else { cards[pan]!.standInDeclined = true }
             }
@@ -69,7 +72,8 @@ extension IncidentEvidence {
             }
             if !ended { preauthDays = min(preauthDays ?? .max, max(1, Int((at - held) / 86_400_000_000))) }
         }
-        let routed = cardOrder.filter { !(cards[$0]!.codes.contains("14")) }
+        // 15: no bank issues the BIN.
+        let routed = cardOrder.filter { !(cards[$0]!.codes.contains("15")) }
         let bins = Array(Set(routed.map { String($0.prefix(6)) })).sorted()
         var yaml = """
             # Written by paylab incident import from the evidence: what the messages show, to run and
@@ -128,6 +132,7 @@ extension IncidentEvidence {
             let card = cards[pan]!
             var status = card.standInDeclined ? "frozen" : "active"
             if card.codes.contains("54") { status = "expired" }
+            if let reported = card.reported { status = reported }
             // Short of funds explains a 51: the card holds what was approved, and no more.
             let balance = card.codes.contains("51") ? card.approved : card.approved + 10_000_000
             let limit = card.codes.contains("61") ? ", daily_limit: \(Money(minorUnits: max(card.approved, 1)).formatted(exponent: 2))" : ""
@@ -189,21 +194,21 @@ extension IncidentEvidence {
                 faults.append("  - { network: \(item.terminal) -> Acquirer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 120_000_000))\" }")
             }
             for (hop, exchange) in crossed.enumerated() where hop < hops.count && exchange.answer == nil {
-                // An issuer that answered nothing for a while, then answered again: in maintenance until then.
-                if hop == 2, let flow = exchange.request.flow, let from = exchange.request.time,
-                   let back = transactions.flatMap(\.exchanges).filter({ $0.request.flow == flow && $0.answer != nil && ($0.request.time ?? 0) > from })
-                       .compactMap(\.request.time).min() {
-                    maintenance.append((from, back))
-                    continue
-                }
                 let client = hop == 0 ? item.terminal : hops[hop].0
-                let lost = hop + 1 < crossed.count && !(hop == 0 && forwardedByRepeat) ? "response" : "request"
+                var lost = hop + 1 < crossed.count && !(hop == 0 && forwardedByRepeat) ? "response" : "request"
+                // The issuer is the last hop: whether it had the request shows in how it answered the
+                // scheme's reversal (00: it had it, so its answer was lost; 25: it never saw it).
+                // (A maintenance window shows as the bank's sign-off and sign-on, not as silence.)
+                if hop == 2, let reversal = item.exchanges.first(where: { $0.request.message.isReversal && $0.request.flow == exchange.request.flow }),
+                   reversal.answer?.message[DE.responseCode] == "00" {
+                    lost = "response"
+                }
                 // The one message lost, whenever within the terminal's wait it crossed.
                 faults.append("  - { network: \(client) -> \(hops[hop].1), drop: \(lost), count: 1, from: \"\(local(exchange.request.time!))\", to: \"\(local(exchange.request.time! + 120_000_000))\" }")
             }
             // Every hop answered, but the terminal's answer is not the issuer's: an answer lost past the last hop.
             if !slowed, crossed.count == hops.count, crossed.allSatisfy({ $0.answer != nil }),
-               crossed.last?.answer?.message[DE.responseCode] == "00", item.response == "91", let sent = crossed.last?.request.time {
+               crossed.last?.answer?.message[DE.responseCode] == "00", item.response == "98", let sent = crossed.last?.request.time {
                 faults.append("  - { network: Scheme -> Issuer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 1_000_000))\" }")
             }
         }
@@ -229,7 +234,17 @@ extension IncidentEvidence {
             return "  - { freeze: \"\(account)\", from: \"\(local(window.from))\", to: \"\(local(window.to + 1_000_000))\" }"
         }
         faults += Self.merged(bankDown).map { "  - { maintenance: MerchantBank, from: \"\(local($0.from))\", to: \"\(local($0.to))\" }" }
-        // The issuer's silences, overlapping ones as one window.
+        // A bank's sign-off (0800, DE70 002; a bank's has no DE41) and its next sign-on: maintenance.
+        var signedOff: Int64?
+        for message in messages where message.message.mti == .networkManagementRequest && message.message[DE.terminalID] == nil {
+            guard let at = message.time else { continue }
+            if message.message[70] == "002" { signedOff = signedOff ?? at }
+            if message.message[70] == "001", let from = signedOff {
+                maintenance.append((from, at))
+                signedOff = nil
+            }
+        }
+        // The issuer's silences and sign-offs, overlapping ones as one window.
         faults += Self.merged(maintenance).map { "  - { maintenance: Issuer, from: \"\(local($0.from))\", to: \"\(local($0.to))\" }" }
         var steps: [(at: Int64, text: String)] = []
         var expectations: [String] = []
