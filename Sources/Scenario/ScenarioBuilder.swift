@@ -251,7 +251,7 @@ struct ScenarioBuilder {
             if let bank = checkBank(account["bank"], banks) { merchant.accountBank = bank }
             if let number = account["number"].flatMap({ reader.string($0, "account number") }) { merchant.accountNumber = number }
             if let statusNode = account["status"] {
-                let choices = AccountStatus.allCases.map(\.rawValue).filter { $0 != "lost" && $0 != "expired" } + ["wrong"]
+                let choices = ["active", "frozen", "closed", "debit_frozen", "wrong"]
                 if let value = reader.value(statusNode, "status", expected: "one of \(choices.joined(separator: ", ")) (wrong: no such account at its bank)", { choices.contains($0) ? $0 : nil }) {
                     accountStatus(merchant.accountBank, merchant.accountNumber, value)
                 }
