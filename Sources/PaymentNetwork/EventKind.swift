@@ -12,6 +12,7 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case chargedBack = "charged_back"
     case parked
     case signedOn = "signed_on"
+    case powerLost = "power_lost"
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
 }

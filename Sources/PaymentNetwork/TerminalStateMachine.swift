@@ -60,6 +60,10 @@ public struct TerminalStateMachine: NodeLogic {
     /// The sign-on in flight, if any, and the requests waiting for it.
     private var signOn: TransactionReference?
     private var held: [Waiting] = []
+    /// Switched off: it hears nothing and its timers wait. What was in flight when the power
+    /// went is reversed once it is back and signed on (a POS keeps that flag on disk).
+    private var off = false
+    private var reverseWhenBack: [Waiting] = []
 
     /// Makes a terminal whose STANs start at a number drawn from the seed.
     public init(configuration: Configuration, seed: UInt64) {
@@ -70,7 +74,8 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     public var waitingOn: [String] {
-        (held.map { "sign-on before \($0.operation.rawValue) of \($0.transactionID)" } + waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
+        (held.map { "sign-on before \($0.operation.rawValue) of \($0.transactionID)" }
+            + reverseWhenBack.map { "reversal of \($0.transactionID) (the terminal is off)" } + waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
             + reversals.pending.keys.compactMap { reversed[$0].map { "reversal of \($0.transactionID)" } }).sorted()
     }
 
@@ -82,6 +87,7 @@ public struct TerminalStateMachine: NodeLogic {
         case .complete(let id, let original, let amount): return followUp(id: id, of: original, operation: .completion, amount: amount, now: now)
         case .refund(let id, let original, let amount): return followUp(id: id, of: original, operation: .refund, amount: amount, now: now)
         case .cancel(let id, let original): return followUp(id: id, of: original, operation: .cancellation, amount: nil, now: now)
+        case .power(let on): return on ? powerOn(now: now) : powerOff(now: now)
         default: return []
         }
     }
@@ -166,8 +172,60 @@ public struct TerminalStateMachine: NodeLogic {
     /// A terminal signs on when it starts, as a POS does when it is switched on.
     public mutating func start(now: Instant) -> [NodeAction] { signOnNow(now: now) }
 
+    /// The power goes: requests in flight are remembered for reversal, nothing else survives.
+    private mutating func powerOff(now: Instant) -> [NodeAction] {
+        guard !off else { return [] }
+        off = true
+        var actions: [NodeAction] = []
+        for (own, entry) in waiting.sorted(by: { $0.key < $1.key }) {
+            actions.append(.cancelTimer(.answer(own)))
+            actions.append(.record(TimelineEvent(
+                at: now, node: name, kind: .powerLost, reference: .transaction(entry.reference),
+                detail: "the terminal lost power with the \(entry.operation.rawValue) in flight: it is reversed when the terminal is back and signed on",
+                facts: .init(transactionID: entry.transactionID, operation: entry.operation))))
+            reverseWhenBack.append(entry)
+        }
+        waiting.removeAll()
+        for entry in held {
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .failed, reference: .transaction(entry.reference),
+                                                 detail: "the terminal lost power before it signed on: nothing was sent",
+                                                 facts: .init(transactionID: entry.transactionID, operation: entry.operation))))
+        }
+        held.removeAll()
+        if let signOn { actions.append(.cancelTimer(.answer(signOn))) }
+        signOn = nil
+        signedOnDay = nil
+        return actions
+    }
+
+    /// Back on: it signs on, then sends the reversals it owes, and repeats those it was repeating.
+    private mutating func powerOn(now: Instant) -> [NodeAction] {
+        guard off else { return [] }
+        off = false
+        var actions = signOnNow(now: now)
+        for reference in reversals.pending.keys.sorted() { actions += reversals.fire(reference, now: now) }
+        return actions
+    }
+
+    /// Reverses a request that got no answer (or whose answer the terminal could not take).
+    private mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind) -> [NodeAction] {
+        let own = entry.request.transactionReference
+        let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: trace.take())
+        if entry.operation.startsTransaction { reversedMessages.insert(own) }
+        reversed[reversal.transactionReference] = entry
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: kind, reference: .transaction(entry.reference), detail: detail,
+            facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
+            + reversals.start(reversal, to: configuration.acquirer, now: now)
+    }
+
     /// Sends a request, signing on first when the terminal has not signed on today.
     private mutating func send(_ entry: Waiting, now: Instant) -> [NodeAction] {
+        guard !off else {
+            return [.record(TimelineEvent(at: now, node: name, kind: .failed, reference: .transaction(entry.reference),
+                                          detail: "the terminal is off: nothing was sent",
+                                          facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
+        }
         guard signedOnDay == configuration.zone.local(now).date else {
             held.append(entry)
             return signOnNow(now: now)
@@ -218,11 +276,17 @@ public struct TerminalStateMachine: NodeLogic {
                                                  facts: .init(transactionID: first.transactionID, operation: first.operation))))
         }
         for entry in entries { actions += transmit(entry, now: now) }
+        // Back from a power loss: the reversals it owes go now.
+        let owed = reverseWhenBack
+        reverseWhenBack.removeAll()
+        for entry in owed {
+            actions += reverse(entry, now: now, detail: "back on and signed on: reversing the \(entry.operation.rawValue) that was in flight when the power went", kind: .signedOn)
+        }
         return actions
     }
 
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
-        guard message.isResponse else { return [] }
+        guard message.isResponse, !off else { return [] }
         let own = message.transactionReference
         if message.mti.messageClass == .networkManagement {
             return own == signOn ? signedOn(message.responseCode, now: now) : []
@@ -266,6 +330,8 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
+        // Switched off, nothing runs; reversals are repeated once it is back.
+        guard !off else { return [] }
         switch key {
         case .repeat(let reference):
             return reversals.fire(reference, now: now)
@@ -277,13 +343,7 @@ public struct TerminalStateMachine: NodeLogic {
             let detail = entry.operation.startsTransaction
                 ? "no answer within \(configuration.timeout.compact): reversing"
                 : "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact): reversing it"
-            let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: trace.take())
-            if entry.operation.startsTransaction { reversedMessages.insert(own) }
-            reversed[reversal.transactionReference] = entry
-            return [.record(TimelineEvent(
-                at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference), detail: detail,
-                facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
-                + reversals.start(reversal, to: configuration.acquirer, now: now)
+            return reverse(entry, now: now, detail: detail, kind: .timedOut)
         default:
             return []
         }

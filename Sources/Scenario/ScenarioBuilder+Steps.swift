@@ -17,7 +17,7 @@ extension ScenarioBuilder {
         var refunded: Money = .zero
     }
 
-    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute", "change_account"]
+    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute", "change_account", "power_off"]
 
     func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: inout NetworkSpec) -> [Step] {
         guard let items = reader.sequence(node, "steps") else { return [] }
@@ -46,11 +46,48 @@ extension ScenarioBuilder {
             case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known)
             case "void": action = buildVoid(body, known: known)
             case "change_account": action = buildChangeAccount(body, network: &network)
+            case "power_off":
+                if let (terminal, until) = buildPowerOff(body, at: at, zone: zone, calendar: calendar, network: network) {
+                    steps.append(Step(at: until, action: .power(terminal: terminal, on: true), line: line))
+                    action = .power(terminal: terminal, on: false)
+                } else {
+                    action = nil
+                }
             default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
             }
             if let action { steps.append(Step(at: at, action: action, line: line)) }
         }
-        return steps
+        // A power_off's return (at its `until`) takes its place among the later steps, in time order.
+        return steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    }
+
+    /// `power_off: { terminal, until }`: the terminal, and when it is back.
+    private func buildPowerOff(_ node: Node, at: Instant, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> (String, Instant)? {
+        guard let fields = reader.mapping(node, "a power_off", allowed: ["terminal", "until"]) else { return nil }
+        let terminals = network.merchants.flatMap(\.terminals)
+        let terminal = fields["terminal"].flatMap { node -> String? in
+            guard let value = reader.string(node, "terminal") else { return nil }
+            guard terminals.contains(value) else {
+                reader.error(node, "no merchant has a terminal '\(value)'\(nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? "")")
+                return nil
+            }
+            if network.isExternal(value) {
+                reader.error(node, "terminal \(value) is external: PayLab cannot switch a system under test off")
+                return nil
+            }
+            return value
+        } ?? (fields["terminal"] == nil ? terminals.first : nil)
+        guard let untilNode = fields["until"] else {
+            reader.error(node, "a power_off needs 'until': when the terminal is back")
+            return nil
+        }
+        guard let until = dateTime(untilNode, "until", zone: zone, calendar: calendar) else { return nil }
+        guard until > at else {
+            reader.error(untilNode, "until (\(Values.show(until, zone))) must be after the step's time (\(Values.show(at, zone)))")
+            return nil
+        }
+        guard let terminal else { return nil }
+        return (terminal, until)
     }
 
     private func buildChangeAccount(_ node: Node, network: inout NetworkSpec) -> Step.Action? {

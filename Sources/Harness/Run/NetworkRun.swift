@@ -220,6 +220,9 @@ final class NetworkRun {
         case .refund(let id, let at, let original, let amount):
             terminal = at
             command = .refund(id: id, of: original, amount: amount)
+        case .power(let at, let on):
+            terminal = at
+            command = .power(on)
         case .changeAccount(let merchant, let bank, let number):
             terminal = scenario.network.acquirer.name
             command = .changeAccount(merchant: merchant, bank: bank, number: number)

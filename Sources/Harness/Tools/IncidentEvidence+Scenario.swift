@@ -150,6 +150,7 @@ extension IncidentEvidence {
             }
         }
         var repeats: [Int: [Exchange]] = [:]
+        var powerLosses: [(at: Int64, terminal: String, until: Int64)] = []
         var maintenance: [(from: Int64, to: Int64)] = []
         for (index, item) in purchases.enumerated() {
             let sends = item.exchanges.filter { $0.request.message.startsTransaction }
@@ -189,8 +190,16 @@ extension IncidentEvidence {
                 let client = hop == 0 ? item.terminal : hops[hop].0
                 faults.append("  - { network: \(client) -> \(hops[hop].1), latency: \(Self.duration(held)), from: \"\(local(sent))\", to: \"\(local(last + 1_000_000))\" }")
             }
-            // The terminal's answer the evidence has but the terminal never took (it reversed).
-            if !slowed, let terminal = crossed.first, terminal.answer != nil, item.response == nil, let sent = terminal.request.time {
+            // The terminal's answer the evidence has but the terminal never took (it reversed): when
+            // it signed on again between that answer and its reversal, it had lost power.
+            if let terminal = crossed.first, let answered = terminal.answer?.time, item.response == nil, let sent = terminal.request.time,
+               let reversal = item.exchanges.first(where: { $0.request.message.isReversal && $0.request.flow == terminal.request.flow })?.request.time,
+               let back = messages.first(where: { message in
+                   message.message.mti == .networkManagementRequest && message.message[DE.terminalID] == item.terminal && message.message[70] == "001"
+                       && (message.time ?? 0) > answered && (message.time ?? .max) <= reversal
+               })?.time {
+                powerLosses.append((at: sent + (answered - sent) / 2, terminal: item.terminal, until: back))
+            } else if !slowed, let terminal = crossed.first, terminal.answer != nil, item.response == nil, let sent = terminal.request.time {
                 faults.append("  - { network: \(item.terminal) -> Acquirer, drop: response, count: 1, from: \"\(local(sent))\", to: \"\(local(sent + 120_000_000))\" }")
             }
             for (hop, exchange) in crossed.enumerated() where hop < hops.count && exchange.answer == nil {
@@ -297,6 +306,9 @@ extension IncidentEvidence {
             }
             steps.append((at, "  - { at: \"\(local(at))\", \(step) }"))
             expectations.append("  - { transaction: \(id), response: \"\(item.response ?? "none")\" }")
+        }
+        for loss in powerLosses {
+            steps.append((loss.at, "  - { at: \"\(local(loss.at))\", power_off: { terminal: \"\(loss.terminal)\", until: \"\(local(loss.until))\" } }"))
         }
         for change in accountChanges {
             steps.append((change.at, "  - { at: \"\(local(change.at))\", change_account: { merchant: \"\(change.merchant)\", account: { bank: MerchantBank, number: \"\(change.account)\" } } }"))

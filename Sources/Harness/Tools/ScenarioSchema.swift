@@ -159,6 +159,9 @@ public enum ScenarioSchema {
                 ("id", text("The refund's id.")), ("of", text("The purchase's or completion's id.")), ("amount", amount("What is given back.")),
                 ("terminal", text("The terminal (default: the original's).")),
             ]))),
+            ("power_off", .object(object("The terminal loses power, mid-purchase if one is in flight; back at `until`, it signs on and reverses what was in flight.", required: ["until"], [
+                ("terminal", text("The terminal (default: the first).")), ("until", dateTime("When it is switched on again.")),
+            ]))),
             ("change_account", .object(object("The acquirer pays a merchant into another account from now on; parked payouts go there at the next payout run.", required: ["merchant", "account"], [
                 ("merchant", text("The merchant id.")),
                 ("account", .object(object("The new account.", required: ["bank", "number"], [("bank", text("The bank that keeps it.")), ("number", text("The account number."))]))),
