@@ -83,6 +83,10 @@ public struct MTI: Sendable, Hashable, Comparable, ExpressibleByStringLiteral, C
     public static let financialAdvice: MTI = "0220"
     /// `0230`.
     public static let financialAdviceResponse: MTI = "0230"
+    /// `0320`: a batch upload item (a transaction of the terminal's batch).
+    public static let batchUpload: MTI = "0320"
+    /// `0500`: a terminal's batch settlement (its totals).
+    public static let batchSettlement: MTI = "0500"
     /// `0400`: a reversal request.
     public static let reversalRequest: MTI = "0400"
     /// `0420`: a reversal advice.

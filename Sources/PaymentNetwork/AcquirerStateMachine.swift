@@ -104,6 +104,10 @@ public struct AcquirerStateMachine: NodeLogic {
     /// The local day each terminal (DE41) last signed on: a request from a terminal that has not
     /// signed on today is refused 77.
     var signedOn: [String: LocalDate] = [:]
+    /// Transactions settled in a terminal's batch.
+    var batchSettled: Set<TransactionReference> = []
+    /// Terminals uploading their batch after totals that disagreed: the transactions uploaded so far.
+    var uploads: [String: Set<TransactionReference>] = [:]
     /// Chargebacks received, by their own reference: a repeat is acknowledged and moves nothing.
     var chargebacks: Set<TransactionReference> = []
 
@@ -144,6 +148,11 @@ public struct AcquirerStateMachine: NodeLogic {
                                       detail: "terminal \(terminal) has not signed on today: answered 77 (sign on again)",
                                       facts: .init(responseCode: .signOnAgain))),
             ]
+        }
+        if message.mti == .batchSettlement { return settleBatch(message, from: peer, now: now) }
+        if message.mti == .batchUpload {
+            uploads[terminal]?.insert(message.originalReference)
+            return [.send(message.response(code: .approved), to: peer)]
         }
         if message.isVoid || message.isCancellation { return forwardVoid(message, from: peer, now: now) }
         if message.isPurchase { return forwardPurchase(message, kind: .purchase, from: peer, now: now) }
@@ -190,6 +199,45 @@ public struct AcquirerStateMachine: NodeLogic {
             .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(request.transactionReference),
                                   detail: "\(why): answered \(code)", facts: .init(responseCode: code, operation: kind))),
         ]
+    }
+
+    /// A terminal's batch (0500): its totals against the journal's for that terminal since its
+    /// last settlement. Equal: settled (00). Different: 95, and the terminal uploads its batch
+    /// (0320 each); at its next 0500 what the journal holds and the terminal does not is
+    /// reversed (the cashier never completed it), and the rest is settled.
+    private mutating func settleBatch(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        let terminal = message[DE.terminalID] ?? peer
+        let exponent = configuration.currency.exponent
+        let open = purchases.filter { reference, purchase in
+            reference.terminal == terminal && purchase.state == .approved && purchase.kind != .preauthorization && !batchSettled.contains(reference)
+        }.sorted { $0.key < $1.key }
+        var mine = BatchTotals()
+        for (_, purchase) in open { mine.add(purchase.request.amount ?? .zero, refund: purchase.kind == .refund) }
+        let theirs = BatchTotals(message)
+        var actions: [NodeAction] = []
+        var settling = open.map(\.key)
+        if let uploaded = uploads.removeValue(forKey: terminal) {
+            for (reference, purchase) in open where !uploaded.contains(reference) {
+                actions.append(.record(TimelineEvent(at: now, node: name, kind: .batchMismatch, reference: .transaction(reference),
+                                                     detail: "not in terminal \(terminal)'s batch upload: the cashier never completed it, so it is reversed",
+                                                     facts: .init(operation: .settlement))))
+                actions += cancelPurchase(reference, to: .reversed, now: now) + reverseUpstream(purchase.request, now: now)
+            }
+            settling = settling.filter { uploaded.contains($0) }
+        } else if mine != theirs {
+            uploads[terminal] = []
+            return [.send(message.response(code: .batchTotalsDisagree), to: peer)] + open.map { reference, _ in
+                .record(TimelineEvent(at: now, node: name, kind: .batchMismatch, reference: .transaction(reference),
+                                      detail: "terminal \(terminal)'s batch says \(theirs.text(exponent: exponent)); the journal \(mine.text(exponent: exponent)): answered 95",
+                                      facts: .init(responseCode: .batchTotalsDisagree, operation: .settlement)))
+            }
+        }
+        for reference in settling {
+            batchSettled.insert(reference)
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .batchSettled, reference: .transaction(reference),
+                                                 detail: "settled in terminal \(terminal)'s batch", facts: .init(responseCode: .approved, operation: .settlement))))
+        }
+        return [.send(message.response(code: .approved), to: peer)] + actions
     }
 
     /// A terminal's sign-on (`001`), sign-off (`002`) or echo (`301`): answered 0810 00.

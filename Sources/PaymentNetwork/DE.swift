@@ -22,5 +22,10 @@ public enum DE {
     /// A chargeback's reason code (private use).
     public static let reasonCode = 63
     public static let originalData = 90
+    /// Batch totals (0500): refunds (credits) and purchases (debits), number and amount.
+    public static let creditsNumber = 74
+    public static let debitsNumber = 76
+    public static let creditsAmount = 86
+    public static let debitsAmount = 88
     public static let creditAccount = 103
 }

@@ -13,6 +13,9 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case parked
     case signedOn = "signed_on"
     case powerLost = "power_lost"
+    case batchSettled = "batch_settled"
+    case batchMismatch = "batch_mismatch"
+    case uploaded
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
 }

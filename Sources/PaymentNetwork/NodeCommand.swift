@@ -20,6 +20,8 @@ public enum NodeCommand: Sendable, Equatable {
     case freeze(account: String, Bool)
     /// The acquirer's risk control holds (true) or releases (false) a merchant's payouts.
     case hold(merchant: String, Bool)
+    /// The terminal settles its batch with the acquirer (0500), uploading it (0320) when the totals disagree.
+    case settle
     /// A terminal loses power (false) or is switched on again (true).
     case power(Bool)
     /// The acquirer changes where a merchant is paid: parked payouts go there at the next payout run.

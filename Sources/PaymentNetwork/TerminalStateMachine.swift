@@ -64,6 +64,10 @@ public struct TerminalStateMachine: NodeLogic {
     /// went is reversed once it is back and signed on (a POS keeps that flag on disk).
     private var off = false
     private var reverseWhenBack: [Waiting] = []
+    /// The batch since the last settlement: approved purchases, completions and refunds, in order.
+    private var batch: [(entry: Waiting, response: ISOMessage)] = []
+    /// Batch items uploaded (0320) and not yet acknowledged, during a settlement whose totals disagreed.
+    private var uploading: Set<TransactionReference> = []
 
     /// Makes a terminal whose STANs start at a number drawn from the seed.
     public init(configuration: Configuration, seed: UInt64) {
@@ -88,6 +92,7 @@ public struct TerminalStateMachine: NodeLogic {
         case .refund(let id, let original, let amount): return followUp(id: id, of: original, operation: .refund, amount: amount, now: now)
         case .cancel(let id, let original): return followUp(id: id, of: original, operation: .cancellation, amount: nil, now: now)
         case .power(let on): return on ? powerOn(now: now) : powerOff(now: now)
+        case .settle: return settle(now: now)
         default: return []
         }
     }
@@ -172,6 +177,58 @@ public struct TerminalStateMachine: NodeLogic {
     /// A terminal signs on when it starts, as a POS does when it is switched on.
     public mutating func start(now: Instant) -> [NodeAction] { signOnNow(now: now) }
 
+    /// The end-of-day batch: its totals go to the acquirer (0500).
+    private mutating func settle(now: Instant) -> [NodeAction] {
+        guard !waiting.values.contains(where: { $0.operation == .settlement || $0.operation == .upload }) else { return [] }
+        var totals = BatchTotals()
+        for item in batch { totals.add(item.entry.request.amount ?? .zero, refund: item.entry.operation == .refund) }
+        var message = ISOMessage(mti: .batchSettlement)
+        message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
+        message[DE.terminalID] = configuration.id
+        message[DE.merchantID] = configuration.merchantID
+        message[DE.currency] = configuration.currency.numeric
+        totals.write(into: &message)
+        return send(Waiting(transactionID: "batch", request: message, operation: .settlement, reference: message.transactionReference), now: now)
+    }
+
+    /// The acquirer answered the batch's totals: settled (00), or they disagree (95) and the
+    /// batch goes up item by item (0320), then the totals again.
+    private mutating func settlementAnswered(_ message: ISOMessage, now: Instant) -> [NodeAction] {
+        let code = message.responseCode ?? "??"
+        let exponent = configuration.currency.exponent
+        var totals = BatchTotals()
+        for item in batch { totals.add(item.entry.request.amount ?? .zero, refund: item.entry.operation == .refund) }
+        func mark(_ kind: EventKind, _ detail: String) -> [NodeAction] {
+            batch.map { item in
+                .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(item.entry.reference), detail: detail,
+                                      facts: .init(transactionID: item.entry.transactionID, responseCode: code, operation: .settlement)))
+            }
+        }
+        if code == .approved {
+            let actions = mark(.batchSettled, "settled in the terminal's batch (\(totals.text(exponent: exponent))): totals agree")
+            batch.removeAll()
+            return actions
+        }
+        guard code == .batchTotalsDisagree else {
+            return mark(.batchMismatch, "the batch settlement was answered \(code) (\(code.meaning)): the batch stays open")
+        }
+        var actions = mark(.batchMismatch, "the acquirer's totals differ from the terminal's (\(totals.text(exponent: exponent))): answered 95, uploading the batch")
+        guard !batch.isEmpty else {
+            return actions + settle(now: now)
+        }
+        for item in batch {
+            var upload = item.entry.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.entryMode,
+                                                     DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .batchUpload)
+            upload.stamp(now: now, stan: trace.take(), local: nil)
+            upload.setBytes(DE.rrn, item.response.bytes(DE.rrn))
+            upload.setBytes(DE.authorizationCode, item.response.bytes(DE.authorizationCode))
+            upload[DE.originalData] = item.entry.request.originalDataElements
+            uploading.insert(upload.transactionReference)
+            actions += transmit(Waiting(transactionID: item.entry.transactionID, request: upload, operation: .upload, reference: item.entry.reference), now: now)
+        }
+        return actions
+    }
+
     /// The power goes: requests in flight are remembered for reversal, nothing else survives.
     private mutating func powerOff(now: Instant) -> [NodeAction] {
         guard !off else { return [] }
@@ -210,6 +267,7 @@ public struct TerminalStateMachine: NodeLogic {
     /// Reverses a request that got no answer (or whose answer the terminal could not take).
     private mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind) -> [NodeAction] {
         let own = entry.request.transactionReference
+        if entry.operation.startsTransaction { batch.removeAll { $0.entry.reference == entry.reference } }
         let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: trace.take())
         if entry.operation.startsTransaction { reversedMessages.insert(own) }
         reversed[reversal.transactionReference] = entry
@@ -270,7 +328,7 @@ public struct TerminalStateMachine: NodeLogic {
         }
         let today = configuration.zone.local(now).date
         signedOnDay = today
-        if let first = entries.first {
+        if let first = entries.first(where: { $0.operation.startsTransaction }) {
             actions.append(.record(TimelineEvent(at: now, node: name, kind: .signedOn, reference: .transaction(first.reference),
                                                  detail: "signed on to \(configuration.acquirer) for \(today) (0800, DE70 001)",
                                                  facts: .init(transactionID: first.transactionID, operation: first.operation))))
@@ -304,14 +362,24 @@ public struct TerminalStateMachine: NodeLogic {
         let code = message.responseCode ?? "??"
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         switch entry.operation {
+        case .settlement:
+            return actions + settlementAnswered(message, now: now)
+        case .upload:
+            uploading.remove(own)
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .uploaded, reference: .transaction(entry.reference),
+                                                 detail: "uploaded in the batch (0320), answered \(code)",
+                                                 facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .upload))))
+            return uploading.isEmpty ? actions + settle(now: now) : actions
         case .purchase, .preauthorization, .completion, .refund, .cancellation:
             purchases[entry.transactionID]?.response = message
+            if code.isApproval, [.purchase, .completion, .refund].contains(entry.operation) { batch.append((entry, message)) }
             let approvedKind: EventKind = entry.operation == .cancellation ? .cancelled : .authorized
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: code.isApproval ? approvedKind : .declined, reference: .transaction(entry.reference),
                 detail: code.isApproval ? "approved, authorization code \(message[DE.authorizationCode] ?? "-")" : "declined with \(code) (\(code.meaning))",
                 facts: .init(transactionID: entry.transactionID, responseCode: code, operation: entry.operation))))
         default:
+            if code.isApproval { batch.removeAll { $0.entry.reference == entry.reference } }
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: code.isApproval ? .voided : .declined, reference: .transaction(entry.reference),
                 detail: code.isApproval ? "void approved" : "void refused with \(code) (\(code.meaning))",
@@ -339,6 +407,11 @@ public struct TerminalStateMachine: NodeLogic {
             return signedOn(nil, now: now, why: "no answer to the sign-on within \(configuration.timeout.compact)")
         case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
+            if entry.operation == .settlement || entry.operation == .upload {
+                // Nothing to undo: the batch stays open until the next settlement.
+                uploading.removeAll()
+                return []
+            }
             // No answer: the request may have taken effect upstream, so reverse it.
             let detail = entry.operation.startsTransaction
                 ? "no answer within \(configuration.timeout.compact): reversing"

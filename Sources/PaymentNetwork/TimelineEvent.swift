@@ -60,6 +60,8 @@ public struct TimelineEvent: Sendable, Equatable {
         case preauthorization, cancellation, completion
         /// A refund (0220, processing code 20) and a chargeback (0422).
         case refund, chargeback
+        /// A terminal's batch settlement (0500) and the upload of one transaction of its batch (0320).
+        case settlement, upload
         /// The reversal of a void that got no answer: the purchase stands again.
         case voidReversal = "void_reversal"
     }

@@ -17,7 +17,7 @@ extension ScenarioBuilder {
         var refunded: Money = .zero
     }
 
-    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute", "change_account", "power_off"]
+    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute", "change_account", "power_off", "settle"]
 
     func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: inout NetworkSpec) -> [Step] {
         guard let items = reader.sequence(node, "steps") else { return [] }
@@ -46,6 +46,8 @@ extension ScenarioBuilder {
             case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known)
             case "void": action = buildVoid(body, known: known)
             case "change_account": action = buildChangeAccount(body, network: &network)
+            case "settle":
+                action = buildTerminalOnly(body, "a settle", network: network).map { .settle(terminal: $0) }
             case "power_off":
                 if let (terminal, until) = buildPowerOff(body, at: at, zone: zone, calendar: calendar, network: network) {
                     steps.append(Step(at: until, action: .power(terminal: terminal, on: true), line: line))
@@ -59,6 +61,23 @@ extension ScenarioBuilder {
         }
         // A power_off's return (at its `until`) takes its place among the later steps, in time order.
         return steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    }
+
+    /// `settle: { terminal }` (default: the first terminal).
+    private func buildTerminalOnly(_ node: Node, _ what: String, network: NetworkSpec) -> String? {
+        guard let fields = reader.mapping(node, what, allowed: ["terminal"]) else { return nil }
+        let terminals = network.merchants.flatMap(\.terminals)
+        guard let terminalNode = fields["terminal"] else { return terminals.first }
+        guard let value = reader.string(terminalNode, "terminal") else { return nil }
+        guard terminals.contains(value) else {
+            reader.error(terminalNode, "no merchant has a terminal '\(value)'\(nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? "")")
+            return nil
+        }
+        if network.isExternal(value) {
+            reader.error(terminalNode, "terminal \(value) is external: its batch comes from the system under test, not from steps")
+            return nil
+        }
+        return value
     }
 
     /// `power_off: { terminal, until }`: the terminal, and when it is back.

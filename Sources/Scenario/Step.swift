@@ -21,6 +21,8 @@ public struct Step: Sendable {
         case refund(id: String, terminal: String, of: String, amount: Money)
         /// The card's issuer charges an earlier purchase or completion back (0422) for a reason code.
         case dispute(id: String, of: String, reason: String)
+        /// The terminal's end-of-day batch settlement (0500).
+        case settle(terminal: String)
         /// A terminal loses power (`on` false) or comes back (true; written as `until` of a power_off).
         case power(terminal: String, on: Bool)
         /// The acquirer pays a merchant into another account from now on (parked payouts at the next run).
@@ -42,7 +44,7 @@ extension Step.Action {
         case .swipe(let id, _, _, _, _), .repeatSwipe(let id, _, _), .preauthorize(let id, _, _, _), .complete(let id, _, _, _),
              .cancel(let id, _, _), .refund(let id, _, _, _), .dispute(let id, _, _):
             return id
-        case .void, .changeAccount, .power:
+        case .void, .changeAccount, .power, .settle:
             return nil
         }
     }

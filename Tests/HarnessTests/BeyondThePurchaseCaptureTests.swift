@@ -48,6 +48,17 @@ struct BeyondThePurchaseCaptureTests {
         #expect(rows.filter { $0[0] == "0230" }.count == 3 && rows.filter { $0[0] == "0230" }.allSatisfy { $0[4] == "00" })
     }
 
+    @Test("a batch settlement (0500/0510) answered 95, the batch upload (0320/0330) and the settlement again, as tshark reads them")
+    func batch() async throws {
+        let (result, folder) = try await captured("Scenarios/batch-does-not-balance.yaml")
+        #expect(result.passed, "\(result.failures)")
+        let rows = try await tsharkRows(folder)
+        let batch = rows.filter { ["0500", "0510", "0320", "0330"].contains($0[0]) }.map { "\($0[0]) \($0[4])" }
+        #expect(batch == ["0500 ", "0510 95", "0320 ", "0330 00", "0500 ", "0510 00"], "\(batch)")
+        let upload = try #require(rows.first { $0[0] == "0320" })
+        #expect(upload[1] == "000000" && upload[2] == "000000003000" && upload[6].hasPrefix("0200"))
+    }
+
     @Test("a refund (0220 processing code 20) goes to the scheme, which sends the issuer the refund when it clears; tshark reads both")
     func refund() async throws {
         let (result, folder) = try await captured("Scenarios/refund-netted-from-payout.yaml")

@@ -220,6 +220,9 @@ final class NetworkRun {
         case .refund(let id, let at, let original, let amount):
             terminal = at
             command = .refund(id: id, of: original, amount: amount)
+        case .settle(let at):
+            terminal = at
+            command = .settle
         case .power(let at, let on):
             terminal = at
             command = .power(on)

@@ -307,6 +307,13 @@ extension IncidentEvidence {
             steps.append((at, "  - { at: \"\(local(at))\", \(step) }"))
             expectations.append("  - { transaction: \(id), response: \"\(item.response ?? "none")\" }")
         }
+        // A terminal's batch settlement (0500); the 0500 after an upload belongs to the one answered 95.
+        let settlements = transactions.filter { $0.mti == MTI.batchSettlement.rawValue && $0.requestedAt != nil }.sorted { $0.requestedAt! < $1.requestedAt! }
+        for (index, item) in settlements.enumerated() {
+            let previous = settlements[..<index].last { $0.terminal == item.terminal }
+            if previous?.response == ResponseCode.batchTotalsDisagree.rawValue { continue }
+            steps.append((item.requestedAt!, "  - { at: \"\(local(item.requestedAt!))\", settle: { terminal: \"\(item.terminal)\" } }"))
+        }
         for loss in powerLosses {
             steps.append((loss.at, "  - { at: \"\(local(loss.at))\", power_off: { terminal: \"\(loss.terminal)\", until: \"\(local(loss.until))\" } }"))
         }
