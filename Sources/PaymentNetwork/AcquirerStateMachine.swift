@@ -23,14 +23,17 @@ public struct AcquirerStateMachine: NodeLogic {
         public var zone: Zone
         /// The currency.
         public var currency: Currency
+        /// MCCs this acquirer sends in DE18 instead of a merchant's registered one, by merchant id (code-jumping).
+        public var mccOverride: [String: String]
         /// A defect planted for `explore --self-test`; nil in every real run.
         public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, institutionID: String, scheme: String, timeout: Duration, merchants: [MerchantContract],
-            calendar: BusinessCalendar, zone: Zone, currency: Currency, planted: PlantedDefect? = nil
+            calendar: BusinessCalendar, zone: Zone, currency: Currency, mccOverride: [String: String] = [:], planted: PlantedDefect? = nil
         ) {
+            self.mccOverride = mccOverride
             self.planted = planted
             self.name = name
             self.institutionID = institutionID
@@ -268,7 +271,7 @@ public struct AcquirerStateMachine: NodeLogic {
         }
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID
-        outgoing[DE.merchantType] = merchant.mcc
+        outgoing[DE.merchantType] = configuration.mccOverride[merchant.id] ?? merchant.mcc
         purchases[reference] = Purchase(
             kind: kind, original: kind == .completion || kind == .refund ? request.originalReference : nil,
             request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)

@@ -16,6 +16,7 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case batchSettled = "batch_settled"
     case batchMismatch = "batch_mismatch"
     case uploaded
+    case mccMismatch = "mcc_mismatch"
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
 }

@@ -29,6 +29,12 @@ public struct SchemeStateMachine: NodeLogic {
         public var preauthDays: Int
         /// How far above its pre-authorization a completion may go, in millionths (15% is 150000).
         public var completionTolerancePPM: Int64
+        /// Each merchant's registered MCC, by merchant id (DE42).
+        public var registeredMCC: [String: String]
+        /// Whether the scheme checks DE18 against the registered MCC (flags a mismatch, charges the registered rate).
+        public var mccCheck: Bool
+        /// Interchange rates by MCC, in millionths.
+        public var interchange: [String: Int64]
         /// A defect planted for `explore --self-test`; nil in every real run.
         public var planted: PlantedDefect?
 
@@ -36,8 +42,12 @@ public struct SchemeStateMachine: NodeLogic {
         public init(
             name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)],
             zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:], preauthDays: Int = 30,
-            completionTolerancePPM: Int64 = 150_000, planted: PlantedDefect? = nil
+            completionTolerancePPM: Int64 = 150_000, registeredMCC: [String: String] = [:], mccCheck: Bool = false,
+            interchange: [String: Int64] = [:], planted: PlantedDefect? = nil
         ) {
+            self.registeredMCC = registeredMCC
+            self.mccCheck = mccCheck
+            self.interchange = interchange
             self.planted = planted
             self.preauthDays = preauthDays
             self.completionTolerancePPM = completionTolerancePPM
@@ -296,8 +306,33 @@ public struct SchemeStateMachine: NodeLogic {
         var outgoing = request
         outgoing[DE.rrn] = generator.digits(12)
         outgoing[DE.settlementDate] = openBatch(now).mmdd
+        var flagged: [NodeAction] = []
+        if configuration.mccCheck, let merchant = request[DE.merchantID], let registered = configuration.registeredMCC[merchant],
+           let wire = request[DE.merchantType], wire != registered {
+            flagged.append(.record(TimelineEvent(
+                at: now, node: name, kind: .mccMismatch, reference: .transaction(reference),
+                detail: "DE18 says MCC \(wire), merchant \(merchant) is registered as \(registered): interchange at \(registered)'s rate",
+                facts: .init(operation: kind, mcc: wire))))
+        }
         purchases[reference] = Purchase(kind: kind, request: outgoing, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing)
-        return ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference), now: now)
+        return flagged + ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference), now: now)
+    }
+
+    /// The interchange on a purchase and the words for it: at the registered MCC's rate when the
+    /// scheme checks MCCs, else at the rate of the MCC on the wire; nil without interchange rates.
+    func interchange(on request: ISOMessage, amount: Money) -> (amount: Money, detail: String)? {
+        guard !configuration.interchange.isEmpty, let wire = request[DE.merchantType] else { return nil }
+        let registered = request[DE.merchantID].flatMap { configuration.registeredMCC[$0] }
+        let charged = configuration.mccCheck ? registered ?? wire : wire
+        guard let rate = configuration.interchange[charged] else { return nil }
+        let exponent = configuration.currency.exponent
+        let fee = amount.timesRate(partsPerMillion: rate)
+        var detail = "interchange \(fee.formatted(exponent: exponent)) at MCC \(charged)'s rate"
+        if charged != wire, let wireRate = configuration.interchange[wire] {
+            let cheaper = amount.timesRate(partsPerMillion: wireRate)
+            detail += " (at the wire's MCC \(wire) it would be \(cheaper.formatted(exponent: exponent)))"
+        }
+        return (fee, detail)
     }
 
     /// Network management from a bank: a sign-off (DE70 `002`, maintenance) makes the scheme
@@ -611,9 +646,11 @@ public struct SchemeStateMachine: NodeLogic {
                 break
             }
             purchases[item.reference]?.state = .cleared
+            let charge = purchases[item.reference].flatMap { interchange(on: $0.request, amount: item.amount) }
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: .cleared, reference: .transaction(item.reference),
-                detail: "cleared in the batch of \(date)", facts: .init(clearingDate: date, amount: item.amount))))
+                detail: "cleared in the batch of \(date)" + (charge.map { ", \($0.detail)" } ?? ""),
+                facts: .init(clearingDate: date, amount: item.amount, mcc: purchases[item.reference]?.request[DE.merchantType], interchange: charge?.amount))))
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: .settled, reference: .transaction(item.reference),
                 detail: "\(item.amount.formatted(exponent: exponent)) settled from \(item.issuer) to \(item.acquirer)",

@@ -33,13 +33,19 @@ public struct TimelineEvent: Sendable, Equatable {
         public var schedule: ArrivalSchedule?
         /// The merchant a payout pays (DE42 of the credit).
         public var merchant: String?
+        /// The merchant category code the scheme saw on the wire (DE18).
+        public var mcc: String?
+        /// The interchange the scheme charged on it.
+        public var interchange: Money?
 
         /// Makes facts.
         public init(
             transactionID: String? = nil, responseCode: ResponseCode? = nil, clearingDate: LocalDate? = nil, amount: Money? = nil,
-            operation: Operation = .purchase, schedule: ArrivalSchedule? = nil, merchant: String? = nil
+            operation: Operation = .purchase, schedule: ArrivalSchedule? = nil, merchant: String? = nil, mcc: String? = nil, interchange: Money? = nil
         ) {
             self.merchant = merchant
+            self.mcc = mcc
+            self.interchange = interchange
             self.transactionID = transactionID
             self.responseCode = responseCode
             self.clearingDate = clearingDate

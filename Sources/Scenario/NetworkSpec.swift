@@ -14,6 +14,10 @@ public struct NetworkSpec: Sendable {
         public var preauthDays = 30
         /// How far a completion may exceed its pre-authorization, in millionths (15%).
         public var completionTolerancePPM: Int64 = 150_000
+        /// Whether the scheme checks DE18 against each merchant's registered MCC.
+        public var mccCheck = false
+        /// Interchange rates by MCC, in millionths.
+        public var interchange: [String: Int64] = [:]
     }
 
     /// The acquirer.
@@ -21,6 +25,8 @@ public struct NetworkSpec: Sendable {
         public var name = "Acquirer"
         public var id = "48020000"
         public var timeout: Duration = .seconds(45)
+        /// MCCs sent in DE18 instead of a merchant's registered one, by merchant id.
+        public var mccOverride: [String: String] = [:]
     }
 
     /// A bank, issuer or merchant's bank or both.

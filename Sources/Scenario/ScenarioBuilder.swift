@@ -102,13 +102,25 @@ struct ScenarioBuilder {
             if let node = fields["external"] { externals.append((name, node, server)) }
             if let node = fields["listen"] { listens.append((name, node)) }
         }
-        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external", "preauth_days", "completion_tolerance"]) {
+        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external", "preauth_days", "completion_tolerance", "mcc_check", "interchange"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { network.scheme.name = value }
             place(fields, of: network.scheme.name, server: true)
             if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { network.scheme.cutoff = value }
             if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.scheme.timeout = value }
             if let value = fields["preauth_days"].flatMap({ reader.value($0, "preauth_days", expected: "a number of days from 1 to 366") { Int($0).flatMap { (1...366).contains($0) ? $0 : nil } } }) {
                 network.scheme.preauthDays = value
+            }
+            if let value = fields["mcc_check"].flatMap({ reader.value($0, "mcc_check", expected: "true or false") { $0 == "true" ? true : $0 == "false" ? false : nil } }) {
+                network.scheme.mccCheck = value
+            }
+            if let node = fields["interchange"], let rates = reader.mapping(node, "interchange", allowed: nil) {
+                for (mcc, rateNode) in rates.sorted(by: { $0.key < $1.key }) {
+                    guard mcc.count == 4, mcc.allSatisfy(\.isNumber) else {
+                        reader.error(rateNode, "interchange is keyed by a 4-digit MCC, not '\(mcc)'")
+                        continue
+                    }
+                    if let rate = reader.value(rateNode, "interchange rate", expected: "a percentage (0.35%)", { Values.rate($0) }) { network.scheme.interchange[mcc] = rate }
+                }
             }
             if let value = fields["completion_tolerance"].flatMap({ reader.value($0, "completion_tolerance", expected: "a percentage (15%)") { Values.rate($0) } }) {
                 network.scheme.completionTolerancePPM = value
@@ -123,11 +135,18 @@ struct ScenarioBuilder {
                 }
             }
         }
-        if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout", "listen", "external"]) {
+        if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout", "listen", "external", "mcc_override"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "acquirer name") }) { network.acquirer.name = value }
             place(fields, of: network.acquirer.name, server: true)
             if let value = fields["id"].flatMap({ reader.value($0, "acquirer id", expected: "up to 11 digits") { $0.count <= 11 && !$0.isEmpty && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { network.acquirer.id = value }
             if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.acquirer.timeout = value }
+            if let node = fields["mcc_override"], let overrides = reader.mapping(node, "mcc_override", allowed: nil) {
+                for (merchant, mccNode) in overrides.sorted(by: { $0.key < $1.key }) {
+                    if let mcc = reader.value(mccNode, "mcc", expected: "4 digits", { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil }) {
+                        network.acquirer.mccOverride[merchant] = mcc
+                    }
+                }
+            }
         }
         if let banks = map["banks"], let items = reader.sequence(banks, "network.banks") {
             network.banks = items.compactMap { item in
@@ -325,7 +344,7 @@ struct ScenarioBuilder {
         let ids = steps.compactMap(\.action.transactionID)
         var result: [Expectation] = []
         for item in items {
-            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "events", "account", "balance",
+            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "mcc_on_wire", "events", "account", "balance",
                         "merchant", "net_payouts"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
@@ -396,6 +415,8 @@ struct ScenarioBuilder {
             expectation.credited = fields["credited"].flatMap { money($0, "credited", currency) }
             expectation.held = fields["held"].flatMap { money($0, "held", currency) }
             expectation.refunded = fields["refunded"].flatMap { money($0, "refunded", currency) }
+            expectation.interchange = fields["interchange"].flatMap { money($0, "interchange", currency) }
+            expectation.mccOnWire = fields["mcc_on_wire"].flatMap { reader.value($0, "mcc_on_wire", expected: "4 digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }
             if let node = fields["events"], let words = reader.sequence(node, "events") {
                 expectation.events = words.compactMap { word in
                     reader.value(word, "event", expected: "a timeline event (\(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))") { EventKind(rawValue: $0) }

@@ -14,6 +14,10 @@ public struct TransactionExpectation: Sendable {
     public var held: Money?
     /// What was credited back to the card for it (refunds, a chargeback).
     public var refunded: Money?
+    /// The interchange the scheme charged on it.
+    public var interchange: Money?
+    /// The MCC the scheme saw in DE18.
+    public var mccOnWire: String?
     public var events: [EventKind]?
     public var line: Int
 }

@@ -47,8 +47,8 @@ package final class YAMLReader {
         diagnostics.append(diagnostic)
     }
 
-    /// The pairs of a mapping, after reporting keys that are not allowed; nil (reported) when not a mapping.
-    package func mapping(_ node: Node, _ what: String, allowed: [String]) -> [String: Node]? {
+    /// The pairs of a mapping, after reporting keys that are not allowed (nil: any key); nil (reported) when not a mapping.
+    package func mapping(_ node: Node, _ what: String, allowed: [String]?) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping of keys to values")
             return nil
@@ -59,7 +59,7 @@ package final class YAMLReader {
                 error(keyNode, "keys of \(what) must be plain words")
                 continue
             }
-            if !allowed.contains(key.string) {
+            if let allowed, !allowed.contains(key.string) {
                 let hint = nearestWord(to: key.string, in: allowed).map { "; did you mean '\($0)'?" } ?? " (allowed: \(allowed.joined(separator: ", ")))"
                 error(keyNode, "unknown key '\(key.string)' in \(what)\(hint)")
                 continue

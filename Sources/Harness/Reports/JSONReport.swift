@@ -37,6 +37,8 @@ public enum JSONReport {
                     ("credited", .string(outcome.credited.formatted(exponent: exponent))),
                     ("held", .string(outcome.held.formatted(exponent: exponent))),
                     ("refunded", .string(outcome.refunded.formatted(exponent: exponent))),
+                    ("interchange", outcome.interchange.map { .string($0.formatted(exponent: exponent)) } ?? .null),
+                    ("mcc_on_wire", outcome.mccOnWire.map { .string($0) } ?? .null),
                     ("reasons", .array((result.reasons[outcome.id] ?? []).map { .string($0) })),
                     ("events", .array(outcome.events.map { event in
                         .object([

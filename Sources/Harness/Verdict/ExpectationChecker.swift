@@ -45,6 +45,8 @@ enum ExpectationChecker {
                 compare("credited", expected.credited?.formatted(exponent: exponent), outcome.credited.formatted(exponent: exponent))
                 compare("held", expected.held?.formatted(exponent: exponent), outcome.held.formatted(exponent: exponent))
                 compare("refunded", expected.refunded?.formatted(exponent: exponent), outcome.refunded.formatted(exponent: exponent))
+                compare("interchange", expected.interchange?.formatted(exponent: exponent), outcome.interchange?.formatted(exponent: exponent) ?? "none")
+                compare("mcc_on_wire", expected.mccOnWire, outcome.mccOnWire ?? "none")
                 if let events = expected.events {
                     let actual = outcome.events.map(\.kind)
                     if !isSubsequence(events, of: actual) {

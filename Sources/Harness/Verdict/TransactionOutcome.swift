@@ -24,6 +24,10 @@ public struct TransactionOutcome: Sendable {
     public var refunded: Money = .zero
     /// Whether nothing more can happen to it: a final status, and if paid, settled.
     public var isSettledForGood = false
+    /// The interchange the scheme charged on it, once cleared (with interchange rates).
+    public var interchange: Money?
+    /// The MCC the scheme saw in DE18, once it flagged or cleared it.
+    public var mccOnWire: String?
 
     /// Gathers the outcome of every transaction a terminal started (swipes, repeats,
     /// completions, cancellations, refunds) or an issuer started (chargebacks) from a timeline.
@@ -108,6 +112,8 @@ public struct TransactionOutcome: Sendable {
             id: id, response: response, status: base, settlementDate: settlementDate,
             arrives: arrives, credited: credited, events: events)
         let settled = events.contains { $0.kind == .settled }
+        outcome.interchange = events.first { $0.kind == .cleared }?.facts.interchange
+        outcome.mccOnWire = events.lazy.compactMap(\.facts.mcc).first
         outcome.isSettledForGood = base.isFinal || (base == .arrived && settled) || (base == .refunded && operation == .refund)
         outcome.refunded = events.filter { ($0.kind == .refunded || $0.kind == .disputed) && $0.node != swipe.node }
             .reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
