@@ -34,7 +34,7 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
     public static let overDailyLimit: ResponseCode = "61"
     /// `62` restricted card.
     public static let restrictedCard: ResponseCode = "62"
-    /// `91` issuer or switch inoperative.
+    /// `91` the issuer is unavailable (signed off, unreachable), or the acquirer gave up on the scheme.
     public static let issuerInoperative: ResponseCode = "91"
     /// `94` duplicate transmission.
     public static let duplicateTransmission: ResponseCode = "94"

@@ -8,8 +8,11 @@ extension PayLab {
             abstract: "When does the money of a swipe arrive, and why?",
             discussion: """
                 Applies the scheme's cutoff, the settlement terms and the business calendar \
-                (weekends, public holidays, makeup working days). Example:
+                (weekends, public holidays, makeup working days). With --of refund or \
+                --of chargeback: when the card gets the money back, and when the merchant gives \
+                it back. Examples:
                   paylab arrival --at "2026-09-29 23:10" --terms T+1 --calendar cn
+                  paylab arrival --at "2026-09-30 10:00" --terms T+1 --of refund
                 """
         )
 
@@ -31,12 +34,19 @@ extension PayLab {
         @Option(help: "The IANA time zone of the times.")
         var timezone = "Asia/Shanghai"
 
+        @Option(help: "What the money is: purchase (to the merchant), refund or chargeback (back to the card).")
+        var of = "purchase"
+
         @Flag(help: "Print {\"clearing_date\", \"arrives\", \"reasons\"} as JSON.")
         var json = false
 
         func run() async throws {
             do {
-                let answer = try ArrivalQuery.answer(at: at, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone)
+                guard let kind = ArrivalQuery.Kind(rawValue: of) else {
+                    printError("error: --of: '\(of)' is not purchase, refund or chargeback")
+                    throw ExitStatus.invalid
+                }
+                let answer = try ArrivalQuery.answer(at: at, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone, kind: kind)
                 print(json ? answer.json.rendered() : answer.text)
             } catch let problem as ArrivalQuery.Problem {
                 printError("error: \(problem)")

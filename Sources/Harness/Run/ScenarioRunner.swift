@@ -295,6 +295,8 @@ public final class ScenarioRunner: Sendable {
         case .voided: return ["voided before the cutoff: the money went back to the card, nothing was cleared or paid out"]
         case .failed: return ["no answer reached the terminal and the card was not charged"]
         case .declined: return ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
+        case .authorized, .completed, .cancelled, .expired, .refunded, .partiallyRefunded, .chargedBack:
+            return moneyBackReasons(outcome, in: scenario)
         default: break
         }
         guard let swipe = outcome.events.first(where: { $0.kind == .swiped }),
@@ -305,6 +307,43 @@ public final class ScenarioRunner: Sendable {
         let clearing = ArrivalSchedule.clearingReason(
             swipedAt: scenario.zone.local(swipe.at), clearingDate: schedule.clearingDate, cutoff: scenario.network.scheme.cutoff)
         return [clearing] + schedule.reasons + obstacles(outcome, scheduled: schedule.payout, swipedAt: swipe.at, zone: scenario.zone, faultLog: faultLog)
+    }
+
+    /// Why a pre-authorization holds or ended, and when the money of a refund or a chargeback moved.
+    private func moneyBackReasons(_ outcome: TransactionOutcome, in scenario: Scenario) -> [String] {
+        let zone = scenario.zone
+        let exponent = scenario.currency.exponent
+        func at(_ event: TimelineEvent) -> String { TextReport.timestamp(event.at, zone) }
+        var lines: [String] = []
+        let start = outcome.events.first { $0.kind == .swiped || $0.kind == .disputed }
+        switch start?.facts.operation {
+        case .preauthorization?:
+            if let hold = outcome.events.first(where: { $0.kind == .preauthorized }) {
+                let expires = zone.local(hold.at.advanced(by: .seconds(Int64(scenario.network.scheme.preauthDays) * 86_400)))
+                lines.append("\(at(hold)) the issuer held \((hold.facts.amount ?? .zero).formatted(exponent: exponent)) on the card, not taken; it expires after \(scenario.network.scheme.preauthDays) days, \(expires.date) \(expires.time), unless completed or cancelled")
+            }
+            for event in outcome.events where [.completed, .cancelled, .expired].contains(event.kind) && event.node != start?.node {
+                lines.append("\(at(event)) \(event.kind.rawValue): \(event.detail)")
+            }
+        case .refund?:
+            for event in outcome.events where [.cleared, .refunded].contains(event.kind) || (event.kind == .paidOut && (event.facts.amount ?? .zero) < .zero) {
+                lines.append("\(at(event)) \(event.node) \(event.kind.rawValue): \(event.detail)")
+            }
+            if !outcome.events.contains(where: { $0.kind == .refunded }) { lines.append("accepted; the card is credited when the refund's batch clears at the cutoff") }
+        case .chargeback?:
+            for event in outcome.events where [.disputed, .chargedBack, .cleared, .settled, .paidOut].contains(event.kind) {
+                lines.append("\(at(event)) \(event.node) \(event.kind.rawValue): \(event.detail)")
+            }
+        default:
+            // A purchase refunded or charged back: first when its own money arrived, then what came back.
+            var base = outcome
+            base.status = .arrived
+            lines += reasons(for: base, in: scenario, faultLog: [])
+            for event in outcome.events where [.refunded, .disputed, .chargedBack].contains(event.kind) {
+                lines.append("\(at(event)) \(event.node) \(event.kind.rawValue): \(event.detail)")
+            }
+        }
+        return lines
     }
 
     /// What stood between the scheduled payout and the arrival: refusals, holds, fault windows.
