@@ -107,7 +107,8 @@ struct ReportTests {
     func filter() throws {
         let scenarios = try ScenarioFiles.expand(["Scenarios"]).map { try ScenarioLoader.load(path: $0) }
         let holiday = SuiteSelection(filter: "HOLIDAY").apply(scenarios)
-        #expect(holiday.map(\.file).sorted() == ["Scenarios/approval-across-cutoff.yaml", "Scenarios/holiday-cutoff.yaml", "Scenarios/instant-d0.yaml", "Scenarios/spring-festival.yaml"])
+        #expect(holiday.map(\.file).sorted() == ["Scenarios/approval-across-cutoff.yaml", "Scenarios/holiday-cutoff.yaml", "Scenarios/instant-d0.yaml", "Scenarios/spring-festival.yaml",
+                                                   "Scenarios/t2-t3-across-national-day.yaml"])
         #expect(SuiteSelection(filter: "Outage").apply(scenarios).map(\.file) == ["Scenarios/provider-outage.yaml", "Scenarios/scheme-down-at-cutoff.yaml"])
     }
 }

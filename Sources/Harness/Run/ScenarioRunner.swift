@@ -307,6 +307,7 @@ public final class ScenarioRunner: Sendable {
         let clearing = ArrivalSchedule.clearingReason(
             swipedAt: scenario.zone.local(swipe.at), clearingDate: schedule.clearingDate, cutoff: scenario.network.scheme.cutoff)
         return [clearing] + schedule.reasons + obstacles(outcome, scheduled: schedule.payout, swipedAt: swipe.at, zone: scenario.zone, faultLog: faultLog)
+            + whenToCall(outcome, scheduled: schedule.payout, swipedAt: swipe.at, in: scenario)
     }
 
     /// Why a pre-authorization holds or ended, and when the money of a refund or a chargeback moved.
@@ -346,6 +347,18 @@ public final class ScenarioRunner: Sendable {
         return lines
     }
 
+    /// The rule of thumb for a merchant: no money four working days after the swipe (or after
+    /// the due time, if later) is the moment to call the provider. Said when the money was
+    /// that late, or never came.
+    private func whenToCall(_ outcome: TransactionOutcome, scheduled: ArrivalSchedule.Payout, swipedAt: Instant, in scenario: Scenario) -> [String] {
+        let zone = scenario.zone
+        guard let fourth = try? scenario.calendar.businessDay(4, after: zone.local(swipedAt).date) else { return [] }
+        var call = zone.instant(LocalDateTime(date: fourth, time: TimeOfDay(hour: 23, minute: 59)!))
+        if case .at(let local) = scheduled { call = max(call, zone.instant(local)) }
+        guard outcome.arrives.map({ $0 > call }) ?? true else { return [] }
+        return ["no money by \(TextReport.timestamp(call, zone)), four working days after the swipe: from then the merchant should call the provider, with the slip's time, RRN, STAN and amount"]
+    }
+
     /// What stood between the scheduled payout and the arrival: refusals, holds, fault windows.
     private func obstacles(
         _ outcome: TransactionOutcome, scheduled: ArrivalSchedule.Payout, swipedAt: Instant, zone: Zone, faultLog: [(at: Instant, what: String)]
@@ -356,7 +369,7 @@ public final class ScenarioRunner: Sendable {
         case .instant: due = swipedAt
         case .at(let local): due = zone.instant(local)
         }
-        for event in outcome.events where [.returned, .held, .released].contains(event.kind) {
+        for event in outcome.events where [.returned, .held, .released, .parked].contains(event.kind) {
             lines.append("\(TextReport.timestamp(event.at, zone)) \(event.node) \(event.kind.rawValue): \(event.detail)")
         }
         guard let arrives = outcome.arrives else {

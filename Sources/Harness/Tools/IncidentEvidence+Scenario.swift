@@ -10,7 +10,10 @@ extension IncidentEvidence {
     /// each decline, a dropped answer where the evidence has none on a hop, and expectations
     /// that pin each recorded answer. Hops are named by their order in a purchase: terminal to
     /// acquirer, acquirer to scheme, scheme to issuer.
-    public func scenario(name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00", fee: String = "0.6%", feeCap: String? = nil) -> String {
+    public func scenario(
+        name: String, zone: Zone, calendar: String = "cn", terms: String = "T+1", payoutAt: String = "09:00", fee: String = "0.6%", feeCap: String? = nil,
+        termsByMerchant: [String: String] = [:]
+    ) -> String {
         // Swipes (purchases and pre-authorizations); then what acts on them as a transaction of
         // its own (completions, cancellations, refunds: from the terminal; chargebacks: from the issuer).
         let purchases = transactions.filter { item in
@@ -120,7 +123,7 @@ extension IncidentEvidence {
             yaml += """
                     - id: "\(merchant.id)"
                       terminals: [\(merchant.terminals.map { "\"\($0)\"" }.joined(separator: ", "))]
-                      settlement: \(terms)
+                      settlement: \(termsByMerchant[merchant.id] ?? terms)
                       payout_at: "\(payoutAt)"
                       fee: \(fee)\(feeCap.map { "\n      fee_cap: \($0)" } ?? "")
                       account: { bank: MerchantBank, number: "\(account)"\(wrongAccounts.contains(account) ? ", status: wrong" : "") }\(merchant.wait.map { "\n      terminal_timeout: \(Self.duration($0))" } ?? "")
@@ -360,8 +363,17 @@ extension IncidentEvidence {
     public func reproduction(name: String, zone: Zone, calendar: String, businessCalendar: BusinessCalendar?, terms: String?) -> (yaml: String, inferences: [String]) {
         var chosenTerms = terms ?? "T+1", payoutAt = "09:00", fee = "0.6%"
         var inferences: [String] = []
+        var termsByMerchant: [String: String] = [:]
         if terms == nil, let businessCalendar, let inferred = inferredTerms(calendar: businessCalendar, zone: zone) {
             chosenTerms = inferred.terms
+            // Merchants paid on other terms (a T+3 wholesaler beside a T+1 shop): each its own.
+            let merchants = Set(transactions.compactMap { $0.terminal.hasPrefix("payout") ? nil : $0.exchanges.first?.request.message[DE.merchantID] })
+            for merchant in merchants.sorted() {
+                if let own = inferredTerms(calendar: businessCalendar, zone: zone, merchant: merchant), own.terms != inferred.terms {
+                    termsByMerchant[merchant] = own.terms
+                    inferences.append("merchant \(merchant): \(own.why)")
+                }
+            }
             payoutAt = inferred.payoutAt
             inferences.append(inferred.why)
         }
@@ -377,7 +389,7 @@ extension IncidentEvidence {
             cap = inferred
             inferences.append("fee inferred from the payouts: capped at \(inferred) a purchase (no rate fits; the rate, \(fee) here, cannot be told)")
         }
-        return (scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt, fee: fee, feeCap: cap), inferences)
+        return (scenario(name: name, zone: zone, calendar: calendar, terms: chosenTerms, payoutAt: payoutAt, fee: fee, feeCap: cap, termsByMerchant: termsByMerchant), inferences)
     }
 
     /// The fee rate the first payout shows: the roundest rate (tenths of a percent before
@@ -471,9 +483,10 @@ extension IncidentEvidence {
     /// The settlement terms the evidence's payouts show: the first approved purchase's clearing
     /// date (its local date, or the next day after the cutoff) against the day the first payout
     /// credit after it was sent, counted in business days; nil when the evidence holds no payout.
-    public func inferredTerms(calendar: BusinessCalendar, zone: Zone, cutoff: TimeOfDay = TimeOfDay(hour: 23, minute: 0)!) -> (terms: String, payoutAt: String, why: String)? {
-        guard let swipedAt = transactions.lazy.filter({ $0.mti == "0200" && !$0.terminal.hasPrefix("payout") }).compactMap(\.approvedAt).first,
-              let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && ($0.requestedAt ?? 0) >= swipedAt }),
+    public func inferredTerms(calendar: BusinessCalendar, zone: Zone, cutoff: TimeOfDay = TimeOfDay(hour: 23, minute: 0)!, merchant: String? = nil) -> (terms: String, payoutAt: String, why: String)? {
+        func ofMerchant(_ item: Transaction) -> Bool { merchant == nil || item.exchanges.first?.request.message[DE.merchantID] == merchant }
+        guard let swipedAt = transactions.lazy.filter({ $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && ofMerchant($0) }).compactMap(\.approvedAt).first,
+              let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && ($0.requestedAt ?? 0) >= swipedAt && ofMerchant($0) }),
               let paidAt = payout.requestedAt else { return nil }
         let swiped = zone.local(Instant(milliseconds: swipedAt / 1000))
         let paid = zone.local(Instant(milliseconds: paidAt / 1000))
