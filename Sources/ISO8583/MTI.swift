@@ -87,6 +87,8 @@ public struct MTI: Sendable, Hashable, Comparable, ExpressibleByStringLiteral, C
     public static let batchUpload: MTI = "0320"
     /// `0500`: a terminal's batch settlement (its totals).
     public static let batchSettlement: MTI = "0500"
+    /// `0520`: a reconciliation advice: here, one line of the scheme's clearing file for an acquirer.
+    public static let clearingRecord: MTI = "0520"
     /// `0400`: a reversal request.
     public static let reversalRequest: MTI = "0400"
     /// `0420`: a reversal advice.

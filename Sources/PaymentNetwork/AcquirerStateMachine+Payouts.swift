@@ -105,6 +105,11 @@ extension AcquirerStateMachine {
     mutating func takeBackRefund(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
         guard let refund = purchases[reference], let amount = refund.request.amount, let original = refund.original else { return [] }
         purchases[original]?.refunded += amount
+        if refund.reconciliation {
+            // The money the scheme settled for a purchase the journal has as failed goes back to the card.
+            ledger.transfer(amount, from: "unmatched", to: Ledger.settlement(with: configuration.scheme), memo: "reconciliation refund \(reference)")
+            return []
+        }
         return takeBack(amount, for: reference, merchant: refund.merchantID, now: now,
                         why: "refund of \(amount.formatted(exponent: configuration.currency.exponent)) on \(original)", kind: .scheduled)
     }
@@ -130,6 +135,54 @@ extension AcquirerStateMachine {
         // Part of it was already netted from a payout: pay that part at the next payout run.
         book.add(PayoutBook.Due(reference: reference, amount: netted, fee: .zero, net: netted, payableAt: nil, state: .scheduled), merchant: merchant.id)
         return []
+    }
+
+    /// One line of the scheme's clearing file (0520), the day after: a purchase the scheme
+    /// cleared. When the journal has it as approved, it matches; when the journal has it as
+    /// failed (a one-sided entry: "charged, but the slip says failed"), the acquirer's rule
+    /// resolves it: `refund` gives the card its money back through the next clearing, `pay`
+    /// pays the merchant as if it had been approved.
+    mutating func reconcile(_ record: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
+        let acknowledge = NodeAction.send(record.response(code: .approved), to: scheme)
+        guard !record.isResponse else { return [] }
+        let reference = record.originalReference
+        guard let rule = configuration.unmatched, let purchase = purchases[reference], !reconciled.contains(reference),
+              purchase.state != .approved, purchase.state != .completed, let amount = record.amount else { return [acknowledge] }
+        reconciled.insert(reference)
+        var actions: [NodeAction] = [acknowledge]
+        // A reversal of it still being repeated is withdrawn: reconciliation settles it now.
+        for (own, pending) in reversals.pending where pending.message.originalReference == reference {
+            _ = reversals.giveUp(own)
+            actions.append(.cancelTimer(.repeat(own)))
+        }
+        let shown = amount.formatted(exponent: configuration.currency.exponent)
+        let what = "the scheme cleared \(shown) for it on \(record[DE.settlementDate] ?? "?"), the journal has it as \(purchase.state)"
+        switch rule {
+        case .pay:
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .reconciled, reference: .transaction(reference),
+                                                 detail: "\(what): a one-sided entry, paid to the merchant (unmatched: pay)",
+                                                 facts: .init(amount: amount, operation: .purchase))))
+            purchases[reference]?.state = .approved
+            return actions + book(reference, clearedOn: record[DE.settlementDate], now: now)
+        case .refund:
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .reconciled, reference: .transaction(reference),
+                                                 detail: "\(what): a one-sided entry, refunded to the card through the next clearing (unmatched: refund)",
+                                                 facts: .init(amount: amount, operation: .refund))))
+            ledger.transfer(amount, from: Ledger.settlement(with: configuration.scheme), to: "unmatched", memo: "one-sided \(reference)")
+            var refund = purchase.request.keeping([DE.pan, DE.expiry, DE.entryMode, DE.acquirerID, DE.merchantType, DE.terminalID, DE.merchantID, DE.currency],
+                                                  mti: .financialAdvice)
+            refund[DE.processingCode] = ProcessingCode.refund
+            refund[DE.conditionCode] = ConditionCode.normal
+            refund[DE.amount] = amount.de4
+            refund.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
+            refund[DE.originalData] = purchase.request.originalDataElements
+            if let rrn = record[DE.rrn] { refund[DE.rrn] = rrn }
+            let own = refund.transactionReference
+            purchases[own] = Purchase(kind: .refund, original: reference, reconciliation: true, request: refund, merchantID: purchase.merchantID,
+                                      receivedAt: now, state: .forwarded, clearingDate: nil)
+            waiting[own] = Waiting(terminal: "", request: refund, operation: .refund, original: own)
+            return actions + [.send(refund, to: configuration.scheme), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
+        }
     }
 
     /// The scheme passes on the issuer's chargeback (0422): acknowledged at once (0432), and

@@ -25,15 +25,26 @@ public struct AcquirerStateMachine: NodeLogic {
         public var currency: Currency
         /// MCCs this acquirer sends in DE18 instead of a merchant's registered one, by merchant id (code-jumping).
         public var mccOverride: [String: String]
+        /// How many times it sends a reversal before it gives up (nil: until acknowledged).
+        public var reversalAttempts: Int?
+        /// What its reconciliation does with a purchase the scheme cleared but its journal has as
+        /// failed (a one-sided entry): refund the card, or pay the merchant; nil: it does not reconcile.
+        public var unmatched: Unmatched?
+
+        /// The acquirer's rule for one-sided entries.
+        public enum Unmatched: String, Sendable { case refund, pay }
         /// A defect planted for `explore --self-test`; nil in every real run.
         public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, institutionID: String, scheme: String, timeout: Duration, merchants: [MerchantContract],
-            calendar: BusinessCalendar, zone: Zone, currency: Currency, mccOverride: [String: String] = [:], planted: PlantedDefect? = nil
+            calendar: BusinessCalendar, zone: Zone, currency: Currency, mccOverride: [String: String] = [:], reversalAttempts: Int? = nil,
+            unmatched: Unmatched? = nil, planted: PlantedDefect? = nil
         ) {
             self.mccOverride = mccOverride
+            self.reversalAttempts = reversalAttempts
+            self.unmatched = unmatched
             self.planted = planted
             self.name = name
             self.institutionID = institutionID
@@ -69,6 +80,8 @@ public struct AcquirerStateMachine: NodeLogic {
         var original: TransactionReference?
         /// What was refunded of it (refunds approved and not reversed).
         var refunded: Money = .zero
+        /// A refund the acquirer's reconciliation sends for a one-sided entry (no merchant pays it).
+        var reconciliation = false
         /// The request as forwarded (with DE32, DE18 and, once answered, DE37).
         var request: ISOMessage
         var merchantID: String
@@ -107,6 +120,8 @@ public struct AcquirerStateMachine: NodeLogic {
     /// The local day each terminal (DE41) last signed on: a request from a terminal that has not
     /// signed on today is refused 77.
     var signedOn: [String: LocalDate] = [:]
+    /// One-sided entries the reconciliation resolved.
+    var reconciled: Set<TransactionReference> = []
     /// Transactions settled in a terminal's batch.
     var batchSettled: Set<TransactionReference> = []
     /// Terminals uploading their batch after totals that disagreed: the transactions uploaded so far.
@@ -139,6 +154,7 @@ public struct AcquirerStateMachine: NodeLogic {
             return schemeAnswered(message, now: now)
         }
         if message.mti.messageClass == .networkManagement { return terminalNetworkManagement(message, from: peer, now: now) }
+        if message.mti.request == .clearingRecord { return reconcile(message, from: peer, now: now) }
         if message.isChargeback { return chargedBack(message, from: peer, now: now) }
         // A reversal is always taken (refusing it could leave the card charged); anything else
         // from a terminal that has not signed on today is refused 77.
@@ -338,7 +354,8 @@ public struct AcquirerStateMachine: NodeLogic {
         let own = response.transactionReference
         // 94 answers a copy of the request, not the request: it settles nothing.
         guard response.responseCode != .duplicateTransmission, let entry = waiting.removeValue(forKey: own) else { return [] }
-        var actions: [NodeAction] = [.cancelTimer(.answer(own)), .send(response, to: entry.terminal)]
+        var actions: [NodeAction] = [.cancelTimer(.answer(own))]
+        if !entry.terminal.isEmpty { actions.append(.send(response, to: entry.terminal)) }
         let approved = response.responseCode == .approved
         switch entry.operation {
         case .purchase, .preauthorization, .completion, .refund:
@@ -380,8 +397,8 @@ public struct AcquirerStateMachine: NodeLogic {
         switch key {
         case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
-            var actions: [NodeAction] = [
-                .send(entry.request.response(code: .issuerInoperative), to: entry.terminal),
+            var actions: [NodeAction] = entry.terminal.isEmpty ? [] : [.send(entry.request.response(code: .issuerInoperative), to: entry.terminal)]
+            actions += [
                 .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.original),
                                       detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout.compact): answered 91",
                                       facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
@@ -394,7 +411,15 @@ public struct AcquirerStateMachine: NodeLogic {
             actions += reverseUpstream(entry.request, now: now)
             return actions
         case .repeat(let reference):
-            return credits.isPending(reference) ? credits.fire(reference, now: now) : reversals.fire(reference, now: now)
+            if credits.isPending(reference) { return credits.fire(reference, now: now) }
+            if let limit = configuration.reversalAttempts, reversals.attempts(reference) >= limit, let pending = reversals.giveUp(reference) {
+                // This acquirer gives up: the entry is one-sided until the next day's reconciliation finds it.
+                return [.record(TimelineEvent(
+                    at: now, node: name, kind: .timedOut, reference: .transaction(pending.message.originalReference),
+                    detail: "no answer to the reversal after \(limit) attempts: given up; the scheme may have it as approved until reconciliation",
+                    facts: .init(operation: .reversal)))]
+            }
+            return reversals.fire(reference, now: now)
         case .payout(let merchantID, _):
             guard let merchant = merchants[merchantID] else { return [] }
             return payOut(merchant: merchant, now: now)
@@ -431,12 +456,10 @@ public struct AcquirerStateMachine: NodeLogic {
             waiting[own] = nil
             if entry.operation.startsTransaction, entry.operation != .cancellation { purchases[own]?.state = .declined }
             if entry.operation == .void || entry.operation == .cancellation { voids[own] = nil }
-            return [
-                .cancelTimer(.answer(own)),
-                .send(entry.request.response(code: .systemMalfunction), to: entry.terminal),
-                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(entry.original),
-                                      detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: .systemMalfunction, operation: entry.operation))),
-            ]
+            return [.cancelTimer(.answer(own))]
+                + (entry.terminal.isEmpty ? [] : [.send(entry.request.response(code: .systemMalfunction), to: entry.terminal)])
+                + [.record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(entry.original),
+                                         detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: .systemMalfunction, operation: entry.operation)))]
         }
         if message.isResponse, message.responseCode == .approved, !message.isPayout, let entry = purchases[message.transactionReference],
            entry.state == .approved {

@@ -17,6 +17,7 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case batchMismatch = "batch_mismatch"
     case uploaded
     case mccMismatch = "mcc_mismatch"
+    case reconciled
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
 }

@@ -58,6 +58,12 @@ public struct Retransmissions: Sendable {
         return [.cancelTimer(.repeat(reference))]
     }
 
+    /// How many times a message waiting for its acknowledgement has been sent.
+    public func attempts(_ reference: TransactionReference) -> Int { pending[reference]?.attempts ?? 0 }
+
+    /// Stops sending a message without an acknowledgement (its sender gave up); returns it.
+    public mutating func giveUp(_ reference: TransactionReference) -> Pending? { pending.removeValue(forKey: reference) }
+
     /// Whether a message is waiting for its acknowledgement.
     public func isPending(_ reference: TransactionReference) -> Bool { pending[reference] != nil }
 }

@@ -35,6 +35,8 @@ public struct SchemeStateMachine: NodeLogic {
         public var mccCheck: Bool
         /// Interchange rates by MCC, in millionths.
         public var interchange: [String: Int64]
+        /// Acquirers that reconcile: after each cutoff they get a line of the clearing file (0520) per purchase cleared.
+        public var reconcilingAcquirers: Set<String>
         /// A defect planted for `explore --self-test`; nil in every real run.
         public var planted: PlantedDefect?
 
@@ -43,8 +45,9 @@ public struct SchemeStateMachine: NodeLogic {
             name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)],
             zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:], preauthDays: Int = 30,
             completionTolerancePPM: Int64 = 150_000, registeredMCC: [String: String] = [:], mccCheck: Bool = false,
-            interchange: [String: Int64] = [:], planted: PlantedDefect? = nil
+            interchange: [String: Int64] = [:], reconcilingAcquirers: Set<String> = [], planted: PlantedDefect? = nil
         ) {
+            self.reconcilingAcquirers = reconcilingAcquirers
             self.registeredMCC = registeredMCC
             self.mccCheck = mccCheck
             self.interchange = interchange
@@ -402,6 +405,13 @@ public struct SchemeStateMachine: NodeLogic {
             guard let pan = reversal[DE.pan], let found = purchases[original]?.issuer ?? self.issuer(of: pan) else {
                 return [.send(reversal.response(code: .originalNotFound), to: acquirer)]
             }
+            if let purchase = purchases[original], purchase.refunded > .zero || purchase.chargedBack {
+                // Refunded or charged back already: undoing it again would give the card its money twice.
+                return [.send(reversal.response(code: .approved), to: acquirer),
+                        .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(original),
+                                              detail: "a reversal of a purchase already \(purchase.chargedBack ? "charged back" : "refunded"): acknowledged, nothing more undone",
+                                              facts: .init(operation: .reversal)))]
+            }
             issuer = found
             if waiting.removeValue(forKey: original) != nil { actions.append(.cancelTimer(.answer(original))) }
             // A stand-in advice not yet acknowledged is not sent again: the reversal follows
@@ -655,6 +665,15 @@ public struct SchemeStateMachine: NodeLogic {
                 at: now, node: name, kind: .settled, reference: .transaction(item.reference),
                 detail: "\(item.amount.formatted(exponent: exponent)) settled from \(item.issuer) to \(item.acquirer)",
                 facts: .init(clearingDate: date, amount: item.amount))))
+            if configuration.reconcilingAcquirers.contains(item.acquirer), let purchase = purchases[item.reference] {
+                // The acquirer's line of the clearing file, kept until it acknowledges it.
+                var record = purchase.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency],
+                                                      mti: .clearingRecord)
+                record.stamp(now: now, stan: trace.take(), local: nil)
+                record[DE.settlementDate] = date.mmdd
+                record[DE.originalData] = purchase.request.originalDataElements
+                actions += retransmissions.start(record, to: item.acquirer, now: now)
+            }
         }
         return actions
     }

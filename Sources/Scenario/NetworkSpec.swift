@@ -27,6 +27,10 @@ public struct NetworkSpec: Sendable {
         public var timeout: Duration = .seconds(45)
         /// MCCs sent in DE18 instead of a merchant's registered one, by merchant id.
         public var mccOverride: [String: String] = [:]
+        /// How many times it sends a reversal before giving up (nil: until acknowledged).
+        public var reversalAttempts: Int?
+        /// What its reconciliation does with a one-sided entry: `refund` or `pay` (nil: no reconciliation).
+        public var unmatched: String?
     }
 
     /// A bank, issuer or merchant's bank or both.

@@ -135,11 +135,17 @@ struct ScenarioBuilder {
                 }
             }
         }
-        if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout", "listen", "external", "mcc_override"]) {
+        if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout", "listen", "external", "mcc_override", "reversal_attempts", "unmatched"]) {
             if let value = fields["name"].flatMap({ reader.string($0, "acquirer name") }) { network.acquirer.name = value }
             place(fields, of: network.acquirer.name, server: true)
             if let value = fields["id"].flatMap({ reader.value($0, "acquirer id", expected: "up to 11 digits") { $0.count <= 11 && !$0.isEmpty && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { network.acquirer.id = value }
             if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.acquirer.timeout = value }
+            if let value = fields["reversal_attempts"].flatMap({ reader.value($0, "reversal_attempts", expected: "a number of sends from 1 to 100") { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } } }) {
+                network.acquirer.reversalAttempts = value
+            }
+            if let value = fields["unmatched"].flatMap({ reader.value($0, "unmatched", expected: "refund or pay") { ["refund", "pay"].contains($0) ? $0 : nil } }) {
+                network.acquirer.unmatched = value
+            }
             if let node = fields["mcc_override"], let overrides = reader.mapping(node, "mcc_override", allowed: nil) {
                 for (merchant, mccNode) in overrides.sorted(by: { $0.key < $1.key }) {
                     if let mcc = reader.value(mccNode, "mcc", expected: "4 digits", { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil }) {

@@ -18,7 +18,9 @@ enum NetworkAssembly {
         nodes.append(AcquirerStateMachine(configuration: .init(
             name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
             timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
-            zone: scenario.zone, currency: scenario.currency, mccOverride: network.acquirer.mccOverride, planted: planted), seed: seed))
+            zone: scenario.zone, currency: scenario.currency, mccOverride: network.acquirer.mccOverride,
+            reversalAttempts: network.acquirer.reversalAttempts, unmatched: network.acquirer.unmatched.flatMap(AcquirerStateMachine.Configuration.Unmatched.init(rawValue:)),
+            planted: planted), seed: seed))
         let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
         nodes.append(SchemeStateMachine(configuration: .init(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
@@ -26,7 +28,8 @@ enum NetworkAssembly {
             standInRefusals: standInRefusals(scenario), preauthDays: network.scheme.preauthDays,
             completionTolerancePPM: network.scheme.completionTolerancePPM,
             registeredMCC: Dictionary(network.merchants.map { ($0.id, $0.mcc) }, uniquingKeysWith: { first, _ in first }),
-            mccCheck: network.scheme.mccCheck, interchange: network.scheme.interchange, planted: planted), seed: seed))
+            mccCheck: network.scheme.mccCheck, interchange: network.scheme.interchange,
+            reconcilingAcquirers: network.acquirer.unmatched == nil ? [] : [network.acquirer.name], planted: planted), seed: seed))
         for bank in network.banks {
             let cards = network.cards.filter { $0.bank == bank.name }
             var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }

@@ -60,6 +60,34 @@ extension IncidentEvidence {
         // The scheme approved in the issuer's place when it later told the issuer with advices (0220).
         let stoodIn = purchases.filter { item in item.response == "00" && item.exchanges.contains { $0.request.message.mti.original == .financialAdvice } }
         let standInLimit = stoodIn.compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }.max()
+        // A purchase the scheme's clearing file (0520) named although its terminal was not told
+        // yes: a one-sided entry. A refund of it that no terminal sent is the acquirer's
+        // reconciliation (unmatched: refund); a payout of it, unmatched: pay. The reversals the
+        // acquirer sent and nobody answered tell how often it tries (reversal_attempts).
+        var unmatched: String?
+        var reversalAttempts: Int?
+        var reconciliationRefunds: Set<String> = []   // terminal/STAN of refunds the acquirer sent
+        var lostReversals: [(from: Int64, to: Int64, count: Int)] = []
+        for record in transactions where record.mti == MTI.clearingRecord.rawValue {
+            guard let message = record.exchanges.first?.request.message, let data = message[DE.originalData], data.count == 42 else { continue }
+            let stan = String(Array(data)[4..<10])
+            guard let purchase = purchases.first(where: { $0.terminal == record.terminal && $0.stan == stan }), purchase.response != "00" else { continue }
+            let refund = followUps.first { item in
+                guard let request = item.exchanges.first?.request.message, request.isRefund, let refundData = request[DE.originalData], refundData.count == 42 else { return false }
+                return item.terminal == record.terminal && String(Array(refundData)[4..<10]) == stan
+            }
+            if let refund {
+                unmatched = "refund"
+                reconciliationRefunds.insert("\(refund.terminal)/\(refund.stan)")
+            } else {
+                unmatched = unmatched ?? "pay"
+            }
+            let reversals = purchase.exchanges.filter { $0.request.message.isReversal && Self.hop(of: $0, in: purchase) == 1 }
+            if !reversals.isEmpty, reversals.allSatisfy({ $0.answer == nil }), let first = reversals.first?.request.time, let last = reversals.last?.request.time {
+                reversalAttempts = max(reversalAttempts ?? 0, reversals.count)
+                lostReversals.append((first - 1_000_000, last + 1_000_000, reversals.count))
+            }
+        }
         // A completion refused 12 whose pre-authorization nothing completed or cancelled before:
         // the pre-authorization had expired, so the scheme keeps holds fewer days than that.
         var preauthDays: Int?
@@ -90,7 +118,7 @@ extension IncidentEvidence {
             start: "\(local((purchases.first?.requestedAt ?? 0) - 60_000_000))"
             network:
               scheme: { name: Scheme\(standInLimit.map { ", stand_in: { limit: \(Money(minorUnits: $0).formatted(exponent: 2)) }" } ?? "")\(preauthDays.map { ", preauth_days: \($0)" } ?? "") }
-              acquirer: { name: Acquirer, id: "\(acquirerID)" }
+              acquirer: { name: Acquirer, id: "\(acquirerID)"\(reversalAttempts.map { ", reversal_attempts: \($0)" } ?? "")\(unmatched.map { ", unmatched: \($0)" } ?? "") }
               banks:
                 - { name: Issuer, bins: [\(bins.map { "\"\($0)\"" }.joined(separator: ", "))] }
                 - { name: MerchantBank }
@@ -289,7 +317,10 @@ extension IncidentEvidence {
         // Completions, cancellations, refunds and chargebacks, each of the swipe its DE90 names.
         var ids: [String: String] = [:]   // terminal/STAN -> id
         for (index, item) in purchases.enumerated() { ids["\(item.terminal)/\(item.stan)"] = "t\(index + 1)" }
-        for (index, item) in followUps.enumerated() {
+        for lost in lostReversals {
+            faults.append("  - { network: Acquirer -> Scheme, drop: request, count: \(lost.count), from: \"\(local(lost.from))\", to: \"\(local(lost.to))\" }")
+        }
+        for (index, item) in followUps.enumerated() where !reconciliationRefunds.contains("\(item.terminal)/\(item.stan)") {
             let request = item.exchanges[0].request.message
             guard let data = request[DE.originalData], data.count == 42, let at = item.requestedAt else { continue }
             let originalKey = "\(request[DE.terminalID] ?? "-")/\(String(Array(data)[4..<10]))"

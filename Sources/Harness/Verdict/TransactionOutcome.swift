@@ -121,7 +121,7 @@ public struct TransactionOutcome: Sendable {
             outcome.held = events.last { $0.facts.amount != nil && [.preauthorized, .reversed].contains($0.kind) }?.facts.amount ?? .zero
         }
         // What happened after the money moved: a chargeback, or refunds of part or all of it.
-        if operation == .purchase || operation == .completion, response == ResponseCode.approved.rawValue, !base.isFinal {
+        if operation == .purchase || operation == .completion, !base.isFinal, base != .declined, base != .failed {
             let amount = swipe.facts.amount ?? .zero
             let refunds = events.filter { $0.kind == .refunded }.reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
             if events.contains(where: { $0.kind == .chargedBack }) {
@@ -170,7 +170,9 @@ public struct TransactionOutcome: Sendable {
         case (.reversed, .reversal)?: return .reversed
         default: break
         }
-        if response == ResponseCode.approved.rawValue {
+        // Approved, or a one-sided entry the acquirer's reconciliation paid to the merchant.
+        let paidByReconciliation = events.contains { $0.kind == .reconciled && $0.facts.operation == .purchase }
+        if response == ResponseCode.approved.rawValue || paidByReconciliation {
             switch events.last(where: { [.arrived, .returned, .held, .released, .parked].contains($0.kind) })?.kind {
             case .arrived?: return .arrived
             case .returned?, .parked?: return .returned
