@@ -288,6 +288,8 @@ public struct AcquirerStateMachine: NodeLogic {
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID
         outgoing[DE.merchantType] = configuration.mccOverride[merchant.id] ?? merchant.mcc
+        // The retrieval reference number is the acquirer's to give (a follow-up keeps its original's).
+        if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
         purchases[reference] = Purchase(
             kind: kind, original: kind == .completion || kind == .refund ? request.originalReference : nil,
             request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)

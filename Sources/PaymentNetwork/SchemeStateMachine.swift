@@ -307,7 +307,8 @@ public struct SchemeStateMachine: NodeLogic {
             ]
         }
         var outgoing = request
-        outgoing[DE.rrn] = generator.digits(12)
+        // The acquirer sets the RRN; one that came without (an acquirer under test that does not) gets the scheme's.
+        if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
         outgoing[DE.settlementDate] = openBatch(now).mmdd
         var flagged: [NodeAction] = []
         if configuration.mccCheck, let merchant = request[DE.merchantID], let registered = configuration.registeredMCC[merchant],
