@@ -145,7 +145,8 @@ extension AcquirerStateMachine {
     mutating func reconcile(_ record: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let acknowledge = NodeAction.send(record.response(code: .approved), to: scheme)
         guard !record.isResponse else { return [] }
-        let reference = record.originalReference
+        // The scheme names the purchase under this acquirer's STAN; the journal keeps the terminal's.
+        let reference = downstreamOf[record.originalReference] ?? record.originalReference
         guard let rule = configuration.unmatched, let purchase = purchases[reference], !reconciled.contains(reference),
               purchase.state != .approved, purchase.state != .completed, let amount = record.amount else { return [acknowledge] }
         reconciled.insert(reference)
@@ -180,7 +181,7 @@ extension AcquirerStateMachine {
             let own = refund.transactionReference
             purchases[own] = Purchase(kind: .refund, original: reference, reconciliation: true, request: refund, merchantID: purchase.merchantID,
                                       receivedAt: now, state: .forwarded, clearingDate: nil)
-            waiting[own] = Waiting(terminal: "", request: refund, operation: .refund, original: own)
+            waiting[own] = Waiting(terminal: "", request: refund, operation: .refund, original: own, downstream: own)
             return actions + [.send(refund, to: configuration.scheme), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
         }
     }
@@ -190,7 +191,7 @@ extension AcquirerStateMachine {
     mutating func chargedBack(_ chargeback: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = chargeback.transactionReference
         if chargeback.isResponse { return [] }
-        let original = chargeback.originalReference
+        let original = downstreamOf[chargeback.originalReference] ?? chargeback.originalReference
         guard let purchase = purchases[original], let amount = chargeback.amount, amount > .zero else {
             return [.send(chargeback.response(code: .originalNotFound), to: scheme)]
         }

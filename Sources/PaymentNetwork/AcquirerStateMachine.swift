@@ -92,13 +92,22 @@ public struct AcquirerStateMachine: NodeLogic {
         var clearingDate: LocalDate?
     }
 
-    /// A request forwarded to the scheme, waiting for its answer.
+    /// A request forwarded to the scheme (under this acquirer's own STAN), waiting for its answer.
     struct Waiting: Sendable {
         var terminal: String
         var request: ISOMessage
         var operation: TimelineEvent.Operation
         /// The purchase it concerns.
         var original: TransactionReference
+        /// The request as the terminal sent it (its STAN goes back in the answer).
+        var downstream: TransactionReference
+
+        /// The acquirer's own answer to the terminal, under the terminal's STAN.
+        func answer(_ code: ResponseCode) -> ISOMessage {
+            var answer = request.response(code: code)
+            answer[DE.stan] = downstream.stan
+            return answer
+        }
     }
 
     public let configuration: Configuration
@@ -120,6 +129,8 @@ public struct AcquirerStateMachine: NodeLogic {
     /// The local day each terminal (DE41) last signed on: a request from a terminal that has not
     /// signed on today is refused 77.
     var signedOn: [String: LocalDate] = [:]
+    /// The terminal's reference of each request forwarded under this acquirer's own STAN.
+    var downstreamOf: [TransactionReference: TransactionReference] = [:]
     /// One-sided entries the reconciliation resolved.
     var reconciled: Set<TransactionReference> = []
     /// Transactions settled in a terminal's batch.
@@ -290,16 +301,25 @@ public struct AcquirerStateMachine: NodeLogic {
         outgoing[DE.merchantType] = configuration.mccOverride[merchant.id] ?? merchant.mcc
         // The retrieval reference number is the acquirer's to give (a follow-up keeps its original's).
         if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
+        let original = kind == .completion || kind == .refund ? request.originalReference : nil
+        // A follow-up names its original as the scheme knows it: under this acquirer's STAN.
+        if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
         purchases[reference] = Purchase(
-            kind: kind, original: kind == .completion || kind == .refund ? request.originalReference : nil,
-            request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
-        return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference), now: now)
+            kind: kind, original: original, request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
     }
 
+    /// Sends a request on under this acquirer's own STAN (every hop has its own), keeping the mapping.
     private mutating func forward(_ entry: Waiting, now: Instant) -> [NodeAction] {
+        var entry = entry
+        entry.request[DE.stan] = trace.take()
         let own = entry.request.transactionReference
+        if entry.operation.startsTransaction, entry.operation != .cancellation, !entry.terminal.isEmpty { purchases[entry.original]?.request = entry.request }
+        if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream]?.request = entry.request }
+        downstreamOf[own] = entry.downstream
         waiting[own] = entry
-        return [.send(entry.request, to: configuration.scheme), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
+        return [.alias(hop: own, of: entry.downstream), .send(entry.request, to: configuration.scheme),
+                .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
     private mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
@@ -316,7 +336,8 @@ public struct AcquirerStateMachine: NodeLogic {
         outgoing[DE.acquirerID] = configuration.institutionID
         outgoing[DE.originalData] = purchase.request.originalDataElements
         voids[void.transactionReference] = (outgoing, original)
-        return forward(Waiting(terminal: terminal, request: outgoing, operation: cancellation ? .cancellation : .void, original: original), now: now)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: cancellation ? .cancellation : .void, original: original,
+                               downstream: void.transactionReference), now: now)
     }
 
     /// The terminal reversed a purchase or a void: acknowledge at once, and undo upstream what may have taken effect.
@@ -332,9 +353,10 @@ public struct AcquirerStateMachine: NodeLogic {
         switch entry.state {
         case .forwarded:
             // The answer may still come: it must find nothing to book.
-            waiting[original] = nil
+            let forwarded = entry.request.transactionReference
+            waiting[forwarded] = nil
             purchases[original]?.state = .reversed
-            return [acknowledge, .cancelTimer(.answer(original))] + reverseUpstream(entry.request, now: now)
+            return [acknowledge, .cancelTimer(.answer(forwarded))] + reverseUpstream(entry.request, now: now)
         case .approved:
             return [acknowledge] + cancelPurchase(original, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
         case .declined, .reversed, .voided, .completed:
@@ -357,25 +379,31 @@ public struct AcquirerStateMachine: NodeLogic {
         // 94 answers a copy of the request, not the request: it settles nothing.
         guard response.responseCode != .duplicateTransmission, let entry = waiting.removeValue(forKey: own) else { return [] }
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
-        if !entry.terminal.isEmpty { actions.append(.send(response, to: entry.terminal)) }
+        if !entry.terminal.isEmpty {
+            // The terminal gets its answer under its own STAN.
+            var answer = response
+            answer[DE.stan] = entry.downstream.stan
+            actions.append(.send(answer, to: entry.terminal))
+        }
         let approved = response.responseCode == .approved
         switch entry.operation {
         case .purchase, .preauthorization, .completion, .refund:
-            guard let purchase = purchases[own], purchase.state == .forwarded else { return actions }
-            purchases[own]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
+            let key = entry.original
+            guard let purchase = purchases[key], purchase.state == .forwarded else { return actions }
+            purchases[key]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
             guard approved else {
-                purchases[own]?.state = .declined
+                purchases[key]?.state = .declined
                 return actions
             }
-            purchases[own]?.state = .approved
+            purchases[key]?.state = .approved
             switch purchase.kind {
             case .preauthorization:
                 break   // funds held at the issuer; nothing is due to the merchant until the completion
             case .refund:
-                actions += takeBackRefund(own, now: now)
+                actions += takeBackRefund(key, now: now)
             default:
                 if purchase.kind == .completion, let original = purchase.original { purchases[original]?.state = .completed }
-                actions += book(own, clearedOn: response[DE.settlementDate], now: now)
+                actions += book(key, clearedOn: response[DE.settlementDate], now: now)
             }
         case .void, .cancellation:
             if approved {
@@ -385,7 +413,7 @@ public struct AcquirerStateMachine: NodeLogic {
                     actions += cancelPurchase(entry.original, to: .voided, now: now)
                 }
             } else {
-                voids[own] = nil
+                voids[entry.downstream] = nil
             }
         default:
             break
@@ -399,17 +427,17 @@ public struct AcquirerStateMachine: NodeLogic {
         switch key {
         case .answer(let own):
             guard let entry = waiting.removeValue(forKey: own) else { return [] }
-            var actions: [NodeAction] = entry.terminal.isEmpty ? [] : [.send(entry.request.response(code: .issuerInoperative), to: entry.terminal)]
+            var actions: [NodeAction] = entry.terminal.isEmpty ? [] : [.send(entry.answer(.issuerInoperative), to: entry.terminal)]
             actions += [
                 .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.original),
                                       detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout.compact): answered 91",
                                       facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
             ]
             if entry.operation.startsTransaction, entry.operation != .cancellation {
-                purchases[own]?.state = .reversed
+                purchases[entry.original]?.state = .reversed
             }
             // What may have taken effect upstream is undone: the purchase, or the void.
-            if entry.operation == .void || entry.operation == .cancellation { voids[own] = nil }
+            if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream] = nil }
             actions += reverseUpstream(entry.request, now: now)
             return actions
         case .repeat(let reference):
@@ -456,10 +484,10 @@ public struct AcquirerStateMachine: NodeLogic {
             // The scheme cannot be reached: answer the terminal at once; nothing left here.
             let own = message.transactionReference
             waiting[own] = nil
-            if entry.operation.startsTransaction, entry.operation != .cancellation { purchases[own]?.state = .declined }
-            if entry.operation == .void || entry.operation == .cancellation { voids[own] = nil }
+            if entry.operation.startsTransaction, entry.operation != .cancellation { purchases[entry.original]?.state = .declined }
+            if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream] = nil }
             return [.cancelTimer(.answer(own))]
-                + (entry.terminal.isEmpty ? [] : [.send(entry.request.response(code: .systemMalfunction), to: entry.terminal)])
+                + (entry.terminal.isEmpty ? [] : [.send(entry.answer(.systemMalfunction), to: entry.terminal)])
                 + [.record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(entry.original),
                                          detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: .systemMalfunction, operation: entry.operation)))]
         }

@@ -71,8 +71,17 @@ public struct SchemeStateMachine: NodeLogic {
         var issuer: String
         var request: ISOMessage
         var operation: TimelineEvent.Operation
-        /// The purchase it concerns.
+        /// The purchase it concerns (as the acquirer names it).
         var original: TransactionReference
+        /// The request as the acquirer sent it (its STAN goes back in the answer).
+        var downstream: TransactionReference
+
+        /// The scheme's own answer to the acquirer, under the acquirer's STAN.
+        func answer(_ code: ResponseCode) -> ISOMessage {
+            var answer = request.response(code: code)
+            answer[DE.stan] = downstream.stan
+            return answer
+        }
     }
 
     /// One purchase's life at the scheme.
@@ -103,7 +112,10 @@ public struct SchemeStateMachine: NodeLogic {
         var refunded: Money = .zero
         /// Whether the issuer charged it back.
         var chargedBack = false
+        /// The request as the scheme sent it on to the issuer (under the scheme's STAN).
         var request: ISOMessage
+        /// The request as the acquirer sent it (under the acquirer's STAN).
+        var incoming: ISOMessage
         var amount: Money
         var issuer: String
         var acquirer: String
@@ -133,6 +145,10 @@ public struct SchemeStateMachine: NodeLogic {
     private var batches: [LocalDate: [BatchItem]] = [:]
     /// Reversals and advices the scheme itself sends to issuers, until answered.
     private var retransmissions: Retransmissions
+    /// The acquirer's reference of each request the scheme sent on under its own STAN.
+    private var acquirerView: [TransactionReference: TransactionReference] = [:]
+    /// Voids and cancellations as the scheme sent them on, by the acquirer's reference of the void.
+    private var voidsSent: [TransactionReference: ISOMessage] = [:]
     /// Banks that signed off (maintenance): the scheme answers for them until they sign on.
     private var signedOff: Set<String> = []
 
@@ -224,8 +240,9 @@ public struct SchemeStateMachine: NodeLogic {
         var outgoing = request
         outgoing[DE.rrn] = preauth.request[DE.rrn]
         outgoing[DE.settlementDate] = openBatch(now).mmdd
-        purchases[reference] = Purchase(kind: .completion, original: original, request: outgoing, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing)
-        return ask(preauth.issuer, Waiting(acquirer: acquirer, issuer: preauth.issuer, request: outgoing, operation: .completion, original: reference), now: now)
+        outgoing[DE.originalData] = preauth.request.originalDataElements
+        purchases[reference] = Purchase(kind: .completion, original: original, request: outgoing, incoming: request, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing)
+        return ask(preauth.issuer, Waiting(acquirer: acquirer, issuer: preauth.issuer, request: outgoing, operation: .completion, original: reference, downstream: reference), now: now)
     }
 
     /// A refund (0220) is the scheme's to accept: it checks the original and what is left to
@@ -255,7 +272,7 @@ public struct SchemeStateMachine: NodeLogic {
         let date = openBatch(now)
         var stored = request
         stored[DE.settlementDate] = date.mmdd
-        purchases[reference] = Purchase(kind: .refund, original: original, request: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
+        purchases[reference] = Purchase(kind: .refund, original: original, request: stored, incoming: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
         batches[date, default: []].append(BatchItem(reference: reference, amount: -amount, issuer: entry.issuer, acquirer: acquirer, kind: .refund))
         var answer = stored.response(code: .approved)
         answer[DE.authorizationCode] = generator.digits(6)
@@ -268,7 +285,7 @@ public struct SchemeStateMachine: NodeLogic {
     private mutating func relayChargeback(_ chargeback: ISOMessage, from issuer: String, now: Instant) -> [NodeAction] {
         let reference = chargeback.transactionReference
         if purchases[reference]?.kind == .chargeback { return [.send(chargeback.response(code: .approved), to: issuer)] }
-        let original = chargeback.originalReference
+        let original = acquirerView[chargeback.originalReference] ?? chargeback.originalReference
         guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
             return refuse(chargeback, .originalNotFound, "a chargeback of \(original), which is no purchase the scheme knows", to: issuer, operation: .chargeback, now: now)
         }
@@ -287,9 +304,14 @@ public struct SchemeStateMachine: NodeLogic {
         }
         purchases[original]?.chargedBack = true
         let date = openBatch(now)
-        purchases[reference] = Purchase(kind: .chargeback, original: original, request: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
+        purchases[reference] = Purchase(kind: .chargeback, original: original, request: chargeback, incoming: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
         batches[date, default: []].append(BatchItem(reference: reference, amount: -amount, issuer: issuer, acquirer: entry.acquirer, kind: .chargeback))
-        return [.send(chargeback.response(code: .approved), to: issuer)] + retransmissions.start(chargeback, to: entry.acquirer, now: now)
+        // On to the acquirer under the scheme's STAN, naming the purchase as the acquirer knows it.
+        var forwarded = chargeback
+        forwarded[DE.stan] = trace.take()
+        forwarded[DE.originalData] = entry.incoming.originalDataElements
+        return [.send(chargeback.response(code: .approved), to: issuer), .alias(hop: forwarded.transactionReference, of: reference)]
+            + retransmissions.start(forwarded, to: entry.acquirer, now: now)
     }
 
     private mutating func route(_ request: ISOMessage, kind: TimelineEvent.Operation, from acquirer: String, now: Instant) -> [NodeAction] {
@@ -318,8 +340,8 @@ public struct SchemeStateMachine: NodeLogic {
                 detail: "DE18 says MCC \(wire), merchant \(merchant) is registered as \(registered): interchange at \(registered)'s rate",
                 facts: .init(operation: kind, mcc: wire))))
         }
-        purchases[reference] = Purchase(kind: kind, request: outgoing, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing)
-        return flagged + ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference), now: now)
+        purchases[reference] = Purchase(kind: kind, request: outgoing, incoming: request, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing)
+        return flagged + ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
     }
 
     /// The interchange on a purchase and the words for it: at the registered MCC's rate when the
@@ -367,9 +389,18 @@ public struct SchemeStateMachine: NodeLogic {
             // In maintenance: nothing goes to it, the scheme answers at once.
             return issuerSilent(entry, now: now, why: "\(issuer) has signed off (maintenance)", code: .issuerInoperative, sent: false)
         }
+        // Under the scheme's own STAN (every hop has its own), keeping the mapping.
+        var entry = entry
+        entry.request[DE.stan] = trace.take()
         let own = entry.request.transactionReference
+        acquirerView[own] = entry.downstream
+        if entry.operation == .void || entry.operation == .cancellation {
+            voidsSent[entry.downstream] = entry.request
+        } else {
+            purchases[entry.original]?.request = entry.request
+        }
         waiting[own] = entry
-        return [.send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
+        return [.alias(hop: own, of: entry.downstream), .send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
     private mutating func relayVoid(_ void: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
@@ -388,8 +419,10 @@ public struct SchemeStateMachine: NodeLogic {
         }
         var outgoing = void
         outgoing[DE.rrn] = purchase.request[DE.rrn]
+        outgoing[DE.originalData] = purchase.request.originalDataElements
         voids[void.transactionReference] = original
-        return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: cancellation ? .cancellation : .void, original: original), now: now)
+        return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: cancellation ? .cancellation : .void,
+                                            original: original, downstream: void.transactionReference), now: now)
     }
 
     /// Takes over an acquirer's reversal and delivers it to the issuer: a purchase's takes it
@@ -398,9 +431,15 @@ public struct SchemeStateMachine: NodeLogic {
         let original = reversal.originalReference
         var actions: [NodeAction] = []
         let issuer: String
+        // On to the issuer under the scheme's STAN, naming what it undoes as the issuer knows it.
+        var forwarded = reversal
+        forwarded[DE.stan] = trace.take()
         if let purchase = voids[original], let entry = purchases[purchase] {
             issuer = entry.issuer
-            if waiting.removeValue(forKey: original) != nil { actions.append(.cancelTimer(.answer(original))) }
+            if let sent = voidsSent[original] {
+                forwarded[DE.originalData] = sent.originalDataElements
+                if waiting.removeValue(forKey: sent.transactionReference) != nil { actions.append(.cancelTimer(.answer(sent.transactionReference))) }
+            }
             restore(purchase, now: now)
         } else {
             guard let pan = reversal[DE.pan], let found = purchases[original]?.issuer ?? self.issuer(of: pan) else {
@@ -414,10 +453,12 @@ public struct SchemeStateMachine: NodeLogic {
                                               facts: .init(operation: .reversal)))]
             }
             issuer = found
-            if waiting.removeValue(forKey: original) != nil { actions.append(.cancelTimer(.answer(original))) }
+            let sent = purchases[original]?.request.transactionReference ?? original
+            if purchases[original] != nil { forwarded[DE.originalData] = purchases[original]!.request.originalDataElements }
+            if waiting.removeValue(forKey: sent) != nil { actions.append(.cancelTimer(.answer(sent))) }
             // A stand-in advice not yet acknowledged is not sent again: the reversal follows
             // any copy already on its way, so the issuer either never debits or debits and reverses.
-            if let withdrawn = retransmissions.acknowledge(original), let amount = purchases[original]?.amount {
+            if let withdrawn = retransmissions.acknowledge(sent), let amount = purchases[original]?.amount {
                 let exponent = configuration.currency.exponent
                 actions += withdrawn + [.record(TimelineEvent(
                     at: now, node: name, kind: .reversed, reference: .transaction(original),
@@ -428,7 +469,8 @@ public struct SchemeStateMachine: NodeLogic {
         }
         // Store and forward: the scheme acknowledges at once and repeats the reversal to the
         // issuer itself until the issuer answers, however long it is away.
-        return actions + [.send(reversal.response(code: .approved), to: acquirer)] + retransmissions.start(reversal, to: issuer, now: now)
+        return actions + [.send(reversal.response(code: .approved), to: acquirer), .alias(hop: forwarded.transactionReference, of: reversal.transactionReference)]
+            + retransmissions.start(forwarded, to: issuer, now: now)
     }
 
     /// Takes a purchase out of its clearing batch, or settles it back if already cleared.
@@ -481,23 +523,26 @@ public struct SchemeStateMachine: NodeLogic {
         // come, or was lost and the timeout reverses it. It settles nothing.
         guard response.responseCode != .duplicateTransmission, let entry = waiting.removeValue(forKey: own) else { return [] }
         var answer = response
+        // The acquirer gets its answer under its own STAN.
+        answer[DE.stan] = entry.downstream.stan
+        let key = entry.original
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         let approved = response.responseCode == .approved
         switch entry.operation {
         case .purchase, .completion:
-            if approved, purchases[own]?.state == .authorizing, let date = book(own, now: now) {
+            if approved, purchases[key]?.state == .authorizing, let date = book(key, now: now) {
                 // The clearing date is decided here, once: DE15 of the answer carries it.
                 answer[DE.settlementDate] = date.mmdd
-                if let original = purchases[own]?.original { purchases[original]?.state = .completed }
-            } else if purchases[own]?.state == .authorizing {
-                purchases[own]?.state = .declined
+                if let original = purchases[key]?.original { purchases[original]?.state = .completed }
+            } else if purchases[key]?.state == .authorizing {
+                purchases[key]?.state = .declined
             }
         case .preauthorization:
-            if approved, purchases[own]?.state == .authorizing {
-                purchases[own]?.state = .preauthorized
-                actions.append(.startTimer(.expiry(own), at: now.advanced(by: .seconds(Int64(configuration.preauthDays) * 86_400))))
-            } else if purchases[own]?.state == .authorizing {
-                purchases[own]?.state = .declined
+            if approved, purchases[key]?.state == .authorizing {
+                purchases[key]?.state = .preauthorized
+                actions.append(.startTimer(.expiry(key), at: now.advanced(by: .seconds(Int64(configuration.preauthDays) * 86_400))))
+            } else if purchases[key]?.state == .authorizing {
+                purchases[key]?.state = .declined
             }
         case .cancellation:
             if approved, purchases[entry.original]?.state == .preauthorized { purchases[entry.original]?.state = .cancelled }
@@ -548,7 +593,7 @@ public struct SchemeStateMachine: NodeLogic {
         let kind: EventKind = sent ? .timedOut : .declined
         guard entry.operation.startsTransaction else {
             var actions: [NodeAction] = [
-                .send(entry.request.response(code: code), to: entry.acquirer),
+                .send(entry.answer(code), to: entry.acquirer),
                 .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(entry.original),
                                       detail: "\(why) to the \(entry.operation.rawValue): answered \(code)\(entry.operation == .void && sent ? " and reversing the void at the issuer" : "")",
                                       facts: .init(responseCode: code, operation: entry.operation))),
@@ -565,13 +610,13 @@ public struct SchemeStateMachine: NodeLogic {
             if let refusal = standInRefusal(entry.request, now: now) {
                 purchases[reference]?.state = .declined
                 return [
-                    .send(entry.request.response(code: refusal), to: entry.acquirer),
+                    .send(entry.answer(refusal), to: entry.acquirer),
                     .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
                                           detail: "\(why): declined \(amount.formatted(exponent: exponent)) in the issuer's place with \(refusal) (\(refusal.meaning))",
                                           facts: .init(responseCode: refusal))),
                 ] + (sent ? reverseAtIssuer(entry.request, issuer: entry.issuer, now: now) : [])
             }
-            var response = entry.request.response(code: .approved)
+            var response = entry.answer(.approved)
             let authorization = generator.digits(6)
             response[DE.authorizationCode] = authorization
             if let date = book(reference, now: now) { response[DE.settlementDate] = date.mmdd }
@@ -588,7 +633,7 @@ public struct SchemeStateMachine: NodeLogic {
         }
         purchases[reference]?.state = sent ? .reversed : .declined
         return [
-            .send(entry.request.response(code: code), to: entry.acquirer),
+            .send(entry.answer(code), to: entry.acquirer),
             .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(reference),
                                   detail: "\(why): answered \(code) (\(code.meaning))\(sent ? " and reversing at the issuer" : "")",
                                   facts: .init(responseCode: code, operation: entry.operation))),
@@ -649,8 +694,13 @@ public struct SchemeStateMachine: NodeLogic {
                     detail: "\((-item.amount).formatted(exponent: exponent)) settled from \(item.acquirer) to \(item.issuer) (\(what))",
                     facts: .init(clearingDate: date, amount: item.amount, operation: item.kind))))
                 if item.kind == .refund, let refund = purchases[item.reference] {
-                    // The issuer credits the card on the refund's clearing: told by an advice, repeated until acknowledged.
-                    actions += retransmissions.start(refund.request, to: item.issuer, now: now)
+                    // The issuer credits the card on the refund's clearing: told by an advice (under the
+                    // scheme's STAN, naming the purchase as the issuer knows it), repeated until acknowledged.
+                    var advice = refund.request
+                    advice[DE.stan] = trace.take()
+                    if let original = refund.original, let purchase = purchases[original] { advice[DE.originalData] = purchase.request.originalDataElements }
+                    actions.append(.alias(hop: advice.transactionReference, of: item.reference))
+                    actions += retransmissions.start(advice, to: item.issuer, now: now)
                 }
                 continue
             default:
@@ -672,7 +722,7 @@ public struct SchemeStateMachine: NodeLogic {
                                                       mti: .clearingRecord)
                 record.stamp(now: now, stan: trace.take(), local: nil)
                 record[DE.settlementDate] = date.mmdd
-                record[DE.originalData] = purchase.request.originalDataElements
+                record[DE.originalData] = purchase.incoming.originalDataElements
                 actions += retransmissions.start(record, to: item.acquirer, now: now)
             }
         }

@@ -48,7 +48,10 @@ struct CaptureRunTests {
         #expect(rows.map { $0[0] } == ["0200", "0200", "0200", "0210", "0210", "0210", "0200", "0210"])
         let swipe = try #require(result.timeline.first { $0.kind == .swiped })
         let stan = try #require(swipe.detail.split(separator: " ").last.map(String.init))
-        #expect(rows.prefix(6).allSatisfy { $0[2] == "000000010000" && $0[3] == stan })
+        #expect(rows.prefix(6).allSatisfy { $0[2] == "000000010000" })
+        // Every hop has its own STAN: the terminal's, the acquirer's, the scheme's; each answer echoes its request's.
+        let stans = rows.prefix(6).map { $0[3] }
+        #expect(stans[0] == stan && Set(stans[0...2]).count == 3 && Array(stans[3...5]) == Array(stans[0...2].reversed()), "\(stans)")
         #expect(rows[3...5].allSatisfy { $0[4] == "00" })
         #expect(rows[6][1] == "280000" && rows[6][2] == "000000009940")
         #expect(rows[7][4] == "00")

@@ -16,6 +16,7 @@ struct InMemoryNetwork {
     var drops: [(from: String, to: String, mti: MTI)] = []
     private var queue: [(from: String, to: String, message: ISOMessage)] = []
     private var timers: [String: [TimerKey: Instant]] = [:]
+    private var aliases = ReferenceAliases()
 
     init(_ nodes: [any NodeLogic], start: Instant) {
         now = start
@@ -25,8 +26,11 @@ struct InMemoryNetwork {
     }
 
     /// Gives a node a command at `at` (the clock runs forward to it first) and runs until quiet.
+    /// A dispute names the purchase as the issuer knows it (under the last hop's STAN).
     mutating func perform(_ command: NodeCommand, on node: String, at: Instant) {
         run(until: at)
+        var command = command
+        if case .dispute(let id, let original, let reason) = command { command = .dispute(id: id, of: aliases.deepest(of: original), reason: reason) }
         carryOut(nodes[node]!.perform(command, now: now), of: node)
         deliver()
     }
@@ -88,7 +92,8 @@ struct InMemoryNetwork {
             case .send(let message, let peer): queue.append((node, peer, message))
             case .startTimer(let key, let at): timers[node, default: [:]][key] = at
             case .cancelTimer(let key): timers[node]?[key] = nil
-            case .record(let event): timeline.append(event)
+            case .record(let event): timeline.append(aliases.resolve(event))
+            case .alias(let hop, let of): aliases.add(hop, of: of)
             case .fault(let text): faults.append("\(node): \(text)")
             }
         }

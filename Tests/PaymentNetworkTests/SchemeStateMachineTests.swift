@@ -115,7 +115,7 @@ struct SchemeStateMachineTests {
     }
 
     @Test("a void the issuer does not answer is answered 91 and reversed at the issuer; the purchase stays in its batch")
-    func voidTimeout() {
+    func voidTimeout() throws {
         var scheme = Fixture.scheme()
         let request = Fixture.purchase()
         let forwarded = Fixture.sent(scheme.receive(request, from: "Leshua", now: Fixture.friday))[0].0
@@ -127,7 +127,10 @@ struct SchemeStateMachineTests {
         let relayed = scheme.receive(void, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(60)))
         let silent = scheme.timerFired(Fixture.timers(relayed)[0].0, now: Fixture.friday.advanced(by: .seconds(90)))
         #expect(Fixture.sent(silent).map { "\($0.0.mti) \($0.1)" } == ["0210 Leshua", "0420 ICBC"])
-        #expect(Fixture.sent(silent)[1].0.originalReference == void.transactionReference)
+        // The scheme sent the void on under its own STAN; its reversal names it so.
+        let sentVoid = try #require(Fixture.sent(relayed).first { $0.1 == "ICBC" }?.0)
+        #expect(sentVoid[11] != void[11])
+        #expect(Fixture.sent(silent)[1].0.originalReference == sentVoid.transactionReference)
         let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
         #expect(Fixture.events(cutoff).map(\.kind) == [.cleared, .settled])
     }

@@ -16,6 +16,8 @@ final class NetworkRun {
     let wire: WireNetwork
     private(set) var now: Instant
     private(set) var timeline: [TimelineEvent] = []
+    /// Each hop's own reference of a forwarded request, and the reference the node before it knew.
+    private var aliases = ReferenceAliases()
     private var nodes: [String: any NodeLogic] = [:]
     private var scheduler = VirtualScheduler()
     private var linkFaults: LinkFaults
@@ -58,7 +60,7 @@ final class NetworkRun {
         }
         suts = SystemsUnderTest(
             network: scenario.network, exponent: scenario.currency.exponent, wire: wire,
-            now: { [unowned self] in self.now }, record: { [unowned self] in self.timeline.append($0) })
+            now: { [unowned self] in self.now }, record: { [unowned self] in self.timeline.append(self.aliases.resolve($0)) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
     }
@@ -235,7 +237,8 @@ final class NetworkRun {
                   case .transaction(let reference) = swipe.reference,
                   let issuer = scenario.cardIssuer(of: original) else { return }
             terminal = issuer
-            command = .dispute(id: id, of: reference, reason: reason)
+            // The issuer knows the purchase under the scheme's STAN: the last hop's reference.
+            command = .dispute(id: id, of: aliases.deepest(of: reference), reason: reason)
         }
         guard nodes[terminal] != nil else { return }
         carryOut(nodes[terminal]!.perform(command, now: now), of: terminal)
@@ -455,7 +458,9 @@ final class NetworkRun {
             case .cancelTimer(let key):
                 scheduler.cancel(.timer(node: node, key: key))
             case .record(let event):
-                timeline.append(event)
+                timeline.append(aliases.resolve(event))
+            case .alias(let hop, let of):
+                aliases.add(hop, of: of)
             case .fault(let problem):
                 faults.append("\(node): \(problem)")
             }

@@ -69,16 +69,15 @@ extension IncidentEvidence {
         var reconciliationRefunds: Set<String> = []   // terminal/STAN of refunds the acquirer sent
         var lostReversals: [(from: Int64, to: Int64, count: Int)] = []
         for record in transactions where record.mti == MTI.clearingRecord.rawValue {
-            guard let message = record.exchanges.first?.request.message, let data = message[DE.originalData], data.count == 42 else { continue }
-            let stan = String(Array(data)[4..<10])
-            guard let purchase = purchases.first(where: { $0.terminal == record.terminal && $0.stan == stan }), purchase.response != "00" else { continue }
+            guard let message = record.exchanges.first?.request.message, let sent = message.originalTransmission else { continue }
+            guard let purchase = purchases.first(where: { $0.terminal == record.terminal && $0.transmission == sent }), purchase.response != "00" else { continue }
             let refund = followUps.first { item in
-                guard let request = item.exchanges.first?.request.message, request.isRefund, let refundData = request[DE.originalData], refundData.count == 42 else { return false }
-                return item.terminal == record.terminal && String(Array(refundData)[4..<10]) == stan
+                guard let request = item.exchanges.first?.request.message, request.isRefund else { return false }
+                return item.terminal == record.terminal && request.originalTransmission == sent
             }
             if let refund {
                 unmatched = "refund"
-                reconciliationRefunds.insert("\(refund.terminal)/\(refund.stan)")
+                reconciliationRefunds.insert("\(refund.terminal)/\(refund.transmission)")
             } else {
                 unmatched = unmatched ?? "pay"
             }
@@ -93,13 +92,12 @@ extension IncidentEvidence {
         var preauthDays: Int?
         for item in followUps where item.response == "12" {
             guard let request = item.exchanges.first?.request.message, request.isCompletion, let at = item.requestedAt,
-                  let data = request[DE.originalData], data.count == 42 else { continue }
-            let stan = String(Array(data)[4..<10])
-            guard let preauth = purchases.first(where: { $0.terminal == item.terminal && $0.stan == stan }), let held = preauth.requestedAt else { continue }
+                  let sent = request.originalTransmission else { continue }
+            guard let preauth = purchases.first(where: { $0.terminal == item.terminal && $0.transmission == sent }), let held = preauth.requestedAt else { continue }
             let ended = followUps.contains { other in
                 guard let message = other.exchanges.first?.request.message, message.isCompletion || message.isCancellation, other.response == "00",
-                      (other.requestedAt ?? .max) < at, let otherData = message[DE.originalData], otherData.count == 42 else { return false }
-                return other.terminal == item.terminal && String(Array(otherData)[4..<10]) == stan
+                      (other.requestedAt ?? .max) < at else { return false }
+                return other.terminal == item.terminal && message.originalTransmission == sent
             }
             if !ended { preauthDays = min(preauthDays ?? .max, max(1, Int((at - held) / 86_400_000_000))) }
         }
@@ -315,18 +313,18 @@ extension IncidentEvidence {
             }
         }
         // Completions, cancellations, refunds and chargebacks, each of the swipe its DE90 names.
-        var ids: [String: String] = [:]   // terminal/STAN -> id
-        for (index, item) in purchases.enumerated() { ids["\(item.terminal)/\(item.stan)"] = "t\(index + 1)" }
+        var ids: [String: String] = [:]   // terminal/DE7 -> id
+        for (index, item) in purchases.enumerated() { ids["\(item.terminal)/\(item.transmission)"] = "t\(index + 1)" }
         for lost in lostReversals {
             faults.append("  - { network: Acquirer -> Scheme, drop: request, count: \(lost.count), from: \"\(local(lost.from))\", to: \"\(local(lost.to))\" }")
         }
-        for (index, item) in followUps.enumerated() where !reconciliationRefunds.contains("\(item.terminal)/\(item.stan)") {
+        for (index, item) in followUps.enumerated() where !reconciliationRefunds.contains("\(item.terminal)/\(item.transmission)") {
             let request = item.exchanges[0].request.message
-            guard let data = request[DE.originalData], data.count == 42, let at = item.requestedAt else { continue }
-            let originalKey = "\(request[DE.terminalID] ?? "-")/\(String(Array(data)[4..<10]))"
+            guard let sent = request.originalTransmission, let at = item.requestedAt else { continue }
+            let originalKey = "\(request[DE.terminalID] ?? "-")/\(sent)"
             guard let original = ids[originalKey] else { continue }
             let id = (request.isChargeback ? "cb" : "t") + "\(purchases.count + index + 1)"
-            ids["\(item.terminal)/\(item.stan)"] = id
+            ids["\(item.terminal)/\(item.transmission)"] = id
             let amount = item.amount ?? "1.00"
             let step: String
             if request.isChargeback {

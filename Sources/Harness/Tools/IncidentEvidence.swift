@@ -29,6 +29,8 @@ public struct IncidentEvidence: Sendable {
     public struct Transaction: Sendable {
         public var terminal: String
         public var stan: String
+        /// DE7 of its first request: with the terminal, what names it at every hop.
+        public var transmission: String = "-"
         public var mti: String
         public var amount: String?
         public var response: String?
@@ -265,20 +267,19 @@ public struct IncidentEvidence: Sendable {
                 exchanges.append(Exchange(request: message, answer: nil))
             }
         }
-        // Group by the original purchase: its terminal and STAN (a reversal or void names it in DE90).
+        // Group by the original purchase: its terminal and transmission time, DE7, which every hop
+        // keeps (each hop gives a request its own STAN); a reversal or void names it in DE90.
         var order: [String] = []
         var groups: [String: [Exchange]] = [:]
         for exchange in exchanges {
             let request = exchange.request.message
             // A payout credit has no terminal: it is named by its RRN.
             let terminal = request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-")
-            var stan = request[DE.stan] ?? "-"
+            var key = request[DE.transmissionDateTime] ?? request[DE.stan] ?? "-"
             // Completions, cancellations, refunds and chargebacks name their original too, but are transactions of their own.
-            if !request.startsTransaction, let original = request[DE.originalData], original.count >= 10 {
-                stan = String(Array(original)[4..<10])
-            }
+            if !request.startsTransaction, let original = request.originalTransmission { key = original }
             if request.mti.messageClass == .networkManagement { continue }
-            let group = "\(terminal)/\(stan)"
+            let group = "\(terminal)/\(key)"
             if groups[group] == nil { order.append(group) }
             groups[group, default: []].append(exchange)
         }
@@ -326,7 +327,8 @@ public struct IncidentEvidence: Sendable {
                 notes.append("the terminal reversed it: the answer on its connection never reached it")
             }
             return Transaction(
-                terminal: request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-"), stan: request[DE.stan] ?? "-", mti: earliest.request.message.mti.rawValue,
+                terminal: request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-"), stan: request[DE.stan] ?? "-",
+                transmission: request[DE.transmissionDateTime] ?? "-", mti: earliest.request.message.mti.rawValue,
                 amount: earliest.request.message.amount.map { $0.formatted(exponent: 2) },
                 response: terminalReversed ? nil : earliest.answer?.message[DE.responseCode], requestedAt: earliest.request.time,
                 answeredAt: terminalReversed ? nil : earliest.answer?.time,
@@ -388,4 +390,10 @@ extension ISOMessage {
     /// pre-authorization, its completion or cancellation, a refund, a chargeback, a payout),
     /// rather than acting on an earlier one (a reversal, a void, a stand-in advice).
     var startsTransaction: Bool { !isReversal && !isVoid && !isStandInAdvice }
+
+    /// The transmission time (DE7) of the message DE90 names.
+    var originalTransmission: String? {
+        guard let data = self[DE.originalData], data.count >= 20 else { return nil }
+        return String(Array(data)[10..<20])
+    }
 }
