@@ -66,15 +66,20 @@ extension ScenarioBuilder {
     /// `settle: { terminal }` (default: the first terminal).
     private func buildTerminalOnly(_ node: Node, _ what: String, network: NetworkSpec) -> String? {
         guard let fields = reader.mapping(node, what, allowed: ["terminal"]) else { return nil }
+        return terminal(fields["terminal"], network: network, external: "its batch comes from the system under test, not from steps")
+    }
+
+    /// The terminal a step names (left out: the first), one of PayLab's own; nil (reported) otherwise.
+    private func terminal(_ node: Node?, network: NetworkSpec, external why: String) -> String? {
         let terminals = network.merchants.flatMap(\.terminals)
-        guard let terminalNode = fields["terminal"] else { return terminals.first }
-        guard let value = reader.string(terminalNode, "terminal") else { return nil }
+        guard let node else { return terminals.first }
+        guard let value = reader.string(node, "terminal") else { return nil }
         guard terminals.contains(value) else {
-            reader.error(terminalNode, "no merchant has a terminal '\(value)'\(nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? "")")
+            reader.error(node, "no merchant has a terminal '\(value)'\(nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? "")")
             return nil
         }
         if network.isExternal(value) {
-            reader.error(terminalNode, "terminal \(value) is external: its batch comes from the system under test, not from steps")
+            reader.error(node, "terminal \(value) is external: \(why)")
             return nil
         }
         return value
@@ -83,19 +88,7 @@ extension ScenarioBuilder {
     /// `power_off: { terminal, until }`: the terminal, and when it is back.
     private func buildPowerOff(_ node: Node, at: Instant, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> (String, Instant)? {
         guard let fields = reader.mapping(node, "a power_off", allowed: ["terminal", "until"]) else { return nil }
-        let terminals = network.merchants.flatMap(\.terminals)
-        let terminal = fields["terminal"].flatMap { node -> String? in
-            guard let value = reader.string(node, "terminal") else { return nil }
-            guard terminals.contains(value) else {
-                reader.error(node, "no merchant has a terminal '\(value)'\(nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? "")")
-                return nil
-            }
-            if network.isExternal(value) {
-                reader.error(node, "terminal \(value) is external: PayLab cannot switch a system under test off")
-                return nil
-            }
-            return value
-        } ?? (fields["terminal"] == nil ? terminals.first : nil)
+        let terminal = terminal(fields["terminal"], network: network, external: "PayLab cannot switch a system under test off")
         guard let untilNode = fields["until"] else {
             reader.error(node, "a power_off needs 'until': when the terminal is back")
             return nil
@@ -269,20 +262,7 @@ extension ScenarioBuilder {
             known[id] = KnownTransaction(terminal: terminal, kind: .repeat, amount: nil)
             return .repeatSwipe(id: id, terminal: terminal, of: original)
         }
-        let terminals = network.merchants.flatMap(\.terminals)
-        let terminal = fields["terminal"].flatMap { node -> String? in
-            guard let value = reader.string(node, "terminal") else { return nil }
-            guard terminals.contains(value) else {
-                let hint = nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? ""
-                reader.error(node, "no merchant has a terminal '\(value)'\(hint)")
-                return nil
-            }
-            if network.isExternal(value) {
-                reader.error(node, "terminal \(value) is external: its swipes come from the system under test, not from steps")
-                return nil
-            }
-            return value
-        } ?? (fields["terminal"] == nil ? terminals.first : nil)
+        let terminal = terminal(fields["terminal"], network: network, external: "its swipes come from the system under test, not from steps")
         let card = fields["card"].flatMap { node -> String? in
             guard let value = reader.string(node, "card") else { return nil }
             guard network.cards.contains(where: { $0.pan == value }) else {
