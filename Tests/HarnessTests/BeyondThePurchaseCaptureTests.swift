@@ -89,4 +89,30 @@ struct BeyondThePurchaseCaptureTests {
         #expect(fields["t"] == "0422" && fields["3"] == "000000" && fields["4"] == "000000050000" && fields["63"] == "4837")
         #expect(fields["90"] == message[90] && fields["41"] == "T0000004")
     }
+
+    @Test("pyiso8583 reads every new message type off the captures field for field as PayLab does: 0100/0110, 0220/0230, 0320/0330, 0422/0432, 0500/0510")
+    func pyiso8583ReadsThemAll() async throws {
+        var seen: [String: ISOMessage] = [:]
+        for file in ["Scenarios/hotel-preauthorization.yaml", "Scenarios/refund-netted-from-payout.yaml", "Scenarios/chargeback.yaml", "Scenarios/batch-does-not-balance.yaml"] {
+            let (_, folder) = try await captured(file)
+            let evidence = try IncidentEvidence.read(path: folder + "/messages.pcap", dialect: .default, framing: .standard)
+            for message in evidence.messages.map(\.message) where seen[message.mti.rawValue] == nil { seen[message.mti.rawValue] = message }
+        }
+        let wanted = ["0100", "0110", "0220", "0230", "0320", "0330", "0422", "0432", "0500", "0510"]
+        #expect(wanted.allSatisfy { seen[$0] != nil }, "\(seen.keys.sorted())")
+        for mti in wanted {
+            guard var message = seen[mti] else { continue }
+            // PayLab's MAC (DE64, or DE128 with a secondary bitmap) is binary; the rest is text.
+            message[64] = nil
+            message[128] = nil
+            let hex = Hex.encode(try MessageCodec(dialect: .default).pack(message))
+            let decoded = try await runTool(["python3", "Tests/Interop/pyiso8583_peer.py", "decode", hex])
+            let fields = try #require(try JSONSerialization.jsonObject(with: Data(decoded.utf8)) as? [String: String])
+            #expect(fields["t"] == mti)
+            for field in 2...128 where message.has(field) {
+                #expect(fields["\(field)"] == message[field], "\(mti) DE\(field)")
+            }
+            #expect(fields.count == 1 + (2...128).filter { message.has($0) }.count, "\(mti): \(fields.keys.sorted())")
+        }
+    }
 }
