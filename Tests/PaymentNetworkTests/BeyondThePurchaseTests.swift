@@ -144,4 +144,75 @@ struct BeyondThePurchaseTests {
         let answer = Fixture.sent(scheme.receive(again, from: "ICBC", now: Fixture.at("2026-05-11 11:00")))
         #expect(answer.first?.0.responseCode == .invalidTransaction)
     }
+
+    @Test("every hop gives a request its own STAN and answers under the sender's; the issuer sees the scheme's")
+    func perHopSTAN() throws {
+        var network = Fixture.network()
+        network.perform(Fixture.swipe("buy", 10_000), on: "T0000001", at: Fixture.friday)
+        #expect(network.answer("buy") == .approved)
+        let hops = network.delivered.filter { $0.message.mti == "0200" }.map { "\($0.from)->\($0.to) \($0.message[11]!)" }
+        let answers = network.delivered.filter { $0.message.mti == "0210" }.map { "\($0.from)->\($0.to) \($0.message[11]!)" }
+        #expect(hops.count == 3 && Set(hops.map { $0.suffix(6) }).count == 3, "\(hops)")
+        // Each answer carries the STAN of the request it answers, hop by hop.
+        #expect(answers.map { $0.suffix(6) } == hops.reversed().map { $0.suffix(6) }, "\(answers) \(hops)")
+        // The acquirer set the RRN; the scheme kept it.
+        let rrns = Set(network.delivered.filter { $0.message.mti == "0200" && $0.from != "T0000001" }.compactMap { $0.message[37] })
+        #expect(rrns.count == 1)
+        // And the timeline has the issuer's approval under the terminal's reference.
+        let buy = try #require(network.reference(of: "buy"))
+        #expect(network.kinds(buy).contains(.authorized) && network.timeline.contains { $0.node == "ICBC" && $0.reference == .transaction(buy) })
+    }
+
+    @Test("a request from a terminal that has not signed on today is refused 77; a reversal is always taken")
+    func signOnAgain() {
+        var acquirer = Fixture.acquirer(signedOn: Fixture.at("2026-05-07 10:00"))   // signed on yesterday
+        let purchase = Fixture.purchase()
+        let refused = acquirer.receive(purchase, from: "T0000001", now: Fixture.friday)
+        #expect(Fixture.sent(refused).map { "\($0.0.mti) \($0.0[39] ?? "")" } == ["0210 77"])
+        let reversal = purchase.reversal(mti: .reversalRequest, now: Fixture.friday, stan: "000777")
+        #expect(Fixture.sent(acquirer.receive(reversal, from: "T0000001", now: Fixture.friday)).first?.0.mti == "0410")
+        _ = acquirer.receive(Fixture.signOn(at: Fixture.friday), from: "T0000001", now: Fixture.friday)
+        let again = Fixture.purchase(at: Fixture.friday.advanced(by: .seconds(60)))
+        #expect(Fixture.sent(acquirer.receive(again, from: "T0000001", now: Fixture.friday.advanced(by: .seconds(60)))).first?.1 == "UnionPay")
+    }
+
+    @Test("a terminal that loses power with a purchase in flight reverses it once it is back and signed on")
+    func powerLoss() throws {
+        var network = Fixture.network()
+        network.drops = [(from: "Leshua", to: "T0000001", mti: "0210")]   // the approval comes while the terminal is dark
+        network.perform(.power(false), on: "T0000001", at: Fixture.friday)
+        network.perform(Fixture.swipe("buy", 10_000), on: "T0000001", at: Fixture.friday)
+        #expect(network.answer("buy") == nil)   // nothing could be sent: it is off
+        network.perform(.power(true), on: "T0000001", at: Fixture.at("2026-05-08 15:40"))
+        network.perform(Fixture.swipe("book", 12_000), on: "T0000001", at: Fixture.at("2026-05-08 15:41"))
+        network.drops = []
+        network.perform(.power(false), on: "T0000001", at: Fixture.at("2026-05-08 15:41"))
+        network.perform(.power(true), on: "T0000001", at: Fixture.at("2026-05-08 16:00"))
+        let book = try #require(network.reference(of: "book"))
+        #expect(network.kinds(book).contains(.reversed))
+        let mtis = network.delivered.filter { $0.from == "T0000001" }.map(\.message.mti.rawValue)
+        #expect(mtis.suffix(2) == ["0800", "0400"], "\(mtis)")   // signed on, then the reversal
+        network.run(until: Fixture.at("2026-05-09 00:00"))
+        #expect(network.ledger("ICBC").balance(Self.card) == Money(minorUnits: 500_000))
+        #expect(network.moneyConserved)
+    }
+
+    @Test("a batch whose totals disagree is answered 95, uploaded, and settled; what the terminal never completed is reversed")
+    func batch() throws {
+        var network = Fixture.network()
+        network.perform(Fixture.swipe("coffee", 3_000), on: "T0000001", at: Fixture.friday)
+        network.drops = [(from: "Leshua", to: "T0000001", mti: "0210")]
+        network.perform(Fixture.swipe("cake", 5_000), on: "T0000001", at: Fixture.at("2026-05-08 15:31"))
+        network.drops = [(from: "T0000001", to: "Leshua", mti: "0400")]   // and its reversal is lost
+        network.run(until: Fixture.at("2026-05-08 15:32:10"))
+        network.perform(.settle, on: "T0000001", at: Fixture.at("2026-05-08 15:32:20"))
+        let batch = network.delivered.filter { ["0500", "0510", "0320", "0330"].contains($0.message.mti.rawValue) }
+            .map { "\($0.message.mti) \($0.message[39] ?? "")" }
+        #expect(batch == ["0500 ", "0510 95", "0320 ", "0330 00", "0500 ", "0510 00"], "\(batch)")
+        let cake = try #require(network.reference(of: "cake"))
+        #expect(network.kinds(cake).contains(.batchMismatch))
+        network.run(until: Fixture.at("2026-05-09 00:00"))
+        #expect(network.ledger("ICBC").balance(Self.card) == Money(minorUnits: 497_000))
+        #expect(network.moneyConserved)
+    }
 }
