@@ -38,10 +38,12 @@ extension ISOMessage {
 
     /// A reversal (`0400` from a terminal, `0420` from a node that forwards) of this
     /// message, a purchase or a void: its own STAN and DE7, DE90 naming this message.
-    public func reversal(mti reversalMTI: MTI, now: Instant, stan: String) -> ISOMessage {
+    /// `reason`, when given, goes in DE39 (a terminal's: 98 timeout, A0 MAC error, 06 other).
+    public func reversal(mti reversalMTI: MTI, now: Instant, stan: String, reason: ResponseCode? = nil) -> ISOMessage {
         var reversal = keeping(ISOMessage.reversedFields, mti: reversalMTI)
         reversal.stamp(now: now, stan: stan, local: nil)
         reversal[DE.originalData] = originalDataElements
+        reversal.responseCode = reason
         return reversal
     }
 }

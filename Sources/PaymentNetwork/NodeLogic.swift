@@ -16,6 +16,8 @@ public protocol NodeLogic: Sendable {
     mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction]
     /// A command from the scenario (a swipe, a fault window opening or closing).
     mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction]
+    /// A message came whose MAC did not check: it cannot be trusted (a terminal reverses what it answers).
+    mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction]
     /// A message could not be sent: there is no connection to the peer.
     mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction]
     /// A connection to a peer is up again after an outage or a disconnect.
@@ -32,6 +34,7 @@ extension NodeLogic {
     public mutating func start(now: Instant) -> [NodeAction] { [] }
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] { [] }
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] { [] }
+    public mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] { [] }
     public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { [] }
     public var waitingOn: [String] { [] }
     public var auditFailures: [String] { [] }

@@ -14,6 +14,8 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
 
     /// `00` approved.
     public static let approved: ResponseCode = "00"
+    /// `06` other (a terminal's reversal for another reason than a timeout or a MAC error).
+    public static let otherReason: ResponseCode = "06"
     /// `05` do not honor.
     public static let doNotHonor: ResponseCode = "05"
     /// `12` invalid transaction.

@@ -265,10 +265,11 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     /// Reverses a request that got no answer (or whose answer the terminal could not take).
-    private mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind) -> [NodeAction] {
+    /// As UnionPay POS terminals send it: the original's STAN, and the reason in DE39.
+    private mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind, reason: ResponseCode) -> [NodeAction] {
         let own = entry.request.transactionReference
         if entry.operation.startsTransaction { batch.removeAll { $0.entry.reference == entry.reference } }
-        let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: trace.take())
+        let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: entry.request[DE.stan] ?? trace.take(), reason: reason)
         if entry.operation.startsTransaction { reversedMessages.insert(own) }
         reversed[reversal.transactionReference] = entry
         return [.record(TimelineEvent(
@@ -338,7 +339,7 @@ public struct TerminalStateMachine: NodeLogic {
         let owed = reverseWhenBack
         reverseWhenBack.removeAll()
         for entry in owed {
-            actions += reverse(entry, now: now, detail: "back on and signed on: reversing the \(entry.operation.rawValue) that was in flight when the power went", kind: .signedOn)
+            actions += reverse(entry, now: now, detail: "back on and signed on: reversing the \(entry.operation.rawValue) that was in flight when the power went", kind: .signedOn, reason: .otherReason)
         }
         return actions
     }
@@ -351,7 +352,7 @@ public struct TerminalStateMachine: NodeLogic {
         }
         // A0: the MAC keys are out of step; the next request signs on again for new ones.
         if message.responseCode == .macFailure { signedOnDay = nil }
-        if let acknowledged = reversals.acknowledge(own, code: message.responseCode), let entry = reversed.removeValue(forKey: own) {
+        if message.isReversal, let acknowledged = reversals.acknowledge(own, code: message.responseCode), let entry = reversed.removeValue(forKey: own) {
             // 25: nobody saw the message, so nothing was reversed; the same message sent again starts afresh.
             if message.responseCode == .originalNotFound { reversedMessages.remove(entry.request.transactionReference) }
             return acknowledged + [reversalAnswered(message, for: entry, now: now)]
@@ -416,10 +417,18 @@ public struct TerminalStateMachine: NodeLogic {
             let detail = entry.operation.startsTransaction
                 ? "no answer within \(configuration.timeout.compact): reversing"
                 : "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact): reversing it"
-            return reverse(entry, now: now, detail: detail, kind: .timedOut)
+            return reverse(entry, now: now, detail: detail, kind: .timedOut, reason: .issuerTimeout)
         default:
             return []
         }
+    }
+
+    /// An answer whose MAC does not check cannot be trusted: the request it answers is reversed at once (DE39 A0).
+    public mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        guard message.isResponse, !off, let entry = waiting.removeValue(forKey: message.transactionReference), entry.operation != .settlement,
+              entry.operation != .upload else { return [] }
+        return [.cancelTimer(.answer(message.transactionReference))]
+            + reverse(entry, now: now, detail: "the answer's MAC did not check: reversing (A0)", kind: .timedOut, reason: .macFailure)
     }
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {

@@ -215,4 +215,22 @@ struct BeyondThePurchaseTests {
         #expect(network.ledger("ICBC").balance(Self.card) == Money(minorUnits: 497_000))
         #expect(network.moneyConserved)
     }
+
+    @Test("a terminal's reversal keeps the purchase's STAN and gives its reason in DE39: 98 after a timeout, A0 for an answer whose MAC did not check, 06 after a power loss")
+    func reversalReasons() throws {
+        var terminal = Fixture.terminal()
+        let sent = Fixture.sent(terminal.perform(Fixture.swipe("buy", 10_000), now: Fixture.friday))[0].0
+        let timedOut = Fixture.sent(terminal.timerFired(.answer(sent.transactionReference), now: Fixture.friday.advanced(by: .seconds(60))))[0].0
+        #expect(timedOut.mti == "0400" && timedOut[11] == sent[11] && timedOut[39] == "98" && timedOut[7] != sent[7])
+        let second = Fixture.sent(terminal.perform(Fixture.swipe("book", 12_000), now: Fixture.friday.advanced(by: .seconds(120))))[0].0
+        let untrusted = Fixture.sent(terminal.untrusted(second.response(code: .approved), from: "Leshua", now: Fixture.friday.advanced(by: .seconds(121))))
+        #expect(untrusted.first?.0.mti == "0400" && untrusted.first?.0[11] == second[11] && untrusted.first?.0[39] == "A0")
+        let third = Fixture.sent(terminal.perform(Fixture.swipe("pen", 500), now: Fixture.friday.advanced(by: .seconds(180))))[0].0
+        _ = terminal.perform(.power(false), now: Fixture.friday.advanced(by: .seconds(181)))
+        let back = Fixture.sent(terminal.perform(.power(true), now: Fixture.friday.advanced(by: .seconds(300))))[0].0
+        var signOn = back.response(code: .approved)
+        signOn[70] = "001"
+        let afterSignOn = Fixture.sent(terminal.receive(signOn, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(300))))
+        #expect(afterSignOn.first?.0.mti == "0400" && afterSignOn.first?.0[11] == third[11] && afterSignOn.first?.0[39] == "06")
+    }
 }

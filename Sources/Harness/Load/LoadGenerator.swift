@@ -461,9 +461,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         var reversed = false
         for (key, flight) in inFlight where now - flight.scheduled > limit {
             inFlight[key] = nil
-            let slot = terminals.firstIndex { $0.id == key.terminal } ?? 0
-            stans[slot] = stans[slot] % 999_999 + 1
-            let reversal = flight.request.reversal(mti: .reversalRequest, now: clock(), stan: String(format: "%06d", stans[slot]))
+            // As a UnionPay POS sends it: the purchase's STAN, and the reason (98, a timeout) in DE39.
+            let reversal = flight.request.reversal(mti: .reversalRequest, now: clock(), stan: key.stan, reason: .issuerTimeout)
             reversing[Key(terminal: key.terminal, stan: reversal[DE.stan]!, transmission: reversal[DE.transmissionDateTime]!)] = flight.purchase
             reversedPurchases.insert(key)
             let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)

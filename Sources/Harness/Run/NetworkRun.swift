@@ -413,7 +413,12 @@ final class NetworkRun {
         } catch {
             // A frame that fails its format or MAC: a request gets 30 (A0 for a MAC that does not
             // match: the sender signs on again for new keys), anything else is dropped.
-            if let readable = try? (suts.dialect(node, peer).map { MessageCodec(dialect: $0) } ?? codec).unpack(bytes), !readable.isResponse {
+            let readable = try? (suts.dialect(node, peer).map { MessageCodec(dialect: $0) } ?? codec).unpack(bytes)
+            if let readable, readable.isResponse, error.reason == .macMismatch, nodes[node] != nil, down[node] == nil {
+                // An answer that cannot be trusted: the node decides (a terminal reverses with A0).
+                wire.reportProblem("\(node): an answer from \(peer) failed its MAC (\(error))")
+                carryOut(nodes[node]!.untrusted(readable, from: peer, now: now), of: node)
+            } else if let readable, !readable.isResponse {
                 let code: ResponseCode = error.reason == .macMismatch ? .macFailure : .formatError
                 wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered \(code)")
                 send(readable.response(code: code), from: node, to: peer)
