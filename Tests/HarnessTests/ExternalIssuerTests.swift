@@ -184,6 +184,15 @@ extension ExternalIssuerTests {
         #expect(theirs.problems.contains { $0.contains("wrong name: certificate 'issuer host' names issuer.example, not 127.0.0.1") }, "\(theirs.problems)")
     }
 
+    @Test("a host that signs off for maintenance (its own 0800, DE70 002) is answered 91 for at once: the scheme sends it nothing")
+    func hostSignsOff() async throws {
+        let (_, theirs) = try await runWithHost("Scenarios/happy-path.yaml", hostArguments: ["--signed-off"]) { system in system.tls = .none }
+        #expect(theirs.transactions.map(\.response) == ["91"])
+        #expect(theirs.transactions.flatMap(\.events).contains { $0.node == "Scheme" && $0.detail.hasPrefix("Issuer has signed off (maintenance)") },
+                "\(theirs.transactions.flatMap(\.events).map(\.detail))")
+        #expect(theirs.externalLog.contains { $0.what == "Issuer sent 0800 (DE70 002) to Scheme" }, "\(theirs.externalLog)")
+    }
+
     @Test("a host that never answers: the run ends with the timeouts and reversals a real network sends, in bounded time")
     func silentHost() async throws {
         let started = ContinuousClock.now

@@ -28,6 +28,8 @@ What it answers:
   A reversal of a pre-authorization releases its hold; of a cancellation, holds again; of a
        completion, gives the money back and holds again.
   --silent: reads everything and answers nothing (a host that hangs).
+  --signed-off: a host going into maintenance: once it has answered PayLab's sign-on, it
+       signs off itself (0800, DE70 002); the scheme must then send it nothing.
   --defect NAME (for the certification tests): no-de37 (drops DE37 from its answers),
        reverse-unseen-00 (answers 00 to a reversal of a purchase it never saw),
        no-de38 (approves without DE38).
@@ -39,7 +41,7 @@ import socket
 import ssl
 import sys
 import threading
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import iso8583
@@ -292,6 +294,13 @@ def serve(connection, book, options):
                 answer = book.answer(message)
             if answer is not None and options.defect == "no-de37":
                 answer.pop("37", None)
+            if options.signed_off and message["t"] == "0800" and message.get("70") == "001":
+                # Its own sign-off goes first, so PayLab has it before the sign-on's answer.
+                now = datetime.now(timezone.utc)
+                raw, _ = iso8583.encode({"t": "0800", "7": now.strftime("%m%d%H%M%S"), "11": "000777", "70": "002"}, spec)
+                connection.sendall(frame(bytes(raw), options.framing))
+            elif options.signed_off and message["t"] not in ("0810", "0800"):
+                print("received %s while signed off" % message["t"], file=sys.stderr, flush=True)
             if answer is not None:
                 raw, _ = iso8583.encode(answer, spec)
                 connection.sendall(frame(bytes(raw), options.framing))
@@ -311,6 +320,7 @@ def main():
     parser.add_argument("--client-ca")
     parser.add_argument("--tls12", action="store_true")
     parser.add_argument("--silent", action="store_true")
+    parser.add_argument("--signed-off", action="store_true")
     parser.add_argument("--year", type=int, help="the year of the host's clock (default: today's)")
     parser.add_argument("--defect", choices=["no-de37", "reverse-unseen-00", "no-de38"])
     options = parser.parse_args()

@@ -301,8 +301,12 @@ final class SystemsUnderTest {
         restartEcho(key)
         // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
         guard let message = try? session.unpack(bytes) else { return .deliver(settles: false) }
-        // A POS under test signs on to PayLab's acquirer, which keeps who signed on today (77 otherwise).
-        if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest, terminals.contains(peer) {
+        // A POS under test signs on to PayLab's acquirer, which keeps who signed on today (77
+        // otherwise); an issuer under test signs off to PayLab's scheme for its maintenance (the
+        // scheme answers for it until it signs on): the node answers, and learns.
+        let issuers = Set(network.banks.filter { !$0.bins.isEmpty }.map(\.name))
+        if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest,
+           terminals.contains(peer) || (issuers.contains(peer) && node == network.scheme.name) {
             note("\(peer) sent \(message.mti) (DE70 \(message[70] ?? "none")) to \(node)")
             return .deliver(settles: false)
         }
