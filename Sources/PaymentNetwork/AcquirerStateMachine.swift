@@ -195,9 +195,12 @@ public struct AcquirerStateMachine: NodeLogic {
     /// journal knows), then forwarded like a purchase.
     private mutating func forwardFollowUp(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let kind: TimelineEvent.Operation = request.isCompletion ? .completion : .refund
-        let original = request.originalReference
+        // The original as this terminal sent it, or (a refund at another terminal of the same
+        // merchant) the one with the RRN the follow-up carries.
+        var original = request.originalReference
+        if purchases[original] == nil, let found = rrnMatch(request) { original = found }
         guard purchases[request.transactionReference] == nil else {
-            return forwardPurchase(request, kind: kind, from: terminal, now: now)   // answered as a duplicate
+            return forwardPurchase(request, kind: kind, original: original, from: terminal, now: now)   // answered as a duplicate
         }
         let refusal: (ResponseCode, String)?
         if let entry = purchases[original] {
@@ -222,13 +225,20 @@ public struct AcquirerStateMachine: NodeLogic {
             refusal = (.originalNotFound, "a \(kind.rawValue) of \(original), which this acquirer never saw")
         }
         guard let (code, why) = refusal else {
-            return forwardPurchase(request, kind: kind, from: terminal, now: now)
+            return forwardPurchase(request, kind: kind, original: original, from: terminal, now: now)
         }
         return [
             .send(request.response(code: code), to: terminal),
             .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(request.transactionReference),
                                   detail: "\(why): answered \(code)", facts: .init(responseCode: code, operation: kind))),
         ]
+    }
+
+    /// The transaction of the merchant a follow-up's RRN (DE37) names, when its DE90 names one
+    /// of another terminal (DE90 has no terminal id).
+    func rrnMatch(_ message: ISOMessage) -> TransactionReference? {
+        guard let rrn = message[DE.rrn] else { return nil }
+        return purchases.first { $0.value.request[DE.rrn] == rrn && $0.value.merchantID == message[DE.merchantID] && $0.value.kind != .refund }?.key
     }
 
     /// A terminal's batch (0500): its totals against the journal's for that terminal since its
@@ -284,7 +294,9 @@ public struct AcquirerStateMachine: NodeLogic {
         return [.send(answer, to: peer)]
     }
 
-    private mutating func forwardPurchase(_ request: ISOMessage, kind: TimelineEvent.Operation, from terminal: String, now: Instant) -> [NodeAction] {
+    private mutating func forwardPurchase(
+        _ request: ISOMessage, kind: TimelineEvent.Operation, original: TransactionReference? = nil, from terminal: String, now: Instant
+    ) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
             return request.duplicateActions(inProgress: earlier.state == .forwarded, again: "and time again (first one \(earlier.state))",
@@ -301,7 +313,7 @@ public struct AcquirerStateMachine: NodeLogic {
         outgoing[DE.merchantType] = configuration.mccOverride[merchant.id] ?? merchant.mcc
         // The retrieval reference number is the acquirer's to give (a follow-up keeps its original's).
         if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
-        let original = kind == .completion || kind == .refund ? request.originalReference : nil
+        let original = kind == .completion || kind == .refund ? original ?? request.originalReference : nil
         // A follow-up names its original as the scheme knows it: under this acquirer's STAN.
         if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
         purchases[reference] = Purchase(
@@ -323,8 +335,9 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     private mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
-        let original = void.originalReference
         let cancellation = void.isCancellation
+        // A cancellation at another terminal of the merchant names the pre-authorization by its RRN.
+        let original = purchases[void.originalReference] == nil ? rrnMatch(void) ?? void.originalReference : void.originalReference
         guard let purchase = purchases[original], purchase.state == .approved,
               cancellation ? purchase.kind == .preauthorization
                   : purchase.kind != .preauthorization && purchase.kind != .refund && book.isUnpaid(original, merchant: purchase.merchantID) else {

@@ -377,7 +377,7 @@ public struct BankStateMachine: NodeLogic {
     }
 
     private mutating func void(_ void: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
-        let original = void.originalReference
+        let original = authorizations.key(namedBy: void)
         guard let entry = undo(original, to: .voided, memo: "void") else {
             return [.send(void.response(code: .invalidTransaction), to: scheme)]
         }
@@ -392,7 +392,7 @@ public struct BankStateMachine: NodeLogic {
 
     /// A pre-authorization's cancellation (0100, processing code 20): the hold goes away.
     private mutating func cancel(_ cancellation: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
-        let original = cancellation.originalReference
+        let original = holds.key(namedBy: cancellation)
         guard let hold = holds[original], hold.state == .holding else {
             return [.send(cancellation.response(code: .invalidTransaction), to: scheme)]
         }
@@ -409,7 +409,7 @@ public struct BankStateMachine: NodeLogic {
     /// A completion (0220): the hold is released and the completed amount taken, once.
     private mutating func complete(_ completion: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = completion.transactionReference
-        let original = completion.originalReference
+        let original = holds.key(namedBy: completion)
         if authorizations[reference] != nil {
             return [.send(completion.response(code: .approved), to: scheme)]   // a repeat: answered again, nothing taken twice
         }
@@ -457,7 +457,7 @@ public struct BankStateMachine: NodeLogic {
         }
         guard refundsApplied.insert(reference).inserted else { return [.send(advice.response(code: .approved), to: scheme)] }
         ledger.transfer(amount, from: Ledger.settlement(with: scheme), to: pan, memo: "refund \(reference)")
-        let original = advice.originalReference
+        let original = authorizations.key(namedBy: advice)
         authorizations[original]?.refunded += amount
         let detail = "refund of \(amount.formatted(exponent: exponent)) credited to card \(PAN.mask(pan))"
         return [

@@ -1,3 +1,4 @@
+public import ISO8583
 /// A command a scenario step or fault window gives a node.
 public enum NodeCommand: Sendable, Equatable {
     /// Swipe a card at a terminal.
@@ -20,6 +21,9 @@ public enum NodeCommand: Sendable, Equatable {
     case freeze(account: String, Bool)
     /// The acquirer's risk control holds (true) or releases (false) a merchant's payouts.
     case hold(merchant: String, Bool)
+    /// A terminal takes over an earlier transaction of another terminal of its merchant (its
+    /// request and answer), to complete, cancel or refund it.
+    case adopt(id: String, request: ISOMessage, response: ISOMessage?)
     /// The terminal settles its batch with the acquirer (0500), uploading it (0320) when the totals disagree.
     case settle
     /// A terminal loses power (false) or is switched on again (true).

@@ -222,7 +222,7 @@ public struct SchemeStateMachine: NodeLogic {
         if let earlier = purchases[reference] {
             return request.duplicateActions(inProgress: earlier.state == .authorizing, again: "again", node: name, peer: acquirer, now: now)
         }
-        let original = request.originalReference
+        let original = purchases.key(namedBy: request)
         guard let preauth = purchases[original], preauth.kind == .preauthorization else {
             return refuse(request, .originalNotFound, "a completion of \(original), which is no pre-authorization the scheme knows", to: acquirer, operation: .completion, now: now)
         }
@@ -253,7 +253,7 @@ public struct SchemeStateMachine: NodeLogic {
         if purchases[reference] != nil {
             return request.duplicateActions(inProgress: false, again: "again", node: name, peer: acquirer, now: now)
         }
-        let original = request.originalReference
+        let original = purchases.key(namedBy: request)
         guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
             return refuse(request, .originalNotFound, "a refund of \(original), which is no purchase the scheme knows", to: acquirer, operation: .refund, now: now)
         }
@@ -404,7 +404,7 @@ public struct SchemeStateMachine: NodeLogic {
     }
 
     private mutating func relayVoid(_ void: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
-        let original = void.originalReference
+        let original = purchases.key(namedBy: void)
         let cancellation = void.isCancellation
         let applies: Bool
         switch purchases[original]?.state {

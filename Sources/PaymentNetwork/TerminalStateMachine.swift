@@ -93,6 +93,9 @@ public struct TerminalStateMachine: NodeLogic {
         case .cancel(let id, let original): return followUp(id: id, of: original, operation: .cancellation, amount: nil, now: now)
         case .power(let on): return on ? powerOn(now: now) : powerOff(now: now)
         case .settle: return settle(now: now)
+        case .adopt(let id, let request, let response):
+            purchases[id] = (request, response)
+            return []
         default: return []
         }
     }
@@ -103,7 +106,8 @@ public struct TerminalStateMachine: NodeLogic {
     private mutating func followUp(id: String, of original: String, operation: TimelineEvent.Operation, amount: Money?, now: Instant) -> [NodeAction] {
         guard let (request, response) = purchases[original] else { return [] }
         let mti: MTI = operation == .cancellation ? .authorizationRequest : .financialAdvice
-        var message = request.keeping([DE.pan, DE.expiry, DE.entryMode, DE.terminalID, DE.merchantID, DE.currency], mti: mti)
+        var message = request.keeping([DE.pan, DE.expiry, DE.entryMode, DE.merchantID, DE.currency], mti: mti)
+        message[DE.terminalID] = configuration.id
         message[DE.processingCode] = operation == .completion ? ProcessingCode.purchase : ProcessingCode.refund
         message[DE.conditionCode] = operation == .refund ? ConditionCode.normal : ConditionCode.preauthorization
         message[DE.amount] = (amount ?? request.amount ?? .zero).de4
@@ -176,6 +180,10 @@ public struct TerminalStateMachine: NodeLogic {
 
     /// A terminal signs on when it starts, as a POS does when it is switched on.
     public mutating func start(now: Instant) -> [NodeAction] { signOnNow(now: now) }
+
+    /// A transaction this terminal started: its request and answer, for another terminal of the
+    /// merchant to complete, cancel or refund.
+    public func transaction(_ id: String) -> (request: ISOMessage, response: ISOMessage?)? { purchases[id] }
 
     /// The end-of-day batch: its totals go to the acquirer (0500).
     private mutating func settle(now: Instant) -> [NodeAction] {

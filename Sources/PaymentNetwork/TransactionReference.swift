@@ -43,3 +43,14 @@ extension ISOMessage {
     /// The payout a credit or its answer belongs to, by DE37.
     public var payoutReference: EventReference { .payout(rrn: self[DE.rrn] ?? "") }
 }
+
+extension Dictionary where Key == TransactionReference {
+    /// The entry DE90 of `message` names: the exact reference, or, for a follow-up made at
+    /// another terminal of the merchant, the one with the STAN and DE7 it names (after the
+    /// first hop every STAN comes from one node's counter, so these alone tell it).
+    public func key(namedBy message: ISOMessage) -> TransactionReference {
+        let named = message.originalReference
+        guard self[named] == nil else { return named }
+        return keys.first { $0.stan == named.stan && $0.transmission == named.transmission } ?? named
+    }
+}

@@ -46,6 +46,20 @@ extension Scenario {
 }
 
 extension Scenario {
+    /// The terminal a transaction was made at.
+    public func terminal(of id: String) -> String? {
+        for step in steps {
+            switch step.action {
+            case .swipe(id, let terminal, _, _, _), .preauthorize(id, let terminal, _, _), .complete(id, let terminal, _, _),
+                 .refund(id, let terminal, _, _), .cancel(id, let terminal, _), .repeatSwipe(id, let terminal, _):
+                return terminal
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
     /// The bank that issued the card a transaction's steps used (a completion's is its pre-authorization's).
     public func cardIssuer(of id: String) -> String? {
         for step in steps {

@@ -200,9 +200,14 @@ extension ScenarioBuilder {
             }
         }
         var terminal = original.terminal
-        if let terminalNode = fields["terminal"], let value = reader.string(terminalNode, "terminal"), value != original.terminal {
-            reader.error(terminalNode, "a \(kind) goes through the terminal of '\(of)' (\(original.terminal ?? "-")), which holds its message; '\(value)' does not")
-            terminal = nil
+        if let terminalNode = fields["terminal"] {
+            // Another terminal of the same merchant may do it (a refund at another till).
+            let merchant = network.merchants.first { $0.terminals.contains(original.terminal ?? "") }
+            terminal = self.terminal(terminalNode, network: network, external: "its requests come from the system under test, not from steps")
+            if let value = terminal, let merchant, !merchant.terminals.contains(value) {
+                reader.error(terminalNode, "a \(kind) goes through a terminal of the merchant of '\(of)' (\(merchant.terminals.joined(separator: ", "))), not \(value)")
+                terminal = nil
+            }
         }
         guard let id else { return nil }
         switch kind {

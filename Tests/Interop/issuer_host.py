@@ -74,12 +74,18 @@ class Book:
     def reference(message):
         return (message.get("41", "-"), message.get("11", "-"), message.get("7", "-"))
 
-    @staticmethod
-    def original(message):
+    def original(self, message):
         data = message.get("90", "")
         if len(data) != 42:
             return Book.reference(message)
-        return (message.get("41", "-"), data[4:10], data[10:20])
+        named = (message.get("41", "-"), data[4:10], data[10:20])
+        # A follow-up made at another terminal of the merchant: DE90 names no terminal, so the
+        # STAN and DE7 it names (one sender's counter) find it.
+        if named not in self.auths and named not in self.holds:
+            for known in list(self.auths) + list(self.holds):
+                if known[1:] == named[1:]:
+                    return known
+        return named
 
     def answer(self, message):
         mti = message["t"]

@@ -36,6 +36,7 @@ struct BeyondThePurchaseValidationTests {
         ("  - { change_account: { merchant: \"898440354110001\", account: { bank: CMB, number: \"1\" } } }\n",
          "v.yaml:6:71: error: no bank 'CMB' in the network"),
         ("  - { swipe: { id: r2, amount: 1.00, preauth: maybe } }\n", "v.yaml:6:47: error: preauth 'maybe' is not true or false"),
+        ("  - { refund: { id: r, of: buy, amount: 1.00, terminal: T0000009 } }\n", "v.yaml:6:57: error: no merchant has a terminal 'T0000009'; did you mean 'T0000001'?"),
     ])
     func mistakes(body: String, expected: String) {
         #expect(errors(body).first == expected, "\(errors(body))")

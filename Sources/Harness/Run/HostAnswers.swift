@@ -11,12 +11,19 @@ struct HostAnswers {
     private var voids: [TransactionReference: TransactionReference] = [:]
     /// What was already recorded once (a repeated reversal's answer moves nothing again).
     private var recorded: Set<String> = []
+    /// The requests sent to the host, by STAN and DE7 (after the first hop one node's counter gives STANs).
+    private var sent: [String: TransactionReference] = [:]
     /// Pre-authorizations the host approved.
     private var preauthorizations: Set<TransactionReference> = []
 
     /// The events an answer from `host` to `request` stands for.
     mutating func events(request: ISOMessage, answer: ISOMessage, host: String, now: Instant, exponent: Int) -> [TimelineEvent] {
         let code = answer.responseCode
+        sent["\(request[DE.stan] ?? "-")|\(request[DE.transmissionDateTime] ?? "-")"] = request.transactionReference
+        // The original a follow-up names in DE90: as the host saw it (a follow-up made at another
+        // terminal of the merchant carries that terminal in DE41, which DE90 does not name).
+        let named = request.originalReference
+        let originalReference = sent["\(named.stan)|\(named.transmission)"] ?? named
         let amount = request.amount
         let shown = amount.map { $0.formatted(exponent: exponent) } ?? "?"
         func event(_ kind: EventKind, _ reference: EventReference, _ detail: String, operation: TimelineEvent.Operation, money: Bool = true) -> [TimelineEvent] {
@@ -27,7 +34,7 @@ struct HostAnswers {
         let processing = request[DE.processingCode] ?? ""
         if request.isReversal {
             guard code == .approved else { return [] }
-            let original = request.originalReference
+            let original = originalReference
             if processing == ProcessingCode.void, let purchase = voids.removeValue(forKey: original) {
                 let detail = request.mti.request == .authorizationRequest || preauthorizations.contains(purchase)
                     ? "cancellation reversed: held on the card again" : "void reversed: \(shown) taken from the card again"
@@ -38,7 +45,7 @@ struct HostAnswers {
         if request.isRefund {
             guard code == .approved else { return [] }
             return event(.refunded, .transaction(request.transactionReference), "refund of \(shown) credited to the card", operation: .refund)
-                + event(.refunded, .transaction(request.originalReference), "refund of \(shown) credited to the card", operation: .refund)
+                + event(.refunded, .transaction(originalReference), "refund of \(shown) credited to the card", operation: .refund)
         }
         if request.isCompletion {
             let reference = EventReference.transaction(request.transactionReference)
@@ -46,7 +53,7 @@ struct HostAnswers {
                 guard let code, code != .duplicateTransmission else { return [] }
                 return event(.declined, reference, "completion declined with \(code) (\(code.meaning))", operation: .completion, money: false)
             }
-            return event(.completed, .transaction(request.originalReference), "completed for \(shown): the hold is released and \(shown) taken", operation: .completion)
+            return event(.completed, .transaction(originalReference), "completed for \(shown): the hold is released and \(shown) taken", operation: .completion)
                 + event(.authorized, reference, "completion approved: card debited \(shown)", operation: .completion)
         }
         if request.isStandInAdvice {
@@ -55,8 +62,8 @@ struct HostAnswers {
         }
         if request.isCancellation {
             guard code == .approved else { return [] }
-            voids[request.transactionReference] = request.originalReference
-            return event(.cancelled, .transaction(request.originalReference), "pre-authorization cancelled: the hold is released", operation: .cancellation)
+            voids[request.transactionReference] = originalReference
+            return event(.cancelled, .transaction(originalReference), "pre-authorization cancelled: the hold is released", operation: .cancellation)
         }
         if request.isPreauthorization {
             let reference = EventReference.transaction(request.transactionReference)
@@ -86,8 +93,8 @@ struct HostAnswers {
         }
         if request.isVoid {
             guard code == .approved else { return [] }
-            voids[request.transactionReference] = request.originalReference
-            return event(.voided, .transaction(request.originalReference), "voided: \(shown) given back to the card", operation: .void)
+            voids[request.transactionReference] = originalReference
+            return event(.voided, .transaction(originalReference), "voided: \(shown) given back to the card", operation: .void)
         }
         let reference = EventReference.transaction(request.transactionReference)
         switch code {

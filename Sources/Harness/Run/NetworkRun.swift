@@ -241,6 +241,15 @@ final class NetworkRun {
             command = .dispute(id: id, of: aliases.deepest(of: reference), reason: reason)
         }
         guard nodes[terminal] != nil else { return }
+        // A follow-up at another terminal of the merchant: it takes over the original's messages first.
+        switch step.action {
+        case .complete(_, _, let original, _), .cancel(_, _, let original), .refund(_, _, let original, _):
+            if let origin = scenario.terminal(of: original), origin != terminal, let held = (nodes[origin] as? TerminalStateMachine)?.transaction(original) {
+                carryOut(nodes[terminal]!.perform(.adopt(id: original, request: held.request, response: held.response), now: now), of: terminal)
+            }
+        default:
+            break
+        }
         carryOut(nodes[terminal]!.perform(command, now: now), of: terminal)
     }
 

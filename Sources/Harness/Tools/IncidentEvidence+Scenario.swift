@@ -57,6 +57,12 @@ extension IncidentEvidence {
                 if issuerDeclined { cards[pan]!.restricted.append(at) } else { cards[pan]!.standInDeclined = true }
             }
         }
+        // Terminals that only completed, cancelled or refunded (another till of the merchant).
+        for item in followUps {
+            guard let request = item.exchanges.first?.request.message, !request.isChargeback, let merchant = request[DE.merchantID],
+                  let index = merchants.firstIndex(where: { $0.id == merchant }), !merchants[index].terminals.contains(item.terminal) else { continue }
+            merchants[index].terminals.append(item.terminal)
+        }
         // The scheme approved in the issuer's place when it later told the issuer with advices (0220).
         let stoodIn = purchases.filter { item in item.response == "00" && item.exchanges.contains { $0.request.message.mti.original == .financialAdvice } }
         let standInLimit = stoodIn.compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }.max()
@@ -322,7 +328,12 @@ extension IncidentEvidence {
             let request = item.exchanges[0].request.message
             guard let sent = request.originalTransmission, let at = item.requestedAt else { continue }
             let originalKey = "\(request[DE.terminalID] ?? "-")/\(sent)"
-            guard let original = ids[originalKey] else { continue }
+            // Made at another terminal of the merchant: the purchase whose RRN (DE37) it carries.
+            let byRRN = request[DE.rrn].flatMap { rrn in
+                purchases.first { purchase in purchase.exchanges.contains { $0.answer?.message[DE.rrn] == rrn } }.map { "\($0.terminal)/\($0.transmission)" }
+            }
+            guard let original = ids[originalKey] ?? byRRN.flatMap({ ids[$0] }) else { continue }
+            let other = ids[originalKey] == nil ? ", terminal: \"\(item.terminal)\"" : ""
             let id = (request.isChargeback ? "cb" : "t") + "\(purchases.count + index + 1)"
             ids["\(item.terminal)/\(item.transmission)"] = id
             let amount = item.amount ?? "1.00"
@@ -330,11 +341,11 @@ extension IncidentEvidence {
             if request.isChargeback {
                 step = "dispute: { id: \(id), of: \(original), reason: \"\(request[DE.reasonCode] ?? "4837")\" }"
             } else if request.isCompletion {
-                step = "complete: { id: \(id), of: \(original), amount: \(amount) }"
+                step = "complete: { id: \(id), of: \(original), amount: \(amount)\(other) }"
             } else if request.isRefund {
-                step = "refund: { id: \(id), of: \(original), amount: \(amount) }"
+                step = "refund: { id: \(id), of: \(original), amount: \(amount)\(other) }"
             } else {
-                step = "cancel: { id: \(id), of: \(original) }"
+                step = "cancel: { id: \(id), of: \(original)\(other) }"
             }
             steps.append((at, "  - { at: \"\(local(at))\", \(step) }"))
             expectations.append("  - { transaction: \(id), response: \"\(item.response ?? "none")\" }")
