@@ -77,7 +77,7 @@ struct ServeTests {
     @Test("a POS application PayLab did not write (Python ssl + pyiso8583) dials the served acquirer and gets its 0210")
     func posClient() async throws {
         let pki = try Self.pki()
-        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "3s"), pki: pki)
+        let served = try await Served(Self.posScenario.replacingOccurrences(of: "TLS", with: "mutual").replacingOccurrences(of: "WAIT", with: "10s"), pki: pki)
         let output = try await ExternalTool.run([
             "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
             "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem",
