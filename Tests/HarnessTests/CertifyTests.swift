@@ -204,7 +204,7 @@ struct AcquirerCertifyTests {
         return try socket.port()
     }
 
-    @Test("PayLab's own acquirer, served, passes the acquirer suite (forwarding, declines, a reversal after the scheme's silence, no duplicate forwarding, the payout after the fee) but for DE37, which it leaves to the scheme today")
+    @Test("PayLab's own acquirer, served, passes the acquirer suite (forwarding, declines, a reversal after the scheme's silence, no duplicate forwarding, the payout after the fee) (it sets DE37 itself)")
     func paylabAcquirer() async throws {
         let folder = NSTemporaryDirectory() + "paylab-certify-acq-\(UUID().uuidString)"
         _ = try PKI(directory: folder).initialize()
