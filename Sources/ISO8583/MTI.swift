@@ -21,17 +21,22 @@ public struct MTI: Sendable, Hashable, Comparable, ExpressibleByStringLiteral, C
         case administrative = 6, feeCollection = 7, networkManagement = 8
     }
 
+    // Control flow asks these on every message: they read the four bytes in place, with no allocation.
     private func digit(_ index: Int) -> Int? {
-        let characters = Array(rawValue.utf8)
-        guard characters.count == 4, (0x30...0x39).contains(characters[index]) else { return nil }
-        return Int(characters[index] - 0x30)
+        let utf8 = rawValue.utf8
+        guard utf8.count == 4 else { return nil }
+        let byte = utf8[utf8.index(utf8.startIndex, offsetBy: index)]
+        guard (0x30...0x39).contains(byte) else { return nil }
+        return Int(byte - 0x30)
     }
 
     private func replacing(_ index: Int, with value: Int) -> MTI {
-        var characters = Array(rawValue.utf8)
-        guard characters.count == 4 else { return self }
-        characters[index] = UInt8(0x30 + value)
-        return MTI(String(decoding: characters, as: UTF8.self))
+        let utf8 = rawValue.utf8
+        guard utf8.count == 4 else { return self }
+        return MTI(String(unsafeUninitializedCapacity: 4) { buffer in
+            for (offset, byte) in utf8.enumerated() { buffer[offset] = offset == index ? UInt8(0x30 + value) : byte }
+            return 4
+        })
     }
 
     /// The message class (second digit), nil when it is not one ISO 8583 defines.

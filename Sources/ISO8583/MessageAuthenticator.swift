@@ -4,7 +4,12 @@
 /// is a secondary bitmap); it covers everything from the MTI up to that field's value.
 public protocol MessageAuthenticator: Sendable {
     /// The 8-byte MAC of `bytes`.
-    func mac(_ bytes: [UInt8]) -> [UInt8]
+    func mac(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]
+}
+
+extension MessageAuthenticator {
+    /// The 8-byte MAC of `bytes`.
+    public func mac(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBufferPointer { mac($0) } }
 }
 
 extension MessageCodec {
@@ -13,31 +18,43 @@ extension MessageCodec {
         message.fieldNumbers.contains { $0 > 64 && $0 != 128 } ? 128 : 64
     }
 
-    /// Packs a message with its MAC filled in by `authenticator`.
+    /// Packs a message with its MAC filled in by `authenticator`: packed once with the MAC
+    /// field zeroed, then the MAC (the last field, fixed width) written over the zeros.
     public func pack(_ message: ISOMessage, authenticator: some MessageAuthenticator) throws(ISO8583Error) -> [UInt8] {
         var copy = message
         let field = Self.macField(of: message)
         copy.remove(field == 64 ? 128 : 64)
-        copy.setBytes(field, [UInt8](repeating: 0, count: 8))
+        copy.setBytes(field, Self.zeroMAC)
         var bytes = try pack(copy)
-        let width = dialect.binaryFields == .hex ? 16 : 8
-        let covered = Array(bytes[dialect.headerLength..<(bytes.count - width)])
-        let mac = authenticator.mac(covered)
-        copy.setBytes(field, mac)
-        bytes = try pack(copy)
+        let hex = dialect.binaryFields == .hex
+        let width = hex ? 16 : 8
+        let end = bytes.count - width
+        let mac = bytes.withUnsafeBufferPointer { authenticator.mac(UnsafeBufferPointer(rebasing: $0[dialect.headerLength..<end])) }
+        guard mac.count == 8 else { throw ISO8583Error(field: field, offset: end, reason: .wrongLength(length: mac.count, expected: 8)) }
+        for (index, byte) in mac.enumerated() {
+            if hex {
+                bytes[end + 2 * index] = Self.hexDigit(byte >> 4)
+                bytes[end + 2 * index + 1] = Self.hexDigit(byte & 0x0F)
+            } else {
+                bytes[end + index] = byte
+            }
+        }
         return bytes
     }
+
+    private static let zeroMAC = [UInt8](repeating: 0, count: 8)
 
     /// Unpacks a message and checks its MAC; throws `.macMismatch` when it does not match.
     public func unpack(_ bytes: [UInt8], authenticator: some MessageAuthenticator) throws(ISO8583Error) -> ISOMessage {
         let message = try unpack(bytes)
         let field = Self.macField(of: message)
         let width = dialect.binaryFields == .hex ? 16 : 8
-        guard let carried = message.bytes(field), bytes.count >= dialect.headerLength + width else {
-            throw ISO8583Error(field: field, offset: bytes.count, reason: .macMismatch)
-        }
-        let covered = Array(bytes[dialect.headerLength..<(bytes.count - width)])
-        guard authenticator.mac(covered) == carried else {
+        guard bytes.count >= dialect.headerLength + width,
+              let matches = message.withValue(field, { carried in
+                  bytes.withUnsafeBufferPointer { all in
+                      authenticator.mac(UnsafeBufferPointer(rebasing: all[dialect.headerLength..<(bytes.count - width)])).elementsEqual(carried)
+                  }
+              }), matches else {
             throw ISO8583Error(field: field, offset: bytes.count - width, reason: .macMismatch)
         }
         return message

@@ -4,11 +4,18 @@ public enum PAN {
     ///
     /// A PAN of ten digits or fewer is masked entirely but for its last four.
     public static func mask(_ pan: String) -> String {
-        let digits = Array(pan)
-        guard digits.count > 4 else { return String(repeating: "*", count: digits.count) }
-        let head = digits.count > 10 ? 6 : 0
-        let hidden = digits.count - head - 4
-        return String(digits[..<head]) + String(repeating: "*", count: hidden) + String(digits[(digits.count - 4)...])
+        // A PAN is ASCII digits: masked byte by byte (anything else, by character).
+        var bytes = Array(pan.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            let characters = Array(pan)
+            guard characters.count > 4 else { return String(repeating: "*", count: characters.count) }
+            let head = characters.count > 10 ? 6 : 0
+            return String(characters[..<head]) + String(repeating: "*", count: characters.count - head - 4) + String(characters[(characters.count - 4)...])
+        }
+        guard bytes.count > 4 else { return String(repeating: "*", count: bytes.count) }
+        let head = bytes.count > 10 ? 6 : 0
+        for index in head..<(bytes.count - 4) { bytes[index] = UInt8(ascii: "*") }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The bank identification number: the first six digits.

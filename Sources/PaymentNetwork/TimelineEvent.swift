@@ -59,7 +59,12 @@ public struct TimelineEvent: Sendable, Equatable {
     public enum Operation: String, Sendable {
         /// Whether a terminal's request of this kind is a transaction of its own (it has an
         /// id, an answer and a status), rather than an act on an earlier one (a void).
-        public var startsTransaction: Bool { [.purchase, .preauthorization, .completion, .refund, .cancellation].contains(self) }
+        public var startsTransaction: Bool {
+            switch self {
+            case .purchase, .preauthorization, .completion, .refund, .cancellation: true
+            default: false
+            }
+        }
 
         case purchase, void, reversal, advice, payout
         /// A pre-authorization (0100), its cancellation (0100, processing code 20) and its completion (0220).

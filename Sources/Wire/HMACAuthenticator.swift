@@ -16,9 +16,9 @@ public struct HMACAuthenticator: MessageAuthenticator {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 
-    public func mac(_ bytes: [UInt8]) -> [UInt8] {
+    public func mac(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var hmac = keyed
-        hmac.update(data: bytes)
-        return Array(hmac.finalize().prefix(8))
+        hmac.update(data: UnsafeRawBufferPointer(bytes))
+        return hmac.finalize().withUnsafeBytes { Array($0.prefix(8)) }
     }
 }

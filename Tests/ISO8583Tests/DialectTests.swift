@@ -131,7 +131,7 @@ struct EMVAndMACTests {
 
     /// A checksum stands in for a real algorithm: the codec only needs the slot.
     struct SumMAC: MessageAuthenticator {
-        func mac(_ bytes: [UInt8]) -> [UInt8] {
+        func mac(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
             var sums = [UInt8](repeating: 0, count: 8)
             for (index, byte) in bytes.enumerated() { sums[index % 8] &+= byte &* UInt8(truncatingIfNeeded: index + 1) }
             return sums

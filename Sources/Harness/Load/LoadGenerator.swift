@@ -290,6 +290,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private var channel: (any Channel)?
     private var timer: RepeatedTask?
     private var sentCount = 0
+    /// Whether requests were written since the last flush.
+    private var wrote = false
     /// No request is scheduled at or after this: the run's duration from its start.
     private var sendUntil: NIODeadline { started + TimeAmount.nanoseconds(Int64(plan.duration.components.seconds) * 1_000_000_000 + plan.duration.components.attoseconds / 1_000_000_000) }
     private let lock = NIOLock()
@@ -450,8 +452,17 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         }
         if case .outstanding = share, sending, now < sendUntil {
             send(scheduled: now)
+            wrote = true
+        }
+    }
+
+    /// The requests a burst of answers made go out together, in as few TLS records and system calls as can be.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if wrote {
+            wrote = false
             context.flush()
         }
+        context.fireChannelReadComplete()
     }
 
     /// Requests past the terminal's wait: counted as timeouts and reversed (0400), as a POS does.
