@@ -66,6 +66,27 @@ struct LoadTests {
         #expect(report.reconciled, "\(report.text())")
     }
 
+    @Test("requests lost on the way to the issuer mid-load: the scheme's waits end on time while purchases keep coming (98, reversed), and the money reconciles")
+    func timersUnderLoad() async throws {
+        // 32 outstanding keep frames in flight all the time: the network is not quiet again until the load stops.
+        let options = LoadRun.Options(pace: .concurrency(32), duration: .seconds(4), terminals: 16, cards: 10, threads: 1, connections: 8, extraFaultsYAML: """
+              - network: Scheme -> Issuer
+                drop: request
+                count: 2
+                from: "2026-05-11 10:00:01"
+            """)
+        let yaml = LoadRun.defaultScenarioYAML(options: options)
+            .replacingOccurrences(of: "network:\n", with: "network:\n  scheme: { timeout: 1s }\n")
+        let outcome = try await LoadRun.run(try ScenarioLoader.parse(yaml, file: "load.yaml"), options: options)
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        #expect(report.byCode["98"] == 2, "\(report.text())")
+        #expect(report.approved == report.sent - 2)
+        // Each wait ends a second after its request, not when the load stops: the network never
+        // goes quiet under load, and the timer after the first must not wait for it to.
+        #expect(report.maxMilliseconds < 2_000, "\(report.text())")
+        #expect(report.reconciled, "\(report.text())")
+    }
+
     @Test("two parts drive disjoint terminals; their reports merge exactly, through JSON, into the counts and histogram of both")
     func parts() async throws {
         let first = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (1, 2)))

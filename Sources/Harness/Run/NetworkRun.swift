@@ -141,6 +141,15 @@ final class NetworkRun {
         return fire().flatMap { bound.value.quiet(timeout: quietTimeout) }.map { true }
     }
 
+    /// In real time: handles the next timer, held frame or fault window if it is due by
+    /// `limit`, without waiting for the network to go quiet (under load it never is: frames are
+    /// always in flight, and a timer's consequences take their course like any other frame's).
+    /// True when it handled one.
+    func fireDue(until limit: Instant) -> EventLoopFuture<Bool> {
+        guard let next = scheduler.peek(), next.at <= limit else { return wire.eventLoop.makeSucceededFuture(false) }
+        return fire().map { true }
+    }
+
     /// Performs a step at its time and completes when the network is quiet again.
     func perform(_ step: Step, quietTimeout: TimeAmount) -> EventLoopFuture<Void> {
         perform(step)

@@ -222,7 +222,7 @@ public final class ScenarioRunner: Sendable {
         while !serving.stop() {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
             let now = clock()
-            while try await loop.flatSubmit({ run.value.fireNext(until: now, quietTimeout: timeout) }).get() {}
+            while try await loop.flatSubmit({ run.value.fireDue(until: now) }).get() {}
             if let step = steps.first, step.at <= now {
                 steps.removeFirst()
                 try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()
