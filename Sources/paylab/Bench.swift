@@ -112,12 +112,13 @@ extension PayLab {
                 commandName: "relay",
                 abstract: "PayLab's load rate against its floor: a bare mutual-TLS relay over the same three hops.",
                 discussion: """
-                    The floor: three mutual-TLS hops on 127.0.0.1 (a relay, a relay, an echo, on one event \
-                    loop as PayLab's network is) carrying frames the size of a purchase, no ISO 8583 and no \
-                    logic, with --concurrency round trips outstanding from --threads threads. Then PayLab: \
-                    `paylab load --concurrency` at the same concurrency, connections and threads, through \
-                    its acquirer, scheme and issuer, reconciled. Each --runs times, alternating; prints the \
-                    medians, the ratio, and PayLab's p99 in an open loop at half the floor's rate. \
+                    The floor: three mutual-TLS hops on 127.0.0.1 (a relay, a relay, an echo, each chain on \
+                    one event loop as each of PayLab's networks is, --networks chains side by side) carrying \
+                    frames the size of a purchase, no ISO 8583 and no logic, with --concurrency round trips \
+                    outstanding from --threads threads. Then PayLab: `paylab load --concurrency` at the same \
+                    concurrency, connections, threads and networks, through its acquirers, schemes and \
+                    issuers, reconciled. Each --runs times, alternating; prints the medians, the ratio, and \
+                    PayLab's p99 in an open loop at half the floor's rate. \
                     Run it as: swift run -c release paylab bench relay
                     """
             )
@@ -131,6 +132,9 @@ extension PayLab {
             @Option(help: "The load side's threads.")
             var threads = ProcessInfo.processInfo.activeProcessorCount
 
+            @Option(help: "PayLab networks, and relay chains, side by side (default: one per thread).")
+            var networks: Int?
+
             @Option(help: "Seconds each measurement runs.")
             var seconds = 5
 
@@ -140,11 +144,13 @@ extension PayLab {
             func run() async throws {
                 var floors: [Double] = [], ours: [Double] = []
                 var reconciled = true
+                let chains = networks ?? threads
                 for run in 1...max(1, runs) {
-                    let floor = try await RelayBenchmark.run(concurrency: concurrency, connections: connections, threads: threads, duration: .seconds(seconds))
                     let options = LoadRun.Options(pace: .concurrency(concurrency), duration: .seconds(seconds), terminals: 100, cards: 1000,
-                                                  threads: threads, connections: connections)
+                                                  threads: threads, networks: chains, connections: connections)
                     let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+                    let floor = try await RelayBenchmark.run(concurrency: concurrency, connections: connections, threads: threads,
+                                                             chains: LoadRun.networkCount(scenario, options: options), duration: .seconds(seconds))
                     let outcome = try await LoadRun.run(scenario, options: options)
                     let report = LoadReport(outcome: outcome, duration: options.duration)
                     reconciled = reconciled && report.reconciled
@@ -155,11 +161,11 @@ extension PayLab {
                 }
                 let floor = median(floors), paylab = median(ours)
                 let half = max(1, Int(floor / 2))
-                let options = LoadRun.Options(pace: .rate(half), duration: .seconds(seconds), terminals: 100, cards: 1000, threads: threads, connections: connections)
+                let options = LoadRun.Options(pace: .rate(half), duration: .seconds(seconds), terminals: 100, cards: 1000, threads: threads, networks: chains, connections: connections)
                 let outcome = try await LoadRun.run(try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml"), options: options)
                 let open = LoadReport(outcome: outcome, duration: options.duration)
-                print("medians of \(runs) runs, \(concurrency) outstanding, \(connections) connections, \(threads) threads, \(seconds) s each:")
-                print(String(format: "  floor (bare mTLS relay, 3 hops)   %.0f round trips/s", floor))
+                print("medians of \(runs) runs, \(concurrency) outstanding, \(connections) connections, \(threads) threads, \(chains) networks, \(seconds) s each:")
+                print(String(format: "  floor (bare mTLS relay, 3 hops)   %.0f round trips/s (%d chains)", floor, chains))
                 print(String(format: "  PayLab (paylab load)              %.0f purchases/s, every cent reconciled: %@", paylab, reconciled ? "yes" : "NO"))
                 print(String(format: "  ratio                             %.2f (target: at least 0.80)", floor > 0 ? paylab / floor : 0))
                 print(String(format: "  PayLab open loop at %d/s (half the floor): p50 %.2f ms, p99 %.2f ms (target: under 5 ms), achieved %.0f/s%@",

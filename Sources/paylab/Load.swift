@@ -26,7 +26,11 @@ extension PayLab {
                 FILE's merchants' terminals must be systems under test (`external`), or its acquirer one \
                 (`acquirer: { external: { address: ... } }`, which the terminals then dial); the generator \
                 drives them, with FILE's cards. --part I/N takes a disjoint slice of the terminals (and so of the \
-                STANs) for one of N generators; `paylab load merge` combines their --json reports exactly.
+                STANs) for one of N generators; `paylab load merge` combines their --json reports exactly. \
+                On one machine PayLab's own network uses every core: --networks N (default: one per \
+                thread) serves N networks side by side, each on its own event loop with every N-th \
+                terminal, its own nodes and books, each reconciled (a system under test in the acquirer's, \
+                the scheme's or a bank's place sees one network).
                 Exit status: 0 when reconciled, 1 when not, 2 on invalid input.
                 """,
             subcommands: [Drive.self, Merge.self],
@@ -60,6 +64,9 @@ extension PayLab {
             @Option(help: "The load generator's threads (default: every core).")
             var threads = ProcessInfo.processInfo.activeProcessorCount
 
+            @Option(help: "PayLab networks served side by side, each on its own core with a disjoint share of the terminals (default: one per thread; one when a system under test is the acquirer, the scheme or a bank).")
+            var networks: Int?
+
             @Option(help: "Connections to the acquirer, each carrying a share of the terminals (at most 32).")
             var connections = 8
 
@@ -90,6 +97,7 @@ extension PayLab {
                 if terminals < 1 || terminals > 100_000 { throw ValidationError("--terminals takes 1 to 100000, not \(terminals)") }
                 if cards < 1 || cards > 1_000_000 { throw ValidationError("--cards takes 1 to 1000000, not \(cards)") }
                 if threads < 1 || threads > 64 { throw ValidationError("--threads takes 1 to 64, not \(threads)") }
+                if let networks, networks < 1 || networks > 64 { throw ValidationError("--networks takes 1 to 64, not \(networks)") }
                 if connections < 1 || connections > 32 { throw ValidationError("--connections takes 1 to 32 (the acquirer's limit for systems under test), not \(connections)") }
                 guard Self.part(part) != nil else { throw ValidationError("--part takes I/N with 1 ≤ I ≤ N, not '\(part)'") }
             }
@@ -104,7 +112,7 @@ extension PayLab {
                 let length = Values.duration(duration)!
                 let options = LoadRun.Options(
                     pace: rate.map { .rate($0) } ?? .concurrency(concurrency!), duration: length, warmup: Values.duration(warmup)!,
-                    terminals: terminals, cards: cards, threads: threads, connections: connections, part: Self.part(part)!, timeout: Values.duration(timeout)!)
+                    terminals: terminals, cards: cards, threads: threads, networks: networks, connections: connections, part: Self.part(part)!, timeout: Values.duration(timeout)!)
                 let scenario: Scenario
                 if let file {
                     guard let loaded = try loadSuite([file]).scenarios.first else { throw ExitStatus.invalid }
@@ -113,7 +121,8 @@ extension PayLab {
                         printError("error: \(file): no terminal is a system under test (terminals: [{ id: T0000001, external: {} }]) and the acquirer is not one; the load generator drives such terminals")
                         throw ExitStatus.invalid
                     }
-                    scenario = loaded
+                    // This generator's part: a disjoint share of the file's terminals.
+                    scenario = LoadRun.share(loaded, index: options.part.index - 1, of: options.part.count)
                 } else {
                     scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
                 }

@@ -87,6 +87,50 @@ struct LoadTests {
         #expect(report.reconciled, "\(report.text())")
     }
 
+    @Test("two networks side by side, one per core: each serves every other terminal with its own books, the counts add up, and each is reconciled on its own")
+    func networksSideBySide() async throws {
+        let faults = """
+              - network: Acquirer -> MerchantBank
+                drop: request
+                from: "2026-05-12 00:00"
+                to: "2026-05-30 00:00"
+            """
+        let good = try await Self.run(.init(pace: .concurrency(8), duration: .seconds(1), terminals: 12, cards: 30, threads: 2, networks: 2, connections: 4))
+        #expect(good.0.description.contains("2 networks side by side"))
+        #expect(good.1.reconciled, "\(good.1.text())")
+        #expect(good.1.approved == good.0.seen.sent && good.0.reconciliation.paidOut == good.0.seen.sent)
+        #expect(Set(good.0.seen.approved.map(\.terminal)).count == 12)
+        // Every payout lost in both: each network says whose money it is missing.
+        let (_, lost) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 2, networks: 2, connections: 2, extraFaultsYAML: faults))
+        #expect(!lost.reconciled)
+        for network in 1...2 {
+            #expect(lost.problems.contains { $0.hasPrefix("network \(network) of 2: merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(lost.problems)")
+        }
+    }
+
+    @Test("a scenario file's terminals are shared out between networks or parts: disjoint, every one driven once, each share with its own seed")
+    func shares() throws {
+        let yaml = """
+            name: shares
+            start: "2026-05-11 10:00"
+            network:
+              merchants:
+                - { id: "898440354110001", account: { bank: MerchantBank, number: "6214830000000001" }, terminals: [{ id: T0000001, external: {} }, { id: T0000002, external: {} }, T0000003] }
+                - { id: "898440354110002", account: { bank: MerchantBank, number: "6214830000000002" }, terminals: [{ id: T0000004, external: {} }, { id: T0000005, external: {} }] }
+              cards: []
+            """
+        let scenario = try ScenarioLoader.parse(yaml, file: "shares.yaml")
+        let options = LoadRun.Options(pace: .concurrency(1), duration: .seconds(1), threads: 8)
+        // At most one network per driven terminal.
+        #expect(LoadRun.networkCount(scenario, options: options) == 4)
+        let parts = (0..<2).map { LoadRun.share(scenario, index: $0, of: 2) }
+        let driven = parts.map { part in part.network.merchants.flatMap(\.terminals).filter { part.network.external[$0] != nil } }
+        #expect(driven[0] == ["T0000001", "T0000004"] && driven[1] == ["T0000002", "T0000005"])
+        // A terminal PayLab plays stays in every share; the seeds differ.
+        #expect(parts.allSatisfy { $0.network.merchants[0].terminals.contains("T0000003") })
+        #expect(parts[0].seed != parts[1].seed)
+    }
+
     @Test("two parts drive disjoint terminals; their reports merge exactly, through JSON, into the counts and histogram of both")
     func parts() async throws {
         let first = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (1, 2)))

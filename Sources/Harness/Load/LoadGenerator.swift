@@ -22,8 +22,9 @@ public struct LoadPlan: Sendable {
     public var duration: Duration
     /// Latencies of requests scheduled in the first `warmup` are not recorded.
     public var warmup: Duration
-    /// The terminals this generator drives, each with its merchant (DE41, DE42).
-    public var terminals: [(id: String, merchant: String)]
+    /// The terminals this generator drives, each with its merchant (DE41, DE42) and the
+    /// network (the index of the target) whose acquirer it dials.
+    public var terminals: [(id: String, merchant: String, network: Int)]
     /// The PANs it pays with, in turn.
     public var cards: [(pan: String, expiry: String)]
     /// Connections to the acquirer (each carries a share of the terminals).
@@ -33,7 +34,7 @@ public struct LoadPlan: Sendable {
     /// How long a terminal waits before it reverses (0400).
     public var timeout: Duration
 
-    public init(pace: Pace, duration: Duration, warmup: Duration, terminals: [(id: String, merchant: String)], cards: [(pan: String, expiry: String)],
+    public init(pace: Pace, duration: Duration, warmup: Duration, terminals: [(id: String, merchant: String, network: Int)], cards: [(pan: String, expiry: String)],
                 connections: Int, threads: Int, timeout: Duration) {
         self.pace = pace
         self.duration = duration
@@ -49,7 +50,7 @@ public struct LoadPlan: Sendable {
     static func amount(_ n: Int) -> Money { Money(minorUnits: 1_000 + Int64(n * 7_919 % 10_000)) }
 }
 
-/// Where the generator dials: the acquirer's listener for terminals.
+/// Where the generator dials: an acquirer's listener for terminals.
 public struct LoadTarget: Sendable {
     public var host: String
     public var port: Int
@@ -115,6 +116,16 @@ public struct LoadObservation: Sendable {
         return index
     }
 
+    /// The purchases of these terminals only (what one network of several must account for);
+    /// the counts and histograms stay those of the whole run.
+    func only(terminals: Set<String>) -> LoadObservation {
+        var share = self
+        share.approved = approved.filter { terminals.contains($0.terminal) }
+        share.reversed = reversed.filter { terminals.contains($0.terminal) }
+        share.declined = declined.filter { terminals.contains($0.terminal) }
+        return share
+    }
+
     mutating func merge(_ other: LoadObservation) {
         sent += other.sent
         for (code, count) in other.byCode { byCode[code, default: 0] += count }
@@ -146,13 +157,14 @@ public struct LoadObservation: Sendable {
 /// POS does.
 public final class LoadGenerator: Sendable {
     let plan: LoadPlan
-    let target: LoadTarget
+    /// The acquirers, by network: connection `c` dials network `c` mod their count, with terminals of that network.
+    let targets: [LoadTarget]
     /// The virtual time now, for DE7 (the served network's clock).
     let clock: @Sendable () -> Instant
 
-    public init(plan: LoadPlan, target: LoadTarget, clock: @escaping @Sendable () -> Instant) {
+    public init(plan: LoadPlan, targets: [LoadTarget], clock: @escaping @Sendable () -> Instant) {
         self.plan = plan
-        self.target = target
+        self.targets = targets
         self.clock = clock
     }
 
@@ -176,8 +188,14 @@ public final class LoadGenerator: Sendable {
         let started = NIODeadline.now()
         var handlers: [LoadConnection] = []
         var channels: [any Channel] = []
+        let networks = max(1, targets.count)
         for index in 0..<plan.connections {
-            let terminals = plan.terminals.enumerated().filter { $0.offset % plan.connections == index }.map(\.element)
+            // This connection's network, and its share of that network's terminals.
+            let network = index % networks
+            let ofNetwork = (plan.connections - network + networks - 1) / networks
+            let terminals = plan.terminals.filter { $0.network == network }.enumerated()
+                .filter { $0.offset % ofNetwork == index / networks }.map { (id: $0.element.id, merchant: $0.element.merchant) }
+            let target = targets[network]
             let share: LoadConnection.Share
             switch plan.pace {
             case .rate(let rate):

@@ -20,6 +20,10 @@ public enum LoadRun {
         public var terminals: Int
         public var cards: Int
         public var threads: Int
+        /// PayLab networks served side by side, each on its own event loop (a core) with a
+        /// disjoint share of the terminals; nil: one per thread. One when a system under test
+        /// takes the acquirer's, the scheme's or a bank's place.
+        public var networks: Int?
         public var connections: Int
         /// This generator's slice: part `index` (1-based) of `count`.
         public var part: (index: Int, count: Int)
@@ -30,7 +34,9 @@ public enum LoadRun {
         public var extraFaultsYAML: String?
 
         public init(pace: LoadPlan.Pace, duration: Duration, warmup: Duration = .zero, terminals: Int = 100, cards: Int = 1000, threads: Int = 2,
-                    connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10), extraFaultsYAML: String? = nil) {
+                    networks: Int? = nil, connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10),
+                    extraFaultsYAML: String? = nil) {
+            self.networks = networks
             self.pace = pace
             self.duration = duration
             self.warmup = warmup
@@ -95,38 +101,83 @@ public enum LoadRun {
         public var description: String
     }
 
-    /// Serves `scenario` (its merchants' terminals must be systems under test at its acquirer),
-    /// drives it, stops, settles and reconciles.
+    /// The terminals a load run drives: those that are systems under test at PayLab's
+    /// acquirer, or every terminal when the acquirer is the system under test.
+    static func driven(_ scenario: Scenario) -> [String] {
+        let network = scenario.network
+        let all = network.merchants.flatMap(\.terminals)
+        return network.external[network.acquirer.name] != nil ? all : all.filter { network.external[$0] != nil }
+    }
+
+    /// How many networks a run of `scenario` serves: `options.networks` (default: one per
+    /// thread), at most one per driven terminal; one when a system under test takes the
+    /// acquirer's, the scheme's or a bank's place (it sees one network, as in production).
+    public static func networkCount(_ scenario: Scenario, options: Options) -> Int {
+        let network = scenario.network
+        let nodes = [network.acquirer.name, network.scheme.name] + network.banks.map(\.name)
+        guard !nodes.contains(where: { network.external[$0] != nil }) else { return 1 }
+        return max(1, min(options.networks ?? options.threads, driven(scenario).count))
+    }
+
+    /// Share `index` (from 0) of `count`: the scenario with only every count-th of its driven
+    /// terminals (from the `index`-th), and its own seed (its nodes draw their own STANs and
+    /// RRNs). A network of several on one machine, or the part of one generator of several
+    /// (`--part I/N` of a scenario file).
+    public static func share(_ scenario: Scenario, index: Int, of count: Int) -> Scenario {
+        guard count > 1 else { return scenario }
+        var share = scenario
+        let driven = Set(driven(scenario))
+        let kept = Set(scenario.network.merchants.flatMap(\.terminals).filter(driven.contains).enumerated()
+            .filter { $0.offset % count == index }.map(\.element))
+        for merchant in share.network.merchants.indices {
+            share.network.merchants[merchant].terminals.removeAll { driven.contains($0) && !kept.contains($0) }
+        }
+        share.seed = scenario.seed &+ UInt64(index)
+        return share
+    }
+
+    /// Serves `scenario` (its merchants' terminals must be systems under test at its acquirer,
+    /// or its acquirer one) as `networkCount` networks side by side, drives them, stops,
+    /// settles and reconciles each.
     /// `authority` issues the nodes' and the generator's certificates (a `paylab pki init` CA,
     /// for a system under test that trusts it); nil: a fresh one.
     public static func run(_ scenario: Scenario, options: Options, authority given: CertificateAuthority? = nil, stop: @escaping @Sendable () -> Bool = { false },
                            progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> Outcome {
         let started = ContinuousClock.now
         let authority = try given ?? CertificateAuthority(commonName: "PayLab load CA")
-        let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
-        let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
-        let stopBox = StopFlag()
-        let serving = ScenarioRunner.Serving(
-            duration: nil, stop: { stopBox.isSet }, announce: { continuation.yield($0); continuation.finish() },
-            settleFor: scenario.horizon, light: true)
-        let served = Task { await runner.serve(scenario, serving: serving) }
-        var iterator = stream.makeAsyncIterator()
-        // The terminals dial the acquirer: PayLab's (its listener for SUTs), or the one that is a system under test.
+        let count = networkCount(scenario, options: options)
+        let shares = (0..<count).map { share(scenario, index: $0, of: count) }
+        let served = shares.map { Served($0, authority: authority) }
+        func stopAll() async -> [ScenarioResult] {
+            var results: [ScenarioResult] = []
+            for network in served { results.append(await network.stop()) }
+            return results
+        }
+        // The terminals dial each network's acquirer: PayLab's (its listener for SUTs), or the one that is a system under test.
         let acquirerSUT = scenario.network.external[scenario.network.acquirer.name]
-        guard let addresses = await iterator.next(),
-              let endpoint = acquirerSUT?.address ?? addresses.forSUTs[scenario.network.acquirer.name].flatMap(Endpoint.init) else {
-            stopBox.set()
-            let result = await served.value
-            try? await runner.shutdown()
-            throw WireError(message: "the network did not start: \(result.failures.prefix(3).joined(separator: "; "))")
+        var endpoints: [Endpoint] = []
+        for network in served {
+            let addresses = await network.addresses()
+            guard let addresses, let endpoint = acquirerSUT?.address ?? addresses.forSUTs[scenario.network.acquirer.name].flatMap(Endpoint.init) else {
+                let results = await stopAll()
+                throw WireError(message: "the network did not start: \(results.flatMap(\.failures).prefix(3).joined(separator: "; "))")
+            }
+            endpoints.append(endpoint)
         }
         let wallStart = ContinuousClock.now
         let start = scenario.start
-        let terminals = scenario.network.merchants.flatMap { merchant in merchant.terminals.map { ($0, merchant.id) } }
-            .filter { acquirerSUT != nil || scenario.network.external[$0.0] != nil }
-        let cards = scenario.network.cards.map { ($0.pan, $0.expiry) }
-        let plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals.map { (id: $0.0, merchant: $0.1) },
-                            cards: cards.map { (pan: $0.0, expiry: $0.1) }, connections: options.connections, threads: options.threads, timeout: options.timeout)
+        var terminals: [(id: String, merchant: String, network: Int)] = []
+        for (index, share) in shares.enumerated() {
+            let driven = Set(driven(share))
+            terminals += share.network.merchants.flatMap { merchant in merchant.terminals.map { (id: $0, merchant: merchant.id, network: index) } }
+                .filter { driven.contains($0.id) }
+        }
+        let cards = scenario.network.cards.map { (pan: $0.pan, expiry: $0.expiry) }
+        // Every network gets the same number of connections, each with a terminal at least.
+        let fewest = (0..<count).map { index in terminals.filter { $0.network == index }.count }.min() ?? 1
+        let connections = max(1, min((max(options.connections, count) + count - 1) / count, fewest)) * count
+        let plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals,
+                            cards: cards, connections: connections, threads: options.threads, timeout: options.timeout)
         let seen: LoadObservation
         do {
             let identity = try authority.issue(for: "load generator", hostname: "load-generator", names: CertificateAuthority.loopbackNames, days: 2)
@@ -141,26 +192,64 @@ public enum LoadRun {
             tls.certificateVerification = .noHostnameVerification
             tls.minimumTLSVersion = acquirerSUT == nil ? .tlsv13 : .tlsv12
             let context = acquirerSUT?.tls == ExternalSystem.TLSMode.none ? nil : try NIOSSLContext(configuration: tls)
-            let generator = LoadGenerator(plan: plan, target: LoadTarget(host: endpoint.host, port: endpoint.port, tls: context),
+            let generator = LoadGenerator(plan: plan, targets: endpoints.map { LoadTarget(host: $0.host, port: $0.port, tls: context) },
                                           clock: { start.advanced(by: ContinuousClock.now - wallStart) })
             seen = try await generator.run(stop: stop, progress: progress)
         } catch {
-            stopBox.set()
-            _ = await served.value
-            try? await runner.shutdown()
+            _ = await stopAll()
             throw error
         }
-        stopBox.set()
-        let result = await served.value
-        try await runner.shutdown()
-        let reconciliation = Reconciliation.check(result, seen: seen)
+        let results = await stopAll()
+        var reconciliation = Reconciliation(problems: [], approved: 0, paidOut: 0)
+        for (index, result) in results.enumerated() {
+            let mine = Set(terminals.filter { $0.network == index }.map(\.id))
+            let part = Reconciliation.check(result, seen: seen.only(terminals: mine))
+            reconciliation.problems += count == 1 ? part.problems : part.problems.map { "network \(index + 1) of \(count): \($0)" }
+            reconciliation.approved += part.approved
+            reconciliation.paidOut += part.paidOut
+        }
         let pace: String
         switch options.pace {
         case .rate(let rate): pace = "open loop at \(rate)/s"
         case .concurrency(let count): pace = "closed loop, \(count) outstanding"
         }
-        let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
+        let networks = count == 1 ? "" : "\(count) networks side by side (one event loop each), "
+        let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, \(networks)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
         return Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description)
+    }
+
+    /// One network served in real time for a load run, on its own runner (its own event loop).
+    final class Served: Sendable {
+        let runner: ScenarioRunner
+        let flag = StopFlag()
+        let task: Task<ScenarioResult, Never>
+        let announced: AsyncStream<ScenarioRunner.Addresses>
+
+        init(_ scenario: Scenario, authority: CertificateAuthority) {
+            let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
+            let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
+            let flag = flag
+            let serving = ScenarioRunner.Serving(
+                duration: nil, stop: { flag.isSet }, announce: { continuation.yield($0); continuation.finish() },
+                settleFor: scenario.horizon, light: true)
+            self.runner = runner
+            announced = stream
+            task = Task { let result = await runner.serve(scenario, serving: serving); continuation.finish(); return result }
+        }
+
+        /// Where it listens, once it does; nil when it did not start.
+        func addresses() async -> ScenarioRunner.Addresses? {
+            var iterator = announced.makeAsyncIterator()
+            return await iterator.next()
+        }
+
+        /// Stops serving, settles (the clock run forward past the payouts) and shuts down.
+        func stop() async -> ScenarioResult {
+            flag.set()
+            var result = await task.value
+            do { try await runner.shutdown() } catch { result.failures.append("shutting the network down: \(error)") }
+            return result
+        }
     }
 }
 

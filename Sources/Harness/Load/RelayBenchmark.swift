@@ -7,10 +7,11 @@ import NIOSSL
 import Wire
 
 /// `paylab bench relay`: the floor under `paylab load`. Three mutual-TLS hops on 127.0.0.1,
-/// like the acquirer, the scheme and the issuer (a relay, a relay, an echo), all on one
-/// event loop as PayLab's network is, carrying frames the size of a purchase with no
-/// ISO 8583 and no logic; clients on `threads` threads keep `concurrency` round trips
-/// outstanding, as `paylab load --concurrency` does.
+/// like the acquirer, the scheme and the issuer (a relay, a relay, an echo), each chain on
+/// one event loop as each of PayLab's networks is, `chains` of them side by side as
+/// `paylab load --networks` serves, carrying frames the size of a purchase with no ISO 8583
+/// and no logic; clients on `threads` threads keep `concurrency` round trips outstanding,
+/// as `paylab load --concurrency` does, connection `i` on chain `i` mod `chains`.
 public enum RelayBenchmark {
     public struct Result: Sendable {
         public var roundTrips: Int
@@ -23,23 +24,23 @@ public enum RelayBenchmark {
     /// The bytes of a 0200 purchase as PayLab's terminals send it, near enough.
     static let payloadSize = 140
 
-    public static func run(concurrency: Int, connections: Int, threads: Int, duration: Duration) async throws -> Result {
+    public static func run(concurrency: Int, connections: Int, threads: Int, chains: Int = 1, duration: Duration) async throws -> Result {
         let authority = try CertificateAuthority(commonName: "PayLab relay CA")
-        let network = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let networks = (0..<max(1, chains)).map { _ in MultiThreadedEventLoopGroup(numberOfThreads: 1) }
         let clients = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         do {
-            let result = try await measure(authority: authority, network: network, clients: clients, concurrency: concurrency, connections: connections, duration: duration)
+            let result = try await measure(authority: authority, networks: networks, clients: clients, concurrency: concurrency, connections: connections, duration: duration)
             try await clients.shutdownGracefully()
-            try await network.shutdownGracefully()
+            for network in networks { try await network.shutdownGracefully() }
             return result
         } catch {
             try? await clients.shutdownGracefully()
-            try? await network.shutdownGracefully()
+            for network in networks { try? await network.shutdownGracefully() }
             throw error
         }
     }
 
-    private static func measure(authority: CertificateAuthority, network: MultiThreadedEventLoopGroup, clients: MultiThreadedEventLoopGroup,
+    private static func measure(authority: CertificateAuthority, networks: [MultiThreadedEventLoopGroup], clients: MultiThreadedEventLoopGroup,
                                 concurrency: Int, connections: Int, duration: Duration) async throws -> Result {
         func identity(_ name: String) throws -> CertificateAuthority.Identity {
             try authority.issue(for: name, hostname: CertificateAuthority.hostname(for: name), names: CertificateAuthority.loopbackNames, days: 1)
@@ -52,28 +53,34 @@ public enum RelayBenchmark {
         func client(_ name: String) throws -> NIOSSLContext {
             try NIOSSLContext(configuration: tls(identity(name), authority: authority, server: false))
         }
-        // The issuer: answers each frame with itself.
-        let echo = try await listen(on: network, tls: server("Issuer")) { _ in Echo() }
-        // The scheme: frames from the acquirer go to the issuer and back, untouched.
-        let toIssuer = Forward()
-        let issuerLink = try await dial(on: network, port: echo, tls: client("Scheme"), handler: toIssuer.upstream)
-        toIssuer.up = issuerLink
-        let scheme = try await listen(on: network, tls: server("Scheme")) { _ in toIssuer.downstream() }
-        // The acquirer: frames from any terminal go to the scheme; answers back to the terminal that sent them.
-        let toScheme = Forward()
-        let schemeLink = try await dial(on: network, port: scheme, tls: client("Acquirer"), handler: toScheme.upstream)
-        toScheme.up = schemeLink
-        let acquirer = try await listen(on: network, tls: server("Acquirer")) { _ in toScheme.downstream() }
+        var acquirers: [Int] = [], links: [any Channel] = []
+        for network in networks {
+            // The issuer: answers each frame with itself.
+            let echo = try await listen(on: network, tls: server("Issuer")) { _ in Echo() }
+            // The scheme: frames from the acquirer go to the issuer and back, untouched.
+            let toIssuer = Forward()
+            let issuerLink = try await dial(on: network, port: echo, tls: client("Scheme"), handler: toIssuer.upstream)
+            toIssuer.up = issuerLink
+            let scheme = try await listen(on: network, tls: server("Scheme")) { _ in toIssuer.downstream() }
+            // The acquirer: frames from any terminal go to the scheme; answers back to the terminal that sent them.
+            let toScheme = Forward()
+            let schemeLink = try await dial(on: network, port: scheme, tls: client("Acquirer"), handler: toScheme.upstream)
+            toScheme.up = schemeLink
+            acquirers.append(try await listen(on: network, tls: server("Acquirer")) { _ in toScheme.downstream() })
+            links += [issuerLink, schemeLink]
+        }
         // The terminals.
         let started = NIODeadline.now()
         let stopAt = started + .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
         var drivers: [Driver] = []
         var channels: [any Channel] = []
-        let count = max(1, min(connections, concurrency))
+        // As `paylab load` does: every chain the same number of connections.
+        let chains = acquirers.count
+        let count = max(chains, min((max(connections, chains) + chains - 1) / chains * chains, concurrency / chains * chains))
         for index in 0..<count {
             let share = concurrency / count + (index < concurrency % count ? 1 : 0)
             let driver = Driver(outstanding: share, stopAt: stopAt)
-            channels.append(try await dial(on: clients, port: acquirer, tls: client("T\(index)"), handler: driver))
+            channels.append(try await dial(on: clients, port: acquirers[index % acquirers.count], tls: client("T\(index)"), handler: driver))
             drivers.append(driver)
         }
         for (driver, channel) in zip(drivers, channels) { channel.eventLoop.execute { driver.start(channel) } }
@@ -87,8 +94,7 @@ public enum RelayBenchmark {
             trips += done
             try? await channel.close()
         }
-        try? await issuerLink.close()
-        try? await schemeLink.close()
+        for link in links { try? await link.close() }
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         return Result(roundTrips: trips, seconds: seconds,
                       p50Milliseconds: latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(50)) / 1000,
