@@ -151,6 +151,11 @@ public struct AcquirerStateMachine: NodeLogic {
         for merchant in configuration.merchants { merchants[merchant.id] = merchant }
     }
 
+    public mutating func reserve(transactions: Int) {
+        purchases.reserveCapacity(transactions)
+        downstreamOf.reserveCapacity(transactions)
+    }
+
     public var waitingOn: [String] {
         waiting.keys.sorted().map { "request \($0)" } + reversals.pending.keys.sorted().map { "reversal \($0)" }
             + book.payoutsInFlight.map { "payout payout/\($0)" }

@@ -134,6 +134,10 @@ public struct BankStateMachine: NodeLogic {
         }
     }
 
+    public mutating func reserve(transactions: Int) {
+        authorizations.reserveCapacity(transactions)
+    }
+
     public var waitingOn: [String] {
         queuedCredits.map { "queued payout \($0.message[DE.rrn] ?? "")" } + chargebacks.pending.keys.sorted().map { "chargeback \($0)" }
     }

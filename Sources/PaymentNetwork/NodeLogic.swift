@@ -28,6 +28,9 @@ public protocol NodeLogic: Sendable {
     var ledger: Ledger { get }
     /// What the node finds wrong in its own books (a hold above a card's balance), one sentence each.
     var auditFailures: [String] { get }
+    /// Makes room for this many transactions in the node's books at once: a load run that
+    /// knows its volume does not stall while a table of many thousands is copied to a bigger one.
+    mutating func reserve(transactions: Int)
 }
 
 extension NodeLogic {
@@ -38,4 +41,5 @@ extension NodeLogic {
     public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { [] }
     public var waitingOn: [String] { [] }
     public var auditFailures: [String] { [] }
+    public mutating func reserve(transactions: Int) {}
 }

@@ -5,6 +5,9 @@ public struct ReferenceAliases: Sendable {
 
     public init() {}
 
+    /// Makes room for this many hops.
+    public mutating func reserve(_ hops: Int) { origin.reserveCapacity(hops) }
+
     /// `hop` is a forwarded copy of what the node before it knew as `of`.
     public mutating func add(_ hop: TransactionReference, of: TransactionReference) {
         guard hop != of else { return }

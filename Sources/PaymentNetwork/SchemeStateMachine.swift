@@ -161,6 +161,11 @@ public struct SchemeStateMachine: NodeLogic {
         retransmissions = Retransmissions(timeout: configuration.timeout)
     }
 
+    public mutating func reserve(transactions: Int) {
+        purchases.reserveCapacity(transactions)
+        acquirerView.reserveCapacity(transactions)
+    }
+
     public var waitingOn: [String] {
         waiting.keys.sorted().map { "request \($0)" } + retransmissions.pending.keys.sorted().map { "advice or reversal \($0)" }
             + batches.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "clearing of \($0.value.count) item(s) on \($0.key)" }

@@ -147,7 +147,14 @@ public enum LoadRun {
         let authority = try given ?? CertificateAuthority(commonName: "PayLab load CA")
         let count = networkCount(scenario, options: options)
         let shares = (0..<count).map { share(scenario, index: $0, of: count) }
-        let served = shares.map { Served($0, authority: authority) }
+        // An open loop knows its volume: each network's books make room for its share at the start
+        // (growing a table of many thousands under load stalls the network for milliseconds).
+        var expected: Int?
+        if case .rate(let rate) = options.pace {
+            let seconds = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+            expected = min(2_000_000, Int(Double(rate) * seconds / Double(count) * 1.05) + 1_000)
+        }
+        let served = shares.map { Served($0, authority: authority, expectedTransactions: expected) }
         func stopAll() async -> [ScenarioResult] {
             var results: [ScenarioResult] = []
             for network in served { results.append(await network.stop()) }
@@ -225,13 +232,13 @@ public enum LoadRun {
         let task: Task<ScenarioResult, Never>
         let announced: AsyncStream<ScenarioRunner.Addresses>
 
-        init(_ scenario: Scenario, authority: CertificateAuthority) {
+        init(_ scenario: Scenario, authority: CertificateAuthority, expectedTransactions: Int?) {
             let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
             let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
             let flag = flag
             let serving = ScenarioRunner.Serving(
                 duration: nil, stop: { flag.isSet }, announce: { continuation.yield($0); continuation.finish() },
-                settleFor: scenario.horizon, light: true)
+                settleFor: scenario.horizon, light: true, expectedTransactions: expectedTransactions)
             self.runner = runner
             announced = stream
             task = Task { let result = await runner.serve(scenario, serving: serving); continuation.finish(); return result }

@@ -113,6 +113,8 @@ struct HostAnswers {
     struct TerminalSwipes {
         private var ids: [TransactionReference: String] = [:]
 
+        mutating func reserve(_ count: Int) { ids.reserveCapacity(count) }
+
         mutating func request(_ message: ISOMessage, from terminal: String, now: Instant, exponent: Int) -> [TimelineEvent] {
             guard message.isPurchase else { return [] }
             let reference = message.transactionReference

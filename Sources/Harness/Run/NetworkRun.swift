@@ -15,7 +15,9 @@ final class NetworkRun {
     let scenario: Scenario
     let wire: WireNetwork
     private(set) var now: Instant
-    private(set) var timeline: [TimelineEvent] = []
+    /// Everything that happened, in order.
+    var timeline: [TimelineEvent] { events.all }
+    private var events = ChunkedLog<TimelineEvent>()
     /// Each hop's own reference of a forwarded request, and the reference the node before it knew.
     private var aliases = ReferenceAliases()
     private var nodes: [String: any NodeLogic] = [:]
@@ -60,7 +62,7 @@ final class NetworkRun {
         }
         suts = SystemsUnderTest(
             network: scenario.network, exponent: scenario.currency.exponent, wire: wire,
-            now: { [unowned self] in self.now }, record: { [unowned self] in self.timeline.append(self.aliases.resolve($0)) })
+            now: { [unowned self] in self.now }, record: { [unowned self] in self.events.append(self.aliases.resolve($0)) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
     }
@@ -122,6 +124,15 @@ final class NetworkRun {
             addresses[node] = Endpoint(host: host, port: port).description
         }
         return addresses
+    }
+
+    /// Makes room for this many transactions in every node's books, the tables that follow
+    /// them through the hops, and the timer queue (a load run that knows its volume).
+    func reserve(transactions: Int) {
+        for name in nodes.keys { nodes[name]!.reserve(transactions: transactions) }
+        aliases.reserve(2 * transactions)
+        suts.reserve(transactions: transactions)
+        scheduler.reserve(2 * transactions)
     }
 
     /// In `serve`, the virtual clock follows the wall clock: a frame is handled at the time it arrives.
@@ -242,7 +253,7 @@ final class NetworkRun {
             command = .changeAccount(merchant: merchant, bank: bank, number: number)
         case .dispute(let id, let original, let reason):
             // The card's issuer disputes the purchase it debited: it knows it by the reference its terminal gave it.
-            guard let swipe = timeline.first(where: { $0.kind == .swiped && $0.facts.transactionID == original }),
+            guard let swipe = events.first(where: { $0.kind == .swiped && $0.facts.transactionID == original }),
                   case .transaction(let reference) = swipe.reference,
                   let issuer = scenario.cardIssuer(of: original) else { return }
             terminal = issuer
@@ -481,12 +492,40 @@ final class NetworkRun {
             case .cancelTimer(let key):
                 scheduler.cancel(.timer(node: node, key: key))
             case .record(let event):
-                timeline.append(aliases.resolve(event))
+                events.append(aliases.resolve(event))
             case .alias(let hop, let of):
                 aliases.add(hop, of: of)
             case .fault(let problem):
                 faults.append("\(node): \(problem)")
             }
         }
+    }
+}
+
+/// A log that grows in chunks of fixed size: an append never copies what came before, so a
+/// network under load for minutes does not stall to move a timeline of millions of events.
+struct ChunkedLog<Element> {
+    private var chunks: [[Element]] = []
+    private static var chunkSize: Int { 4096 }
+
+    mutating func append(_ element: Element) {
+        if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
+            chunks.append([])
+            chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+        }
+        chunks[chunks.count - 1].append(element)
+    }
+
+    /// Every element, in order, in one array.
+    var all: [Element] {
+        var all: [Element] = []
+        all.reserveCapacity(chunks.reduce(0) { $0 + $1.count })
+        for chunk in chunks { all.append(contentsOf: chunk) }
+        return all
+    }
+
+    func first(where matches: (Element) -> Bool) -> Element? {
+        for chunk in chunks { if let found = chunk.first(where: matches) { return found } }
+        return nil
     }
 }

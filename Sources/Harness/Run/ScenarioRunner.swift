@@ -82,9 +82,13 @@ public final class ScenarioRunner: Sendable {
         /// invariants, the timeline): for load runs of many thousands of purchases, which
         /// reconcile from the timeline themselves.
         public var light: Bool
+        /// How many transactions the run expects (a load run's rate times its duration): the
+        /// nodes' books make room for them at the start instead of growing under load.
+        public var expectedTransactions: Int?
 
         public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void,
-                    settleFor: Duration? = nil, light: Bool = false) {
+                    settleFor: Duration? = nil, light: Bool = false, expectedTransactions: Int? = nil) {
+            self.expectedTransactions = expectedTransactions
             self.duration = duration
             self.stop = stop
             self.announce = announce
@@ -217,7 +221,11 @@ public final class ScenarioRunner: Sendable {
         let wallStart = ContinuousClock.now
         let start = scenario.start
         let clock: @Sendable () -> Instant = { start.advanced(by: ContinuousClock.now - wallStart) }
-        try await loop.submit { run.value.followWallClock(clock) }.get()
+        let expected = serving.expectedTransactions
+        try await loop.submit {
+            if let expected { run.value.reserve(transactions: expected) }
+            run.value.followWallClock(clock)
+        }.get()
         var steps = scenario.steps[...]
         while !serving.stop() {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
@@ -243,13 +251,14 @@ public final class ScenarioRunner: Sendable {
     private func collect(_ run: NetworkRun, into partial: ScenarioResult, served: Bool) -> ScenarioResult {
         var result = partial
         let scenario = run.scenario
-        let outcomes = TransactionOutcome.all(from: run.timeline)
+        let timeline = run.timeline
+        let outcomes = TransactionOutcome.all(from: timeline)
         let ledgers = run.ledgers()
         let balance: (String) -> Money? = { number in
             scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] }
         }
         result.transactions = outcomes
-        result.timeline = run.timeline
+        result.timeline = timeline
         result.problems = run.wire.problems
         result.externalLog = run.suts.log
         result.sutRoundTrips = run.suts.roundTrips
@@ -258,13 +267,13 @@ public final class ScenarioRunner: Sendable {
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
         result.accounts = numbers.map { ($0, balance($0) ?? .zero) }
-        result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance, timeline: run.timeline)
+        result.failures += ExpectationChecker.failures(scenario: scenario, outcomes: outcomes, balance: balance, timeline: timeline)
         // A served network stops when it is told to: what its nodes still wait on then is not a fault.
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: served ? [:] : run.waiting(),
-            outcomes: outcomes, timeline: run.timeline, exponent: scenario.currency.exponent, stoppedEarly: served, audits: run.audits())
+            outcomes: outcomes, timeline: timeline, exponent: scenario.currency.exponent, stoppedEarly: served, audits: run.audits())
         let end = served ? run.now : (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
-        result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: run.timeline, end: end, zone: scenario.zone)
+        result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: timeline, end: end, zone: scenario.zone)
         result.failures += run.faults.map { "node: \($0)" }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
         return result

@@ -111,6 +111,9 @@ final class SystemsUnderTest {
             matcher: AnswerMatcher(fields: system.match))
     }
 
+    /// Makes room for this many purchases from POS applications under test.
+    func reserve(transactions: Int) { terminalSwipes.reserve(transactions) }
+
     /// Whether the link from `node` to `peer` is one to a SUT.
     func isExternal(_ node: String, _ peer: String) -> Bool { sessions[LinkKey(node: node, peer: peer)] != nil }
 

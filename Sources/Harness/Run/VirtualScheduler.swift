@@ -17,6 +17,9 @@ struct VirtualScheduler {
     private var live: [ScheduledEvent: UInt64] = [:]
     private var nextSequence: UInt64 = 0
 
+    /// Makes room for this many events.
+    mutating func reserve(_ count: Int) { heap.reserveCapacity(count) }
+
     /// Schedules (or reschedules) an event.
     mutating func schedule(_ event: ScheduledEvent, at: Instant) {
         let entry = Entry(at: at, sequence: nextSequence, event: event)
