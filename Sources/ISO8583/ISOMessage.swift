@@ -11,18 +11,19 @@ public struct ISOMessage: Sendable {
     /// Bytes a dialect puts before the MTI (a TPDU and message header), kept as they came.
     public var header: [UInt8]
     var storage: [UInt8]
-    /// Per field number 0...128: offset << 32 | length, or `absent`.
+    /// Which of fields 0...128 are present, a bit each: fields 0-63, 64-127, and 128.
+    var present: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// For each field present, in ascending order of field number: offset << 32 | length.
+    /// Only present fields take room: a message is copied and changed at every hop.
     var spans: [UInt64]
     var liveBytes: Int
-
-    static let absent = UInt64.max
 
     /// Makes a message with no fields.
     public init(mti: MTI, header: [UInt8] = []) {
         self.mti = mti
         self.header = header
         storage = []
-        spans = [UInt64](repeating: ISOMessage.absent, count: 129)
+        spans = []
         liveBytes = 0
     }
 
@@ -33,16 +34,82 @@ public struct ISOMessage: Sendable {
         self.header = header
         storage = []
         storage.reserveCapacity(capacity)
-        spans = [UInt64](repeating: ISOMessage.absent, count: 129)
+        spans = []
+        spans.reserveCapacity(24)
         liveBytes = 0
     }
 
+    @inline(__always)
+    private func word(_ index: Int) -> UInt64 {
+        switch index {
+        case 0: present.0
+        case 1: present.1
+        default: present.2
+        }
+    }
+
+    @inline(__always)
+    private mutating func flip(_ field: Int) {
+        let bit = UInt64(1) << UInt64(field & 63)
+        switch field >> 6 {
+        case 0: present.0 ^= bit
+        case 1: present.1 ^= bit
+        default: present.2 ^= bit
+        }
+    }
+
+    /// Whether field `field` (0...128) is present.
+    @inline(__always)
+    func isPresent(_ field: Int) -> Bool { word(field >> 6) >> UInt64(field & 63) & 1 != 0 }
+
+    /// Where a field's span is (or goes) in `spans`: the number of present fields before it.
+    @inline(__always)
+    private func rank(_ field: Int) -> Int {
+        var count = 0
+        if field >= 64 { count += present.0.nonzeroBitCount }
+        if field >= 128 { count += present.1.nonzeroBitCount }
+        let below = (UInt64(1) << UInt64(field & 63)) &- 1
+        return count + (word(field >> 6) & below).nonzeroBitCount
+    }
+
+    /// Whether any of fields 65...127 is present (then a MAC goes in 128, not 64).
+    var hasFieldsPast64: Bool { present.1 & ~1 != 0 }
+
+    /// Calls `body` with each present field's number and span, in ascending order.
+    @inline(__always)
+    func forEachSpan(_ body: (Int, UInt64) throws(ISO8583Error) -> Void) throws(ISO8583Error) {
+        var index = 0
+        for wordIndex in 0..<3 {
+            let base = wordIndex << 6
+            var bits = word(wordIndex)
+            while bits != 0 {
+                let bit = bits.trailingZeroBitCount
+                bits &= bits &- 1
+                try body(base + bit, spans[index])
+                index += 1
+            }
+        }
+    }
+
     /// The numbers of the fields present, in ascending order.
-    public var fieldNumbers: [Int] { (2...128).filter { spans[$0] != ISOMessage.absent } }
+    public var fieldNumbers: [Int] {
+        var numbers: [Int] = []
+        numbers.reserveCapacity(spans.count)
+        for wordIndex in 0..<3 {
+            let base = wordIndex << 6
+            var bits = word(wordIndex)
+            while bits != 0 {
+                let bit = bits.trailingZeroBitCount
+                bits &= bits &- 1
+                if base + bit >= 2 { numbers.append(base + bit) }
+            }
+        }
+        return numbers
+    }
 
     /// Whether the field is present.
 
-    public func has(_ field: Int) -> Bool { field >= 0 && field <= 128 && spans[field] != ISOMessage.absent }
+    public func has(_ field: Int) -> Bool { field >= 0 && field <= 128 && isPresent(field) }
 
     /// The text of a field, or nil when it is absent. Setting nil removes it.
     public subscript(field: Int) -> String? {
@@ -69,9 +136,8 @@ public struct ISOMessage: Sendable {
     /// Calls `body` with the bytes of a field without copying them; nil when absent.
 
     public func withValue<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
-        guard field >= 0, field <= 128 else { return nil }
-        let span = spans[field]
-        guard span != ISOMessage.absent else { return nil }
+        guard field >= 0, field <= 128, isPresent(field) else { return nil }
+        let span = spans[rank(field)]
         let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
         return try storage.withUnsafeBufferPointer { buffer in
             try body(UnsafeBufferPointer(rebasing: buffer[offset..<(offset + length)]))
@@ -82,28 +148,41 @@ public struct ISOMessage: Sendable {
 
     public mutating func setValue(_ field: Int, _ value: UnsafeBufferPointer<UInt8>) {
         precondition(field >= 0 && field <= 128, "ISO 8583 has fields 0 to 128, not \(field)")
-        let old = spans[field]
-        if old != ISOMessage.absent { liveBytes -= Int(old & 0xFFFF_FFFF) }
-        spans[field] = UInt64(storage.count) << 32 | UInt64(value.count)
+        let span = UInt64(storage.count) << 32 | UInt64(value.count)
         storage.append(contentsOf: value)
-        liveBytes += value.count
+        setSpan(field, span)
         if storage.count > 256 && storage.count > liveBytes * 2 { compact() }
+    }
+
+    /// Records where a field's value is in `storage` (the codec appends values in field order).
+    mutating func setSpan(_ field: Int, _ span: UInt64) {
+        let index = rank(field)
+        if isPresent(field) {
+            liveBytes -= Int(spans[index] & 0xFFFF_FFFF)
+            spans[index] = span
+        } else {
+            flip(field)
+            if index == spans.count { spans.append(span) } else { spans.insert(span, at: index) }
+        }
+        liveBytes += Int(span & 0xFFFF_FFFF)
     }
 
     /// Removes a field.
     public mutating func remove(_ field: Int) {
         guard has(field) else { return }
-        liveBytes -= Int(spans[field] & 0xFFFF_FFFF)
-        spans[field] = ISOMessage.absent
+        let index = rank(field)
+        liveBytes -= Int(spans[index] & 0xFFFF_FFFF)
+        spans.remove(at: index)
+        flip(field)
     }
 
     /// Drops the bytes of values that were replaced.
     private mutating func compact() {
         var packed: [UInt8] = []
         packed.reserveCapacity(liveBytes)
-        for field in 0...128 where spans[field] != ISOMessage.absent {
-            let offset = Int(spans[field] >> 32), length = Int(spans[field] & 0xFFFF_FFFF)
-            spans[field] = UInt64(packed.count) << 32 | UInt64(length)
+        for index in spans.indices {
+            let offset = Int(spans[index] >> 32), length = Int(spans[index] & 0xFFFF_FFFF)
+            spans[index] = UInt64(packed.count) << 32 | UInt64(length)
             packed.append(contentsOf: storage[offset..<(offset + length)])
         }
         storage = packed

@@ -15,7 +15,7 @@ extension MessageAuthenticator {
 extension MessageCodec {
     /// The field that carries a message's MAC: 128 when it has fields past 64, else 64.
     public static func macField(of message: ISOMessage) -> Int {
-        (65...127).contains { message.spans[$0] != ISOMessage.absent } ? 128 : 64
+        message.hasFieldsPast64 ? 128 : 64
     }
 
     /// Packs a message with its MAC filled in by `authenticator`: packed once with the MAC

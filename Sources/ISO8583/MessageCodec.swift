@@ -68,7 +68,8 @@ public struct MessageCodec: Sendable {
         case .bcd: out.append((mti.0 & 0x0F) << 4 | (mti.1 & 0x0F)); out.append((mti.2 & 0x0F) << 4 | (mti.3 & 0x0F))
         }
         var primary: UInt64 = 0, secondary: UInt64 = 0
-        for number in 2...128 where message.spans[number] != ISOMessage.absent {
+        try message.forEachSpan { number, _ throws(ISO8583Error) in
+            guard number >= 2 else { return }
             guard plans[number] != nil else { throw ISO8583Error(field: number, offset: out.count - start, reason: .undefinedField) }
             if number <= 64 { primary |= 1 << UInt64(64 - number) } else { secondary |= 1 << UInt64(128 - number) }
         }
@@ -76,9 +77,8 @@ public struct MessageCodec: Sendable {
         appendBitmap(primary, to: &out)
         if secondary != 0 { appendBitmap(secondary, to: &out) }
         try message.storage.withUnsafeBufferPointer { storage throws(ISO8583Error) in
-            for number in 2...128 {
-                let span = message.spans[number]
-                guard span != ISOMessage.absent else { continue }
+            try message.forEachSpan { number, span throws(ISO8583Error) in
+                guard number >= 2 else { return }
                 let value = UnsafeBufferPointer(rebasing: storage[Int(span >> 32)..<(Int(span >> 32) + Int(span & 0xFFFF_FFFF))])
                 try packField(number, value, into: &out, start: start)
             }
@@ -262,8 +262,7 @@ public struct MessageCodec: Sendable {
             message.storage.append(contentsOf: value)
         }
         let count = message.storage.count - start
-        message.spans[number] = UInt64(start) << 32 | UInt64(count)
-        message.liveBytes += count
+        message.setSpan(number, UInt64(start) << 32 | UInt64(count))
     }
 
     private func readLength(digits: Int, _ reader: inout Reader, field: Int) throws(ISO8583Error) -> Int {
