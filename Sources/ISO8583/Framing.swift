@@ -110,7 +110,9 @@ public struct Framing: Sendable, Hashable, CustomStringConvertible {
 
     /// The next frame at the start of `bytes`: nil when more bytes are needed, else the
     /// frame and how many bytes it took. A zero length (a keep-alive) gives an empty message.
-    public func next(in bytes: some RandomAccessCollection<UInt8>) throws(Problem) -> (frame: Frame, consumed: Int)? {
+    /// (Specialized for the raw bytes a connection's buffer lends: this runs for every frame.)
+    @_specialize(exported: true, where Bytes == UnsafeRawBufferPointer)
+    public func next<Bytes: RandomAccessCollection<UInt8>>(in bytes: Bytes) throws(Problem) -> (frame: Frame, consumed: Int)? {
         let start = bytes.startIndex
         let total: Int
         switch length {
@@ -134,6 +136,7 @@ public struct Framing: Sendable, Hashable, CustomStringConvertible {
         guard body.count > prefix else {
             throw Problem("a frame of \(body.count) bytes has no room for its \(tpdu == nil ? "" : "5-byte TPDU")\(tpdu != nil && !header.isEmpty ? " and " : "")\(header.isEmpty ? "" : "\(header.count)-byte header") and a message")
         }
+        guard prefix > 0 else { return (Frame(tpdu: [], header: [], message: body), total) }
         let tpduLength = tpdu?.count ?? 0
         return (Frame(tpdu: Array(body[0..<tpduLength]), header: Array(body[tpduLength..<prefix]), message: Array(body[prefix...])), total)
     }

@@ -34,12 +34,19 @@ extension AcquirerStateMachine {
     private mutating func schedulePayout(_ reference: TransactionReference, clearing: LocalDate, now: Instant, detail: String) -> [NodeAction] {
         guard let purchase = purchases[reference], let amount = purchase.request.amount, let merchant = merchants[purchase.merchantID] else { return [] }
         let schedule: ArrivalSchedule
-        do {
-            schedule = try ArrivalSchedule.compute(
-                swipedAt: configuration.zone.local(purchase.receivedAt), clearingDate: clearing, terms: merchant.terms,
-                calendar: payoutCalendar, payoutAt: merchant.payoutAt)
-        } catch {
-            return [.fault("cannot schedule the payout of \(reference): \(error)")]
+        let swiped = configuration.zone.local(purchase.receivedAt)
+        // Every purchase of a merchant swiped in the same second and cleared the same day has
+        // the same schedule: worked out once (under load, thousands a second share it).
+        if let last = lastSchedule[merchant.id], last.swiped == swiped, last.clearing == clearing, last.terms == merchant.terms, last.payoutAt == merchant.payoutAt {
+            schedule = last.schedule
+        } else {
+            do {
+                schedule = try ArrivalSchedule.compute(
+                    swipedAt: swiped, clearingDate: clearing, terms: merchant.terms, calendar: payoutCalendar, payoutAt: merchant.payoutAt)
+            } catch {
+                return [.fault("cannot schedule the payout of \(reference): \(error)")]
+            }
+            lastSchedule[merchant.id] = (swiped, clearing, merchant.terms, merchant.payoutAt, schedule)
         }
         var fee = merchant.fee(on: amount, clearedOn: clearing)
         if configuration.planted == .feeRoundedDown {

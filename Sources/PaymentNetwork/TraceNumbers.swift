@@ -12,7 +12,18 @@ public struct TraceNumbers: Sendable {
     public mutating func take() -> String {
         let value = next
         next = next % 999_999 + 1
-        let text = String(value)
-        return String(repeating: "0", count: 6 - text.count) + text
+        return Self.text(value)
+    }
+
+    /// A STAN as DE11 carries it: six digits, zero-padded (`000042`); `value` in 0...999999.
+    public static func text(_ value: Int) -> String {
+        String(unsafeUninitializedCapacity: 6) { digits in
+            var rest = value
+            for index in (0..<6).reversed() {
+                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return 6
+        }
     }
 }

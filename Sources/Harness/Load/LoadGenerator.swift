@@ -333,7 +333,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         for (slot, terminal) in terminals.enumerated() {
             stans[slot] = stans[slot] % 999_999 + 1
             var signOn = ISOMessage(mti: .networkManagementRequest)
-            signOn.stamp(now: clock(), stan: String(format: "%06d", stans[slot]), local: nil)
+            signOn.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
             signOn[DE.terminalID] = terminal.id
             signOn[DE.merchantID] = terminal.merchant
             signOn[70] = "001"
@@ -401,7 +401,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         request[DE.pan] = card.pan
         request[DE.processingCode] = ProcessingCode.purchase
         request[DE.amount] = amount.de4
-        request.stamp(now: clock(), stan: String(format: "%06d", stans[slot]), local: nil)
+        request.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
         request[DE.expiry] = card.expiry
         request[DE.entryMode] = "021"
         request[DE.conditionCode] = "00"

@@ -222,7 +222,7 @@ final class SystemsUnderTest {
         session.stan = session.stan % 999_999 + 1
         sessions[key] = session
         var message = ISOMessage(mti: .networkManagementRequest)
-        message.stamp(now: now(), stan: String(format: "%06d", session.stan), local: nil)
+        message.stamp(now: now(), stan: TraceNumbers.text(session.stan), local: nil)
         message[70] = code
         send(message, from: key.node, to: key.peer, management: what)
     }
