@@ -4,18 +4,35 @@ public import ISO8583
 /// its transmission time (DE7).
 public struct TransactionReference: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// DE41, `-` when absent.
-    public var terminal: String
+    public var terminal: String { didSet { digest = Self.digest(terminal, stan, transmission) } }
     /// DE11, `-` when absent.
-    public var stan: String
+    public var stan: String { didSet { digest = Self.digest(terminal, stan, transmission) } }
     /// DE7, `-` when absent.
-    public var transmission: String
+    public var transmission: String { didSet { digest = Self.digest(terminal, stan, transmission) } }
+    /// The three hashed once: every node looks a transaction up in several tables per message.
+    private var digest: Int
 
     /// Makes a reference.
     public init(terminal: String, stan: String, transmission: String) {
         self.terminal = terminal
         self.stan = stan
         self.transmission = transmission
+        digest = Self.digest(terminal, stan, transmission)
     }
+
+    private static func digest(_ terminal: String, _ stan: String, _ transmission: String) -> Int {
+        var hasher = Hasher()
+        hasher.combine(terminal)
+        hasher.combine(stan)
+        hasher.combine(transmission)
+        return hasher.finalize()
+    }
+
+    public static func == (lhs: TransactionReference, rhs: TransactionReference) -> Bool {
+        lhs.digest == rhs.digest && lhs.terminal == rhs.terminal && lhs.stan == rhs.stan && lhs.transmission == rhs.transmission
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     /// `T0000001/577649/0508101500`.
     public var description: String { "\(terminal)/\(stan)/\(transmission)" }
