@@ -133,6 +133,33 @@ public struct SchemeStateMachine: NodeLogic {
         var kind: TimelineEvent.Operation = .purchase
     }
 
+    /// One clearing date's items, in the order they came. Taking a transaction out (a
+    /// reversal before the cutoff) costs the same however big the batch: under load
+    /// thousands are reversed out of batches of hundreds of thousands.
+    private struct Batch: Sendable {
+        private var items: [BatchItem?] = []
+        private var positions: [TransactionReference: [Int]] = [:]
+        /// Items in the batch.
+        private(set) var count = 0
+
+        mutating func append(_ item: BatchItem) {
+            positions[item.reference, default: []].append(items.count)
+            items.append(item)
+            count += 1
+        }
+
+        /// Takes every item of this transaction out.
+        mutating func remove(_ reference: TransactionReference) {
+            for position in positions.removeValue(forKey: reference) ?? [] where items[position] != nil {
+                items[position] = nil
+                count -= 1
+            }
+        }
+
+        /// The items, in the order they came.
+        var all: [BatchItem] { items.compactMap { $0 } }
+    }
+
     public let configuration: Configuration
     public var name: String { configuration.name }
     public private(set) var ledger = Ledger()
@@ -142,7 +169,7 @@ public struct SchemeStateMachine: NodeLogic {
     private var purchases: [TransactionReference: Purchase] = [:]
     /// Voids relayed to issuers, by the void's own reference: the purchase each undoes.
     private var voids: [TransactionReference: TransactionReference] = [:]
-    private var batches: [LocalDate: [BatchItem]] = [:]
+    private var batches: [LocalDate: Batch] = [:]
     /// Reversals and advices the scheme itself sends to issuers, until answered.
     private var retransmissions: Retransmissions
     /// The acquirer's reference of each request the scheme sent on under its own STAN.
@@ -168,7 +195,7 @@ public struct SchemeStateMachine: NodeLogic {
 
     public var waitingOn: [String] {
         waiting.keys.sorted().map { "request \($0)" } + retransmissions.pending.keys.sorted().map { "advice or reversal \($0)" }
-            + batches.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "clearing of \($0.value.count) item(s) on \($0.key)" }
+            + batches.filter { $0.value.count > 0 }.sorted { $0.key < $1.key }.map { "clearing of \($0.value.count) item(s) on \($0.key)" }
     }
 
     /// The clearing date of a request made at local time `local`: the batch still open then.
@@ -278,7 +305,7 @@ public struct SchemeStateMachine: NodeLogic {
         var stored = request
         stored[DE.settlementDate] = date.mmdd
         purchases[reference] = Purchase(kind: .refund, original: original, request: stored, incoming: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
-        batches[date, default: []].append(BatchItem(reference: reference, amount: -amount, issuer: entry.issuer, acquirer: acquirer, kind: .refund))
+        batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: entry.issuer, acquirer: acquirer, kind: .refund))
         var answer = stored.response(code: .approved)
         answer[DE.authorizationCode] = generator.digits(6)
         return [.send(answer, to: acquirer)]
@@ -310,7 +337,7 @@ public struct SchemeStateMachine: NodeLogic {
         purchases[original]?.chargedBack = true
         let date = openBatch(now)
         purchases[reference] = Purchase(kind: .chargeback, original: original, request: chargeback, incoming: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
-        batches[date, default: []].append(BatchItem(reference: reference, amount: -amount, issuer: issuer, acquirer: entry.acquirer, kind: .chargeback))
+        batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: issuer, acquirer: entry.acquirer, kind: .chargeback))
         // On to the acquirer under the scheme's STAN, naming the purchase as the acquirer knows it.
         var forwarded = chargeback
         forwarded[DE.stan] = trace.take()
@@ -485,9 +512,9 @@ public struct SchemeStateMachine: NodeLogic {
         case .authorizing, .preauthorized:
             break
         case .approved(let date):
-            batches[date]?.removeAll { $0.reference == reference }
+            batches[date]?.remove(reference)
         case .cleared:
-            batches[openBatch(now), default: []].append(BatchItem(reference: reference, amount: -purchase.signedAmount, issuer: purchase.issuer, acquirer: purchase.acquirer, kind: .reversal))
+            batches[openBatch(now), default: Batch()].append(BatchItem(reference: reference, amount: -purchase.signedAmount, issuer: purchase.issuer, acquirer: purchase.acquirer, kind: .reversal))
         case .declined, .reversed, .voided, .completed, .cancelled, .expired:
             return
         }
@@ -506,7 +533,7 @@ public struct SchemeStateMachine: NodeLogic {
         let date = openBatch(now)
         purchase.state = .approved(clearingDate: date)
         purchases[reference] = purchase
-        batches[date, default: []].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
+        batches[date, default: Batch()].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
         return date
     }
 
@@ -679,7 +706,7 @@ public struct SchemeStateMachine: NodeLogic {
     private mutating func clear(_ date: LocalDate, now: Instant) -> [NodeAction] {
         var actions: [NodeAction] = []
         let exponent = configuration.currency.exponent
-        for item in batches.removeValue(forKey: date) ?? [] {
+        for item in batches.removeValue(forKey: date)?.all ?? [] {
             ledger.transfer(item.amount, from: Ledger.settlement(with: item.issuer), to: Ledger.settlement(with: item.acquirer), memo: "settle \(item.reference)")
             switch item.kind {
             case .reversal:

@@ -65,6 +65,14 @@ public final class WireNetwork {
     /// Listeners for systems under test, by node, with the connections open on each.
     private var sutServers: [String: any Channel] = [:]
     private var sutConnections: [String: Int] = [:]
+    /// The connections systems under test opened to PayLab's listeners, which stop being read
+    /// while PayLab's own nodes have too much in flight (as a real host's full queue pushes
+    /// back on TCP): a flood more than the network can carry waits in the sender's buffers,
+    /// in bounded memory, instead of starving what is already inside of the loop's time.
+    private var admitted: [ObjectIdentifier: any Channel] = [:]
+    private var admitting = true
+    /// Frames in flight between PayLab's nodes past which SUTs' connections are not read, and below which they are again.
+    static let admissionPause = 1_024, admissionResume = 256
     /// Channels written to and not yet flushed in this tick of the event loop.
     private var unflushed: [ObjectIdentifier: any Channel] = [:]
     private var flushScheduled = false
@@ -184,7 +192,10 @@ public final class WireNetwork {
             report("\(node) -> \(peer): \(error); not sent")
             return false
         }
-        if !external { inFlight.sent(from: node, to: peer) }
+        if !external {
+            inFlight.sent(from: node, to: peer)
+            if admitting, inFlight.count > Self.admissionPause { admit(false) }
+        }
         let frame = channel.allocator.buffer(bytes: bytes)
         onWrite?(WrittenFrame(
             node: node, peer: peer, bytes: Array(frame.readableBytesView),
@@ -364,7 +375,12 @@ public final class WireNetwork {
                         return
                     }
                     network.sutConnections[node, default: 0] += 1
-                    channel.closeFuture.whenComplete { _ in bound.value.sutConnections[node, default: 1] -= 1 }
+                    network.admitted[ObjectIdentifier(channel)] = channel
+                    if !network.admitting { try channel.syncOptions?.setOption(.autoRead, value: false) }
+                    channel.closeFuture.whenComplete { _ in
+                        bound.value.sutConnections[node, default: 1] -= 1
+                        bound.value.admitted[ObjectIdentifier(channel)] = nil
+                    }
                     let handlers = channel.pipeline.syncOperations
                     if let context {
                         if link.security == .mutual {
@@ -451,6 +467,13 @@ public final class WireNetwork {
         }
         onFrame(node, peer, frame)
         if inFlight.handled(at: node, from: peer) { wakeIfQuiet() }
+        if !admitting, inFlight.count < Self.admissionResume { admit(true) }
+    }
+
+    /// Reads, or stops reading, the connections of systems under test that dialled PayLab.
+    private func admit(_ reading: Bool) {
+        admitting = reading
+        for channel in admitted.values { try? channel.syncOptions?.setOption(.autoRead, value: reading) }
     }
 
     func report(_ problem: String) {

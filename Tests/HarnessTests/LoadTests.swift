@@ -131,6 +131,18 @@ struct LoadTests {
         #expect(parts[0].seed != parts[1].seed)
     }
 
+    @Test("an open loop past what the network can carry: it works on at its pace (the acquirer stops reading while too much is inside), what waits too long is reversed, and every cent still reconciles")
+    func overload() async throws {
+        let (outcome, report) = try await Self.run(.init(pace: .rate(4000), duration: .seconds(1), terminals: 20, cards: 40, threads: 1, networks: 1,
+                                                          connections: 4, timeout: .seconds(1)))
+        let seen = outcome.seen
+        #expect(seen.sent == 4_000)
+        #expect(seen.answered + seen.timeouts == seen.sent)
+        #expect(seen.reversals == seen.timeouts && seen.reversed.count == seen.timeouts, "\(report.text())")
+        #expect(report.approved > 0)
+        #expect(report.reconciled, "\(report.text())")
+    }
+
     @Test("two parts drive disjoint terminals; their reports merge exactly, through JSON, into the counts and histogram of both")
     func parts() async throws {
         let first = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (1, 2)))

@@ -82,6 +82,9 @@ public struct LoadObservation: Sendable {
     public var unmatched = 0
     /// Answers that came after the terminal had reversed.
     public var late = 0
+    /// Requests and reversals still unanswered when the generator stopped waiting (no answer
+    /// came for its timeout and 5 s more).
+    public var abandoned = 0
     public var reversals = 0
     public var reversalsApproved = 0
     /// When the last answer came, from the start of the run.
@@ -132,6 +135,7 @@ public struct LoadObservation: Sendable {
         timeouts += other.timeouts
         unmatched += other.unmatched
         late += other.late
+        abandoned += other.abandoned
         reversals += other.reversals
         reversalsApproved += other.reversalsApproved
         lastAnswer = max(lastAnswer, other.lastAnswer)
@@ -233,18 +237,20 @@ public final class LoadGenerator: Sendable {
         for (handler, channel) in zip(handlers, channels) {
             try await channel.eventLoop.submit { handler.begin(channel: channel) }.get()
         }
-        // Until the duration has passed and every request is answered or reversed.
+        // Until the duration has passed and every request is answered or reversed, as a POS keeps
+        // its reversals until they are answered: while answers still come (a network working
+        // through a backlog), and for `timeout` and 5 s more after the last.
         let startedAt = ContinuousClock.now
         var end = startedAt + plan.duration
-        var drainLimit = end + plan.timeout + plan.timeout + .seconds(5)
         var lastProgress = ContinuousClock.now
+        var lastAnswer = ContinuousClock.now, received = 0
+        var pending = (requests: 0, reversals: 0)
         while true {
             try await Task.sleep(for: .milliseconds(100))
             let now = ContinuousClock.now
             if now < end && stop() {
                 end = now
                 handlers.forEach { $0.stopSending() }
-                drainLimit = end + plan.timeout + plan.timeout + .seconds(5)
             }
             if now - lastProgress >= .seconds(1) {
                 lastProgress = now
@@ -252,13 +258,21 @@ public final class LoadGenerator: Sendable {
             }
             if now >= end {
                 handlers.forEach { $0.stopSending() }
-                var idle = true
-                for handler in handlers where !(await handler.isIdle()) { idle = false }
-                if idle || now >= drainLimit { break }
+                var total = 0
+                pending = (0, 0)
+                for handler in handlers {
+                    let state = await handler.state()
+                    total += state.received
+                    pending.requests += state.requests
+                    pending.reversals += state.reversals
+                }
+                if total != received { (received, lastAnswer) = (total, now) }
+                if pending == (0, 0) || now - max(lastAnswer, end) > plan.timeout + .seconds(5) { break }
             }
         }
         for channel in channels { try? await channel.close() }
         var seen = handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: false)) }
+        seen.abandoned = pending.requests + pending.reversals
         seen.sendingTime = min(plan.duration, end - (startedAt))
         return seen
     }
@@ -301,6 +315,11 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private var turn = 0
     private var cardIndex: Int
     private var inFlight: [Key: InFlight] = [:]
+    /// The requests in the order they were sent (so by scheduled start): the sweep for timeouts
+    /// looks only at the oldest, not at everything in flight (a backlog of a hundred thousand
+    /// swept every millisecond took the generator's whole core).
+    private var sentOrder: [Key] = []
+    private var sentOrderHead = 0
     /// Reversals in flight, by their own key, with the purchase each undoes.
     private var reversing: [Key: LoadPurchase] = [:]
     private var reversedPurchases: Set<Key> = []
@@ -308,6 +327,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private var channel: (any Channel)?
     private var timer: RepeatedTask?
     private var sentCount = 0
+    /// Frames received: answers of any kind.
+    private var received = 0
     /// Whether requests were written since the last flush.
     private var wrote = false
     /// No request is scheduled at or after this: the run's duration from its start.
@@ -367,10 +388,10 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         channel?.eventLoop.execute { [self] in sending = false }
     }
 
-    /// True once nothing is in flight or being reversed.
-    func isIdle() async -> Bool {
-        guard let channel else { return true }
-        return (try? await channel.eventLoop.submit { [self] in inFlight.isEmpty && reversing.isEmpty }.get()) ?? true
+    /// Requests and reversals still unanswered, and how many frames came so far.
+    func state() async -> (requests: Int, reversals: Int, received: Int) {
+        guard let channel else { return (0, 0, 0) }
+        return (try? await channel.eventLoop.submit { [self] in (inFlight.count, reversing.count, received) }.get()) ?? (0, 0, 0)
     }
 
     func snapshot(light: Bool) -> LoadObservation {
@@ -414,6 +435,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         guard let bytes = try? Framing.standard.frame(codec.pack(request)) else { return }
         inFlight[key] = InFlight(purchase: LoadPurchase(terminal: terminal.id, stan: key.stan, transmission: key.transmission, amount: amount, pan: card.pan),
                                  scheduled: scheduled, request: request)
+        sentOrder.append(key)
         let second = Int((scheduled - started).nanoseconds / 1_000_000_000)
         lock.withLock {
             seen.sent += 1
@@ -424,6 +446,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let now = NIODeadline.now()
+        received += 1
         guard let answer = try? codec.unpack(Array(unwrapInboundIn(data).readableBytesView)) else {
             lock.withLock { seen.unmatched += 1 }
             return
@@ -488,7 +511,14 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         guard let channel else { return }
         let limit = TimeAmount.nanoseconds(Int64(plan.timeout.components.seconds) * 1_000_000_000 + plan.timeout.components.attoseconds / 1_000_000_000)
         var reversed = false
-        for (key, flight) in inFlight where now - flight.scheduled > limit {
+        while sentOrderHead < sentOrder.count {
+            let key = sentOrder[sentOrderHead]
+            guard let flight = inFlight[key] else {
+                sentOrderHead += 1   // answered
+                continue
+            }
+            guard now - flight.scheduled > limit else { break }
+            sentOrderHead += 1
             inFlight[key] = nil
             // As a UnionPay POS sends it: the purchase's STAN, and the reason (98, a timeout) in DE39.
             let reversal = flight.request.reversal(mti: .reversalRequest, now: clock(), stan: key.stan, reason: .issuerTimeout)
@@ -505,6 +535,10 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
                 reversed = true
             }
             if case .outstanding = share, sending, now < sendUntil { send(scheduled: now) }
+        }
+        if sentOrderHead > 4_096, sentOrderHead * 2 > sentOrder.count {
+            sentOrder.removeFirst(sentOrderHead)
+            sentOrderHead = 0
         }
         if reversed { channel.flush() }
     }

@@ -215,6 +215,7 @@ public enum LoadRun {
             reconciliation.approved += part.approved
             reconciliation.paidOut += part.paidOut
         }
+        reconciliation.problems += Reconciliation.abandoned(seen)
         let pace: String
         switch options.pace {
         case .rate(let rate): pace = "open loop at \(rate)/s"

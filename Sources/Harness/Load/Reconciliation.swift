@@ -101,6 +101,11 @@ public struct Reconciliation: Sendable {
         return Reconciliation(problems: problems, approved: seen.approved.count, paidOut: paidOut)
     }
 
+    /// What the terminals never heard back about: their money's fate is unknown to them.
+    public static func abandoned(_ seen: LoadObservation) -> [String] {
+        seen.abandoned == 0 ? [] : ["\(seen.abandoned) requests or reversals were still unanswered when the terminals stopped waiting (no answer for their timeout and 5 s more)"]
+    }
+
     /// With an acquirer under test, which may give each hop its own STAN and DE7, purchases
     /// are told apart by terminal and amount: per terminal, what its terminal holds as
     /// approved must be what the issuer debited and kept, and what the scheme cleared, amount
