@@ -77,7 +77,7 @@ public struct ISOMessage: Sendable {
 
     /// Calls `body` with each present field's number and span, in ascending order.
     @inline(__always)
-    func forEachSpan(_ body: (Int, UInt64) throws(ISO8583Error) -> Void) throws(ISO8583Error) {
+    func forEachSpan<Failure: Error>(_ body: (Int, UInt64) throws(Failure) -> Void) throws(Failure) {
         var index = 0
         for wordIndex in 0..<3 {
             let base = wordIndex << 6
@@ -95,15 +95,7 @@ public struct ISOMessage: Sendable {
     public var fieldNumbers: [Int] {
         var numbers: [Int] = []
         numbers.reserveCapacity(spans.count)
-        for wordIndex in 0..<3 {
-            let base = wordIndex << 6
-            var bits = word(wordIndex)
-            while bits != 0 {
-                let bit = bits.trailingZeroBitCount
-                bits &= bits &- 1
-                if base + bit >= 2 { numbers.append(base + bit) }
-            }
-        }
+        forEachSpan { number, _ in if number >= 2 { numbers.append(number) } }
         return numbers
     }
 

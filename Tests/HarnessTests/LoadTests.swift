@@ -143,6 +143,14 @@ struct LoadTests {
         #expect(report.reconciled, "\(report.text())")
     }
 
+    @Test("bench relay's floors carry round trips over two chains: bare frames, and real MAC-checked 0200s unpacked and packed again at every hop")
+    func relayFloors() async throws {
+        for iso8583 in [false, true] {
+            let floor = try await RelayBenchmark.run(concurrency: 4, connections: 2, threads: 1, chains: 2, iso8583: iso8583, duration: .milliseconds(500))
+            #expect(floor.roundTrips > 0 && floor.transcodeFailures == 0, "iso8583: \(iso8583)")
+        }
+    }
+
     @Test("two parts drive disjoint terminals; their reports merge exactly, through JSON, into the counts and histogram of both")
     func parts() async throws {
         let first = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (1, 2)))

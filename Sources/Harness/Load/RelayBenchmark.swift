@@ -4,6 +4,7 @@ import ISO8583
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 import Wire
 
 /// `paylab bench relay`: the floor under `paylab load`. Three mutual-TLS hops on 127.0.0.1,
@@ -19,17 +20,23 @@ public enum RelayBenchmark {
         public var rate: Double { seconds > 0 ? Double(roundTrips) / seconds : 0 }
         public var p50Milliseconds: Double
         public var p99Milliseconds: Double
+        /// Frames a hop could not unpack (or whose MAC failed) when relaying ISO 8583: 0 when it works.
+        public var transcodeFailures = 0
     }
 
     /// The bytes of a 0200 purchase as PayLab's terminals send it, near enough.
     static let payloadSize = 140
 
-    public static func run(concurrency: Int, connections: Int, threads: Int, chains: Int = 1, duration: Duration) async throws -> Result {
+    /// `iso8583`: every hop also does what any ISO 8583 hop must, and nothing more: it unpacks
+    /// each frame and checks its MAC, then packs it again with a new MAC (the frames are real
+    /// 0200s); no node logic, no books.
+    public static func run(concurrency: Int, connections: Int, threads: Int, chains: Int = 1, iso8583: Bool = false, duration: Duration) async throws -> Result {
         let authority = try CertificateAuthority(commonName: "PayLab relay CA")
         let networks = (0..<max(1, chains)).map { _ in MultiThreadedEventLoopGroup(numberOfThreads: 1) }
         let clients = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         do {
-            let result = try await measure(authority: authority, networks: networks, clients: clients, concurrency: concurrency, connections: connections, duration: duration)
+            let result = try await measure(authority: authority, networks: networks, clients: clients, concurrency: concurrency, connections: connections,
+                                           transcoder: iso8583 ? Transcoder() : nil, duration: duration)
             try await clients.shutdownGracefully()
             for network in networks { try await network.shutdownGracefully() }
             return result
@@ -41,7 +48,7 @@ public enum RelayBenchmark {
     }
 
     private static func measure(authority: CertificateAuthority, networks: [MultiThreadedEventLoopGroup], clients: MultiThreadedEventLoopGroup,
-                                concurrency: Int, connections: Int, duration: Duration) async throws -> Result {
+                                concurrency: Int, connections: Int, transcoder: Transcoder?, duration: Duration) async throws -> Result {
         func identity(_ name: String) throws -> CertificateAuthority.Identity {
             try authority.issue(for: name, hostname: CertificateAuthority.hostname(for: name), names: CertificateAuthority.loopbackNames, days: 1)
         }
@@ -56,14 +63,14 @@ public enum RelayBenchmark {
         var acquirers: [Int] = [], links: [any Channel] = []
         for network in networks {
             // The issuer: answers each frame with itself.
-            let echo = try await listen(on: network, tls: server("Issuer")) { _ in Echo() }
+            let echo = try await listen(on: network, tls: server("Issuer")) { _ in Echo(transcoder: transcoder) }
             // The scheme: frames from the acquirer go to the issuer and back, untouched.
-            let toIssuer = Forward()
+            let toIssuer = Forward(transcoder: transcoder)
             let issuerLink = try await dial(on: network, port: echo, tls: client("Scheme"), handler: toIssuer.upstream)
             toIssuer.up = issuerLink
             let scheme = try await listen(on: network, tls: server("Scheme")) { _ in toIssuer.downstream() }
             // The acquirer: frames from any terminal go to the scheme; answers back to the terminal that sent them.
-            let toScheme = Forward()
+            let toScheme = Forward(transcoder: transcoder)
             let schemeLink = try await dial(on: network, port: scheme, tls: client("Acquirer"), handler: toScheme.upstream)
             toScheme.up = schemeLink
             acquirers.append(try await listen(on: network, tls: server("Acquirer")) { _ in toScheme.downstream() })
@@ -79,7 +86,7 @@ public enum RelayBenchmark {
         let count = max(chains, min((max(connections, chains) + chains - 1) / chains * chains, concurrency / chains * chains))
         for index in 0..<count {
             let share = concurrency / count + (index < concurrency % count ? 1 : 0)
-            let driver = Driver(outstanding: share, stopAt: stopAt)
+            let driver = Driver(outstanding: share, stopAt: stopAt, payload: transcoder?.purchase ?? [UInt8](repeating: 0x30, count: payloadSize))
             channels.append(try await dial(on: clients, port: acquirers[index % acquirers.count], tls: client("T\(index)"), handler: driver))
             drivers.append(driver)
         }
@@ -98,7 +105,8 @@ public enum RelayBenchmark {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         return Result(roundTrips: trips, seconds: seconds,
                       p50Milliseconds: latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(50)) / 1000,
-                      p99Milliseconds: latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(99)) / 1000)
+                      p99Milliseconds: latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(99)) / 1000,
+                      transcodeFailures: transcoder?.failures.load(ordering: .relaxed) ?? 0)
     }
 
     static func tls(_ identity: CertificateAuthority.Identity, authority: CertificateAuthority, server: Bool) throws -> TLSConfiguration {
@@ -146,12 +154,43 @@ public enum RelayBenchmark {
         return out
     }
 
+    /// What every ISO 8583 hop does to a frame whatever its logic: unpack it and check its
+    /// MAC, pack it again and MAC it.
+    final class Transcoder: Sendable {
+        let codec = MessageCodec(dialect: .default)
+        let authenticator = HMACAuthenticator(key: Array("paylab relay".utf8))
+        /// A 0200 purchase as PayLab's load terminals send it, with its MAC.
+        let purchase: [UInt8]
+        let failures = Atomic<Int>(0)
+
+        init() {
+            var request = ISOMessage(mti: .financialRequest)
+            for (field, value) in [(2, "6222020000000001"), (3, "000000"), (4, "000000004352"), (7, "0511100000"), (11, "000001"), (14, "2812"),
+                                   (22, "021"), (25, "00"), (32, "48020000"), (37, "000000000001"), (41, "L0000001"), (42, "898440354000001"), (49, "156")] {
+                request[field] = value
+            }
+            purchase = (try? codec.pack(request, authenticator: authenticator)) ?? []
+        }
+
+        func pass(_ buffer: ByteBuffer) -> ByteBuffer {
+            guard let message = try? codec.unpack(Array(buffer.readableBytesView), authenticator: authenticator),
+                  let bytes = try? codec.pack(message, authenticator: authenticator) else {
+                failures.add(1, ordering: .relaxed)
+                return buffer
+            }
+            return ByteBuffer(bytes: bytes)
+        }
+    }
+
     /// The issuer's place: every frame back as it came.
     final class Echo: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
+        let transcoder: Transcoder?
+        init(transcoder: Transcoder?) { self.transcoder = transcoder }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            context.write(wrapOutboundOut(RelayBenchmark.framed(unwrapInboundIn(data), allocator: context.channel.allocator)), promise: nil)
+            let frame = transcoder?.pass(unwrapInboundIn(data)) ?? unwrapInboundIn(data)
+            context.write(wrapOutboundOut(RelayBenchmark.framed(frame, allocator: context.channel.allocator)), promise: nil)
         }
         func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
     }
@@ -161,6 +200,8 @@ public enum RelayBenchmark {
     final class Forward: @unchecked Sendable {
         var up: (any Channel)?
         private var waiting: [any Channel] = []
+        let transcoder: Transcoder?
+        init(transcoder: Transcoder?) { self.transcoder = transcoder }
 
         var upstream: Upstream { Upstream(forward: self) }
 
@@ -173,7 +214,8 @@ public enum RelayBenchmark {
             func channelRead(context: ChannelHandlerContext, data: NIOAny) {
                 guard let up = forward.up else { return }
                 forward.waiting.append(context.channel)
-                up.write(RelayBenchmark.framed(unwrapInboundIn(data), allocator: context.channel.allocator), promise: nil)
+                let frame = forward.transcoder?.pass(unwrapInboundIn(data)) ?? unwrapInboundIn(data)
+                up.write(RelayBenchmark.framed(frame, allocator: context.channel.allocator), promise: nil)
             }
             func channelReadComplete(context: ChannelHandlerContext) { forward.up?.flush() }
         }
@@ -186,7 +228,8 @@ public enum RelayBenchmark {
             func channelRead(context: ChannelHandlerContext, data: NIOAny) {
                 guard !forward.waiting.isEmpty else { return }
                 let back = forward.waiting.removeFirst()
-                back.write(RelayBenchmark.framed(unwrapInboundIn(data), allocator: context.channel.allocator), promise: nil)
+                let frame = forward.transcoder?.pass(unwrapInboundIn(data)) ?? unwrapInboundIn(data)
+                back.write(RelayBenchmark.framed(frame, allocator: context.channel.allocator), promise: nil)
                 touched[ObjectIdentifier(back)] = back
             }
             func channelReadComplete(context: ChannelHandlerContext) {
@@ -205,11 +248,12 @@ public enum RelayBenchmark {
         var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var trips = 0
         private var head = 0
-        private var payload = [UInt8](repeating: 0x30, count: RelayBenchmark.payloadSize)
+        private let payload: [UInt8]
 
-        init(outstanding: Int, stopAt: NIODeadline) {
+        init(outstanding: Int, stopAt: NIODeadline, payload: [UInt8]) {
             self.outstanding = outstanding
             self.stopAt = stopAt
+            self.payload = payload
         }
 
         func start(_ channel: any Channel) {
