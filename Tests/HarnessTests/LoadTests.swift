@@ -138,8 +138,9 @@ struct LoadTests {
         let seen = outcome.seen
         #expect(seen.sent == 4_000)
         #expect(seen.answered + seen.timeouts == seen.sent)
+        // Every timeout reversed, every reversal answered (how many time out depends on the machine's speed).
         #expect(seen.reversals == seen.timeouts && seen.reversed.count == seen.timeouts, "\(report.text())")
-        #expect(report.approved > 0)
+        #expect(report.approved + seen.timeouts == seen.sent)
         #expect(report.reconciled, "\(report.text())")
     }
 
