@@ -159,7 +159,9 @@ extension AcquirerStateMachine {
         reconciled.insert(reference)
         var actions: [NodeAction] = [acknowledge]
         // A reversal of it still being repeated is withdrawn: reconciliation settles it now.
-        for (own, pending) in reversals.pending where pending.message.originalReference == reference {
+        // The reversal names the purchase as forwarded, under this acquirer's STAN.
+        let forwarded = purchase.request.transactionReference
+        for (own, pending) in reversals.pending where pending.message.originalReference == forwarded {
             _ = reversals.giveUp(own)
             actions.append(.cancelTimer(.repeat(own)))
         }
@@ -211,7 +213,8 @@ extension AcquirerStateMachine {
                 .record(TimelineEvent(at: now, node: name, kind: .chargedBack, reference: .transaction(original),
                                       detail: "charged back by the issuer\(reason): \(shown) taken back from merchant \(purchase.merchantID)",
                                       facts: .init(amount: amount, operation: .chargeback)))]
-            + takeBack(amount, for: reference, merchant: purchase.merchantID, now: now, why: "chargeback\(reason) of \(original)", kind: .chargedBack)
+            // The chargeback's own reference is the scheme's: said so, for the run's view of the network.
+            + takeBack(amount, for: reference.numbered(by: scheme), merchant: purchase.merchantID, now: now, why: "chargeback\(reason) of \(original)", kind: .chargedBack)
     }
 
     /// A merchant's account changes: later payouts go there, and parked ones at the next payout run.

@@ -465,7 +465,7 @@ public struct AcquirerStateMachine: NodeLogic {
             if let limit = configuration.reversalAttempts, reversals.attempts(reference) >= limit, let pending = reversals.giveUp(reference) {
                 // This acquirer gives up: the entry is one-sided until the next day's reconciliation finds it.
                 return [.record(TimelineEvent(
-                    at: now, node: name, kind: .timedOut, reference: .transaction(pending.message.originalReference),
+                    at: now, node: name, kind: .timedOut, reference: .transaction(pending.message.originalReference.numbered(by: name)),
                     detail: "no answer to the reversal after \(limit) attempts: given up; the scheme may have it as approved until reconciliation",
                     facts: .init(operation: .reversal)))]
             }

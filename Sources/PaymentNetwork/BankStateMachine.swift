@@ -493,7 +493,7 @@ public struct BankStateMachine: NodeLogic {
         ledger.transfer(amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "chargeback \(reference)")
         let shown = amount.formatted(exponent: exponent)
         return [
-            .record(TimelineEvent(at: now, node: name, kind: .disputed, reference: .transaction(reference),
+            .record(TimelineEvent(at: now, node: name, kind: .disputed, reference: .transaction(reference.numbered(by: name)),
                                   detail: "chargeback of \(original), reason \(reason): \(shown) credited to card \(PAN.mask(entry.pan)), sent to \(entry.scheme)",
                                   facts: .init(transactionID: id, amount: amount, operation: .chargeback))),
             .record(TimelineEvent(at: now, node: name, kind: .disputed, reference: .transaction(original),
@@ -508,13 +508,13 @@ public struct BankStateMachine: NodeLogic {
         guard let acknowledged = chargebacks.acknowledge(reference, code: response.responseCode), let dispute = disputes.removeValue(forKey: reference) else { return [] }
         let code = response.responseCode ?? "??"
         guard !code.isApproval else {
-            return acknowledged + [.record(TimelineEvent(at: now, node: name, kind: .authorized, reference: .transaction(reference),
+            return acknowledged + [.record(TimelineEvent(at: now, node: name, kind: .authorized, reference: .transaction(reference.numbered(by: name)),
                                                          detail: "chargeback accepted by \(dispute.scheme)", facts: .init(responseCode: code, operation: .chargeback)))]
         }
         ledger.transfer(dispute.amount, from: dispute.pan, to: Ledger.settlement(with: dispute.scheme), memo: "chargeback refused \(reference)")
         authorizations[dispute.purchase]?.disputed = false
         return acknowledged + [.record(TimelineEvent(
-            at: now, node: name, kind: .declined, reference: .transaction(reference),
+            at: now, node: name, kind: .declined, reference: .transaction(reference.numbered(by: name)),
             detail: "chargeback refused with \(code) (\(code.meaning)): the provisional credit of \(dispute.amount.formatted(exponent: exponent)) is taken back from the card",
             facts: .init(responseCode: code, operation: .chargeback)))]
     }

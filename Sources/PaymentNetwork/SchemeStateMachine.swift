@@ -240,9 +240,11 @@ public struct SchemeStateMachine: NodeLogic {
 
     /// Refuses a request that names an original the scheme cannot apply it to.
     private func refuse(_ request: ISOMessage, _ code: ResponseCode, _ why: String, to peer: String, operation: TimelineEvent.Operation, now: Instant) -> [NodeAction] {
-        [
+        // A chargeback comes from its issuer, under the issuer's own STAN.
+        let reference = operation == .chargeback ? request.transactionReference.numbered(by: peer) : request.transactionReference
+        return [
             .send(request.response(code: code), to: peer),
-            .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(request.transactionReference),
+            .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
                                   detail: "\(why): answered \(code) (\(code.meaning))", facts: .init(responseCode: code, operation: operation))),
         ]
     }
@@ -315,7 +317,8 @@ public struct SchemeStateMachine: NodeLogic {
     /// most what was not refunded), acknowledged at once, passed on to the acquirer until it
     /// acknowledges, and booked into the open batch: the acquirer pays the issuer back.
     private mutating func relayChargeback(_ chargeback: ISOMessage, from issuer: String, now: Instant) -> [NodeAction] {
-        let reference = chargeback.transactionReference
+        // Numbered by the issuer: kept apart from the acquirer's references in the same tables.
+        let reference = chargeback.transactionReference.numbered(by: issuer)
         if purchases[reference]?.kind == .chargeback { return [.send(chargeback.response(code: .approved), to: issuer)] }
         let original = acquirerView[chargeback.originalReference] ?? chargeback.originalReference
         guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {

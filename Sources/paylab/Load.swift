@@ -76,6 +76,9 @@ extension PayLab {
             @Option(help: "This generator's slice of the terminals: I/N.")
             var part = "1/1"
 
+            @Option(name: .customLong("first-stan"), help: "The STAN every terminal numbers from, 1 to 999999 (a host that remembers an earlier run's STANs answers their repeats 94).")
+            var firstSTAN = 1
+
             @Option(help: "Issue the certificates from the CA in this folder (made by `paylab pki init`), which your system under test trusts.")
             var pki: String?
 
@@ -100,6 +103,7 @@ extension PayLab {
                 if let networks, networks < 1 || networks > 64 { throw ValidationError("--networks takes 1 to 64, not \(networks)") }
                 if connections < 1 || connections > 32 { throw ValidationError("--connections takes 1 to 32 (the acquirer's limit for systems under test), not \(connections)") }
                 guard Self.part(part) != nil else { throw ValidationError("--part takes I/N with 1 ≤ I ≤ N, not '\(part)'") }
+                if firstSTAN < 1 || firstSTAN > 999_999 { throw ValidationError("--first-stan takes 1 to 999999, not \(firstSTAN)") }
             }
 
             static func part(_ text: String) -> (index: Int, count: Int)? {
@@ -110,9 +114,10 @@ extension PayLab {
 
             func run() async throws {
                 let length = Values.duration(duration)!
-                let options = LoadRun.Options(
+                var options = LoadRun.Options(
                     pace: rate.map { .rate($0) } ?? .concurrency(concurrency!), duration: length, warmup: Values.duration(warmup)!,
                     terminals: terminals, cards: cards, threads: threads, networks: networks, connections: connections, part: Self.part(part)!, timeout: Values.duration(timeout)!)
+                options.firstSTAN = firstSTAN
                 let scenario: Scenario
                 if let file {
                     guard let loaded = try loadSuite([file]).scenarios.first else { throw ExitStatus.invalid }

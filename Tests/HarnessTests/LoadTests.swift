@@ -87,6 +87,28 @@ struct LoadTests {
         #expect(report.reconciled, "\(report.text())")
     }
 
+    @Test("terminals numbering through the very STANs the acquirer and the scheme give their hops, for 4 s: every purchase debited, cleared and paid out once")
+    func hopsNumberedLikeTerminals() async throws {
+        // Where the acquirer's counter starts for this network (its seed, its name): the
+        // terminals start just above it, so within the first second the acquirer gives its
+        // hops the STANs the terminals are using, in the same DE7 second (under a long run
+        // this happens once the acquirer's counter wraps: 634 purchases wrong after 45 s).
+        var options = LoadRun.Options(pace: .concurrency(8), duration: .seconds(4), terminals: 12, cards: 30, threads: 2, networks: 1, connections: 4)
+        let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+        var generator = SeededGenerator(seed: scenario.seed, stream: scenario.network.acquirer.name)
+        var counter = TraceNumbers(&generator)
+        let acquirersFirst = try #require(Int(counter.take()))
+        options.firstSTAN = acquirersFirst + 40
+        let outcome = try await LoadRun.run(scenario, options: options)
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        let seen = outcome.seen
+        // The premise: the terminals' STANs lie inside the range the acquirer numbered its hops from.
+        let highest = try #require(seen.approved.compactMap { Int($0.stan) }.max())
+        #expect(seen.approved.count > 200 && highest < acquirersFirst + seen.sent, "\(seen.approved.count) approved, highest STAN \(highest)")
+        #expect(report.reconciled, "\(report.problems.prefix(6))")
+        #expect(outcome.reconciliation.paidOut == seen.approved.count && seen.approved.count == seen.sent)
+    }
+
     @Test("two networks side by side, one per core: each serves every other terminal with its own books, the counts add up, and each is reconciled on its own")
     func networksSideBySide() async throws {
         let faults = """

@@ -16,10 +16,17 @@ struct InMemoryNetwork {
     var drops: [(from: String, to: String, mti: MTI)] = []
     private var queue: [(from: String, to: String, message: ISOMessage)] = []
     private var timers: [String: [TimerKey: Instant]] = [:]
-    private var aliases = ReferenceAliases()
+    private var aliases: ReferenceAliases
 
     init(_ nodes: [any NodeLogic], start: Instant) {
         now = start
+        // Whose STANs each node receives: the scheme the acquirer's, each issuer the scheme's.
+        var numbering: [String: String] = [:]
+        for node in nodes {
+            if let acquirer = node as? AcquirerStateMachine { numbering[acquirer.configuration.scheme] = acquirer.name }
+            if let scheme = node as? SchemeStateMachine { for route in scheme.configuration.routes { numbering[route.bank] = scheme.name } }
+        }
+        aliases = ReferenceAliases(numbering: numbering)
         for node in nodes { self.nodes[node.name] = node }
         for name in self.nodes.keys.sorted() { carryOut(self.nodes[name]!.start(now: start), of: name) }
         deliver()
@@ -32,6 +39,13 @@ struct InMemoryNetwork {
         var command = command
         if case .dispute(let id, let original, let reason) = command { command = .dispute(id: id, of: aliases.deepest(of: original), reason: reason) }
         carryOut(nodes[node]!.perform(command, now: now), of: node)
+        deliver()
+    }
+
+    /// Delivers a message as if `from` (a node that need not be in the network, such as a
+    /// terminal played by the test) had sent it now, and runs until quiet.
+    mutating func inject(_ message: ISOMessage, from: String, to: String) {
+        queue.append((from, to, message))
         deliver()
     }
 
@@ -93,7 +107,7 @@ struct InMemoryNetwork {
             case .startTimer(let key, let at): timers[node, default: [:]][key] = at
             case .cancelTimer(let key): timers[node]?[key] = nil
             case .record(let event): timeline.append(aliases.resolve(event))
-            case .alias(let hop, let of): aliases.add(hop, of: of)
+            case .alias(let hop, let of): aliases.add(hop, of: of, by: node)
             case .fault(let text): faults.append("\(node): \(text)")
             }
         }

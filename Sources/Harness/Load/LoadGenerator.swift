@@ -33,9 +33,12 @@ public struct LoadPlan: Sendable {
     public var threads: Int
     /// How long a terminal waits before it reverses (0400).
     public var timeout: Duration
+    /// The STAN each terminal numbers from (its sign-on takes it, its first purchase the next).
+    public var firstSTAN: Int
 
     public init(pace: Pace, duration: Duration, warmup: Duration, terminals: [(id: String, merchant: String, network: Int)], cards: [(pan: String, expiry: String)],
-                connections: Int, threads: Int, timeout: Duration) {
+                connections: Int, threads: Int, timeout: Duration, firstSTAN: Int = 1) {
+        self.firstSTAN = min(max(firstSTAN, 1), 999_999)
         self.pace = pace
         self.duration = duration
         self.warmup = warmup
@@ -342,7 +345,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         self.share = share
         self.started = started
         self.clock = clock
-        stans = Array(repeating: 0, count: terminals.count)
+        // Each take moves on before it reads: one before the first.
+        stans = Array(repeating: plan.firstSTAN - 1, count: terminals.count)
         cardIndex = cardOffset
     }
 

@@ -32,6 +32,9 @@ public enum LoadRun {
         /// Faults for the test of reconciliation itself (a dropped payout, say), in the
         /// scenario language's `faults:` syntax.
         public var extraFaultsYAML: String?
+        /// The STAN every terminal numbers from: a host that remembers an earlier run's STANs
+        /// answers their repeats 94, so a second run may start elsewhere.
+        public var firstSTAN = 1
 
         public init(pace: LoadPlan.Pace, duration: Duration, warmup: Duration = .zero, terminals: Int = 100, cards: Int = 1000, threads: Int = 2,
                     networks: Int? = nil, connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10),
@@ -184,7 +187,7 @@ public enum LoadRun {
         let fewest = (0..<count).map { index in terminals.filter { $0.network == index }.count }.min() ?? 1
         let connections = max(1, min((max(options.connections, count) + count - 1) / count, fewest)) * count
         let plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals,
-                            cards: cards, connections: connections, threads: options.threads, timeout: options.timeout)
+                            cards: cards, connections: connections, threads: options.threads, timeout: options.timeout, firstSTAN: options.firstSTAN)
         let seen: LoadObservation
         do {
             let identity = try authority.issue(for: "load generator", hostname: "load-generator", names: CertificateAuthority.loopbackNames, days: 2)

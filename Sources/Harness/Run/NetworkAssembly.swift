@@ -4,6 +4,19 @@ import SettlementCalendar
 
 /// Builds the nodes of a scenario's network and says which connect to which.
 enum NetworkAssembly {
+    /// Whose STANs each node receives, for the run's aliases (`ReferenceAliases`): the scheme
+    /// the acquirer's, an issuer the scheme's. A system under test forwards under STANs the run
+    /// cannot map back; a node behind one is taken to receive what it passed on (a node not
+    /// named receives references that start transactions).
+    static func numbering(of network: NetworkSpec) -> [String: String] {
+        let acquirer = network.acquirer.name, scheme = network.scheme.name
+        var numbering: [String: String] = [:]
+        if network.external[acquirer] == nil { numbering[scheme] = acquirer }
+        let behindScheme = network.external[scheme] == nil ? scheme : numbering[scheme]
+        for bank in network.banks where !bank.bins.isEmpty { numbering[bank.name] = behindScheme }
+        return numbering
+    }
+
     static func nodes(of scenario: Scenario, planted: PlantedDefect? = nil) -> [any NodeLogic] {
         let network = scenario.network
         let seed = scenario.seed

@@ -19,7 +19,7 @@ final class NetworkRun {
     var timeline: [TimelineEvent] { events.all }
     private var events = ChunkedLog<TimelineEvent>()
     /// Each hop's own reference of a forwarded request, and the reference the node before it knew.
-    private var aliases = ReferenceAliases()
+    private var aliases: ReferenceAliases
     private var nodes: [String: any NodeLogic] = [:]
     private var scheduler = VirtualScheduler()
     private var linkFaults: LinkFaults
@@ -54,6 +54,7 @@ final class NetworkRun {
         self.wire = wire
         self.now = scenario.start
         authenticator = HMACAuthenticator(key: Array("paylab run \(scenario.seed)".utf8))
+        aliases = ReferenceAliases(numbering: NetworkAssembly.numbering(of: scenario.network))
         for node in NetworkAssembly.nodes(of: scenario, planted: planted) { nodes[node.name] = node }
         linkFaults = LinkFaults(scenario.faults.compactMap(Self.linkFault), seed: scenario.seed)
         for (index, fault) in scenario.faults.enumerated() {
@@ -494,7 +495,7 @@ final class NetworkRun {
             case .record(let event):
                 events.append(aliases.resolve(event))
             case .alias(let hop, let of):
-                aliases.add(hop, of: of)
+                aliases.add(hop, of: of, by: node)
             case .fault(let problem):
                 faults.append("\(node): \(problem)")
             }
