@@ -88,6 +88,28 @@ public final class WireNetwork {
     private var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
     private var inFlight = InFlightFrames()
     private var quietWaiters: [EventLoopPromise<Void>] = []
+    /// Frames between PayLab's nodes are handed on in the order they were written.
+    private var order = DeliveryOrder()
+    private var handingOn = false
+    /// Whether frames between PayLab's nodes are handed on in the order they were written (on
+    /// the virtual clock, the default), or as they arrive (in real time, where the wall clock
+    /// already decides what happens when). Switched off, it is off at once: what waits is
+    /// handed on. Switched on, it is on once no frame between PayLab's nodes is in flight (a
+    /// frame written before the switch carries no number to wait for).
+    public var ordersDelivery = true {
+        didSet {
+            if !ordersDelivery, ordering {
+                ordering = false
+                while let arrival = order.next(skippingGaps: true) { handOn(arrival.frame, at: arrival.node, from: arrival.peer) }
+            }
+            switchOrderingWhenIdle()
+        }
+    }
+    /// Whether frames written now are numbered and handed on in that order.
+    private var ordering = true
+    /// The nodes that listen or dial on this network (a frame to anyone else, a load
+    /// generator's terminal say, never reaches a node here, so it is not numbered).
+    private var localNodes: Set<String> = []
 
     /// Makes a network on one event loop with the run's CA.
     public convenience init(eventLoop: any EventLoop, authority: CertificateAuthority, keyLog: NIOSSLKeyLogCallback? = nil) {
@@ -114,6 +136,7 @@ public final class WireNetwork {
     /// Starts a node's server on 127.0.0.1 (port 0: the OS picks one, or the node's earlier port); returns the port.
     public func listen(node: String, port: Int? = nil) -> EventLoopFuture<Int> {
         eventLoop.assertInEventLoop()
+        localNodes.insert(node)
         let context: NIOSSLContext
         do {
             context = try credentials.serverContext(of: node)
@@ -145,6 +168,7 @@ public final class WireNetwork {
     /// Connects `node` to `server`'s listener; completes when both ends have registered the link.
     public func connect(from node: String, to server: String) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
+        localNodes.insert(node)
         guard let port = ports[server], servers[server] != nil else {
             return eventLoop.makeFailedFuture(WireError(message: "\(server) is not listening"))
         }
@@ -196,6 +220,7 @@ public final class WireNetwork {
             inFlight.sent(from: node, to: peer)
             if admitting, inFlight.count > Self.admissionPause { admit(false) }
         }
+        let number = !external && ordering && localNodes.contains(peer) ? order.written(on: link) : nil
         let frame = channel.allocator.buffer(bytes: bytes)
         onWrite?(WrittenFrame(
             node: node, peer: peer, bytes: Array(frame.readableBytesView),
@@ -205,6 +230,7 @@ public final class WireNetwork {
         promise.futureResult.whenFailure { error in
             let network = bound.value
             network.report("\(node) -> \(peer): write failed: \(Self.describe(error))")
+            if let number { network.order.lost(number, on: link) }
             if !external { network.lose(link, all: false) }
         }
         channel.write(frame, promise: promise)
@@ -231,7 +257,7 @@ public final class WireNetwork {
     /// Completes when no frame is written and not yet handled.
     public func whenQuiet() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        if inFlight.count == 0, awaited == 0 { return eventLoop.makeSucceededVoidFuture() }
+        if inFlight.count == 0, awaited == 0, order.isEmpty { return eventLoop.makeSucceededVoidFuture() }
         let promise = eventLoop.makePromise(of: Void.self)
         quietWaiters.append(promise)
         return promise.futureResult
@@ -465,8 +491,29 @@ public final class WireNetwork {
             onFrame(node, peer, frame)
             return
         }
+        guard ordering, order.arrived(frame, at: node, from: peer) else {
+            // Unordered: a frame numbered before ordering was switched off takes its number with it.
+            if !ordering { order.arrivedUnordered(at: node, from: peer) }
+            handOn(frame, at: node, from: peer)
+            return
+        }
+        handOn()
+    }
+
+    /// Hands on every frame whose turn has come, in the order they were written.
+    private func handOn() {
+        guard !handingOn else { return }
+        handingOn = true
+        defer { handingOn = false }
+        while let arrival = order.next() { handOn(arrival.frame, at: arrival.node, from: arrival.peer) }
+    }
+
+    private func handOn(_ frame: [UInt8], at node: String, from peer: String) {
         onFrame(node, peer, frame)
-        if inFlight.handled(at: node, from: peer) { wakeIfQuiet() }
+        if inFlight.handled(at: node, from: peer) {
+            switchOrderingWhenIdle()
+            wakeIfQuiet()
+        }
         if !admitting, inFlight.count < Self.admissionResume { admit(true) }
     }
 
@@ -481,14 +528,24 @@ public final class WireNetwork {
     }
 
     private func lose(_ link: InFlightFrames.Link, all: Bool) {
+        if all {
+            order.lostAll(on: link)
+            handOn()
+        }
         let lost = inFlight.lose(link, all: all)
         guard lost > 0 else { return }
+        switchOrderingWhenIdle()
         if all { report("\(lost) frame\(lost == 1 ? "" : "s") from \(link.node) to \(link.peer) lost when the connection closed") }
         wakeIfQuiet()
     }
 
+    private func switchOrderingWhenIdle() {
+        guard ordering != ordersDelivery, inFlight.count == 0, order.isEmpty else { return }
+        ordering = ordersDelivery
+    }
+
     private func wakeIfQuiet() {
-        guard inFlight.count == 0, awaited == 0 else { return }
+        guard inFlight.count == 0, awaited == 0, order.isEmpty else { return }
         let waiters = quietWaiters
         quietWaiters.removeAll()
         waiters.forEach { $0.succeed(()) }

@@ -140,6 +140,8 @@ final class NetworkRun {
     /// nil: back to the virtual clock, which moves only when the runner fires the next timer.
     func followWallClock(_ clock: (() -> Instant)?) {
         wallClock = clock
+        // In real time the wall clock decides what comes first; on the virtual clock, the order frames were written.
+        wire.ordersDelivery = clock == nil
     }
 
     /// Signs off the links PayLab opened to systems under test; completes when they answered or their waits ended.
