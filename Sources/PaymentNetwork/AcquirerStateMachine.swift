@@ -90,6 +90,8 @@ public struct AcquirerStateMachine: NodeLogic {
         var state: State
         /// The clearing date the scheme gave it (DE15 of the approval).
         var clearingDate: LocalDate?
+        /// The answer the terminal was sent, replayed to a repeat of the request.
+        var answer: ISOMessage?
     }
 
     /// A request forwarded to the scheme (under this acquirer's own STAN), waiting for its answer.
@@ -306,6 +308,17 @@ public struct AcquirerStateMachine: NodeLogic {
     ) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
+            // A repeat of a request that was answered and stands: the terminal most likely lost
+            // the answer, so it gets the same answer again (as many hosts do); nothing moves twice.
+            if let answer = earlier.answer, [.approved, .declined, .completed].contains(earlier.state) {
+                let code = answer.responseCode ?? "??"
+                return [
+                    .send(answer, to: terminal),
+                    .record(TimelineEvent(at: now, node: name, kind: .duplicate, reference: .transaction(reference),
+                                          detail: "the same STAN \(reference.stan) and time again (first one \(earlier.state)): answered as the first one was, \(code)",
+                                          facts: .init(responseCode: code))),
+                ]
+            }
             return request.duplicateActions(inProgress: earlier.state == .forwarded, again: "and time again (first one \(earlier.state))",
                                             node: name, peer: terminal, now: now)
         }
@@ -411,6 +424,7 @@ public struct AcquirerStateMachine: NodeLogic {
             let key = entry.original
             guard let purchase = purchases[key], purchase.state == .forwarded else { return actions }
             purchases[key]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
+            if case .send(let answer, _)? = actions.last { purchases[key]?.answer = answer }
             guard approved else {
                 purchases[key]?.state = .declined
                 return actions

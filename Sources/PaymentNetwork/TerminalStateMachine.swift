@@ -39,6 +39,8 @@ public struct TerminalStateMachine: NodeLogic {
         var operation: TimelineEvent.Operation
         /// The reference events are recorded under (the original's, for a void).
         var reference: TransactionReference
+        /// The same message sent again (`repeat`).
+        var isRepeat = false
     }
 
     public let configuration: Configuration
@@ -164,7 +166,7 @@ public struct TerminalStateMachine: NodeLogic {
             at: now, node: name, kind: .swiped, reference: .transaction(reference),
             detail: "the message of \(original) sent again, same STAN \(reference.stan)",
             facts: .init(transactionID: id, amount: request.amount, operation: operation)))]
-            + send(Waiting(transactionID: id, request: request, operation: operation, reference: reference), now: now)
+            + send(Waiting(transactionID: id, request: request, operation: operation, reference: reference, isRepeat: true), now: now)
     }
 
     /// A `0200` with processing code `200000` that points at the original through DE90 and DE37.
@@ -381,7 +383,10 @@ public struct TerminalStateMachine: NodeLogic {
             return uploading.isEmpty ? actions + settle(now: now) : actions
         case .purchase, .preauthorization, .completion, .refund, .cancellation:
             purchases[entry.transactionID]?.response = message
-            if code.isApproval, [.purchase, .completion, .refund].contains(entry.operation) { batch.append((entry, message)) }
+            // A repeat answered as its original was is the same purchase: it goes in the batch once.
+            if code.isApproval, [.purchase, .completion, .refund].contains(entry.operation), !entry.isRepeat || !batch.contains(where: { $0.entry.reference == entry.reference }) {
+                batch.append((entry, message))
+            }
             let approvedKind: EventKind = entry.operation == .cancellation ? .cancelled : .authorized
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: code.isApproval ? approvedKind : .declined, reference: .transaction(entry.reference),

@@ -30,9 +30,12 @@ public enum TransactionStatus: String, Sendable, CaseIterable, CustomStringConve
     case partiallyRefunded = "partially_refunded"
     /// Charged back by the card's issuer: taken from the merchant.
     case chargedBack = "charged_back"
+    /// The same message as an earlier transaction of the terminal (a `repeat`), which the
+    /// network had already handled: it was answered as that one was, and its money is that one's.
+    case duplicate
 
     public var description: String { rawValue }
 
     /// Whether nothing more can happen to a transaction in this status.
-    public var isFinal: Bool { [.declined, .failed, .reversed, .voided, .completed, .cancelled, .expired].contains(self) }
+    public var isFinal: Bool { [.declined, .failed, .reversed, .voided, .completed, .cancelled, .expired, .duplicate].contains(self) }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Acquirer")
 struct AcquirerStateMachineTests {
-    @Test("the acquirer ignores a repeat while the first is in progress, and answers 94 once it is done")
+    @Test("the acquirer ignores a repeat while the first is in progress, and once it is answered replays that answer, byte for byte, without forwarding")
     func duplicate() {
         var acquirer = Fixture.acquirer()
         let request = Fixture.purchase()
@@ -13,8 +13,25 @@ struct AcquirerStateMachineTests {
         let during = acquirer.receive(request, from: "T0000001", now: Fixture.friday)
         #expect(Fixture.sent(during).isEmpty)
         #expect(Fixture.events(during).map(\.kind) == [.duplicate])
+        let answered = acquirer.receive(Fixture.approval(of: forwarded), from: "UnionPay", now: Fixture.friday)
+        let first = Fixture.sent(answered).first { $0.1 == "T0000001" }?.0
+        let again = acquirer.receive(request, from: "T0000001", now: Fixture.friday.advanced(by: .seconds(5)))
+        #expect(Fixture.sent(again).map(\.1) == ["T0000001"], "a repeat is answered by the acquirer, never forwarded")
+        #expect(Fixture.sent(again).first?.0[39] == "00")
+        #expect(Fixture.sent(again).first?.0[11] == request[11])
+        #expect(first != nil && Fixture.sent(again).first?.0 == first)
+        #expect(Fixture.events(again).map(\.kind) == [.duplicate])
+        #expect(Fixture.events(again).first?.facts.responseCode == .approved)
+    }
+
+    @Test("a repeat of a purchase the terminal reversed is answered 94: nothing stands to replay")
+    func repeatAfterReversal() {
+        var acquirer = Fixture.acquirer()
+        let request = Fixture.purchase()
+        let forwarded = Fixture.sent(acquirer.receive(request, from: "T0000001", now: Fixture.friday))[0].0
         _ = acquirer.receive(Fixture.approval(of: forwarded), from: "UnionPay", now: Fixture.friday)
-        let again = acquirer.receive(request, from: "T0000001", now: Fixture.friday)
+        _ = acquirer.receive(request.reversal(mti: .reversalRequest, now: Fixture.friday, stan: "000999"), from: "T0000001", now: Fixture.friday)
+        let again = acquirer.receive(request, from: "T0000001", now: Fixture.friday.advanced(by: .seconds(5)))
         #expect(Fixture.sent(again).map { $0.0[39] } == ["94"])
         #expect(Fixture.events(again).map(\.kind) == [.duplicate])
     }

@@ -304,6 +304,7 @@ public final class ScenarioRunner: Sendable {
         case .voided: return ["voided before the cutoff: the money went back to the card, nothing was cleared or paid out"]
         case .failed: return ["no answer reached the terminal and the card was not charged"]
         case .declined: return ["declined with \(outcome.response) (\(ResponseCode.meaning(outcome.response))): no money moves"]
+        case .duplicate: return ["the same message as an earlier transaction, which the network had already handled: answered \(outcome.response) as that one was; its money is that one's"]
         case .authorized, .completed, .cancelled, .expired, .refunded, .partiallyRefunded, .chargedBack:
             return moneyBackReasons(outcome, in: scenario)
         default: break

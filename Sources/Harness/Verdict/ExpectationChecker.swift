@@ -118,6 +118,14 @@ enum ExpectationChecker {
             if arrivals > 1 {
                 failures.append("invariant: transaction \(outcome.id) was credited to the merchant \(arrivals) times")
             }
+            // A status agrees with the money: credited is not pending, and undone means the card got its money back.
+            if outcome.status == .pending, arrivals > 0 {
+                failures.append("invariant: transaction \(outcome.id) is pending, yet its payout arrived")
+            }
+            if outcome.status == .reversed || outcome.status == .voided,
+               !outcome.events.contains(where: { [.reversed, .voided].contains($0.kind) && $0.facts.amount != nil }) {
+                failures.append("invariant: transaction \(outcome.id) is \(outcome.status), yet its card never got the money back")
+            }
             // A refund never exceeds what was captured; a chargeback moves money once.
             guard let start = outcome.events.first(where: { $0.kind == .swiped && $0.facts.transactionID == outcome.id }),
                   start.facts.operation == .purchase || start.facts.operation == .completion else { continue }

@@ -100,14 +100,21 @@ public struct TransactionOutcome: Sendable {
         let terminalAnswer = events.last {
             $0.facts.transactionID == id && $0.facts.operation.startsTransaction && [.authorized, .declined, .cancelled].contains($0.kind)
         }
-        let response = terminalAnswer?.facts.responseCode?.rawValue ?? "none"
+        // The acquirer answered a repeat as it had answered the original (its answer was lost
+        // on the way): the repeat is a duplicate, and the original's answer is the replayed one.
+        let replay = timeline.first {
+            $0.reference == reference && $0.kind == .duplicate && $0.node != swipe.node
+                && $0.facts.responseCode != nil && $0.facts.responseCode != .duplicateTransmission
+        }
+        let isDuplicate = isRepeat && replay.map { $0.at >= swipe.at } == true && !(handover.map { timeline[$0].facts.transactionID == id } ?? false)
+        let response = terminalAnswer?.facts.responseCode?.rawValue ?? (isRepeat ? nil : replay?.facts.responseCode?.rawValue) ?? "none"
         let settlementDate = events.first { $0.kind == .cleared }?.facts.clearingDate
         let arrivedPayouts = Set(events.filter { $0.kind == .arrived }.map(\.reference))
         let credited = events.filter { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }
             .reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
         let arrives = events.first { $0.kind == .arrived }?.at
         let operation = swipe.facts.operation
-        let base = status(of: events, response: response, operation: operation)
+        let base = isDuplicate ? .duplicate : status(of: events, response: response, operation: operation)
         var outcome = TransactionOutcome(
             id: id, response: response, status: base, settlementDate: settlementDate,
             arrives: arrives, credited: credited, events: events)

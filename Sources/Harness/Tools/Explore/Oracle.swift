@@ -75,7 +75,8 @@ enum Oracle {
         guard failure.hasPrefix("invariant: ") else { return String(failure.prefix { $0 != ":" }) }
         let text = failure.dropFirst("invariant: ".count)
         for rule in ["money not conserved", "still waits", "frames still in flight", "credited to the merchant", "which no terminal swiped",
-                     "never booked", "payout fell due", "ledger does not balance"] where text.contains(rule) {
+                     "never booked", "payout fell due", "ledger does not balance", "is pending, yet its payout arrived",
+                     "never got the money back"] where text.contains(rule) {
             return "invariant: " + rule
         }
         return "invariant: " + String(text.prefix(40))
