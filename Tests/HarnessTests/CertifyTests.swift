@@ -71,6 +71,30 @@ struct CertifyTests {
         #expect(Set(bad.outcomes.filter(\.failed).map(\.id)) == Self.cases(checking: 37, in: good))
     }
 
+    @Test("a skipped case is neither passed nor failed: null in the JSON with its reason, <skipped> in the JUnit report")
+    func skippedIsNeither() async throws {
+        let skipped = CertificationRun.Outcome(id: "ISS-030", name: "Void", mandatory: false, skipped: "needs --supports void", checks: [], messages: [])
+        let ran = CertificationRun.Outcome(
+            id: "ISS-001", name: "Sign-on", mandatory: true, skipped: nil,
+            checks: [CertificationRun.Check(step: 1, field: 39, rule: "equals", expected: "00", actual: "00", passed: true)], messages: [])
+        let report = CertificationRun.Report(suite: Self.suite, target: "127.0.0.1:1", started: Date(), outcomes: [ran, skipped], problems: [])
+        let json = try JSONSerialization.jsonObject(with: Data(CertificationReportText.json(report).rendered().utf8)) as? [String: Any]
+        let cases = json?["cases"] as? [[String: Any]] ?? []
+        #expect(cases.count == 2)
+        #expect(cases.first?["passed"] as? Bool == true)
+        #expect(cases.last?["passed"] is NSNull, "a skipped case reported as \(String(describing: cases.last?["passed"]))")
+        #expect(cases.last?["skipped"] as? String == "needs --supports void")
+        #expect(json?["passed"] as? Int == 1 && json?["failed"] as? Int == 0 && json?["skipped"] as? Int == 1)
+        let junit = NSTemporaryDirectory() + "paylab-certify-\(UUID().uuidString).xml"
+        try Data(CertificationReportText.junit(report).utf8).write(to: URL(fileURLWithPath: junit))
+        let read = try await ExternalTool.run(["python3", "Tests/Interop/junit_check.py", junit], hint: "needs junitparser")
+        let parsed = try JSONSerialization.jsonObject(with: Data(read.utf8)) as? [String: Any]
+        let junitCases = (parsed?["suites"] as? [[String: Any]])?.first?["cases"] as? [[String: Any]] ?? []
+        #expect(junitCases.map { $0["skipped"] as? Bool } == [false, true])
+        #expect(junitCases.map { $0["failure"] is NSNull } == [true, true])
+        #expect(parsed?["failures"] as? Int == 0)
+    }
+
     @Test("a host that answers 00 to a reversal it never saw fails that case alone")
     func reversesTheUnseen() async throws {
         let bad = try await Self.certify(defect: "reverse-unseen-00")

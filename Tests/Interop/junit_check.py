@@ -17,6 +17,7 @@ for suite in (xml if not isinstance(xml, TestSuite) else [xml]):
             "classname": case.classname,
             "time": case.time,
             "passed": case.is_passed,
+            "skipped": case.is_skipped,
             "failure": failures[0].message if failures else None,
             "failure_text": failures[0].text if failures else None,
         })

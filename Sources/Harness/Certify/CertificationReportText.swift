@@ -55,7 +55,8 @@ public enum CertificationReportText {
         let messages: [JSONValue] = outcome.messages.map(json)
         return .object([
             ("id", .string(outcome.id)), ("name", .string(outcome.name)), ("mandatory", .bool(outcome.mandatory)),
-            ("passed", .bool(outcome.passed)), ("skipped", skipped), ("error", error),
+            // A skipped case neither passed nor failed: null, with its reason in `skipped`.
+            ("passed", outcome.skipped == nil ? .bool(outcome.passed) : .null), ("skipped", skipped), ("error", error),
             ("checks", .array(checks)), ("messages", .array(messages)),
         ])
     }
