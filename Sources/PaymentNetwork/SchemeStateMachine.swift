@@ -120,6 +120,9 @@ public struct SchemeStateMachine: NodeLogic {
         var issuer: String
         var acquirer: String
         var state: State
+        /// The clearing date decided when the scheme routed it (DE15 of the request to the
+        /// issuer): an approval, however late it comes back, belongs to that day.
+        var routedFor: LocalDate?
     }
 
     /// One line of a day's clearing: what the issuer owes the acquirer for it (negative:
@@ -273,9 +276,11 @@ public struct SchemeStateMachine: NodeLogic {
         }
         var outgoing = request
         outgoing[DE.rrn] = preauth.request[DE.rrn]
-        outgoing[DE.settlementDate] = openBatch(now).mmdd
+        let clearingDate = openBatch(now)
+        outgoing[DE.settlementDate] = clearingDate.mmdd
         outgoing[DE.originalData] = preauth.request.originalDataElements
-        purchases[reference] = Purchase(kind: .completion, original: original, request: outgoing, incoming: request, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing)
+        purchases[reference] = Purchase(kind: .completion, original: original, request: outgoing, incoming: request, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing,
+                                        routedFor: clearingDate)
         return ask(preauth.issuer, Waiting(acquirer: acquirer, issuer: preauth.issuer, request: outgoing, operation: .completion, original: reference, downstream: reference), now: now)
     }
 
@@ -366,7 +371,9 @@ public struct SchemeStateMachine: NodeLogic {
         var outgoing = request
         // The acquirer sets the RRN; one that came without (an acquirer under test that does not) gets the scheme's.
         if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
-        outgoing[DE.settlementDate] = openBatch(now).mmdd
+        // The clearing date is decided here, once, when the request is routed.
+        let clearingDate = openBatch(now)
+        outgoing[DE.settlementDate] = clearingDate.mmdd
         var flagged: [NodeAction] = []
         if configuration.mccCheck, let merchant = request[DE.merchantID], let registered = configuration.registeredMCC[merchant],
            let wire = request[DE.merchantType], wire != registered {
@@ -375,7 +382,8 @@ public struct SchemeStateMachine: NodeLogic {
                 detail: "DE18 says MCC \(wire), merchant \(merchant) is registered as \(registered): interchange at \(registered)'s rate",
                 facts: .init(operation: kind, mcc: wire))))
         }
-        purchases[reference] = Purchase(kind: kind, request: outgoing, incoming: request, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing)
+        purchases[reference] = Purchase(kind: kind, request: outgoing, incoming: request, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing,
+                                        routedFor: clearingDate)
         return flagged + ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
     }
 
@@ -530,21 +538,27 @@ public struct SchemeStateMachine: NodeLogic {
         }
     }
 
-    /// Books an approved purchase into the batch still open, which is its clearing date.
-    private mutating func book(_ reference: TransactionReference, now: Instant) -> LocalDate? {
+    /// Books an approved purchase into the batch of the clearing date decided when it was
+    /// routed (or, put back after a void, the batch still open). An approval that comes back
+    /// after that day's cutoff (a slow issuer, stand-in at the timeout) still belongs to it:
+    /// it is cleared into that day at once, as a late item of its clearing.
+    private mutating func book(_ reference: TransactionReference, now: Instant) -> (date: LocalDate, actions: [NodeAction])? {
         guard var purchase = purchases[reference] else { return nil }
-        let date = openBatch(now)
+        let date = purchase.routedFor ?? openBatch(now)
         purchase.state = .approved(clearingDate: date)
+        purchase.routedFor = nil
         purchases[reference] = purchase
         batches[date, default: Batch()].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
-        return date
+        return (date, date < openBatch(now) ? clear(date, now: now) : [])
     }
 
     /// A void was reversed: the purchase it undid is approved again, in the batch still open
     /// (a cancelled pre-authorization holds again).
     private mutating func restore(_ reference: TransactionReference, now: Instant) {
         switch purchases[reference]?.state {
-        case .voided?: _ = book(reference, now: now)
+        case .voided?:
+            purchases[reference]?.routedFor = nil
+            _ = book(reference, now: now)
         case .cancelled?: purchases[reference]?.state = .preauthorized
         default: break
         }
@@ -562,12 +576,14 @@ public struct SchemeStateMachine: NodeLogic {
         answer[DE.stan] = entry.downstream.stan
         let key = entry.original
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
+        var lateClearing: [NodeAction] = []
         let approved = response.responseCode == .approved
         switch entry.operation {
         case .purchase, .completion:
-            if approved, purchases[key]?.state == .authorizing, let date = book(key, now: now) {
-                // The clearing date is decided here, once: DE15 of the answer carries it.
+            if approved, purchases[key]?.state == .authorizing, let (date, late) = book(key, now: now) {
+                // DE15 of the answer carries the clearing date decided when the request was routed.
                 answer[DE.settlementDate] = date.mmdd
+                lateClearing = late
                 if let original = purchases[key]?.original { purchases[original]?.state = .completed }
             } else if purchases[key]?.state == .authorizing {
                 purchases[key]?.state = .declined
@@ -587,7 +603,7 @@ public struct SchemeStateMachine: NodeLogic {
             break
         }
         actions.append(.send(answer, to: entry.acquirer))
-        return actions
+        return actions + lateClearing
     }
 
     private func clearingDateOf(_ reference: TransactionReference) -> LocalDate? {
@@ -654,7 +670,11 @@ public struct SchemeStateMachine: NodeLogic {
             var response = entry.answer(.approved)
             let authorization = generator.digits(6)
             response[DE.authorizationCode] = authorization
-            if let date = book(reference, now: now) { response[DE.settlementDate] = date.mmdd }
+            var lateClearing: [NodeAction] = []
+            if let (date, late) = book(reference, now: now) {
+                response[DE.settlementDate] = date.mmdd
+                lateClearing = late
+            }
             var advice = entry.request
             advice.mti = .financialAdvice
             advice[DE.authorizationCode] = authorization
@@ -664,7 +684,7 @@ public struct SchemeStateMachine: NodeLogic {
                 .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
                                       detail: "\(why): approved \(amount.formatted(exponent: exponent)) in the issuer's place (limit \(limit.formatted(exponent: exponent))), authorization code \(authorization)",
                                       facts: .init(responseCode: .approved, amount: amount))),
-            ] + retransmissions.start(advice, to: entry.issuer, now: now)
+            ] + retransmissions.start(advice, to: entry.issuer, now: now) + lateClearing
         }
         purchases[reference]?.state = sent ? .reversed : .declined
         return [

@@ -32,6 +32,26 @@ struct SchemeStateMachineTests {
         #expect(Fixture.events(cutoff).isEmpty)
     }
 
+    @Test("a request routed before the cutoff belongs to that day: DE15 to the issuer, DE15 of the late approval and the clearing all say so")
+    func clearingDecidedAtRouting() {
+        var scheme = Fixture.scheme()
+        let routedAt = Fixture.at("2026-05-08 22:59:50")
+        let (forwarded, _) = Fixture.sent(scheme.receive(Fixture.purchase(at: routedAt), from: "Leshua", now: routedAt))[0]
+        #expect(forwarded[15] == "0508")
+        // The cutoff passes while the issuer thinks: nothing to clear yet.
+        let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
+        #expect(Fixture.events(cutoff).isEmpty)
+        var approval = forwarded.response(code: .approved)
+        approval[38] = "123456"
+        let answered = scheme.receive(approval, from: "ICBC", now: Fixture.at("2026-05-08 23:00:10"))
+        #expect(Fixture.sent(answered).first { $0.1 == "Leshua" }?.0[15] == "0508")
+        let cleared = Fixture.events(answered).filter { $0.kind == .cleared }
+        #expect(cleared.map(\.facts.clearingDate) == [LocalDate("2026-05-08")!])
+        // It is not cleared a second time at the next cutoff.
+        let next = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-09 23:00"))
+        #expect(Fixture.events(next).filter { $0.kind == .cleared }.isEmpty)
+    }
+
     @Test("the scheme routes on the BIN, assigns the RRN and the clearing date, and answers 15 (no such issuer) for an unknown BIN")
     func routing() throws {
         var scheme = Fixture.scheme()
@@ -66,19 +86,6 @@ struct SchemeStateMachineTests {
         #expect(scheme.ledger.balance("settlement:ICBC") == Money(minorUnits: -10000))
         #expect(scheme.ledger.balance("settlement:Leshua") == Money(minorUnits: 10000))
         #expect(cutoff.contains(.startTimer(.cutoff, at: Fixture.at("2026-05-09 23:00"))))
-    }
-
-    @Test("an approval that comes back after the cutoff is cleared the next day, and DE15 of the answer says so")
-    func approvalAfterCutoff() {
-        var scheme = Fixture.scheme()
-        let beforeCutoff = Fixture.at("2026-05-08 22:59:50")
-        let forwarded = Fixture.sent(scheme.receive(Fixture.purchase(at: beforeCutoff), from: "Leshua", now: beforeCutoff))[0].0
-        #expect(forwarded[15] == "0508")
-        _ = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
-        let answered = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.at("2026-05-08 23:00:10"))
-        #expect(Fixture.sent(answered)[0].0[15] == "0509")
-        let next = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-09 23:00"))
-        #expect(Fixture.events(next).first { $0.kind == .cleared }?.facts.clearingDate == LocalDate("2026-05-09"))
     }
 
     @Test("a request that reaches the scheme twice goes to the issuer once; once answered, a copy gets 94")
