@@ -165,7 +165,3 @@ public struct Framing: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-private extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}

@@ -217,7 +217,9 @@ extension ISOMessage: CustomStringConvertible {
 }
 
 extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+    /// The string with `pad` (zero unless told) put in front up to `width` characters: the
+    /// one padding helper of every layer that can import ISO8583.
+    public func leftPadded(to width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

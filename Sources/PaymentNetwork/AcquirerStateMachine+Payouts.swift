@@ -239,7 +239,7 @@ extension AcquirerStateMachine {
     /// A rate in millionths as a percentage: `0.38%`.
     static func percent(_ partsPerMillion: Int64) -> String {
         let fraction = String(partsPerMillion % 10_000)
-        var text = "\(partsPerMillion / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+        var text = "\(partsPerMillion / 10_000)." + fraction.leftPadded(to: 4)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text + "%"

@@ -29,10 +29,10 @@ public struct BatchTotals: Sendable, Equatable {
 
     /// Writes the totals into a 0500.
     public func write(into message: inout ISOMessage) {
-        message[DE.debitsNumber] = String(debits).leftPadded(10)
-        message[DE.creditsNumber] = String(credits).leftPadded(10)
-        message[DE.debitsAmount] = String(debitAmount.minorUnits).leftPadded(16)
-        message[DE.creditsAmount] = String(creditAmount.minorUnits).leftPadded(16)
+        message[DE.debitsNumber] = String(debits).leftPadded(to: 10)
+        message[DE.creditsNumber] = String(credits).leftPadded(to: 10)
+        message[DE.debitsAmount] = String(debitAmount.minorUnits).leftPadded(to: 16)
+        message[DE.creditsAmount] = String(creditAmount.minorUnits).leftPadded(to: 16)
     }
 
     /// `2 purchases of 150.00, 1 refund of 30.00`.

@@ -1,4 +1,4 @@
-/// The words of the timeline, as SCENARIOS.md lists them.
+/// The words of the timeline, as docs/scenario-language.md lists them.
 public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case swiped, authorized, declined, failed
     case timedOut = "timed_out"

@@ -51,7 +51,7 @@ extension Money {
     /// The amount as DE4 carries it: twelve digits, no sign.
     public var de4: String {
         let text = String(minorUnits.magnitude)
-        return String(repeating: "0", count: max(0, 12 - text.count)) + text
+        return text.leftPadded(to: 12)
     }
 }
 
@@ -59,7 +59,7 @@ extension ISOMessage {
     /// DE90 for a message that refers to this one: its MTI, STAN, DE7, DE32 (11 digits) and 11 zeros.
     public var originalDataElements: String {
         let acquirer = self[DE.acquirerID] ?? ""
-        let padded = String(repeating: "0", count: max(0, 11 - acquirer.count)) + acquirer.suffix(11)
+        let padded = String(acquirer.suffix(11)).leftPadded(to: 11)
         return mti.rawValue + (self[DE.stan] ?? "000000") + (self[DE.transmissionDateTime] ?? "0000000000") + padded + String(repeating: "0", count: 11)
     }
 

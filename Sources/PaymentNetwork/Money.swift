@@ -1,3 +1,5 @@
+import ISO8583
+
 /// An amount of money as an integer count of the currency's minor units (fen, cents).
 public struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
     /// The amount in minor units; negative for a debit balance.
@@ -37,7 +39,7 @@ public struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
         let magnitude = minorUnits.magnitude
         var digits = String(magnitude)
         if exponent > 0 {
-            if digits.count <= exponent { digits = String(repeating: "0", count: exponent - digits.count + 1) + digits }
+            if digits.count <= exponent { digits = digits.leftPadded(to: exponent + 1) }
             digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -exponent))
         }
         return (minorUnits < 0 ? "-" : "") + digits

@@ -1,6 +1,6 @@
 public import ISO8583
 
-/// A DE39 response code, with the meaning SCENARIOS.md gives it.
+/// A DE39 response code, with the meaning docs/scenario-language.md gives it.
 public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
     /// The two characters on the wire.
     public let rawValue: String

@@ -466,12 +466,6 @@ public struct TerminalStateMachine: NodeLogic {
 extension TimeOfDay {
     /// `hhmmss`, as DE12 carries it.
     public var hhmmss: String {
-        String(hour).leftPadded(2) + String(minute).leftPadded(2) + String(second).leftPadded(2)
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        String(hour).leftPadded(to: 2) + String(minute).leftPadded(to: 2) + String(second).leftPadded(to: 2)
     }
 }

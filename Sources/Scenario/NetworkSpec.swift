@@ -72,7 +72,7 @@ public struct NetworkSpec: Sendable {
     /// Accounts a `change_account` step moves a merchant to: opened at their bank, linked to the acquirer.
     public var laterAccounts: [(bank: String, number: String)] = []
 
-    /// The default network of SCENARIOS.md.
+    /// The default network of docs/scenario-language.md ("The network").
     public static func defaults() -> NetworkSpec {
         NetworkSpec(
             banks: [Bank(name: "Issuer", bins: ["622202"]), Bank(name: "MerchantBank", bins: [])],

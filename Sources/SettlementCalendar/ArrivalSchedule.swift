@@ -1,6 +1,6 @@
 /// When a swipe's money is due to reach the merchant under its terms, and why.
 ///
-/// This is rule 1 and 2 of "When money arrives" in SCENARIOS.md: the clearing date from
+/// This is rule 1 and 2 of "When the money arrives" in docs/scenario-language.md: the clearing date from
 /// the cutoff, then the payout day from the terms. What can stand in the way at payout
 /// time (maintenance, a frozen account, a hold, an outage) is decided by the network.
 public struct ArrivalSchedule: Sendable, Equatable {

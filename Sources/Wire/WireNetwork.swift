@@ -91,21 +91,8 @@ public final class WireNetwork {
     /// Frames between PayLab's nodes are handed on in the order they were written.
     private var order = DeliveryOrder()
     private var handingOn = false
-    /// Whether frames between PayLab's nodes are handed on in the order they were written (on
-    /// the virtual clock, the default), or as they arrive (in real time, where the wall clock
-    /// already decides what happens when). Switched off, it is off at once: what waits is
-    /// handed on. Switched on, it is on once no frame between PayLab's nodes is in flight (a
-    /// frame written before the switch carries no number to wait for).
-    public var ordersDelivery = true {
-        didSet {
-            if !ordersDelivery, ordering {
-                ordering = false
-                while let arrival = order.next(skippingGaps: true) { handOn(arrival.frame, at: arrival.node, from: arrival.peer) }
-            }
-            switchOrderingWhenIdle()
-        }
-    }
-    /// Whether frames written now are numbered and handed on in that order.
+    /// Whether frames between PayLab's nodes are numbered when written and handed on in that
+    /// order: on the virtual clock, until the network is served in real time.
     private var ordering = true
     /// The nodes that listen or dial on this network (a frame to anyone else, a load
     /// generator's terminal say, never reaches a node here, so it is not numbered).
@@ -252,6 +239,16 @@ public final class WireNetwork {
             network.unflushed.removeAll(keepingCapacity: true)
             for channel in channels { channel.flush() }
         }
+    }
+
+    /// From now on frames are handed on as they arrive: the network is served in real time,
+    /// where the wall clock decides what comes first. What waits for an earlier frame goes at
+    /// once; an earlier frame still on its way goes when it comes.
+    public func handOnAsTheyArrive() {
+        eventLoop.assertInEventLoop()
+        guard ordering else { return }
+        ordering = false
+        while let arrival = order.next(skippingGaps: true) { handOn(arrival.frame, at: arrival.node, from: arrival.peer) }
     }
 
     /// Completes when no frame is written and not yet handled.
@@ -510,10 +507,7 @@ public final class WireNetwork {
 
     private func handOn(_ frame: [UInt8], at node: String, from peer: String) {
         onFrame(node, peer, frame)
-        if inFlight.handled(at: node, from: peer) {
-            switchOrderingWhenIdle()
-            wakeIfQuiet()
-        }
+        if inFlight.handled(at: node, from: peer) { wakeIfQuiet() }
         if !admitting, inFlight.count < Self.admissionResume { admit(true) }
     }
 
@@ -534,14 +528,8 @@ public final class WireNetwork {
         }
         let lost = inFlight.lose(link, all: all)
         guard lost > 0 else { return }
-        switchOrderingWhenIdle()
         if all { report("\(lost) frame\(lost == 1 ? "" : "s") from \(link.node) to \(link.peer) lost when the connection closed") }
         wakeIfQuiet()
-    }
-
-    private func switchOrderingWhenIdle() {
-        guard ordering != ordersDelivery, inFlight.count == 0, order.isEmpty else { return }
-        ordering = ordersDelivery
     }
 
     private func wakeIfQuiet() {

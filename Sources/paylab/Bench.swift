@@ -26,14 +26,13 @@ extension PayLab {
             @Option(help: "Runs; the median is printed.")
             var runs = 5
 
-            @Option(help: "The dialect: default, hex-bitmap or cup.")
-            var dialect = "default"
+            @OptionGroup var dialect: DialectOptions
 
             @Flag(help: "Print {\"pack\": N, \"unpack\": N, \"roundtrip\": N}.")
             var json = false
 
             func run() async throws {
-                guard let chosen = Dialect.builtIn[dialect] else { throw ValidationError("unknown dialect '\(dialect)'") }
+                let chosen = try dialect.resolved()
                 let result = try CodecBenchmark.run(iterations: iterations, runs: runs, dialect: chosen)
                 if json {
                     print(#"{"pack": \#(result.pack), "unpack": \#(result.unpack), "roundtrip": \#(result.roundtrip)}"#)

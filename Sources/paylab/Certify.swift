@@ -44,14 +44,12 @@ extension PayLab {
         @Option(help: "The PEM file of the CA that signed your host's certificate (default: the --pki CA).")
         var ca: String?
 
-        @Option(help: "Present certificates from the CA in this folder (made by `paylab pki init`); your host trusts its ca.pem.")
-        var pki: String?
+        @OptionGroup var certificates: PKIOptions
 
         @Option(help: "The length header: binary2 (default), bcd2, ascii4 or none.")
         var framing = "binary2"
 
-        @Option(help: "default, hex-bitmap, cup, or the path of a dialect file.")
-        var dialect = "default"
+        @OptionGroup var dialect: DialectOptions
 
         @Option(help: "Run the cases of this file instead of the built-in suite.")
         var cases: String?
@@ -86,9 +84,11 @@ extension PayLab {
             let target = try makeTarget()
             let credentials: TLSCredentials
             do {
-                credentials = TLSCredentials(authority: try pki.map { try PKI(directory: $0).authority() } ?? CertificateAuthority())
+                credentials = TLSCredentials(authority: try certificates.checked().map { try PKI(directory: $0).authority() } ?? CertificateAuthority())
+            } catch let status as ExitCode {
+                throw status
             } catch {
-                printError("error: --pki \(pki ?? ""): \(error)")
+                printError("error: \(error)")
                 throw ExitStatus.invalid
             }
             let run = CertificationRun(suite: suite, target: target, supports: Set(supports), only: only.isEmpty ? nil : Set(only))
@@ -124,18 +124,13 @@ extension PayLab {
             guard let security = WireNetwork.ExternalLink.Security(rawValue: tls) else { throw invalid("--tls takes mutual, server or none, not '\(tls)'") }
             guard let length = Framing.Length(rawValue: framing) else { throw invalid("--framing takes binary2, bcd2, ascii4 or none, not '\(framing)'") }
             guard let wait = Values.duration(timeout), wait >= .milliseconds(100) else { throw invalid("--timeout takes a duration such as 10s, not '\(timeout)'") }
-            let chosen: Dialect
-            do {
-                chosen = try DialectLoader.resolve(dialect)
-            } catch {
-                throw invalid(error.description)
-            }
-            if ca == nil, pki == nil, security != .none { throw invalid("give --ca (the CA of your host's certificate) or --pki, or --tls none") }
+            let chosen = try dialect.resolved()
+            if ca == nil, certificates.pki == nil, security != .none { throw invalid("give --ca (the CA of your host's certificate) or --pki, or --tls none") }
             guard let zone = Zone(identifier: timezone) else { throw invalid("--timezone '\(timezone)' is not a known time zone") }
             var target: CertificationRun.Target
             do {
                 target = try CertificationRun.Target(
-                    host: endpoint.host, port: endpoint.port, security: security, caFile: ca ?? pki.map { PKI(directory: $0).caPath },
+                    host: endpoint.host, port: endpoint.port, security: security, caFile: ca ?? certificates.pki.map { PKI(directory: $0).caPath },
                     framing: Framing(length: length), dialect: chosen, timeout: wait)
             } catch {
                 throw invalid("\(error)")

@@ -19,8 +19,7 @@ extension PayLab {
         @Argument(help: "The message in hex (spaces allowed). Without it, raw bytes are read from standard input.")
         var hex: [String] = []
 
-        @Option(help: "default, hex-bitmap, cup, or the path of a dialect file (.json or .yaml).")
-        var dialect = "default"
+        @OptionGroup var dialect: DialectOptions
 
         @Flag(help: "Print JSON that paylab encode reads.")
         var json = false
@@ -39,8 +38,8 @@ extension PayLab {
                 }
                 bytes = decoded
             }
+            let chosen = try dialect.resolved()
             do {
-                let chosen = try MessageInspector.dialect(dialect)
                 let (message, _) = try MessageInspector.decode(bytes, dialect: chosen)
                 print(json ? MessageInspector.json(message, dialect: chosen, reveal: reveal).rendered() : MessageInspector.table(message, dialect: chosen, reveal: reveal))
             } catch {
@@ -57,16 +56,15 @@ extension PayLab {
             discussion: "Reads the JSON on standard input: {\"mti\": \"0200\", \"fields\": {\"3\": \"000000\", ...}}. Binary fields are hex."
         )
 
-        @Option(help: "default, hex-bitmap, cup, or the path of a dialect file (.json or .yaml).")
-        var dialect = "default"
+        @OptionGroup var dialect: DialectOptions
 
         @Flag(name: .customLong("no-length"), help: "Leave out the 2-byte length header.")
         var noLength = false
 
         func run() async throws {
             let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let chosen = try dialect.resolved()
             do {
-                let chosen = try MessageInspector.dialect(dialect)
                 print(Hex.encode(try MessageInspector.encode(json: text, dialect: chosen, lengthHeader: !noLength)))
             } catch {
                 printError("error: \(error)")

@@ -33,8 +33,7 @@ extension PayLab {
             @Argument(help: "The evidence: a .pcap/.pcapng, a hex dump, or JSON lines.")
             var file: String
 
-            @Option(help: "default, hex-bitmap, cup, or the path of a dialect file.")
-            var dialect = "default"
+            @OptionGroup var dialect: DialectOptions
 
             @Option(help: "The length header: binary2 (default), bcd2, ascii4 or none.")
             var framing = "binary2"
@@ -68,12 +67,7 @@ extension PayLab {
                 guard let length = Framing.Length(rawValue: framing) else { throw invalid("--framing takes binary2, bcd2, ascii4 or none, not '\(framing)'") }
                 guard let wait = Values.duration(timeout) else { throw invalid("--timeout takes a duration such as 60s, not '\(timeout)'") }
                 guard let zone = Zone(identifier: timezone) else { throw invalid("--timezone '\(timezone)' is not a known time zone") }
-                let chosen: Dialect
-                do {
-                    chosen = try DialectLoader.resolve(dialect)
-                } catch {
-                    throw invalid(error.description)
-                }
+                let chosen = try dialect.resolved()
                 let evidence: IncidentEvidence
                 do {
                     evidence = try IncidentEvidence.read(path: file, dialect: chosen, framing: Framing(length: length), timeout: wait, keyLog: keylog)

@@ -79,8 +79,7 @@ extension PayLab {
             @Option(name: .customLong("first-stan"), help: "The STAN every terminal numbers from, 1 to 999999 (a host that remembers an earlier run's STANs answers their repeats 94).")
             var firstSTAN = 1
 
-            @Option(help: "Issue the certificates from the CA in this folder (made by `paylab pki init`), which your system under test trusts.")
-            var pki: String?
+            @OptionGroup var certificates: PKIOptions
 
             @Option(help: "Write the report as JSON (for `load merge`, CI and dashboards).")
             var json: String?
@@ -133,7 +132,7 @@ extension PayLab {
                 }
                 let authority: CertificateAuthority?
                 do {
-                    authority = try checkedPKI(pki).map { try PKI(directory: $0).authority() }
+                    authority = try certificates.checked().map { try PKI(directory: $0).authority() }
                 } catch {
                     printError("error: \(error)")
                     throw ExitStatus.invalid

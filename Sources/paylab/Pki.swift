@@ -41,15 +41,3 @@ extension PayLab {
         }
     }
 }
-
-/// The runner's PKI folder, checked before anything runs: a folder with no usable CA is invalid input.
-func checkedPKI(_ directory: String?) throws -> String? {
-    guard let directory else { return nil }
-    do {
-        _ = try PKI(directory: directory).authority()
-    } catch {
-        printError("error: --pki \(directory): \(error)")
-        throw ExitStatus.invalid
-    }
-    return directory
-}

@@ -28,8 +28,7 @@ extension PayLab {
         @Flag(help: "Write each scenario's traffic to Captures/<run-time>-<file>/: wire.pcap (live, TLS), keys.log, messages.pcap (decrypted ISO 8583), timeline.json.")
         var capture = false
 
-        @Option(help: "Issue the nodes' certificates from the CA in this folder (made by `paylab pki init`), so systems under test that trust its ca.pem trust the run.")
-        var pki: String?
+        @OptionGroup var certificates: PKIOptions
 
         @Option(help: ArgumentHelp("Plant a known defect (explore --self-test reproducers only).", visibility: .hidden))
         var plant: String?
@@ -46,7 +45,7 @@ extension PayLab {
         func run() async throws {
             let selection = SuiteSelection(filter: filter, shard: shard.flatMap(SuiteSelection.parseShard))
             let suite = try loadSuite(paths).selecting(selection, seed: seed)
-            let pki = try checkedPKI(self.pki)
+            let pki = try certificates.checked()
             let console = Console()
             let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
             let (results, wallTime) = try await suite.run(

@@ -28,8 +28,7 @@ extension PayLab {
         @Option(name: .customLong("for"), help: "Stop after this long (30s, 5m, 2h); default: on Ctrl-C.")
         var duration: String?
 
-        @Option(help: "Issue the nodes' certificates from the CA in this folder (made by `paylab pki init`).")
-        var pki: String?
+        @OptionGroup var certificates: PKIOptions
 
         @OptionGroup var reports: ReportOptions
 
@@ -50,7 +49,7 @@ extension PayLab {
             } else {
                 scenario = Scenario.served(start: Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
             }
-            let pki = try checkedPKI(self.pki)
+            let pki = try certificates.checked()
             let runner: ScenarioRunner
             do {
                 runner = try pki.map { try ScenarioRunner(pki: $0) } ?? ScenarioRunner()

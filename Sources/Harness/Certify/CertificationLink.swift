@@ -192,7 +192,7 @@ final class CertificationLink: Sendable {
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return .failure("no answer within \(CertificationReportText.show(limit))") }
-            let amount = TimeAmount.nanoseconds(left.components.seconds * 1_000_000_000 + left.components.attoseconds / 1_000_000_000)
+            let amount = TimeAmount(left)
             let next = try? await loop.flatSubmit { inbox.value.next(within: amount, on: inbox.eventLoop) }.get()
             guard let frame = next.flatMap({ $0 }) else { return .failure("no answer within \(CertificationReportText.show(limit))") }
             let message: ISOMessage

@@ -34,7 +34,7 @@ public struct CertificationRun: Sendable {
         /// A target whose certificate is checked against the CAs of `caFile` (none with `security: .none`).
         public init(host: String, port: Int, security: WireNetwork.ExternalLink.Security, caFile: String?, framing: Framing, dialect: Dialect, timeout: Duration) throws {
             let roots = try caFile.map(PeerVerifier.certificates(pemFile:)) ?? []
-            let wait = TimeAmount.nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+            let wait = TimeAmount(timeout)
             self.init(
                 host: host, port: port,
                 link: WireNetwork.ExternalLink(

@@ -335,7 +335,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Whether requests were written since the last flush.
     private var wrote = false
     /// No request is scheduled at or after this: the run's duration from its start.
-    private var sendUntil: NIODeadline { started + TimeAmount.nanoseconds(Int64(plan.duration.components.seconds) * 1_000_000_000 + plan.duration.components.attoseconds / 1_000_000_000) }
+    private var sendUntil: NIODeadline { started + TimeAmount(plan.duration) }
     private let lock = NIOLock()
     private var seen = LoadObservation()
 
@@ -481,7 +481,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         let code = answer[DE.responseCode] ?? "--"
         let micros = UInt64(max(0, (now - flight.scheduled).nanoseconds / 1000))
         let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
-        let measured = flight.scheduled - started >= TimeAmount.nanoseconds(Int64(plan.warmup.components.seconds) * 1_000_000_000 + plan.warmup.components.attoseconds / 1_000_000_000)
+        let measured = flight.scheduled - started >= TimeAmount(plan.warmup)
         let since = now - started
         lock.withLock {
             seen.lastAnswer = max(seen.lastAnswer, .nanoseconds(since.nanoseconds))
@@ -513,7 +513,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Requests past the terminal's wait: counted as timeouts and reversed (0400), as a POS does.
     private func sweep(now: NIODeadline) {
         guard let channel else { return }
-        let limit = TimeAmount.nanoseconds(Int64(plan.timeout.components.seconds) * 1_000_000_000 + plan.timeout.components.attoseconds / 1_000_000_000)
+        let limit = TimeAmount(plan.timeout)
         var reversed = false
         while sentOrderHead < sentOrder.count {
             let key = sentOrder[sentOrderHead]

@@ -78,7 +78,7 @@ public enum RelayBenchmark {
         }
         // The terminals.
         let started = NIODeadline.now()
-        let stopAt = started + .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let stopAt = started + TimeAmount(duration)
         var drivers: [Driver] = []
         var channels: [any Channel] = []
         // As `paylab load` does: every chain the same number of connections.

@@ -2,7 +2,7 @@ import Scenario
 import PaymentNetwork
 import SettlementCalendar
 
-/// The JSON report of SCENARIOS.md: counts, then every scenario with its failures,
+/// The JSON report of docs/command-line.md ("paylab run"): counts, then every scenario with its failures,
 /// transactions (with their timelines) and account balances. The same run and seed give
 /// the same bytes: wall times are left out.
 public enum JSONReport {

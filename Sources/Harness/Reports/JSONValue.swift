@@ -1,3 +1,4 @@
+import ISO8583
 import Scenario
 /// A JSON value that keeps the order of object keys as written, for reports people diff.
 public enum JSONValue: Sendable, Equatable {
@@ -64,7 +65,7 @@ public enum JSONValue: Sendable, Equatable {
             case "\t": out += "\\t"
             case _ where scalar.value < 0x20:
                 let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                out += "\\u" + hex.leftPadded(to: 4)
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -1,3 +1,4 @@
+import ISO8583
 import Scenario
 import PaymentNetwork
 import SettlementCalendar
@@ -56,7 +57,7 @@ public enum JUnitReport {
         let (whole, fraction) = duration.components
         let milliseconds = whole * 1000 + fraction / 1_000_000_000_000_000
         let text = String(milliseconds % 1000)
-        return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - text.count) + text
+        return "\(milliseconds / 1000)." + text.leftPadded(to: 3)
     }
 
     static func escape(_ text: String) -> String { Markup.escape(text) }

@@ -140,8 +140,10 @@ final class NetworkRun {
     /// nil: back to the virtual clock, which moves only when the runner fires the next timer.
     func followWallClock(_ clock: (() -> Instant)?) {
         wallClock = clock
-        // In real time the wall clock decides what comes first; on the virtual clock, the order frames were written.
-        wire.ordersDelivery = clock == nil
+        // On the virtual clock frames are handed on in the order they were written; once served
+        // in real time the wall clock decides, also for the settling afterwards (a real-time
+        // run's bytes depend on the wall clock anyway).
+        if clock != nil { wire.handOnAsTheyArrive() }
     }
 
     /// Signs off the links PayLab opened to systems under test; completes when they answered or their waits ended.

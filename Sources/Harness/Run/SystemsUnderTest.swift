@@ -140,7 +140,7 @@ final class SystemsUnderTest {
         }
         return WireNetwork.ExternalLink(
             security: security, verifier: PeerVerifier(roots: roots, rootsSource: source, expectedHost: nil),
-            framing: system.framing, timeout: Self.amount(system.timeout))
+            framing: system.framing, timeout: TimeAmount(system.timeout))
     }
 
     /// Starts the listeners where SUTs dial PayLab's nodes (`only`: one node's, after its outage,
@@ -272,7 +272,7 @@ final class SystemsUnderTest {
         wire.awaitAnswer()
         let bound = self.bound
         let timeout = session.system.timeout
-        let timer = wire.eventLoop.assumeIsolated().scheduleTask(in: Self.amount(timeout)) {
+        let timer = wire.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
             bound.value.expire(token)
         }
         awaited[token] = Awaited(link: key, request: message, summary: summary, management: management, timer: timer)
@@ -376,7 +376,7 @@ final class SystemsUnderTest {
         session.echo?.cancel()
         guard session.system.echo > .zero else { return }
         let bound = self.bound
-        sessions[key]!.echo = wire.eventLoop.assumeIsolated().scheduleTask(in: Self.amount(session.system.echo)) {
+        sessions[key]!.echo = wire.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(session.system.echo)) {
             let links = bound.value
             guard links.wire.isConnected(key.node, to: key.peer) else { return }
             links.manage(key, code: "301", what: "echo test")
@@ -398,10 +398,6 @@ final class SystemsUnderTest {
         if let terminal = message[DE.terminalID] { parts.append("terminal \(terminal)") }
         if let code = message[DE.responseCode] { parts.append("DE39 \(code)") }
         return parts.joined(separator: " ")
-    }
-
-    static func amount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     static func show(_ duration: Duration) -> String {

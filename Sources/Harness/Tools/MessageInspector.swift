@@ -51,7 +51,7 @@ public enum MessageInspector {
         let nameWidth = rows.map(\.1.count).max() ?? 0
         return rows.map { row in
             row.0.padding(toLength: 4, withPad: " ", startingAt: 0) + "  " + row.1.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                + "  " + row.2.leftAligned(3) + "  " + row.3
+                + "  " + row.2.rightAligned(3) + "  " + row.3
         }.joined(separator: "\n")
     }
 
@@ -104,5 +104,5 @@ public enum MessageInspector {
 }
 
 extension String {
-    func leftAligned(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func rightAligned(_ width: Int) -> String { leftPadded(to: width, with: " ") }
 }

@@ -77,7 +77,7 @@ enum ExpectationChecker {
         return true
     }
 
-    /// The invariants of SCENARIOS.md that can be checked from the ledgers and the wire.
+    /// The invariants of docs/scenario-language.md ("What always holds") that can be checked from the ledgers and the wire.
     static func invariantFailures(
         ledgers: [String: Ledger], framesInFlight: Int, waiting: [String: [String]], outcomes: [TransactionOutcome],
         timeline: [TimelineEvent], exponent: Int, stoppedEarly: Bool = false, audits: [String: [String]] = [:]

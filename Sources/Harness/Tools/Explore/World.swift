@@ -1,3 +1,4 @@
+import ISO8583
 import PaymentNetwork
 import SettlementCalendar
 
@@ -139,7 +140,7 @@ struct World: Sendable {
         let fraction = partsPerMillion % 10_000
         if fraction != 0 {
             var digits = String(fraction)
-            digits = String(repeating: "0", count: 4 - digits.count) + digits
+            digits = digits.leftPadded(to: 4)
             while digits.hasSuffix("0") { digits.removeLast() }
             text += "." + digits
         }
