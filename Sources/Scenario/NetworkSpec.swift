@@ -82,7 +82,7 @@ public struct NetworkSpec: Sendable {
                 payoutAt: TimeOfDay(hour: 9, minute: 0)!, accountBank: "MerchantBank",
                 accountNumber: "6214830000000001", terminalTimeout: .seconds(60))],
             cards: [Card(pan: "6222020000000001", bank: "Issuer", balance: Money(minorUnits: 1_000_000),
-                         expiry: "2812", status: .active, dailyLimit: nil)],
+                         expiry: CardRules.defaultExpiry, status: .active, dailyLimit: nil)],
             accounts: []
         )
     }

@@ -327,7 +327,7 @@ struct ScenarioBuilder {
         let bank = checkBank(fields["bank"], banks)
         if fields["bank"] == nil { reader.error(node, "a card needs a 'bank'") }
         let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
-        let expiry = fields["expiry"].map { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) && (1...12).contains(Int($0.suffix(2)) ?? 0) ? $0 : nil } } ?? "2812"
+        let expiry = fields["expiry"].map { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) && (1...12).contains(Int($0.suffix(2)) ?? 0) ? $0 : nil } } ?? CardRules.defaultExpiry
         let dailyLimit = fields["daily_limit"].flatMap { money($0, "daily_limit", currency) }
         guard let pan, let bank, let balance, let expiry, let status = status(fields["status"]) else { return nil }
         return NetworkSpec.Card(pan: pan, bank: bank, balance: balance, expiry: expiry, status: status, dailyLimit: dailyLimit)

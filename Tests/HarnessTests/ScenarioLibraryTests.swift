@@ -137,6 +137,37 @@ struct ScenarioLibraryTests {
         #expect(result.passed, "\(TextReport.render(result))")
     }
 
+    @Test("an approval lost twice: each repeat is answered as the first was, each is a duplicate, and the card is charged once")
+    func repeatsOfALostApproval() async throws {
+        let text = """
+            name: Lost approval, two repeats
+            start: 2026-05-08 10:00
+            network:
+              merchants:
+                - { id: "898440354110001", terminals: ["T0000001"], fee: 0.6%, settlement: D+0, terminal_timeout: 20s, account: { bank: MerchantBank, number: "6214830000000001" } }
+            faults:
+              - network: T0000001 -> Acquirer
+                drop: response
+                count: 2
+                from: 2026-05-08 10:00
+            steps:
+              - at: 2026-05-08 10:06
+                swipe: { id: first, amount: 50.00 }
+              - at: 2026-05-08 10:06:05
+                swipe: { id: again, repeat: first }
+              - at: 2026-05-08 10:06:10
+                swipe: { id: third, repeat: first }
+            expect:
+              - { transaction: first, response: "00", status: arrived, credited: 49.70 }
+              - { transaction: again, response: none, credited: 0.00 }
+              - { transaction: third, response: "00", status: duplicate, credited: 0.00 }
+              - { account: "6222020000000001", balance: 9950.00 }
+            """
+        let result = try await Self.run(text, file: "repeats.yaml")
+        #expect(result.passed, "\(TextReport.render(result))")
+        #expect(result.transactions.map(\.status) == [.arrived, .duplicate, .duplicate])
+    }
+
     @Test("a cut link refuses the swipe, and a duplicated request is charged once")
     func disconnectAndDuplicate() async throws {
         let text = """

@@ -1,4 +1,5 @@
 import Foundation
+import PaymentNetwork
 import ISO8583
 public import Scenario
 import Yams
@@ -61,7 +62,7 @@ extension CertificationSuite {
         }
         return Card(
             name: name, pan: pan,
-            expiry: fields["expiry"].flatMap { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } } ?? "2812",
+            expiry: fields["expiry"].flatMap { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } } ?? CardRules.defaultExpiry,
             balance: fields["balance"].flatMap { reader.string($0, "balance") } ?? "0.00",
             currency: fields["currency"].flatMap { reader.string($0, "currency") } ?? "156",
             status: fields["status"].flatMap { reader.value($0, "status", expected: "active, frozen, lost or expired") { ["active", "frozen", "lost", "expired"].contains($0) ? $0 : nil } } ?? "active",

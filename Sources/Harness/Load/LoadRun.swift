@@ -93,7 +93,7 @@ public enum LoadRun {
     }
 
     static func cards(_ count: Int) -> [(pan: String, expiry: String)] {
-        (1...max(count, 1)).map { (String(format: "622202%010d", $0), "2812") }
+        (1...max(count, 1)).map { (String(format: "622202%010d", $0), CardRules.defaultExpiry) }
     }
 
     /// The outcome: what the generator saw, the reconciliation, and how the run was set up.

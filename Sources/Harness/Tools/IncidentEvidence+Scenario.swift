@@ -45,7 +45,7 @@ extension IncidentEvidence {
             }
             if let id = item.exchanges.lazy.compactMap({ $0.request.message[DE.acquirerID] }).first { acquirerID = id }
             let pan = request[DE.pan] ?? "6222020000000001"
-            if cards[pan] == nil { cardOrder.append(pan); cards[pan] = Card(pan: pan, expiry: request[DE.expiry] ?? "2812") }
+            if cards[pan] == nil { cardOrder.append(pan); cards[pan] = Card(pan: pan, expiry: request[DE.expiry] ?? CardRules.defaultExpiry) }
             if item.response == "00" { cards[pan]!.approved += request.amount?.minorUnits ?? 0 }
             if let code = item.response { cards[pan]!.codes.append(code) }
             // A 62 from the issuer: frozen then (a window); from the scheme standing in: on its list for good.

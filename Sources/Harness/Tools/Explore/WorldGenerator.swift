@@ -59,7 +59,7 @@ enum WorldGenerator {
             cards.append(World.Card(
                 pan: "\(issuer.1)000000000\(index + 1)", bank: issuer.0,
                 balance: Money(minorUnits: pick([10_000, 100_000, 5_000_000])),
-                expiry: chance(90) ? "2812" : String(format2(day.year % 100)) + "01",
+                expiry: chance(90) ? CardRules.defaultExpiry : String(format2(day.year % 100)) + "01",
                 status: status,
                 dailyLimit: chance(20) ? Money(minorUnits: 30_000) : nil))
         }
