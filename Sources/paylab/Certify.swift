@@ -61,7 +61,7 @@ extension PayLab {
         var supports: [String] = []
 
         @Option(help: "How long to wait for the connection and TLS handshake.")
-        var timeout = "10s"
+        var timeout: Duration = .seconds(10)
 
         @OptionGroup var reports: CertificationReportOptions
 
@@ -123,7 +123,7 @@ extension PayLab {
             guard let endpoint = Endpoint(address), endpoint.port > 0 else { throw invalid("--address '\(address)' is not HOST:PORT") }
             guard let security = WireNetwork.ExternalLink.Security(rawValue: tls) else { throw invalid("--tls takes mutual, server or none, not '\(tls)'") }
             guard let length = Framing.Length(rawValue: framing) else { throw invalid("--framing takes binary2, bcd2, ascii4 or none, not '\(framing)'") }
-            guard let wait = Values.duration(timeout), wait >= .milliseconds(100) else { throw invalid("--timeout takes a duration such as 10s, not '\(timeout)'") }
+            guard timeout >= .milliseconds(100) else { throw invalid("--timeout takes at least 100ms, not \(timeout.compact)") }
             let chosen = try dialect.resolved()
             if ca == nil, certificates.pki == nil, security != .none { throw invalid("give --ca (the CA of your host's certificate) or --pki, or --tls none") }
             guard let zone = Zone(identifier: timezone) else { throw invalid("--timezone '\(timezone)' is not a known time zone") }
@@ -131,7 +131,7 @@ extension PayLab {
             do {
                 target = try CertificationRun.Target(
                     host: endpoint.host, port: endpoint.port, security: security, caFile: ca ?? certificates.pki.map { PKI(directory: $0).caPath },
-                    framing: Framing(length: length), dialect: chosen, timeout: wait)
+                    framing: Framing(length: length), dialect: chosen, timeout: timeout)
             } catch {
                 throw invalid("\(error)")
             }

@@ -25,7 +25,7 @@ extension PayLab {
         var runs: Int?
 
         @Option(name: .customLong("for"), help: "Explore for this long (30s, 5m) instead of a number of runs.")
-        var duration: String?
+        var duration: Duration?
 
         @Option(help: "The seed every world's seed is drawn from.")
         var seed: UInt64 = 1
@@ -51,7 +51,6 @@ extension PayLab {
         func validate() throws {
             if runs != nil, duration != nil { throw ValidationError("give --runs or --for, not both") }
             if let runs, runs < 1 { throw ValidationError("--runs takes a positive number") }
-            if let duration, Exploration.duration(duration) == nil { throw ValidationError("--for takes a duration such as 30s or 5m, not '\(duration)'") }
         }
 
         func run() async throws {
@@ -66,7 +65,7 @@ extension PayLab {
                 }
                 baseScenario = scenario
             }
-            var options = Exploration.Options(seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration.flatMap(Exploration.duration))
+            var options = Exploration.Options(seed: seed, runs: duration == nil ? (runs ?? 200) : nil, duration: duration)
             options.folder = out
             options.workers = workers
             options.base = baseScenario

@@ -42,7 +42,7 @@ extension PayLab {
             var keylog: String?
 
             @Option(help: "How long a terminal waits for its answer: a later answer is noted.")
-            var timeout = "60s"
+            var timeout: Duration = .seconds(60)
 
             @Option(help: "The IANA time zone the times are shown in.")
             var timezone = "Asia/Shanghai"
@@ -65,12 +65,11 @@ extension PayLab {
                     return ExitStatus.invalid
                 }
                 guard let length = Framing.Length(rawValue: framing) else { throw invalid("--framing takes binary2, bcd2, ascii4 or none, not '\(framing)'") }
-                guard let wait = Values.duration(timeout) else { throw invalid("--timeout takes a duration such as 60s, not '\(timeout)'") }
                 guard let zone = Zone(identifier: timezone) else { throw invalid("--timezone '\(timezone)' is not a known time zone") }
                 let chosen = try dialect.resolved()
                 let evidence: IncidentEvidence
                 do {
-                    evidence = try IncidentEvidence.read(path: file, dialect: chosen, framing: Framing(length: length), timeout: wait, keyLog: keylog)
+                    evidence = try IncidentEvidence.read(path: file, dialect: chosen, framing: Framing(length: length), timeout: timeout, keyLog: keylog)
                 } catch {
                     throw invalid(error.description)
                 }

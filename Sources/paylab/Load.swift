@@ -1,3 +1,4 @@
+import SettlementCalendar
 import ArgumentParser
 import Foundation
 import Harness
@@ -50,10 +51,10 @@ extension PayLab {
             var concurrency: Int?
 
             @Option(help: "How long to send (30s, 2m).")
-            var duration = "30s"
+            var duration: Duration = .seconds(30)
 
             @Option(help: "Latencies of the first part of the run are not recorded (5s).")
-            var warmup = "0s"
+            var warmup: Duration = .zero
 
             @Option(help: "Generated terminals, ten to a merchant (default network only).")
             var terminals = 100
@@ -71,7 +72,7 @@ extension PayLab {
             var connections = 8
 
             @Option(help: "How long a terminal waits before it reverses.")
-            var timeout = "10s"
+            var timeout: Duration = .seconds(10)
 
             @Option(help: "This generator's slice of the terminals: I/N.")
             var part = "1/1"
@@ -91,11 +92,11 @@ extension PayLab {
                 guard (rate == nil) != (concurrency == nil) else { throw ValidationError("give one of --rate N (open loop) or --concurrency N (closed loop)") }
                 if let rate, rate < 1 || rate > 1_000_000 { throw ValidationError("--rate takes 1 to 1000000 a second, not \(rate)") }
                 if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--concurrency takes 1 to 10000, not \(concurrency)") }
-                guard let length = Values.duration(duration), length > .zero, length <= .seconds(3600) else {
-                    throw ValidationError("--duration takes a duration up to 1h, such as 30s, not '\(duration)'")
+                guard duration > .zero, duration <= .seconds(3600) else {
+                    throw ValidationError("--duration takes a duration up to 1h, such as 30s, not \(duration.compact)")
                 }
-                guard let warm = Values.duration(warmup), warm >= .zero, warm < length else { throw ValidationError("--warmup must be shorter than --duration, not '\(warmup)'") }
-                guard let wait = Values.duration(timeout), wait >= .milliseconds(100), wait <= .seconds(120) else { throw ValidationError("--timeout takes 100ms to 2m, not '\(timeout)'") }
+                guard warmup >= .zero, warmup < duration else { throw ValidationError("--warmup must be shorter than --duration, not \(warmup.compact)") }
+                guard timeout >= .milliseconds(100), timeout <= .seconds(120) else { throw ValidationError("--timeout takes 100ms to 2m, not \(timeout.compact)") }
                 if terminals < 1 || terminals > 100_000 { throw ValidationError("--terminals takes 1 to 100000, not \(terminals)") }
                 if cards < 1 || cards > 1_000_000 { throw ValidationError("--cards takes 1 to 1000000, not \(cards)") }
                 if threads < 1 || threads > 64 { throw ValidationError("--threads takes 1 to 64, not \(threads)") }
@@ -112,10 +113,10 @@ extension PayLab {
             }
 
             func run() async throws {
-                let length = Values.duration(duration)!
+                let length = duration
                 var options = LoadRun.Options(
-                    pace: rate.map { .rate($0) } ?? .concurrency(concurrency!), duration: length, warmup: Values.duration(warmup)!,
-                    terminals: terminals, cards: cards, threads: threads, networks: networks, connections: connections, part: Self.part(part)!, timeout: Values.duration(timeout)!)
+                    pace: rate.map { .rate($0) } ?? .concurrency(concurrency!), duration: length, warmup: warmup,
+                    terminals: terminals, cards: cards, threads: threads, networks: networks, connections: connections, part: Self.part(part)!, timeout: timeout)
                 options.firstSTAN = firstSTAN
                 let scenario: Scenario
                 if let file {

@@ -26,7 +26,7 @@ extension PayLab {
         var file: String?
 
         @Option(name: .customLong("for"), help: "Stop after this long (30s, 5m, 2h); default: on Ctrl-C.")
-        var duration: String?
+        var duration: Duration?
 
         @OptionGroup var certificates: PKIOptions
 
@@ -36,8 +36,8 @@ extension PayLab {
         var capture = false
 
         func validate() throws {
-            if let duration, Values.duration(duration).map({ $0 > .zero }) != true {
-                throw ValidationError("--for takes a duration such as 30s or 5m, not '\(duration)'")
+            if let duration, duration <= .zero {
+                throw ValidationError("--for takes a duration such as 30s or 5m, not \(duration.compact)")
             }
         }
 
@@ -62,7 +62,7 @@ extension PayLab {
             defer { handlers.forEach { $0.cancel() } }
             let console = Console()
             let serving = ScenarioRunner.Serving(
-                duration: duration.flatMap(Values.duration), stop: { stop.requested },
+                duration: duration, stop: { stop.requested },
                 announce: { addresses in Self.announce(addresses, scenario: scenario, pki: pki, duration: duration) })
             let result = await runner.serve(
                 scenario, capture: capture ? ScenarioRunner.CaptureOptions(runTime: Run.runTime()) : nil, serving: serving)
@@ -74,8 +74,8 @@ extension PayLab {
         }
 
         /// Prints where everything is, one fact a line, flushed at once (a script may be waiting for it).
-        static func announce(_ addresses: ScenarioRunner.Addresses, scenario: Scenario, pki: String?, duration: String?) {
-            var lines = ["serving \(scenario.name) in real time \(duration.map { "for \($0)" } ?? "until Ctrl-C")"]
+        static func announce(_ addresses: ScenarioRunner.Addresses, scenario: Scenario, pki: String?, duration: Duration?) {
+            var lines = ["serving \(scenario.name) in real time \(duration.map { "for \($0.compact)" } ?? "until Ctrl-C")"]
             if let pki {
                 let folder = PKI(directory: pki)
                 lines.append("ca: \(folder.caPath)")

@@ -1,7 +1,8 @@
-import ArgumentParser
+public import ArgumentParser
 import Harness
 import ISO8583
 import Scenario
+import SettlementCalendar
 import Wire
 
 /// `--pki DIR`, declared once for every command whose nodes present certificates.
@@ -37,4 +38,14 @@ struct DialectOptions: ParsableArguments {
             throw ExitStatus.invalid
         }
     }
+}
+
+/// Durations on the command line are written as in a scenario: `500ms`, `30s`, `5m`, `2h`.
+extension Duration: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let duration = Values.duration(argument) else { return nil }
+        self = duration
+    }
+
+    public var defaultValueDescription: String { compact }
 }

@@ -83,9 +83,6 @@ public enum Exploration {
         }
     }
 
-    /// A duration as the command line writes it (`30s`, `5m`).
-    public static func duration(_ text: String) -> Duration? { Values.duration(text) }
-
     /// The seed of run `index` (0-based) of an exploration seeded `seed`.
     public static func runSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
         var generator = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15, stream: "run")
