@@ -104,6 +104,8 @@ extension PayLab {
                 if connections < 1 || connections > 32 { throw ValidationError("--connections takes 1 to 32 (the acquirer's limit for systems under test), not \(connections)") }
                 guard Self.part(part) != nil else { throw ValidationError("--part takes I/N with 1 ≤ I ≤ N, not '\(part)'") }
                 if firstSTAN < 1 || firstSTAN > 999_999 { throw ValidationError("--first-stan takes 1 to 999999, not \(firstSTAN)") }
+                try checkReportPath(json, option: "--json")
+                try checkReportPath(html, option: "--html")
             }
 
             static func part(_ text: String) -> (index: Int, count: Int)? {

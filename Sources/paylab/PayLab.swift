@@ -59,6 +59,20 @@ func writeReport(_ text: String, to path: String) throws {
     }
 }
 
+/// Refuses, before anything runs, a report path whose folder does not exist or cannot be
+/// written: a long run must not end in an error about where to put its results.
+func checkReportPath(_ path: String?, option: String) throws {
+    guard let path else { return }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        throw ValidationError("\(option) \(path): the folder \(folder) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw ValidationError("\(option) \(path): the folder \(folder) cannot be written")
+    }
+}
+
 /// The report files `run` and `serve` write.
 struct ReportOptions: ParsableArguments {
     @Option(help: "Write the JSON report (format: docs/command-line.md) to this file.")
@@ -69,6 +83,12 @@ struct ReportOptions: ParsableArguments {
 
     @Option(help: "Write a self-contained HTML report with each transaction's timeline to this file.")
     var html: String?
+
+    func validate() throws {
+        try checkReportPath(json, option: "--json")
+        try checkReportPath(junit, option: "--junit")
+        try checkReportPath(html, option: "--html")
+    }
 
     /// Writes each report asked for.
     func write(_ results: [ScenarioResult], wallTime: Duration) throws {

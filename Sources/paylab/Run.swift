@@ -8,7 +8,7 @@ extension PayLab {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run scenario files and folders of them.",
-            discussion: "Exit status: 0 when every scenario passed, 1 when any failed, 2 when a file is invalid (nothing is run)."
+            discussion: "Exit status: 0 when every scenario passed, 1 when any failed, 2 when a file is invalid or nothing would run (no scenario file, a --filter that matches none); nothing is run then."
         )
 
         @Argument(help: "Scenario files or folders.")
@@ -44,7 +44,18 @@ extension PayLab {
 
         func run() async throws {
             let selection = SuiteSelection(filter: filter, shard: shard.flatMap(SuiteSelection.parseShard))
-            let suite = try loadSuite(paths).selecting(selection, seed: seed)
+            let found = try loadSuite(paths)
+            let suite = found.selecting(selection, seed: seed)
+            // Nothing to run is a mistake (a typo in a CI job's filter or folder), not a pass;
+            // an empty shard of a non-empty selection is not (more shards than scenarios).
+            if found.count == 0 {
+                printError("error: no scenario file in \(paths.joined(separator: " ")) (scenarios are .yaml or .yml files)")
+                throw ExitStatus.invalid
+            }
+            if let filter, found.selecting(SuiteSelection(filter: filter, shard: nil)).count == 0 {
+                printError("error: --filter '\(filter)' matches the name or a tag of none of the \(found.count) scenarios in \(paths.joined(separator: " "))")
+                throw ExitStatus.invalid
+            }
             let pki = try certificates.checked()
             let console = Console()
             let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
@@ -91,14 +102,16 @@ extension PayLab {
     /// `paylab explain`.
     struct Explain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run one scenario and explain each transaction's timeline and arrival time."
+            abstract: "Run one scenario and explain each transaction's timeline and arrival time.",
+            discussion: "Exit status: 0 when the scenario passed, 1 when it failed, 2 when the file is invalid."
         )
 
         @Argument(help: "The scenario file.")
         var file: String
 
         func run() async throws {
-            _ = try await loadSuite([file]).run(finished: { print(TextReport.render($0, reasons: true)) })
+            let (results, _) = try await loadSuite([file]).run(finished: { print(TextReport.render($0, reasons: true)) })
+            if results.contains(where: { !$0.passed }) { throw ExitStatus.failed }
         }
     }
 }
