@@ -2,8 +2,9 @@ import Foundation
 
 /// The terminal: colour and a progress line only when it is one.
 struct Console {
-    /// Whether standard output is a terminal (colour on).
-    let colour = isatty(STDOUT_FILENO) == 1
+    /// Whether standard output is a terminal and NO_COLOR (no-color.org) is not set to
+    /// anything: colour on.
+    let colour = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
     /// Whether standard error is a terminal (progress line on).
     let interactive = isatty(STDERR_FILENO) == 1
 
