@@ -168,6 +168,16 @@ struct ScenarioLibraryTests {
         #expect(result.transactions.map(\.status) == [.arrived, .duplicate, .duplicate])
     }
 
+    @Test("the first example of docs/scenario-language.md passes when run as written")
+    func firstExampleOfTheLanguageDoc() async throws {
+        let doc = try String(contentsOfFile: "docs/scenario-language.md", encoding: .utf8)
+        let section = try #require(doc.components(separatedBy: "## A small scenario").dropFirst().first)
+        let yaml = try #require(section.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let result = try await Self.run(yaml, file: "first-example.yaml")
+        #expect(result.passed, "\(TextReport.render(result))")
+        #expect(result.transactions.count == 1)
+    }
+
     @Test("a cut link refuses the swipe, and a duplicated request is charged once")
     func disconnectAndDuplicate() async throws {
         let text = """
