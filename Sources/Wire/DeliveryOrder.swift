@@ -51,6 +51,7 @@ struct DeliveryOrder {
     /// A frame arrived on `link` and is handed on at once (ordering is off): its number, if it
     /// had one, is done.
     mutating func arrivedUnordered(at node: String, from peer: String) {
+        guard !sequence.isEmpty else { return }   // nothing was ever numbered
         let link = Link(node: peer, peer: node)
         guard let number = sequence[link]?.popFirst() else { return }
         if number >= lowest { done.insert(number) }

@@ -150,6 +150,9 @@ public final class ScenarioRunner: Sendable {
                 NIOLoopBound(NetworkRun(scenario: scenario, wire: WireNetwork(eventLoop: loop, credentials: credentials), tap: sink, planted: planted), eventLoop: loop)
             }.get()
             do {
+                // A run served in real time hands frames on as they arrive from the start (its
+                // sign-ons included): there the wall clock decides what comes first.
+                if serving != nil { try await loop.submit { run.value.wire.handOnAsTheyArrive() }.get() }
                 try await loop.flatSubmit { run.value.listen() }.get()
                 if let session {
                     let ports = try await loop.submit { run.value.capturedPorts }.get()
