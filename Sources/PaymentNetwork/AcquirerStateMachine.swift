@@ -412,11 +412,13 @@ public struct AcquirerStateMachine: NodeLogic {
         // 94 answers a copy of the request, not the request: it settles nothing.
         guard response.responseCode != .duplicateTransmission, let entry = waiting.removeValue(forKey: own) else { return [] }
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
+        var answered: ISOMessage?
         if !entry.terminal.isEmpty {
             // The terminal gets its answer under its own STAN.
             var answer = response
             answer[DE.stan] = entry.downstream.stan
             actions.append(.send(answer, to: entry.terminal))
+            answered = answer
         }
         let approved = response.responseCode == .approved
         switch entry.operation {
@@ -424,7 +426,7 @@ public struct AcquirerStateMachine: NodeLogic {
             let key = entry.original
             guard let purchase = purchases[key], purchase.state == .forwarded else { return actions }
             purchases[key]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
-            if case .send(let answer, _)? = actions.last { purchases[key]?.answer = answer }
+            purchases[key]?.answer = answered
             guard approved else {
                 purchases[key]?.state = .declined
                 return actions

@@ -140,10 +140,6 @@ final class NetworkRun {
     /// nil: back to the virtual clock, which moves only when the runner fires the next timer.
     func followWallClock(_ clock: (() -> Instant)?) {
         wallClock = clock
-        // On the virtual clock frames are handed on in the order they were written; once served
-        // in real time the wall clock decides, also for the settling afterwards (a real-time
-        // run's bytes depend on the wall clock anyway).
-        if clock != nil { wire.handOnAsTheyArrive() }
     }
 
     /// Signs off the links PayLab opened to systems under test; completes when they answered or their waits ended.

@@ -103,8 +103,8 @@ public struct TransactionOutcome: Sendable {
         // The acquirer answered a repeat as it had answered the original (its answer was lost
         // on the way): the repeat is a duplicate, and the original's answer is the replayed one.
         // (For a repeat, a replay of its own: one sent after it.)
-        let replay = timeline.first {
-            $0.reference == reference && $0.kind == .duplicate && $0.node != swipe.node
+        let replay = positions.lazy.map { timeline[$0] }.first {
+            $0.kind == .duplicate && $0.node != swipe.node
                 && $0.facts.responseCode != nil && $0.facts.responseCode != .duplicateTransmission && (!isRepeat || $0.at >= swipe.at)
         }
         let isDuplicate = isRepeat && replay != nil && !(handover.map { timeline[$0].facts.transactionID == id } ?? false)
