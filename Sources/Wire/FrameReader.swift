@@ -16,6 +16,12 @@ public final class FrameReader: ChannelInboundHandler, RemovableChannelHandler {
     private let stallLimit: TimeAmount
     private var buffer: ByteBuffer?
     private var stall: Scheduled<Void>?
+    /// Whether this side stopped reading (a host's full queue pushing back): a frame cannot
+    /// finish arriving while nobody reads it, so the wait is not the peer's and is not timed.
+    private var paused = false
+
+    /// Tells the reader, as a user inbound event, that its channel stopped or started being read.
+    public enum Reading: Sendable { case paused, resumed }
 
     /// Makes a reader; a frame begun and not finished within `stallLimit` is an error.
     public init(framing: Framing = .standard, stallLimit: TimeAmount = .seconds(10)) {
@@ -49,13 +55,33 @@ public final class FrameReader: ChannelInboundHandler, RemovableChannelHandler {
             stall = nil
         } else {
             buffer!.discardReadBytes()
-            if stall == nil {
-                let limit = stallLimit
-                stall = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
-                    let held = buffer?.readableBytes ?? 0
-                    fail(context, FramingError(problem: .init("half a frame held open: \(held) bytes of a frame and nothing more for \(limit.nanoseconds / 1_000_000) ms"), framing: framing))
-                }
-            }
+            timeStall(context)
+        }
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let reading = event as? Reading else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        paused = reading == .paused
+        if paused {
+            stall?.cancel()
+            stall = nil
+        } else if (buffer?.readableBytes ?? 0) > 0 {
+            // The peer gets the whole limit again from the moment its bytes can be read.
+            timeStall(context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Starts the clock on the half frame held, unless it runs already or nobody reads.
+    private func timeStall(_ context: ChannelHandlerContext) {
+        guard stall == nil, !paused else { return }
+        let limit = stallLimit
+        stall = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
+            let held = buffer?.readableBytes ?? 0
+            fail(context, FramingError(problem: .init("half a frame held open: \(held) bytes of a frame and nothing more for \(limit.nanoseconds / 1_000_000) ms"), framing: framing))
         }
     }
 

@@ -40,24 +40,38 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         if case .fixed(let name, tls: false) = identity { known(name, context) }
-        if peer == nil, let limit = identifyWithin {
-            let node = self.node, network = self.network
-            let remote = context.channel.remoteAddress.map { "\($0)" } ?? "a peer"
-            let tls: Bool
-            switch identity {
-            case .certificate: tls = true
-            case .fixed(_, let secure): tls = secure
-            case .firstFrame: tls = false
-            }
-            deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limit) {
-                network.report("\(node): \(remote) \(tls ? "did not finish the TLS handshake" : "sent no message") within \(limit.nanoseconds / 1_000_000) ms; closed")
-                context.close(promise: nil)
-            }
-        }
+        armDeadline(context)
         context.fireChannelActive()
     }
 
+    /// Gives a peer not yet known `identifyWithin` to become known; not while this side does not read.
+    private func armDeadline(_ context: ChannelHandlerContext) {
+        guard peer == nil, deadline == nil, let limit = identifyWithin else { return }
+        let node = self.node, network = self.network
+        let remote = context.channel.remoteAddress.map { "\($0)" } ?? "a peer"
+        let tls: Bool
+        switch identity {
+        case .certificate: tls = true
+        case .fixed(_, let secure): tls = secure
+        case .firstFrame: tls = false
+        }
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limit) {
+            network.report("\(node): \(remote) \(tls ? "did not finish the TLS handshake" : "sent no message") within \(limit.nanoseconds / 1_000_000) ms; closed")
+            context.close(promise: nil)
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let reading = event as? FrameReader.Reading {
+            // A handshake cannot finish while this side does not read: its time is not the peer's.
+            if reading == .paused {
+                deadline?.cancel()
+                deadline = nil
+            } else {
+                armDeadline(context)
+            }
+            return
+        }
         if case TLSUserEvent.handshakeCompleted = event {
             switch identity {
             case .certificate(let expected):

@@ -416,6 +416,7 @@ public final class WireNetwork {
                         FrameReader(framing: link.framing, stallLimit: link.timeout),
                         LinkHandler(network: network, node: node, identity: identity, identifyWithin: link.timeout),
                     ])
+                    if !network.admitting { channel.pipeline.fireUserInboundEventTriggered(FrameReader.Reading.paused) }
                 }
             }
             .bind(host: host, port: port)
@@ -514,7 +515,11 @@ public final class WireNetwork {
     /// Reads, or stops reading, the connections of systems under test that dialled PayLab.
     private func admit(_ reading: Bool) {
         admitting = reading
-        for channel in admitted.values { try? channel.syncOptions?.setOption(.autoRead, value: reading) }
+        for channel in admitted.values {
+            try? channel.syncOptions?.setOption(.autoRead, value: reading)
+            // A frame half read when reading stopped waits on PayLab, not on the peer: its stall is not timed meanwhile.
+            channel.pipeline.fireUserInboundEventTriggered(reading ? FrameReader.Reading.resumed : .paused)
+        }
     }
 
     func report(_ problem: String) {

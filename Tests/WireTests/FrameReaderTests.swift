@@ -68,6 +68,35 @@ struct FrameReaderTests {
         #expect(!channel.isActive)
     }
 
+    @Test("a half frame held while this side does not read (admission paused) is not the peer's stall: its limit runs from when reading resumes")
+    func pausedIsNotAStall() throws {
+        let (channel, sink) = try channel(stall: .milliseconds(500))
+        try channel.writeInbound(ByteBuffer(bytes: [0xFF, 0xFF, 0x30, 0x32]))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(300))
+        channel.pipeline.fireUserInboundEventTriggered(FrameReader.Reading.paused)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        #expect(channel.isActive && sink.errors.isEmpty)
+        channel.pipeline.fireUserInboundEventTriggered(FrameReader.Reading.resumed)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(499))
+        #expect(channel.isActive && sink.errors.isEmpty)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(2))
+        #expect(sink.errors == ["framing error (binary2): half a frame held open: 4 bytes of a frame and nothing more for 500 ms"])
+        #expect(!channel.isActive)
+    }
+
+    @Test("bytes that arrive while paused are still read into frames, and a frame that completes stops the clock")
+    func pausedThenCompleted() throws {
+        let (channel, sink) = try channel(stall: .milliseconds(500))
+        let frame = try Framing.standard.frame(Array("0200ABC".utf8))
+        try channel.writeInbound(ByteBuffer(bytes: frame.prefix(4)))
+        channel.pipeline.fireUserInboundEventTriggered(FrameReader.Reading.paused)
+        channel.pipeline.fireUserInboundEventTriggered(FrameReader.Reading.resumed)
+        try channel.writeInbound(ByteBuffer(bytes: Array(frame.dropFirst(4))))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(sink.frames == ["0200ABC"] && sink.errors.isEmpty && channel.isActive)
+        _ = try? channel.finish()
+    }
+
     @Test("a keep-alive (zero length) is skipped")
     func keepAlive() throws {
         let (channel, sink) = try channel()

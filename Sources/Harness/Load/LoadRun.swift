@@ -218,7 +218,12 @@ public enum LoadRun {
             reconciliation.approved += part.approved
             reconciliation.paidOut += part.paidOut
         }
-        reconciliation.problems += Reconciliation.abandoned(seen)
+        let abandoned = Reconciliation.abandoned(seen)
+        reconciliation.problems += abandoned
+        if !abandoned.isEmpty {
+            // Why they went unanswered is most often on the wire (a connection closed, a frame broken).
+            reconciliation.problems += results.flatMap(\.problems).prefix(5).map { "on the wire: \($0)" }
+        }
         let pace: String
         switch options.pace {
         case .rate(let rate): pace = "open loop at \(rate)/s"
