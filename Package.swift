@@ -19,7 +19,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "paylab", targets: ["paylab"]),
-        .library(name: "Harness", targets: ["Harness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -59,26 +58,65 @@ let package = Package(
             dependencies: ["ISO8583", "SettlementCalendar", "PaymentNetwork", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // The run core: the endpoints, the run loop, the virtual scheduler, the runner, the suite,
+        // the verdict and the reports. Every feature below lands in it.
         .target(
-            name: "Harness",
+            name: "RunCore",
+            dependencies: ["ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Certification",
             dependencies: [
-                "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix,
-                .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"), nioSSL,
+                "RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix,
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
-        // The codec's speed, measured by `paylab bench`; kept out of the Harness library.
-        .target(name: "CodecBenchmark", dependencies: ["ISO8583"], path: "Benchmarks/CodecBenchmark", swiftSettings: strict),
+        .target(
+            name: "Load",
+            dependencies: [
+                "RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Wire", nioCore, nioPosix, nioSSL,
+                nioConcurrencyHelpers, .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Exploration",
+            dependencies: ["RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Incident",
+            dependencies: [
+                "RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Capture",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // What `paylab bench` measures (the codec, a SUT, incident import, the relay floors):
+        // in the command, exported by no library product.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "RunCore", "Load", "Incident", "ISO8583", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix, nioSSL,
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/Benchmarks",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "paylab",
             dependencies: [
-                "Harness", "CodecBenchmark", "ISO8583", "PaymentNetwork", "Scenario", "SettlementCalendar", "Wire",
+                "RunCore", "Certification", "Load", "Exploration", "Incident", "Benchmarks",
+                "ISO8583", "PaymentNetwork", "Scenario", "SettlementCalendar", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .target(name: "TestSupport", dependencies: ["ISO8583"], path: "Tests/TestSupport", swiftSettings: strict),
+        // A network served in-process, for the tests of the features that face systems under test.
+        .target(name: "ServedSupport", dependencies: ["RunCore", "Scenario", "Wire", "TestSupport"], path: "Tests/ServedSupport", swiftSettings: strict),
         .testTarget(name: "ISO8583Tests", dependencies: ["ISO8583", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SettlementCalendarTests", dependencies: ["SettlementCalendar"], swiftSettings: strict),
         .testTarget(name: "PaymentNetworkTests", dependencies: ["PaymentNetwork", "ISO8583", "SettlementCalendar"], swiftSettings: strict),
@@ -97,12 +135,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "HarnessTests",
-            dependencies: [
-                "Harness", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire", "Capture",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ],
+            name: "RunCoreTests",
+            dependencies: ["RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire", "Capture"],
             swiftSettings: strict
         ),
+        .testTarget(name: "CertificationTests", dependencies: ["Certification", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire"], swiftSettings: strict),
+        .testTarget(
+            name: "LoadTests",
+            dependencies: ["Load", "RunCore", "Benchmarks", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire"], swiftSettings: strict),
+        .testTarget(name: "IncidentTests", dependencies: ["Incident", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire", "Capture"], swiftSettings: strict),
     ]
 )

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Harness
+import RunCore
 
 extension PayLab {
     /// `paylab arrival`.

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-import CodecBenchmark
-import Harness
+import Benchmarks
+import RunCore
 import ISO8583
 import Scenario
+import Load
 
 extension PayLab {
     /// `paylab bench`.

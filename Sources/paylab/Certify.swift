@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 import ISO8583
 import Scenario
 import SettlementCalendar
 import Wire
+import Certification
 
 extension PayLab {
     /// `paylab certify`.

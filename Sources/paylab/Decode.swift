@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 import ISO8583
 
 extension PayLab {

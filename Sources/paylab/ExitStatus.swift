@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 
 /// Exit statuses of `run` and `validate`.
 enum ExitStatus {

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 import PaymentNetwork
 import Scenario
+import Exploration
 
 extension PayLab {
     /// `paylab explore`.

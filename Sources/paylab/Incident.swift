@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 import ISO8583
 import Scenario
 import SettlementCalendar
+import Incident
 
 extension PayLab {
     /// `paylab incident`.

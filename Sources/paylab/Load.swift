@@ -1,10 +1,11 @@
 import SettlementCalendar
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 import PaymentNetwork
 import Scenario
 import Wire
+import Load
 
 extension PayLab {
     /// `paylab load`.

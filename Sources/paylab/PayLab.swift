@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 
 /// The `paylab` command.
 @main

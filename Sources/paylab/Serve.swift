@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Harness
+import RunCore
 import Scenario
 import SettlementCalendar
 import Synchronization

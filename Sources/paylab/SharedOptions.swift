@@ -1,5 +1,5 @@
 public import ArgumentParser
-import Harness
+import RunCore
 import ISO8583
 import Scenario
 import SettlementCalendar

@@ -30,3 +30,8 @@ public enum ExternalTool {
         return result.output
     }
 }
+
+/// Runs a tool PayLab is checked against, saying where CI gets it when it is missing.
+public func runTool(_ arguments: [String]) async throws -> String {
+    try await ExternalTool.run(arguments, hint: "CI installs tshark, chromium, setpriv, pyiso8583, junitparser and the other oracles in .ci/run")
+}

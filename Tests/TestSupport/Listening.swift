@@ -22,4 +22,23 @@ public enum Listening {
             return columns.count > 3 && columns[1].hasSuffix(local) && columns[3] == "0A"
         }
     }
+
+    /// A TCP port of 127.0.0.1 that nothing holds, below the kernel's range for outgoing
+    /// connections (32768 and up on Linux), so no connection of another test can take it between
+    /// this check and the listener's bind; chosen at random, so parallel tests do not pick alike.
+    public static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(candidate).bigEndian
+            let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            if bound == 0 { return candidate }
+        }
+        throw ExternalTool.Failure(description: "no free port between 20000 and 32000")
+    }
 }

@@ -1,0 +1,555 @@
+import Foundation
+public import Histogram
+import ISO8583
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+public import NIOSSL
+public import PaymentNetwork
+public import SettlementCalendar
+import Wire
+import RunCore
+
+/// What a load run drives: how many purchases, from which terminals and cards, how fast.
+public struct LoadPlan: Sendable {
+    /// Open loop at a fixed rate (requests start on schedule whatever the latency), or
+    /// closed loop with a fixed number outstanding.
+    public enum Pace: Sendable, Equatable {
+        case rate(Int)
+        case concurrency(Int)
+    }
+
+    public var pace: Pace
+    public var duration: Duration
+    /// Latencies of requests scheduled in the first `warmup` are not recorded.
+    public var warmup: Duration
+    /// The terminals this generator drives, each with its merchant (DE41, DE42) and the
+    /// network (the index of the target) whose acquirer it dials.
+    public var terminals: [(id: String, merchant: String, network: Int)]
+    /// The PANs it pays with, in turn.
+    public var cards: [(pan: String, expiry: String)]
+    /// Connections to the acquirer (each carries a share of the terminals).
+    public var connections: Int
+    /// Event loop threads.
+    public var threads: Int
+    /// How long a terminal waits before it reverses (0400).
+    public var timeout: Duration
+    /// The STAN each terminal numbers from (its sign-on takes it, its first purchase the next).
+    public var firstSTAN: Int
+
+    public init(pace: Pace, duration: Duration, warmup: Duration, terminals: [(id: String, merchant: String, network: Int)], cards: [(pan: String, expiry: String)],
+                connections: Int, threads: Int, timeout: Duration, firstSTAN: Int = 1) {
+        self.firstSTAN = min(max(firstSTAN, 1), 999_999)
+        self.pace = pace
+        self.duration = duration
+        self.warmup = warmup
+        self.terminals = terminals
+        self.cards = cards
+        self.connections = max(1, min(connections, terminals.count))
+        self.threads = max(1, threads)
+        self.timeout = timeout
+    }
+
+    /// The amount of the n-th purchase: 10.00 to 109.99, so the fees vary.
+    static func amount(_ n: Int) -> Money { Money(minorUnits: 1_000 + Int64(n * 7_919 % 10_000)) }
+}
+
+/// Where the generator dials: an acquirer's listener for terminals.
+public struct LoadTarget: Sendable {
+    public var host: String
+    public var port: Int
+    /// nil: plain TCP.
+    public var tls: NIOSSLContext?
+
+    public init(host: String, port: Int, tls: NIOSSLContext?) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+    }
+}
+
+/// One purchase as the terminal saw it, kept for reconciliation.
+public struct LoadPurchase: Sendable, Hashable {
+    public var terminal: String
+    public var stan: String
+    public var transmission: String
+    public var amount: Money
+    public var pan: String
+}
+
+/// What the generator saw: the counts, the latency histograms (microseconds), and each
+/// purchase's fate.
+public struct LoadObservation: Sendable {
+    public var sent = 0
+    public var byCode: [String: Int] = [:]
+    public var timeouts = 0
+    public var unmatched = 0
+    /// Answers that came after the terminal had reversed.
+    public var late = 0
+    /// Requests and reversals still unanswered when the generator stopped waiting (no answer
+    /// came for its timeout and 5 s more).
+    public var abandoned = 0
+    public var reversals = 0
+    public var reversalsApproved = 0
+    /// When the last answer came, from the start of the run.
+    public var lastAnswer: Duration = .zero
+    /// How long requests were sent: the duration, or less when stopped early.
+    public var sendingTime: Duration = .zero
+    public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    /// By second of the run (by scheduled start): sent, answered, errors, and latency.
+    public var seconds: [SecondStats] = []
+    public var approved: [LoadPurchase] = []
+    /// Purchases the terminal reversed (no answer in time), with whether the reversal was approved.
+    public var reversed: [LoadPurchase] = []
+    public var declined: [LoadPurchase] = []
+
+    public struct SecondStats: Sendable {
+        public var sent = 0
+        public var answered = 0
+        public var errors = 0
+        public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .two)
+    }
+
+    /// The 99th percentile so far, in milliseconds.
+    public var p99Milliseconds: Double { latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(99)) / 1000 }
+    /// Answers of any code so far.
+    public var answered: Int { byCode.values.reduce(0, +) }
+    /// Declines, timeouts and unmatched answers so far.
+    public var errors: Int { timeouts + unmatched + byCode.filter { $0.key != "00" }.values.reduce(0, +) }
+
+    mutating func second(_ index: Int) -> Int {
+        let index = max(0, index)
+        while seconds.count <= index { seconds.append(SecondStats()) }
+        return index
+    }
+
+    /// The purchases of these terminals only (what one network of several must account for);
+    /// the counts and histograms stay those of the whole run.
+    func only(terminals: Set<String>) -> LoadObservation {
+        var share = self
+        share.approved = approved.filter { terminals.contains($0.terminal) }
+        share.reversed = reversed.filter { terminals.contains($0.terminal) }
+        share.declined = declined.filter { terminals.contains($0.terminal) }
+        return share
+    }
+
+    mutating func merge(_ other: LoadObservation) {
+        sent += other.sent
+        for (code, count) in other.byCode { byCode[code, default: 0] += count }
+        timeouts += other.timeouts
+        unmatched += other.unmatched
+        late += other.late
+        abandoned += other.abandoned
+        reversals += other.reversals
+        reversalsApproved += other.reversalsApproved
+        lastAnswer = max(lastAnswer, other.lastAnswer)
+        sendingTime = max(sendingTime, other.sendingTime)
+        latency.add(other.latency)
+        for (index, stats) in other.seconds.enumerated() {
+            let at = second(index)
+            seconds[at].sent += stats.sent
+            seconds[at].answered += stats.answered
+            seconds[at].errors += stats.errors
+            seconds[at].latency.add(stats.latency)
+        }
+        approved += other.approved
+        reversed += other.reversed
+        declined += other.declined
+    }
+}
+
+/// Drives purchases at an acquirer over real connections (mutual TLS by default): each
+/// connection carries a share of the terminals, builds real 0200s, pairs each answer by
+/// terminal, STAN and DE7 (unique at any volume: every terminal counts its own STANs, and
+/// DE7 tells a wrapped STAN apart), and reverses (0400) what is not answered in time, as a
+/// POS does.
+public final class LoadGenerator: Sendable {
+    let plan: LoadPlan
+    /// The acquirers, by network: connection `c` dials network `c` mod their count, with terminals of that network.
+    let targets: [LoadTarget]
+    /// The virtual time now, for DE7 (the served network's clock).
+    let clock: @Sendable () -> Instant
+
+    public init(plan: LoadPlan, targets: [LoadTarget], clock: @escaping @Sendable () -> Instant) {
+        self.plan = plan
+        self.targets = targets
+        self.clock = clock
+    }
+
+    /// Runs the plan; `progress` is called about once a second with the totals so far.
+    /// `stop` is asked ten times a second: true ends the sending early (Ctrl-C); what is in
+    /// flight is still awaited, reversed or counted.
+    public func run(stop: @escaping @Sendable () -> Bool = { false }, progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> LoadObservation {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
+        do {
+            let seen = try await drive(on: group, stop: stop, progress: progress)
+            try await group.shutdownGracefully()
+            return seen
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func drive(on group: MultiThreadedEventLoopGroup, stop: @escaping @Sendable () -> Bool,
+                       progress: @escaping @Sendable (LoadObservation, Duration) -> Void) async throws -> LoadObservation {
+        let started = NIODeadline.now()
+        var handlers: [LoadConnection] = []
+        var channels: [any Channel] = []
+        let networks = max(1, targets.count)
+        for index in 0..<plan.connections {
+            // This connection's network, and its share of that network's terminals.
+            let network = index % networks
+            let ofNetwork = (plan.connections - network + networks - 1) / networks
+            let terminals = plan.terminals.filter { $0.network == network }.enumerated()
+                .filter { $0.offset % ofNetwork == index / networks }.map { (id: $0.element.id, merchant: $0.element.merchant) }
+            let target = targets[network]
+            let share: LoadConnection.Share
+            switch plan.pace {
+            case .rate(let rate):
+                // Request n starts at n/rate; connection i sends those with n = i mod connections.
+                share = .schedule(rate: rate, first: index, step: plan.connections)
+            case .concurrency(let outstanding):
+                share = .outstanding(outstanding / plan.connections + (index < outstanding % plan.connections ? 1 : 0))
+            }
+            let handler = LoadConnection(plan: plan, terminals: terminals, cardOffset: index, share: share, started: started, clock: clock)
+            let tls = target.tls
+            let bootstrap = ClientBootstrap(group: group)
+                .connectTimeout(.seconds(10))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handlers = channel.pipeline.syncOperations
+                        if let tls { try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                        try handlers.addHandlers([FrameReader(framing: .standard, stallLimit: .seconds(30)), handler])
+                    }
+                }
+            // A system under test may still be starting: try again for 15 s.
+            let deadline = ContinuousClock.now + .seconds(15)
+            var channel: (any Channel)?
+            while channel == nil {
+                do {
+                    channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+                } catch {
+                    guard ContinuousClock.now < deadline else { throw WireError(message: "the terminals cannot reach the acquirer at \(target.host):\(target.port): \(error)") }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            let connected = channel!
+            handlers.append(handler)
+            channels.append(connected)
+        }
+        for (handler, channel) in zip(handlers, channels) {
+            try await channel.eventLoop.submit { handler.begin(channel: channel) }.get()
+        }
+        // Until the duration has passed and every request is answered or reversed, as a POS keeps
+        // its reversals until they are answered: while answers still come (a network working
+        // through a backlog), and for `timeout` and 5 s more after the last.
+        let startedAt = ContinuousClock.now
+        var end = startedAt + plan.duration
+        var lastProgress = ContinuousClock.now
+        var lastAnswer = ContinuousClock.now, received = 0
+        var pending = (requests: 0, reversals: 0)
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            let now = ContinuousClock.now
+            if now < end && stop() {
+                end = now
+                handlers.forEach { $0.stopSending() }
+            }
+            if now - lastProgress >= .seconds(1) {
+                lastProgress = now
+                progress(handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: true)) }, now - (end - plan.duration))
+            }
+            if now >= end {
+                handlers.forEach { $0.stopSending() }
+                var total = 0
+                pending = (0, 0)
+                for handler in handlers {
+                    let state = await handler.state()
+                    total += state.received
+                    pending.requests += state.requests
+                    pending.reversals += state.reversals
+                }
+                if total != received { (received, lastAnswer) = (total, now) }
+                if pending == (0, 0) || now - max(lastAnswer, end) > plan.timeout + .seconds(5) { break }
+            }
+        }
+        for channel in channels { try? await channel.close() }
+        var seen = handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: false)) }
+        seen.abandoned = pending.requests + pending.reversals
+        seen.sendingTime = min(plan.duration, end - (startedAt))
+        return seen
+    }
+}
+
+/// One connection's terminals, their STANs, what is in flight, and what was seen.
+final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Share {
+        /// Open loop: the requests n = first, first + step, ... start at n/rate after the start,
+        /// up to rate × duration in all.
+        case schedule(rate: Int, first: Int, step: Int)
+        case outstanding(Int)
+    }
+
+    struct Key: Hashable {
+        var terminal: String
+        var stan: String
+        var transmission: String
+    }
+
+    struct InFlight {
+        var purchase: LoadPurchase
+        var scheduled: NIODeadline
+        var request: ISOMessage
+    }
+
+    private let plan: LoadPlan
+    private let terminals: [(id: String, merchant: String)]
+    private let share: Share
+    private let started: NIODeadline
+    private let clock: @Sendable () -> Instant
+    private let codec = MessageCodec(dialect: .default)
+    private var stans: [Int]
+    /// The global number of the next open-loop request this connection sends.
+    private var next = 0
+    /// Whose turn it is among this connection's terminals.
+    private var turn = 0
+    private var cardIndex: Int
+    private var inFlight: [Key: InFlight] = [:]
+    /// The requests in the order they were sent (so by scheduled start): the sweep for timeouts
+    /// looks only at the oldest, not at everything in flight (a backlog of a hundred thousand
+    /// swept every millisecond took the generator's whole core).
+    private var sentOrder: [Key] = []
+    private var sentOrderHead = 0
+    /// Reversals in flight, by their own key, with the purchase each undoes.
+    private var reversing: [Key: LoadPurchase] = [:]
+    private var reversedPurchases: Set<Key> = []
+    private var sending = true
+    private var channel: (any Channel)?
+    private var timer: RepeatedTask?
+    private var sentCount = 0
+    /// Frames received: answers of any kind.
+    private var received = 0
+    /// Whether requests were written since the last flush.
+    private var wrote = false
+    /// No request is scheduled at or after this: the run's duration from its start.
+    private var sendUntil: NIODeadline { started + TimeAmount(plan.duration) }
+    private let lock = NIOLock()
+    private var seen = LoadObservation()
+
+    init(plan: LoadPlan, terminals: [(id: String, merchant: String)], cardOffset: Int, share: Share, started: NIODeadline, clock: @escaping @Sendable () -> Instant) {
+        self.plan = plan
+        self.terminals = terminals
+        self.share = share
+        self.started = started
+        self.clock = clock
+        // Each take moves on before it reads: one before the first.
+        stans = Array(repeating: plan.firstSTAN - 1, count: terminals.count)
+        cardIndex = cardOffset
+    }
+
+    /// Starts sending (on the channel's event loop): each terminal signs on first (0800, DE70
+    /// `001`); the connection keeps order, so the acquirer has the sign-on before the purchases.
+    func begin(channel: any Channel) {
+        self.channel = channel
+        let loop = channel.eventLoop
+        for (slot, terminal) in terminals.enumerated() {
+            stans[slot] = stans[slot] % 999_999 + 1
+            var signOn = ISOMessage(mti: .networkManagementRequest)
+            signOn.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
+            signOn[DE.terminalID] = terminal.id
+            signOn[DE.merchantID] = terminal.merchant
+            signOn[70] = "001"
+            if let bytes = try? Framing.standard.frame(codec.pack(signOn)) { channel.write(channel.allocator.buffer(bytes: bytes), promise: nil) }
+        }
+        switch share {
+        case .schedule(let rate, let first, let step):
+            let seconds = plan.duration.components
+            let total = Int64(rate) * seconds.seconds + Int64(rate) * seconds.attoseconds / 1_000_000_000_000_000_000
+            next = first
+            timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
+                let now = NIODeadline.now()
+                // Every request whose time has come, each timed from its scheduled start.
+                while sending && Int64(next) < total {
+                    let due = started + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
+                    guard due <= now else { break }
+                    send(scheduled: due)
+                    next += step
+                }
+                channel.flush()
+                sweep(now: now)
+            }
+        case .outstanding(let count):
+            for _ in 0..<count { send(scheduled: .now()) }
+            channel.flush()
+            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in sweep(now: .now()) }
+        }
+    }
+
+    func stopSending() {
+        channel?.eventLoop.execute { [self] in sending = false }
+    }
+
+    /// Requests and reversals still unanswered, and how many frames came so far.
+    func state() async -> (requests: Int, reversals: Int, received: Int) {
+        guard let channel else { return (0, 0, 0) }
+        return (try? await channel.eventLoop.submit { [self] in (inFlight.count, reversing.count, received) }.get()) ?? (0, 0, 0)
+    }
+
+    func snapshot(light: Bool) -> LoadObservation {
+        lock.withLock {
+            if !light { return seen }
+            var copy = LoadObservation()
+            copy.sent = seen.sent
+            copy.byCode = seen.byCode
+            copy.timeouts = seen.timeouts
+            copy.unmatched = seen.unmatched
+            copy.late = seen.late
+            copy.latency = seen.latency
+            return copy
+        }
+    }
+
+    private func send(scheduled: NIODeadline) {
+        guard let channel, !terminals.isEmpty else { return }
+        let slot = turn % terminals.count
+        turn += 1
+        stans[slot] = stans[slot] % 999_999 + 1
+        let terminal = terminals[slot]
+        let card = plan.cards[cardIndex % plan.cards.count]
+        cardIndex += plan.connections
+        let amount = LoadPlan.amount(sentCount * plan.connections + Int(cardIndex % 97))
+        sentCount += 1
+        var request = ISOMessage(mti: .financialRequest)
+        request[DE.pan] = card.pan
+        request[DE.processingCode] = ProcessingCode.purchase
+        request[DE.amount] = amount.de4
+        request.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
+        request[DE.expiry] = card.expiry
+        request[DE.entryMode] = "021"
+        request[DE.conditionCode] = "00"
+        request[DE.terminalID] = terminal.id
+        request[DE.merchantID] = terminal.merchant
+        request[DE.currency] = "156"
+        let key = Key(terminal: terminal.id, stan: request[DE.stan]!, transmission: request[DE.transmissionDateTime]!)
+        // A STAN still in flight is not reused: skip to the next (only at a million per terminal in flight).
+        if inFlight[key] != nil { return }
+        guard let bytes = try? Framing.standard.frame(codec.pack(request)) else { return }
+        inFlight[key] = InFlight(purchase: LoadPurchase(terminal: terminal.id, stan: key.stan, transmission: key.transmission, amount: amount, pan: card.pan),
+                                 scheduled: scheduled, request: request)
+        sentOrder.append(key)
+        let second = Int((scheduled - started).nanoseconds / 1_000_000_000)
+        lock.withLock {
+            seen.sent += 1
+            seen.seconds[seen.second(second)].sent += 1
+        }
+        channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = NIODeadline.now()
+        received += 1
+        guard let answer = try? codec.unpack(Array(unwrapInboundIn(data).readableBytesView)) else {
+            lock.withLock { seen.unmatched += 1 }
+            return
+        }
+        let key = Key(terminal: answer[DE.terminalID] ?? "", stan: answer[DE.stan] ?? "", transmission: answer[DE.transmissionDateTime] ?? "")
+        if answer.mti.messageClass == .networkManagement {
+            // A sign-on's answer; one refused leaves that terminal's purchases to be answered 77.
+            if answer[DE.responseCode] != "00" { lock.withLock { seen.unmatched += 1 } }
+            return
+        }
+        if answer.mti.isResponse, answer.mti.original != .financialResponse {
+            // A reversal's answer: by the reversal's own terminal, STAN and DE7.
+            if let purchase = reversing.removeValue(forKey: key) {
+                let approved = answer[DE.responseCode] == "00"
+                lock.withLock {
+                    seen.reversalsApproved += approved ? 1 : 0
+                    seen.reversed.append(purchase)
+                }
+            } else {
+                lock.withLock { seen.unmatched += 1 }
+            }
+            return
+        }
+        guard let flight = inFlight.removeValue(forKey: key) else {
+            lock.withLock { if reversedPurchases.contains(key) { seen.late += 1 } else { seen.unmatched += 1 } }
+            return
+        }
+        let code = answer[DE.responseCode] ?? "--"
+        let micros = UInt64(max(0, (now - flight.scheduled).nanoseconds / 1000))
+        let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
+        let measured = flight.scheduled - started >= TimeAmount(plan.warmup)
+        let since = now - started
+        lock.withLock {
+            seen.lastAnswer = max(seen.lastAnswer, .nanoseconds(since.nanoseconds))
+            seen.byCode[code, default: 0] += 1
+            if measured { _ = seen.latency.record(micros) }
+            let at = seen.second(second)
+            seen.seconds[at].answered += 1
+            _ = seen.seconds[at].latency.record(micros)
+            if code == "00" { seen.approved.append(flight.purchase) } else {
+                seen.declined.append(flight.purchase)
+                seen.seconds[at].errors += 1
+            }
+        }
+        if case .outstanding = share, sending, now < sendUntil {
+            send(scheduled: now)
+            wrote = true
+        }
+    }
+
+    /// The requests a burst of answers made go out together, in as few TLS records and system calls as can be.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if wrote {
+            wrote = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// Requests past the terminal's wait: counted as timeouts and reversed (0400), as a POS does.
+    private func sweep(now: NIODeadline) {
+        guard let channel else { return }
+        let limit = TimeAmount(plan.timeout)
+        var reversed = false
+        while sentOrderHead < sentOrder.count {
+            let key = sentOrder[sentOrderHead]
+            guard let flight = inFlight[key] else {
+                sentOrderHead += 1   // answered
+                continue
+            }
+            guard now - flight.scheduled > limit else { break }
+            sentOrderHead += 1
+            inFlight[key] = nil
+            // As a UnionPay POS sends it: the purchase's STAN, and the reason (98, a timeout) in DE39.
+            let reversal = flight.request.reversal(mti: .reversalRequest, now: clock(), stan: key.stan, reason: .issuerTimeout)
+            reversing[Key(terminal: key.terminal, stan: reversal[DE.stan]!, transmission: reversal[DE.transmissionDateTime]!)] = flight.purchase
+            reversedPurchases.insert(key)
+            let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
+            lock.withLock {
+                seen.timeouts += 1
+                seen.reversals += 1
+                seen.seconds[seen.second(second)].errors += 1
+            }
+            if let bytes = try? Framing.standard.frame(codec.pack(reversal)) {
+                channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)
+                reversed = true
+            }
+            if case .outstanding = share, sending, now < sendUntil { send(scheduled: now) }
+        }
+        if sentOrderHead > 4_096, sentOrderHead * 2 > sentOrder.count {
+            sentOrder.removeFirst(sentOrderHead)
+            sentOrderHead = 0
+        }
+        if reversed { channel.flush() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+}

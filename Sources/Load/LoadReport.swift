@@ -1,0 +1,255 @@
+import Foundation
+public import Histogram
+public import RunCore
+
+/// A load run's report: what `--json` writes and `load merge` reads back. The latency
+/// histograms travel as their recorded values and counts, so parts merge exactly (the
+/// percentiles of the merged histogram, not an average of the parts' percentiles).
+public struct LoadReport: Sendable {
+    public var description: String
+    public var durationSeconds: Double
+    public var sent: Int
+    public var byCode: [String: Int]
+    public var timeouts: Int
+    public var unmatched: Int
+    public var late: Int
+    public var reversals: Int
+    public var reconciled: Bool
+    public var problems: [String]
+    public var parts: Int
+    /// Microseconds, from each request's scheduled start (after the warmup).
+    public var latency: Histogram<UInt64>
+    /// The largest latency, exact (the histogram holds it only to its bucket).
+    public var maxMicros: UInt64
+    public var seconds: [Second]
+
+    public struct Second: Sendable {
+        public var sent: Int
+        public var answered: Int
+        public var errors: Int
+        public var latency: Histogram<UInt64>
+    }
+
+    public var approved: Int { byCode["00"] ?? 0 }
+    public var declined: Int { byCode.filter { $0.key != "00" }.values.reduce(0, +) }
+    /// Seconds from the first request until the last answer (at least the duration).
+    public var activeSeconds: Double
+    /// Answers per second, over the time from the first request until the last answer: a
+    /// network that falls behind shows a rate below the one asked for.
+    public var rate: Double { max(durationSeconds, activeSeconds) > 0 ? Double(byCode.values.reduce(0, +)) / max(durationSeconds, activeSeconds) : 0 }
+
+    public init(outcome: LoadRun.Outcome, duration: Duration) {
+        let seen = outcome.seen
+        description = outcome.description
+        let sending = seen.sendingTime > .zero ? min(seen.sendingTime, duration) : duration
+        durationSeconds = Double(sending.components.seconds) + Double(sending.components.attoseconds) / 1e18
+        if sending < duration { description += String(format: " (stopped after %.1f s)", durationSeconds) }
+        activeSeconds = Double(seen.lastAnswer.components.seconds) + Double(seen.lastAnswer.components.attoseconds) / 1e18
+        sent = seen.sent
+        byCode = seen.byCode
+        timeouts = seen.timeouts
+        unmatched = seen.unmatched
+        late = seen.late
+        reversals = seen.reversals
+        reconciled = outcome.reconciliation.reconciled
+        problems = outcome.reconciliation.problems
+        parts = 1
+        latency = seen.latency
+        maxMicros = seen.latency.totalCount == 0 ? 0 : seen.latency.max
+        seconds = seen.seconds.map { Second(sent: $0.sent, answered: $0.answered, errors: $0.errors, latency: $0.latency) }
+    }
+
+    /// Milliseconds at a percentile (0 when nothing was recorded).
+    public func milliseconds(_ percentile: Double) -> Double {
+        latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(percentile)) / 1000
+    }
+
+    public var maxMilliseconds: Double { Double(maxMicros) / 1000 }
+
+    // MARK: - Merging
+
+    /// Parts of one run (`--part I/N` on several machines) as one: counts added, histograms
+    /// merged value by value, seconds aligned by their index.
+    public static func merge(_ reports: [LoadReport]) -> LoadReport? {
+        guard var merged = reports.first else { return nil }
+        for (index, report) in reports.enumerated().dropFirst() {
+            merged.sent += report.sent
+            for (code, count) in report.byCode { merged.byCode[code, default: 0] += count }
+            merged.timeouts += report.timeouts
+            merged.unmatched += report.unmatched
+            merged.late += report.late
+            merged.reversals += report.reversals
+            merged.reconciled = merged.reconciled && report.reconciled
+            merged.problems += report.problems.map { "part \(index + 1): \($0)" }
+            merged.parts += report.parts
+            merged.durationSeconds = max(merged.durationSeconds, report.durationSeconds)
+            merged.activeSeconds = max(merged.activeSeconds, report.activeSeconds)
+            merged.latency.add(report.latency)
+            merged.maxMicros = max(merged.maxMicros, report.maxMicros)
+            for (second, stats) in report.seconds.enumerated() {
+                if second < merged.seconds.count {
+                    merged.seconds[second].sent += stats.sent
+                    merged.seconds[second].answered += stats.answered
+                    merged.seconds[second].errors += stats.errors
+                    merged.seconds[second].latency.add(stats.latency)
+                } else {
+                    merged.seconds.append(stats)
+                }
+            }
+        }
+        if reports.count > 1 { merged.description = "\(reports.count) parts merged: " + reports.map(\.description).joined(separator: " | ") }
+        return merged
+    }
+
+    // MARK: - JSON
+
+    public func json() -> JSONValue {
+        func number(_ value: Double) -> JSONValue { .decimal(value) }
+        func count(_ value: Int) -> JSONValue { .number(Int64(value)) }
+        return .object([
+            ("description", .string(description)),
+            ("sent", count(sent)), ("approved", count(approved)), ("declined", count(declined)),
+            ("timeouts", count(timeouts)), ("unmatched", count(unmatched)), ("late", count(late)),
+            ("reversals", count(reversals)),
+            ("rate", number(rate)), ("duration_s", number(durationSeconds)), ("active_s", number(activeSeconds)), ("parts", count(parts)),
+            ("latency_ms", .object([("p50", number(milliseconds(50))), ("p90", number(milliseconds(90))), ("p99", number(milliseconds(99))),
+                                    ("p999", number(milliseconds(99.9))), ("max", number(maxMilliseconds))])),
+            ("by_code", .object(byCode.sorted { $0.key < $1.key }.map { ($0.key, count($0.value)) })),
+            ("reconciled", .bool(reconciled)),
+            ("problems", .array(problems.map { .string($0) })),
+            ("by_second", .array(seconds.enumerated().map { index, second in Self.json(second: second, index: index) })),
+            ("max_us", .number(Int64(maxMicros))),
+            ("latency_us", Self.encode(latency)),
+        ])
+    }
+
+    static func json(second: Second, index: Int) -> JSONValue {
+        let p99 = second.latency.totalCount == 0 ? 0 : Double(second.latency.valueAtPercentile(99)) / 1000
+        return .object([
+            ("second", .number(Int64(index))), ("sent", .number(Int64(second.sent))), ("answered", .number(Int64(second.answered))),
+            ("errors", .number(Int64(second.errors))), ("p99_ms", .decimal(p99)), ("latency_us", encode(second.latency)),
+        ])
+    }
+
+    /// A histogram as `[[value, count], ...]` of its recorded values: re-recording them
+    /// fills the same buckets, so a merge is exact.
+    static func encode(_ histogram: Histogram<UInt64>) -> JSONValue {
+        .array(histogram.recordedValues().map { .array([.number(Int64($0.value)), .number(Int64($0.count))]) })
+    }
+
+    static func decode(_ value: Any?, digits: SignificantDigits) -> Histogram<UInt64> {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: digits)
+        for pair in value as? [[Any]] ?? [] {
+            guard pair.count == 2, let value = (pair[0] as? NSNumber)?.uint64Value, let count = (pair[1] as? NSNumber)?.uint64Value else { continue }
+            _ = histogram.record(min(value, 60_000_000), count: count)
+        }
+        return histogram
+    }
+
+    /// Reads what `json()` wrote.
+    public static func read(path: String) throws -> LoadReport {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoadReportError(description: "cannot read \(path)") }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["latency_us"] != nil else {
+            throw LoadReportError(description: "\(path) is not a report of paylab load --json (no latency_us)")
+        }
+        func int(_ key: String, _ from: [String: Any] = object) -> Int { (from[key] as? NSNumber)?.intValue ?? 0 }
+        var report = LoadReport(empty: ())
+        report.description = object["description"] as? String ?? ""
+        report.durationSeconds = (object["duration_s"] as? NSNumber)?.doubleValue ?? 0
+        report.activeSeconds = (object["active_s"] as? NSNumber)?.doubleValue ?? report.durationSeconds
+        report.sent = int("sent")
+        report.byCode = (object["by_code"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.intValue }
+        report.timeouts = int("timeouts")
+        report.unmatched = int("unmatched")
+        report.late = int("late")
+        report.reversals = int("reversals")
+        report.reconciled = object["reconciled"] as? Bool ?? false
+        report.problems = object["problems"] as? [String] ?? []
+        report.parts = max(1, int("parts"))
+        report.latency = decode(object["latency_us"], digits: .three)
+        report.maxMicros = (object["max_us"] as? NSNumber)?.uint64Value ?? (report.latency.totalCount == 0 ? 0 : report.latency.max)
+        report.seconds = (object["by_second"] as? [[String: Any]] ?? []).map {
+            Second(sent: int("sent", $0), answered: int("answered", $0), errors: int("errors", $0), latency: decode($0["latency_us"], digits: .two))
+        }
+        return report
+    }
+
+    private init(empty: Void) {
+        description = ""
+        durationSeconds = 0
+        activeSeconds = 0
+        sent = 0
+        byCode = [:]
+        timeouts = 0
+        unmatched = 0
+        late = 0
+        reversals = 0
+        reconciled = false
+        problems = []
+        parts = 1
+        latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        maxMicros = 0
+        seconds = []
+    }
+
+    // MARK: - Text and HTML
+
+    public func text() -> String {
+        var lines = ["load: \(description)"]
+        lines.append("sent \(sent), approved \(approved), declined \(declined), timeouts \(timeouts), unmatched \(unmatched), late \(late)")
+        lines.append(String(format: "achieved %.1f answers/s; latency (ms) p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f",
+                            rate, milliseconds(50), milliseconds(90), milliseconds(99), milliseconds(99.9), maxMilliseconds))
+        lines.append("by response: " + byCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        if reconciled {
+            lines.append("reconciled: every approved purchase debited once, cleared once and paid out once for the amount less the fee; nothing paid for the rest; every balance as it follows; money conserved")
+        } else {
+            lines.append("NOT reconciled: \(problems.count) problem\(problems.count == 1 ? "" : "s")")
+            lines += problems.prefix(20).map { "  - \($0)" }
+            if problems.count > 20 { lines.append("  ... and \(problems.count - 20) more (--json lists them all)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One page, no external resources: answers per second and p99 per second as SVG lines.
+    public func html() -> String {
+        let width = 900.0, height = 260.0, pad = 40.0
+        let rates = seconds.map { Double($0.answered) }
+        let p99s = seconds.map { $0.latency.totalCount == 0 ? 0 : Double($0.latency.valueAtPercentile(99)) / 1000 }
+        func path(_ values: [Double]) -> String {
+            let top = max(values.max() ?? 1, 1e-9)
+            return values.enumerated().map { index, value in
+                let x = pad + (width - 2 * pad) * Double(index) / Double(max(values.count - 1, 1))
+                let y = height - pad - (height - 2 * pad) * value / top
+                return String(format: "%@%.1f,%.1f", index == 0 ? "M" : "L", x, y)
+            }.joined(separator: " ")
+        }
+        func chart(_ title: String, _ values: [Double], unit: String, color: String) -> String {
+            """
+            <h2>\(title)</h2>
+            <svg width="\(Int(width))" height="\(Int(height))" role="img" aria-label="\(title)">
+              <line x1="\(pad)" y1="\(height - pad)" x2="\(width - pad)" y2="\(height - pad)" stroke="#999"/>
+              <line x1="\(pad)" y1="\(pad)" x2="\(pad)" y2="\(height - pad)" stroke="#999"/>
+              <text x="\(pad)" y="\(pad - 8)" font-size="12">max \(String(format: "%.1f", values.max() ?? 0)) \(unit)</text>
+              <text x="\(width - pad - 60)" y="\(height - pad + 16)" font-size="12">\(values.count) s</text>
+              <path class="series" d="\(path(values))" fill="none" stroke="\(color)" stroke-width="2"/>
+            </svg>
+            """
+        }
+        let escaped = text().replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        return """
+            <!doctype html>
+            <html><head><meta charset="utf-8"><title>PayLab load</title>
+            <style>body{font-family:sans-serif;margin:2em}pre{background:#f4f4f4;padding:1em}</style></head>
+            <body data-seconds="\(seconds.count)" data-reconciled="\(reconciled ? "yes" : "no")">
+            <h1>PayLab load</h1>
+            <pre>\(escaped)</pre>
+            \(chart("Answers per second", rates, unit: "/s", color: "#2a6"))
+            \(chart("p99 latency per second", p99s, unit: "ms", color: "#c33"))
+            </body></html>
+            """
+    }
+}
+
+public struct LoadReportError: Error, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,277 @@
+import Foundation
+import Histogram
+import ISO8583
+import NIOSSL
+import NIOCore
+import PaymentNetwork
+public import Scenario
+import SettlementCalendar
+import Synchronization
+public import Wire
+import RunCore
+
+/// `paylab load`: PayLab's network (or a scenario's, with a system under test in it) served
+/// in real time, purchases driven at its acquirer by generated terminals, then the clock run
+/// forward past the payouts and every cent reconciled.
+public enum LoadRun {
+    public struct Options: Sendable {
+        public var pace: LoadPlan.Pace
+        public var duration: Duration
+        public var warmup: Duration
+        public var terminals: Int
+        public var cards: Int
+        public var threads: Int
+        /// PayLab networks served side by side, each on its own event loop (a core) with a
+        /// disjoint share of the terminals; nil: one per thread. One when a system under test
+        /// takes the acquirer's, the scheme's or a bank's place.
+        public var networks: Int?
+        public var connections: Int
+        /// This generator's slice: part `index` (1-based) of `count`.
+        public var part: (index: Int, count: Int)
+        /// How long a terminal waits before it reverses.
+        public var timeout: Duration
+        /// Faults for the test of reconciliation itself (a dropped payout, say), in the
+        /// scenario language's `faults:` syntax.
+        public var extraFaultsYAML: String?
+        /// The STAN every terminal numbers from: a host that remembers an earlier run's STANs
+        /// answers their repeats 94, so a second run may start elsewhere.
+        public var firstSTAN = 1
+
+        public init(pace: LoadPlan.Pace, duration: Duration, warmup: Duration = .zero, terminals: Int = 100, cards: Int = 1000, threads: Int = 2,
+                    networks: Int? = nil, connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10),
+                    extraFaultsYAML: String? = nil) {
+            self.networks = networks
+            self.pace = pace
+            self.duration = duration
+            self.warmup = warmup
+            self.terminals = terminals
+            self.cards = cards
+            self.threads = threads
+            self.connections = connections
+            self.part = part
+            self.timeout = timeout
+            self.extraFaultsYAML = extraFaultsYAML
+        }
+    }
+
+    /// The terminals of part `index` of `count`: every count-th of the global numbering, so
+    /// parts never share a terminal (nor, since each terminal counts its own, a STAN).
+    public static func terminals(total: Int, part: (index: Int, count: Int)) -> [(id: String, merchant: String)] {
+        stride(from: part.index - 1, to: total, by: max(part.count, 1)).map { global in
+            (String(format: "L%07d", global + 1), String(format: "898440354%06d", global / 10 + 1))
+        }
+    }
+
+    /// The default network, scaled: a merchant for every ten terminals (T+1, 0.6%), the cards
+    /// at the issuer with room for any run, every terminal a system under test at the acquirer.
+    public static func defaultScenarioYAML(options: Options) -> String {
+        let terminals = terminals(total: options.terminals, part: options.part)
+        var merchants: [(id: String, terminals: [String])] = []
+        for terminal in terminals {
+            if merchants.last?.id == terminal.merchant { merchants[merchants.count - 1].terminals.append(terminal.id) } else { merchants.append((terminal.merchant, [terminal.id])) }
+        }
+        let timeout = "\(max(1, Int(options.timeout.components.seconds)))s"
+        var yaml = """
+            name: load
+            description: the default network, scaled for a load run
+            start: "2026-05-11 10:00"
+            horizon: 3d
+            network:
+              acquirer: { listen: "127.0.0.1:0", timeout: 45s }
+              merchants:
+
+            """
+        for (index, merchant) in merchants.enumerated() {
+            yaml += "    - { id: \"\(merchant.id)\", fee: 0.6%, settlement: T+1, account: { bank: MerchantBank, number: \"\(String(format: "6214830%09d", index + 1))\" }, "
+            yaml += "terminals: [\(merchant.terminals.map { "{ id: \($0), external: { timeout: \(timeout) } }" }.joined(separator: ", "))] }\n"
+        }
+        yaml += "  cards:\n"
+        for card in cards(options.cards) {
+            yaml += "    - { pan: \"\(card.pan)\", bank: Issuer, balance: 100000000.00, expiry: \"\(card.expiry)\" }\n"
+        }
+        if let faults = options.extraFaultsYAML { yaml += "faults:\n" + faults + "\n" }
+        return yaml
+    }
+
+    static func cards(_ count: Int) -> [(pan: String, expiry: String)] {
+        (1...max(count, 1)).map { (String(format: "622202%010d", $0), CardRules.defaultExpiry) }
+    }
+
+    /// The outcome: what the generator saw, the reconciliation, and how the run was set up.
+    public struct Outcome: Sendable {
+        public var seen: LoadObservation
+        public var reconciliation: Reconciliation
+        public var wallTime: Duration
+        public var description: String
+    }
+
+    /// The terminals a load run drives: those that are systems under test at PayLab's
+    /// acquirer, or every terminal when the acquirer is the system under test.
+    static func driven(_ scenario: Scenario) -> [String] {
+        let network = scenario.network
+        let all = network.merchants.flatMap(\.terminals)
+        return network.external[network.acquirer.name] != nil ? all : all.filter { network.external[$0] != nil }
+    }
+
+    /// How many networks a run of `scenario` serves: `options.networks` (default: one per
+    /// thread), at most one per driven terminal; one when a system under test takes the
+    /// acquirer's, the scheme's or a bank's place (it sees one network, as in production).
+    public static func networkCount(_ scenario: Scenario, options: Options) -> Int {
+        let network = scenario.network
+        let nodes = [network.acquirer.name, network.scheme.name] + network.banks.map(\.name)
+        guard !nodes.contains(where: { network.external[$0] != nil }) else { return 1 }
+        return max(1, min(options.networks ?? options.threads, driven(scenario).count))
+    }
+
+    /// Share `index` (from 0) of `count`: the scenario with only every count-th of its driven
+    /// terminals (from the `index`-th), and its own seed (its nodes draw their own STANs and
+    /// RRNs). A network of several on one machine, or the part of one generator of several
+    /// (`--part I/N` of a scenario file).
+    public static func share(_ scenario: Scenario, index: Int, of count: Int) -> Scenario {
+        guard count > 1 else { return scenario }
+        var share = scenario
+        let driven = Set(driven(scenario))
+        let kept = Set(scenario.network.merchants.flatMap(\.terminals).filter(driven.contains).enumerated()
+            .filter { $0.offset % count == index }.map(\.element))
+        for merchant in share.network.merchants.indices {
+            share.network.merchants[merchant].terminals.removeAll { driven.contains($0) && !kept.contains($0) }
+        }
+        share.seed = scenario.seed &+ UInt64(index)
+        return share
+    }
+
+    /// Serves `scenario` (its merchants' terminals must be systems under test at its acquirer,
+    /// or its acquirer one) as `networkCount` networks side by side, drives them, stops,
+    /// settles and reconciles each.
+    /// `authority` issues the nodes' and the generator's certificates (a `paylab pki init` CA,
+    /// for a system under test that trusts it); nil: a fresh one.
+    public static func run(_ scenario: Scenario, options: Options, authority given: CertificateAuthority? = nil, stop: @escaping @Sendable () -> Bool = { false },
+                           progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> Outcome {
+        let started = ContinuousClock.now
+        let authority = try given ?? CertificateAuthority(commonName: "PayLab load CA")
+        let count = networkCount(scenario, options: options)
+        let shares = (0..<count).map { share(scenario, index: $0, of: count) }
+        // An open loop knows its volume: each network's books make room for its share at the start
+        // (growing a table of many thousands under load stalls the network for milliseconds).
+        var expected: Int?
+        if case .rate(let rate) = options.pace {
+            let seconds = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+            expected = min(2_000_000, Int(Double(rate) * seconds / Double(count) * 1.05) + 1_000)
+        }
+        let served = shares.map { Served($0, authority: authority, expectedTransactions: expected) }
+        func stopAll() async -> [ScenarioResult] {
+            var results: [ScenarioResult] = []
+            for network in served { results.append(await network.stop()) }
+            return results
+        }
+        // The terminals dial each network's acquirer: PayLab's (its listener for SUTs), or the one that is a system under test.
+        let acquirerSUT = scenario.network.external[scenario.network.acquirer.name]
+        var endpoints: [Endpoint] = []
+        for network in served {
+            let addresses = await network.addresses()
+            guard let addresses, let endpoint = acquirerSUT?.address ?? addresses.forSUTs[scenario.network.acquirer.name].flatMap(Endpoint.init) else {
+                let results = await stopAll()
+                throw WireError(message: "the network did not start: \(results.flatMap(\.failures).prefix(3).joined(separator: "; "))")
+            }
+            endpoints.append(endpoint)
+        }
+        let wallStart = ContinuousClock.now
+        let start = scenario.start
+        var terminals: [(id: String, merchant: String, network: Int)] = []
+        for (index, share) in shares.enumerated() {
+            let driven = Set(driven(share))
+            terminals += share.network.merchants.flatMap { merchant in merchant.terminals.map { (id: $0, merchant: merchant.id, network: index) } }
+                .filter { driven.contains($0.id) }
+        }
+        let cards = scenario.network.cards.map { (pan: $0.pan, expiry: $0.expiry) }
+        // Every network gets the same number of connections, each with a terminal at least.
+        let fewest = (0..<count).map { index in terminals.filter { $0.network == index }.count }.min() ?? 1
+        let connections = max(1, min((max(options.connections, count) + count - 1) / count, fewest)) * count
+        let plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals,
+                            cards: cards, connections: connections, threads: options.threads, timeout: options.timeout, firstSTAN: options.firstSTAN)
+        let seen: LoadObservation
+        do {
+            let identity = try authority.issue(for: "load generator", hostname: "load-generator", names: CertificateAuthority.loopbackNames, days: 2)
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if acquirerSUT?.tls != .server {
+                tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: Array(try identity.certificatePEM().utf8), format: .pem))]
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+            }
+            // An acquirer under test is checked against its `ca` (else the run's CA), as PayLab's nodes check it.
+            let roots = try acquirerSUT?.ca.map { try NIOSSLCertificate.fromPEMFile($0) } ?? [NIOSSLCertificate(bytes: Array(try authority.certificatePEM().utf8), format: .pem)]
+            tls.trustRoots = .certificates(roots)
+            tls.certificateVerification = .noHostnameVerification
+            tls.minimumTLSVersion = acquirerSUT == nil ? .tlsv13 : .tlsv12
+            let context = acquirerSUT?.tls == ExternalSystem.TLSMode.none ? nil : try NIOSSLContext(configuration: tls)
+            let generator = LoadGenerator(plan: plan, targets: endpoints.map { LoadTarget(host: $0.host, port: $0.port, tls: context) },
+                                          clock: { start.advanced(by: ContinuousClock.now - wallStart) })
+            seen = try await generator.run(stop: stop, progress: progress)
+        } catch {
+            _ = await stopAll()
+            throw error
+        }
+        let results = await stopAll()
+        var reconciliation = Reconciliation(problems: [], approved: 0, paidOut: 0)
+        for (index, result) in results.enumerated() {
+            let mine = Set(terminals.filter { $0.network == index }.map(\.id))
+            let part = Reconciliation.check(result, seen: seen.only(terminals: mine))
+            reconciliation.problems += count == 1 ? part.problems : part.problems.map { "network \(index + 1) of \(count): \($0)" }
+            reconciliation.approved += part.approved
+            reconciliation.paidOut += part.paidOut
+        }
+        let abandoned = Reconciliation.abandoned(seen)
+        reconciliation.problems += abandoned
+        if !abandoned.isEmpty {
+            // Why they went unanswered is most often on the wire (a connection closed, a frame broken).
+            reconciliation.problems += results.flatMap(\.problems).prefix(5).map { "on the wire: \($0)" }
+        }
+        let pace: String
+        switch options.pace {
+        case .rate(let rate): pace = "open loop at \(rate)/s"
+        case .concurrency(let count): pace = "closed loop, \(count) outstanding"
+        }
+        let networks = count == 1 ? "" : "\(count) networks side by side (one event loop each), "
+        let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, \(networks)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
+        return Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description)
+    }
+
+    /// One network served in real time for a load run, on its own runner (its own event loop).
+    final class Served: Sendable {
+        let runner: ScenarioRunner
+        let flag = StopFlag()
+        let task: Task<ScenarioResult, Never>
+        let announced: AsyncStream<ScenarioRunner.Addresses>
+
+        init(_ scenario: Scenario, authority: CertificateAuthority, expectedTransactions: Int?) {
+            let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
+            let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
+            let flag = flag
+            let serving = ScenarioRunner.Serving(
+                duration: nil, stop: { flag.isSet }, announce: { continuation.yield($0); continuation.finish() },
+                settleFor: scenario.horizon, light: true, expectedTransactions: expectedTransactions)
+            self.runner = runner
+            announced = stream
+            task = Task { let result = await runner.serve(scenario, serving: serving); continuation.finish(); return result }
+        }
+
+        /// Where it listens, once it does; nil when it did not start.
+        func addresses() async -> ScenarioRunner.Addresses? {
+            var iterator = announced.makeAsyncIterator()
+            return await iterator.next()
+        }
+
+        /// Stops serving, settles (the clock run forward past the payouts) and shuts down.
+        func stop() async -> ScenarioResult {
+            flag.set()
+            var result = await task.value
+            do { try await runner.shutdown() } catch { result.failures.append("shutting the network down: \(error)") }
+            return result
+        }
+    }
+}
+
+final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}

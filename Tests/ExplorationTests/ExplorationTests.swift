@@ -1,0 +1,86 @@
+import Foundation
+import PaymentNetwork
+import SettlementCalendar
+import Testing
+@testable import RunCore
+@testable import Scenario
+@testable import Exploration
+
+@Suite("paylab explore", .serialized)
+struct ExplorationTests {
+    func folder() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("paylab-explore-\(UUID().uuidString)").path }
+
+    @Test("the same seed draws the same worlds and reaches the same verdicts")
+    func deterministic() async throws {
+        #expect(Exploration.worldText(runSeed: Exploration.runSeed(7, 3)) == Exploration.worldText(runSeed: Exploration.runSeed(7, 3)))
+        #expect(Exploration.worldText(runSeed: Exploration.runSeed(7, 3)) != Exploration.worldText(runSeed: Exploration.runSeed(7, 4)))
+        let out = folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var options = Exploration.Options(seed: 11, runs: 30)
+        options.folder = out
+        options.workers = 1   // beside the other suites, one core is enough
+        let first = try await Exploration.explore(options)
+        let second = try await Exploration.explore(options)
+        #expect(first.runs == 30 && second.runs == 30)
+        #expect(first.findings.map(\.runSeed) == second.findings.map(\.runSeed))
+        #expect(first.findings.isEmpty, "\(first.findings.map(\.detail))")
+    }
+
+    @Test("every generated world is a valid scenario", arguments: [UInt64(1), 2, 3])
+    func worldsAreValid(seed: UInt64) throws {
+        for index in 0..<50 {
+            let text = Exploration.worldText(runSeed: Exploration.runSeed(seed, index))
+            _ = try ScenarioLoader.parse(text, file: "world.yaml")
+        }
+    }
+
+    @Test("with a base scenario every world keeps its network and draws only steps and faults")
+    func base() throws {
+        let base = try ScenarioLoader.load(path: "Scenarios/happy-path.yaml")
+        #expect(Exploration.unusableBase(base) == nil)
+        for seed in UInt64(1)...20 {
+            let text = WorldGenerator.world(seed: seed, base: base).yaml(description: "w")
+            let world = try ScenarioLoader.parse(text, file: "w.yaml")
+            #expect(world.network.nodeNames == base.network.nodeNames)
+            #expect(world.network.merchants.map(\.id) == base.network.merchants.map(\.id))
+            #expect(world.network.cards.map(\.pan) == base.network.cards.map(\.pan))
+            #expect(world.calendar.name == base.calendar.name && world.network.scheme.cutoff == base.network.scheme.cutoff)
+        }
+    }
+
+    @Test("a planted defect is found, shrunk, and written as a scenario that fails with the defect and passes without it")
+    func selfTest() async throws {
+        let out = folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var options = Exploration.Options(seed: 1, runs: 200)
+        options.folder = out
+        options.planted = .feeRoundedDown
+        options.stopAtFirst = true
+        options.shrinkBudget = 40
+        options.workers = 1
+        let report = try await Exploration.explore(options)
+        let finding = try #require(report.findings.first)
+        #expect(finding.invariant == "an arrival credits the amount less the fee")
+        #expect(finding.reproduces)
+        let scenario = try ScenarioLoader.load(path: try #require(finding.reproducer))
+        #expect(scenario.description.contains("fee-rounded-down") || scenario.description.contains("Broken: an arrival credits the amount less the fee"))
+        let runner = ScenarioRunner()
+        let planted = await runner.run(scenario, planted: .feeRoundedDown)
+        let clean = await runner.run(scenario)
+        try await runner.shutdown()
+        #expect(!planted.passed)
+        #expect(clean.passed, "\(clean.failures)")
+    }
+
+    @Test("the oracle's fee rounds up and stops at the cap; its payout day skips holidays and honours makeup days")
+    func oracle() {
+        let merchant = World.Merchant(id: "898440354110001", terminal: "T0000001", terms: "T+1", feePartsPerMillion: 6000, feeCap: Money(minorUnits: 2000),
+                                      payoutAt: .init(hour: 9, minute: 0)!, account: "1", accountBank: "CMB")
+        #expect(Oracle.fee(Money(minorUnits: 1), merchant) == Money(minorUnits: 1))
+        #expect(Oracle.fee(Money(minorUnits: 10_000), merchant) == Money(minorUnits: 60))
+        #expect(Oracle.fee(Money(minorUnits: 10_000_000), merchant) == Money(minorUnits: 2000))
+        let eve = LocalDateTime("2026-09-30 10:00")!
+        let arrival = Oracle.arrival(swipedAt: eve, clearing: eve.date, terms: "T+1", payoutAt: .init(hour: 9, minute: 0)!, cutoff: .init(hour: 23, minute: 0)!, calendar: .china)
+        #expect(arrival == .some(LocalDateTime("2026-10-08 09:00")!))
+    }
+}

@@ -1,0 +1,54 @@
+import RunCore
+import Scenario
+import Testing
+import Incident
+
+/// `paylab incident ask`: a merchant's words in, the expected arrival, lateness and causes out.
+@Suite("Asking about a merchant's complaint")
+struct ComplaintQueryTests {
+    func ask(_ swiped: String, _ terms: String, now: String? = nil) throws -> ComplaintQuery {
+        try ComplaintQuery.answer(swiped: swiped, terms: terms, calendar: "cn", now: now, cutoff: "23:00", payoutAt: "09:00", timezone: "Asia/Shanghai")
+    }
+
+    @Test("swiped 23:10 on 29 September, T+1, nothing on 2 October: due 8 October, not late; the cutoff and National Day explain it")
+    func nationalDay() throws {
+        let answer = try ask("2026-09-29 23:10", "T+1", now: "2026-10-02 15:00")
+        #expect(answer.json.rendered().hasPrefix(#"{"expected":"2026-10-08T09:00:00+08:00","late":false,"escalate_after":"2026-10-10T23:59:00+08:00","causes":["#))
+        #expect(answer.causes.count == 2)
+        #expect(answer.causes[0].hasPrefix("cutoff: swiped at 23:10, after the 23:00 cutoff"))
+        #expect(answer.causes[1] == "holiday: National Day, 2026-10-01 to 2026-10-07: no business days, so no clearing and no payout")
+        #expect(answer.text.contains("contact the payment provider or the bank, with the terminal's slip: the time, the RRN, the STAN and the amount"))
+    }
+
+    @Test("a day after the money was due it is late, and what could hold it is listed")
+    func late() throws {
+        let answer = try ask("2026-09-29 23:10", "T+1", now: "2026-10-09 10:00")
+        #expect(answer.late)
+        #expect(answer.causes.contains { $0.hasPrefix("maintenance:") } && answer.causes.contains { $0.hasPrefix("hold:") })
+    }
+
+    @Test("a Friday swipe on T+1 waits for Monday: the weekend is the cause")
+    func weekend() throws {
+        let answer = try ask("2026-03-13 10:00", "T+1", now: "2026-03-14 12:00")
+        #expect(!answer.late)
+        #expect(answer.causes == ["weekend: Saturday 2026-03-14, Sunday 2026-03-15 are not business days"])
+    }
+
+    @Test("the scenario it writes runs, and shows the expected timeline")
+    func scenario() async throws {
+        let answer = try ask("2026-09-29 23:10", "T+1")
+        let scenario = try ScenarioLoader.parse(answer.scenario(), file: "complaint.yaml")
+        let runner = ScenarioRunner()
+        let result = await runner.run(scenario)
+        try await runner.shutdown()
+        #expect(result.passed, "\(result.failures)")
+        #expect(result.transactions.first?.arrives == answer.arrival.arrives)
+    }
+
+    @Test("a swipe time that does not exist is a clear error")
+    func badInput() {
+        #expect(throws: (any Error).self) { try ask("2026-02-30 10:00", "T+1") }
+        #expect(throws: (any Error).self) { try ask("2026-09-29 23:10", "T+1", now: "tomorrow") }
+        #expect(throws: (any Error).self) { try ask("2026-09-29 23:10", "T+one") }
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import Histogram
+import RunCore
+import PaymentNetwork
+import Scenario
+import Testing
+import TestSupport
+import ServedSupport
+import Wire
+import Load
+import Benchmarks
+
+/// `paylab load`: short, bounded runs (a second or two each) over real mutual TLS.
+@Suite("Load mode", .serialized)
+struct LoadTests {
+    static func run(_ options: LoadRun.Options) async throws -> (LoadRun.Outcome, LoadReport) {
+        let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+        let outcome = try await LoadRun.run(scenario, options: options)
+        return (outcome, LoadReport(outcome: outcome, duration: options.duration))
+    }
+
+    @Test("a short open-loop run: every request answered or reversed, the counts add up, and every cent reconciles after the payouts")
+    func shortRun() async throws {
+        let (outcome, report) = try await Self.run(.init(pace: .rate(150), duration: .seconds(1), terminals: 12, cards: 30, threads: 2, connections: 4))
+        let seen = outcome.seen
+        // Open loop: the schedule, not the answers, decides how many were sent.
+        #expect(seen.sent == 150)
+        #expect(seen.answered + seen.timeouts == seen.sent)
+        #expect(seen.approved.count == report.approved && report.approved == seen.sent, "\(report.text())")
+        #expect(report.latency.totalCount == UInt64(seen.answered))
+        #expect(report.seconds.reduce(0) { $0 + $1.sent } == seen.sent)
+        #expect(report.unmatched == 0 && report.late == 0)
+        #expect(report.reconciled, "\(report.text())")
+        #expect(outcome.reconciliation.paidOut == seen.sent)
+        // Every terminal took part, and each purchase is told apart by terminal, STAN and DE7.
+        #expect(Set(seen.approved.map(\.terminal)).count == 12)
+        #expect(Set(seen.approved.map { "\($0.terminal)/\($0.stan)/\($0.transmission)" }).count == seen.sent)
+        let json = report.json().rendered()
+        for key in ["\"sent\":150", "\"approved\":150", "\"declined\":0", "\"timeouts\":0", "\"unmatched\":0", "\"rate\":", "\"latency_ms\":{\"p50\":", "\"p999\":", "\"reconciled\":true", "\"by_second\":["] {
+            #expect(json.contains(key), "\(key) not in \(json.prefix(400))")
+        }
+    }
+
+    @Test("payouts that never reach the merchant's bank: not reconciled, and the report says whose money is missing")
+    func lostPayouts() async throws {
+        let faults = """
+              - network: Acquirer -> MerchantBank
+                drop: request
+                from: "2026-05-12 00:00"
+                to: "2026-05-30 00:00"
+            """
+        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, extraFaultsYAML: faults))
+        #expect(report.approved == 40)
+        #expect(!report.reconciled)
+        #expect(report.problems.contains { $0.hasPrefix("merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(report.problems)")
+    }
+
+    @Test("one payout answer lost: the acquirer repeats, the bank credits once, and the money still reconciles")
+    func lostPayoutAnswer() async throws {
+        let faults = """
+              - network: Acquirer -> MerchantBank
+                drop: response
+                count: 1
+                from: "2026-05-12 00:00"
+                to: "2026-05-14 00:00"
+            """
+        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, extraFaultsYAML: faults))
+        #expect(report.approved == 40)
+        #expect(report.reconciled, "\(report.text())")
+    }
+
+    @Test("requests lost on the way to the issuer mid-load: the scheme's waits end on time while purchases keep coming (98, reversed), and the money reconciles")
+    func timersUnderLoad() async throws {
+        // 32 outstanding keep frames in flight all the time: the network is not quiet again until the load stops.
+        let options = LoadRun.Options(pace: .concurrency(32), duration: .seconds(4), terminals: 16, cards: 10, threads: 1, connections: 8, extraFaultsYAML: """
+              - network: Scheme -> Issuer
+                drop: request
+                count: 2
+                from: "2026-05-11 10:00:01"
+            """)
+        let yaml = LoadRun.defaultScenarioYAML(options: options)
+            .replacingOccurrences(of: "network:\n", with: "network:\n  scheme: { timeout: 1s }\n")
+        let outcome = try await LoadRun.run(try ScenarioLoader.parse(yaml, file: "load.yaml"), options: options)
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        #expect(report.byCode["98"] == 2, "\(report.text())")
+        #expect(report.approved == report.sent - 2)
+        // Each wait ends a second after its request, not when the load stops: the network never
+        // goes quiet under load, and the timer after the first must not wait for it to.
+        #expect(report.maxMilliseconds < 2_000, "\(report.text())")
+        #expect(report.reconciled, "\(report.text())")
+    }
+
+    @Test("terminals numbering through the very STANs the acquirer and the scheme give their hops, for 4 s: every purchase debited, cleared and paid out once")
+    func hopsNumberedLikeTerminals() async throws {
+        // Where the acquirer's counter starts for this network (its seed, its name): the
+        // terminals start just above it, so within the first second the acquirer gives its
+        // hops the STANs the terminals are using, in the same DE7 second (under a long run
+        // this happens once the acquirer's counter wraps: 634 purchases wrong after 45 s).
+        var options = LoadRun.Options(pace: .concurrency(8), duration: .seconds(4), terminals: 12, cards: 30, threads: 2, networks: 1, connections: 4)
+        let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+        var generator = SeededGenerator(seed: scenario.seed, stream: scenario.network.acquirer.name)
+        var counter = TraceNumbers(&generator)
+        let acquirersFirst = try #require(Int(counter.take()))
+        options.firstSTAN = acquirersFirst + 40
+        let outcome = try await LoadRun.run(scenario, options: options)
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        let seen = outcome.seen
+        // The premise: the terminals' STANs lie inside the range the acquirer numbered its hops from.
+        let highest = try #require(seen.approved.compactMap { Int($0.stan) }.max())
+        #expect(seen.approved.count > 200 && highest < acquirersFirst + seen.sent, "\(seen.approved.count) approved, highest STAN \(highest)")
+        #expect(report.reconciled, "\(report.problems.prefix(6))")
+        #expect(outcome.reconciliation.paidOut == seen.approved.count && seen.approved.count == seen.sent)
+    }
+
+    @Test("two networks side by side, one per core: each serves every other terminal with its own books, the counts add up, and each is reconciled on its own")
+    func networksSideBySide() async throws {
+        let faults = """
+              - network: Acquirer -> MerchantBank
+                drop: request
+                from: "2026-05-12 00:00"
+                to: "2026-05-30 00:00"
+            """
+        let good = try await Self.run(.init(pace: .concurrency(8), duration: .seconds(1), terminals: 12, cards: 30, threads: 2, networks: 2, connections: 4))
+        #expect(good.0.description.contains("2 networks side by side"))
+        #expect(good.1.reconciled, "\(good.1.text())")
+        #expect(good.1.approved == good.0.seen.sent && good.0.reconciliation.paidOut == good.0.seen.sent)
+        #expect(Set(good.0.seen.approved.map(\.terminal)).count == 12)
+        // Every payout lost in both: each network says whose money it is missing.
+        let (_, lost) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 2, networks: 2, connections: 2, extraFaultsYAML: faults))
+        #expect(!lost.reconciled)
+        for network in 1...2 {
+            #expect(lost.problems.contains { $0.hasPrefix("network \(network) of 2: merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(lost.problems)")
+        }
+    }
+
+    @Test("a scenario file's terminals are shared out between networks or parts: disjoint, every one driven once, each share with its own seed")
+    func shares() throws {
+        let yaml = """
+            name: shares
+            start: "2026-05-11 10:00"
+            network:
+              merchants:
+                - { id: "898440354110001", account: { bank: MerchantBank, number: "6214830000000001" }, terminals: [{ id: T0000001, external: {} }, { id: T0000002, external: {} }, T0000003] }
+                - { id: "898440354110002", account: { bank: MerchantBank, number: "6214830000000002" }, terminals: [{ id: T0000004, external: {} }, { id: T0000005, external: {} }] }
+              cards: []
+            """
+        let scenario = try ScenarioLoader.parse(yaml, file: "shares.yaml")
+        let options = LoadRun.Options(pace: .concurrency(1), duration: .seconds(1), threads: 8)
+        // At most one network per driven terminal.
+        #expect(LoadRun.networkCount(scenario, options: options) == 4)
+        let parts = (0..<2).map { LoadRun.share(scenario, index: $0, of: 2) }
+        let driven = parts.map { part in part.network.merchants.flatMap(\.terminals).filter { part.network.external[$0] != nil } }
+        #expect(driven[0] == ["T0000001", "T0000004"] && driven[1] == ["T0000002", "T0000005"])
+        // A terminal PayLab plays stays in every share; the seeds differ.
+        #expect(parts.allSatisfy { $0.network.merchants[0].terminals.contains("T0000003") })
+        #expect(parts[0].seed != parts[1].seed)
+    }
+
+    @Test("an open loop past what the network can carry: it works on at its pace (the acquirer stops reading while too much is inside), what waits too long is reversed, and every cent still reconciles")
+    func overload() async throws {
+        let (outcome, report) = try await Self.run(.init(pace: .rate(4000), duration: .seconds(1), terminals: 20, cards: 40, threads: 1, networks: 1,
+                                                          connections: 4, timeout: .seconds(1)))
+        let seen = outcome.seen
+        #expect(seen.sent == 4_000)
+        #expect(seen.answered + seen.timeouts == seen.sent)
+        // Every timeout reversed, every reversal answered (how many time out depends on the machine's speed).
+        #expect(seen.reversals == seen.timeouts && seen.reversed.count == seen.timeouts, "\(report.text())")
+        #expect(report.approved + seen.timeouts == seen.sent)
+        #expect(report.reconciled, "\(report.text())")
+    }
+
+    @Test("bench relay's floors carry round trips over two chains: bare frames, and real MAC-checked 0200s unpacked and packed again at every hop")
+    func relayFloors() async throws {
+        for iso8583 in [false, true] {
+            let floor = try await RelayBenchmark.run(concurrency: 4, connections: 2, threads: 1, chains: 2, iso8583: iso8583, duration: .milliseconds(500))
+            #expect(floor.roundTrips > 0 && floor.transcodeFailures == 0, "iso8583: \(iso8583)")
+        }
+    }
+
+    @Test("two parts drive disjoint terminals; their reports merge exactly, through JSON, into the counts and histogram of both")
+    func parts() async throws {
+        let first = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (1, 2)))
+        let second = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (2, 2)))
+        let terminals = (Set(first.0.seen.approved.map(\.terminal)), Set(second.0.seen.approved.map(\.terminal)))
+        #expect(terminals.0.count == 5 && terminals.1.count == 5 && terminals.0.isDisjoint(with: terminals.1))
+        var paths: [String] = []
+        for (index, report) in [first.1, second.1].enumerated() {
+            let path = NSTemporaryDirectory() + "paylab-load-part\(index + 1)-\(UUID().uuidString).json"
+            try Data(report.json().rendered(pretty: true).utf8).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let merged = try #require(LoadReport.merge(try paths.map { try LoadReport.read(path: $0) }))
+        #expect(merged.sent == 120 && merged.approved == 120 && merged.parts == 2 && merged.reconciled)
+        var both = first.1.latency
+        both.add(second.1.latency)
+        // Bucket by bucket the same counts: the merged histogram is the histogram of all the requests.
+        #expect(merged.latency.totalCount == both.totalCount)
+        #expect(merged.latency.recordedValues().map { "\($0.value) \($0.count)" } == both.recordedValues().map { "\($0.value) \($0.count)" })
+        for percentile in [50.0, 90, 99] {
+            #expect(merged.latency.valueAtPercentile(percentile) == both.valueAtPercentile(percentile))
+        }
+        #expect(merged.maxMicros == max(first.1.maxMicros, second.1.maxMicros))
+    }
+
+    @Test("the HTML page draws the rate and p99 of every second, with nothing to fetch")
+    func html() async throws {
+        let (_, report) = try await Self.run(.init(pace: .rate(30), duration: .seconds(1), terminals: 4, cards: 4, threads: 1, connections: 1))
+        let page = report.html()
+        #expect(page.contains("data-reconciled=\"yes\"") && page.contains("data-seconds=\"\(report.seconds.count)\""))
+        #expect(page.components(separatedBy: "class=\"series\"").count - 1 == 2)
+        #expect(!page.contains("src=\"") && !page.contains("<link"))
+    }
+}
+
+extension LoadTests {
+    @Test("the same command load-tests a provider's host: an issuer host PayLab did not write answers, and PayLab's side reconciles")
+    func externalIssuer() async throws {
+        let cards = (1...4).map { #"{"pan": "622202000000000\#($0)", "expiry": "2812", "balance": "100000000.00", "status": "active", "daily_limit": null}"# }
+        let host = try IssuerHost(cardsJSON: "[\(cards.joined(separator: ","))]", arguments: ["--year", "2026"])
+        let yaml = try String(contentsOfFile: "Examples/load-your-issuer.yaml", encoding: .utf8)
+            .replacingOccurrences(of: #"external: { address: "127.0.0.1:9101", tls: mutual, timeout: 5s }"#, with: #"external: { address: "127.0.0.1:\#(host.port)", tls: none, timeout: 5s }"#)
+        let scenario = try ScenarioLoader.parse(yaml, file: "load-your-issuer.yaml")
+        let options = LoadRun.Options(pace: .concurrency(4), duration: .seconds(1), threads: 1, connections: 4)
+        let outcome = try await LoadRun.run(scenario, options: options)
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        #expect(report.approved > 0 && report.approved == report.sent, "\(report.text())")
+        #expect(report.reconciled, "\(report.text())")
+        // Every terminal of the file took part.
+        #expect(Set(outcome.seen.approved.map(\.terminal)).count == 8)
+        withExtendedLifetime(host) {}
+    }
+}
+
+extension LoadTests {
+    @Test("an acquirer under test: the terminals dial it, it forwards to PayLab's scheme, and what it approved is cleared and debited amount for amount")
+    func externalAcquirer() async throws {
+        let pki = try Served.pki()
+        let (scheme, acquirer) = (try Listening.freePort(), try Listening.freePort())
+        let terminals = (1...4).map { String(format: "L%07d", $0) }
+        // The load run: PayLab's scheme and banks; the acquirer is another PayLab network's, served below.
+        let yaml = """
+            name: load on an acquirer under test
+            start: "2026-05-11 10:00"
+            horizon: 3d
+            network:
+              scheme: { listen: "127.0.0.1:\(scheme)" }
+              acquirer: { external: { address: "127.0.0.1:\(acquirer)", tls: mutual, timeout: 5s } }
+              merchants:
+                - { id: "898440354110001", fee: 0.6%, account: { bank: MerchantBank, number: "6214830000000001" }, terminals: [] }
+              cards:
+                - { pan: "6222020000000001", bank: Issuer, balance: 100000000.00, expiry: "2812" }
+                - { pan: "6222020000000002", bank: Issuer, balance: 100000000.00, expiry: "2812" }
+            """
+        var scenario = try ScenarioLoader.parse(yaml, file: "load.yaml")
+        scenario.network.merchants[0].terminals = terminals
+        let authority = try PKI(directory: pki).authority()
+        let options = LoadRun.Options(pace: .concurrency(4), duration: .seconds(1), threads: 1, connections: 2)
+        let run = Task { [scenario] in try await LoadRun.run(scenario, options: options, authority: authority) }
+        #expect(await Listening.wait(port: scheme), "the load run's scheme did not listen")
+        let served = try await Served("""
+            name: the acquirer under test
+            start: "2026-05-11 10:00"
+            network:
+              acquirer: { listen: "127.0.0.1:\(acquirer)" }
+              scheme: { external: { address: "127.0.0.1:\(scheme)", tls: mutual, timeout: 5s } }
+              merchants:
+                - id: "898440354110001"
+                  fee: 0.6%
+                  account: { bank: MerchantBank, number: "6214830000000001" }
+                  terminals: [\(terminals.map { "{ id: \($0), external: { timeout: 5s } }" }.joined(separator: ", "))]
+              cards: []
+            """, pki: pki)
+        let outcome = try await run.value
+        _ = try await served.stop()
+        let report = LoadReport(outcome: outcome, duration: options.duration)
+        #expect(report.approved > 0 && report.approved == report.sent, "\(report.text())")
+        #expect(report.reconciled, "\(report.text())")
+        #expect(report.description.contains("the acquirer under test at 127.0.0.1:\(acquirer)"))
+    }
+}
