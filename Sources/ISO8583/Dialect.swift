@@ -3,7 +3,7 @@
 ///
 /// A dialect is a value, not a fork of the codec: the same pack and unpack code reads
 /// every dialect, and a user can describe a new one in a file (``DialectFile``).
-public struct Dialect: Sendable {
+public struct Dialect: Sendable, Equatable {
     /// ASCII characters or packed BCD (two digits a byte).
     public enum Encoding: String, Sendable, Codable { case ascii, bcd }
     /// Binary bytes or hexadecimal ASCII characters.

@@ -1,5 +1,5 @@
 /// A table of field definitions, indexed by data element number.
-public struct FieldDictionary: Sendable {
+public struct FieldDictionary: Sendable, Equatable {
     private var definitions: [FieldDefinition?]
 
     /// Makes a dictionary from a list of definitions; numbers must be 2 to 128.

@@ -1,5 +1,5 @@
 /// The state of a card or an account at its bank.
-public enum AccountStatus: String, Sendable, CaseIterable {
+public enum AccountStatus: String, Sendable, CaseIterable, Equatable {
     case active, frozen, lost, expired, stolen
     /// Closed: credits to it are returned.
     case closed

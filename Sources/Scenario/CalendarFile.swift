@@ -31,6 +31,16 @@ public enum CalendarFile {
         return try load(path: path)
     }
 
+    /// How to name the calendar `resolve` found for `nameOrPath` from anywhere: the built-in
+    /// name, or the absolute path of its file.
+    public static func reference(_ nameOrPath: String, relativeTo folder: String?) -> String {
+        if BusinessCalendar.builtIn(nameOrPath) != nil { return nameOrPath }
+        var candidates = [nameOrPath]
+        if let folder, !nameOrPath.hasPrefix("/") { candidates.insert((folder as NSString).appendingPathComponent(nameOrPath), at: 0) }
+        let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) ?? nameOrPath
+        return path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+
     /// Loads a calendar file.
     public static func load(path: String) throws(ScenarioErrors) -> BusinessCalendar {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {

@@ -9,6 +9,14 @@ public enum DialectLoader {
         public var description: String
     }
 
+    /// How to name the dialect `resolve` finds for `nameOrPath` from anywhere: the built-in
+    /// name, or the absolute path of its file.
+    public static func reference(_ nameOrPath: String, relativeTo directory: String? = nil) -> String {
+        if Dialect.builtIn[nameOrPath] != nil { return nameOrPath }
+        let path = directory.map { nameOrPath.hasPrefix("/") ? nameOrPath : ($0 as NSString).appendingPathComponent(nameOrPath) } ?? nameOrPath
+        return path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+
     /// A built-in dialect by name, or the dialect file at `nameOrPath` (relative to `directory` when given).
     public static func resolve(_ nameOrPath: String, relativeTo directory: String? = nil) throws(Problem) -> Dialect {
         if let dialect = Dialect.builtIn[nameOrPath] { return dialect }

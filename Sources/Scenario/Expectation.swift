@@ -2,7 +2,7 @@ public import PaymentNetwork
 public import SettlementCalendar
 
 /// What a scenario expects.
-public enum Expectation: Sendable {
+public enum Expectation: Sendable, Equatable {
     /// Facts about one transaction; nil fields are not checked.
     case transaction(TransactionExpectation)
     /// The balance of an account at the end of the run.

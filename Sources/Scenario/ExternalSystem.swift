@@ -1,7 +1,7 @@
 public import ISO8583
 
 /// A real system under test (SUT) in a node's place: where it is and how to talk to it.
-public struct ExternalSystem: Sendable {
+public struct ExternalSystem: Sendable, Equatable {
     /// How a link to the SUT is secured.
     public enum TLSMode: String, Sendable, CaseIterable {
         /// Both ends present certificates: PayLab its node's, the SUT one its `ca` signed.
@@ -21,6 +21,9 @@ public struct ExternalSystem: Sendable {
     public var ca: String?
     /// The dialect on its links.
     public var dialect: Dialect = .default
+    /// How the scenario named the dialect: a built-in name, or the dialect file's path as the
+    /// reader found it (what a ``ScenarioWriter`` writes back).
+    public var dialectReference = Dialect.default.name
     /// The framing on its links.
     public var framing: Framing = .standard
     /// The real time PayLab waits for each of its answers.

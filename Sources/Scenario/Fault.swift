@@ -1,9 +1,9 @@
 public import SettlementCalendar
 
 /// A fault of a scenario: one kind, bounded by `from` and `to` on the virtual clock.
-public struct Fault: Sendable {
+public struct Fault: Sendable, Equatable {
     /// What goes wrong.
-    public enum Kind: Sendable {
+    public enum Kind: Sendable, Equatable {
         /// A bank reads requests and answers nothing.
         case maintenance(bank: String)
         /// A node closes its connections and refuses new ones.
@@ -27,7 +27,7 @@ public struct Fault: Sendable {
     }
 
     /// How a link misbehaves (the wire's kinds, as the scenario names them).
-    public enum LinkFaultKind: Sendable {
+    public enum LinkFaultKind: Sendable, Equatable {
         case latency(Duration)
         case drop(response: Bool)
         case duplicate(response: Bool)

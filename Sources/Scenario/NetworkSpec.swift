@@ -2,9 +2,9 @@ public import PaymentNetwork
 public import SettlementCalendar
 
 /// The nodes of a scenario's network.
-public struct NetworkSpec: Sendable {
+public struct NetworkSpec: Sendable, Equatable {
     /// The card scheme.
-    public struct Scheme: Sendable {
+    public struct Scheme: Sendable, Equatable {
         public var name = "Scheme"
         public var cutoff = TimeOfDay(hour: 23, minute: 0)!
         public var timeout: Duration = .seconds(30)
@@ -21,7 +21,7 @@ public struct NetworkSpec: Sendable {
     }
 
     /// The acquirer.
-    public struct Acquirer: Sendable {
+    public struct Acquirer: Sendable, Equatable {
         public var name = "Acquirer"
         public var id = "48020000"
         public var timeout: Duration = .seconds(45)
@@ -34,13 +34,13 @@ public struct NetworkSpec: Sendable {
     }
 
     /// A bank, issuer or merchant's bank or both.
-    public struct Bank: Sendable {
+    public struct Bank: Sendable, Equatable {
         public var name: String
         public var bins: [String]
     }
 
     /// A card.
-    public struct Card: Sendable {
+    public struct Card: Sendable, Equatable {
         public var pan: String
         public var bank: String
         public var balance: Money
@@ -50,7 +50,7 @@ public struct NetworkSpec: Sendable {
     }
 
     /// An extra account.
-    public struct Account: Sendable {
+    public struct Account: Sendable, Equatable {
         public var bank: String
         public var number: String
         public var balance: Money
@@ -70,7 +70,17 @@ public struct NetworkSpec: Sendable {
     /// Merchants' account numbers that do not exist at their bank (written wrong).
     public var missingAccounts: Set<String> = []
     /// Accounts a `change_account` step moves a merchant to: opened at their bank, linked to the acquirer.
-    public var laterAccounts: [(bank: String, number: String)] = []
+    public var laterAccounts: [LaterAccount] = []
+
+    /// An account a merchant is moved to by a `change_account` step.
+    public struct LaterAccount: Sendable, Equatable {
+        public var bank: String
+        public var number: String
+        public init(bank: String, number: String) {
+            self.bank = bank
+            self.number = number
+        }
+    }
 
     /// The default network of docs/scenario-language.md ("The network").
     public static func defaults() -> NetworkSpec {

@@ -3,7 +3,7 @@ public import SettlementCalendar
 
 /// A scenario as the harness runs it: every value checked and resolved (times to instants,
 /// amounts to minor units, the default network filled in).
-public struct Scenario: Sendable {
+public struct Scenario: Sendable, Equatable {
     /// The file it came from.
     public var file: String
     /// Its name.
@@ -20,6 +20,9 @@ public struct Scenario: Sendable {
     public var currency: Currency
     /// The business calendar.
     public var calendar: BusinessCalendar
+    /// How the scenario named its calendar: a built-in name, or the calendar file's path as
+    /// the reader found it (what a ``ScenarioWriter`` writes back).
+    public var calendarReference: String = BusinessCalendar.china.name
     /// When the virtual clock starts.
     public var start: Instant
     /// How long after the last step the run may go on.

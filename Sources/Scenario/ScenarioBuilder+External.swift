@@ -37,6 +37,7 @@ extension ScenarioBuilder {
         if let value = fields["dialect"], let text = reader.string(value, "dialect") {
             do {
                 system.dialect = try DialectLoader.resolve(text, relativeTo: directory)
+                system.dialectReference = DialectLoader.reference(text, relativeTo: directory)
             } catch {
                 reader.error(value, error.description)
             }

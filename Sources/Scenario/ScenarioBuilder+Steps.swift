@@ -134,7 +134,7 @@ extension ScenarioBuilder {
         let number = account["number"].flatMap { reader.string($0, "account number") }
         if account["number"] == nil { reader.error(accountNode, "the new account needs a 'number'") }
         guard let merchant, let bank, let number else { return nil }
-        if !network.laterAccounts.contains(where: { $0.number == number }) { network.laterAccounts.append((bank, number)) }
+        if !network.laterAccounts.contains(where: { $0.number == number }) { network.laterAccounts.append(.init(bank: bank, number: number)) }
         return .changeAccount(merchant: merchant, bank: bank, number: number)
     }
 

@@ -22,7 +22,8 @@ struct ScenarioBuilder {
         let currency = top["currency"].flatMap {
             reader.value($0, "currency", expected: "a known ISO 4217 code (\(Currency.known.keys.sorted().joined(separator: ", ")))") { Currency.known[$0] }
         } ?? Currency.known["CNY"]!
-        let calendar = top["calendar"].map { buildCalendar($0) } ?? BusinessCalendar.china
+        let calendarBuilt = top["calendar"].map { buildCalendar($0) } ?? (BusinessCalendar.china, BusinessCalendar.china.name)
+        let calendar = calendarBuilt?.calendar
         let start = top["start"].flatMap { dateTime($0, "start", zone: zone, calendar: calendar) }
         if top["start"] == nil { reader.error(root, "the scenario needs a 'start' time") }
         let horizon = top["horizon"].flatMap {
@@ -42,7 +43,8 @@ struct ScenarioBuilder {
         guard let name, let calendar, let start else { return nil }
         return Scenario(
             file: file, name: name, description: description, tags: tags, seed: seed, zone: zone, currency: currency,
-            calendar: calendar, start: start, horizon: horizon, network: network, faults: faults, steps: steps, expectations: expectations)
+            calendar: calendar, calendarReference: calendarBuilt?.reference ?? calendar.name, start: start, horizon: horizon,
+            network: network, faults: faults, steps: steps, expectations: expectations)
     }
 
     /// A date-time in the scenario's zone: says when a date does not exist, and when the
@@ -76,10 +78,13 @@ struct ScenarioBuilder {
         }
     }
 
-    private func buildCalendar(_ node: Node) -> BusinessCalendar? {
+    /// The calendar, and how to name it again: its built-in name, or the path its file was found at.
+    private func buildCalendar(_ node: Node) -> (calendar: BusinessCalendar, reference: String)? {
         guard let name = reader.string(node, "calendar") else { return nil }
         do {
-            return try CalendarFile.resolve(name, relativeTo: (reader.file as NSString).deletingLastPathComponent)
+            let folder = (reader.file as NSString).deletingLastPathComponent
+            let calendar = try CalendarFile.resolve(name, relativeTo: folder)
+            return (calendar, CalendarFile.reference(name, relativeTo: folder))
         } catch {
             // A problem inside a calendar file is reported where it is; a missing one, here.
             for diagnostic in error.diagnostics {

@@ -2,9 +2,9 @@ public import PaymentNetwork
 public import SettlementCalendar
 
 /// One step of a scenario.
-public struct Step: Sendable {
+public struct Step: Sendable, Equatable {
     /// What the step does.
-    public enum Action: Sendable {
+    public enum Action: Sendable, Equatable {
         /// A card is swiped.
         case swipe(id: String, terminal: String, card: String, amount: Money, keyed: Money?)
         /// The terminal sends the message of an earlier swipe again, same STAN.

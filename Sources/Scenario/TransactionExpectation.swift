@@ -2,7 +2,7 @@ public import PaymentNetwork
 public import SettlementCalendar
 
 /// What a scenario expects of one transaction.
-public struct TransactionExpectation: Sendable {
+public struct TransactionExpectation: Sendable, Equatable {
     public var id: String
     public var response: String?
     public var status: TransactionStatus?

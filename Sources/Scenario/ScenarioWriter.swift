@@ -1,0 +1,279 @@
+import Foundation
+import ISO8583
+import PaymentNetwork
+import SettlementCalendar
+
+/// Writes a ``Scenario`` as the scenario language (docs/scenario-language.md): the inverse of
+/// the reader. Every value is written out, defaults included, so the file says all that runs
+/// and reads back into an equal scenario (lines aside). Incident import, explore and load
+/// build `Scenario` values and write them here; nothing else writes scenario YAML.
+public struct ScenarioWriter {
+    /// Lines written before the scenario (each becomes a `#` comment).
+    public var header: [String] = []
+    /// A comment written above a step, by the step's index in `steps`.
+    public var stepComments: [Int: String] = [:]
+    /// A comment written above an expectation, by its index in `expectations`.
+    public var expectationComments: [Int: String] = [:]
+
+    public init() {}
+
+    /// The scenario as YAML.
+    public func yaml(_ scenario: Scenario) -> String {
+        var out = Output(zone: scenario.zone, exponent: scenario.currency.exponent)
+        for line in header { out.line(line.isEmpty ? "#" : "# \(line)") }
+        out.line("name: \(Self.quote(scenario.name))")
+        if !scenario.description.isEmpty { out.line("description: \(Self.quote(scenario.description))") }
+        if !scenario.tags.isEmpty { out.line("tags: [\(scenario.tags.map(Self.quote).joined(separator: ", "))]") }
+        out.line("seed: \(scenario.seed)")
+        out.line("timezone: \(scenario.zone.identifier)")
+        out.line("currency: \(scenario.currency.code)")
+        out.line("calendar: \(Self.quote(scenario.calendarReference))")
+        out.line("start: \(out.time(scenario.start))")
+        out.line("horizon: \(Self.duration(scenario.horizon))")
+        network(scenario.network, &out)
+        if !scenario.faults.isEmpty {
+            out.line("faults:")
+            for fault in scenario.faults { out.line("  - \(Self.fault(fault, &out))") }
+        }
+        steps(scenario.steps, &out)
+        if !scenario.expectations.isEmpty {
+            out.line("expect:")
+            for (index, expectation) in scenario.expectations.enumerated() {
+                if let comment = expectationComments[index] { out.line("  # \(comment)") }
+                out.line("  - \(Self.expectation(expectation, &out))")
+            }
+        }
+        return out.text
+    }
+
+    // MARK: - The network
+
+    private func network(_ network: NetworkSpec, _ out: inout Output) {
+        out.line("network:")
+        let scheme = network.scheme
+        var fields = ["name: \(Self.quote(scheme.name))", "cutoff: \"\(scheme.cutoff)\"", "timeout: \(Self.duration(scheme.timeout))",
+                      "stand_in: \(scheme.standInLimit.map { "{ limit: \(out.money($0)) }" } ?? "false")",
+                      "preauth_days: \(scheme.preauthDays)", "completion_tolerance: \(Self.rate(scheme.completionTolerancePPM))",
+                      "mcc_check: \(scheme.mccCheck)"]
+        if !scheme.interchange.isEmpty {
+            fields.append("interchange: { \(scheme.interchange.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \(Self.rate($0.value))" }.joined(separator: ", ")) }")
+        }
+        fields += Self.placement(of: scheme.name, in: network)
+        out.line("  scheme: { \(fields.joined(separator: ", ")) }")
+        let acquirer = network.acquirer
+        fields = ["name: \(Self.quote(acquirer.name))", "id: \"\(acquirer.id)\"", "timeout: \(Self.duration(acquirer.timeout))"]
+        if let attempts = acquirer.reversalAttempts { fields.append("reversal_attempts: \(attempts)") }
+        if let unmatched = acquirer.unmatched { fields.append("unmatched: \(unmatched)") }
+        if !acquirer.mccOverride.isEmpty {
+            fields.append("mcc_override: { \(acquirer.mccOverride.sorted { $0.key < $1.key }.map { "\(Self.quote($0.key)): \"\($0.value)\"" }.joined(separator: ", ")) }")
+        }
+        fields += Self.placement(of: acquirer.name, in: network)
+        out.line("  acquirer: { \(fields.joined(separator: ", ")) }")
+        out.line("  banks:")
+        for bank in network.banks {
+            let bins = "bins: [\(bank.bins.map { "\"\($0)\"" }.joined(separator: ", "))]"
+            out.line("    - { \((["name: \(Self.quote(bank.name))", bins] + Self.placement(of: bank.name, in: network)).joined(separator: ", ")) }")
+        }
+        out.line("  merchants:")
+        for merchant in network.merchants { out.line("    - \(Self.merchant(merchant, network, &out))") }
+        out.line(network.cards.isEmpty ? "  cards: []" : "  cards:")
+        for card in network.cards {
+            var fields = ["pan: \"\(card.pan)\"", "bank: \(Self.quote(card.bank))", "balance: \(out.money(card.balance))",
+                          "expiry: \"\(card.expiry)\"", "status: \(card.status.rawValue)"]
+            if let limit = card.dailyLimit { fields.append("daily_limit: \(out.money(limit))") }
+            out.line("    - { \(fields.joined(separator: ", ")) }")
+        }
+        if !network.accounts.isEmpty {
+            out.line("  accounts:")
+            for account in network.accounts {
+                out.line("    - { bank: \(Self.quote(account.bank)), number: \(Self.quote(account.number)), balance: \(out.money(account.balance)), status: \(account.status.rawValue) }")
+            }
+        }
+    }
+
+    private static func merchant(_ merchant: MerchantContract, _ network: NetworkSpec, _ out: inout Output) -> String {
+        let terminals = merchant.terminals.map { id in
+            network.external[id].map { "{ id: \(quote(id)), external: \(external($0, server: false)) }" } ?? quote(id)
+        }
+        var fields = ["id: \"\(merchant.id)\"", "name: \(quote(merchant.name))", "mcc: \"\(merchant.mcc)\"", "settlement: \(merchant.terms)"]
+        if merchant.feeChanges.isEmpty {
+            fields.append("fee: \(rate(merchant.feePartsPerMillion))")
+        } else {
+            // A schedule's first entry with no date is the rate before the first change.
+            var entries = merchant.feeChanges.first?.partsPerMillion == merchant.feePartsPerMillion ? [] : ["{ rate: \(rate(merchant.feePartsPerMillion)) }"]
+            entries += merchant.feeChanges.map { "{ from: \($0.from), rate: \(rate($0.partsPerMillion)) }" }
+            fields.append("fee: [\(entries.joined(separator: ", "))]")
+        }
+        if let cap = merchant.feeCap { fields.append("fee_cap: \(out.money(cap))") }
+        fields.append("payout_at: \"\(merchant.payoutAt)\"")
+        var account = "account: { bank: \(quote(merchant.accountBank)), number: \(quote(merchant.accountNumber))"
+        if network.missingAccounts.contains(merchant.accountNumber) { account += ", status: wrong" }
+        fields.append(account + " }")
+        fields.append("terminal_timeout: \(duration(merchant.terminalTimeout))")
+        fields.append("terminals: [\(terminals.joined(separator: ", "))]")
+        return "{ \(fields.joined(separator: ", ")) }"
+    }
+
+    /// A server node's `listen` or `external`.
+    private static func placement(of node: String, in network: NetworkSpec) -> [String] {
+        var fields: [String] = []
+        if let endpoint = network.listen[node] { fields.append("listen: \"\(endpoint)\"") }
+        if let system = network.external[node] { fields.append("external: \(external(system, server: true))") }
+        return fields
+    }
+
+    private static func external(_ system: ExternalSystem, server: Bool) -> String {
+        var fields: [String] = []
+        if server, let address = system.address { fields.append("address: \"\(address)\"") }
+        fields.append("tls: \(system.tls.rawValue)")
+        if let ca = system.ca { fields.append("ca: \(quote(ca))") }
+        fields.append("dialect: \(quote(system.dialectReference))")
+        var framing = ["length: \(system.framing.length.rawValue)", "includes_length: \(system.framing.includesLength)"]
+        if let tpdu = system.framing.tpdu { framing.append("tpdu: \"\(Hex.encode(tpdu))\"") }
+        if !system.framing.header.isEmpty { framing.append("header: \"\(Hex.encode(system.framing.header))\"") }
+        fields.append("framing: { \(framing.joined(separator: ", ")) }")
+        fields.append("timeout: \(duration(system.timeout))")
+        fields.append("echo: \(system.echo == .zero ? "0" : duration(system.echo))")
+        fields.append("match: [\(system.match.map(String.init).joined(separator: ", "))]")
+        if let key = system.macKey { fields.append("mac: \"\(Hex.encode(key))\"") }
+        return "{ \(fields.joined(separator: ", ")) }"
+    }
+
+    // MARK: - Faults, steps, expectations
+
+    private static func fault(_ fault: Fault, _ out: inout Output) -> String {
+        var fields: [String]
+        switch fault.kind {
+        case .maintenance(let bank): fields = ["maintenance: \(quote(bank))"]
+        case .outage(let node): fields = ["outage: \(quote(node))"]
+        case .freeze(let account, _): fields = ["freeze: \(quote(account))"]
+        case .hold(let merchant): fields = ["hold: \"\(merchant)\""]
+        case .network(let client, let server, let kind, let count):
+            fields = ["network: \(quote("\(client) -> \(server)"))"]
+            switch kind {
+            case .latency(let delay): fields.append("latency: \(duration(delay))")
+            case .drop(let response): fields.append("drop: \(response ? "response" : "request")")
+            case .duplicate(let response): fields.append("duplicate: \(response ? "response" : "request")")
+            case .corrupt(let response): fields.append("corrupt: \(response ? "response" : "request")")
+            case .disconnect: fields.append("disconnect: true")
+            }
+            if let count { fields.append("count: \(count)") }
+        }
+        fields.append("from: \(out.time(fault.from))")
+        if let to = fault.to { fields.append("to: \(out.time(to))") }
+        return "{ \(fields.joined(separator: ", ")) }"
+    }
+
+    private func steps(_ steps: [Step], _ out: inout Output) {
+        guard !steps.isEmpty else { return }
+        out.line("steps:")
+        for (index, step) in steps.enumerated() {
+            let body: String
+            switch step.action {
+            case .swipe(let id, let terminal, let card, let amount, let keyed):
+                body = "swipe: { id: \(Self.quote(id)), terminal: \(Self.quote(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "") }"
+            case .repeatSwipe(let id, _, let original):
+                body = "swipe: { id: \(Self.quote(id)), repeat: \(Self.quote(original)) }"
+            case .void(let id, _):
+                body = "void: \(Self.quote(id))"
+            case .preauthorize(let id, let terminal, let card, let amount):
+                body = "swipe: { id: \(Self.quote(id)), terminal: \(Self.quote(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true }"
+            case .complete(let id, let terminal, let original, let amount):
+                body = "complete: { id: \(Self.quote(id)), of: \(Self.quote(original)), amount: \(out.money(amount)), terminal: \(Self.quote(terminal)) }"
+            case .cancel(let id, let terminal, let original):
+                body = "cancel: { id: \(Self.quote(id)), of: \(Self.quote(original)), terminal: \(Self.quote(terminal)) }"
+            case .refund(let id, let terminal, let original, let amount):
+                body = "refund: { id: \(Self.quote(id)), of: \(Self.quote(original)), amount: \(out.money(amount)), terminal: \(Self.quote(terminal)) }"
+            case .dispute(let id, let original, let reason):
+                body = "dispute: { id: \(Self.quote(id)), of: \(Self.quote(original)), reason: \"\(reason)\" }"
+            case .settle(let terminal):
+                body = "settle: { terminal: \(Self.quote(terminal)) }"
+            case .power(let terminal, on: false):
+                // Its return is the first power-on of the terminal after it.
+                let back = steps[(index + 1)...].first { if case .power(terminal, on: true) = $0.action { true } else { false } }
+                body = "power_off: { terminal: \(Self.quote(terminal)), until: \(back.map { out.time($0.at) } ?? "\"?\"") }"
+            case .power(_, on: true):
+                continue
+            case .changeAccount(let merchant, let bank, let number):
+                body = "change_account: { merchant: \"\(merchant)\", account: { bank: \(Self.quote(bank)), number: \(Self.quote(number)) } }"
+            }
+            if let comment = stepComments[index] { out.line("  # \(comment)") }
+            out.line("  - { at: \(out.time(step.at)), \(body) }")
+        }
+    }
+
+    private static func expectation(_ expectation: Expectation, _ out: inout Output) -> String {
+        switch expectation {
+        case .account(let number, let balance, _):
+            return "{ account: \(quote(number)), balance: \(out.money(balance)) }"
+        case .netPayouts(let merchant, let payouts, _):
+            return "{ merchant: \"\(merchant)\", net_payouts: [\(payouts.map { "{ date: \($0.date), amount: \(out.money($0.amount)) }" }.joined(separator: ", "))] }"
+        case .transaction(let expected):
+            var fields = ["transaction: \(quote(expected.id))"]
+            if let response = expected.response { fields.append("response: \(quote(response))") }
+            if let status = expected.status { fields.append("status: \(status.rawValue)") }
+            if let date = expected.settlementDate { fields.append("settlement_date: \(date)") }
+            if let arrives = expected.arrives { fields.append("arrives: \(arrives.map { out.time($0) } ?? "never")") }
+            if let credited = expected.credited { fields.append("credited: \(out.money(credited))") }
+            if let held = expected.held { fields.append("held: \(out.money(held))") }
+            if let refunded = expected.refunded { fields.append("refunded: \(out.money(refunded))") }
+            if let interchange = expected.interchange { fields.append("interchange: \(out.money(interchange))") }
+            if let mcc = expected.mccOnWire { fields.append("mcc_on_wire: \"\(mcc)\"") }
+            if let events = expected.events { fields.append("events: [\(events.map(\.rawValue).joined(separator: ", "))]") }
+            return "{ \(fields.joined(separator: ", ")) }"
+        }
+    }
+
+    // MARK: - Values
+
+    /// A YAML double-quoted string (JSON's escapes are YAML's).
+    public static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04X", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A duration in the largest unit that divides it (`30d`, `45s`, `500ms`).
+    public static func duration(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where milliseconds % size == 0 && milliseconds != 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
+
+    /// Millionths as a percentage (6000 is `0.6%`).
+    public static func rate(_ partsPerMillion: Int64) -> String {
+        var text = Money(minorUnits: partsPerMillion).formatted(exponent: 4)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text + "%"
+    }
+
+    /// The text being written, with the scenario's zone and currency for times and amounts.
+    private struct Output {
+        let zone: Zone
+        let exponent: Int
+        var text = ""
+
+        mutating func line(_ line: String) { text += line + "\n" }
+        func money(_ amount: Money) -> String { amount.formatted(exponent: exponent) }
+        /// Local time when it names one instant, else ISO 8601 with the offset.
+        func time(_ instant: Instant) -> String {
+            let local = zone.local(instant)
+            return zone.instant(local) == instant ? "\"\(local)\"" : "\"\(zone.iso8601(instant))\""
+        }
+    }
+}
