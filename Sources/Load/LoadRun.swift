@@ -30,16 +30,12 @@ public enum LoadRun {
         public var part: (index: Int, count: Int)
         /// How long a terminal waits before it reverses.
         public var timeout: Duration
-        /// Faults for the test of reconciliation itself (a dropped payout, say), in the
-        /// scenario language's `faults:` syntax.
-        public var extraFaultsYAML: String?
         /// The STAN every terminal numbers from: a host that remembers an earlier run's STANs
         /// answers their repeats 94, so a second run may start elsewhere.
         public var firstSTAN = 1
 
         public init(pace: LoadPlan.Pace, duration: Duration, warmup: Duration = .zero, terminals: Int = 100, cards: Int = 1000, threads: Int = 2,
-                    networks: Int? = nil, connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10),
-                    extraFaultsYAML: String? = nil) {
+                    networks: Int? = nil, connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10)) {
             self.networks = networks
             self.pace = pace
             self.duration = duration
@@ -50,7 +46,6 @@ public enum LoadRun {
             self.connections = connections
             self.part = part
             self.timeout = timeout
-            self.extraFaultsYAML = extraFaultsYAML
         }
     }
 
@@ -63,34 +58,38 @@ public enum LoadRun {
     }
 
     /// The default network, scaled: a merchant for every ten terminals (T+1, 0.6%), the cards
-    /// at the issuer with room for any run, every terminal a system under test at the acquirer.
-    public static func defaultScenarioYAML(options: Options) -> String {
-        let terminals = terminals(total: options.terminals, part: options.part)
-        var merchants: [(id: String, terminals: [String])] = []
-        for terminal in terminals {
-            if merchants.last?.id == terminal.merchant { merchants[merchants.count - 1].terminals.append(terminal.id) } else { merchants.append((terminal.merchant, [terminal.id])) }
+    /// at the issuer with room for any run, every terminal a system under test at the acquirer
+    /// (`ScenarioWriter` writes it out for a look at what a load run serves).
+    public static func defaultScenario(options: Options) -> Scenario {
+        let zone = Zone(identifier: "Asia/Shanghai")!
+        var scenario = Scenario.served(start: zone.instant(LocalDateTime("2026-05-11 10:00")!))
+        scenario.file = "load.yaml"
+        scenario.name = "load"
+        scenario.description = "the default network, scaled for a load run"
+        scenario.horizon = .seconds(3 * 86400)
+        var network = scenario.network
+        network.listen[network.acquirer.name] = Endpoint(host: "127.0.0.1", port: 0)
+        var terminal = ExternalSystem()
+        terminal.timeout = .seconds(max(1, options.timeout.components.seconds))
+        let template = network.merchants[0]
+        network.merchants = []
+        for (id, merchant) in terminals(total: options.terminals, part: options.part) {
+            network.external[id] = terminal
+            if network.merchants.last?.id == merchant {
+                network.merchants[network.merchants.count - 1].terminals.append(id)
+                continue
+            }
+            var contract = template
+            contract.id = merchant
+            contract.terminals = [id]
+            contract.accountNumber = String(format: "6214830%09d", network.merchants.count + 1)
+            network.merchants.append(contract)
         }
-        let timeout = "\(max(1, Int(options.timeout.components.seconds)))s"
-        var yaml = """
-            name: load
-            description: the default network, scaled for a load run
-            start: "2026-05-11 10:00"
-            horizon: 3d
-            network:
-              acquirer: { listen: "127.0.0.1:0", timeout: 45s }
-              merchants:
-
-            """
-        for (index, merchant) in merchants.enumerated() {
-            yaml += "    - { id: \"\(merchant.id)\", fee: 0.6%, settlement: T+1, account: { bank: MerchantBank, number: \"\(String(format: "6214830%09d", index + 1))\" }, "
-            yaml += "terminals: [\(merchant.terminals.map { "{ id: \($0), external: { timeout: \(timeout) } }" }.joined(separator: ", "))] }\n"
+        network.cards = cards(options.cards).map {
+            NetworkSpec.Card(pan: $0.pan, bank: "Issuer", balance: Money(minorUnits: 10_000_000_000), expiry: $0.expiry, status: .active, dailyLimit: nil)
         }
-        yaml += "  cards:\n"
-        for card in cards(options.cards) {
-            yaml += "    - { pan: \"\(card.pan)\", bank: Issuer, balance: 100000000.00, expiry: \"\(card.expiry)\" }\n"
-        }
-        if let faults = options.extraFaultsYAML { yaml += "faults:\n" + faults + "\n" }
-        return yaml
+        scenario.network = network
+        return scenario
     }
 
     static func cards(_ count: Int) -> [(pan: String, expiry: String)] {

@@ -37,6 +37,10 @@ public struct NetworkSpec: Sendable, Equatable {
     public struct Bank: Sendable, Equatable {
         public var name: String
         public var bins: [String]
+        public init(name: String, bins: [String]) {
+            self.name = name
+            self.bins = bins
+        }
     }
 
     /// A card.
@@ -47,6 +51,14 @@ public struct NetworkSpec: Sendable, Equatable {
         public var expiry: String
         public var status: AccountStatus
         public var dailyLimit: Money?
+        public init(pan: String, bank: String, balance: Money, expiry: String = CardRules.defaultExpiry, status: AccountStatus = .active, dailyLimit: Money? = nil) {
+            self.pan = pan
+            self.bank = bank
+            self.balance = balance
+            self.expiry = expiry
+            self.status = status
+            self.dailyLimit = dailyLimit
+        }
     }
 
     /// An extra account.
@@ -55,6 +67,12 @@ public struct NetworkSpec: Sendable, Equatable {
         public var number: String
         public var balance: Money
         public var status: AccountStatus
+        public init(bank: String, number: String, balance: Money, status: AccountStatus = .active) {
+            self.bank = bank
+            self.number = number
+            self.balance = balance
+            self.status = status
+        }
     }
 
     public var scheme = Scheme()

@@ -149,7 +149,7 @@ extension PayLab {
                 for run in 1...max(1, runs) {
                     let options = LoadRun.Options(pace: .concurrency(concurrency), duration: .seconds(seconds), terminals: 100, cards: 1000,
                                                   threads: threads, networks: chains, connections: connections)
-                    let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+                    let scenario = LoadRun.defaultScenario(options: options)
                     let chainCount = LoadRun.networkCount(scenario, options: options)
                     let floor = try await RelayBenchmark.run(concurrency: concurrency, connections: connections, threads: threads,
                                                              chains: chainCount, duration: .seconds(seconds))
@@ -167,7 +167,7 @@ extension PayLab {
                 let floor = median(floors), paylab = median(ours)
                 let half = max(1, Int(floor / 2))
                 let options = LoadRun.Options(pace: .rate(half), duration: .seconds(seconds), terminals: 100, cards: 1000, threads: threads, networks: chains, connections: connections)
-                let outcome = try await LoadRun.run(try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml"), options: options)
+                let outcome = try await LoadRun.run(LoadRun.defaultScenario(options: options), options: options)
                 let open = LoadReport(outcome: outcome, duration: options.duration)
                 print("medians of \(runs) runs, \(concurrency) outstanding, \(connections) connections, \(threads) threads, \(chains) networks, \(seconds) s each:")
                 print(String(format: "  floor (bare mTLS relay, 3 hops)   %.0f round trips/s (%d chains)", floor, chains))

@@ -89,8 +89,11 @@ extension PayLab {
             @Option(help: "Write a page with the rate and the latency over time.")
             var html: String?
 
+            @Flag(name: .customLong("print-scenario"), help: "Print the network the run would serve as a scenario file and stop: save it, change it, and pass it back as FILE.")
+            var printScenario = false
+
             func validate() throws {
-                guard (rate == nil) != (concurrency == nil) else { throw ValidationError("give one of --rate N (open loop) or --concurrency N (closed loop)") }
+                guard (rate == nil) != (concurrency == nil) || (printScenario && rate == nil) else { throw ValidationError("give one of --rate N (open loop) or --concurrency N (closed loop)") }
                 if let rate, rate < 1 || rate > 1_000_000 { throw ValidationError("--rate takes 1 to 1000000 a second, not \(rate)") }
                 if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--concurrency takes 1 to 10000, not \(concurrency)") }
                 guard duration > .zero, duration <= .seconds(3600) else {
@@ -118,7 +121,7 @@ extension PayLab {
             func run() async throws {
                 let length = duration
                 var options = LoadRun.Options(
-                    pace: rate.map { .rate($0) } ?? .concurrency(concurrency!), duration: length, warmup: warmup,
+                    pace: rate.map { .rate($0) } ?? .concurrency(concurrency ?? 1), duration: length, warmup: warmup,
                     terminals: terminals, cards: cards, threads: threads, networks: networks, connections: connections, part: Self.part(part)!, timeout: timeout)
                 options.firstSTAN = firstSTAN
                 let scenario: Scenario
@@ -132,7 +135,11 @@ extension PayLab {
                     // This generator's part: a disjoint share of the file's terminals.
                     scenario = LoadRun.share(loaded, index: options.part.index - 1, of: options.part.count)
                 } else {
-                    scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+                    scenario = LoadRun.defaultScenario(options: options)
+                }
+                if printScenario {
+                    print(ScenarioWriter().yaml(scenario), terminator: "")
+                    return
                 }
                 let authority: CertificateAuthority?
                 do {

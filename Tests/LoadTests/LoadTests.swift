@@ -13,10 +13,30 @@ import Benchmarks
 /// `paylab load`: short, bounded runs (a second or two each) over real mutual TLS.
 @Suite("Load mode", .serialized)
 struct LoadTests {
-    static func run(_ options: LoadRun.Options) async throws -> (LoadRun.Outcome, LoadReport) {
-        let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+    static func run(_ options: LoadRun.Options, faults: String? = nil) async throws -> (LoadRun.Outcome, LoadReport) {
+        let scenario = try scenario(options, faults: faults)
         let outcome = try await LoadRun.run(scenario, options: options)
         return (outcome, LoadReport(outcome: outcome, duration: options.duration))
+    }
+
+    /// The default load network, with faults (for the tests of reconciliation itself) in the
+    /// language's own `faults:` syntax, read against the network they go in.
+    static func scenario(_ options: LoadRun.Options, faults: String? = nil) throws -> Scenario {
+        let scenario = LoadRun.defaultScenario(options: options)
+        guard let faults else { return scenario }
+        return try ScenarioLoader.parse(ScenarioWriter().yaml(scenario) + "faults:\n" + faults + "\n", file: scenario.file)
+    }
+
+    @Test("the scaled default network, written as a file (load --print-scenario), reads back as the same network: what a user edits is what ran")
+    func printedScenario() throws {
+        let options = LoadRun.Options(pace: .rate(10), duration: .seconds(1), terminals: 23, cards: 7, part: (2, 3), timeout: .milliseconds(2500))
+        let scenario = LoadRun.defaultScenario(options: options)
+        let again = try ScenarioLoader.parse(ScenarioWriter().yaml(scenario), file: scenario.file)
+        #expect(again.network == scenario.network && again.start == scenario.start && again.horizon == scenario.horizon)
+        // Part 2 of 3: every third terminal from the second, ten to a merchant, each a system under test with the terminal's timeout.
+        #expect(scenario.network.merchants.flatMap(\.terminals) == ["L0000002", "L0000005", "L0000008", "L0000011", "L0000014", "L0000017", "L0000020", "L0000023"])
+        #expect(scenario.network.merchants.map(\.id) == ["898440354000001", "898440354000002", "898440354000003"])
+        #expect(scenario.network.external.values.allSatisfy { $0.timeout == .seconds(2) } && scenario.network.cards.count == 7)
     }
 
     @Test("a short open-loop run: every request answered or reversed, the counts add up, and every cent reconciles after the payouts")
@@ -49,7 +69,7 @@ struct LoadTests {
                 from: "2026-05-12 00:00"
                 to: "2026-05-30 00:00"
             """
-        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, extraFaultsYAML: faults))
+        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2), faults: faults)
         #expect(report.approved == 40)
         #expect(!report.reconciled)
         #expect(report.problems.contains { $0.hasPrefix("merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(report.problems)")
@@ -64,7 +84,7 @@ struct LoadTests {
                 from: "2026-05-12 00:00"
                 to: "2026-05-14 00:00"
             """
-        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, extraFaultsYAML: faults))
+        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2), faults: faults)
         #expect(report.approved == 40)
         #expect(report.reconciled, "\(report.text())")
     }
@@ -72,15 +92,15 @@ struct LoadTests {
     @Test("requests lost on the way to the issuer mid-load: the scheme's waits end on time while purchases keep coming (98, reversed), and the money reconciles")
     func timersUnderLoad() async throws {
         // 32 outstanding keep frames in flight all the time: the network is not quiet again until the load stops.
-        let options = LoadRun.Options(pace: .concurrency(32), duration: .seconds(4), terminals: 16, cards: 10, threads: 1, connections: 8, extraFaultsYAML: """
+        let options = LoadRun.Options(pace: .concurrency(32), duration: .seconds(4), terminals: 16, cards: 10, threads: 1, connections: 8)
+        var scenario = try Self.scenario(options, faults: """
               - network: Scheme -> Issuer
                 drop: request
                 count: 2
                 from: "2026-05-11 10:00:01"
             """)
-        let yaml = LoadRun.defaultScenarioYAML(options: options)
-            .replacingOccurrences(of: "network:\n", with: "network:\n  scheme: { timeout: 1s }\n")
-        let outcome = try await LoadRun.run(try ScenarioLoader.parse(yaml, file: "load.yaml"), options: options)
+        scenario.network.scheme.timeout = .seconds(1)
+        let outcome = try await LoadRun.run(scenario, options: options)
         let report = LoadReport(outcome: outcome, duration: options.duration)
         #expect(report.byCode["98"] == 2, "\(report.text())")
         #expect(report.approved == report.sent - 2)
@@ -97,7 +117,7 @@ struct LoadTests {
         // hops the STANs the terminals are using, in the same DE7 second (under a long run
         // this happens once the acquirer's counter wraps: 634 purchases wrong after 45 s).
         var options = LoadRun.Options(pace: .concurrency(8), duration: .seconds(4), terminals: 12, cards: 30, threads: 2, networks: 1, connections: 4)
-        let scenario = try ScenarioLoader.parse(LoadRun.defaultScenarioYAML(options: options), file: "load.yaml")
+        let scenario = LoadRun.defaultScenario(options: options)
         var generator = SeededGenerator(seed: scenario.seed, stream: scenario.network.acquirer.name)
         var counter = TraceNumbers(&generator)
         let acquirersFirst = try #require(Int(counter.take()))
@@ -126,7 +146,7 @@ struct LoadTests {
         #expect(good.1.approved == good.0.seen.sent && good.0.reconciliation.paidOut == good.0.seen.sent)
         #expect(Set(good.0.seen.approved.map(\.terminal)).count == 12)
         // Every payout lost in both: each network says whose money it is missing.
-        let (_, lost) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 2, networks: 2, connections: 2, extraFaultsYAML: faults))
+        let (_, lost) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 2, networks: 2, connections: 2), faults: faults)
         #expect(!lost.reconciled)
         for network in 1...2 {
             #expect(lost.problems.contains { $0.hasPrefix("network \(network) of 2: merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(lost.problems)")
@@ -278,3 +298,4 @@ extension LoadTests {
         #expect(report.description.contains("the acquirer under test at 127.0.0.1:\(acquirer)"))
     }
 }
+
