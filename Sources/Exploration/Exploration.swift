@@ -90,9 +90,9 @@ public enum Exploration {
         return generator.next()
     }
 
-    /// The scenario text of the world of a run seed (what `explore` runs, before shrinking).
-    public static func worldText(runSeed: UInt64) -> String {
-        WorldGenerator.world(seed: runSeed).yaml(description: "World \(runSeed) of paylab explore.")
+    /// The world of a run seed (what `explore` runs, before shrinking).
+    public static func world(runSeed: UInt64, base: Scenario? = nil) -> Scenario {
+        WorldGenerator.world(seed: runSeed, base: base)
     }
 
     /// Why a scenario cannot be the base of an exploration, if it cannot.
@@ -109,10 +109,10 @@ public enum Exploration {
         let deadline = options.duration.map { started.advanced(by: $0) }
         let state = Progress()
         let runners = (0..<workers).map { _ in ScenarioRunner() }
-        let results = await withTaskGroup(of: [(Int, UInt64, World, [Oracle.Violation])].self) { group in
+        let results = await withTaskGroup(of: [(Int, UInt64, Scenario, [Oracle.Violation])].self) { group in
             for worker in 0..<workers {
                 group.addTask {
-                    var found: [(Int, UInt64, World, [Oracle.Violation])] = []
+                    var found: [(Int, UInt64, Scenario, [Oracle.Violation])] = []
                     var index = worker
                     while true {
                         if let runs = options.runs, index >= runs { break }
@@ -132,7 +132,7 @@ public enum Exploration {
                     return found
                 }
             }
-            var all: [(Int, UInt64, World, [Oracle.Violation])] = []
+            var all: [(Int, UInt64, Scenario, [Oracle.Violation])] = []
             for await found in group { all += found }
             return all.sorted { $0.0 < $1.0 }
         }
@@ -161,18 +161,19 @@ public enum Exploration {
     }
 
     /// Runs a world and returns every rule it breaks.
-    static func check(_ world: World, runner: ScenarioRunner, planted: PlantedDefect?) async -> [Oracle.Violation] {
-        let scenario: Scenario
-        do {
-            scenario = try ScenarioLoader.parse(world.yaml(description: "World \(world.seed)."), file: "world-\(world.seed).yaml")
-        } catch {
-            return [Oracle.Violation(invariant: "the generated world is a valid scenario", detail: "\(error)")]
-        }
-        return Oracle.check(world, await runner.run(scenario, planted: planted))
+    static func check(_ world: Scenario, runner: ScenarioRunner, planted: PlantedDefect?) async -> [Oracle.Violation] {
+        Oracle.check(world, await runner.run(world, planted: planted))
+    }
+
+    /// Whether a world is one the scenario language can say: written and read back, the same.
+    /// A cut can leave a fault on a link no longer there; such a world is not a reproduction.
+    static func sayable(_ world: Scenario) -> Bool {
+        guard let again = try? ScenarioLoader.parse(ScenarioWriter().yaml(world), file: world.file) else { return false }
+        return again.withoutLines == world.withoutLines
     }
 
     /// The smallest world found that still breaks `invariant`.
-    static func shrink(_ world: World, invariant: String, runner: ScenarioRunner, planted: PlantedDefect?, budget: Int) async -> World {
+    static func shrink(_ world: Scenario, invariant: String, runner: ScenarioRunner, planted: PlantedDefect?, budget: Int) async -> Scenario {
         var best = world
         var spent = 0
         var improved = true
@@ -181,6 +182,7 @@ public enum Exploration {
             for candidate in Shrinker.candidates(of: best) {
                 guard spent < budget else { break }
                 spent += 1
+                guard sayable(candidate) else { continue }
                 let violations = await check(candidate, runner: runner, planted: planted)
                 if violations.contains(where: { $0.invariant == invariant }) {
                     best = candidate
@@ -193,22 +195,23 @@ public enum Exploration {
     }
 
     /// Writes the shrunk world with the expectations that make `paylab run` fail, and checks that it does.
-    static func write(_ world: World, invariant: String, options: Options, runner: ScenarioRunner) async throws -> (path: String, reproduces: Bool) {
+    static func write(_ world: Scenario, invariant: String, options: Options, runner: ScenarioRunner) async throws -> (path: String, reproduces: Bool) {
         let violations = await check(world, runner: runner, planted: options.planted)
         let detail = violations.first { $0.invariant == invariant }?.detail ?? invariant
         let plant = options.planted.map { " --plant \($0.rawValue)" } ?? ""
         let path = "\(options.folder)/world-\(world.seed)\(options.planted.map { "-" + $0.rawValue } ?? "").yaml"
-        let description = """
+        var found = world
+        found.description = """
             Found by paylab explore --seed \(options.seed) (world \(world.seed)), shrunk.
             Broken: \(invariant).
             \(detail)
             Rerun: paylab run\(plant) \(path)
             """
-        var text = world.yaml(description: description)
-        let expectations = violations.filter { $0.invariant == invariant }.compactMap(\.expectation)
-        if !expectations.isEmpty { text += "expect:\n" + expectations.map { "  - \($0)\n" }.joined() }
+        found.expectations = violations.filter { $0.invariant == invariant }.compactMap(\.expectation)
+        var writer = ScenarioWriter()
+        writer.header = ["yaml-language-server: $schema=../docs/scenario.schema.json"]
         try FileManager.default.createDirectory(atPath: options.folder, withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try Data(writer.yaml(found).utf8).write(to: URL(fileURLWithPath: path))
         var passed = true
         if let scenario = try? ScenarioLoader.load(path: path) { passed = await runner.run(scenario, planted: options.planted).passed }
         return (path, !passed)

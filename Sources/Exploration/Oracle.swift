@@ -15,57 +15,62 @@ enum Oracle {
         var invariant: String
         /// What happened.
         var detail: String
-        /// An expectation that makes `paylab run` fail the same way (a YAML `expect` item), when
-        /// the run's own invariants do not.
-        var expectation: String? = nil
+        /// An expectation that makes `paylab run` fail the same way, when the run's own
+        /// invariants do not.
+        var expectation: Expectation? = nil
     }
 
-    static func check(_ world: World, _ result: ScenarioResult) -> [Violation] {
+    static func check(_ world: Scenario, _ result: ScenarioResult) -> [Violation] {
         var violations = result.failures.map { Violation(invariant: kind(of: $0), detail: $0) }
         let zone = result.scenario.zone
+        let network = world.network
         let balances = Dictionary(result.accounts.map { ($0.number, $0.balance) }, uniquingKeysWith: { first, _ in first })
-        var swipes: [String: (merchant: Int, card: Int, amount: Money)] = [:]
+        var swipes: [String: (merchant: MerchantContract, card: String, amount: Money)] = [:]
         for step in world.steps {
             switch step.action {
-            case .swipe(let id, let merchant, let card, let amount, let keyed): swipes[id] = (merchant, card, keyed ?? amount)
-            case .again(let id, let original): swipes[id] = swipes[original]   // the same message: whichever carried it counts
-            case .void: break
+            case .swipe(let id, let terminal, let card, let amount, let keyed):
+                guard let merchant = network.merchants.first(where: { $0.terminals.contains(terminal) }) else { continue }
+                swipes[id] = (merchant, card, keyed ?? amount)
+            case .repeatSwipe(let id, _, let original): swipes[id] = swipes[original]   // the same message: whichever carried it counts
+            default: break
             }
         }
-        var charged = [Money](repeating: .zero, count: world.cards.count)
-        var credited = [Money](repeating: .zero, count: world.merchants.count)
+        var charged: [String: Money] = [:]
+        var credited: [String: Money] = [:]
         // A message sent twice (a repeat) is one purchase: it charges the card once if either send stands.
-        var standing: [EventReference: (card: Int, amount: Money)] = [:]
+        var standing: [EventReference: (card: String, amount: Money)] = [:]
         for outcome in result.transactions {
             guard let swipe = swipes[outcome.id] else { continue }
             if [.arrived, .pending, .returned, .held].contains(outcome.status), let message = outcome.events.first(where: { $0.kind == .swiped })?.reference {
                 standing[message] = (swipe.card, swipe.amount)
             }
-            credited[swipe.merchant] += outcome.credited
+            credited[swipe.merchant.id, default: .zero] += outcome.credited
             guard outcome.status == .arrived else { continue }
-            let merchant = world.merchants[swipe.merchant]
-            let net = swipe.amount - fee(swipe.amount, merchant)
+            let net = swipe.amount - fee(swipe.amount, swipe.merchant)
             if outcome.credited != net {
+                var expected = TransactionExpectation(id: outcome.id)
+                expected.credited = net
                 violations.append(Violation(invariant: "an arrival credits the amount less the fee",
                                             detail: "\(outcome.id): credited \(outcome.credited.formatted(exponent: 2)), expected \(net.formatted(exponent: 2))",
-                                            expectation: "{ transaction: \(outcome.id), credited: \(net.formatted(exponent: 2)) }"))
+                                            expectation: .transaction(expected)))
             }
-            violations += timing(outcome, world: world, merchant: merchant, zone: zone)
+            violations += timing(outcome, world: world, merchant: swipe.merchant, zone: zone)
         }
-        for (card, amount) in standing.values { charged[card] += amount }
-        for (index, card) in world.cards.enumerated() {
-            let expected = card.balance - charged[index]
+        for (card, amount) in standing.values { charged[card, default: .zero] += amount }
+        for card in network.cards {
+            let expected = card.balance - charged[card.pan, default: .zero]
             if let actual = balances[card.pan], actual != expected {
                 violations.append(Violation(invariant: "a card pays once for each purchase that stands, and nothing for the rest",
                                             detail: "card \(card.pan): balance \(actual.formatted(exponent: 2)), expected \(expected.formatted(exponent: 2))",
-                                            expectation: "{ account: \"\(card.pan)\", balance: \(expected.formatted(exponent: 2)) }"))
+                                            expectation: .account(number: card.pan, balance: expected, line: 0)))
             }
         }
-        for (index, merchant) in world.merchants.enumerated() {
-            if let actual = balances[merchant.account], actual != credited[index] {
+        for merchant in network.merchants {
+            let total = credited[merchant.id, default: .zero]
+            if let actual = balances[merchant.accountNumber], actual != total {
                 violations.append(Violation(invariant: "a merchant holds what was credited to it",
-                                            detail: "account \(merchant.account): balance \(actual.formatted(exponent: 2)), credited \(credited[index].formatted(exponent: 2))",
-                                            expectation: "{ account: \"\(merchant.account)\", balance: \(credited[index].formatted(exponent: 2)) }"))
+                                            detail: "account \(merchant.accountNumber): balance \(actual.formatted(exponent: 2)), credited \(total.formatted(exponent: 2))",
+                                            expectation: .account(number: merchant.accountNumber, balance: total, line: 0)))
             }
         }
         return violations
@@ -84,7 +89,7 @@ enum Oracle {
     }
 
     /// The fee, computed here: the rate applied to the amount, rounded up to the minor unit, at most the cap.
-    static func fee(_ amount: Money, _ merchant: World.Merchant) -> Money {
+    static func fee(_ amount: Money, _ merchant: MerchantContract) -> Money {
         let product = amount.minorUnits * merchant.feePartsPerMillion
         var fee = Money(minorUnits: product / 1_000_000 + (product % 1_000_000 == 0 ? 0 : 1))
         if let cap = merchant.feeCap, fee > cap { fee = cap }
@@ -93,33 +98,49 @@ enum Oracle {
 
     /// For a purchase nothing delayed (approved the moment it was swiped, no fault on the way
     /// to the merchant's account): the clearing date and the arrival time, exactly.
-    static func timing(_ outcome: TransactionOutcome, world: World, merchant: World.Merchant, zone: Zone) -> [Violation] {
+    static func timing(_ outcome: TransactionOutcome, world: Scenario, merchant: MerchantContract, zone: Zone) -> [Violation] {
         guard let swiped = outcome.events.first(where: { $0.kind == .swiped }),
               let approved = outcome.events.first(where: { $0.kind == .authorized && $0.node == swiped.node }),
               approved.at == swiped.at, !outcome.events.contains(where: { $0.kind == .stoodIn }) else { return [] }
-        let payoutPath = ["maintenance: \(merchant.accountBank)", "outage: \(world.acquirer)", "outage: \(merchant.accountBank)",
-                          "freeze: \"\(merchant.account)\"", "hold: \"\(merchant.id)\"", "network: \(world.acquirer) -> \(merchant.accountBank)"]
-        if world.faults.contains(where: { payoutPath.contains($0.lines[0]) }) { return [] }
-        guard let calendar = BusinessCalendar.builtIn(world.calendar) else { return [] }
+        let acquirer = world.network.acquirer.name, bank = merchant.accountBank
+        let onPayoutPath = world.faults.contains { fault in
+            switch fault.kind {
+            case .maintenance(let name): name == bank
+            case .outage(let node): node == acquirer || node == bank
+            case .freeze(let account, _): account == merchant.accountNumber
+            case .hold(let id): id == merchant.id
+            case .network(let client, let server, _, _): client == acquirer && server == bank
+            }
+        }
+        if onPayoutPath { return [] }
+        guard let calendar = BusinessCalendar.builtIn(world.calendar.name) else { return [] }
+        let cutoff = world.network.scheme.cutoff
+        let terms = merchant.terms.description
         let t = zone.local(swiped.at)
-        let clearing = t.time < world.cutoff ? t.date : t.date.adding(days: 1)
+        let clearing = t.time < cutoff ? t.date : t.date.adding(days: 1)
         var violations: [Violation] = []
         if outcome.settlementDate != clearing {
             violations.append(Violation(invariant: "the clearing date follows the cutoff",
                                         detail: "\(outcome.id) swiped \(t): cleared \(outcome.settlementDate?.description ?? "never"), expected \(clearing)",
-                                        expectation: "{ transaction: \(outcome.id), settlement_date: \(clearing) }"))
+                                        expectation: .transaction(expecting(outcome.id) { $0.settlementDate = clearing })))
         }
-        guard let expected = arrival(swipedAt: t, clearing: clearing, terms: merchant.terms, payoutAt: merchant.payoutAt, cutoff: world.cutoff, calendar: calendar) else { return violations }
+        guard let expected = arrival(swipedAt: t, clearing: clearing, terms: terms, payoutAt: merchant.payoutAt, cutoff: cutoff, calendar: calendar) else { return violations }
         // A payout time already past when the purchase is booked (a 00:30 payout, a 04:00 swipe) pays at once.
         let expectedInstant = max(expected.map { zone.instant($0) } ?? swiped.at, swiped.at)
         let expectedLocal = zone.local(expectedInstant)
         if outcome.arrives != expectedInstant {
             violations.append(Violation(
                 invariant: "money arrives when the calendar and the terms say",
-                detail: "\(outcome.id) swiped \(t) on \(merchant.terms): arrived \(outcome.arrives.map { zone.local($0).description } ?? "never"), expected \(expectedLocal)",
-                expectation: "{ transaction: \(outcome.id), arrives: \"\(expectedLocal)\" }"))
+                detail: "\(outcome.id) swiped \(t) on \(terms): arrived \(outcome.arrives.map { zone.local($0).description } ?? "never"), expected \(expectedLocal)",
+                expectation: .transaction(expecting(outcome.id) { $0.arrives = .some(expectedInstant) })))
         }
         return violations
+    }
+
+    private static func expecting(_ id: String, _ set: (inout TransactionExpectation) -> Void) -> TransactionExpectation {
+        var expected = TransactionExpectation(id: id)
+        set(&expected)
+        return expected
     }
 
     /// When the money of a swipe arrives: nil inside means at once; nil outside means the

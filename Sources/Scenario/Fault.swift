@@ -40,4 +40,11 @@ public struct Fault: Sendable, Equatable {
     /// nil: to the end of the run.
     public var to: Instant?
     public var line: Int
+
+    public init(kind: Kind, from: Instant, to: Instant?, line: Int = 0) {
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.line = line
+    }
 }

@@ -100,6 +100,14 @@ public struct NetworkSpec: Sendable, Equatable {
         }
     }
 
+    /// Makes a network with the default scheme and acquirer.
+    public init(banks: [Bank], merchants: [MerchantContract], cards: [Card], accounts: [Account]) {
+        self.banks = banks
+        self.merchants = merchants
+        self.cards = cards
+        self.accounts = accounts
+    }
+
     /// The default network of docs/scenario-language.md ("The network").
     public static func defaults() -> NetworkSpec {
         NetworkSpec(

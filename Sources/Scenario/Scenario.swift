@@ -22,7 +22,7 @@ public struct Scenario: Sendable, Equatable {
     public var calendar: BusinessCalendar
     /// How the scenario named its calendar: a built-in name, or the calendar file's path as
     /// the reader found it (what a ``ScenarioWriter`` writes back).
-    public var calendarReference: String = BusinessCalendar.china.name
+    public var calendarReference: String
     /// When the virtual clock starts.
     public var start: Instant
     /// How long after the last step the run may go on.
@@ -35,6 +35,29 @@ public struct Scenario: Sendable, Equatable {
     public var steps: [Step]
     /// What must have happened.
     public var expectations: [Expectation]
+
+    /// Makes a scenario (`calendarReference`: the calendar's name unless a file's path is given).
+    public init(
+        file: String, name: String, description: String, tags: [String], seed: UInt64, zone: Zone, currency: Currency,
+        calendar: BusinessCalendar, calendarReference: String? = nil, start: Instant, horizon: Duration, network: NetworkSpec,
+        faults: [Fault], steps: [Step], expectations: [Expectation]
+    ) {
+        self.file = file
+        self.name = name
+        self.description = description
+        self.tags = tags
+        self.seed = seed
+        self.zone = zone
+        self.currency = currency
+        self.calendar = calendar
+        self.calendarReference = calendarReference ?? calendar.name
+        self.start = start
+        self.horizon = horizon
+        self.network = network
+        self.faults = faults
+        self.steps = steps
+        self.expectations = expectations
+    }
 }
 
 extension Scenario {

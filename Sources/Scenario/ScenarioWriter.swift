@@ -22,7 +22,7 @@ public struct ScenarioWriter {
         var out = Output(zone: scenario.zone, exponent: scenario.currency.exponent)
         for line in header { out.line(line.isEmpty ? "#" : "# \(line)") }
         out.line("name: \(Self.quote(scenario.name))")
-        if !scenario.description.isEmpty { out.line("description: \(Self.quote(scenario.description))") }
+        if !scenario.description.isEmpty { out.line("description: \(Self.block(scenario.description, indent: "  ") ?? Self.quote(scenario.description))") }
         if !scenario.tags.isEmpty { out.line("tags: [\(scenario.tags.map(Self.quote).joined(separator: ", "))]") }
         out.line("seed: \(scenario.seed)")
         out.line("timezone: \(scenario.zone.identifier)")
@@ -243,6 +243,25 @@ public struct ScenarioWriter {
         return out + "\""
     }
 
+    /// Text of several lines as a YAML literal block (`|` or `|-`), when it reads back the same:
+    /// no line starts with a space or ends with one, and nothing needs escaping.
+    static func block(_ text: String, indent: String) -> String? {
+        guard text.contains("\n") else { return nil }
+        var body = text
+        let chomp: String
+        if body.hasSuffix("\n") {
+            body.removeLast()
+            chomp = ""
+        } else {
+            chomp = "-"
+        }
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.first, !first.isEmpty, !body.hasSuffix("\n"),
+              lines.allSatisfy({ !$0.hasPrefix(" ") && !$0.hasSuffix(" ") }),
+              body.unicodeScalars.allSatisfy({ $0 == "\n" || ($0.value >= 0x20 && ![0x7F, 0x85, 0x2028, 0x2029].contains($0.value)) }) else { return nil }
+        return "|\(chomp)\n" + lines.map { $0.isEmpty ? "" : indent + $0 }.joined(separator: "\n")
+    }
+
     /// A duration in the largest unit that divides it (`30d`, `45s`, `500ms`).
     public static func duration(_ duration: Duration) -> String {
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
@@ -275,5 +294,25 @@ public struct ScenarioWriter {
             let local = zone.local(instant)
             return zone.instant(local) == instant ? "\"\(local)\"" : "\"\(zone.iso8601(instant))\""
         }
+    }
+}
+
+extension Scenario {
+    /// The scenario with every item's line set to 0: where a thing was written is not what it
+    /// is (what a written scenario read back is compared by).
+    public var withoutLines: Scenario {
+        var copy = self
+        copy.faults = faults.map { var fault = $0; fault.line = 0; return fault }
+        copy.steps = steps.map { var step = $0; step.line = 0; return step }
+        copy.expectations = expectations.map { expectation in
+            switch expectation {
+            case .transaction(var expected):
+                expected.line = 0
+                return .transaction(expected)
+            case .account(let number, let balance, _): return .account(number: number, balance: balance, line: 0)
+            case .netPayouts(let merchant, let payouts, _): return .netPayouts(merchant: merchant, payouts: payouts, line: 0)
+            }
+        }
+        return copy
     }
 }

@@ -35,6 +35,12 @@ public struct Step: Sendable, Equatable {
     public var action: Action
     /// Where it is written (line).
     public var line: Int
+
+    public init(at: Instant, action: Action, line: Int = 0) {
+        self.at = at
+        self.action = action
+        self.line = line
+    }
 }
 
 extension Step.Action {

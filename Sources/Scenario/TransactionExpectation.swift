@@ -20,4 +20,10 @@ public struct TransactionExpectation: Sendable, Equatable {
     public var mccOnWire: String?
     public var events: [EventKind]?
     public var line: Int
+
+    /// An expectation of `id` that checks nothing yet; set the fields to check.
+    public init(id: String, line: Int = 0) {
+        self.id = id
+        self.line = line
+    }
 }

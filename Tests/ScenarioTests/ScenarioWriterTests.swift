@@ -143,22 +143,3 @@ struct ScenarioWriterTests {
         #expect(Values.rate(text) == ppm)
     }
 }
-
-extension Scenario {
-    /// The scenario with every item's line set to 0: where a thing was written is not what it is.
-    var withoutLines: Scenario {
-        var copy = self
-        copy.faults = faults.map { var fault = $0; fault.line = 0; return fault }
-        copy.steps = steps.map { var step = $0; step.line = 0; return step }
-        copy.expectations = expectations.map { expectation in
-            switch expectation {
-            case .transaction(var expected):
-                expected.line = 0
-                return .transaction(expected)
-            case .account(let number, let balance, _): return .account(number: number, balance: balance, line: 0)
-            case .netPayouts(let merchant, let payouts, _): return .netPayouts(merchant: merchant, payouts: payouts, line: 0)
-            }
-        }
-        return copy
-    }
-}
