@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "RunCore", "Load", "Incident", "ISO8583", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix, nioSSL,
+                "RunCore", "Load", "Incident", "ISO8583", "PaymentNetwork", "Scenario", "SettlementCalendar", "Wire", "Capture", nioCore, nioPosix, nioSSL,
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/Benchmarks",

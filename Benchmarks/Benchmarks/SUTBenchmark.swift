@@ -6,6 +6,7 @@ import NIOPosix
 import PaymentNetwork
 import Wire
 import RunCore
+import SettlementCalendar
 import Load
 
 /// `paylab bench sut`: the time PayLab adds around a system under test. An issuer host that
@@ -33,8 +34,8 @@ public enum SUTBenchmark {
         let purchases = min(max(purchases, 1), 2700)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let host = try await InstantHost.start(on: group)
-        let baseline = try ScenarioLoader.parse(yaml(purchases: purchases, hostPort: nil), file: "bench.yaml")
-        let external = try ScenarioLoader.parse(yaml(purchases: purchases, hostPort: host.port), file: "bench.yaml")
+        let baseline = scenario(purchases: purchases, hostPort: nil)
+        let external = scenario(purchases: purchases, hostPort: host.port)
         let runner = ScenarioRunner(quietTimeout: .seconds(30))
         var withHost: [Double] = [], roundTrips: [Double] = [], own: [Double] = [], base: [Double] = []
         for _ in 0..<runs {
@@ -57,32 +58,29 @@ public enum SUTBenchmark {
                       paylabOwn: median(own), purchaseBaseline: median(base))
     }
 
-    static func yaml(purchases: Int, hostPort: Int?) -> String {
-        var text = """
-            name: bench
-            start: 2026-05-11 00:00
-            horizon: 3d
-            network:
-              banks:
-                - name: Issuer
-                  bins: ["622202"]
-
-            """
-        if let hostPort { text += "      external: { address: \"127.0.0.1:\(hostPort)\", tls: none, echo: 0 }\n" }
-        text += """
-                - { name: MerchantBank }
-              cards:
-                - { pan: "6222020000000001", bank: Issuer, balance: 1000000.00 }
-            steps:
-
-            """
-        // One purchase every 30 seconds from midnight, all before the 23:00 cutoff.
-        for index in 0..<purchases {
-            let seconds = index * 30
-            let time = String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
-            text += "  - { at: \"2026-05-11 \(time)\", swipe: { id: p\(index), amount: 1.00 } }\n"
+    /// The default network with one card of ample balance and a purchase every 30 seconds
+    /// from midnight, all before the 23:00 cutoff; with `hostPort`, the issuer is the host there
+    /// (plain TCP, no echo tests).
+    static func scenario(purchases: Int, hostPort: Int?) -> Scenario {
+        let zone = Zone(identifier: "Asia/Shanghai")!
+        let midnight = zone.instant(LocalDateTime("2026-05-11 00:00")!)
+        var scenario = Scenario.served(start: midnight)
+        scenario.file = "bench.yaml"
+        scenario.name = "bench"
+        scenario.horizon = .seconds(3 * 86400)
+        scenario.network.cards[0].balance = Money(minorUnits: 100_000_000)
+        if let hostPort {
+            var host = ExternalSystem()
+            host.address = Endpoint(host: "127.0.0.1", port: hostPort)
+            host.tls = .none
+            host.echo = .zero
+            scenario.network.external["Issuer"] = host
         }
-        return text
+        let terminal = scenario.network.merchants[0].terminals[0], card = scenario.network.cards[0].pan
+        scenario.steps = (0..<purchases).map { index in
+            Step(at: midnight.advanced(by: .seconds(index * 30)), action: .swipe(id: "p\(index)", terminal: terminal, card: card, amount: Money(minorUnits: 100), keyed: nil))
+        }
+        return scenario
     }
 
     static func microseconds(_ duration: Duration) -> Double {

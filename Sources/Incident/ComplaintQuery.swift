@@ -1,4 +1,5 @@
-import Scenario
+public import PaymentNetwork
+public import Scenario
 public import SettlementCalendar
 public import RunCore
 
@@ -20,6 +21,9 @@ public struct ComplaintQuery: Sendable {
     public var swiped: LocalDateTime
     public var terms: SettlementTerms
     public var calendarName: String
+    /// The calendar, and how the question named it (a built-in name or a file's path).
+    public var calendar: BusinessCalendar
+    public var calendarReference: String
     public var cutoff: TimeOfDay
     public var payoutAt: TimeOfDay
 
@@ -50,7 +54,8 @@ public struct ComplaintQuery: Sendable {
         let escalate = max(endOfFourth, arrival.arrives)
         var query = ComplaintQuery(
             arrival: arrival, now: now, escalateAfter: escalate, causes: [], swiped: swiped, terms: settlement,
-            calendarName: businessCalendar.name, cutoff: cutoffTime, payoutAt: payoutTime)
+            calendarName: businessCalendar.name, calendar: businessCalendar, calendarReference: CalendarFile.reference(calendar, relativeTo: nil),
+            cutoff: cutoffTime, payoutAt: payoutTime)
         query.causes = try query.findCauses(businessCalendar)
         return query
     }
@@ -130,42 +135,47 @@ public struct ComplaintQuery: Sendable {
     }
 
     /// A scenario that shows the expected timeline (`paylab run` passes it): the default
-    /// network with the merchant on these terms, one swipe at the merchant's time.
+    /// network with the merchant on these terms, one swipe at the merchant's time, written with
+    /// a word on what to change.
     public func scenario(amount: String = "100.00") -> String {
+        var writer = ScenarioWriter()
+        writer.header = [
+            "Written by paylab incident ask: the merchant's swipe on its terms, and when the money",
+            "should arrive. Change it to ask \"what if\" (a maintenance, a hold, a later swipe).",
+        ]
+        return writer.yaml(scenarioValue(amount: Money(decimal: amount, exponent: 2) ?? Money(minorUnits: 10_000)))
+    }
+
+    /// The scenario of ``scenario(amount:)`` as a value.
+    public func scenarioValue(amount: Money) -> Scenario {
         let zone = arrival.zone
-        let start = zone.local(zone.instant(swiped).advanced(by: .seconds(-600)))
-        let expected = zone.local(arrival.arrives)
-        func stamp(_ local: LocalDateTime) -> String { "\(local.date) \(local.time)" }
-        return """
-            # Written by paylab incident ask: the merchant's swipe on its terms, and when the money
-            # should arrive. Change it to ask "what if" (a maintenance, a hold, a later swipe).
-            name: "complaint: swiped \(stamp(swiped)), \(terms)"
-            description: >
-              The merchant swiped at \(stamp(swiped)) under \(terms) and asks where the money is.
-              By the \(calendarName) calendar it is due \(stamp(expected)).
-            tags: [complaint]
-            timezone: \(zone.identifier)
-            calendar: \(calendarName)
-            start: "\(stamp(start))"
-            network:
-              scheme: { cutoff: "\(cutoff)" }
-              merchants:
-                - id: "898440354110001"
-                  name: The merchant
-                  terminals: ["T0000001"]
-                  settlement: \(terms)
-                  fee: 0.6%
-                  payout_at: "\(payoutAt)"
-                  account: { bank: MerchantBank, number: "6214830000000001" }
-            steps:
-              - at: "\(stamp(swiped))"
-                swipe: { id: complaint, amount: \(amount) }
-            expect:
-              - transaction: complaint
-                response: "00"
-                settlement_date: \(arrival.clearingDate)
-                arrives: "\(stamp(expected))"
+        let swipedAt = zone.instant(swiped)
+        var scenario = Scenario.served(start: swipedAt.advanced(by: .seconds(-600)))
+        scenario.file = "complaint.yaml"
+        scenario.name = "complaint: swiped \(swiped), \(terms)"
+        scenario.description = """
+            The merchant swiped at \(swiped) under \(terms) and asks where the money is.
+            By the \(calendarName) calendar it is due \(zone.local(arrival.arrives)).
 
             """
+        scenario.tags = ["complaint"]
+        scenario.zone = zone
+        scenario.calendar = calendar
+        scenario.calendarReference = calendarReference
+        scenario.horizon = .seconds(30 * 86400)
+        scenario.network.scheme.cutoff = cutoff
+        var merchant = scenario.network.merchants[0]
+        merchant.name = "The merchant"
+        merchant.terms = terms
+        merchant.payoutAt = payoutAt
+        scenario.network.merchants = [merchant]
+        let card = scenario.network.cards[0].pan
+        scenario.steps = [Step(at: swipedAt, action: .swipe(id: "complaint", terminal: merchant.terminals[0], card: card, amount: amount, keyed: nil))]
+        var expected = TransactionExpectation(id: "complaint")
+        expected.response = "00"
+        expected.settlementDate = arrival.clearingDate
+        expected.arrives = .some(arrival.arrives)
+        scenario.expectations = [.transaction(expected)]
+        return scenario
     }
 }

@@ -1,5 +1,6 @@
 import RunCore
 import Scenario
+import PaymentNetwork
 import Testing
 import Incident
 
@@ -38,6 +39,8 @@ struct ComplaintQueryTests {
     func scenario() async throws {
         let answer = try ask("2026-09-29 23:10", "T+1")
         let scenario = try ScenarioLoader.parse(answer.scenario(), file: "complaint.yaml")
+        #expect(scenario.withoutLines == answer.scenarioValue(amount: Money(minorUnits: 10_000)).withoutLines)
+        #expect(answer.scenario().hasPrefix("# Written by paylab incident ask"))
         let runner = ScenarioRunner()
         let result = await runner.run(scenario)
         try await runner.shutdown()
