@@ -67,6 +67,18 @@ extension PayLab {
                 }
                 guard let length = Framing.Length(rawValue: framing) else { throw invalid("--framing takes binary2, bcd2, ascii4 or none, not '\(framing)'") }
                 guard let zone = Zone(identifier: timezone) else { throw invalid("--timezone '\(timezone)' is not a known time zone") }
+                let chosenTerms = try terms.map { text in
+                    guard let parsed = SettlementTerms(text) else { throw invalid("--terms takes settlement terms (T+0, T+1, D+0, D+1 ...), not '\(text)'") }
+                    return parsed
+                }
+                var businessCalendar = BusinessCalendar.china
+                if scenario != nil {
+                    do {
+                        businessCalendar = try CalendarFile.resolve(calendar, relativeTo: nil)
+                    } catch {
+                        throw invalid("--calendar: \(error.description)")
+                    }
+                }
                 let chosen = try dialect.resolved()
                 let evidence: IncidentEvidence
                 do {
@@ -77,8 +89,8 @@ extension PayLab {
                 print(json ? evidence.json(zone: zone).rendered(pretty: true) : evidence.text(zone: zone))
                 if let scenario {
                     let name = "incident: " + ((file as NSString).lastPathComponent)
-                    let written = evidence.reproduction(name: name, zone: zone, calendar: calendar,
-                                                        businessCalendar: try? CalendarFile.resolve(calendar, relativeTo: nil), terms: terms)
+                    let written = evidence.reproduction(name: name, zone: zone, calendar: businessCalendar,
+                                                        calendarReference: CalendarFile.reference(calendar, relativeTo: nil), terms: chosenTerms)
                     written.inferences.forEach { print($0) }
                     try writeReport(written.yaml, to: scenario)
                 }

@@ -61,7 +61,7 @@ struct IncidentImportTests {
         }
         for (name, evidence) in sources {
             #expect(evidence.problems.isEmpty, "\(name): \(evidence.problems)")
-            let written = evidence.reproduction(name: "from \(file)", zone: original.scenario.zone, calendar: "cn", businessCalendar: .china, terms: nil).yaml
+            let written = evidence.reproduction(name: "from \(file)", zone: original.scenario.zone, calendar: .china, calendarReference: "cn", terms: nil).yaml
             let replay = await runner.run(try ScenarioLoader.parse(written, file: "incident.yaml"))
             #expect(replay.passed, "\(name): \(replay.failures)\n\(written)")
             #expect(Self.outcomes(replay) == Self.outcomes(original, seenIn: evidence), "\(name):\n\(written)")
