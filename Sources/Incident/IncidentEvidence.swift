@@ -235,7 +235,28 @@ public struct IncidentEvidence: Sendable {
     // MARK: - Pairing and grouping
 
     private mutating func analyse(timeout: Duration) {
-        // Requests and answers pair on their connection (the answer flows the other way) by MTI, DE11 and DE41.
+        let exchanges = paired(timeout: timeout)
+        // Group by the original purchase: its terminal and transmission time, DE7, which every hop
+        // keeps (each hop gives a request its own STAN); a reversal or void names it in DE90.
+        var order: [String] = []
+        var groups: [String: [Exchange]] = [:]
+        for exchange in exchanges {
+            let request = exchange.request.message
+            // A payout credit has no terminal: it is named by its RRN.
+            let terminal = request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-")
+            var key = request[DE.transmissionDateTime] ?? request[DE.stan] ?? "-"
+            // Completions, cancellations, refunds and chargebacks name their original too, but are transactions of their own.
+            if !request.startsTransaction, let original = request.originalTransmission { key = original }
+            if request.mti.messageClass == .networkManagement { continue }
+            let group = "\(terminal)/\(key)"
+            if groups[group] == nil { order.append(group) }
+            groups[group, default: []].append(exchange)
+        }
+        transactions = order.map { Self.transaction(groups[$0]!, timeout: timeout) }
+    }
+
+    /// Requests and answers paired on their connection (the answer flows the other way) by MTI, DE11 and DE41.
+    private mutating func paired(timeout: Duration) -> [Exchange] {
         var exchanges: [Exchange] = []
         var open: [String: [Int]] = [:]
         func key(_ message: ISOMessage, flow: String?) -> String {
@@ -268,73 +289,57 @@ public struct IncidentEvidence: Sendable {
                 exchanges.append(Exchange(request: message, answer: nil))
             }
         }
-        // Group by the original purchase: its terminal and transmission time, DE7, which every hop
-        // keeps (each hop gives a request its own STAN); a reversal or void names it in DE90.
-        var order: [String] = []
-        var groups: [String: [Exchange]] = [:]
-        for exchange in exchanges {
-            let request = exchange.request.message
-            // A payout credit has no terminal: it is named by its RRN.
-            let terminal = request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-")
-            var key = request[DE.transmissionDateTime] ?? request[DE.stan] ?? "-"
-            // Completions, cancellations, refunds and chargebacks name their original too, but are transactions of their own.
-            if !request.startsTransaction, let original = request.originalTransmission { key = original }
-            if request.mti.messageClass == .networkManagement { continue }
-            let group = "\(terminal)/\(key)"
-            if groups[group] == nil { order.append(group) }
-            groups[group, default: []].append(exchange)
-        }
-        var stansByTerminal: [String: Set<String>] = [:]
-        transactions = order.map { group in
-            let items = groups[group]!
-            let first = items[0]
-            let request = first.request.message
-            var notes: [String] = []
-            let purchases = items.filter { $0.request.message.startsTransaction }
-            let flows = Set(purchases.compactMap(\.request.flow))
-            // The same message sent again on the same connection: a repeat (or a duplicate the network made).
-            var seen: [String: Int] = [:]
-            for exchange in purchases { seen["\(exchange.request.flow ?? "-")|\(exchange.request.message[DE.transmissionDateTime] ?? "-")", default: 0] += 1 }
-            if seen.values.contains(where: { $0 > 1 }) { notes.append("sent more than once on one connection: a repeat, or a duplicate on the way") }
-            let times = Set(purchases.compactMap { $0.request.message[DE.transmissionDateTime] })
-            if times.count > 1 { notes.append("STAN \(request[DE.stan] ?? "-") used \(times.count) times on terminal \(request[DE.terminalID] ?? "-") (different DE7)") }
-            for exchange in items {
-                let message = exchange.request.message
-                let place = exchange.request.flow.map { " on \($0)" } ?? ""
-                guard let answer = exchange.answer else {
-                    notes.append("no answer to the \(message.mti)\(place)")
-                    continue
-                }
-                if let sent = exchange.request.time, let came = answer.time, Duration.microseconds(came - sent) > timeout {
-                    notes.append("the answer to the \(message.mti)\(place) came after \((came - sent) / 1_000_000) s, past the \(timeout.components.seconds) s a terminal waits")
-                }
-                let code = ResponseCode(answer.message[DE.responseCode] ?? "")
-                if message.isReversal {
-                    notes.append("reversed: \(message.mti)\(place) answered \(code.rawValue) (\(code.meaning))")
-                } else if message.isVoid {
-                    notes.append("voided: \(message.mti)\(place) answered \(code.rawValue) (\(code.meaning))")
-                } else if !code.isApproval, !code.rawValue.isEmpty {
-                    notes.append("declined \(code.rawValue) (\(code.meaning))\(place)")
-                }
+        return exchanges
+    }
+
+    /// One transaction from its exchanges, with what is odd about it.
+    private static func transaction(_ items: [Exchange], timeout: Duration) -> Transaction {
+        let first = items[0]
+        let request = first.request.message
+        var notes: [String] = []
+        let purchases = items.filter { $0.request.message.startsTransaction }
+        let flows = Set(purchases.compactMap(\.request.flow))
+        // The same message sent again on the same connection: a repeat (or a duplicate the network made).
+        var seen: [String: Int] = [:]
+        for exchange in purchases { seen["\(exchange.request.flow ?? "-")|\(exchange.request.message[DE.transmissionDateTime] ?? "-")", default: 0] += 1 }
+        if seen.values.contains(where: { $0 > 1 }) { notes.append("sent more than once on one connection: a repeat, or a duplicate on the way") }
+        let times = Set(purchases.compactMap { $0.request.message[DE.transmissionDateTime] })
+        if times.count > 1 { notes.append("STAN \(request[DE.stan] ?? "-") used \(times.count) times on terminal \(request[DE.terminalID] ?? "-") (different DE7)") }
+        for exchange in items {
+            let message = exchange.request.message
+            let place = exchange.request.flow.map { " on \($0)" } ?? ""
+            guard let answer = exchange.answer else {
+                notes.append("no answer to the \(message.mti)\(place)")
+                continue
             }
-            stansByTerminal[request[DE.terminalID] ?? "-", default: []].insert(request[DE.stan] ?? "-")
-            // The answer the terminal got: to the request seen first (the evidence is in time order,
-            // and at one instant the terminal's send comes before the hops it caused).
-            let earliest = purchases.first ?? first
-            // The terminal reversed on its own connection: it never took the answer the evidence
-            // shows there (it was lost on the way), so what the cashier saw was no answer.
-            let terminalReversed = items.contains { $0.request.message.isReversal && $0.request.flow == earliest.request.flow && $0.request.flow != nil }
-            if terminalReversed, earliest.answer != nil {
-                notes.append("the terminal reversed it: the answer on its connection never reached it")
+            if let sent = exchange.request.time, let came = answer.time, Duration.microseconds(came - sent) > timeout {
+                notes.append("the answer to the \(message.mti)\(place) came after \((came - sent) / 1_000_000) s, past the \(timeout.components.seconds) s a terminal waits")
             }
-            return Transaction(
-                terminal: request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-"), stan: request[DE.stan] ?? "-",
-                transmission: request[DE.transmissionDateTime] ?? "-", mti: earliest.request.message.mti.rawValue,
-                amount: earliest.request.message.amount.map { $0.formatted(exponent: 2) },
-                response: terminalReversed ? nil : earliest.answer?.message[DE.responseCode], requestedAt: earliest.request.time,
-                answeredAt: terminalReversed ? nil : earliest.answer?.time,
-                hops: max(1, flows.count), notes: Self.unique(notes), exchanges: items)
+            let code = ResponseCode(answer.message[DE.responseCode] ?? "")
+            if message.isReversal {
+                notes.append("reversed: \(message.mti)\(place) answered \(code.rawValue) (\(code.meaning))")
+            } else if message.isVoid {
+                notes.append("voided: \(message.mti)\(place) answered \(code.rawValue) (\(code.meaning))")
+            } else if !code.isApproval, !code.rawValue.isEmpty {
+                notes.append("declined \(code.rawValue) (\(code.meaning))\(place)")
+            }
         }
+        // The answer the terminal got: to the request seen first (the evidence is in time order,
+        // and at one instant the terminal's send comes before the hops it caused).
+        let earliest = purchases.first ?? first
+        // The terminal reversed on its own connection: it never took the answer the evidence
+        // shows there (it was lost on the way), so what the cashier saw was no answer.
+        let terminalReversed = items.contains { $0.request.message.isReversal && $0.request.flow == earliest.request.flow && $0.request.flow != nil }
+        if terminalReversed, earliest.answer != nil {
+            notes.append("the terminal reversed it: the answer on its connection never reached it")
+        }
+        return Transaction(
+            terminal: request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-"), stan: request[DE.stan] ?? "-",
+            transmission: request[DE.transmissionDateTime] ?? "-", mti: earliest.request.message.mti.rawValue,
+            amount: earliest.request.message.amount.map { $0.formatted(exponent: 2) },
+            response: terminalReversed ? nil : earliest.answer?.message[DE.responseCode], requestedAt: earliest.request.time,
+            answeredAt: terminalReversed ? nil : earliest.answer?.time,
+            hops: max(1, flows.count), notes: Self.unique(notes), exchanges: items)
     }
 
     private static func unique(_ notes: [String]) -> [String] {

@@ -108,56 +108,12 @@ struct ScenarioBuilder {
             if let node = fields["listen"] { listens.append((name, node)) }
         }
         if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external", "preauth_days", "completion_tolerance", "mcc_check", "interchange"]) {
-            if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { network.scheme.name = value }
+            buildScheme(fields, currency: currency, into: &network.scheme)
             place(fields, of: network.scheme.name, server: true)
-            if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { network.scheme.cutoff = value }
-            if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.scheme.timeout = value }
-            if let value = fields["preauth_days"].flatMap({ reader.value($0, "preauth_days", expected: "a number of days from 1 to 366") { Int($0).flatMap { (1...366).contains($0) ? $0 : nil } } }) {
-                network.scheme.preauthDays = value
-            }
-            if let value = fields["mcc_check"].flatMap({ reader.value($0, "mcc_check", expected: "true or false") { $0 == "true" ? true : $0 == "false" ? false : nil } }) {
-                network.scheme.mccCheck = value
-            }
-            if let node = fields["interchange"], let rates = reader.mapping(node, "interchange", allowed: nil) {
-                for (mcc, rateNode) in rates.sorted(by: { $0.key < $1.key }) {
-                    guard mcc.count == 4, mcc.allSatisfy(\.isNumber) else {
-                        reader.error(rateNode, "interchange is keyed by a 4-digit MCC, not '\(mcc)'")
-                        continue
-                    }
-                    if let rate = reader.value(rateNode, "interchange rate", expected: "a percentage (0.35%)", { Values.rate($0) }) { network.scheme.interchange[mcc] = rate }
-                }
-            }
-            if let value = fields["completion_tolerance"].flatMap({ reader.value($0, "completion_tolerance", expected: "a percentage (15%)") { Values.rate($0) } }) {
-                network.scheme.completionTolerancePPM = value
-            }
-            if let standIn = fields["stand_in"] {
-                if case .mapping = standIn {
-                    if let limit = reader.mapping(standIn, "stand_in", allowed: ["limit"]) {
-                        if let node = limit["limit"] { network.scheme.standInLimit = money(node, "stand_in limit", currency) } else { reader.error(standIn, "stand_in needs a 'limit'") }
-                    }
-                } else if let text = reader.string(standIn, "stand_in"), text != "false" {
-                    reader.error(standIn, "stand_in is false or { limit: AMOUNT }, not '\(text)'")
-                }
-            }
         }
         if let acquirer = map["acquirer"], let fields = reader.mapping(acquirer, "network.acquirer", allowed: ["name", "id", "timeout", "listen", "external", "mcc_override", "reversal_attempts", "unmatched"]) {
-            if let value = fields["name"].flatMap({ reader.string($0, "acquirer name") }) { network.acquirer.name = value }
+            buildAcquirer(fields, into: &network.acquirer)
             place(fields, of: network.acquirer.name, server: true)
-            if let value = fields["id"].flatMap({ reader.value($0, "acquirer id", expected: "up to 11 digits") { $0.count <= 11 && !$0.isEmpty && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { network.acquirer.id = value }
-            if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { network.acquirer.timeout = value }
-            if let value = fields["reversal_attempts"].flatMap({ reader.value($0, "reversal_attempts", expected: "a number of sends from 1 to 100") { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } } }) {
-                network.acquirer.reversalAttempts = value
-            }
-            if let value = fields["unmatched"].flatMap({ reader.value($0, "unmatched", expected: "refund or pay") { ["refund", "pay"].contains($0) ? $0 : nil } }) {
-                network.acquirer.unmatched = value
-            }
-            if let node = fields["mcc_override"], let overrides = reader.mapping(node, "mcc_override", allowed: nil) {
-                for (merchant, mccNode) in overrides.sorted(by: { $0.key < $1.key }) {
-                    if let mcc = reader.value(mccNode, "mcc", expected: "4 digits", { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil }) {
-                        network.acquirer.mccOverride[merchant] = mcc
-                    }
-                }
-            }
         }
         if let banks = map["banks"], let items = reader.sequence(banks, "network.banks") {
             network.banks = items.compactMap { item in
@@ -201,6 +157,60 @@ struct ScenarioBuilder {
         }
         checkExternal(network, marks: marks)
         return network
+    }
+
+    /// `network.scheme`'s keys but `listen` and `external`.
+    private func buildScheme(_ fields: [String: Node], currency: Currency, into scheme: inout NetworkSpec.Scheme) {
+        if let value = fields["name"].flatMap({ reader.string($0, "scheme name") }) { scheme.name = value }
+        if let value = fields["cutoff"].flatMap({ reader.value($0, "cutoff", expected: "a time of day (\"23:00\")") { TimeOfDay($0) } }) { scheme.cutoff = value }
+        if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { scheme.timeout = value }
+        if let value = fields["preauth_days"].flatMap({ reader.value($0, "preauth_days", expected: "a number of days from 1 to 366") { Int($0).flatMap { (1...366).contains($0) ? $0 : nil } } }) {
+            scheme.preauthDays = value
+        }
+        if let value = fields["mcc_check"].flatMap({ reader.value($0, "mcc_check", expected: "true or false") { $0 == "true" ? true : $0 == "false" ? false : nil } }) {
+            scheme.mccCheck = value
+        }
+        if let node = fields["interchange"], let rates = reader.mapping(node, "interchange", allowed: nil) {
+            for (mcc, rateNode) in rates.sorted(by: { $0.key < $1.key }) {
+                guard mcc.count == 4, mcc.allSatisfy(\.isNumber) else {
+                    reader.error(rateNode, "interchange is keyed by a 4-digit MCC, not '\(mcc)'")
+                    continue
+                }
+                if let rate = reader.value(rateNode, "interchange rate", expected: "a percentage (0.35%)", { Values.rate($0) }) { scheme.interchange[mcc] = rate }
+            }
+        }
+        if let value = fields["completion_tolerance"].flatMap({ reader.value($0, "completion_tolerance", expected: "a percentage (15%)") { Values.rate($0) } }) {
+            scheme.completionTolerancePPM = value
+        }
+        if let standIn = fields["stand_in"] {
+            if case .mapping = standIn {
+                if let limit = reader.mapping(standIn, "stand_in", allowed: ["limit"]) {
+                    if let node = limit["limit"] { scheme.standInLimit = money(node, "stand_in limit", currency) } else { reader.error(standIn, "stand_in needs a 'limit'") }
+                }
+            } else if let text = reader.string(standIn, "stand_in"), text != "false" {
+                reader.error(standIn, "stand_in is false or { limit: AMOUNT }, not '\(text)'")
+            }
+        }
+    }
+
+    /// `network.acquirer`'s keys but `listen` and `external`.
+    private func buildAcquirer(_ fields: [String: Node], into acquirer: inout NetworkSpec.Acquirer) {
+        if let value = fields["name"].flatMap({ reader.string($0, "acquirer name") }) { acquirer.name = value }
+        if let value = fields["id"].flatMap({ reader.value($0, "acquirer id", expected: "up to 11 digits") { $0.count <= 11 && !$0.isEmpty && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { acquirer.id = value }
+        if let value = fields["timeout"].flatMap({ timeout($0, "timeout") }) { acquirer.timeout = value }
+        if let value = fields["reversal_attempts"].flatMap({ reader.value($0, "reversal_attempts", expected: "a number of sends from 1 to 100") { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } } }) {
+            acquirer.reversalAttempts = value
+        }
+        if let value = fields["unmatched"].flatMap({ reader.value($0, "unmatched", expected: "refund or pay") { ["refund", "pay"].contains($0) ? $0 : nil } }) {
+            acquirer.unmatched = value
+        }
+        if let node = fields["mcc_override"], let overrides = reader.mapping(node, "mcc_override", allowed: nil) {
+            for (merchant, mccNode) in overrides.sorted(by: { $0.key < $1.key }) {
+                if let mcc = reader.value(mccNode, "mcc", expected: "4 digits", { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil }) {
+                    acquirer.mccOverride[merchant] = mcc
+                }
+            }
+        }
     }
 
     /// A node's timeout: at least a second (a zero wait would time out before any answer) and at most a day.
