@@ -21,7 +21,7 @@ enum Oracle {
     }
 
     static func check(_ world: Scenario, _ result: ScenarioResult) -> [Violation] {
-        var violations = result.failures.map { Violation(invariant: kind(of: $0), detail: $0) }
+        var violations = result.failures.map { Violation(invariant: $0.rule, detail: $0.description) }
         let zone = result.scenario.zone
         let network = world.network
         let balances = Dictionary(result.accounts.map { ($0.number, $0.balance) }, uniquingKeysWith: { first, _ in first })
@@ -74,18 +74,6 @@ enum Oracle {
             }
         }
         return violations
-    }
-
-    /// The failure's rule without its numbers and names, so a shrunk world can be matched to it.
-    static func kind(of failure: String) -> String {
-        guard failure.hasPrefix("invariant: ") else { return String(failure.prefix { $0 != ":" }) }
-        let text = failure.dropFirst("invariant: ".count)
-        for rule in ["money not conserved", "still waits", "frames still in flight", "credited to the merchant", "which no terminal swiped",
-                     "never booked", "payout fell due", "ledger does not balance", "is pending, yet its payout arrived",
-                     "never got the money back"] where text.contains(rule) {
-            return "invariant: " + rule
-        }
-        return "invariant: " + String(text.prefix(40))
     }
 
     /// The fee, computed here: the rate applied to the amount, rounded up to the minor unit, at most the cap.

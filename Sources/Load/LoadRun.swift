@@ -170,7 +170,7 @@ public enum LoadRun {
             let addresses = await network.addresses()
             guard let addresses, let endpoint = acquirerSUT?.address ?? addresses.forSUTs[scenario.network.acquirer.name].flatMap(Endpoint.init) else {
                 let results = await stopAll()
-                throw WireError(message: "the network did not start: \(results.flatMap(\.failures).prefix(3).joined(separator: "; "))")
+                throw WireError(message: "the network did not start: \(results.flatMap(\.failures).prefix(3).map(\.description).joined(separator: "; "))")
             }
             endpoints.append(endpoint)
         }
@@ -263,7 +263,7 @@ public enum LoadRun {
         func stop() async -> ScenarioResult {
             flag.set()
             var result = await task.value
-            do { try await runner.shutdown() } catch { result.failures.append("shutting the network down: \(error)") }
+            do { try await runner.shutdown() } catch { result.failures.append(.stopped("shutting the network down: \(error)")) }
             return result
         }
     }

@@ -98,7 +98,7 @@ public struct Reconciliation: Sendable {
                 }
             }
         }
-        problems += result.failures
+        problems += result.failures.map(\.description)
         return Reconciliation(problems: problems, approved: seen.approved.count, paidOut: paidOut)
     }
 
@@ -137,7 +137,7 @@ public struct Reconciliation: Sendable {
         }
         if schemeIsOurs { compare(cleared, "cleared by the scheme") }
         if issuerIsOurs { compare(debited, "debited at the issuer") }
-        problems += result.failures
+        problems += result.failures.map(\.description)
         return Reconciliation(problems: problems, approved: seen.approved.count, paidOut: 0)
     }
 }

@@ -45,7 +45,8 @@ struct EndToEndTests {
         let result = await runner.run(scenario)
         try await runner.shutdown()
         #expect(!result.passed)
-        #expect(result.failures == ["line 9: transaction buy: arrives expected 2026-05-12 09:00, got 2026-05-11 09:00"])
+        #expect(result.failures == [.expectation(line: 9, subject: "transaction buy", difference: "arrives expected 2026-05-12 09:00, got 2026-05-11 09:00")])
+        #expect(result.failures.map(\.description) == ["line 9: transaction buy: arrives expected 2026-05-12 09:00, got 2026-05-11 09:00"])
         #expect(TextReport.render(result).contains("FAIL"))
     }
 

@@ -23,7 +23,7 @@ struct OneSidedEntryTests {
         #expect(pay.failures.isEmpty, "\(pay.failures)")
         // No reconciliation: the acquirer and the scheme disagree about the money for good, and the run says so.
         let none = await runner.run(try ScenarioLoader.parse(text.replacingOccurrences(of: ", unmatched: refund", with: ""), file: "none.yaml"))
-        #expect(none.failures.contains { $0.contains("money not conserved between Leshua and UnionPay") }, "\(none.failures)")
+        #expect(none.failures.contains { $0 == .invariant(.moneyConserved, detail: "money not conserved between Leshua and UnionPay: their settlement accounts differ by 200.00") }, "\(none.failures)")
         try await runner.shutdown()
     }
 }

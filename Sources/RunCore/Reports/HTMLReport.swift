@@ -50,7 +50,7 @@ public enum HTMLReport {
         html += "<p class=\"meta\">\(escape(scenario.file)), seed \(scenario.seed), \(TextReport.milliseconds(result.wallTime)) ms</p>\n"
         if !scenario.description.isEmpty { html += "<p class=\"story\">\(escape(scenario.description))</p>\n" }
         if !result.failures.isEmpty {
-            html += "<ul class=\"failures\">" + result.failures.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
+            html += "<ul class=\"failures\">" + result.failures.map { "<li>\(escape($0.description))</li>" }.joined() + "</ul>\n"
         }
         for outcome in result.transactions {
             html += transaction(outcome, result: result)

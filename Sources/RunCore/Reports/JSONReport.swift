@@ -26,7 +26,7 @@ public enum JSONReport {
             ("file", .string(scenario.file)),
             ("passed", .bool(result.passed)),
             ("seed", .number(Int64(bitPattern: scenario.seed))),
-            ("failures", .array(result.failures.map { .string($0) })),
+            ("failures", .array(result.failures.map { .string($0.description) })),
             ("transactions", .array(result.transactions.map { outcome in
                 .object([
                     ("id", .string(outcome.id)),

@@ -44,8 +44,8 @@ public enum JUnitReport {
         let classname = scenario.file.replacingOccurrences(of: "/", with: ".").replacingOccurrences(of: ".yaml", with: "")
         var xml = #"    <testcase name="\#(escape(scenario.name))" classname="\#(escape(classname))" file="\#(escape(scenario.file))" time="\#(seconds(result.wallTime))">"# + "\n"
         if !result.passed {
-            let message = result.failures.count == 1 ? result.failures[0] : "\(result.failures.count) expectations failed: \(result.failures[0])"
-            let body = result.failures.joined(separator: "\n") + "\n\nseed \(scenario.seed)\n\n" + TextReport.render(result)
+            let message = result.failures.count == 1 ? "\(result.failures[0])" : "\(result.failures.count) expectations failed: \(result.failures[0])"
+            let body = result.failures.map(\.description).joined(separator: "\n") + "\n\nseed \(scenario.seed)\n\n" + TextReport.render(result)
             xml += #"      <failure message="\#(escape(message))" type="ExpectationFailed">\#(escape(body))</failure>"# + "\n"
         }
         xml += "      <system-out>\(escape(TextReport.render(result)))</system-out>\n"

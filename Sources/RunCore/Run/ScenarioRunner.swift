@@ -173,7 +173,7 @@ public final class ScenarioRunner: Sendable {
                 }
                 try await loop.flatSubmit { run.value.signOff() }.get()
             } catch {
-                result.failures.append("the run stopped: \(error) (seed \(scenario.seed))")
+                result.failures.append(.stopped("the run stopped: \(error) (seed \(scenario.seed))"))
             }
             let partial = result
             result = try await loop.submit {
@@ -181,7 +181,7 @@ public final class ScenarioRunner: Sendable {
             }.get()
             try? await loop.flatSubmit { run.value.wire.shutdown() }.get()
         } catch {
-            result.failures.append("the network could not start: \(error)")
+            result.failures.append(.stopped("the network could not start: \(error)"))
         }
         result.wallTime = ContinuousClock.now - started
         if let session {
@@ -277,7 +277,7 @@ public final class ScenarioRunner: Sendable {
             outcomes: outcomes, timeline: timeline, exponent: scenario.currency.exponent, stoppedEarly: served, audits: run.audits())
         let end = served ? run.now : (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: timeline, end: end, zone: scenario.zone)
-        result.failures += run.faults.map { "node: \($0)" }
+        result.failures += run.faults.map { .node($0) }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
         return result
     }
@@ -296,7 +296,7 @@ public final class ScenarioRunner: Sendable {
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: [:],
             outcomes: [], timeline: [], exponent: scenario.currency.exponent, stoppedEarly: false)
-        result.failures += run.faults.map { "node: \($0)" }
+        result.failures += run.faults.map { .node($0) }
         return result
     }
 

@@ -6,16 +6,16 @@ import SettlementCalendar
 enum ExpectationChecker {
     static func failures(
         scenario: Scenario, outcomes: [TransactionOutcome], balance: (String) -> Money?, timeline: [TimelineEvent] = []
-    ) -> [String] {
+    ) -> [RunFailure] {
         let zone = scenario.zone
         let exponent = scenario.currency.exponent
-        var failures: [String] = []
+        var failures: [RunFailure] = []
         for expectation in scenario.expectations {
             switch expectation {
             case .account(let number, let expected, let line):
                 let actual = balance(number)
                 if actual != expected {
-                    failures.append("line \(line): account \(number): balance expected \(expected.formatted(exponent: exponent)), got \(actual?.formatted(exponent: exponent) ?? "no such account")")
+                    failures.append(.expectation(line: line, subject: "account \(number)", difference: "balance expected \(expected.formatted(exponent: exponent)), got \(actual?.formatted(exponent: exponent) ?? "no such account")"))
                 }
             case .netPayouts(let merchant, let expected, let line):
                 let actual = netPayouts(of: merchant, in: timeline, zone: zone)
@@ -23,11 +23,11 @@ enum ExpectationChecker {
                     func show(_ payouts: [NetPayout]) -> String {
                         "[" + payouts.map { "\($0.date) \($0.amount.formatted(exponent: exponent))" }.joined(separator: ", ") + "]"
                     }
-                    failures.append("line \(line): merchant \(merchant): net_payouts expected \(show(expected)), got \(show(actual))")
+                    failures.append(.expectation(line: line, subject: "merchant \(merchant)", difference: "net_payouts expected \(show(expected)), got \(show(actual))"))
                 }
             case .transaction(let expected):
                 guard let outcome = outcomes.first(where: { $0.id == expected.id }) else {
-                    failures.append("line \(expected.line): transaction \(expected.id): it never happened")
+                    failures.append(.expectation(line: expected.line, subject: "transaction \(expected.id)", difference: "it never happened"))
                     continue
                 }
                 var differences: [String] = []
@@ -54,7 +54,7 @@ enum ExpectationChecker {
                     }
                 }
                 for difference in differences {
-                    failures.append("line \(expected.line): transaction \(expected.id): \(difference)")
+                    failures.append(.expectation(line: expected.line, subject: "transaction \(expected.id)", difference: difference))
                 }
             }
         }
@@ -81,13 +81,13 @@ enum ExpectationChecker {
     static func invariantFailures(
         ledgers: [String: Ledger], framesInFlight: Int, waiting: [String: [String]], outcomes: [TransactionOutcome],
         timeline: [TimelineEvent], exponent: Int, stoppedEarly: Bool = false, audits: [String: [String]] = [:]
-    ) -> [String] {
-        var failures: [String] = []
+    ) -> [RunFailure] {
+        var failures: [RunFailure] = []
         for (node, items) in audits.sorted(by: { $0.key < $1.key }) {
-            failures += items.map { "invariant: \(node): \($0)" }
+            failures += items.map { .invariant(.audit, detail: "\(node): \($0)") }
         }
         for (node, ledger) in ledgers.sorted(by: { $0.key < $1.key }) where ledger.total != .zero {
-            failures.append("invariant: \(node)'s ledger does not balance: off by \(ledger.total.formatted(exponent: exponent))")
+            failures.append(.invariant(.ledgerBalances, detail: "\(node)'s ledger does not balance: off by \(ledger.total.formatted(exponent: exponent))"))
         }
         // What one node holds for another must mirror what the other holds for it, once the
         // network has settled (a served run stopped by hand may stop between two nodes' entries).
@@ -96,46 +96,46 @@ enum ExpectationChecker {
             for b in names[(i + 1)...] {
                 let sum = ledgers[a]!.balance(Ledger.settlement(with: b)) + ledgers[b]!.balance(Ledger.settlement(with: a))
                 if sum != .zero {
-                    failures.append("invariant: money not conserved between \(a) and \(b): their settlement accounts differ by \(sum.formatted(exponent: exponent))")
+                    failures.append(.invariant(.moneyConserved, detail: "money not conserved between \(a) and \(b): their settlement accounts differ by \(sum.formatted(exponent: exponent))"))
                 }
             }
         }
         if framesInFlight != 0 {
-            failures.append("invariant: \(framesInFlight) frames still in flight at the end of the run")
+            failures.append(.invariant(.framesDelivered, detail: "\(framesInFlight) frames still in flight at the end of the run"))
         }
         for (node, items) in waiting.sorted(by: { $0.key < $1.key }) {
-            failures.append("invariant: \(node) still waits at the end of the run on: \(items.joined(separator: "; "))")
+            failures.append(.invariant(.nothingWaits, detail: "\(node) still waits at the end of the run on: \(items.joined(separator: "; "))"))
         }
         // Every reversal and void matches an original purchase.
         let swiped = Set(timeline.filter { $0.kind == .swiped }.map(\.reference))
         for event in timeline where (event.kind == .reversed || event.kind == .voided) && !swiped.contains(event.reference) {
-            failures.append("invariant: \(event.node) recorded \(event.kind.rawValue) for \(event.reference), which no terminal swiped")
+            failures.append(.invariant(.reversalHasOriginal, detail: "\(event.node) recorded \(event.kind.rawValue) for \(event.reference), which no terminal swiped"))
         }
         for outcome in outcomes {
             // Payouts that credited this transaction (a netted take-back is not a credit) and arrived.
             let credits = Set(outcome.events.filter { $0.kind == .paidOut && ($0.facts.amount ?? .zero) > .zero }.flatMap(\.related))
             let arrivals = outcome.events.filter { $0.kind == .arrived && credits.contains($0.reference) }.count
             if arrivals > 1 {
-                failures.append("invariant: transaction \(outcome.id) was credited to the merchant \(arrivals) times")
+                failures.append(.invariant(.creditedOnce, detail: "transaction \(outcome.id) was credited to the merchant \(arrivals) times"))
             }
             // A status agrees with the money: credited is not pending, and undone means the card got its money back.
             if outcome.status == .pending, arrivals > 0 {
-                failures.append("invariant: transaction \(outcome.id) is pending, yet its payout arrived")
+                failures.append(.invariant(.statusAgreesWithPayout, detail: "transaction \(outcome.id) is pending, yet its payout arrived"))
             }
             if outcome.status == .reversed || outcome.status == .voided,
                !outcome.events.contains(where: { [.reversed, .voided].contains($0.kind) && $0.facts.amount != nil }) {
-                failures.append("invariant: transaction \(outcome.id) is \(outcome.status), yet its card never got the money back")
+                failures.append(.invariant(.undoneIsGivenBack, detail: "transaction \(outcome.id) is \(outcome.status), yet its card never got the money back"))
             }
             // A refund never exceeds what was captured; a chargeback moves money once.
             guard let start = outcome.events.first(where: { $0.kind == .swiped && $0.facts.transactionID == outcome.id }),
                   start.facts.operation == .purchase || start.facts.operation == .completion else { continue }
             let refunds = outcome.events.filter { $0.kind == .refunded }.reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
             if let captured = start.facts.amount, refunds > captured {
-                failures.append("invariant: transaction \(outcome.id) was refunded \(refunds.formatted(exponent: exponent)), more than the \(captured.formatted(exponent: exponent)) captured")
+                failures.append(.invariant(.refundAtMostCaptured, detail: "transaction \(outcome.id) was refunded \(refunds.formatted(exponent: exponent)), more than the \(captured.formatted(exponent: exponent)) captured"))
             }
             let chargebacks = outcome.events.filter { $0.kind == .chargedBack }.count
             if chargebacks > 1 {
-                failures.append("invariant: transaction \(outcome.id) was charged back to the merchant \(chargebacks) times")
+                failures.append(.invariant(.chargedBackOnce, detail: "transaction \(outcome.id) was charged back to the merchant \(chargebacks) times"))
             }
 
         }
@@ -144,8 +144,8 @@ enum ExpectationChecker {
 
     /// Approved purchases still `pending` when the run ended although their payout fell
     /// due before the end (or was never booked): money that should have moved and did not.
-    static func unfinishedPayouts(outcomes: [TransactionOutcome], timeline: [TimelineEvent], end: Instant, zone: Zone) -> [String] {
-        var failures: [String] = []
+    static func unfinishedPayouts(outcomes: [TransactionOutcome], timeline: [TimelineEvent], end: Instant, zone: Zone) -> [RunFailure] {
+        var failures: [RunFailure] = []
         let arrivedPayouts = Set(timeline.filter { $0.kind == .arrived }.map(\.reference))
         for outcome in outcomes where outcome.status == .pending && outcome.response == ResponseCode.approved.rawValue {
             // The purchase's message may have gone through as a repeat's: look at every event of its reference.
@@ -155,7 +155,7 @@ enum ExpectationChecker {
             // Reversed or voided through the other transaction of the same message (a repeat and its original).
             if TransactionOutcome.status(of: events, response: outcome.response).isFinal { continue }
             guard let booking = events.last(where: { $0.kind == .scheduled }), let schedule = booking.facts.schedule else {
-                failures.append("invariant: transaction \(outcome.id) was approved but the acquirer never booked it for payout")
+                failures.append(.invariant(.bookedForPayout, detail: "transaction \(outcome.id) was approved but the acquirer never booked it for payout"))
                 continue
             }
             let due: Instant
@@ -164,7 +164,7 @@ enum ExpectationChecker {
             case .at(let local): due = zone.instant(local)
             }
             if due <= end {
-                failures.append("invariant: transaction \(outcome.id)'s payout fell due at \(Values.show(due, zone)) and was never made")
+                failures.append(.invariant(.payoutMade, detail: "transaction \(outcome.id)'s payout fell due at \(Values.show(due, zone)) and was never made"))
             }
         }
         return failures

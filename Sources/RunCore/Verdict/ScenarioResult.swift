@@ -6,8 +6,8 @@ public import SettlementCalendar
 public struct ScenarioResult: Sendable {
     /// The scenario.
     public var scenario: Scenario
-    /// Every failed expectation and broken invariant, one sentence each.
-    public var failures: [String]
+    /// Every failed expectation and broken invariant, each a value (its `description` is the sentence).
+    public var failures: [RunFailure]
     /// Each swipe's outcome.
     public var transactions: [TransactionOutcome]
     /// The balance of every customer account (cards, merchants, extra accounts) at the end.

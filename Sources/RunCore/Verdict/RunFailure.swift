@@ -1,0 +1,53 @@
+/// Why a run failed, as a value: an expectation that did not hold, an invariant broken (by
+/// kind), a node's fault, or a run that stopped. Only the reports turn it into text
+/// (`description`); the explorer and the tests match on the case and the kind.
+public enum RunFailure: Sendable, Equatable, CustomStringConvertible {
+    /// An expectation of the scenario: where it is written, what it is about (`transaction t1`,
+    /// `account 6214…`, `merchant 8984…`) and how the run differed (`response expected 00, got 05`).
+    case expectation(line: Int, subject: String, difference: String)
+    /// A rule that always holds (docs/scenario-language.md, "What always holds"), broken.
+    case invariant(Invariant, detail: String)
+    /// A node did what it must not (an unknown reference, a message it cannot handle).
+    case node(String)
+    /// The run itself did not finish: it stopped, or the network could not start or stop.
+    case stopped(String)
+
+    /// The rules, each with the words a report and the explorer name it by.
+    public enum Invariant: String, Sendable, CaseIterable {
+        /// A node's own audit of its books (its detail names the node).
+        case audit
+        case ledgerBalances = "ledger does not balance"
+        case moneyConserved = "money not conserved"
+        case framesDelivered = "frames still in flight"
+        case nothingWaits = "still waits"
+        case reversalHasOriginal = "which no terminal swiped"
+        case creditedOnce = "credited to the merchant"
+        case statusAgreesWithPayout = "is pending, yet its payout arrived"
+        case undoneIsGivenBack = "never got the money back"
+        case refundAtMostCaptured = "refunded more than captured"
+        case chargedBackOnce = "charged back more than once"
+        case bookedForPayout = "never booked"
+        case payoutMade = "payout fell due"
+    }
+
+    public var description: String {
+        switch self {
+        case .expectation(let line, let subject, let difference): "line \(line): \(subject): \(difference)"
+        case .invariant(_, let detail): "invariant: \(detail)"
+        case .node(let fault): "node: \(fault)"
+        case .stopped(let reason): reason
+        }
+    }
+
+    /// The failure's rule without its numbers and names, the same for every world that breaks
+    /// it the same way (what the explorer's shrinker keeps to).
+    public var rule: String {
+        switch self {
+        case .expectation(let line, _, _): "line \(line)"
+        case .invariant(.audit, let detail): "invariant: " + String(detail.prefix(40))
+        case .invariant(let kind, _): "invariant: " + kind.rawValue
+        case .node: "node"
+        case .stopped(let reason): String(reason.prefix { $0 != ":" })
+        }
+    }
+}
