@@ -76,10 +76,18 @@ enum Oracle {
         return violations
     }
 
-    /// The fee, computed here: the rate applied to the amount, rounded up to the minor unit, at most the cap.
+    /// The fee, computed here: the rate applied to the amount, rounded to the minor unit as the
+    /// contract says (up unless it says half up or down), at most the cap.
     static func fee(_ amount: Money, _ merchant: MerchantContract) -> Money {
         let product = amount.minorUnits * merchant.feePartsPerMillion
-        var fee = Money(minorUnits: product / 1_000_000 + (product % 1_000_000 == 0 ? 0 : 1))
+        let whole = product / 1_000_000, rest = product % 1_000_000
+        let rounded: Int64
+        switch merchant.feeRounding {
+        case .up: rounded = whole + (rest == 0 ? 0 : 1)
+        case .halfUp: rounded = whole + (rest >= 500_000 ? 1 : 0)
+        case .down: rounded = whole
+        }
+        var fee = Money(minorUnits: rounded)
         if let cap = merchant.feeCap, fee > cap { fee = cap }
         return fee
     }

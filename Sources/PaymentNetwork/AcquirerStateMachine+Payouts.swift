@@ -15,10 +15,8 @@ extension AcquirerStateMachine {
         return schedulePayout(reference, clearing: clearing, now: now, detail: "booked")
     }
 
-    /// The calendar payouts follow (a planted defect may swap it for one without holidays).
-    var payoutCalendar: BusinessCalendar {
-        configuration.planted == .holidayIgnored ? .weekdays : configuration.calendar
-    }
+    /// The calendar payouts follow.
+    var payoutCalendar: BusinessCalendar { configuration.calendar }
 
     /// A void was reversed: the purchase is approved again and paid as first scheduled.
     mutating func restore(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
@@ -48,11 +46,7 @@ extension AcquirerStateMachine {
             }
             lastSchedule[merchant.id] = (swiped, clearing, merchant.terms, merchant.payoutAt, schedule)
         }
-        var fee = merchant.fee(on: amount, clearedOn: clearing)
-        if configuration.planted == .feeRoundedDown {
-            fee = Money(minorUnits: amount.minorUnits * merchant.feePartsPerMillion / 1_000_000)
-            if let cap = merchant.feeCap, fee > cap { fee = cap }
-        }
+        let fee = merchant.fee(on: amount, clearedOn: clearing)
         let net = amount - fee
         ledger.transfer(net, from: Ledger.settlement(with: configuration.scheme), to: "merchant:\(merchant.id)", memo: "purchase \(reference)")
         ledger.transfer(fee, from: Ledger.settlement(with: configuration.scheme), to: "fees", memo: "fee \(reference)")

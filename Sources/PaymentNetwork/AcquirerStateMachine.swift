@@ -33,19 +33,16 @@ public struct AcquirerStateMachine: NodeLogic {
 
         /// The acquirer's rule for one-sided entries.
         public enum Unmatched: String, Sendable { case refund, pay }
-        /// A defect planted for `explore --self-test`; nil in every real run.
-        public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, institutionID: String, scheme: String, timeout: Duration, merchants: [MerchantContract],
             calendar: BusinessCalendar, zone: Zone, currency: Currency, mccOverride: [String: String] = [:], reversalAttempts: Int? = nil,
-            unmatched: Unmatched? = nil, planted: PlantedDefect? = nil
+            unmatched: Unmatched? = nil
         ) {
             self.mccOverride = mccOverride
             self.reversalAttempts = reversalAttempts
             self.unmatched = unmatched
-            self.planted = planted
             self.name = name
             self.institutionID = institutionID
             self.scheme = scheme

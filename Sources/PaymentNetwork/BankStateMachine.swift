@@ -45,16 +45,13 @@ public struct BankStateMachine: NodeLogic {
         public var scheme: String?
         /// How long it waits for the scheme to acknowledge a chargeback before sending it again.
         public var timeout: Duration
-        /// A defect planted for `explore --self-test`; nil in every real run.
-        public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, cards: [Card], accounts: [(number: String, balance: Money, status: AccountStatus)], zone: Zone, currency: Currency,
-            preauthDays: Int = 30, timeout: Duration = .seconds(30), scheme: String? = nil, planted: PlantedDefect? = nil
+            preauthDays: Int = 30, timeout: Duration = .seconds(30), scheme: String? = nil
         ) {
             self.scheme = scheme
-            self.planted = planted
             self.preauthDays = preauthDays
             self.timeout = timeout
             self.name = name
@@ -315,8 +312,7 @@ public struct BankStateMachine: NodeLogic {
         authorizations[reference]?.state = state
         // An undone completion: its pre-authorization holds again.
         if let preauthorization = entry.preauthorization, holds[preauthorization]?.state == .completed { holds[preauthorization]?.state = .holding }
-        let planted = configuration.planted == .reversalNotCredited && state == .reversed
-        ledger.transfer(entry.amount, from: Ledger.settlement(with: entry.scheme), to: planted ? "lost" : entry.pan, memo: "\(memo) \(reference)")
+        ledger.transfer(entry.amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "\(memo) \(reference)")
         if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total - entry.amount) }
         return entry
     }
@@ -565,7 +561,6 @@ public struct BankStateMachine: NodeLogic {
             ]
         }
         ledger.transfer(amount, from: Ledger.settlement(with: acquirer), to: account, memo: "\(reference)")
-        if configuration.planted == .payoutPaidTwice { ledger.transfer(amount, from: Ledger.settlement(with: acquirer), to: account, memo: "\(reference) again") }
         return [
             .send(request.response(code: .approved), to: acquirer),
             .record(TimelineEvent(at: now, node: name, kind: .arrived, reference: reference,

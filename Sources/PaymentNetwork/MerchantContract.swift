@@ -18,6 +18,9 @@ public struct MerchantContract: Sendable, Equatable {
     public var feeChanges: [FeeChange] = []
     /// The largest fee for one transaction, if any.
     public var feeCap: Money?
+    /// How the fee is rounded to the minor unit: up (the default), half up (as most acquirer
+    /// contracts say), or down.
+    public var feeRounding: Money.Rounding = .up
     /// The local time of day the acquirer pays out.
     public var payoutAt: TimeOfDay
     /// The bank node that keeps the merchant's account.
@@ -62,9 +65,9 @@ public struct MerchantContract: Sendable, Equatable {
         return feeChanges.last { $0.from <= date }?.partsPerMillion ?? feePartsPerMillion
     }
 
-    /// The fee on an amount: the rate in force on its clearing date, rounded up to the minor unit, at most the cap.
+    /// The fee on an amount: the rate in force on its clearing date, rounded as the contract says, at most the cap.
     public func fee(on amount: Money, clearedOn date: LocalDate? = nil) -> Money {
-        let fee = amount.timesRate(partsPerMillion: rate(clearedOn: date))
+        let fee = amount.timesRate(partsPerMillion: rate(clearedOn: date), rounding: feeRounding)
         if let feeCap, fee > feeCap { return feeCap }
         return fee
     }

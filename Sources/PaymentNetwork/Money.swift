@@ -45,10 +45,23 @@ public struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
         return (minorUnits < 0 ? "-" : "") + digits
     }
 
-    /// The amount times a rate in millionths (0.6% is 6000), rounded up to the minor unit.
-    public func timesRate(partsPerMillion rate: Int64) -> Money {
+    /// The amount times a rate in millionths (0.6% is 6000), rounded to the minor unit (up unless told).
+    public func timesRate(partsPerMillion rate: Int64, rounding: Rounding = .up) -> Money {
         let product = minorUnits.magnitude * UInt64(rate)
-        let rounded = (product + 999_999) / 1_000_000
+        let rounded: UInt64
+        switch rounding {
+        case .up: rounded = (product + 999_999) / 1_000_000
+        case .halfUp: rounded = (product + 500_000) / 1_000_000
+        case .down: rounded = product / 1_000_000
+        }
         return Money(minorUnits: minorUnits < 0 ? -Int64(rounded) : Int64(rounded))
+    }
+
+    /// How a product is rounded to the minor unit (away from zero for `up`, to the nearest
+    /// with halves away from zero for `halfUp`, towards zero for `down`).
+    public enum Rounding: String, Sendable, CaseIterable {
+        case up
+        case halfUp = "half_up"
+        case down
     }
 }

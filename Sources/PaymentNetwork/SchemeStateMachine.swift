@@ -37,21 +37,18 @@ public struct SchemeStateMachine: NodeLogic {
         public var interchange: [String: Int64]
         /// Acquirers that reconcile: after each cutoff they get a line of the clearing file (0520) per purchase cleared.
         public var reconcilingAcquirers: Set<String>
-        /// A defect planted for `explore --self-test`; nil in every real run.
-        public var planted: PlantedDefect?
 
         /// Makes a configuration.
         public init(
             name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)],
             zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:], preauthDays: Int = 30,
             completionTolerancePPM: Int64 = 150_000, registeredMCC: [String: String] = [:], mccCheck: Bool = false,
-            interchange: [String: Int64] = [:], reconcilingAcquirers: Set<String> = [], planted: PlantedDefect? = nil
+            interchange: [String: Int64] = [:], reconcilingAcquirers: Set<String> = []
         ) {
             self.reconcilingAcquirers = reconcilingAcquirers
             self.registeredMCC = registeredMCC
             self.mccCheck = mccCheck
             self.interchange = interchange
-            self.planted = planted
             self.preauthDays = preauthDays
             self.completionTolerancePPM = completionTolerancePPM
             self.standInRefusals = standInRefusals
@@ -203,9 +200,7 @@ public struct SchemeStateMachine: NodeLogic {
 
     /// The clearing date of a request made at local time `local`: the batch still open then.
     public func clearingDate(at local: LocalDateTime) -> LocalDate {
-        var cutoff = configuration.cutoff
-        if configuration.planted == .cutoffOffByOneMinute { cutoff = TimeOfDay(secondsSinceMidnight: min(cutoff.secondsSinceMidnight + 60, 86399)) }
-        return local.time < cutoff ? local.date : local.date.adding(days: 1)
+        local.time < configuration.cutoff ? local.date : local.date.adding(days: 1)
     }
 
     /// The bank that issues a PAN: the longest BIN prefix that matches.

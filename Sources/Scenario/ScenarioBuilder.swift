@@ -250,7 +250,7 @@ struct ScenarioBuilder {
     private func buildMerchant(
         _ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void, accountStatus: (String, String, String) -> Void
     ) -> MerchantContract? {
-        let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "payout_at", "account", "terminal_timeout"]
+        let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "fee_rounding", "payout_at", "account", "terminal_timeout"]
         guard let fields = reader.mapping(node, "a merchant", allowed: keys) else { return nil }
         // A merchant the scenario writes starts from the default merchant's mcc (5411),
         // settlement (T+1), payout time and terminal timeout, but its fee defaults to 0%.
@@ -285,6 +285,9 @@ struct ScenarioBuilder {
             }
         }
         if let node = fields["fee_cap"] { merchant.feeCap = money(node, "fee_cap", currency) }
+        if let value = fields["fee_rounding"].flatMap({
+            reader.value($0, "fee_rounding", expected: "one of \(Money.Rounding.allCases.map(\.rawValue).joined(separator: ", "))") { Money.Rounding(rawValue: $0) }
+        }) { merchant.feeRounding = value }
         if let value = fields["payout_at"].flatMap({ reader.value($0, "payout_at", expected: "a time of day (\"09:00\")") { TimeOfDay($0) } }) { merchant.payoutAt = value }
         if let value = fields["terminal_timeout"].flatMap({ timeout($0, "terminal_timeout") }) { merchant.terminalTimeout = value }
         if let node = fields["account"], let account = reader.mapping(node, "a merchant's account", allowed: ["bank", "number", "status"]) {

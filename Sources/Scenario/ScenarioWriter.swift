@@ -105,6 +105,7 @@ public struct ScenarioWriter {
             fields.append("fee: [\(entries.joined(separator: ", "))]")
         }
         if let cap = merchant.feeCap { fields.append("fee_cap: \(out.money(cap))") }
+        fields.append("fee_rounding: \(merchant.feeRounding.rawValue)")
         fields.append("payout_at: \"\(merchant.payoutAt)\"")
         var account = "account: { bank: \(quote(merchant.accountBank)), number: \(quote(merchant.accountNumber))"
         if network.missingAccounts.contains(merchant.accountNumber) { account += ", status: wrong" }

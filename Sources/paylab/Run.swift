@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RunCore
 import PaymentNetwork
+import Exploration
 
 extension PayLab {
     /// `paylab run`.

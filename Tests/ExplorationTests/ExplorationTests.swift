@@ -65,7 +65,7 @@ struct ExplorationTests {
         let scenario = try ScenarioLoader.load(path: try #require(finding.reproducer))
         #expect(scenario.description.contains("fee-rounded-down") || scenario.description.contains("Broken: an arrival credits the amount less the fee"))
         let runner = ScenarioRunner()
-        let planted = await runner.run(scenario, planted: .feeRoundedDown)
+        let planted = await runner.run(scenario, planted: PlantedDefect.feeRoundedDown)
         let clean = await runner.run(scenario)
         try await runner.shutdown()
         #expect(!planted.passed)

@@ -92,7 +92,7 @@ struct LoadTests {
     @Test("requests lost on the way to the issuer mid-load: the scheme's waits end on time while purchases keep coming (98, reversed), and the money reconciles")
     func timersUnderLoad() async throws {
         // 32 outstanding keep frames in flight all the time: the network is not quiet again until the load stops.
-        let options = LoadRun.Options(pace: .concurrency(32), duration: .seconds(4), terminals: 16, cards: 10, threads: 1, connections: 8)
+        let options = LoadRun.Options(pace: .concurrency(32), duration: .seconds(6), terminals: 16, cards: 10, threads: 1, connections: 8)
         var scenario = try Self.scenario(options, faults: """
               - network: Scheme -> Issuer
                 drop: request
@@ -104,9 +104,10 @@ struct LoadTests {
         let report = LoadReport(outcome: outcome, duration: options.duration)
         #expect(report.byCode["98"] == 2, "\(report.text())")
         #expect(report.approved == report.sent - 2)
-        // Each wait ends a second after its request, not when the load stops: the network never
-        // goes quiet under load, and the timer after the first must not wait for it to.
-        #expect(report.maxMilliseconds < 2_000, "\(report.text())")
+        // Each wait ends a second after its request, not when the load stops (5 s after the
+        // fault begins): the network never goes quiet under load, and the timer after the first
+        // must not wait for it to. The margin is wide: a busy machine slows every answer a little.
+        #expect(report.maxMilliseconds < 3_500, "\(report.text())")
         #expect(report.reconciled, "\(report.text())")
     }
 

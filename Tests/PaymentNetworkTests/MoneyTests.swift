@@ -32,4 +32,17 @@ struct MoneyTests {
         #expect(ledger.total == .zero)
         #expect(ledger.entries.map(\.memo) == ["opening balance", "purchase"])
     }
+
+    @Test("a fee rounds up by default, half up or down when the contract says so (0.6% of 100.05 is 0.6003)", arguments: [
+        (Int64(10_005), Money.Rounding.up, Int64(61)), (10_005, .halfUp, 60), (10_005, .down, 60),
+        (10_084, .halfUp, 61), (10_075, .halfUp, 60), (10_000, .up, 60), (10_000, .down, 60),
+    ])
+    func feeRounding(amount: Int64, rounding: Money.Rounding, fee: Int64) {
+        #expect(Money(minorUnits: amount).timesRate(partsPerMillion: 6000, rounding: rounding) == Money(minorUnits: fee))
+        var merchant = Fixture.merchant()
+        merchant.feePartsPerMillion = 6000
+        merchant.feeCap = nil
+        merchant.feeRounding = rounding
+        #expect(merchant.fee(on: Money(minorUnits: amount)) == Money(minorUnits: fee))
+    }
 }

@@ -64,6 +64,7 @@ struct ScenarioWriterTests {
                 - id: "898440354110001"
                   fee: [{ rate: 0.6% }, { from: 2026-03-10, rate: 0.38% }]
                   fee_cap: 20.00
+                  fee_rounding: half_up
                   settlement: D+0
                   payout_at: "08:30:15"
                   account: { bank: MerchantBank, number: "6214830000000001", status: frozen }
@@ -106,6 +107,7 @@ struct ScenarioWriterTests {
         let again = try ScenarioLoader.parse(written, file: "every.yaml")
         #expect(again.withoutLines == original.withoutLines, "\(written)")
         #expect(original.network.missingAccounts.isEmpty && original.faults.count == 9 && original.steps.count == 13)
+        #expect(original.network.merchants[0].feeRounding == .halfUp)
     }
 
     @Test("comments go where they are asked for, and the file still reads")

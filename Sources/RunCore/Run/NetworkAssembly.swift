@@ -1,5 +1,5 @@
 import Scenario
-import PaymentNetwork
+public import PaymentNetwork
 import SettlementCalendar
 
 /// Builds the nodes of a scenario's network and says which connect to which.
@@ -17,33 +17,31 @@ enum NetworkAssembly {
         return numbering
     }
 
-    static func nodes(of scenario: Scenario, planted: PlantedDefect? = nil) -> [any NodeLogic] {
+    /// Every node's configuration, as the scenario gives it.
+    static func configurations(of scenario: Scenario) -> NodeConfigurations {
         let network = scenario.network
-        let seed = scenario.seed
-        var nodes: [any NodeLogic] = []
-        for merchant in network.merchants {
-            for terminal in merchant.terminals {
-                nodes.append(TerminalStateMachine(configuration: .init(
+        let terminals = network.merchants.flatMap { merchant in
+            merchant.terminals.map { terminal in
+                TerminalStateMachine.Configuration(
                     id: terminal, merchantID: merchant.id, acquirer: network.acquirer.name,
-                    timeout: merchant.terminalTimeout, currency: scenario.currency, zone: scenario.zone), seed: seed))
+                    timeout: merchant.terminalTimeout, currency: scenario.currency, zone: scenario.zone)
             }
         }
-        nodes.append(AcquirerStateMachine(configuration: .init(
+        let acquirer = AcquirerStateMachine.Configuration(
             name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
             timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
             zone: scenario.zone, currency: scenario.currency, mccOverride: network.acquirer.mccOverride,
-            reversalAttempts: network.acquirer.reversalAttempts, unmatched: network.acquirer.unmatched.flatMap(AcquirerStateMachine.Configuration.Unmatched.init(rawValue:)),
-            planted: planted), seed: seed))
+            reversalAttempts: network.acquirer.reversalAttempts, unmatched: network.acquirer.unmatched.flatMap(AcquirerStateMachine.Configuration.Unmatched.init(rawValue:)))
         let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
-        nodes.append(SchemeStateMachine(configuration: .init(
+        let scheme = SchemeStateMachine.Configuration(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
             standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency,
             standInRefusals: standInRefusals(scenario), preauthDays: network.scheme.preauthDays,
             completionTolerancePPM: network.scheme.completionTolerancePPM,
             registeredMCC: Dictionary(network.merchants.map { ($0.id, $0.mcc) }, uniquingKeysWith: { first, _ in first }),
             mccCheck: network.scheme.mccCheck, interchange: network.scheme.interchange,
-            reconcilingAcquirers: network.acquirer.unmatched == nil ? [] : [network.acquirer.name], planted: planted), seed: seed))
-        for bank in network.banks {
+            reconcilingAcquirers: network.acquirer.unmatched == nil ? [] : [network.acquirer.name])
+        let banks = network.banks.map { bank in
             let cards = network.cards.filter { $0.bank == bank.name }
             var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
             accounts += network.accounts.filter { $0.bank == bank.name }.map { (number: $0.number, balance: $0.balance, status: $0.status) }
@@ -53,13 +51,27 @@ enum NetworkAssembly {
             for number in merchantAccounts where !accounts.contains(where: { $0.number == number }) {
                 accounts.append((number: number, balance: .zero, status: .active))
             }
-            nodes.append(BankStateMachine(configuration: .init(
+            return BankStateMachine.Configuration(
                 name: bank.name,
                 cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,
-                timeout: network.scheme.timeout, scheme: bank.bins.isEmpty ? nil : network.scheme.name, planted: planted), seed: seed))
+                timeout: network.scheme.timeout, scheme: bank.bins.isEmpty ? nil : network.scheme.name)
         }
-        return nodes.filter { !network.isExternal($0.name) }
+        return NodeConfigurations(terminals: terminals, acquirer: acquirer, scheme: scheme, banks: banks)
+    }
+
+    /// The nodes PayLab plays (not those a system under test plays), altered when asked
+    /// (`explore --self-test` plants its defects so, and nowhere else).
+    static func nodes(of scenario: Scenario, altered alteration: (any NetworkAlteration)? = nil) -> [any NodeLogic] {
+        var configurations = configurations(of: scenario)
+        alteration?.alter(&configurations)
+        let seed = scenario.seed
+        var nodes: [any NodeLogic] = configurations.terminals.map { TerminalStateMachine(configuration: $0, seed: seed) }
+        nodes.append(AcquirerStateMachine(configuration: configurations.acquirer, seed: seed))
+        nodes.append(SchemeStateMachine(configuration: configurations.scheme, seed: seed))
+        nodes += configurations.banks.map { BankStateMachine(configuration: $0, seed: seed) }
+        if let alteration { nodes = nodes.map(alteration.wrap) }
+        return nodes.filter { !scenario.network.isExternal($0.name) }
     }
 
     /// The issuers' negative file for stand-in: each card whose status its issuer refuses,
@@ -76,4 +88,27 @@ enum NetworkAssembly {
         ([scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name))
             .filter { !scenario.network.isExternal($0) }
     }
+}
+
+/// The configuration of every node of a network, before the nodes are made.
+public struct NodeConfigurations: Sendable {
+    public var terminals: [TerminalStateMachine.Configuration]
+    public var acquirer: AcquirerStateMachine.Configuration
+    public var scheme: SchemeStateMachine.Configuration
+    public var banks: [BankStateMachine.Configuration]
+}
+
+/// A change made to a network as it is assembled: to the nodes' configurations before they are
+/// made, and around each node once it is. How `explore --self-test` plants a known defect (a
+/// cutoff a minute late, a bank that credits twice) without a line of it in the nodes.
+public protocol NetworkAlteration: Sendable {
+    /// Changes the configurations (nothing, unless the alteration is one of configuration).
+    func alter(_ configurations: inout NodeConfigurations)
+    /// The node, or another in its place that behaves differently (the node itself, unless the alteration wraps it).
+    func wrap(_ node: any NodeLogic) -> any NodeLogic
+}
+
+extension NetworkAlteration {
+    public func alter(_ configurations: inout NodeConfigurations) {}
+    public func wrap(_ node: any NodeLogic) -> any NodeLogic { node }
 }

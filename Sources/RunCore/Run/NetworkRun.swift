@@ -49,13 +49,13 @@ final class NetworkRun {
     private var bound: NIOLoopBound<NetworkRun> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
 
     /// Makes the run; `tap`, when given, sees every frame written, with the virtual time.
-    init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil, planted: PlantedDefect? = nil) {
+    init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil, planted: (any NetworkAlteration)? = nil) {
         self.scenario = scenario
         self.wire = wire
         self.now = scenario.start
         authenticator = HMACAuthenticator(key: Array("paylab run \(scenario.seed)".utf8))
         aliases = ReferenceAliases(numbering: NetworkAssembly.numbering(of: scenario.network))
-        for node in NetworkAssembly.nodes(of: scenario, planted: planted) { nodes[node.name] = node }
+        for node in NetworkAssembly.nodes(of: scenario, altered: planted) { nodes[node.name] = node }
         linkFaults = LinkFaults(scenario.faults.compactMap(Self.linkFault), seed: scenario.seed)
         for (index, fault) in scenario.faults.enumerated() {
             scheduler.schedule(.faultWindow(index: index, starting: true), at: fault.from)

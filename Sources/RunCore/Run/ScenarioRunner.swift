@@ -108,8 +108,8 @@ public final class ScenarioRunner: Sendable {
     }
 
     /// Runs one scenario to completion; with `capture`, writes its capture folder too.
-    /// `planted` plants a known defect in the nodes, for `explore --self-test` only.
-    public func run(_ scenario: Scenario, capture: CaptureOptions? = nil, planted: PlantedDefect? = nil) async -> ScenarioResult {
+    /// `planted` alters the network as it is assembled: `explore --self-test` plants a known defect so.
+    public func run(_ scenario: Scenario, capture: CaptureOptions? = nil, planted: (any NetworkAlteration)? = nil) async -> ScenarioResult {
         await run(scenario, capture: capture, planted: planted, serving: nil)
     }
 
@@ -119,7 +119,7 @@ public final class ScenarioRunner: Sendable {
         await run(scenario, capture: capture, planted: nil, serving: serving)
     }
 
-    private func run(_ scenario: Scenario, capture: CaptureOptions?, planted: PlantedDefect?, serving: Serving?) async -> ScenarioResult {
+    private func run(_ scenario: Scenario, capture: CaptureOptions?, planted: (any NetworkAlteration)?, serving: Serving?) async -> ScenarioResult {
         let started = ContinuousClock.now
         let loop = group.next()
         var result = ScenarioResult(

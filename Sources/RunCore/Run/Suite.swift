@@ -48,7 +48,7 @@ public struct Suite: Sendable {
     /// and name before it runs, `finished` its result after.
     public func run(
         capture: ScenarioRunner.CaptureOptions? = nil,
-        planted: PlantedDefect? = nil,
+        planted: (any NetworkAlteration)? = nil,
         pki: String? = nil,
         starting: (Int, String) -> Void = { _, _ in },
         finished: (ScenarioResult) -> Void = { _ in }

@@ -98,6 +98,8 @@ public enum ScenarioSchema {
                     ])),
                 ])),
                 ("fee_cap", amount("The largest fee for one transaction.")),
+                ("fee_rounding", .object([("type", .string("string")), ("enum", .array(Money.Rounding.allCases.map { .string($0.rawValue) })),
+                                          ("description", .string("How the fee is rounded to the minor unit: up (default), half_up or down."))])),
                 ("payout_at", timeOfDay("When the acquirer pays out (default \"09:00\").")),
                 ("terminal_timeout", duration("How long its terminals wait for an answer (default 60s).")),
                 ("account", .object(object("Its account.", required: ["bank", "number"], [
