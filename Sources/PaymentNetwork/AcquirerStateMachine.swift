@@ -199,7 +199,7 @@ public struct AcquirerStateMachine: NodeLogic {
 
     /// A completion or a refund: checked against its original here (what the acquirer's
     /// journal knows), then forwarded like a purchase.
-    private mutating func forwardFollowUp(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+    mutating func forwardFollowUp(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let kind: TimelineEvent.Operation = request.isCompletion ? .completion : .refund
         // The original as this terminal sent it, or (a refund at another terminal of the same
         // merchant) the one with the RRN the follow-up carries.
@@ -251,7 +251,7 @@ public struct AcquirerStateMachine: NodeLogic {
     /// last settlement. Equal: settled (00). Different: 95, and the terminal uploads its batch
     /// (0320 each); at its next 0500 what the journal holds and the terminal does not is
     /// reversed (the cashier never completed it), and the rest is settled.
-    private mutating func settleBatch(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+    mutating func settleBatch(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         let terminal = message[DE.terminalID] ?? peer
         let exponent = configuration.currency.exponent
         let open = purchases.filter { reference, purchase in
@@ -287,7 +287,7 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     /// A terminal's sign-on (`001`), sign-off (`002`) or echo (`301`): answered 0810 00.
-    private mutating func terminalNetworkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+    mutating func terminalNetworkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.mti.isRequest else { return [] }
         let terminal = message[DE.terminalID] ?? peer
         switch message[70] {
@@ -300,7 +300,7 @@ public struct AcquirerStateMachine: NodeLogic {
         return [.send(answer, to: peer)]
     }
 
-    private mutating func forwardPurchase(
+    mutating func forwardPurchase(
         _ request: ISOMessage, kind: TimelineEvent.Operation, original: TransactionReference? = nil, from terminal: String, now: Instant
     ) -> [NodeAction] {
         let reference = request.transactionReference
@@ -339,7 +339,7 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     /// Sends a request on under this acquirer's own STAN (every hop has its own), keeping the mapping.
-    private mutating func forward(_ entry: Waiting, now: Instant) -> [NodeAction] {
+    mutating func forward(_ entry: Waiting, now: Instant) -> [NodeAction] {
         var entry = entry
         entry.request[DE.stan] = trace.take()
         let own = entry.request.transactionReference
@@ -351,7 +351,7 @@ public struct AcquirerStateMachine: NodeLogic {
                 .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
-    private mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+    mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let cancellation = void.isCancellation
         // A cancellation at another terminal of the merchant names the pre-authorization by its RRN.
         let original = purchases[void.originalReference] == nil ? rrnMatch(void) ?? void.originalReference : void.originalReference
@@ -371,7 +371,7 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     /// The terminal reversed a purchase or a void: acknowledge at once, and undo upstream what may have taken effect.
-    private mutating func terminalReversed(_ reversal: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+    mutating func terminalReversed(_ reversal: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let original = reversal.originalReference
         let acknowledge = NodeAction.send(reversal.response(code: .approved), to: terminal)
         if let void = voids.removeValue(forKey: original) {
@@ -395,7 +395,7 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     /// A void that got no answer is reversed: the purchase stands again, at every node.
-    private mutating func reverseVoid(_ void: ISOMessage, of purchase: TransactionReference, now: Instant) -> [NodeAction] {
+    mutating func reverseVoid(_ void: ISOMessage, of purchase: TransactionReference, now: Instant) -> [NodeAction] {
         let own = void.transactionReference
         var actions: [NodeAction] = []
         if waiting.removeValue(forKey: own) != nil { actions.append(.cancelTimer(.answer(own))) }
@@ -404,7 +404,7 @@ public struct AcquirerStateMachine: NodeLogic {
         return actions + reverseUpstream(void, now: now)
     }
 
-    private mutating func schemeAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
+    mutating func schemeAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
         let own = response.transactionReference
         // 94 answers a copy of the request, not the request: it settles nothing.
         guard response.responseCode != .duplicateTransmission, let entry = waiting.removeValue(forKey: own) else { return [] }
@@ -450,99 +450,6 @@ public struct AcquirerStateMachine: NodeLogic {
             }
         default:
             break
-        }
-        return actions
-    }
-
-    // MARK: - Timers, commands, failures
-
-    public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
-        switch key {
-        case .answer(let own):
-            guard let entry = waiting.removeValue(forKey: own) else { return [] }
-            var actions: [NodeAction] = entry.terminal.isEmpty ? [] : [.send(entry.answer(.issuerInoperative), to: entry.terminal)]
-            actions += [
-                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.original),
-                                      detail: "no answer from \(configuration.scheme) to the \(entry.operation.rawValue) within \(configuration.timeout.compact): answered 91",
-                                      facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
-            ]
-            if entry.operation.startsTransaction, entry.operation != .cancellation {
-                purchases[entry.original]?.state = .reversed
-            }
-            // What may have taken effect upstream is undone: the purchase, or the void.
-            if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream] = nil }
-            actions += reverseUpstream(entry.request, now: now)
-            return actions
-        case .repeat(let reference):
-            if credits.isPending(reference) { return credits.fire(reference, now: now) }
-            if let limit = configuration.reversalAttempts, reversals.attempts(reference) >= limit, let pending = reversals.giveUp(reference) {
-                // This acquirer gives up: the entry is one-sided until the next day's reconciliation finds it.
-                return [.record(TimelineEvent(
-                    at: now, node: name, kind: .timedOut, reference: .transaction(pending.message.originalReference.numbered(by: name)),
-                    detail: "no answer to the reversal after \(limit) attempts: given up; the scheme may have it as approved until reconciliation",
-                    facts: .init(operation: .reversal)))]
-            }
-            return reversals.fire(reference, now: now)
-        case .payout(let merchantID, _):
-            guard let merchant = merchants[merchantID] else { return [] }
-            return payOut(merchant: merchant, now: now)
-        case .cutoff, .expiry:
-            return []
-        }
-    }
-
-    /// Sends the scheme a `0420` for a purchase or void that may have taken effect, repeated until acknowledged.
-    mutating func reverseUpstream(_ original: ISOMessage, now: Instant) -> [NodeAction] {
-        reversals.start(original.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: configuration.scheme, now: now)
-    }
-
-    public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
-        if case .changeAccount(let merchantID, let bank, let number) = command { return changeAccount(merchantID, bank: bank, number: number, now: now) }
-        guard case .hold(let merchantID, let on) = command, let merchant = merchants[merchantID] else { return [] }
-        book.setHold(merchantID, on)
-        guard !on else { return [] }
-        let next = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: false)
-        var actions: [NodeAction] = book.release(merchantID, payableAt: next).map { due in
-            .record(TimelineEvent(at: now, node: name, kind: .released, reference: .transaction(due.reference),
-                                  detail: "hold on merchant \(merchantID) lifted: paid at the next payout time\(next.map { ", \($0)" } ?? "")"))
-        }
-        if let next, !actions.isEmpty {
-            actions.append(.startTimer(.payout(merchant: merchantID, at: next), at: configuration.zone.instant(next)))
-        }
-        return actions
-    }
-
-    public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
-        if peer == configuration.scheme, message.mti.isRequest, !message.mti.isRepeat, let entry = waiting[message.transactionReference] {
-            // The scheme cannot be reached: answer the terminal at once; nothing left here.
-            let own = message.transactionReference
-            waiting[own] = nil
-            if entry.operation.startsTransaction, entry.operation != .cancellation { purchases[entry.original]?.state = .declined }
-            if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream] = nil }
-            return [.cancelTimer(.answer(own))]
-                + (entry.terminal.isEmpty ? [] : [.send(entry.answer(.systemMalfunction), to: entry.terminal)])
-                + [.record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(entry.original),
-                                         detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: .systemMalfunction, operation: entry.operation)))]
-        }
-        if message.isResponse, message.responseCode == .approved, !message.isPayout, let entry = purchases[message.transactionReference],
-           entry.state == .approved {
-            // An approval the terminal cannot receive is reversed.
-            return cancelPurchase(message.transactionReference, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
-        }
-        if message.isPayout, message.mti == .financialRequest {
-            // The merchant's bank is down and the credit never left: the payout goes again when it is back.
-            // (A repeat that cannot be sent may follow a credit that landed: it is tried again, same RRN.)
-            _ = credits.acknowledge(message.transactionReference)
-            _ = book.returned(message[DE.rrn] ?? "", retry: nil)
-        }
-        return []
-    }
-
-    public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] {
-        var actions: [NodeAction] = []
-        let local = configuration.zone.local(now)
-        for merchant in merchants.values.sorted(by: { $0.id < $1.id }) where merchant.accountBank == peer && book.hasReturned(merchant.id, by: local) {
-            actions += payOut(merchant: merchant, now: now)
         }
         return actions
     }

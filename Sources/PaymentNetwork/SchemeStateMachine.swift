@@ -63,7 +63,7 @@ public struct SchemeStateMachine: NodeLogic {
     }
 
     /// A request sent to an issuer and waiting for its answer.
-    private struct Waiting: Sendable {
+    struct Waiting: Sendable {
         var acquirer: String
         var issuer: String
         var request: ISOMessage
@@ -124,7 +124,7 @@ public struct SchemeStateMachine: NodeLogic {
 
     /// One line of a day's clearing: what the issuer owes the acquirer for it (negative:
     /// what the acquirer owes the issuer).
-    private struct BatchItem: Sendable {
+    struct BatchItem: Sendable {
         var reference: TransactionReference
         var amount: Money
         var issuer: String
@@ -136,7 +136,7 @@ public struct SchemeStateMachine: NodeLogic {
     /// One clearing date's items, in the order they came. Taking a transaction out (a
     /// reversal before the cutoff) costs the same however big the batch: under load
     /// thousands are reversed out of batches of hundreds of thousands.
-    private struct Batch: Sendable {
+    struct Batch: Sendable {
         private var items: [BatchItem?] = []
         private var positions: [TransactionReference: [Int]] = [:]
         /// Items in the batch.
@@ -162,22 +162,22 @@ public struct SchemeStateMachine: NodeLogic {
 
     public let configuration: Configuration
     public var name: String { configuration.name }
-    public private(set) var ledger = Ledger()
-    private var generator: SeededGenerator
-    private var trace: TraceNumbers
-    private var waiting: [TransactionReference: Waiting] = [:]
-    private var purchases: [TransactionReference: Purchase] = [:]
+    public internal(set) var ledger = Ledger()
+    var generator: SeededGenerator
+    var trace: TraceNumbers
+    var waiting: [TransactionReference: Waiting] = [:]
+    var purchases: [TransactionReference: Purchase] = [:]
     /// Voids relayed to issuers, by the void's own reference: the purchase each undoes.
-    private var voids: [TransactionReference: TransactionReference] = [:]
-    private var batches: [LocalDate: Batch] = [:]
+    var voids: [TransactionReference: TransactionReference] = [:]
+    var batches: [LocalDate: Batch] = [:]
     /// Reversals and advices the scheme itself sends to issuers, until answered.
-    private var retransmissions: Retransmissions
+    var retransmissions: Retransmissions
     /// The acquirer's reference of each request the scheme sent on under its own STAN.
-    private var acquirerView: [TransactionReference: TransactionReference] = [:]
+    var acquirerView: [TransactionReference: TransactionReference] = [:]
     /// Voids and cancellations as the scheme sent them on, by the acquirer's reference of the void.
-    private var voidsSent: [TransactionReference: ISOMessage] = [:]
+    var voidsSent: [TransactionReference: ISOMessage] = [:]
     /// Banks that signed off (maintenance): the scheme answers for them until they sign on.
-    private var signedOff: Set<String> = []
+    var signedOff: Set<String> = []
 
     /// Makes a scheme.
     public init(configuration: Configuration, seed: UInt64) {
@@ -212,14 +212,14 @@ public struct SchemeStateMachine: NodeLogic {
         [nextCutoff(after: now)]
     }
 
-    private func nextCutoff(after now: Instant) -> NodeAction {
+    func nextCutoff(after now: Instant) -> NodeAction {
         let local = configuration.zone.local(now)
         var date = local.date
         if local.time >= configuration.cutoff { date = date.adding(days: 1) }
         return .startTimer(.cutoff, at: configuration.zone.instant(LocalDateTime(date: date, time: configuration.cutoff)))
     }
 
-    private func openBatch(_ now: Instant) -> LocalDate { clearingDate(at: configuration.zone.local(now)) }
+    func openBatch(_ now: Instant) -> LocalDate { clearingDate(at: configuration.zone.local(now)) }
 
     // MARK: - Messages
 
@@ -237,7 +237,7 @@ public struct SchemeStateMachine: NodeLogic {
     }
 
     /// Refuses a request that names an original the scheme cannot apply it to.
-    private func refuse(_ request: ISOMessage, _ code: ResponseCode, _ why: String, to peer: String, operation: TimelineEvent.Operation, now: Instant) -> [NodeAction] {
+    func refuse(_ request: ISOMessage, _ code: ResponseCode, _ why: String, to peer: String, operation: TimelineEvent.Operation, now: Instant) -> [NodeAction] {
         // A chargeback comes from its issuer, under the issuer's own STAN.
         let reference = operation == .chargeback ? request.transactionReference.numbered(by: peer) : request.transactionReference
         return [
@@ -249,7 +249,7 @@ public struct SchemeStateMachine: NodeLogic {
 
     /// A completion (0220) goes to the issuer like a purchase, if its pre-authorization still
     /// holds and it does not exceed the hold by more than the tolerance.
-    private mutating func routeCompletion(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
+    mutating func routeCompletion(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
             return request.duplicateActions(inProgress: earlier.state == .authorizing, again: "again", node: name, peer: acquirer, now: now)
@@ -279,77 +279,7 @@ public struct SchemeStateMachine: NodeLogic {
         return ask(preauth.issuer, Waiting(acquirer: acquirer, issuer: preauth.issuer, request: outgoing, operation: .completion, original: reference, downstream: reference), now: now)
     }
 
-    /// A refund (0220) is the scheme's to accept: it checks the original and what is left to
-    /// refund, answers at once, and books it into the open batch; at the cutoff the acquirer
-    /// pays the issuer and the issuer is told to credit the card.
-    private mutating func acceptRefund(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
-        let reference = request.transactionReference
-        if purchases[reference] != nil {
-            return request.duplicateActions(inProgress: false, again: "again", node: name, peer: acquirer, now: now)
-        }
-        let original = purchases.key(namedBy: request)
-        guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
-            return refuse(request, .originalNotFound, "a refund of \(original), which is no purchase the scheme knows", to: acquirer, operation: .refund, now: now)
-        }
-        switch entry.state {
-        case .approved, .cleared: break
-        default: return refuse(request, .invalidTransaction, "a refund of a purchase that is \(entry.state)", to: acquirer, operation: .refund, now: now)
-        }
-        let amount = request.amount ?? .zero
-        let left = entry.chargedBack ? .zero : entry.amount - entry.refunded
-        guard amount > .zero, amount <= left else {
-            let exponent = configuration.currency.exponent
-            return refuse(request, .invalidAmount, "a refund of \(amount.formatted(exponent: exponent)) where \(left.formatted(exponent: exponent)) is left to refund",
-                          to: acquirer, operation: .refund, now: now)
-        }
-        purchases[original]?.refunded += amount
-        let date = openBatch(now)
-        var stored = request
-        stored[DE.settlementDate] = date.mmdd
-        purchases[reference] = Purchase(kind: .refund, original: original, request: stored, incoming: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
-        batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: entry.issuer, acquirer: acquirer, kind: .refund))
-        var answer = stored.response(code: .approved)
-        answer[DE.authorizationCode] = generator.digits(6)
-        return [.send(answer, to: acquirer)]
-    }
-
-    /// An issuer's chargeback (0422): checked against the purchase (once per purchase, at
-    /// most what was not refunded), acknowledged at once, passed on to the acquirer until it
-    /// acknowledges, and booked into the open batch: the acquirer pays the issuer back.
-    private mutating func relayChargeback(_ chargeback: ISOMessage, from issuer: String, now: Instant) -> [NodeAction] {
-        // Numbered by the issuer: kept apart from the acquirer's references in the same tables.
-        let reference = chargeback.transactionReference.numbered(by: issuer)
-        if purchases[reference]?.kind == .chargeback { return [.send(chargeback.response(code: .approved), to: issuer)] }
-        let original = acquirerView[chargeback.originalReference] ?? chargeback.originalReference
-        guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
-            return refuse(chargeback, .originalNotFound, "a chargeback of \(original), which is no purchase the scheme knows", to: issuer, operation: .chargeback, now: now)
-        }
-        let settled: Bool
-        switch entry.state {
-        case .approved, .cleared: settled = true
-        default: settled = false
-        }
-        guard settled, !entry.chargedBack else {
-            return refuse(chargeback, .invalidTransaction, "a chargeback of a purchase that is \(entry.chargedBack ? "charged back already" : "\(entry.state)")",
-                          to: issuer, operation: .chargeback, now: now)
-        }
-        let amount = chargeback.amount ?? .zero
-        guard amount > .zero, amount <= entry.amount - entry.refunded else {
-            return refuse(chargeback, .invalidAmount, "a chargeback of more than is left of the purchase after its refunds", to: issuer, operation: .chargeback, now: now)
-        }
-        purchases[original]?.chargedBack = true
-        let date = openBatch(now)
-        purchases[reference] = Purchase(kind: .chargeback, original: original, request: chargeback, incoming: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
-        batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: issuer, acquirer: entry.acquirer, kind: .chargeback))
-        // On to the acquirer under the scheme's STAN, naming the purchase as the acquirer knows it.
-        var forwarded = chargeback
-        forwarded[DE.stan] = trace.take()
-        forwarded[DE.originalData] = entry.incoming.originalDataElements
-        return [.send(chargeback.response(code: .approved), to: issuer), .alias(hop: forwarded.transactionReference, of: reference)]
-            + retransmissions.start(forwarded, to: entry.acquirer, now: now)
-    }
-
-    private mutating func route(_ request: ISOMessage, kind: TimelineEvent.Operation, from acquirer: String, now: Instant) -> [NodeAction] {
+    mutating func route(_ request: ISOMessage, kind: TimelineEvent.Operation, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
         if let earlier = purchases[reference] {
             // The same request again: the first one's answer serves; a second would debit the card twice.
@@ -402,7 +332,7 @@ public struct SchemeStateMachine: NodeLogic {
     /// Network management from a bank: a sign-off (DE70 `002`, maintenance) makes the scheme
     /// answer for it at once (91, or stand-in); a sign-on (`001`) ends that, and what the
     /// scheme stored for the bank (reversals, advices) goes to it now. Answered 0810.
-    private mutating func networkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+    mutating func networkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.mti.isRequest else { return [] }
         var answer = message.response(code: .approved)
         answer[70] = message[70]
@@ -422,7 +352,7 @@ public struct SchemeStateMachine: NodeLogic {
         return actions
     }
 
-    private mutating func ask(_ issuer: String, _ entry: Waiting, now: Instant) -> [NodeAction] {
+    mutating func ask(_ issuer: String, _ entry: Waiting, now: Instant) -> [NodeAction] {
         if signedOff.contains(issuer) {
             // In maintenance: nothing goes to it, the scheme answers at once.
             return issuerSilent(entry, now: now, why: "\(issuer) has signed off (maintenance)", code: .issuerInoperative, sent: false)
@@ -441,125 +371,7 @@ public struct SchemeStateMachine: NodeLogic {
         return [.alias(hop: own, of: entry.downstream), .send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
-    private mutating func relayVoid(_ void: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
-        let original = purchases.key(namedBy: void)
-        let cancellation = void.isCancellation
-        let applies: Bool
-        switch purchases[original]?.state {
-        case .approved?: applies = !cancellation && purchases[original]?.kind != .refund && purchases[original]?.kind != .chargeback
-        case .preauthorized?: applies = cancellation
-        default: applies = false
-        }
-        guard let purchase = purchases[original], applies else {
-            // Not approved here, or already cleared: a void cannot undo it (nor a cancellation
-            // anything but a pre-authorization that still holds).
-            return [.send(void.response(code: .invalidTransaction), to: acquirer)]
-        }
-        var outgoing = void
-        outgoing[DE.rrn] = purchase.request[DE.rrn]
-        outgoing[DE.originalData] = purchase.request.originalDataElements
-        voids[void.transactionReference] = original
-        return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: cancellation ? .cancellation : .void,
-                                            original: original, downstream: void.transactionReference), now: now)
-    }
-
-    /// Takes over an acquirer's reversal and delivers it to the issuer: a purchase's takes it
-    /// out of clearing (and a late approval of it is never booked); a void's puts the purchase back.
-    private mutating func relayReversal(_ reversal: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
-        let original = reversal.originalReference
-        var actions: [NodeAction] = []
-        let issuer: String
-        // On to the issuer under the scheme's STAN, naming what it undoes as the issuer knows it.
-        var forwarded = reversal
-        forwarded[DE.stan] = trace.take()
-        if let purchase = voids[original], let entry = purchases[purchase] {
-            issuer = entry.issuer
-            if let sent = voidsSent[original] {
-                forwarded[DE.originalData] = sent.originalDataElements
-                if waiting.removeValue(forKey: sent.transactionReference) != nil { actions.append(.cancelTimer(.answer(sent.transactionReference))) }
-            }
-            restore(purchase, now: now)
-        } else {
-            guard let pan = reversal[DE.pan], let found = purchases[original]?.issuer ?? self.issuer(of: pan) else {
-                return [.send(reversal.response(code: .originalNotFound), to: acquirer)]
-            }
-            if let purchase = purchases[original], purchase.refunded > .zero || purchase.chargedBack {
-                // Refunded or charged back already: undoing it again would give the card its money twice.
-                return [.send(reversal.response(code: .approved), to: acquirer),
-                        .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(original),
-                                              detail: "a reversal of a purchase already \(purchase.chargedBack ? "charged back" : "refunded"): acknowledged, nothing more undone",
-                                              facts: .init(operation: .reversal)))]
-            }
-            issuer = found
-            let sent = purchases[original]?.request.transactionReference ?? original
-            if purchases[original] != nil { forwarded[DE.originalData] = purchases[original]!.request.originalDataElements }
-            if waiting.removeValue(forKey: sent) != nil { actions.append(.cancelTimer(.answer(sent))) }
-            // A stand-in advice not yet acknowledged is not sent again: the reversal follows
-            // any copy already on its way, so the issuer either never debits or debits and reverses.
-            if let withdrawn = retransmissions.acknowledge(sent), let amount = purchases[original]?.amount {
-                let exponent = configuration.currency.exponent
-                actions += withdrawn + [.record(TimelineEvent(
-                    at: now, node: name, kind: .reversed, reference: .transaction(original),
-                    detail: "stand-in approval of \(amount.formatted(exponent: exponent)) withdrawn before \(issuer) applied it: the card is not charged",
-                    facts: .init(responseCode: .approved, amount: amount, operation: .reversal)))]
-            }
-            unclear(original, to: .reversed, now: now)
-        }
-        // Store and forward: the scheme acknowledges at once and repeats the reversal to the
-        // issuer itself until the issuer answers, however long it is away.
-        return actions + [.send(reversal.response(code: .approved), to: acquirer), .alias(hop: forwarded.transactionReference, of: reversal.transactionReference)]
-            + retransmissions.start(forwarded, to: issuer, now: now)
-    }
-
-    /// Takes a purchase out of its clearing batch, or settles it back if already cleared.
-    private mutating func unclear(_ reference: TransactionReference, to state: Purchase.State, now: Instant) {
-        guard var purchase = purchases[reference] else { return }
-        switch purchase.state {
-        case .authorizing, .preauthorized:
-            break
-        case .approved(let date):
-            batches[date]?.remove(reference)
-        case .cleared:
-            batches[openBatch(now), default: Batch()].append(BatchItem(reference: reference, amount: -purchase.signedAmount, issuer: purchase.issuer, acquirer: purchase.acquirer, kind: .reversal))
-        case .declined, .reversed, .voided, .completed, .cancelled, .expired:
-            return
-        }
-        purchase.state = state
-        purchases[reference] = purchase
-        // A completion undone: its pre-authorization holds again; a refund undone: it may be refunded again.
-        if let original = purchase.original {
-            if purchase.kind == .completion, purchases[original]?.state == .completed { purchases[original]?.state = .preauthorized }
-            if purchase.kind == .refund { purchases[original]?.refunded -= purchase.amount }
-        }
-    }
-
-    /// Books an approved purchase into the batch of the clearing date decided when it was
-    /// routed (or, put back after a void, the batch still open). An approval that comes back
-    /// after that day's cutoff (a slow issuer, stand-in at the timeout) still belongs to it:
-    /// it is cleared into that day at once, as a late item of its clearing.
-    private mutating func book(_ reference: TransactionReference, now: Instant) -> (date: LocalDate, actions: [NodeAction])? {
-        guard var purchase = purchases[reference] else { return nil }
-        let date = purchase.routedFor ?? openBatch(now)
-        purchase.state = .approved(clearingDate: date)
-        purchase.routedFor = nil
-        purchases[reference] = purchase
-        batches[date, default: Batch()].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
-        return (date, date < openBatch(now) ? clear(date, now: now) : [])
-    }
-
-    /// A void was reversed: the purchase it undid is approved again, in the batch still open
-    /// (a cancelled pre-authorization holds again).
-    private mutating func restore(_ reference: TransactionReference, now: Instant) {
-        switch purchases[reference]?.state {
-        case .voided?:
-            purchases[reference]?.routedFor = nil
-            _ = book(reference, now: now)
-        case .cancelled?: purchases[reference]?.state = .preauthorized
-        default: break
-        }
-    }
-
-    private mutating func issuerAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
+    mutating func issuerAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
         let own = response.transactionReference
         // An answer to our own advice (0230) or reversal (0430).
         if let acknowledged = retransmissions.acknowledge(own, code: response.responseCode) { return acknowledged }
@@ -599,184 +411,6 @@ public struct SchemeStateMachine: NodeLogic {
         }
         actions.append(.send(answer, to: entry.acquirer))
         return actions + lateClearing
-    }
-
-    private func clearingDateOf(_ reference: TransactionReference) -> LocalDate? {
-        if case .approved(let date) = purchases[reference]?.state { return date }
-        return nil
-    }
-
-    // MARK: - Timers
-
-    public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
-        switch key {
-        case .cutoff:
-            return clearDay(now: now)
-        case .repeat(let reference):
-            return retransmissions.fire(reference, now: now)
-        case .answer(let own):
-            guard let entry = waiting.removeValue(forKey: own) else { return [] }
-            return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)", code: .issuerTimeout)
-        case .expiry(let reference):
-            // The issuer releases the hold on its own clock; from now on nothing completes it.
-            if purchases[reference]?.state == .preauthorized { purchases[reference]?.state = .expired }
-            return []
-        case .payout:
-            return []
-        }
-    }
-
-    /// Why stand-in may not approve this purchase in the issuer's place, if it may not.
-    private func standInRefusal(_ request: ISOMessage, now: Instant) -> ResponseCode? {
-        if let pan = request[DE.pan], let code = configuration.standInRefusals[pan] { return code }
-        if CardRules.isExpired(request[DE.expiry] ?? "", today: configuration.zone.local(now).date) { return .expiredCard }
-        return nil
-    }
-
-    /// The issuer did not answer in time (98), cannot be reached or has signed off (91): stand
-    /// in, or answer with `code` and reverse what it may have done (when the request was `sent`).
-    private mutating func issuerSilent(_ entry: Waiting, now: Instant, why: String, code: ResponseCode, sent: Bool = true) -> [NodeAction] {
-        let kind: EventKind = sent ? .timedOut : .declined
-        guard entry.operation.startsTransaction else {
-            var actions: [NodeAction] = [
-                .send(entry.answer(code), to: entry.acquirer),
-                .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(entry.original),
-                                      detail: "\(why) to the \(entry.operation.rawValue): answered \(code)\(entry.operation == .void && sent ? " and reversing the void at the issuer" : "")",
-                                      facts: .init(responseCode: code, operation: entry.operation))),
-            ]
-            if sent, entry.operation == .void || entry.operation == .cancellation {
-                // The issuer may have voided: undo that, so every node keeps the purchase.
-                actions += retransmissions.start(entry.request.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: entry.issuer, now: now)
-            }
-            return actions
-        }
-        let reference = entry.original
-        let exponent = configuration.currency.exponent
-        if entry.operation == .purchase, let limit = configuration.standInLimit, let amount = entry.request.amount, amount <= limit, amount > .zero {
-            if let refusal = standInRefusal(entry.request, now: now) {
-                purchases[reference]?.state = .declined
-                return [
-                    .send(entry.answer(refusal), to: entry.acquirer),
-                    .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
-                                          detail: "\(why): declined \(amount.formatted(exponent: exponent)) in the issuer's place with \(refusal) (\(refusal.meaning))",
-                                          facts: .init(responseCode: refusal))),
-                ] + (sent ? reverseAtIssuer(entry.request, issuer: entry.issuer, now: now) : [])
-            }
-            var response = entry.answer(.approved)
-            let authorization = generator.digits(6)
-            response[DE.authorizationCode] = authorization
-            var lateClearing: [NodeAction] = []
-            if let (date, late) = book(reference, now: now) {
-                response[DE.settlementDate] = date.mmdd
-                lateClearing = late
-            }
-            var advice = entry.request
-            advice.mti = .financialAdvice
-            advice[DE.authorizationCode] = authorization
-            advice.responseCode = .approved
-            return [
-                .send(response, to: entry.acquirer),
-                .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
-                                      detail: "\(why): approved \(amount.formatted(exponent: exponent)) in the issuer's place (limit \(limit.formatted(exponent: exponent))), authorization code \(authorization)",
-                                      facts: .init(responseCode: .approved, amount: amount))),
-            ] + retransmissions.start(advice, to: entry.issuer, now: now) + lateClearing
-        }
-        purchases[reference]?.state = sent ? .reversed : .declined
-        return [
-            .send(entry.answer(code), to: entry.acquirer),
-            .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(reference),
-                                  detail: "\(why): answered \(code) (\(code.meaning))\(sent ? " and reversing at the issuer" : "")",
-                                  facts: .init(responseCode: code, operation: entry.operation))),
-        ] + (sent ? reverseAtIssuer(entry.request, issuer: entry.issuer, now: now) : [])
-    }
-
-    /// Sends the issuer a `0420` for a purchase it may have approved, repeated until answered.
-    private mutating func reverseAtIssuer(_ original: ISOMessage, issuer: String, now: Instant) -> [NodeAction] {
-        retransmissions.start(original.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: issuer, now: now)
-    }
-
-    public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {
-        let own = message.transactionReference
-        if message.mti.isRequest, !message.mti.isRepeat, let entry = waiting[own], entry.issuer == peer {
-            waiting[own] = nil
-            return [.cancelTimer(.answer(own))] + issuerSilent(entry, now: now, why: "\(peer) cannot be reached", code: .issuerInoperative)
-        }
-        if message.isResponse, message.responseCode == .approved, let purchase = purchases[own],
-           [.purchase, .completion, .preauthorization].contains(purchase.kind), purchase.isInForce {
-            // The acquirer cannot receive the approval: undo it at the issuer.
-            unclear(own, to: .reversed, now: now)
-            return reverseAtIssuer(purchase.request, issuer: purchase.issuer, now: now)
-        }
-        return []
-    }
-
-    /// Clears every day whose cutoff has passed (the one that ends now, and any the scheme
-    /// missed while it was down) and settles it between issuers and acquirers.
-    private mutating func clearDay(now: Instant) -> [NodeAction] {
-        var actions: [NodeAction] = []
-        for date in batches.keys.filter({ $0 < openBatch(now) }).sorted() {
-            actions += clear(date, now: now)
-        }
-        actions.append(nextCutoff(after: now))
-        return actions
-    }
-
-    private mutating func clear(_ date: LocalDate, now: Instant) -> [NodeAction] {
-        var actions: [NodeAction] = []
-        let exponent = configuration.currency.exponent
-        for item in batches.removeValue(forKey: date)?.all ?? [] {
-            ledger.transfer(item.amount, from: Ledger.settlement(with: item.issuer), to: Ledger.settlement(with: item.acquirer), memo: "settle \(item.reference)")
-            switch item.kind {
-            case .reversal:
-                actions.append(.record(TimelineEvent(
-                    at: now, node: name, kind: .settled, reference: .transaction(item.reference),
-                    detail: "\((item.amount < .zero ? -item.amount : item.amount).formatted(exponent: exponent)) settled back between \(item.acquirer) and \(item.issuer) (reversed after clearing)",
-                    facts: .init(clearingDate: date, amount: item.amount, operation: .reversal))))
-                continue
-            case .refund, .chargeback:
-                purchases[item.reference]?.state = .cleared
-                let what = item.kind == .refund ? "refund" : "chargeback"
-                actions.append(.record(TimelineEvent(
-                    at: now, node: name, kind: .cleared, reference: .transaction(item.reference),
-                    detail: "\(what) cleared in the batch of \(date)", facts: .init(clearingDate: date, amount: item.amount, operation: item.kind))))
-                actions.append(.record(TimelineEvent(
-                    at: now, node: name, kind: .settled, reference: .transaction(item.reference),
-                    detail: "\((-item.amount).formatted(exponent: exponent)) settled from \(item.acquirer) to \(item.issuer) (\(what))",
-                    facts: .init(clearingDate: date, amount: item.amount, operation: item.kind))))
-                if item.kind == .refund, let refund = purchases[item.reference] {
-                    // The issuer credits the card on the refund's clearing: told by an advice (under the
-                    // scheme's STAN, naming the purchase as the issuer knows it), repeated until acknowledged.
-                    var advice = refund.request
-                    advice[DE.stan] = trace.take()
-                    if let original = refund.original, let purchase = purchases[original] { advice[DE.originalData] = purchase.request.originalDataElements }
-                    actions.append(.alias(hop: advice.transactionReference, of: item.reference))
-                    actions += retransmissions.start(advice, to: item.issuer, now: now)
-                }
-                continue
-            default:
-                break
-            }
-            purchases[item.reference]?.state = .cleared
-            let charge = purchases[item.reference].flatMap { interchange(on: $0.request, amount: item.amount) }
-            actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: .cleared, reference: .transaction(item.reference),
-                detail: "cleared in the batch of \(date)" + (charge.map { ", \($0.detail)" } ?? ""),
-                facts: .init(clearingDate: date, amount: item.amount, mcc: purchases[item.reference]?.request[DE.merchantType], interchange: charge?.amount))))
-            actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: .settled, reference: .transaction(item.reference),
-                detail: "\(item.amount.formatted(exponent: exponent)) settled from \(item.issuer) to \(item.acquirer)",
-                facts: .init(clearingDate: date, amount: item.amount))))
-            if configuration.reconcilingAcquirers.contains(item.acquirer), let purchase = purchases[item.reference] {
-                // The acquirer's line of the clearing file, kept until it acknowledges it.
-                var record = purchase.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency],
-                                                      mti: .clearingRecord)
-                record.stamp(now: now, stan: trace.take(), local: nil)
-                record[DE.settlementDate] = date.mmdd
-                record[DE.originalData] = purchase.incoming.originalDataElements
-                actions += retransmissions.start(record, to: item.acquirer, now: now)
-            }
-        }
-        return actions
     }
 }
 

@@ -21,13 +21,13 @@ public struct ScenarioWriter {
     public func yaml(_ scenario: Scenario) -> String {
         var out = Output(zone: scenario.zone, exponent: scenario.currency.exponent)
         for line in header { out.line(line.isEmpty ? "#" : "# \(line)") }
-        out.line("name: \(Self.quote(scenario.name))")
+        out.line("name: \(Self.scalar(scenario.name))")
         if !scenario.description.isEmpty { out.line("description: \(Self.block(scenario.description, indent: "  ") ?? Self.quote(scenario.description))") }
-        if !scenario.tags.isEmpty { out.line("tags: [\(scenario.tags.map(Self.quote).joined(separator: ", "))]") }
+        if !scenario.tags.isEmpty { out.line("tags: [\(scenario.tags.map(Self.scalar).joined(separator: ", "))]") }
         out.line("seed: \(scenario.seed)")
         out.line("timezone: \(scenario.zone.identifier)")
         out.line("currency: \(scenario.currency.code)")
-        out.line("calendar: \(Self.quote(scenario.calendarReference))")
+        out.line("calendar: \(Self.scalar(scenario.calendarReference))")
         out.line("start: \(out.time(scenario.start))")
         out.line("horizon: \(Self.duration(scenario.horizon))")
         network(scenario.network, &out)
@@ -51,7 +51,7 @@ public struct ScenarioWriter {
     private func network(_ network: NetworkSpec, _ out: inout Output) {
         out.line("network:")
         let scheme = network.scheme
-        var fields = ["name: \(Self.quote(scheme.name))", "cutoff: \"\(scheme.cutoff)\"", "timeout: \(Self.duration(scheme.timeout))",
+        var fields = ["name: \(Self.scalar(scheme.name))", "cutoff: \"\(scheme.cutoff)\"", "timeout: \(Self.duration(scheme.timeout))",
                       "stand_in: \(scheme.standInLimit.map { "{ limit: \(out.money($0)) }" } ?? "false")",
                       "preauth_days: \(scheme.preauthDays)", "completion_tolerance: \(Self.rate(scheme.completionTolerancePPM))",
                       "mcc_check: \(scheme.mccCheck)"]
@@ -61,24 +61,24 @@ public struct ScenarioWriter {
         fields += Self.placement(of: scheme.name, in: network)
         out.line("  scheme: { \(fields.joined(separator: ", ")) }")
         let acquirer = network.acquirer
-        fields = ["name: \(Self.quote(acquirer.name))", "id: \"\(acquirer.id)\"", "timeout: \(Self.duration(acquirer.timeout))"]
+        fields = ["name: \(Self.scalar(acquirer.name))", "id: \"\(acquirer.id)\"", "timeout: \(Self.duration(acquirer.timeout))"]
         if let attempts = acquirer.reversalAttempts { fields.append("reversal_attempts: \(attempts)") }
         if let unmatched = acquirer.unmatched { fields.append("unmatched: \(unmatched)") }
         if !acquirer.mccOverride.isEmpty {
-            fields.append("mcc_override: { \(acquirer.mccOverride.sorted { $0.key < $1.key }.map { "\(Self.quote($0.key)): \"\($0.value)\"" }.joined(separator: ", ")) }")
+            fields.append("mcc_override: { \(acquirer.mccOverride.sorted { $0.key < $1.key }.map { "\(Self.scalar($0.key)): \"\($0.value)\"" }.joined(separator: ", ")) }")
         }
         fields += Self.placement(of: acquirer.name, in: network)
         out.line("  acquirer: { \(fields.joined(separator: ", ")) }")
         out.line("  banks:")
         for bank in network.banks {
             let bins = "bins: [\(bank.bins.map { "\"\($0)\"" }.joined(separator: ", "))]"
-            out.line("    - { \((["name: \(Self.quote(bank.name))", bins] + Self.placement(of: bank.name, in: network)).joined(separator: ", ")) }")
+            out.line("    - { \((["name: \(Self.scalar(bank.name))", bins] + Self.placement(of: bank.name, in: network)).joined(separator: ", ")) }")
         }
         out.line("  merchants:")
         for merchant in network.merchants { out.line("    - \(Self.merchant(merchant, network, &out))") }
         out.line(network.cards.isEmpty ? "  cards: []" : "  cards:")
         for card in network.cards {
-            var fields = ["pan: \"\(card.pan)\"", "bank: \(Self.quote(card.bank))", "balance: \(out.money(card.balance))",
+            var fields = ["pan: \"\(card.pan)\"", "bank: \(Self.scalar(card.bank))", "balance: \(out.money(card.balance))",
                           "expiry: \"\(card.expiry)\"", "status: \(card.status.rawValue)"]
             if let limit = card.dailyLimit { fields.append("daily_limit: \(out.money(limit))") }
             out.line("    - { \(fields.joined(separator: ", ")) }")
@@ -86,16 +86,16 @@ public struct ScenarioWriter {
         if !network.accounts.isEmpty {
             out.line("  accounts:")
             for account in network.accounts {
-                out.line("    - { bank: \(Self.quote(account.bank)), number: \(Self.quote(account.number)), balance: \(out.money(account.balance)), status: \(account.status.rawValue) }")
+                out.line("    - { bank: \(Self.scalar(account.bank)), number: \(Self.scalar(account.number)), balance: \(out.money(account.balance)), status: \(account.status.rawValue) }")
             }
         }
     }
 
     private static func merchant(_ merchant: MerchantContract, _ network: NetworkSpec, _ out: inout Output) -> String {
         let terminals = merchant.terminals.map { id in
-            network.external[id].map { "{ id: \(quote(id)), external: \(external($0, server: false)) }" } ?? quote(id)
+            network.external[id].map { "{ id: \(scalar(id)), external: \(external($0, server: false)) }" } ?? scalar(id)
         }
-        var fields = ["id: \"\(merchant.id)\"", "name: \(quote(merchant.name))", "mcc: \"\(merchant.mcc)\"", "settlement: \(merchant.terms)"]
+        var fields = ["id: \"\(merchant.id)\"", "name: \(scalar(merchant.name))", "mcc: \"\(merchant.mcc)\"", "settlement: \(merchant.terms)"]
         if merchant.feeChanges.isEmpty {
             fields.append("fee: \(rate(merchant.feePartsPerMillion))")
         } else {
@@ -107,7 +107,7 @@ public struct ScenarioWriter {
         if let cap = merchant.feeCap { fields.append("fee_cap: \(out.money(cap))") }
         fields.append("fee_rounding: \(merchant.feeRounding.rawValue)")
         fields.append("payout_at: \"\(merchant.payoutAt)\"")
-        var account = "account: { bank: \(quote(merchant.accountBank)), number: \(quote(merchant.accountNumber))"
+        var account = "account: { bank: \(scalar(merchant.accountBank)), number: \(scalar(merchant.accountNumber))"
         if network.missingAccounts.contains(merchant.accountNumber) { account += ", status: wrong" }
         fields.append(account + " }")
         fields.append("terminal_timeout: \(duration(merchant.terminalTimeout))")
@@ -127,8 +127,8 @@ public struct ScenarioWriter {
         var fields: [String] = []
         if server, let address = system.address { fields.append("address: \"\(address)\"") }
         fields.append("tls: \(system.tls.rawValue)")
-        if let ca = system.ca { fields.append("ca: \(quote(ca))") }
-        fields.append("dialect: \(quote(system.dialectReference))")
+        if let ca = system.ca { fields.append("ca: \(scalar(ca))") }
+        fields.append("dialect: \(scalar(system.dialectReference))")
         var framing = ["length: \(system.framing.length.rawValue)", "includes_length: \(system.framing.includesLength)"]
         if let tpdu = system.framing.tpdu { framing.append("tpdu: \"\(Hex.encode(tpdu))\"") }
         if !system.framing.header.isEmpty { framing.append("header: \"\(Hex.encode(system.framing.header))\"") }
@@ -145,12 +145,12 @@ public struct ScenarioWriter {
     private static func fault(_ fault: Fault, _ out: inout Output) -> String {
         var fields: [String]
         switch fault.kind {
-        case .maintenance(let bank): fields = ["maintenance: \(quote(bank))"]
-        case .outage(let node): fields = ["outage: \(quote(node))"]
-        case .freeze(let account, _): fields = ["freeze: \(quote(account))"]
+        case .maintenance(let bank): fields = ["maintenance: \(scalar(bank))"]
+        case .outage(let node): fields = ["outage: \(scalar(node))"]
+        case .freeze(let account, _): fields = ["freeze: \(scalar(account))"]
         case .hold(let merchant): fields = ["hold: \"\(merchant)\""]
         case .network(let client, let server, let kind, let count):
-            fields = ["network: \(quote("\(client) -> \(server)"))"]
+            fields = ["network: \(scalar("\(client) -> \(server)"))"]
             switch kind {
             case .latency(let delay): fields.append("latency: \(duration(delay))")
             case .drop(let response): fields.append("drop: \(response ? "response" : "request")")
@@ -172,31 +172,31 @@ public struct ScenarioWriter {
             let body: String
             switch step.action {
             case .swipe(let id, let terminal, let card, let amount, let keyed):
-                body = "swipe: { id: \(Self.quote(id)), terminal: \(Self.quote(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "") }"
+                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "") }"
             case .repeatSwipe(let id, _, let original):
-                body = "swipe: { id: \(Self.quote(id)), repeat: \(Self.quote(original)) }"
+                body = "swipe: { id: \(Self.scalar(id)), repeat: \(Self.scalar(original)) }"
             case .void(let id, _):
-                body = "void: \(Self.quote(id))"
+                body = "void: \(Self.scalar(id))"
             case .preauthorize(let id, let terminal, let card, let amount):
-                body = "swipe: { id: \(Self.quote(id)), terminal: \(Self.quote(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true }"
+                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true }"
             case .complete(let id, let terminal, let original, let amount):
-                body = "complete: { id: \(Self.quote(id)), of: \(Self.quote(original)), amount: \(out.money(amount)), terminal: \(Self.quote(terminal)) }"
+                body = "complete: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), amount: \(out.money(amount)), terminal: \(Self.scalar(terminal)) }"
             case .cancel(let id, let terminal, let original):
-                body = "cancel: { id: \(Self.quote(id)), of: \(Self.quote(original)), terminal: \(Self.quote(terminal)) }"
+                body = "cancel: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), terminal: \(Self.scalar(terminal)) }"
             case .refund(let id, let terminal, let original, let amount):
-                body = "refund: { id: \(Self.quote(id)), of: \(Self.quote(original)), amount: \(out.money(amount)), terminal: \(Self.quote(terminal)) }"
+                body = "refund: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), amount: \(out.money(amount)), terminal: \(Self.scalar(terminal)) }"
             case .dispute(let id, let original, let reason):
-                body = "dispute: { id: \(Self.quote(id)), of: \(Self.quote(original)), reason: \"\(reason)\" }"
+                body = "dispute: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), reason: \"\(reason)\" }"
             case .settle(let terminal):
-                body = "settle: { terminal: \(Self.quote(terminal)) }"
+                body = "settle: { terminal: \(Self.scalar(terminal)) }"
             case .power(let terminal, on: false):
                 // Its return is the first power-on of the terminal after it.
                 let back = steps[(index + 1)...].first { if case .power(terminal, on: true) = $0.action { true } else { false } }
-                body = "power_off: { terminal: \(Self.quote(terminal)), until: \(back.map { out.time($0.at) } ?? "\"?\"") }"
+                body = "power_off: { terminal: \(Self.scalar(terminal)), until: \(back.map { out.time($0.at) } ?? "\"?\"") }"
             case .power(_, on: true):
                 continue
             case .changeAccount(let merchant, let bank, let number):
-                body = "change_account: { merchant: \"\(merchant)\", account: { bank: \(Self.quote(bank)), number: \(Self.quote(number)) } }"
+                body = "change_account: { merchant: \"\(merchant)\", account: { bank: \(Self.scalar(bank)), number: \(Self.scalar(number)) } }"
             }
             if let comment = stepComments[index] { out.line("  # \(comment)") }
             out.line("  - { at: \(out.time(step.at)), \(body) }")
@@ -206,12 +206,12 @@ public struct ScenarioWriter {
     private static func expectation(_ expectation: Expectation, _ out: inout Output) -> String {
         switch expectation {
         case .account(let number, let balance, _):
-            return "{ account: \(quote(number)), balance: \(out.money(balance)) }"
+            return "{ account: \(scalar(number)), balance: \(out.money(balance)) }"
         case .netPayouts(let merchant, let payouts, _):
             return "{ merchant: \"\(merchant)\", net_payouts: [\(payouts.map { "{ date: \($0.date), amount: \(out.money($0.amount)) }" }.joined(separator: ", "))] }"
         case .transaction(let expected):
-            var fields = ["transaction: \(quote(expected.id))"]
-            if let response = expected.response { fields.append("response: \(quote(response))") }
+            var fields = ["transaction: \(scalar(expected.id))"]
+            if let response = expected.response { fields.append("response: \(scalar(response))") }
             if let status = expected.status { fields.append("status: \(status.rawValue)") }
             if let date = expected.settlementDate { fields.append("settlement_date: \(date)") }
             if let arrives = expected.arrives { fields.append("arrives: \(arrives.map { out.time($0) } ?? "never")") }
@@ -226,6 +226,16 @@ public struct ScenarioWriter {
     }
 
     // MARK: - Values
+
+    /// A string as YAML writes it plainly when it can (a name, an id that starts with a
+    /// letter, `Acquirer -> Scheme`), else double-quoted: what starts with a digit (a PAN, a
+    /// merchant id), reads as a boolean or null, or holds YAML's own punctuation.
+    public static func scalar(_ text: String) -> String {
+        let plain = text.first.map { $0.isASCII && $0.isLetter } == true && !text.hasSuffix(" ")
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || " _./>+-".contains($0)) }
+            && !["true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"].contains(text.lowercased())
+        return plain ? text : quote(text)
+    }
 
     /// A YAML double-quoted string (JSON's escapes are YAML's).
     public static func quote(_ text: String) -> String {

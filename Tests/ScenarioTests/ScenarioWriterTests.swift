@@ -125,10 +125,21 @@ struct ScenarioWriterTests {
         writer.stepComments = [0: "the swipe the merchant complained of"]
         writer.expectationComments = [0: "what the capture shows"]
         let written = writer.yaml(original)
-        #expect(written.hasPrefix("# Imported from a capture\n#\n# second line\nname: \"commented\"\n"))
+        #expect(written.hasPrefix("# Imported from a capture\n#\n# second line\nname: commented\n"))
         #expect(written.contains("  # the swipe the merchant complained of\n  - { at: \"2026-05-11 10:00\", swipe:"))
-        #expect(written.contains("  # what the capture shows\n  - { transaction: \"p\", response: \"00\" }"))
+        #expect(written.contains("  # what the capture shows\n  - { transaction: p, response: \"00\" }"))
         #expect(try ScenarioLoader.parse(written, file: "c.yaml").withoutLines == original.withoutLines)
+    }
+
+    @Test("names and ids are written plainly where YAML reads them back as the same text, else quoted", arguments: [
+        ("T0000001", "T0000001"), ("Acquirer -> Scheme", "Acquirer -> Scheme"), ("6222020000000001", "\"6222020000000001\""),
+        ("true", "\"true\""), ("No", "\"No\""), ("a: b", "\"a: b\""), ("x #y", "\"x #y\""), ("ends ", "\"ends \""), ("ACME SHOP 00002", "ACME SHOP 00002"),
+        ("", "\"\""), ("say \"hi\"", "\"say \\\"hi\\\"\""),
+    ])
+    func scalars(text: String, written: String) throws {
+        #expect(ScenarioWriter.scalar(text) == written)
+        let yaml = "name: \(written)\nstart: \"2026-05-11 10:00\"\n"
+        if !text.isEmpty { #expect(try ScenarioLoader.parse(yaml, file: "s.yaml").name == text) }
     }
 
     @Test("durations and rates are written in the unit a person would", arguments: [
