@@ -61,42 +61,42 @@ public final class WireNetwork {
         }
     }
 
-    private var servers: [String: any Channel] = [:]
+    var servers: [String: any Channel] = [:]
     /// Listeners for systems under test, by node, with the connections open on each.
-    private var sutServers: [String: any Channel] = [:]
-    private var sutConnections: [String: Int] = [:]
+    var sutServers: [String: any Channel] = [:]
+    var sutConnections: [String: Int] = [:]
     /// The connections systems under test opened to PayLab's listeners, which stop being read
     /// while PayLab's own nodes have too much in flight (as a real host's full queue pushes
     /// back on TCP): a flood more than the network can carry waits in the sender's buffers,
     /// in bounded memory, instead of starving what is already inside of the loop's time.
-    private var admitted: [ObjectIdentifier: any Channel] = [:]
-    private var admitting = true
+    var admitted: [ObjectIdentifier: any Channel] = [:]
+    var admitting = true
     /// Frames in flight between PayLab's nodes past which SUTs' connections are not read, and below which they are again.
     static let admissionPause = 1_024, admissionResume = 256
     /// Channels written to and not yet flushed in this tick of the event loop.
-    private var unflushed: [ObjectIdentifier: any Channel] = [:]
-    private var flushScheduled = false
+    var unflushed: [ObjectIdentifier: any Channel] = [:]
+    var flushScheduled = false
     /// The framing of each link direction that is not PayLab's standard.
-    private var framings: [InFlightFrames.Link: Framing] = [:]
+    var framings: [InFlightFrames.Link: Framing] = [:]
     /// Peers that are systems under test: frames to them are not counted in flight (no node of
     /// PayLab handles them); the runner counts the answers it waits for instead.
-    private var externalPeers: Set<String> = []
+    var externalPeers: Set<String> = []
     /// Answers awaited from systems under test, each bounded by its link's timeout.
-    private var awaited = 0
-    private var ports: [String: Int] = [:]
-    private var links: [InFlightFrames.Link: any Channel] = [:]
-    private var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
-    private var inFlight = InFlightFrames()
-    private var quietWaiters: [EventLoopPromise<Void>] = []
+    var awaited = 0
+    var ports: [String: Int] = [:]
+    var links: [InFlightFrames.Link: any Channel] = [:]
+    var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
+    var inFlight = InFlightFrames()
+    var quietWaiters: [EventLoopPromise<Void>] = []
     /// Frames between PayLab's nodes are handed on in the order they were written.
-    private var order = DeliveryOrder()
-    private var handingOn = false
+    var order = DeliveryOrder()
+    var handingOn = false
     /// Whether frames between PayLab's nodes are numbered when written and handed on in that
     /// order: on the virtual clock, until the network is served in real time.
-    private var ordering = true
+    var ordering = true
     /// The nodes that listen or dial on this network (a frame to anyone else, a load
     /// generator's terminal say, never reaches a node here, so it is not numbered).
-    private var localNodes: Set<String> = []
+    var localNodes: Set<String> = []
 
     /// Makes a network on one event loop with the run's CA.
     public convenience init(eventLoop: any EventLoop, authority: CertificateAuthority, keyLog: NIOSSLKeyLogCallback? = nil) {
@@ -314,151 +314,7 @@ public final class WireNetwork {
     // MARK: - Systems under test
 
     /// The ports of the listeners for systems under test, by node.
-    public private(set) var sutPorts: [String: Int] = [:]
-
-    /// Connects PayLab's `node` to the system under test `peer` at `host:port`, secured and
-    /// framed as `link` says; completes when the link is registered (after TLS, if any).
-    public func dial(from node: String, to peer: String, host: String, port: Int, link: ExternalLink) -> EventLoopFuture<Void> {
-        eventLoop.assertInEventLoop()
-        let key = InFlightFrames.Link(node: node, peer: peer)
-        externalPeers.insert(peer)
-        framings[key] = link.framing
-        let context: NIOSSLContext?
-        do {
-            context = try sutContext(of: node, link: link, server: false)
-        } catch {
-            return eventLoop.makeFailedFuture(error)
-        }
-        let registered = eventLoop.makePromise(of: Void.self)
-        registrationWaiters[key] = registered
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let where_ = "\(node) -> \(peer) (SUT at \(host):\(port))"
-        let report = Self.reporter(bound, prefix: where_)
-        let verifier = PeerVerifier(roots: link.verifier.roots, rootsSource: link.verifier.rootsSource, expectedHost: host)
-        let connected = ClientBootstrap(group: eventLoop)
-            .connectTimeout(link.timeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let handlers = channel.pipeline.syncOperations
-                    if let context {
-                        // An IP address is checked against the certificate's IP names; a host name is sent as SNI too.
-                        let name = PeerVerifier.isIP(host) ? nil : host
-                        try handlers.addHandler(NIOSSLClientHandler(context: context, serverHostname: name, customVerificationCallback: verifier.callback(report: report)))
-                    }
-                    try handlers.addHandlers([
-                        FrameReader(framing: link.framing, stallLimit: link.timeout),
-                        LinkHandler(network: bound.value, node: node, identity: .fixed(peer, tls: context != nil), identifyWithin: link.timeout),
-                    ])
-                }
-            }
-            .connect(host: host, port: port)
-        connected.whenFailure { error in
-            let network = bound.value
-            network.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): \(Self.describe(error))", refused: Self.isRefused(error)))
-        }
-        // A link that closes before it is registered (a failed handshake) fails the wait.
-        connected.whenSuccess { channel in
-            channel.closeFuture.whenComplete { _ in
-                bound.value.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): the connection closed before the link was up"))
-            }
-        }
-        return registered.futureResult
-    }
-
-    /// Listens for systems under test that dial PayLab's `node` (port 0: any free port);
-    /// `peers` are the SUTs it serves: one is known at once, several by `identify` on their
-    /// first message. Returns the port.
-    public func listenForSUTs(
-        node: String, host: String, port: Int, peers: [String], link: ExternalLink, identify: @escaping @Sendable ([UInt8]) -> String?
-    ) -> EventLoopFuture<Int> {
-        eventLoop.assertInEventLoop()
-        for peer in peers {
-            externalPeers.insert(peer)
-            framings[InFlightFrames.Link(node: node, peer: peer)] = link.framing
-        }
-        let context: NIOSSLContext?
-        do {
-            context = try sutContext(of: node, link: link, server: true)
-        } catch {
-            return eventLoop.makeFailedFuture(error)
-        }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let report = Self.reporter(bound, prefix: "\(node) <- a SUT client")
-        let identity: LinkHandler.Identity = peers.count == 1 ? .fixed(peers[0], tls: context != nil) : .firstFrame(identify)
-        return ServerBootstrap(group: eventLoop)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 64)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let network = bound.value
-                    // A flood of connections: past the limit each is closed at once, with a word in the log.
-                    guard network.sutConnections[node, default: 0] < link.connectionLimit else {
-                        network.report("\(node): refused a connection from \(channel.remoteAddress.map { "\($0)" } ?? "a peer"): \(link.connectionLimit) connections from systems under test are already open")
-                        channel.close(promise: nil)
-                        return
-                    }
-                    network.sutConnections[node, default: 0] += 1
-                    network.admitted[ObjectIdentifier(channel)] = channel
-                    if !network.admitting { try channel.syncOptions?.setOption(.autoRead, value: false) }
-                    channel.closeFuture.whenComplete { _ in
-                        bound.value.sutConnections[node, default: 1] -= 1
-                        bound.value.admitted[ObjectIdentifier(channel)] = nil
-                    }
-                    let handlers = channel.pipeline.syncOperations
-                    if let context {
-                        if link.security == .mutual {
-                            try handlers.addHandler(NIOSSLServerHandler(context: context, customVerificationCallback: link.verifier.callback(report: report)))
-                        } else {
-                            try handlers.addHandler(NIOSSLServerHandler(context: context))
-                        }
-                    }
-                    try handlers.addHandlers([
-                        FrameReader(framing: link.framing, stallLimit: link.timeout),
-                        LinkHandler(network: network, node: node, identity: identity, identifyWithin: link.timeout),
-                    ])
-                    if !network.admitting { channel.pipeline.fireUserInboundEventTriggered(FrameReader.Reading.paused) }
-                }
-            }
-            .bind(host: host, port: port)
-            .map { channel in
-                let network = bound.value
-                network.sutServers[node] = channel
-                let port = channel.localAddress?.port ?? 0
-                network.sutPorts[node] = port
-                return port
-            }
-    }
-
-    /// The TLS context of a link to a SUT: TLS 1.2 or 1.3 (many hosts still run 1.2), the node's
-    /// certificate where it presents one; nil for plain TCP.
-    private func sutContext(of node: String, link: ExternalLink, server: Bool) throws -> NIOSSLContext? {
-        guard link.security != .none else { return nil }
-        let identity = try credentials.externalIdentity(of: node)
-        let chain: [NIOSSLCertificateSource] = [.certificate(try CertificateAuthority.nioCertificate(identity.certificate))]
-        let key = NIOSSLPrivateKeySource.privateKey(try identity.nioKey())
-        var configuration: TLSConfiguration
-        if server {
-            configuration = .makeServerConfiguration(certificateChain: chain, privateKey: key)
-            configuration.certificateVerification = link.security == .mutual ? .noHostnameVerification : .none
-        } else {
-            configuration = .makeClientConfiguration()
-            if link.security == .mutual {
-                configuration.certificateChain = chain
-                configuration.privateKey = key
-            }
-            configuration.certificateVerification = .fullVerification
-        }
-        configuration.trustRoots = .certificates(try link.verifier.roots.map(CertificateAuthority.nioCertificate))
-        configuration.minimumTLSVersion = .tlsv12
-        configuration.maximumTLSVersion = .tlsv13
-        configuration.keyLogCallback = credentials.keyLog
-        return try NIOSSLContext(configuration: configuration)
-    }
-
-    private static func reporter(_ bound: NIOLoopBound<WireNetwork>, prefix: String) -> @Sendable (String) -> Void {
-        let loop = bound.eventLoop
-        return { problem in loop.execute { bound.value.report("\(prefix): \(problem)") } }
-    }
+    public internal(set) var sutPorts: [String: Int] = [:]
 
     // MARK: - Called by the handlers
 

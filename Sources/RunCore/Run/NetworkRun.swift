@@ -17,25 +17,25 @@ final class NetworkRun {
     private(set) var now: Instant
     /// Everything that happened, in order.
     var timeline: [TimelineEvent] { events.all }
-    private var events = ChunkedLog<TimelineEvent>()
+    var events = ChunkedLog<TimelineEvent>()
     /// Each hop's own reference of a forwarded request, and the reference the node before it knew.
-    private var aliases: ReferenceAliases
-    private var nodes: [String: any NodeLogic] = [:]
-    private var scheduler = VirtualScheduler()
-    private var linkFaults: LinkFaults
+    var aliases: ReferenceAliases
+    var nodes: [String: any NodeLogic] = [:]
+    var scheduler = VirtualScheduler()
+    var linkFaults: LinkFaults
     /// Frames a latency fault holds, by the number their release event carries.
-    private var held: [Int: (node: String, peer: String, frame: [UInt8])] = [:]
-    private var heldCount = 0
+    var held: [Int: (node: String, peer: String, frame: [UInt8])] = [:]
+    var heldCount = 0
     /// When the last frame held on each direction of a link (`peer -> node`) is released.
-    private var lastRelease: [String: Instant] = [:]
+    var lastRelease: [String: Instant] = [:]
     /// What the link faults did, with the virtual time.
     private(set) var linkLog: [(at: Instant, what: String)] = []
-    private let codec = MessageCodec(dialect: .default)
-    private let authenticator: HMACAuthenticator
+    let codec = MessageCodec(dialect: .default)
+    let authenticator: HMACAuthenticator
     /// Nodes in an outage, with when it ends (nil: never).
-    private var down: [String: Instant?] = [:]
+    var down: [String: Instant?] = [:]
     /// Links cut by a `disconnect` fault, as `client -> server`.
-    private var cut: Set<String> = []
+    var cut: Set<String> = []
     /// What node logic could not do (a message it could not pack, a date outside its calendar).
     private(set) var faults: [String] = []
     /// What the fault windows did, with the virtual time.
@@ -43,10 +43,10 @@ final class NetworkRun {
     /// The links to systems under test.
     private(set) var suts: SystemsUnderTest!
     /// The wall clock mapped to virtual time, when serving in real time.
-    private var wallClock: (() -> Instant)?
+    var wallClock: (() -> Instant)?
 
     /// This run, for closures that run later on its loop (the compiler checks they stay there).
-    private var bound: NIOLoopBound<NetworkRun> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
+    var bound: NIOLoopBound<NetworkRun> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
 
     /// Makes the run; `tap`, when given, sees every frame written, with the virtual time.
     init(scenario: Scenario, wire: WireNetwork, tap: ((WireNetwork.WrittenFrame, Instant) -> Void)? = nil, planted: (any NetworkAlteration)? = nil) {
@@ -66,19 +66,6 @@ final class NetworkRun {
             now: { [unowned self] in self.now }, record: { [unowned self] in self.events.append(self.aliases.resolve($0)) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
-    }
-
-    private static func linkFault(_ fault: Fault) -> LinkFault? {
-        guard case .network(let client, let server, let kind, let count) = fault.kind else { return nil }
-        let wireKind: LinkFault.Kind
-        switch kind {
-        case .latency(let delay): wireKind = .latency(delay)
-        case .drop(let response): wireKind = .drop(response ? .response : .request)
-        case .duplicate(let response): wireKind = .duplicate(response ? .response : .request)
-        case .corrupt(let response): wireKind = .corrupt(response ? .response : .request)
-        case .disconnect: wireKind = .disconnect
-        }
-        return LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
     }
 
     /// Starts every node's server on 127.0.0.1, and the listeners where systems under test dial PayLab.
@@ -102,7 +89,7 @@ final class NetworkRun {
 
     /// Opens a link: PayLab's own over TLS 1.3; to a SUT that is a server, by dialling it (and
     /// signing on); a SUT that is a client dials PayLab.
-    private func open(_ client: String, _ server: String) -> EventLoopFuture<Void> {
+    func open(_ client: String, _ server: String) -> EventLoopFuture<Void> {
         let network = scenario.network
         if network.isExternal(server) { return suts.dial(from: client, to: server) }
         if network.isExternal(client) { return wire.eventLoop.makeSucceededVoidFuture() }
@@ -298,87 +285,8 @@ final class NetworkRun {
 
     // MARK: - Fault windows
 
-    private func faultWindow(_ index: Int, starting: Bool) -> EventLoopFuture<Void> {
-        let done = wire.eventLoop.makeSucceededVoidFuture()
-        guard scenario.faults.indices.contains(index) else { return done }
-        let fault = scenario.faults[index]
-        switch fault.kind {
-        case .maintenance(let bank):
-            log("\(bank) \(starting ? "goes into" : "comes out of") maintenance")
-            command(.maintenance(starting), to: bank)
-        case .freeze(let account, let bank):
-            log("account \(account) at \(bank) \(starting ? "frozen" : "unfrozen")")
-            command(.freeze(account: account, starting), to: bank)
-        case .hold(let merchant):
-            log("risk hold on merchant \(merchant) \(starting ? "starts" : "ends")")
-            command(.hold(merchant: merchant, starting), to: scenario.network.acquirer.name)
-        case .outage(let node):
-            log("\(node) \(starting ? "goes down" : "comes back up")")
-            if starting {
-                down[node] = .some(fault.to)
-                return wire.takeDown(node)
-            }
-            down[node] = nil
-            return bringUp(node)
-        case .network(let client, let server, let kind, _):
-            guard case .disconnect = kind else {
-                log("link \(client) -> \(server) \(starting ? "starts" : "stops") misbehaving")
-                return done
-            }
-            log("link \(client) -> \(server) \(starting ? "cut" : "restored")")
-            if starting {
-                cut.insert("\(client) -> \(server)")
-                return wire.disconnect(client, server)
-            }
-            cut.remove("\(client) -> \(server)")
-            return reconnect([(client, server)])
-        }
-        return done
-    }
-
-    private func command(_ command: NodeCommand, to node: String) {
-        guard nodes[node] != nil else { return }
-        carryOut(nodes[node]!.perform(command, now: now), of: node)
-    }
-
-    private func log(_ what: String) {
+    func log(_ what: String) {
         faultLog.append((now, what))
-    }
-
-    /// Listens again (on the same port) and reopens the node's links.
-    private func bringUp(_ node: String) -> EventLoopFuture<Void> {
-        let bound = self.bound
-        // Its old port may meanwhile be another connection's local port: then it listens on a new one.
-        let listening = NetworkAssembly.servers(of: scenario).contains(node)
-            ? wire.listen(node: node).map { _ in () }.flatMapError { error in
-                let wire = bound.value.wire
-                wire.reportProblem("\(node) could not listen on its old port again (\(error)); listening on a new one")
-                return wire.listen(node: node, port: 0).map { _ in () }
-            }
-            : wire.eventLoop.makeSucceededVoidFuture()
-        let links = scenario.network.links.filter { ($0.client == node || $0.server == node) }
-        return listening
-            .flatMap { bound.value.suts.listen(only: node).recover { error in bound.value.wire.reportProblem("\(node) could not listen for systems under test again: \(error)") } }
-            .flatMap { bound.value.reconnect(links.map { ($0.client, $0.server) }) }
-    }
-
-    /// Reopens links whose ends are both up and not cut, then tells both ends.
-    private func reconnect(_ links: [(String, String)]) -> EventLoopFuture<Void> {
-        let open = links.filter { down[$0.0] == nil && down[$0.1] == nil && !cut.contains("\($0.0) -> \($0.1)") }
-        let bound = self.bound
-        let connecting = open.filter { !scenario.network.isExternal($0.0) }.map { link in
-            self.open(link.0, link.1).recover { error in
-                bound.value.wire.reportProblem("\(link.0) could not reconnect to \(link.1): \(error)")
-            }
-        }
-        return EventLoopFuture.andAllComplete(connecting, on: wire.eventLoop).map {
-            let run = bound.value
-            for (client, server) in open where run.wire.isConnected(client, to: server) {
-                for (node, peer) in [(client, server), (server, client)] where run.nodes[node] != nil {
-                    run.carryOut(run.nodes[node]!.peerAvailable(peer, now: run.now), of: node)
-                }
-            }
-        }
     }
 
     // MARK: - Messages
@@ -483,7 +391,7 @@ final class NetworkRun {
         }
     }
 
-    private func carryOut(_ actions: [NodeAction], of node: String) {
+    func carryOut(_ actions: [NodeAction], of node: String) {
         for action in actions {
             switch action {
             case .send(let message, let peer):

@@ -1,7 +1,7 @@
 public import Scenario
 public import NIOCore
 import NIOPosix
-public import PaymentNetwork
+import PaymentNetwork
 import SettlementCalendar
 public import Wire
 import Capture

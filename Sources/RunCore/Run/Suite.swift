@@ -1,4 +1,4 @@
-public import PaymentNetwork
+import PaymentNetwork
 public import Scenario
 import SettlementCalendar
 

@@ -1,0 +1,283 @@
+import Foundation
+import Histogram
+import ISO8583
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PaymentNetwork
+import SettlementCalendar
+import Wire
+import RunCore
+
+/// One connection's terminals, their STANs, what is in flight, and what was seen.
+final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Share {
+        /// Open loop: the requests n = first, first + step, ... start at n/rate after the start,
+        /// up to rate × duration in all.
+        case schedule(rate: Int, first: Int, step: Int)
+        case outstanding(Int)
+    }
+
+    struct Key: Hashable {
+        var terminal: String
+        var stan: String
+        var transmission: String
+    }
+
+    struct InFlight {
+        var purchase: LoadPurchase
+        var scheduled: NIODeadline
+        var request: ISOMessage
+    }
+
+    private let plan: LoadPlan
+    private let terminals: [(id: String, merchant: String)]
+    private let share: Share
+    private let started: NIODeadline
+    private let clock: @Sendable () -> Instant
+    private let codec = MessageCodec(dialect: .default)
+    private var stans: [Int]
+    /// The global number of the next open-loop request this connection sends.
+    private var next = 0
+    /// Whose turn it is among this connection's terminals.
+    private var turn = 0
+    private var cardIndex: Int
+    private var inFlight: [Key: InFlight] = [:]
+    /// The requests in the order they were sent (so by scheduled start): the sweep for timeouts
+    /// looks only at the oldest, not at everything in flight (a backlog of a hundred thousand
+    /// swept every millisecond took the generator's whole core).
+    private var sentOrder: [Key] = []
+    private var sentOrderHead = 0
+    /// Reversals in flight, by their own key, with the purchase each undoes.
+    private var reversing: [Key: LoadPurchase] = [:]
+    private var reversedPurchases: Set<Key> = []
+    private var sending = true
+    private var channel: (any Channel)?
+    private var timer: RepeatedTask?
+    private var sentCount = 0
+    /// Frames received: answers of any kind.
+    private var received = 0
+    /// Whether requests were written since the last flush.
+    private var wrote = false
+    /// No request is scheduled at or after this: the run's duration from its start.
+    private var sendUntil: NIODeadline { started + TimeAmount(plan.duration) }
+    private let lock = NIOLock()
+    private var seen = LoadObservation()
+
+    init(plan: LoadPlan, terminals: [(id: String, merchant: String)], cardOffset: Int, share: Share, started: NIODeadline, clock: @escaping @Sendable () -> Instant) {
+        self.plan = plan
+        self.terminals = terminals
+        self.share = share
+        self.started = started
+        self.clock = clock
+        // Each take moves on before it reads: one before the first.
+        stans = Array(repeating: plan.firstSTAN - 1, count: terminals.count)
+        cardIndex = cardOffset
+    }
+
+    /// Starts sending (on the channel's event loop): each terminal signs on first (0800, DE70
+    /// `001`); the connection keeps order, so the acquirer has the sign-on before the purchases.
+    func begin(channel: any Channel) {
+        self.channel = channel
+        let loop = channel.eventLoop
+        for (slot, terminal) in terminals.enumerated() {
+            stans[slot] = stans[slot] % 999_999 + 1
+            var signOn = ISOMessage(mti: .networkManagementRequest)
+            signOn.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
+            signOn[DE.terminalID] = terminal.id
+            signOn[DE.merchantID] = terminal.merchant
+            signOn[70] = "001"
+            if let bytes = try? Framing.standard.frame(codec.pack(signOn)) { channel.write(channel.allocator.buffer(bytes: bytes), promise: nil) }
+        }
+        switch share {
+        case .schedule(let rate, let first, let step):
+            let seconds = plan.duration.components
+            let total = Int64(rate) * seconds.seconds + Int64(rate) * seconds.attoseconds / 1_000_000_000_000_000_000
+            next = first
+            timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
+                let now = NIODeadline.now()
+                // Every request whose time has come, each timed from its scheduled start.
+                while sending && Int64(next) < total {
+                    let due = started + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
+                    guard due <= now else { break }
+                    send(scheduled: due)
+                    next += step
+                }
+                channel.flush()
+                sweep(now: now)
+            }
+        case .outstanding(let count):
+            for _ in 0..<count { send(scheduled: .now()) }
+            channel.flush()
+            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in sweep(now: .now()) }
+        }
+    }
+
+    func stopSending() {
+        channel?.eventLoop.execute { [self] in sending = false }
+    }
+
+    /// Requests and reversals still unanswered, and how many frames came so far.
+    func state() async -> (requests: Int, reversals: Int, received: Int) {
+        guard let channel else { return (0, 0, 0) }
+        return (try? await channel.eventLoop.submit { [self] in (inFlight.count, reversing.count, received) }.get()) ?? (0, 0, 0)
+    }
+
+    func snapshot(light: Bool) -> LoadObservation {
+        lock.withLock {
+            if !light { return seen }
+            var copy = LoadObservation()
+            copy.sent = seen.sent
+            copy.byCode = seen.byCode
+            copy.timeouts = seen.timeouts
+            copy.unmatched = seen.unmatched
+            copy.late = seen.late
+            copy.latency = seen.latency
+            return copy
+        }
+    }
+
+    private func send(scheduled: NIODeadline) {
+        guard let channel, !terminals.isEmpty else { return }
+        let slot = turn % terminals.count
+        turn += 1
+        stans[slot] = stans[slot] % 999_999 + 1
+        let terminal = terminals[slot]
+        let card = plan.cards[cardIndex % plan.cards.count]
+        cardIndex += plan.connections
+        let amount = LoadPlan.amount(sentCount * plan.connections + Int(cardIndex % 97))
+        sentCount += 1
+        var request = ISOMessage(mti: .financialRequest)
+        request[DE.pan] = card.pan
+        request[DE.processingCode] = ProcessingCode.purchase
+        request[DE.amount] = amount.de4
+        request.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
+        request[DE.expiry] = card.expiry
+        request[DE.entryMode] = "021"
+        request[DE.conditionCode] = "00"
+        request[DE.terminalID] = terminal.id
+        request[DE.merchantID] = terminal.merchant
+        request[DE.currency] = "156"
+        let key = Key(terminal: terminal.id, stan: request[DE.stan]!, transmission: request[DE.transmissionDateTime]!)
+        // A STAN still in flight is not reused: skip to the next (only at a million per terminal in flight).
+        if inFlight[key] != nil { return }
+        guard let bytes = try? Framing.standard.frame(codec.pack(request)) else { return }
+        inFlight[key] = InFlight(purchase: LoadPurchase(terminal: terminal.id, stan: key.stan, transmission: key.transmission, amount: amount, pan: card.pan),
+                                 scheduled: scheduled, request: request)
+        sentOrder.append(key)
+        let second = Int((scheduled - started).nanoseconds / 1_000_000_000)
+        lock.withLock {
+            seen.sent += 1
+            seen.seconds[seen.second(second)].sent += 1
+        }
+        channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = NIODeadline.now()
+        received += 1
+        guard let answer = try? codec.unpack(Array(unwrapInboundIn(data).readableBytesView)) else {
+            lock.withLock { seen.unmatched += 1 }
+            return
+        }
+        let key = Key(terminal: answer[DE.terminalID] ?? "", stan: answer[DE.stan] ?? "", transmission: answer[DE.transmissionDateTime] ?? "")
+        if answer.mti.messageClass == .networkManagement {
+            // A sign-on's answer; one refused leaves that terminal's purchases to be answered 77.
+            if answer[DE.responseCode] != "00" { lock.withLock { seen.unmatched += 1 } }
+            return
+        }
+        if answer.mti.isResponse, answer.mti.original != .financialResponse {
+            // A reversal's answer: by the reversal's own terminal, STAN and DE7.
+            if let purchase = reversing.removeValue(forKey: key) {
+                let approved = answer[DE.responseCode] == "00"
+                lock.withLock {
+                    seen.reversalsApproved += approved ? 1 : 0
+                    seen.reversed.append(purchase)
+                }
+            } else {
+                lock.withLock { seen.unmatched += 1 }
+            }
+            return
+        }
+        guard let flight = inFlight.removeValue(forKey: key) else {
+            lock.withLock { if reversedPurchases.contains(key) { seen.late += 1 } else { seen.unmatched += 1 } }
+            return
+        }
+        let code = answer[DE.responseCode] ?? "--"
+        let micros = UInt64(max(0, (now - flight.scheduled).nanoseconds / 1000))
+        let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
+        let measured = flight.scheduled - started >= TimeAmount(plan.warmup)
+        let since = now - started
+        lock.withLock {
+            seen.lastAnswer = max(seen.lastAnswer, .nanoseconds(since.nanoseconds))
+            seen.byCode[code, default: 0] += 1
+            if measured { _ = seen.latency.record(micros) }
+            let at = seen.second(second)
+            seen.seconds[at].answered += 1
+            _ = seen.seconds[at].latency.record(micros)
+            if code == "00" { seen.approved.append(flight.purchase) } else {
+                seen.declined.append(flight.purchase)
+                seen.seconds[at].errors += 1
+            }
+        }
+        if case .outstanding = share, sending, now < sendUntil {
+            send(scheduled: now)
+            wrote = true
+        }
+    }
+
+    /// The requests a burst of answers made go out together, in as few TLS records and system calls as can be.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if wrote {
+            wrote = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// Requests past the terminal's wait: counted as timeouts and reversed (0400), as a POS does.
+    private func sweep(now: NIODeadline) {
+        guard let channel else { return }
+        let limit = TimeAmount(plan.timeout)
+        var reversed = false
+        while sentOrderHead < sentOrder.count {
+            let key = sentOrder[sentOrderHead]
+            guard let flight = inFlight[key] else {
+                sentOrderHead += 1   // answered
+                continue
+            }
+            guard now - flight.scheduled > limit else { break }
+            sentOrderHead += 1
+            inFlight[key] = nil
+            // As a UnionPay POS sends it: the purchase's STAN, and the reason (98, a timeout) in DE39.
+            let reversal = flight.request.reversal(mti: .reversalRequest, now: clock(), stan: key.stan, reason: .issuerTimeout)
+            reversing[Key(terminal: key.terminal, stan: reversal[DE.stan]!, transmission: reversal[DE.transmissionDateTime]!)] = flight.purchase
+            reversedPurchases.insert(key)
+            let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
+            lock.withLock {
+                seen.timeouts += 1
+                seen.reversals += 1
+                seen.seconds[seen.second(second)].errors += 1
+            }
+            if let bytes = try? Framing.standard.frame(codec.pack(reversal)) {
+                channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)
+                reversed = true
+            }
+            if case .outstanding = share, sending, now < sendUntil { send(scheduled: now) }
+        }
+        if sentOrderHead > 4_096, sentOrderHead * 2 > sentOrder.count {
+            sentOrder.removeFirst(sentOrderHead)
+            sentOrderHead = 0
+        }
+        if reversed { channel.flush() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+}
