@@ -118,8 +118,7 @@ struct InstantHost: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard let request = try? codec.unpack(Array(unwrapInboundIn(data).readableBytesView)), request.mti.isRequest else { return }
-            var answer = request.response(code: .approved)
-            if let code = request[70] { answer[70] = code }
+            var answer = NetworkManagement(of: request) != nil ? NetworkManagement.answer(request) : request.response(code: .approved)
             if request.mti.original == .financialRequest { answer[DE.authorizationCode] = "123456" }
             guard let bytes = try? Framing.standard.frame(codec.pack(answer)) else { return }
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)

@@ -94,9 +94,10 @@ final class CertificationLink: Sendable {
             guard message.mti.isRequest else { return }
             var answer: ISOMessage?
             switch message.mti.messageClass {
-            case .networkManagement?, .reversal?:
+            case .networkManagement?:
+                answer = NetworkManagement.answer(message)
+            case .reversal?:
                 answer = message.response(code: .approved)
-                if let code = message[70] { answer?[70] = code }
             case .financial?, .authorization?:
                 if node != "Scheme" {
                     answer = message.response(code: .approved)
@@ -204,7 +205,7 @@ final class CertificationLink: Sendable {
             }
             if message.mti.isRequest {
                 // The SUT's own network management is answered; anything else it asks is not ours to answer here.
-                if message.mti.messageClass == .networkManagement, let answer = try? codec.pack(message.response(code: .approved)) {
+                if message.mti.messageClass == .networkManagement, let answer = try? codec.pack(NetworkManagement.answer(message)) {
                     _ = try? await loop.submit { wire.value.send(from: self.node, to: Self.peer, message: answer, answer: true) }.get()
                 }
                 continue

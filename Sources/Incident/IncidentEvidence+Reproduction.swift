@@ -283,7 +283,7 @@ struct Reproduction {
         if let terminal = crossed.first, let answered = terminal.answer?.time, item.response == nil, let sent = terminal.request.time,
            let reversal = item.exchanges.first(where: { $0.request.message.isReversal && $0.request.flow == terminal.request.flow })?.request.time,
            let back = evidence.messages.first(where: { message in
-               message.message.mti == .networkManagementRequest && message.message[DE.terminalID] == item.terminal && message.message[70] == "001"
+               message.message.mti == .networkManagementRequest && message.message[DE.terminalID] == item.terminal && NetworkManagement(of: message.message) == .signOn
                    && (message.time ?? 0) > answered && (message.time ?? .max) <= reversal
            })?.time {
             powerLosses.append((at: sent + (answered - sent) / 2, terminal: item.terminal, until: back))
@@ -341,8 +341,8 @@ struct Reproduction {
         var signedOff: Int64?
         for message in evidence.messages where message.message.mti == .networkManagementRequest && message.message[DE.terminalID] == nil {
             guard let at = message.time else { continue }
-            if message.message[70] == "002" { signedOff = signedOff ?? at }
-            if message.message[70] == "001", let from = signedOff {
+            if NetworkManagement(of: message.message) == .signOff { signedOff = signedOff ?? at }
+            if NetworkManagement(of: message.message) == .signOn, let from = signedOff {
                 maintenance.append((from, at))
                 signedOff = nil
             }

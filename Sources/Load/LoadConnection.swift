@@ -86,11 +86,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         let loop = channel.eventLoop
         for (slot, terminal) in terminals.enumerated() {
             stans[slot] = stans[slot] % 999_999 + 1
-            var signOn = ISOMessage(mti: .networkManagementRequest)
-            signOn.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
-            signOn[DE.terminalID] = terminal.id
-            signOn[DE.merchantID] = terminal.merchant
-            signOn[70] = "001"
+            let signOn = NetworkManagement.signOn.request(stan: TraceNumbers.text(stans[slot]), now: clock(), terminal: (terminal.id, terminal.merchant))
             if let bytes = try? Framing.standard.frame(codec.pack(signOn)) { channel.write(channel.allocator.buffer(bytes: bytes), promise: nil) }
         }
         switch share {

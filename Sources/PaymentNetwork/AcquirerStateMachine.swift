@@ -286,18 +286,16 @@ public struct AcquirerStateMachine: NodeLogic {
         return [.send(message.response(code: .approved), to: peer)] + actions
     }
 
-    /// A terminal's sign-on (`001`), sign-off (`002`) or echo (`301`): answered 0810 00.
+    /// A terminal's sign-on, sign-off or echo: answered 0810 00.
     mutating func terminalNetworkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.mti.isRequest else { return [] }
         let terminal = message[DE.terminalID] ?? peer
-        switch message[70] {
-        case "001"?: signedOn[terminal] = configuration.zone.local(now).date
-        case "002"?: signedOn[terminal] = nil
-        default: break
+        switch NetworkManagement(of: message) {
+        case .signOn?: signedOn[terminal] = configuration.zone.local(now).date
+        case .signOff?: signedOn[terminal] = nil
+        case .echo?, nil: break
         }
-        var answer = message.response(code: .approved)
-        answer[70] = message[70]
-        return [.send(answer, to: peer)]
+        return [.send(NetworkManagement.answer(message), to: peer)]
     }
 
     mutating func forwardPurchase(

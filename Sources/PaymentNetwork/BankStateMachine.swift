@@ -201,12 +201,12 @@ public struct BankStateMachine: NodeLogic {
         switch command {
         case .maintenance(true):
             inMaintenance = true
-            return networkManagement("002", now: now)
+            return networkManagement(.signOff, now: now)
         case .maintenance(false):
             inMaintenance = false
             let queued = queuedCredits
             queuedCredits.removeAll()
-            return networkManagement("001", now: now) + queued.flatMap { credit($0.message, from: $0.from, now: now) }
+            return networkManagement(.signOn, now: now) + queued.flatMap { credit($0.message, from: $0.from, now: now) }
         case .dispute(let id, let original, let reason):
             return dispute(id: id, of: original, reason: reason, now: now)
         case .freeze(let account, let frozen):
@@ -218,13 +218,10 @@ public struct BankStateMachine: NodeLogic {
         }
     }
 
-    /// A sign-off (`002`) or sign-on (`001`) to the scheme, for an issuer.
-    mutating func networkManagement(_ code: String, now: Instant) -> [NodeAction] {
+    /// A sign-off or sign-on to the scheme, for an issuer.
+    mutating func networkManagement(_ management: NetworkManagement, now: Instant) -> [NodeAction] {
         guard let scheme = configuration.scheme else { return [] }
-        var message = ISOMessage(mti: .networkManagementRequest)
-        message.stamp(now: now, stan: trace.take(), local: nil)
-        message[70] = code
-        return [.send(message, to: scheme)]
+        return [.send(management.request(stan: trace.take(), now: now), to: scheme)]
     }
 
     /// What a card spent today so far.

@@ -21,6 +21,8 @@ public enum DE {
     public static let currency = 49
     /// A chargeback's reason code (private use).
     public static let reasonCode = 63
+    /// Network management information code (`001` sign-on, `002` sign-off, `301` echo).
+    public static let networkManagementCode = 70
     public static let originalData = 90
     /// Batch totals (0500): refunds (credits) and purchases (debits), number and amount.
     public static let creditsNumber = 74

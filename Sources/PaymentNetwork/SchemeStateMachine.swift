@@ -334,13 +334,11 @@ public struct SchemeStateMachine: NodeLogic {
     /// scheme stored for the bank (reversals, advices) goes to it now. Answered 0810.
     mutating func networkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.mti.isRequest else { return [] }
-        var answer = message.response(code: .approved)
-        answer[70] = message[70]
-        var actions: [NodeAction] = [.send(answer, to: peer)]
-        switch message[70] {
-        case "002"?:
+        var actions: [NodeAction] = [.send(NetworkManagement.answer(message), to: peer)]
+        switch NetworkManagement(of: message) {
+        case .signOff?:
             signedOff.insert(peer)
-        case "001"?:
+        case .signOn?:
             if signedOff.remove(peer) != nil {
                 for reference in retransmissions.pending.filter({ $0.value.peer == peer }).keys.sorted() {
                     actions += retransmissions.fire(reference, now: now)

@@ -305,11 +305,8 @@ public struct TerminalStateMachine: NodeLogic {
     /// Sends the sign-on (0800, DE70 `001`) unless one is in flight.
     private mutating func signOnNow(now: Instant) -> [NodeAction] {
         guard signOn == nil else { return [] }
-        var message = ISOMessage(mti: .networkManagementRequest)
-        message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
-        message[DE.terminalID] = configuration.id
-        message[DE.merchantID] = configuration.merchantID
-        message[70] = "001"
+        let message = NetworkManagement.signOn.request(
+            stan: trace.take(), now: now, local: configuration.zone.local(now), terminal: (configuration.id, configuration.merchantID))
         signOn = message.transactionReference
         return [.send(message, to: configuration.acquirer), .startTimer(.answer(message.transactionReference), at: now.advanced(by: configuration.timeout))]
     }

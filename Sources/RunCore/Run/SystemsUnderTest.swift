@@ -193,7 +193,7 @@ final class SystemsUnderTest {
         func attempt() -> EventLoopFuture<Void> {
             let systems = bound.value
             return systems.wire.dial(from: node, to: peer, host: address.host, port: address.port, link: link)
-                .map { bound.value.manage(key, code: "001", what: "sign-on") }
+                .map { bound.value.manage(key, .signOn) }
                 .flatMapError { error in
                     let systems = bound.value
                     if (error as? WireError)?.refused == true, NIODeadline.now() + .milliseconds(250) < deadline {
@@ -210,21 +210,18 @@ final class SystemsUnderTest {
     /// or their waits are over.
     func signOff() -> EventLoopFuture<Void> {
         for (key, session) in sessions.sorted(by: { "\($0.key)" < "\($1.key)" }) where session.dialed && wire.isConnected(key.node, to: key.peer) {
-            manage(key, code: "002", what: "sign-off")
+            manage(key, .signOff)
         }
         for key in sessions.keys { sessions[key]?.echo?.cancel() }
         return wire.whenQuiet()
     }
 
-    /// Sends a network management request (DE70 `code`) on a link PayLab opened.
-    private func manage(_ key: LinkKey, code: String, what: String) {
+    /// Sends a network management request on a link PayLab opened.
+    private func manage(_ key: LinkKey, _ management: NetworkManagement) {
         guard var session = sessions[key] else { return }
         session.stan = session.stan % 999_999 + 1
         sessions[key] = session
-        var message = ISOMessage(mti: .networkManagementRequest)
-        message.stamp(now: now(), stan: TraceNumbers.text(session.stan), local: nil)
-        message[70] = code
-        send(message, from: key.node, to: key.peer, management: what)
+        send(management.request(stan: TraceNumbers.text(session.stan), now: now()), from: key.node, to: key.peer, management: management.description)
     }
 
     // MARK: - Sending
@@ -318,14 +315,13 @@ final class SystemsUnderTest {
         // scheme answers for it until it signs on): the node answers, and learns.
         if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest,
            terminals.contains(peer) || (issuers.contains(peer) && node == network.scheme.name) {
-            note("\(peer) sent \(message.mti) (DE70 \(message[70] ?? "none")) to \(node)")
+            note("\(peer) sent \(message.mti) (DE70 \(message[DE.networkManagementCode] ?? "none")) to \(node)")
             return .deliver(settles: false)
         }
         if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest {
-            var answer = message.response(code: ResponseCode.approved)
-            if let code = message[70] { answer[70] = code }
+            let answer = NetworkManagement.answer(message)
             send(answer, from: node, to: peer)
-            note("\(peer) sent \(message.mti) (DE70 \(message[70] ?? "none")); \(node) answered \(answer.mti) 00")
+            note("\(peer) sent \(message.mti) (DE70 \(message[DE.networkManagementCode] ?? "none")); \(node) answered \(answer.mti) 00")
             return .consumed
         }
         guard message.mti.isResponse else {
@@ -379,7 +375,7 @@ final class SystemsUnderTest {
         sessions[key]!.echo = wire.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(session.system.echo)) {
             let links = bound.value
             guard links.wire.isConnected(key.node, to: key.peer) else { return }
-            links.manage(key, code: "301", what: "echo test")
+            links.manage(key, .echo)
         }
     }
 
