@@ -8,6 +8,8 @@ import Synchronization
 import Wire
 import RunCore
 import Load
+import PaymentNetwork
+import SettlementCalendar
 
 /// `paylab bench relay`: the floor under `paylab load`. Three mutual-TLS hops on 127.0.0.1,
 /// like the acquirer, the scheme and the issuer (a relay, a relay, an echo), each chain on
@@ -166,11 +168,12 @@ public enum RelayBenchmark {
         let failures = Atomic<Int>(0)
 
         init() {
-            var request = ISOMessage(mti: .financialRequest)
-            for (field, value) in [(2, "6222020000000001"), (3, "000000"), (4, "000000004352"), (7, "0511100000"), (11, "000001"), (14, "2812"),
-                                   (22, "021"), (25, "00"), (32, "48020000"), (37, "000000000001"), (41, "L0000001"), (42, "898440354000001"), (49, "156")] {
-                request[field] = value
-            }
+            // As a load terminal sends it, and as the acquirer forwards it (DE32, DE37).
+            var request = TerminalMessages(terminal: "L0000001", merchant: "898440354000001", currency: Currency.known["CNY"]!).purchase(
+                pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 4352), stan: "000001",
+                now: Instant(milliseconds: 1_778_464_800_000), local: nil)
+            request[DE.acquirerID] = "48020000"
+            request[DE.rrn] = "000000000001"
             purchase = (try? codec.pack(request, authenticator: authenticator)) ?? []
         }
 

@@ -12,6 +12,8 @@ import RunCore
 
 /// One connection's terminals, their STANs, what is in flight, and what was seen.
 final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+    /// The load network's currency (its default network is the default one: CNY).
+    static let currency = Currency.known["CNY"]!
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -147,17 +149,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         cardIndex += plan.connections
         let amount = LoadPlan.amount(sentCount * plan.connections + Int(cardIndex % 97))
         sentCount += 1
-        var request = ISOMessage(mti: .financialRequest)
-        request[DE.pan] = card.pan
-        request[DE.processingCode] = ProcessingCode.purchase
-        request[DE.amount] = amount.de4
-        request.stamp(now: clock(), stan: TraceNumbers.text(stans[slot]), local: nil)
-        request[DE.expiry] = card.expiry
-        request[DE.entryMode] = "021"
-        request[DE.conditionCode] = "00"
-        request[DE.terminalID] = terminal.id
-        request[DE.merchantID] = terminal.merchant
-        request[DE.currency] = "156"
+        let request = TerminalMessages(terminal: terminal.id, merchant: terminal.merchant, currency: Self.currency)
+            .purchase(pan: card.pan, expiry: card.expiry, amount: amount, stan: TraceNumbers.text(stans[slot]), now: clock(), local: nil)
         let key = Key(terminal: terminal.id, stan: request[DE.stan]!, transmission: request[DE.transmissionDateTime]!)
         // A STAN still in flight is not reused: skip to the next (only at a million per terminal in flight).
         if inFlight[key] != nil { return }

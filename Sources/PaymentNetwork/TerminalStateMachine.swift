@@ -44,6 +44,10 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     public let configuration: Configuration
+    /// What it sends, built as every terminal of PayLab builds it.
+    private var messages: TerminalMessages {
+        TerminalMessages(terminal: configuration.id, merchant: configuration.merchantID, currency: configuration.currency)
+    }
     public var name: String { configuration.id }
     public private(set) var ledger = Ledger()
     private var trace: TraceNumbers
@@ -107,16 +111,8 @@ public struct TerminalStateMachine: NodeLogic {
     /// DE90 names the original; DE37 and DE38 carry its RRN and authorization code.
     private mutating func followUp(id: String, of original: String, operation: TimelineEvent.Operation, amount: Money?, now: Instant) -> [NodeAction] {
         guard let (request, response) = purchases[original] else { return [] }
-        let mti: MTI = operation == .cancellation ? .authorizationRequest : .financialAdvice
-        var message = request.keeping([DE.pan, DE.expiry, DE.entryMode, DE.merchantID, DE.currency], mti: mti)
-        message[DE.terminalID] = configuration.id
-        message[DE.processingCode] = operation == .completion ? ProcessingCode.purchase : ProcessingCode.refund
-        message[DE.conditionCode] = operation == .refund ? ConditionCode.normal : ConditionCode.preauthorization
-        message[DE.amount] = (amount ?? request.amount ?? .zero).de4
-        message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
-        message[DE.originalData] = request.originalDataElements
-        if let rrn = response?[DE.rrn] { message[DE.rrn] = rrn }
-        if let code = response?[DE.authorizationCode] { message[DE.authorizationCode] = code }
+        let kind: TerminalMessages.FollowUp = operation == .cancellation ? .cancellation : operation == .completion ? .completion : .refund
+        let message = messages.followUp(kind, of: request, answer: response, amount: amount, stan: trace.take(), now: now, local: configuration.zone.local(now))
         let reference = message.transactionReference
         purchases[id] = (message, nil)
         let shown = (message.amount ?? .zero).formatted(exponent: configuration.currency.exponent)
@@ -134,17 +130,9 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     private mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
-        var request = ISOMessage(mti: swipe.preauthorization ? .authorizationRequest : .financialRequest)
-        request[DE.pan] = swipe.pan
-        request[DE.processingCode] = swipe.preauthorization ? ProcessingCode.preauthorization : ProcessingCode.purchase
-        request[DE.amount] = swipe.amount.de4
-        request.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
-        request[DE.expiry] = swipe.expiry
-        request[DE.entryMode] = "021"
-        request[DE.conditionCode] = swipe.preauthorization ? ConditionCode.preauthorization : ConditionCode.normal
-        request[DE.terminalID] = configuration.id
-        request[DE.merchantID] = configuration.merchantID
-        request[DE.currency] = configuration.currency.numeric
+        let request = messages.purchase(
+            pan: swipe.pan, expiry: swipe.expiry, amount: swipe.amount, stan: trace.take(), now: now, local: configuration.zone.local(now),
+            preauthorization: swipe.preauthorization)
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)
         let amountText = swipe.amount.formatted(exponent: configuration.currency.exponent)
@@ -172,11 +160,7 @@ public struct TerminalStateMachine: NodeLogic {
     /// A `0200` with processing code `200000` that points at the original through DE90 and DE37.
     private mutating func void(_ original: String, now: Instant) -> [NodeAction] {
         guard let (request, response) = purchases[original] else { return [] }
-        var void = request.keeping([DE.pan, DE.amount, DE.expiry, DE.entryMode, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .financialRequest)
-        void[DE.processingCode] = ProcessingCode.void
-        void.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
-        void[DE.originalData] = request.originalDataElements
-        if let rrn = response?[DE.rrn] { void[DE.rrn] = rrn }
+        let void = messages.void(of: request, answer: response, stan: trace.take(), now: now, local: configuration.zone.local(now))
         return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
     }
 
@@ -306,7 +290,7 @@ public struct TerminalStateMachine: NodeLogic {
     private mutating func signOnNow(now: Instant) -> [NodeAction] {
         guard signOn == nil else { return [] }
         let message = NetworkManagement.signOn.request(
-            stan: trace.take(), now: now, local: configuration.zone.local(now), terminal: (configuration.id, configuration.merchantID))
+            stan: trace.take(), now: now, local: configuration.zone.local(now), terminal: (messages.terminal, messages.merchant))
         signOn = message.transactionReference
         return [.send(message, to: configuration.acquirer), .startTimer(.answer(message.transactionReference), at: now.advanced(by: configuration.timeout))]
     }

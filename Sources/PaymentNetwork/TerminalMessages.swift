@@ -1,0 +1,70 @@
+public import ISO8583
+public import SettlementCalendar
+
+/// What a terminal sends, built in one place: the purchase and the pre-authorization, the
+/// void, and the follow-ups that name an earlier transaction (a completion, a cancellation, a
+/// refund). The scenario's terminals, the load generator's and the relay benchmark's all send
+/// these; the reversal is the original's (`ISOMessage.reversal`), the sign-on a
+/// `NetworkManagement` request.
+public struct TerminalMessages: Sendable {
+    /// DE41.
+    public var terminal: String
+    /// DE42.
+    public var merchant: String
+    /// DE49, and the exponent of DE4.
+    public var currency: Currency
+
+    public init(terminal: String, merchant: String, currency: Currency) {
+        self.terminal = terminal
+        self.merchant = merchant
+        self.currency = currency
+    }
+
+    /// A purchase (0200, processing code 000000) or a pre-authorization (0100, 030000, DE25 06)
+    /// of a card's stripe with its PIN entered (DE22 021), stamped with `stan` at `now`
+    /// (DE12/DE13 in the terminal's `local` time, when it keeps one).
+    public func purchase(pan: String, expiry: String, amount: Money, stan: String, now: Instant, local: LocalDateTime?, preauthorization: Bool = false) -> ISOMessage {
+        var request = ISOMessage(mti: preauthorization ? .authorizationRequest : .financialRequest)
+        request[DE.pan] = pan
+        request[DE.processingCode] = preauthorization ? ProcessingCode.preauthorization : ProcessingCode.purchase
+        request[DE.amount] = amount.de4
+        request.stamp(now: now, stan: stan, local: local)
+        request[DE.expiry] = expiry
+        request[DE.entryMode] = "021"
+        request[DE.conditionCode] = preauthorization ? ConditionCode.preauthorization : ConditionCode.normal
+        request[DE.terminalID] = terminal
+        request[DE.merchantID] = merchant
+        request[DE.currency] = currency.numeric
+        return request
+    }
+
+    /// A void (0200, processing code 200000) of `original`: the same card and amount, DE90
+    /// naming the original and DE37 its RRN from `answer`.
+    public func void(of original: ISOMessage, answer: ISOMessage?, stan: String, now: Instant, local: LocalDateTime?) -> ISOMessage {
+        var void = original.keeping([DE.pan, DE.amount, DE.expiry, DE.entryMode, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .financialRequest)
+        void[DE.processingCode] = ProcessingCode.void
+        void.stamp(now: now, stan: stan, local: local)
+        void[DE.originalData] = original.originalDataElements
+        if let rrn = answer?[DE.rrn] { void[DE.rrn] = rrn }
+        return void
+    }
+
+    /// What acts on an earlier transaction as one of its own: a pre-authorization's completion
+    /// (0220, 000000) or cancellation (0100, 200000), or a refund (0220, 200000); DE90 names the
+    /// original, DE37 and DE38 carry its RRN and authorization code from `answer`.
+    public func followUp(_ kind: FollowUp, of original: ISOMessage, answer: ISOMessage?, amount: Money?, stan: String, now: Instant, local: LocalDateTime?) -> ISOMessage {
+        var message = original.keeping([DE.pan, DE.expiry, DE.entryMode, DE.merchantID, DE.currency], mti: kind == .cancellation ? .authorizationRequest : .financialAdvice)
+        message[DE.terminalID] = terminal
+        message[DE.processingCode] = kind == .completion ? ProcessingCode.purchase : ProcessingCode.refund
+        message[DE.conditionCode] = kind == .refund ? ConditionCode.normal : ConditionCode.preauthorization
+        message[DE.amount] = (amount ?? original.amount ?? .zero).de4
+        message.stamp(now: now, stan: stan, local: local)
+        message[DE.originalData] = original.originalDataElements
+        if let rrn = answer?[DE.rrn] { message[DE.rrn] = rrn }
+        if let code = answer?[DE.authorizationCode] { message[DE.authorizationCode] = code }
+        return message
+    }
+
+    /// The transactions that name an earlier one.
+    public enum FollowUp: Sendable { case completion, cancellation, refund }
+}
