@@ -45,7 +45,9 @@ struct EndToEndTests {
         let result = await runner.run(scenario)
         try await runner.shutdown()
         #expect(!result.passed)
-        #expect(result.failures == [.expectation(line: 9, subject: "transaction buy", difference: "arrives expected 2026-05-12 09:00, got 2026-05-11 09:00")])
+        #expect(result.failures == [.expectation(.init(line: 9, subject: "transaction buy", field: "arrives", expected: "2026-05-12 09:00", actual: "2026-05-11 09:00"))])
+        let json = JSONReport.scenario(result).rendered()
+        #expect(json.contains(#""failure_details":[{"kind":"expectation","line":9,"subject":"transaction buy","field":"arrives","expected":"2026-05-12 09:00","actual":"2026-05-11 09:00","sentence":"line 9: transaction buy: arrives expected 2026-05-12 09:00, got 2026-05-11 09:00"}]"#), "\(json.prefix(800))")
         #expect(result.failures.map(\.description) == ["line 9: transaction buy: arrives expected 2026-05-12 09:00, got 2026-05-11 09:00"])
         #expect(TextReport.render(result).contains("FAIL"))
     }

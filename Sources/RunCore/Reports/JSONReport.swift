@@ -16,6 +16,25 @@ public enum JSONReport {
         ])
     }
 
+    /// A failure as fields, beside its sentence: what kind, where, what about, and (for an
+    /// expectation of one field) the field, what was expected and what the run gave.
+    public static func detail(_ failure: RunFailure) -> JSONValue {
+        func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
+        var fields: [(String, JSONValue)]
+        switch failure {
+        case .expectation(let miss):
+            fields = [("kind", .string("expectation")), ("line", .number(Int64(miss.line))), ("subject", .string(miss.subject)),
+                      ("field", optional(miss.field)), ("expected", optional(miss.expected)), ("actual", optional(miss.actual))]
+        case .invariant(let rule, _):
+            fields = [("kind", .string("invariant")), ("rule", .string(rule.rawValue))]
+        case .node:
+            fields = [("kind", .string("node"))]
+        case .stopped:
+            fields = [("kind", .string("stopped"))]
+        }
+        return .object(fields + [("sentence", .string(failure.description))])
+    }
+
     /// One scenario's part.
     public static func scenario(_ result: ScenarioResult) -> JSONValue {
         let scenario = result.scenario
@@ -27,6 +46,7 @@ public enum JSONReport {
             ("passed", .bool(result.passed)),
             ("seed", .number(Int64(bitPattern: scenario.seed))),
             ("failures", .array(result.failures.map { .string($0.description) })),
+            ("failure_details", .array(result.failures.map(detail))),
             ("transactions", .array(result.transactions.map { outcome in
                 .object([
                     ("id", .string(outcome.id)),

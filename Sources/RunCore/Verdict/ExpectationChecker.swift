@@ -15,7 +15,9 @@ enum ExpectationChecker {
             case .account(let number, let expected, let line):
                 let actual = balance(number)
                 if actual != expected {
-                    failures.append(.expectation(line: line, subject: "account \(number)", difference: "balance expected \(expected.formatted(exponent: exponent)), got \(actual?.formatted(exponent: exponent) ?? "no such account")"))
+                    failures.append(.expectation(.init(
+                        line: line, subject: "account \(number)", field: "balance", expected: expected.formatted(exponent: exponent),
+                        actual: actual?.formatted(exponent: exponent) ?? "no such account")))
                 }
             case .netPayouts(let merchant, let expected, let line):
                 let actual = netPayouts(of: merchant, in: timeline, zone: zone)
@@ -23,17 +25,17 @@ enum ExpectationChecker {
                     func show(_ payouts: [NetPayout]) -> String {
                         "[" + payouts.map { "\($0.date) \($0.amount.formatted(exponent: exponent))" }.joined(separator: ", ") + "]"
                     }
-                    failures.append(.expectation(line: line, subject: "merchant \(merchant)", difference: "net_payouts expected \(show(expected)), got \(show(actual))"))
+                    failures.append(.expectation(.init(line: line, subject: "merchant \(merchant)", field: "net_payouts", expected: show(expected), actual: show(actual))))
                 }
             case .transaction(let expected):
                 guard let outcome = outcomes.first(where: { $0.id == expected.id }) else {
-                    failures.append(.expectation(line: expected.line, subject: "transaction \(expected.id)", difference: "it never happened"))
+                    failures.append(.expectation(.init(line: expected.line, subject: "transaction \(expected.id)", note: "it never happened")))
                     continue
                 }
-                var differences: [String] = []
+                let subject = "transaction \(expected.id)"
                 func compare(_ key: String, _ expectedValue: String?, _ actual: String) {
                     if let expectedValue, expectedValue != actual {
-                        differences.append("\(key) expected \(expectedValue), got \(actual)")
+                        failures.append(.expectation(.init(line: expected.line, subject: subject, field: key, expected: expectedValue, actual: actual)))
                     }
                 }
                 compare("response", expected.response, outcome.response)
@@ -50,11 +52,10 @@ enum ExpectationChecker {
                 if let events = expected.events {
                     let actual = outcome.events.map(\.kind)
                     if !isSubsequence(events, of: actual) {
-                        differences.append("events expected [\(events.map(\.rawValue).joined(separator: ", "))] in this order, got [\(actual.map(\.rawValue).joined(separator: ", "))]")
+                        failures.append(.expectation(.init(
+                            line: expected.line, subject: subject, field: "events",
+                            expected: "[\(events.map(\.rawValue).joined(separator: ", "))] in this order", actual: "[\(actual.map(\.rawValue).joined(separator: ", "))]")))
                     }
-                }
-                for difference in differences {
-                    failures.append(.expectation(line: expected.line, subject: "transaction \(expected.id)", difference: difference))
                 }
             }
         }

@@ -2,15 +2,46 @@
 /// kind), a node's fault, or a run that stopped. Only the reports turn it into text
 /// (`description`); the explorer and the tests match on the case and the kind.
 public enum RunFailure: Sendable, Equatable, CustomStringConvertible {
-    /// An expectation of the scenario: where it is written, what it is about (`transaction t1`,
-    /// `account 6214…`, `merchant 8984…`) and how the run differed (`response expected 00, got 05`).
-    case expectation(line: Int, subject: String, difference: String)
+    /// An expectation of the scenario that did not hold.
+    case expectation(Miss)
     /// A rule that always holds (docs/scenario-language.md, "What always holds"), broken.
     case invariant(Invariant, detail: String)
     /// A node did what it must not (an unknown reference, a message it cannot handle).
     case node(String)
     /// The run itself did not finish: it stopped, or the network could not start or stop.
     case stopped(String)
+
+    /// An expectation missed: where it is written, what it is about (`transaction t1`, `account
+    /// 6214…`, `merchant 8984…`), the field it checks with what was expected and what the run
+    /// gave, or a note when it is not one field (`it never happened`).
+    public struct Miss: Sendable, Equatable {
+        public var line: Int
+        public var subject: String
+        public var field: String?
+        public var expected: String?
+        public var actual: String?
+        public var note: String?
+
+        public init(line: Int, subject: String, field: String, expected: String, actual: String) {
+            self.line = line
+            self.subject = subject
+            self.field = field
+            self.expected = expected
+            self.actual = actual
+        }
+
+        public init(line: Int, subject: String, note: String) {
+            self.line = line
+            self.subject = subject
+            self.note = note
+        }
+
+        /// `response expected 00, got 05`, or the note.
+        public var difference: String {
+            guard let field, let expected, let actual else { return note ?? "" }
+            return "\(field) expected \(expected), got \(actual)"
+        }
+    }
 
     /// The rules, each with the words a report and the explorer name it by.
     public enum Invariant: String, Sendable, CaseIterable {
@@ -32,7 +63,7 @@ public enum RunFailure: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .expectation(let line, let subject, let difference): "line \(line): \(subject): \(difference)"
+        case .expectation(let miss): "line \(miss.line): \(miss.subject): \(miss.difference)"
         case .invariant(_, let detail): "invariant: \(detail)"
         case .node(let fault): "node: \(fault)"
         case .stopped(let reason): reason
@@ -43,7 +74,7 @@ public enum RunFailure: Sendable, Equatable, CustomStringConvertible {
     /// it the same way (what the explorer's shrinker keeps to).
     public var rule: String {
         switch self {
-        case .expectation(let line, _, _): "line \(line)"
+        case .expectation(let miss): "line \(miss.line)"
         case .invariant(.audit, let detail): "invariant: " + String(detail.prefix(40))
         case .invariant(let kind, _): "invariant: " + kind.rawValue
         case .node: "node"
