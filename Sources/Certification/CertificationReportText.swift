@@ -9,7 +9,7 @@ public import RunCore
 public enum CertificationReportText {
     /// The report a person reads: each case's verdict and, for a failed one, every failed check.
     public static func render(_ report: CertificationRun.Report) -> String {
-        var lines = ["certification: \(report.suite.name) suite v\(report.suite.version) (\(report.suite.role)) against \(report.target)"]
+        var lines = ["certification: \(report.suite.name) suite v\(report.suite.version) (\(report.suite.role)) against \(report.target), paylab \(PayLabVersion.current)"]
         for outcome in report.outcomes {
             let verdict = outcome.skipped != nil ? "SKIP" : outcome.passed ? "PASS" : "FAIL"
             lines.append("\(verdict)  \(outcome.id)  \(outcome.name)\(outcome.mandatory ? "" : " (conditional)")")
@@ -42,7 +42,7 @@ public enum CertificationReportText {
         let cases: [JSONValue] = report.outcomes.map(json)
         let problems: [JSONValue] = report.problems.map { .string($0) }
         return .object([
-            ("suite", .string(report.suite.name)), ("version", .string(report.suite.version)),
+            ("suite", .string(report.suite.name)), ("version", .string(report.suite.version)), ("paylab_version", .string(PayLabVersion.current)),
             ("role", .string(report.suite.role)), ("target", .string(report.target)),
             ("passed", .number(Int64(report.passed))), ("failed", .number(Int64(report.failed))), ("skipped", .number(Int64(report.skipped))),
             ("cases", .array(cases)), ("problems", .array(problems)),

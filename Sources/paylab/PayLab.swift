@@ -12,6 +12,7 @@ struct PayLab: AsyncParsableCommand {
             The scenario language is described in docs/scenario-language.md and every command in \
             docs/command-line.md (in the repository). Start with: paylab run Scenarios
             """,
+        version: PayLabVersion.current,
         subcommands: [Run.self, Serve.self, Certify.self, Validate.self, Explain.self, Arrival.self, Incident.self, Decode.self, Encode.self, Schema.self, Explore.self, Pki.self, Load.self, Bench.self]
     )
 
@@ -49,8 +50,12 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Writes a report file; a path that cannot be written is an error that names it.
+/// Writes a report file (`-`: standard output); a path that cannot be written is an error that names it.
 func writeReport(_ text: String, to path: String) throws {
+    if path == "-" {
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return
+    }
     do {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     } catch {
@@ -62,7 +67,7 @@ func writeReport(_ text: String, to path: String) throws {
 /// Refuses, before anything runs, a report path whose folder does not exist or cannot be
 /// written: a long run must not end in an error about where to put its results.
 func checkReportPath(_ path: String?, option: String) throws {
-    guard let path else { return }
+    guard let path, path != "-" else { return }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
@@ -75,20 +80,25 @@ func checkReportPath(_ path: String?, option: String) throws {
 
 /// The report files `run` and `serve` write.
 struct ReportOptions: ParsableArguments {
-    @Option(help: "Write the JSON report (format: docs/command-line.md) to this file.")
+    @Option(help: "Write the JSON report (format: docs/command-line.md) to this file; - writes it to standard output (the text report then goes to standard error).")
     var json: String?
 
-    @Option(help: "Write a JUnit XML report (one testsuite per file, one testcase per scenario) to this file.")
+    @Option(help: "Write a JUnit XML report (one testsuite per file, one testcase per scenario) to this file; - writes it to standard output.")
     var junit: String?
 
     @Option(help: "Write a self-contained HTML report with each transaction's timeline to this file.")
     var html: String?
 
     func validate() throws {
+        if json == "-", junit == "-" { throw ValidationError("--json - and --junit - cannot both write to standard output; give one of them a file") }
+        if html == "-" { throw ValidationError("--html writes a file; give it a path") }
         try checkReportPath(json, option: "--json")
         try checkReportPath(junit, option: "--junit")
         try checkReportPath(html, option: "--html")
     }
+
+    /// Whether a report goes to standard output, so the text report must not.
+    var takesStandardOutput: Bool { json == "-" || junit == "-" }
 
     /// Writes each report asked for.
     func write(_ results: [ScenarioResult], wallTime: Duration) throws {

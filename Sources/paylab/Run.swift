@@ -3,6 +3,7 @@ import Foundation
 import RunCore
 import PaymentNetwork
 import Exploration
+import Scenario
 
 extension PayLab {
     /// `paylab run`.
@@ -25,6 +26,9 @@ extension PayLab {
         var shard: String?
 
         @OptionGroup var reports: ReportOptions
+
+        @Flag(help: "Print only the scenarios that failed and the summary.")
+        var quiet = false
 
         @Flag(help: "Write each scenario's traffic to Captures/<run-time>-<file>/: wire.pcap (live, TLS), keys.log, messages.pcap (decrypted ISO 8583), timeline.json.")
         var capture = false
@@ -58,12 +62,13 @@ extension PayLab {
                 throw ExitStatus.invalid
             }
             let pki = try certificates.checked()
-            let console = Console()
+            let console = Console(toStandardError: reports.takesStandardOutput)
             let captureOptions = capture ? ScenarioRunner.CaptureOptions(runTime: Self.runTime()) : nil
             let (results, wallTime) = try await suite.run(
                 capture: captureOptions, planted: plant.flatMap(PlantedDefect.init(rawValue:)), pki: pki,
                 starting: { index, name in console.progress("[\(index)/\(suite.count)] \(name)") },
                 finished: { result in
+                    if quiet, result.passed { return }
                     console.print(TextReport.render(result, colour: console.colour))
                     if let folder = result.captureFolder { console.print("  capture: \(folder)") }
                     if let note = result.captureNote { console.print("  capture: \(note)") }
@@ -94,9 +99,33 @@ extension PayLab {
         @Argument(help: "Scenario files or folders.")
         var paths: [String] = ["Scenarios"]
 
+        @Flag(help: "Print {\"valid\": N, \"problems\": [{\"file\", \"line\", \"column\", \"message\"}]} instead of text.")
+        var json = false
+
         func run() async throws {
-            let suite = try loadSuite(paths)
-            print("\(suite.count) scenario\(suite.count == 1 ? "" : "s") valid")
+            guard json else {
+                let suite = try loadSuite(paths)
+                print("\(suite.count) scenario\(suite.count == 1 ? "" : "s") valid")
+                return
+            }
+            let problems: [ScenarioDiagnostic]
+            var valid = 0
+            do {
+                valid = try Suite.load(paths).count
+                problems = []
+            } catch {
+                problems = error.diagnostics
+            }
+            let entries: [JSONValue] = problems.map { problem in
+                let fields: [(String, JSONValue)] = [
+                    ("file", .string(problem.file)), ("line", .number(Int64(problem.line))), ("column", .number(Int64(problem.column))),
+                    ("message", .string(problem.message)),
+                ]
+                return .object(fields)
+            }
+            let report = JSONValue.object([("valid", .number(Int64(valid))), ("problems", .array(entries))])
+            print(report.rendered(pretty: true))
+            if !problems.isEmpty { throw ExitStatus.invalid }
         }
     }
 

@@ -10,6 +10,7 @@ public enum JSONReport {
     public static func report(_ results: [ScenarioResult]) -> JSONValue {
         let passed = results.filter(\.passed).count
         return .object([
+            ("paylab_version", .string(PayLabVersion.current)),
             ("passed", .number(Int64(passed))),
             ("failed", .number(Int64(results.count - passed))),
             ("scenarios", .array(results.map(scenario))),

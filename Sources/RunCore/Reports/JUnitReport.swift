@@ -26,6 +26,7 @@ public enum JUnitReport {
             let time = suite.reduce(Duration.zero) { $0 + $1.wallTime }
             xml += #"  <testsuite name="\#(escape(file))" tests="\#(suite.count)" failures="\#(suiteFailures)" errors="0" skipped="0" time="\#(seconds(time))">"# + "\n"
             xml += "    <properties>\n"
+            xml += #"      <property name="paylab_version" value="\#(PayLabVersion.current)"/>"# + "\n"
             for result in suite {
                 xml += #"      <property name="seed" value="\#(result.scenario.seed)"/>"# + "\n"
             }

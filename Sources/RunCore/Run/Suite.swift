@@ -7,8 +7,10 @@ import SettlementCalendar
 public struct Suite: Sendable {
     /// Every problem found while loading, one `FILE:LINE:COLUMN: error: MESSAGE` line each.
     public struct Invalid: Error, Sendable {
+        /// Every problem, with its file, line and column.
+        public var diagnostics: [ScenarioDiagnostic]
         /// The lines to print.
-        public var lines: [String]
+        public var lines: [String] { diagnostics.map(\.description) }
     }
 
     /// The scenarios, in file order.
@@ -30,7 +32,7 @@ public struct Suite: Sendable {
         } catch {
             diagnostics += error.diagnostics
         }
-        guard diagnostics.isEmpty else { throw Invalid(lines: diagnostics.map(\.description)) }
+        guard diagnostics.isEmpty else { throw Invalid(diagnostics: diagnostics) }
         return Suite(scenarios: scenarios)
     }
 
