@@ -16,6 +16,10 @@ public struct LoadReport: Sendable {
     public var reversals: Int
     public var reconciled: Bool
     public var problems: [String]
+    /// What a reader should know that is not a money problem: the run fell behind its schedule.
+    public var warnings: [String] = []
+    /// The `--threshold`s asked for, judged on this report.
+    public var thresholds: [LoadThreshold] = []
     public var parts: Int
     /// Microseconds, from each request's scheduled start (after the warmup).
     public var latency: Histogram<UInt64>
@@ -57,6 +61,16 @@ public struct LoadReport: Sendable {
         latency = seen.latency
         maxMicros = seen.latency.totalCount == 0 ? 0 : seen.latency.max
         seconds = seen.seconds.map { Second(sent: $0.sent, answered: $0.answered, errors: $0.errors, latency: $0.latency) }
+        // An open loop that did not keep its schedule measured a smaller load than it says.
+        if let asked = outcome.askedRate, durationSeconds > 0 {
+            let scheduled = Double(asked) * durationSeconds
+            if Double(sent) < 0.9 * scheduled {
+                warnings.append(String(format: "the generator fell behind its schedule: it sent %d of the %.0f requests %d/s asks for (this machine may be short of CPU; try fewer --networks or another machine for the generator)", sent, scheduled, asked))
+            }
+            if rate < 0.9 * Double(asked) {
+                warnings.append(String(format: "the network answered %.1f/s of the %d/s asked: it fell behind the load", rate, asked))
+            }
+        }
     }
 
     /// Milliseconds at a percentile (0 when nothing was recorded).
@@ -81,6 +95,7 @@ public struct LoadReport: Sendable {
             merged.reversals += report.reversals
             merged.reconciled = merged.reconciled && report.reconciled
             merged.problems += report.problems.map { "part \(index + 1): \($0)" }
+            merged.warnings += report.warnings.map { "part \(index + 1): \($0)" }
             merged.parts += report.parts
             merged.durationSeconds = max(merged.durationSeconds, report.durationSeconds)
             merged.activeSeconds = max(merged.activeSeconds, report.activeSeconds)
@@ -117,6 +132,10 @@ public struct LoadReport: Sendable {
             ("by_code", .object(byCode.sorted { $0.key < $1.key }.map { ($0.key, count($0.value)) })),
             ("reconciled", .bool(reconciled)),
             ("problems", .array(problems.map { .string($0) })),
+            ("warnings", .array(warnings.map { .string($0) })),
+            ("thresholds", .array(thresholds.map { threshold in
+                .object([("threshold", .string(threshold.description)), ("value", number(threshold.measure(self))), ("met", .bool(threshold.holds(for: self)))])
+            })),
             ("by_second", .array(seconds.enumerated().map { index, second in Self.json(second: second, index: index) })),
             ("max_us", .number(Int64(maxMicros))),
             ("latency_us", Self.encode(latency)),
@@ -165,6 +184,7 @@ public struct LoadReport: Sendable {
         report.reversals = int("reversals")
         report.reconciled = object["reconciled"] as? Bool ?? false
         report.problems = object["problems"] as? [String] ?? []
+        report.warnings = object["warnings"] as? [String] ?? []
         report.parts = max(1, int("parts"))
         report.latency = decode(object["latency_us"], digits: .three)
         report.maxMicros = (object["max_us"] as? NSNumber)?.uint64Value ?? (report.latency.totalCount == 0 ? 0 : report.latency.max)
@@ -200,6 +220,8 @@ public struct LoadReport: Sendable {
         lines.append(String(format: "achieved %.1f answers/s; latency (ms) p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f",
                             rate, milliseconds(50), milliseconds(90), milliseconds(99), milliseconds(99.9), maxMilliseconds))
         lines.append("by response: " + byCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        lines += warnings.map { "warning: \($0)" }
+        lines += thresholds.map { "threshold \($0.verdict(for: self))" }
         if reconciled {
             lines.append("reconciled: every approved purchase debited once, cleared once and paid out once for the amount less the fee; nothing paid for the rest; every balance as it follows; money conserved")
         } else {

@@ -102,6 +102,8 @@ public enum LoadRun {
         public var reconciliation: Reconciliation
         public var wallTime: Duration
         public var description: String
+        /// The open loop's rate, when it was one.
+        public var askedRate: Int?
     }
 
     /// The terminals a load run drives: those that are systems under test at PayLab's
@@ -231,7 +233,9 @@ public enum LoadRun {
         }
         let networks = count == 1 ? "" : "\(count) networks side by side (one event loop each), "
         let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, \(networks)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
-        return Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description)
+        var askedRate: Int?
+        if case .rate(let rate) = options.pace { askedRate = rate }
+        return Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description, askedRate: askedRate)
     }
 
     /// One network served in real time for a load run, on its own runner (its own event loop).

@@ -33,7 +33,9 @@ extension PayLab {
                 thread) serves N networks side by side, each on its own event loop with every N-th \
                 terminal, its own nodes and books, each reconciled (a system under test in the acquirer's, \
                 the scheme's or a bank's place sees one network).
-                Exit status: 0 when reconciled, 1 when not, 2 on invalid input.
+                --threshold p99<5ms (and errors<0.1%, rate>=5000, ...) judges the run as k6 does.
+                Exit status: 0 when reconciled (and every --threshold met), 1 when not reconciled, 2 on \
+                invalid input, 3 when reconciled but a --threshold was missed.
                 """,
             subcommands: [Drive.self, Merge.self],
             defaultSubcommand: Drive.self
@@ -89,6 +91,9 @@ extension PayLab {
             @Option(help: "Write a page with the rate and the latency over time.")
             var html: String?
 
+            @Option(name: .customLong("threshold"), help: ArgumentHelp("A pass/fail criterion, as k6 writes them: p99<5ms, p999<=20ms, max<1s, errors<0.1%, rate>=5000 (repeat for several). A run that reconciles but misses one exits 3.", valueName: "expression"))
+            var thresholds: [String] = []
+
             @Flag(name: .customLong("print-scenario"), help: "Print the network the run would serve as a scenario file and stop: save it, change it, and pass it back as FILE.")
             var printScenario = false
 
@@ -108,6 +113,9 @@ extension PayLab {
                 if connections < 1 || connections > 32 { throw ValidationError("--connections takes 1 to 32 (the acquirer's limit for systems under test), not \(connections)") }
                 guard Self.part(part) != nil else { throw ValidationError("--part takes I/N with 1 ≤ I ≤ N, not '\(part)'") }
                 if firstSTAN < 1 || firstSTAN > 999_999 { throw ValidationError("--first-stan takes 1 to 999999, not \(firstSTAN)") }
+                for threshold in thresholds {
+                    do { _ = try LoadThreshold(threshold) } catch { throw ValidationError(error.description) }
+                }
                 try checkReportPath(json, option: "--json")
                 try checkReportPath(html, option: "--html")
             }
@@ -160,10 +168,12 @@ extension PayLab {
                                                                seconds, seen.sent, Double(seen.answered) / seconds, seen.p99Milliseconds, seen.errors).utf8))
                 }
                 if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-                let report = LoadReport(outcome: outcome, duration: length)
+                var report = LoadReport(outcome: outcome, duration: length)
+                report.thresholds = thresholds.compactMap { try? LoadThreshold($0) }
                 print(report.text())
                 try write(report, json: json, html: html)
                 if !report.reconciled { throw ExitStatus.failed }
+                if report.thresholds.contains(where: { !$0.holds(for: report) }) { throw ExitStatus.thresholdMissed }
             }
         }
 

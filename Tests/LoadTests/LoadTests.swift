@@ -300,3 +300,49 @@ extension LoadTests {
     }
 }
 
+
+/// `--threshold`, k6's pass/fail criteria: read, judged on a report, refused when they do not read.
+@Suite("Load thresholds")
+struct LoadThresholdTests {
+    /// A report of 1,000 requests: 990 approved, 6 declined 51, 4 timed out; p99 about 12 ms, max 40 ms, over 2 s.
+    static func report() throws -> LoadReport {
+        let values = [[5000, 900], [12000, 90], [40000, 6]]
+        let json = """
+            {"description": "fixture", "sent": 1000, "by_code": {"00": 990, "51": 6}, "timeouts": 4, "unmatched": 0, "late": 0, "reversals": 4,
+             "duration_s": 2, "active_s": 2, "parts": 1, "reconciled": true, "problems": [], "max_us": 40000,
+             "latency_us": \(values), "by_second": []}
+            """
+        let path = NSTemporaryDirectory() + "paylab-threshold-\(UUID().uuidString).json"
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        return try LoadReport.read(path: path)
+    }
+
+    @Test("each measure in its unit: latencies in ms or s, errors in percent of the requests, the rate in answers a second", arguments: [
+        ("p99<13ms", true), ("p99<12ms", false), ("p99<=12.1ms", true), ("max<1s", true), ("max<40ms", false), ("p50>=5ms", true),
+        ("errors<1%", false), ("errors<=1%", true), ("errors<1.1%", true), ("errors<0.5%", false), ("rate>=498", true), ("rate>500", false), ("p999 <= 41ms", true),
+    ])
+    func judged(expression: String, met: Bool) throws {
+        let report = try Self.report()
+        let threshold = try LoadThreshold(expression)
+        #expect(threshold.holds(for: report) == met, "\(threshold.verdict(for: report))")
+    }
+
+    @Test("what does not read is refused with the reason", arguments: [
+        ("p99<5", "a latency has a unit"), ("p98<5ms", "the measure is one of"), ("errors<1", "errors are a percentage"),
+        ("rate=5000", "no comparison"), ("p99<fast ms", "is not a number"),
+    ])
+    func refused(expression: String, reason: String) {
+        #expect(throws: LoadThreshold.Problem.self) { try LoadThreshold(expression) }
+        do { _ = try LoadThreshold(expression) } catch { #expect(error.description.contains(reason), "\(error)") }
+    }
+
+    @Test("the thresholds asked for travel in the text and the JSON with their values")
+    func reported() throws {
+        var report = try Self.report()
+        report.thresholds = [try LoadThreshold("p99<13ms"), try LoadThreshold("errors<0.5%")]
+        #expect(report.text().contains("threshold p99<13ms: 12.0"))
+        #expect(report.text().contains("threshold errors<0.5%: 1.00%, NOT met"))
+        let json = report.json().rendered()
+        #expect(json.contains(#""thresholds":[{"threshold":"p99<13ms","value":"#) && json.contains(#""met":false}"#))
+    }
+}
