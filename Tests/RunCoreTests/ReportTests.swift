@@ -86,6 +86,23 @@ struct ReportTests {
         #expect(dom.components(separatedBy: "class=\"arrival\"").count - 1 == 3)
         #expect(dom.contains("arrived 2026-10-08 09:00:00"))
         #expect(dom.contains("because 2026-10-01 to 2026-10-07 is the National Day holiday"))
+        // Triage: the failing scenario comes first, a filter shows one status, and the missed
+        // arrival is marked where it was expected beside where it was; dates are ISO.
+        let failing = try #require(dom.range(of: "FAIL ")), passing = try #require(dom.range(of: "PASS "))
+        #expect(failing.lowerBound < passing.lowerBound)
+        #expect(dom.contains("data-show=\"fail\"") && dom.contains("data-status=\"fail\""))
+        #expect(dom.components(separatedBy: "class=\"expected\"").count - 1 == 1)
+        #expect(dom.contains("expected 2026-05-12 09:00"))
+        #expect(!dom.contains(">10/8<") && dom.contains(">2026-10-08<"))
+    }
+
+    @Test("a payout that carried several purchases says its total and this purchase's part, not the total as this purchase's")
+    func payoutShare() async throws {
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.load(path: "Scenarios/spring-festival.yaml"))
+        try await runner.shutdown()
+        let text = TextReport.render(result)
+        #expect(text.contains("payout of 771.34, 385.67 of it for this purchase"), "\(text)")
     }
 
     @Test("shards partition the suite: every scenario in exactly one, in a fixed order")

@@ -9,6 +9,8 @@ public enum HTMLReport {
     /// The page.
     public static func render(_ results: [ScenarioResult], wallTime: Duration) -> String {
         let passed = results.filter(\.passed).count
+        // Failures first, in the order they ran, then what passed: triage starts at the top.
+        let ordered = results.filter { !$0.passed } + results.filter(\.passed)
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -19,19 +21,30 @@ public enum HTMLReport {
             <h1>PayLab report</h1>
             <p class="summary"><span class="pass">\(passed) passed</span>, <span class="fail">\(results.count - passed) failed</span>,
             \(results.count) scenarios in \(TextReport.milliseconds(wallTime)) ms of wall time.</p>
+            <p class="filter">show <button data-show="all">all</button> <button data-show="fail">failed</button> <button data-show="pass">passed</button></p>
             <table class="scenarios"><thead><tr><th>scenario</th><th>file</th><th>result</th><th>seed</th><th>wall ms</th></tr></thead><tbody>
 
             """
-        for (index, result) in results.enumerated() {
-            html += "<tr><td><a href=\"#s\(index)\">\(escape(result.scenario.name))</a></td><td>\(escape(result.scenario.file))</td>"
+        for (index, result) in ordered.enumerated() {
+            html += "<tr data-status=\"\(result.passed ? "pass" : "fail")\"><td><a href=\"#s\(index)\">\(escape(result.scenario.name))</a></td><td>\(escape(result.scenario.file))</td>"
             html += "<td class=\"\(result.passed ? "pass" : "fail")\">\(result.passed ? "pass" : "fail")</td><td>\(result.scenario.seed)</td>"
             html += "<td>\(TextReport.milliseconds(result.wallTime))</td></tr>\n"
         }
         html += "</tbody></table>\n"
-        for (index, result) in results.enumerated() { html += section(result, index: index) }
+        for (index, result) in ordered.enumerated() { html += section(result, index: index) }
         html += """
             <script>
             (function () {
+              var buttons = document.querySelectorAll('p.filter button');
+              buttons.forEach(function (button) {
+                button.addEventListener('click', function () {
+                  var show = button.getAttribute('data-show');
+                  document.querySelectorAll('[data-status]').forEach(function (item) {
+                    item.hidden = show !== 'all' && item.getAttribute('data-status') !== show;
+                  });
+                  document.body.setAttribute('data-showing', show);
+                });
+              });
               var timelines = document.querySelectorAll('svg.timeline');
               document.body.setAttribute('data-timelines', String(timelines.length));
               document.body.setAttribute('data-ready', 'yes');
@@ -45,7 +58,7 @@ public enum HTMLReport {
 
     private static func section(_ result: ScenarioResult, index: Int) -> String {
         let scenario = result.scenario
-        var html = "<section class=\"scenario\" id=\"s\(index)\">\n"
+        var html = "<section class=\"scenario\" id=\"s\(index)\" data-status=\"\(result.passed ? "pass" : "fail")\">\n"
         html += "<h2 class=\"\(result.passed ? "pass" : "fail")\">\(result.passed ? "PASS" : "FAIL") \(escape(scenario.name))</h2>\n"
         html += "<p class=\"meta\">\(escape(scenario.file)), seed \(scenario.seed), \(TextReport.milliseconds(result.wallTime)) ms</p>\n"
         if !scenario.description.isEmpty { html += "<p class=\"story\">\(escape(scenario.description))</p>\n" }
@@ -74,19 +87,30 @@ public enum HTMLReport {
         if let date = outcome.settlementDate { html += ", settlement date \(date)" }
         html += ", arrives \(outcome.arrives.map { escape(TextReport.timestamp($0, zone)) } ?? "never")"
         html += ", credited \(outcome.credited.formatted(exponent: exponent))</p>\n"
-        html += "<div class=\"row\">" + timeline(outcome, zone: zone)
+        html += "<div class=\"row\">" + timeline(outcome, zone: zone, expected: expectedArrival(of: outcome.id, in: result), exponent: exponent)
         html += "<div class=\"reasons\"><h4>why</h4><ul>" + (result.reasons[outcome.id] ?? []).map { "<li>\(escape($0))</li>" }.joined() + "</ul></div></div>\n"
         html += "<details><summary>events</summary><table class=\"events\">" + outcome.events.map { event in
-            "<tr><td>\(escape(TextReport.timestamp(event.at, zone)))</td><td>\(escape(event.node))</td><td>\(event.kind.rawValue)</td><td>\(escape(event.detail))</td></tr>"
+            "<tr><td>\(escape(TextReport.timestamp(event.at, zone)))</td><td>\(escape(event.node))</td><td>\(event.kind.rawValue)</td><td>\(escape(outcome.detail(of: event, exponent: exponent)))</td></tr>"
         }.joined() + "</table></details></div>\n"
         return html
     }
 
-    /// The events on a time axis; labels that would overlap go on lanes below each other.
-    static func timeline(_ outcome: TransactionOutcome, zone: Zone) -> String {
+    /// When a failed `arrives` expectation said the money would arrive, for the mark beside the actual one.
+    static func expectedArrival(of id: String, in result: ScenarioResult) -> Instant? {
+        for failure in result.failures {
+            guard case .expectation(let miss) = failure, miss.subject == "transaction \(id)", miss.field == "arrives",
+                  let expected = miss.expected, expected != "never" else { continue }
+            return Values.instant(expected, zone: result.scenario.zone)
+        }
+        return nil
+    }
+
+    /// The events on a time axis, the arrival marked (and, when an expectation missed it, where
+    /// it was expected); labels that would overlap go on lanes below each other.
+    static func timeline(_ outcome: TransactionOutcome, zone: Zone, expected: Instant? = nil, exponent: Int = 2) -> String {
         let width = 760.0, left = 20.0, right = 20.0
         guard let first = outcome.events.first?.at else { return "<svg class=\"timeline\" width=\"\(Int(width))\" height=\"40\"></svg>" }
-        let last = ([outcome.events.last?.at, outcome.arrives].compactMap { $0 }.max()) ?? first
+        let last = ([outcome.events.last?.at, outcome.arrives, expected].compactMap { $0 }.max()) ?? first
         let span = max(Double(last.milliseconds - first.milliseconds), 60_000)
         func x(_ instant: Instant) -> Double { left + Double(instant.milliseconds - first.milliseconds) / span * (width - left - right) }
         // Each lane holds the label extents drawn on it; a label goes on the first lane it fits.
@@ -99,7 +123,7 @@ public enum HTMLReport {
             let lane = lanes.firstIndex { used in !used.contains { $0.overlaps(extent) } } ?? lanes.count
             if lane == lanes.count { lanes.append([extent]) } else { lanes[lane].append(extent) }
             let y = 58.0 + Double(lane) * 16
-            marks += "<g class=\"event \(event.kind.rawValue)\"><title>\(escape(TextReport.timestamp(event.at, zone))) \(escape(event.node)) \(event.kind.rawValue): \(escape(event.detail))</title>"
+            marks += "<g class=\"event \(event.kind.rawValue)\"><title>\(escape(TextReport.timestamp(event.at, zone))) \(escape(event.node)) \(event.kind.rawValue): \(escape(outcome.detail(of: event, exponent: exponent)))</title>"
             marks += "<line x1=\"\(fmt(position))\" y1=\"30\" x2=\"\(fmt(position))\" y2=\"\(fmt(y - 10))\"/>"
             marks += "<circle cx=\"\(fmt(position))\" cy=\"30\" r=\"5\"/>"
             // Labels in the right third hang to the left of their mark, so none is cut off.
@@ -112,7 +136,17 @@ public enum HTMLReport {
         svg += "<line class=\"axis\" x1=\"\(fmt(left))\" y1=\"30\" x2=\"\(fmt(width - right))\" y2=\"30\"/>"
         for tick in ticks(from: first, span: span, zone: zone) {
             let position = x(tick.at)
-            svg += "<g class=\"tick\"><line x1=\"\(fmt(position))\" y1=\"24\" x2=\"\(fmt(position))\" y2=\"36\"/><text x=\"\(fmt(position))\" y=\"16\">\(escape(tick.label))</text></g>"
+            // A label near an end hangs inwards, so none is cut off at the edge.
+            let labelHalf = Double(tick.label.count) * 2.9
+            let anchor = position - labelHalf < 2 ? " style=\"text-anchor:start\"" : position + labelHalf > width - 2 ? " style=\"text-anchor:end\"" : ""
+            svg += "<g class=\"tick\"><line x1=\"\(fmt(position))\" y1=\"24\" x2=\"\(fmt(position))\" y2=\"36\"/><text x=\"\(fmt(position))\" y=\"16\"\(anchor)>\(escape(tick.label))</text></g>"
+        }
+        if let expected {
+            let position = x(expected)
+            svg += "<g class=\"expected\"><line x1=\"\(fmt(position))\" y1=\"6\" x2=\"\(fmt(position))\" y2=\"\(fmt(height - 18))\"/>"
+            // In the right half the label hangs to the left of its line, so it is not cut off.
+            let hangs = position > width / 2
+            svg += "<text x=\"\(fmt(hangs ? position - 4 : position + 4))\" y=\"\(fmt(height - 20))\"\(hangs ? " text-anchor=\"end\"" : "")>expected \(escape(TextReport.timestamp(expected, zone)))</text></g>"
         }
         if let arrives = outcome.arrives {
             let position = x(arrives)
@@ -125,7 +159,7 @@ public enum HTMLReport {
     /// Tick marks on local-time boundaries, at most about ten of them.
     static func ticks(from first: Instant, span: Double, zone: Zone) -> [(at: Instant, label: String)] {
         let steps: [Int64] = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400]
-        let step = steps.first { Double($0 * 1000) * 10 >= span } ?? steps.last!
+        let step = steps.first { Double($0 * 1000) * 7 >= span } ?? steps.last!
         let offset = Int64(zone.offsetSeconds(at: first))
         let localSeconds = Int64(first.seconds) + offset
         var tick = (localSeconds / step + 1) * step - offset
@@ -133,7 +167,8 @@ public enum HTMLReport {
         while Double((tick - Int64(first.seconds)) * 1000) <= span {
             let instant = Instant(milliseconds: tick * 1000)
             let local = zone.local(instant)
-            let label = step >= 86400 ? "\(local.date.month)/\(local.date.day)" : "\(local.date.month)/\(local.date.day) \(local.time)"
+            // ISO dates: 2026-05-08, or 2026-05-08 10:00 within a day.
+            let label = step >= 86400 ? "\(local.date)" : "\(local.date) \(local.time)"
             result.append((instant, label))
             tick += step
         }
@@ -160,6 +195,8 @@ public enum HTMLReport {
         svg .event.declined circle,svg .event.failed circle,svg .event.returned circle{fill:#b3261e}
         svg .event.timed_out circle,svg .event.held circle,svg .event.duplicate circle{fill:#e8590c}
         svg .arrival line{stroke:#1b7f3b;stroke-width:2}svg .arrival text{font-size:11px;fill:#1b7f3b;font-weight:600}
+        svg .expected line{stroke:#b3261e;stroke-width:2;stroke-dasharray:5 3}svg .expected text{font-size:11px;fill:#b3261e;font-weight:600}
+        p.filter button{font:inherit;margin-right:4px}
         table.events td{padding:2px 8px;font-family:ui-monospace,monospace;font-size:12px;vertical-align:top}
         """
 }

@@ -29,7 +29,7 @@ public enum TextReport {
             for event in outcome.events {
                 let node = event.node.padding(toLength: nodeWidth, withPad: " ", startingAt: 0)
                 let kind = event.kind.rawValue.padding(toLength: kindWidth, withPad: " ", startingAt: 0)
-                lines.append("    \(timestamp(event.at, zone))  \(node)  \(kind)  \(event.detail)")
+                lines.append("    \(timestamp(event.at, zone))  \(node)  \(kind)  \(outcome.detail(of: event, exponent: exponent))")
             }
             if showReasons, let reasons = result.reasons[outcome.id] {
                 lines.append("    why:")

@@ -194,3 +194,14 @@ public struct TransactionOutcome: Sendable {
         return response == "none" ? .failed : .declined
     }
 }
+
+extension TransactionOutcome {
+    /// An event's words as this transaction's: a payout that carried several purchases says
+    /// its total and this purchase's part of it (`payout of 771.34, 385.67 of it for this
+    /// purchase`), not the total alone as if this purchase had been credited all of it.
+    public func detail(of event: TimelineEvent, exponent: Int) -> String {
+        guard event.kind == .arrived, event.facts.operation == .payout, let total = event.facts.amount,
+              credited > .zero, total != credited else { return event.detail }
+        return "payout of \(total.formatted(exponent: exponent)), \(credited.formatted(exponent: exponent)) of it for this purchase: \(event.detail)"
+    }
+}
