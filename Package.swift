@@ -145,6 +145,12 @@ let package = Package(
             dependencies: ["Load", "RunCore", "Benchmarks", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: strict
         ),
+        // The YAML blocks of README.md and docs/: each valid as what it is, whole scenarios run.
+        .testTarget(
+            name: "DocsTests",
+            dependencies: ["RunCore", "Certification", "Scenario", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire"], swiftSettings: strict),
         .testTarget(name: "IncidentTests", dependencies: ["Incident", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "Wire", "Capture"], swiftSettings: strict),
     ]
