@@ -45,6 +45,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private var stans: [Int]
     /// The global number of the next open-loop request this connection sends.
     private var next = 0
+    /// How many requests the schedule holds in all (an open loop), once sending began.
+    private var scheduled: Int64 = 0
     /// Whose turn it is among this connection's terminals.
     private var turn = 0
     private var cardIndex: Int
@@ -95,6 +97,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         case .schedule(let rate, let first, let step):
             let seconds = plan.duration.components
             let total = Int64(rate) * seconds.seconds + Int64(rate) * seconds.attoseconds / 1_000_000_000_000_000_000
+            scheduled = total
             next = first
             timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
                 let now = NIODeadline.now()
@@ -115,14 +118,26 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    func stopSending() {
-        channel?.eventLoop.execute { [self] in sending = false }
+    /// Stops sending: at once when `interrupted` (Ctrl-C) or in a closed loop; an open loop's
+    /// schedule is finite, so at its natural end what fell due before the end and has not gone
+    /// yet (a starved event loop falls behind) still goes: an open loop sends its whole schedule.
+    func stopSending(interrupted: Bool) {
+        channel?.eventLoop.execute { [self] in
+            if case .schedule = share, !interrupted { return }
+            sending = false
+        }
+    }
+
+    /// Requests of the schedule not yet sent (0 once sending stopped).
+    private var unsent: Int {
+        guard sending, case .schedule(_, _, let step) = share, Int64(next) < scheduled else { return 0 }
+        return Int((scheduled - Int64(next) + Int64(step) - 1) / Int64(step))
     }
 
     /// Requests and reversals still unanswered, and how many frames came so far.
     func state() async -> (requests: Int, reversals: Int, received: Int) {
         guard let channel else { return (0, 0, 0) }
-        return (try? await channel.eventLoop.submit { [self] in (inFlight.count, reversing.count, received) }.get()) ?? (0, 0, 0)
+        return (try? await channel.eventLoop.submit { [self] in (inFlight.count + unsent, reversing.count, received) }.get()) ?? (0, 0, 0)
     }
 
     func snapshot(light: Bool) -> LoadObservation {

@@ -254,14 +254,14 @@ public final class LoadGenerator: Sendable {
             let now = ContinuousClock.now
             if now < end && stop() {
                 end = now
-                handlers.forEach { $0.stopSending() }
+                handlers.forEach { $0.stopSending(interrupted: true) }
             }
             if now - lastProgress >= .seconds(1) {
                 lastProgress = now
                 progress(handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: true)) }, now - (end - plan.duration))
             }
             if now >= end {
-                handlers.forEach { $0.stopSending() }
+                handlers.forEach { $0.stopSending(interrupted: false) }
                 var total = 0
                 pending = (0, 0)
                 for handler in handlers {
