@@ -61,9 +61,9 @@ public enum CalendarFile {
     private static func build(_ root: Node, _ reader: YAMLReader) -> BusinessCalendar? {
         guard let top = reader.mapping(root, "the calendar", allowed: ["name", "years", "weekend", "holidays", "working_days"]) else { return nil }
         let name = top["name"].flatMap { reader.string($0, "name") }
-        if top["name"] == nil { reader.error(root, "the calendar needs a 'name'") }
+        if top["name"] == nil { reader.needs(root, "name", "the calendar needs a 'name'") }
         let years = top["years"].flatMap { coveredYears($0, reader) }
-        if top["years"] == nil { reader.error(root, "the calendar needs 'years' (the years it covers, as 2026 or 2026-2027)") }
+        if top["years"] == nil { reader.needs(root, "years", "the calendar needs 'years' (the years it covers, as 2026 or 2026-2027)") }
         var weekend: Set<Int> = [6, 7]
         if let node = top["weekend"], let names = reader.sequence(node, "weekend") {
             weekend = Set(names.compactMap { item in

@@ -19,7 +19,7 @@ extension ScenarioBuilder {
                 continue
             }
             let from = fields["from"].flatMap { dateTime($0, "from", zone: zone, calendar: calendar) }
-            if fields["from"] == nil { reader.error(item, "a fault needs 'from'") }
+            if fields["from"] == nil { reader.needs(item, "from", "a fault needs 'from'") }
             let to = fields["to"].flatMap { dateTime($0, "to", zone: zone, calendar: calendar) }
             if let from, let to, to < from, let node = fields["to"] {
                 reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")

@@ -63,6 +63,11 @@ extension ScenarioBuilder {
         return steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
     }
 
+    /// Names for a message: the first five, and how many more.
+    static func listed(_ names: [String]) -> String {
+        names.isEmpty ? "none" : names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
+    }
+
     /// `settle: { terminal }` (default: the first terminal).
     private func buildTerminalOnly(_ node: Node, _ what: String, network: NetworkSpec) -> String? {
         guard let fields = reader.mapping(node, what, allowed: ["terminal"]) else { return nil }
@@ -75,7 +80,7 @@ extension ScenarioBuilder {
         guard let node else { return terminals.first }
         guard let value = reader.string(node, "terminal") else { return nil }
         guard terminals.contains(value) else {
-            reader.error(node, "no merchant has a terminal '\(value)'\(nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? "")")
+            reader.error(node, "no merchant has a terminal '\(value)'\(nearestWord(to: value, in: terminals).map { "; did you mean '\($0)'?" } ?? " (terminals: \(Self.listed(terminals)))")")
             return nil
         }
         if network.isExternal(value) {
@@ -112,7 +117,7 @@ extension ScenarioBuilder {
             }
             return id
         }
-        if fields["merchant"] == nil { reader.error(node, "a change_account needs the 'merchant' whose account changes") }
+        if fields["merchant"] == nil { reader.needs(node, "merchant", "a change_account needs the 'merchant' whose account changes") }
         guard let accountNode = fields["account"] else {
             reader.error(node, "a change_account needs the new 'account': { bank, number }")
             return nil
@@ -130,9 +135,9 @@ extension ScenarioBuilder {
             }
             return name
         }
-        if account["bank"] == nil { reader.error(accountNode, "the new account needs a 'bank'") }
+        if account["bank"] == nil { reader.needs(accountNode, "bank", "the new account needs a 'bank'") }
         let number = account["number"].flatMap { reader.string($0, "account number") }
-        if account["number"] == nil { reader.error(accountNode, "the new account needs a 'number'") }
+        if account["number"] == nil { reader.needs(accountNode, "number", "the new account needs a 'number'") }
         guard let merchant, let bank, let number else { return nil }
         if !network.laterAccounts.contains(where: { $0.number == number }) { network.laterAccounts.append(.init(bank: bank, number: number)) }
         return .changeAccount(merchant: merchant, bank: bank, number: number)
@@ -271,13 +276,14 @@ extension ScenarioBuilder {
         let card = fields["card"].flatMap { node -> String? in
             guard let value = reader.string(node, "card") else { return nil }
             guard network.cards.contains(where: { $0.pan == value }) else {
-                reader.error(node, "no card '\(PAN.mask(value))' in the network's cards")
+                let pans = network.cards.map(\.pan)
+                reader.error(node, "no card '\(value)' among the network's cards\(nearestWord(to: value, in: pans).map { "; did you mean '\($0)'?" } ?? " (\(Self.listed(pans)))")")
                 return nil
             }
             return value
         } ?? (fields["card"] == nil ? network.cards.first?.pan : nil)
         let amount = fields["amount"].flatMap { money($0, "amount", currency) }
-        if fields["amount"] == nil { reader.error(node, "a swipe needs an 'amount'") }
+        if fields["amount"] == nil { reader.needs(node, "amount", "a swipe needs an 'amount'") }
         let keyed = fields["keyed"].flatMap { money($0, "keyed", currency) }
         let preauth = fields["preauth"].flatMap { node -> Bool? in
             reader.value(node, "preauth", expected: "true or false") { $0 == "true" ? true : $0 == "false" ? false : nil }

@@ -25,7 +25,7 @@ struct ScenarioBuilder {
         let calendarBuilt = top["calendar"].map { buildCalendar($0) } ?? (BusinessCalendar.china, BusinessCalendar.china.name)
         let calendar = calendarBuilt?.calendar
         let start = top["start"].flatMap { dateTime($0, "start", zone: zone, calendar: calendar) }
-        if top["start"] == nil { reader.error(root, "the scenario needs a 'start' time") }
+        if top["start"] == nil { reader.needs(root, "start", "the scenario needs a 'start' time") }
         let horizon = top["horizon"].flatMap {
             reader.value($0, "horizon", expected: "a duration from 1s to 366d (30d, 12h, 45s)") { Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(366 * 86400) ? $0 : nil } }
         } ?? .seconds(30 * 86400)
@@ -38,7 +38,9 @@ struct ScenarioBuilder {
         }
         let faults = top["faults"].map { buildFaults($0, zone: zone, calendar: calendar, network: network) } ?? []
         let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: &network) } ?? []
-        let expectations = top["expect"].map { buildExpectations($0, zone: zone, calendar: calendar, currency: currency, steps: steps, network: network) } ?? []
+        // Ids of steps written, valid or not: an expectation of a step already reported as wrong is not a second error.
+        let written = Set(top["steps"].flatMap { reader.quietSequence($0) }?.flatMap(Self.writtenIDs) ?? [])
+        let expectations = top["expect"].map { buildExpectations($0, zone: zone, calendar: calendar, currency: currency, steps: steps, written: written, network: network) } ?? []
 
         guard let name, let calendar, let start else { return nil }
         return Scenario(
@@ -119,7 +121,7 @@ struct ScenarioBuilder {
             network.banks = items.compactMap { item in
                 guard let fields = reader.mapping(item, "a bank", allowed: ["name", "bins", "listen", "external"]) else { return nil }
                 guard let name = fields["name"].flatMap({ reader.string($0, "bank name") }) else {
-                    if fields["name"] == nil { reader.error(item, "a bank needs a 'name'") }
+                    if fields["name"] == nil { reader.needs(item, "name", "a bank needs a 'name'") }
                     return nil
                 }
                 place(fields, of: name, server: true)
@@ -341,9 +343,9 @@ struct ScenarioBuilder {
     private func buildCard(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Card? {
         guard let fields = reader.mapping(node, "a card", allowed: ["pan", "bank", "balance", "expiry", "status", "daily_limit"]) else { return nil }
         let pan = fields["pan"].flatMap { reader.value($0, "pan", expected: "12 to 19 digits") { (12...19).contains($0.count) && $0.allSatisfy(\.isNumber) ? $0 : nil } }
-        if fields["pan"] == nil { reader.error(node, "a card needs a 'pan'") }
+        if fields["pan"] == nil { reader.needs(node, "pan", "a card needs a 'pan'") }
         let bank = checkBank(fields["bank"], banks)
-        if fields["bank"] == nil { reader.error(node, "a card needs a 'bank'") }
+        if fields["bank"] == nil { reader.needs(node, "bank", "a card needs a 'bank'") }
         let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
         let expiry = fields["expiry"].map { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) && (1...12).contains(Int($0.suffix(2)) ?? 0) ? $0 : nil } } ?? CardRules.defaultExpiry
         let dailyLimit = fields["daily_limit"].flatMap { money($0, "daily_limit", currency) }
@@ -355,7 +357,7 @@ struct ScenarioBuilder {
         guard let fields = reader.mapping(node, "an account", allowed: ["bank", "number", "balance", "status"]) else { return nil }
         let bank = checkBank(fields["bank"], banks)
         let number = fields["number"].flatMap { reader.string($0, "account number") }
-        if fields["number"] == nil { reader.error(node, "an account needs a 'number'") }
+        if fields["number"] == nil { reader.needs(node, "number", "an account needs a 'number'") }
         let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
         guard let bank, let number, let balance, let status = status(fields["status"]) else { return nil }
         return NetworkSpec.Account(bank: bank, number: number, balance: balance, status: status)
@@ -363,7 +365,18 @@ struct ScenarioBuilder {
 
     // MARK: - Expectations
 
-    private func buildExpectations(_ node: Node, zone: Zone, calendar: BusinessCalendar?, currency: Currency, steps: [Step], network: NetworkSpec) -> [Expectation] {
+    /// The transaction ids a step item writes (`id:` of its action), whether or not the step is valid.
+    static func writtenIDs(_ item: Node) -> [String] {
+        guard case .mapping(let fields) = item else { return [] }
+        return fields.compactMap { _, body -> String? in
+            guard case .mapping(let action) = body, case .scalar(let id)? = action["id"] else { return nil }
+            return id.string
+        }
+    }
+
+    private func buildExpectations(
+        _ node: Node, zone: Zone, calendar: BusinessCalendar?, currency: Currency, steps: [Step], written: Set<String>, network: NetworkSpec
+    ) -> [Expectation] {
         guard let items = reader.sequence(node, "expect") else { return [] }
         let ids = steps.compactMap(\.action.transactionID)
         var result: [Expectation] = []
@@ -416,10 +429,10 @@ struct ScenarioBuilder {
                 continue
             }
             guard let idNode = fields["transaction"], let id = reader.string(idNode, "transaction") else {
-                if fields["transaction"] == nil { reader.error(item, "an expectation needs 'transaction' or 'account'") }
+                if fields["transaction"] == nil { reader.needs(item, "transaction", "an expectation needs 'transaction' or 'account'") }
                 continue
             }
-            if !ids.contains(id) {
+            if !ids.contains(id), !written.contains(id) {
                 let hint = nearestWord(to: id, in: ids).map { "; did you mean '\($0)'?" } ?? ""
                 reader.error(idNode, "no step makes a transaction '\(id)'\(hint)")
             }

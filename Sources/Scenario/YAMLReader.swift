@@ -1,3 +1,4 @@
+import Foundation
 package import Yams
 
 /// Reads a YAML node tree, collecting every problem with its line and column instead of
@@ -5,6 +6,9 @@ package import Yams
 package final class YAMLReader {
     package let file: String
     package private(set) var diagnostics: [ScenarioDiagnostic] = []
+    /// The keys an unknown key was taken for ("did you mean 'amount'?"), by the mapping's place:
+    /// that key is then not reported missing as well (one mistake, one error).
+    private var suggested: [String: Set<String>] = [:]
 
     package init(file: String) {
         self.file = file
@@ -20,21 +24,61 @@ package final class YAMLReader {
         } catch let error as ScenarioErrors {
             throw error
         } catch let error as YamlError {
-            throw ScenarioErrors(diagnostics: [syntaxDiagnostic(error, file: file)])
+            throw ScenarioErrors(diagnostics: [syntaxDiagnostic(error, file: file, text: text)])
         } catch {
             throw ScenarioErrors(diagnostics: [ScenarioDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")])
         }
     }
 
-    package static func syntaxDiagnostic(_ error: YamlError, file: String) -> ScenarioDiagnostic {
+    package static func syntaxDiagnostic(_ error: YamlError, file: String, text: String = "") -> ScenarioDiagnostic {
+        let lines = text.components(separatedBy: "\n")
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
+            // A tab where YAML expects spaces: the parser's words do not say so.
+            if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].prefix(max(mark.column, 1)).contains("\t") {
+                let column = (lines[mark.line - 1].firstIndex(of: "\t")?.utf16Offset(in: lines[mark.line - 1]) ?? 0) + 1
+                return ScenarioDiagnostic(file: file, line: mark.line, column: column, message: "a tab: YAML indents with spaces, never tabs; replace the tab with spaces")
+            }
             let extra = context.map { " \($0.text)" } ?? ""
             return ScenarioDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)\(extra)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Where the key comes again: the first occurrence is where the mapping's first duplicate is.
+            let key = duplicates.first ?? ""
+            let again = secondOccurrence(of: key, after: context.mark, in: lines)
+            return ScenarioDiagnostic(file: file, line: again?.line ?? context.mark.line, column: again?.column ?? context.mark.column,
+                                      message: "key '\(key)' appears twice in one mapping (first at line \(context.mark.line)); give it once")
         default:
             return ScenarioDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }
+    }
+
+    /// The line and column where `key` is written again after its first occurrence at `first`:
+    /// later in the same flow mapping on its line, or at the same column on a later line.
+    static func secondOccurrence(of key: String, after first: Mark, in lines: [String]) -> (line: Int, column: Int)? {
+        let patterns = [key + ":", "\"" + key + "\":", "'" + key + "':"]
+        for number in first.line...max(first.line, lines.count) where number >= 1 && number <= lines.count {
+            let line = lines[number - 1]
+            for pattern in patterns {
+                var search = line.startIndex
+                while let range = line.range(of: pattern, range: search..<line.endIndex) {
+                    let column = line.distance(from: line.startIndex, to: range.lowerBound) + 1
+                    let before = range.lowerBound == line.startIndex ? " " : line[line.index(before: range.lowerBound)]
+                    let standsAlone = before == " " || before == "{" || before == ","
+                    if standsAlone, number == first.line ? column > first.column : column == first.column { return (number, column) }
+                    search = range.upperBound
+                }
+            }
+        }
+        return nil
+    }
+
+    private static func place(_ node: Node) -> String { node.mark.map { "\($0.line):\($0.column)" } ?? "-" }
+
+    /// Reports that the mapping `node` lacks `key`, unless a misspelling of it was reported there already.
+    package func needs(_ node: Node, _ key: String, _ message: String) {
+        guard suggested[Self.place(node)]?.contains(key) != true else { return }
+        error(node, message)
     }
 
     package func error(_ node: Node?, _ message: String) {
@@ -60,7 +104,9 @@ package final class YAMLReader {
                 continue
             }
             if let allowed, !allowed.contains(key.string) {
-                let hint = nearestWord(to: key.string, in: allowed).map { "; did you mean '\($0)'?" } ?? " (allowed: \(allowed.joined(separator: ", ")))"
+                let near = nearestWord(to: key.string, in: allowed)
+                if let near { suggested[Self.place(node), default: []].insert(near) }
+                let hint = near.map { "; did you mean '\($0)'?" } ?? " (allowed: \(allowed.joined(separator: ", ")))"
                 error(keyNode, "unknown key '\(key.string)' in \(what)\(hint)")
                 continue
             }
@@ -70,6 +116,12 @@ package final class YAMLReader {
             result[key.string] = value
         }
         return result
+    }
+
+    /// The items of a sequence, or nil when it is not one (nothing reported: another check does).
+    package func quietSequence(_ node: Node) -> [Node]? {
+        guard case .sequence(let sequence) = node else { return nil }
+        return Array(sequence)
     }
 
     /// The items of a sequence; nil (reported) when not a sequence.

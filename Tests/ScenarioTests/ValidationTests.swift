@@ -35,7 +35,13 @@ struct ValidationTests {
          "v.yaml:5:44: error: settlement 'T+X' is not settlement terms (T+0, T+1, D+0, D+1 ...)"),
         // Names the scenario does not define.
         ("steps:\n  - { swipe: { id: a, terminal: T0000002, amount: 1.00 } }\n", "v.yaml:4:33: error: no merchant has a terminal 'T0000002'; did you mean 'T0000001'?"),
-        ("steps:\n  - { swipe: { id: a, card: \"6222020000000009\", amount: 1.00 } }\n", "v.yaml:4:29: error: no card '622202******0009' in the network's cards"),
+        ("steps:\n  - { swipe: { id: a, card: \"6222020000000009\", amount: 1.00 } }\n", "v.yaml:4:29: error: no card '6222020000000009' among the network's cards; did you mean '6222020000000001'?"),
+        ("steps:\n  - { swipe: { id: a, card: \"6250000000009999\", amount: 1.00 } }\n", "v.yaml:4:29: error: no card '6250000000009999' among the network's cards (6222020000000001)"),
+        ("steps:\n  - { swipe: { id: a, terminal: POS9, amount: 1.00 } }\n", "v.yaml:4:33: error: no merchant has a terminal 'POS9' (terminals: T0000001)"),
+        // A duplicated key, where it comes again; a tab, named as one.
+        ("seed: 1\nseed: 2\n", "v.yaml:4:1: error: key 'seed' appears twice in one mapping (first at line 3); give it once"),
+        ("steps:\n  - { swipe: { id: a, amount: 1.00, id: b } }\n", "v.yaml:4:37: error: key 'id' appears twice in one mapping (first at line 4); give it once"),
+        ("steps:\n\t- { swipe: { id: a, amount: 1.00 } }\n", "v.yaml:4:1: error: a tab: YAML indents with spaces, never tabs; replace the tab with spaces"),
         ("steps:\n  - { void: nothing }\n", "v.yaml:4:13: error: void names 'nothing', which no earlier step swipes"),
         ("steps:\n  - { swipe: { id: b, repeat: a } }\n", "v.yaml:4:31: error: repeat names 'a', which no earlier step swipes"),
         ("expect:\n  - { transaction: ghost, status: arrived }\n", "v.yaml:4:20: error: no step makes a transaction 'ghost'"),
@@ -56,6 +62,8 @@ struct ValidationTests {
         ("horizon: 9999d\n", "v.yaml:3:10: error: horizon '9999d' is not a duration from 1s to 366d (30d, 12h, 45s)"),
     ])
     func mistake(body: String, expected: String) {
+        // One mistake, one error: nothing else is reported with it.
+        #expect(errors(body).count == 1, "\(errors(body))")
         let found = errors(body)
         #expect(found.contains { $0.hasPrefix(expected) }, "got \(found)")
     }
