@@ -5,6 +5,15 @@ import Yams
 public enum ScenarioFiles {
     /// The `.yaml`/`.yml` files at these paths: files as given, folders searched (sorted).
     public static func expand(_ paths: [String]) throws(ScenarioErrors) -> [String] {
+        try expandNoting(paths).files
+    }
+
+    /// The scenario files at these paths, and a note for each file of a folder taken for a
+    /// helper and skipped: a calendar or dialect file a scenario of the folder names, or one
+    /// whose keys say what it is (a calendar's `years`, a dialect's `base`/`mti`/`fields`,
+    /// certification cases' `suite`) and that has none of a scenario's (`start`, `steps`).
+    public static func expandNoting(_ paths: [String]) throws(ScenarioErrors) -> (files: [String], notes: [String]) {
+        var notes: [String] = []
         var files: [String] = []
         var problems: [ScenarioDiagnostic] = []
         let manager = FileManager.default
@@ -21,13 +30,33 @@ public enum ScenarioFiles {
                     .map { (path as NSString).appendingPathComponent($0) }
                 // A calendar or dialect file kept beside the scenarios that name it is no scenario.
                 let named = Set(found.flatMap(namedFiles))
-                files += found.filter { !named.contains(URL(fileURLWithPath: $0).standardizedFileURL.path) }
+                for file in found {
+                    if named.contains(URL(fileURLWithPath: file).standardizedFileURL.path) {
+                        notes.append("\(file): a calendar or dialect file a scenario names; not run as a scenario")
+                    } else if let kind = helperKind(file) {
+                        notes.append("\(file): \(kind), not a scenario; skipped")
+                    } else {
+                        files.append(file)
+                    }
+                }
             } else {
                 files.append(path)
             }
         }
         if !problems.isEmpty { throw ScenarioErrors(diagnostics: problems) }
-        return files
+        return (files, notes)
+    }
+
+    /// What a YAML file is by its top-level keys, when it is a helper and not a scenario.
+    static func helperKind(_ file: String) -> String? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              case .mapping(let mapping)? = try? Yams.compose(yaml: text) else { return nil }
+        let keys = Set(mapping.keys.compactMap(\.string))
+        guard keys.isDisjoint(with: ["start", "steps", "expect", "network"]) else { return nil }
+        if keys.contains("suite") || keys.contains("cases") { return "certification cases (suite:)" }
+        if keys.contains("years") || keys.contains("holidays") { return "a calendar file (years:)" }
+        if keys.contains("base") || keys.contains("mti") || keys.contains("fields") { return "a dialect file" }
+        return nil
     }
 
     /// The files a scenario names as its `calendar:` or as a dialect (`dialect:` anywhere in

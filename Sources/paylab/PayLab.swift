@@ -39,7 +39,9 @@ struct PayLab: AsyncParsableCommand {
 /// Loads every scenario at the paths; prints every problem and exits 2 when any is invalid.
 func loadSuite(_ paths: [String]) throws -> Suite {
     do {
-        return try Suite.load(paths)
+        let suite = try Suite.load(paths)
+        for note in suite.notes { printError("note: \(note)") }
+        return suite
     } catch {
         for line in error.lines { printError(line) }
         throw ExitStatus.invalid

@@ -15,14 +15,19 @@ public struct Suite: Sendable {
 
     /// The scenarios, in file order.
     public private(set) var scenarios: [Scenario]
+    /// Files of the folders skipped as helpers (a calendar, a dialect, certification cases), one sentence each.
+    public private(set) var notes: [String] = []
 
     /// Loads every scenario file at the paths (folders: every `.yaml` in them); throws
     /// every problem of every file at once, so nothing runs when any file is invalid.
     public static func load(_ paths: [String]) throws(Invalid) -> Suite {
         var scenarios: [Scenario] = []
         var diagnostics: [ScenarioDiagnostic] = []
+        var notes: [String] = []
         do {
-            for file in try ScenarioFiles.expand(paths) {
+            let found = try ScenarioFiles.expandNoting(paths)
+            notes = found.notes
+            for file in found.files {
                 do {
                     scenarios.append(try ScenarioLoader.load(path: file))
                 } catch {
@@ -33,7 +38,9 @@ public struct Suite: Sendable {
             diagnostics += error.diagnostics
         }
         guard diagnostics.isEmpty else { throw Invalid(diagnostics: diagnostics) }
-        return Suite(scenarios: scenarios)
+        var suite = Suite(scenarios: scenarios)
+        suite.notes = notes
+        return suite
     }
 
     /// The scenarios a selection keeps, with `seed` (when given) in place of each one's own.
