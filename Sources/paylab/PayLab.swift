@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunCore
+import Scenario
 
 /// The `paylab` command.
 @main
@@ -101,6 +102,12 @@ struct ReportOptions: ParsableArguments {
 
     /// Whether a report goes to standard output, so the text report must not.
     var takesStandardOutput: Bool { json == "-" || junit == "-" }
+
+    /// Writes the JSON and JUnit reports of a run that ran nothing because files are invalid.
+    func write(invalid: [ScenarioDiagnostic]) throws {
+        if let json { try writeReport(JSONReport.report(invalid: invalid).rendered(pretty: true) + "\n", to: json) }
+        if let junit { try writeReport(JUnitReport.render(invalid: invalid), to: junit) }
+    }
 
     /// Writes each report asked for.
     func write(_ results: [ScenarioResult], wallTime: Duration) throws {

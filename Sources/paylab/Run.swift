@@ -49,7 +49,16 @@ extension PayLab {
 
         func run() async throws {
             let selection = SuiteSelection(filter: filter, shard: shard.flatMap(SuiteSelection.parseShard))
-            let found = try loadSuite(paths)
+            let found: Suite
+            do {
+                found = try Suite.load(paths)
+                for note in found.notes { printError("note: \(note)") }
+            } catch {
+                // Nothing runs, but CI's reports say why: each problem an error with its place.
+                for line in error.lines { printError(line) }
+                try reports.write(invalid: error.diagnostics)
+                throw ExitStatus.invalid
+            }
             let suite = found.selecting(selection, seed: seed)
             // Nothing to run is a mistake (a typo in a CI job's filter or folder), not a pass;
             // an empty shard of a non-empty selection is not (more shards than scenarios).

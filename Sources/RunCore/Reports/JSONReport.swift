@@ -1,4 +1,4 @@
-import Scenario
+public import Scenario
 import PaymentNetwork
 import SettlementCalendar
 
@@ -14,6 +14,20 @@ public enum JSONReport {
             ("passed", .number(Int64(passed))),
             ("failed", .number(Int64(results.count - passed))),
             ("scenarios", .array(results.map(scenario))),
+        ])
+    }
+
+    /// The report of a run that found invalid files and ran nothing: every problem with its place.
+    public static func report(invalid: [ScenarioDiagnostic]) -> JSONValue {
+        .object([
+            ("paylab_version", .string(PayLabVersion.current)),
+            ("passed", .number(0)),
+            ("failed", .number(0)),
+            ("invalid", .array(invalid.map { problem in
+                .object([("file", .string(problem.file)), ("line", .number(Int64(problem.line))), ("column", .number(Int64(problem.column))),
+                         ("message", .string(problem.message))])
+            })),
+            ("scenarios", .array([])),
         ])
     }
 

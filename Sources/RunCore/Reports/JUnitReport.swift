@@ -1,5 +1,5 @@
 import ISO8583
-import Scenario
+public import Scenario
 import PaymentNetwork
 import SettlementCalendar
 import Foundation
@@ -38,6 +38,29 @@ public enum JUnitReport {
         }
         xml += "</testsuites>\n"
         return xml
+    }
+
+    /// The report of a run that found invalid files and ran nothing: one `testsuite` per
+    /// file, each problem an `<error>` at its line, so a CI test tab shows what is broken.
+    public static func render(invalid: [ScenarioDiagnostic]) -> String {
+        var byFile: [String: [ScenarioDiagnostic]] = [:]
+        var files: [String] = []
+        for problem in invalid {
+            if byFile[problem.file] == nil { files.append(problem.file) }
+            byFile[problem.file, default: []].append(problem)
+        }
+        var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+        xml += #"<testsuites name="paylab" tests="\#(files.count)" failures="0" errors="\#(files.count)" time="0.000">"# + "\n"
+        for file in files {
+            let problems = byFile[file]!
+            xml += #"  <testsuite name="\#(escape(file))" tests="1" failures="0" errors="1" skipped="0" time="0.000">"# + "\n"
+            xml += "    <properties>\n" + #"      <property name="paylab_version" value="\#(PayLabVersion.current)"/>"# + "\n    </properties>\n"
+            xml += #"    <testcase name="\#(escape(file))" classname="invalid" file="\#(escape(file))" time="0.000">"# + "\n"
+            let first = problems[0]
+            xml += #"      <error message="\#(escape(first.description))" type="InvalidScenario">\#(escape(problems.map(\.description).joined(separator: "\n")))</error>"# + "\n"
+            xml += "    </testcase>\n  </testsuite>\n"
+        }
+        return xml + "</testsuites>\n"
     }
 
     private static func testcase(_ result: ScenarioResult) -> String {
