@@ -40,6 +40,10 @@ public struct Fault: Sendable, Equatable {
     /// nil: to the end of the run.
     public var to: Instant?
     public var line: Int
+    /// A latency's spread: each frame is held the latency plus or minus up to this, drawn from the seed.
+    public var jitter: Duration?
+    /// The chance, in millionths, that a drop, duplicate or corruption acts on a frame (nil: every frame), drawn from the seed.
+    public var probabilityPPM: Int64?
 
     public init(kind: Kind, from: Instant, to: Instant?, line: Int = 0) {
         self.kind = kind

@@ -12,7 +12,7 @@ extension ScenarioBuilder {
         guard let items = reader.sequence(node, "faults") else { return [] }
         var faults: [Fault] = []
         for item in items {
-            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count"]) else { continue }
+            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count", "jitter", "probability"]) else { continue }
             let kinds = Self.faultKinds.filter { fields[$0] != nil }
             guard kinds.count == 1, let kindName = kinds.first, let target = fields[kindName] else {
                 reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
@@ -26,7 +26,7 @@ extension ScenarioBuilder {
             }
             let linkKinds = Self.linkFaultKinds.filter { fields[$0] != nil }
             if kindName != "network" {
-                for key in linkKinds + (fields["count"] != nil ? ["count"] : []) {
+                for key in linkKinds + ["count", "jitter", "probability"].filter({ fields[$0] != nil }) {
                     reader.error(fields[key], "'\(key)' belongs to a network fault, not to \(kindName)")
                 }
             }
@@ -54,9 +54,37 @@ extension ScenarioBuilder {
                 continue
             }
             guard let kind, let from else { continue }
-            faults.append(Fault(kind: kind, from: from, to: to.map { max($0, from) }, line: item.mark?.line ?? 1))
+            var fault = Fault(kind: kind, from: from, to: to.map { max($0, from) }, line: item.mark?.line ?? 1)
+            (fault.jitter, fault.probabilityPPM) = chance(fields, kind: kind)
+            faults.append(fault)
         }
         return faults
+    }
+
+    /// A network fault's `jitter` (with `latency`) and `probability` (with drop, duplicate and corrupt).
+    func chance(_ fields: [String: Node], kind: Fault.Kind) -> (Duration?, Int64?) {
+        guard case .network(_, _, let linkKind, _) = kind else { return (nil, nil) }
+        var jitter: Duration?, probability: Int64?
+        if let node = fields["jitter"] {
+            if case .latency(let delay) = linkKind {
+                jitter = reader.value(node, "jitter", expected: "a duration up to the latency (\(delay.compact))") {
+                    Values.duration($0).flatMap { $0 > .zero && $0 <= delay ? $0 : nil }
+                }
+            } else {
+                reader.error(node, "'jitter' spreads a latency; this network fault has none")
+            }
+        }
+        if let node = fields["probability"] {
+            switch linkKind {
+            case .drop, .duplicate, .corrupt:
+                probability = reader.value(node, "probability", expected: "a percentage above 0% and up to 100% (30%)") {
+                    Values.rate($0).flatMap { $0 > 0 && $0 <= 1_000_000 ? $0 : nil }
+                }
+            default:
+                reader.error(node, "'probability' goes with drop, duplicate or corrupt")
+            }
+        }
+        return (jitter, probability)
     }
 
     func checkName(_ name: String, _ node: Node, in names: [String], what: String) -> String? {

@@ -159,6 +159,8 @@ public struct ScenarioWriter {
             case .disconnect: fields.append("disconnect: true")
             }
             if let count { fields.append("count: \(count)") }
+            if let jitter = fault.jitter { fields.append("jitter: \(duration(jitter))") }
+            if let probability = fault.probabilityPPM { fields.append("probability: \(rate(probability))") }
         }
         fields.append("from: \(out.time(fault.from))")
         if let to = fault.to { fields.append("to: \(out.time(to))") }

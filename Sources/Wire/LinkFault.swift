@@ -38,6 +38,10 @@ public struct LinkFault: Sendable {
     public var to: Instant?
     /// How many frames it may still act on; nil: all in the window.
     public var remaining: Int?
+    /// A latency's spread, drawn per frame from the run's seed.
+    public var jitter: Duration?
+    /// The chance in millionths that a drop, duplicate or corruption acts on a frame (nil: always).
+    public var probabilityPPM: Int64?
 
     /// Makes a fault.
     public init(client: String, server: String, kind: Kind, from: Instant, to: Instant?, count: Int?) {

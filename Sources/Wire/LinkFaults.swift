@@ -40,8 +40,18 @@ public struct LinkFaults: Sendable {
                 continue
             }
             if management, case .latency = fault.kind {} else if management { continue }
+            // A fault with a probability acts on a frame when the seed's draw says so (drawn
+            // only for the frames it could act on, so the same run draws the same).
+            if let probability = fault.probabilityPPM, actsOn(fault.kind, direction),
+               Int64(generator.next(upperBound: UInt64(1_000_000))) >= probability { continue }
             switch fault.kind {
-            case .latency(let delay):
+            case .latency(let base):
+                var delay = base
+                if let jitter = fault.jitter, jitter > .zero {
+                    let spread = jitter.components.seconds * 1000 + jitter.components.attoseconds / 1_000_000_000_000_000
+                    let offset = Int64(generator.next(upperBound: UInt64(2 * spread + 1))) - spread
+                    delay = max(.zero, base + .milliseconds(offset))
+                }
                 log.append("held a \(direction) for \(delay.compact) on \(fault.linkName)")
                 return (.hold(until: now.advanced(by: delay), copies), log)
             case .drop(let which) where which == direction:
@@ -64,5 +74,13 @@ public struct LinkFaults: Sendable {
             }
         }
         return (.deliver(copies), log)
+    }
+
+    /// Whether a fault of this kind acts on frames going this way.
+    private func actsOn(_ kind: LinkFault.Kind, _ direction: LinkFault.Direction) -> Bool {
+        switch kind {
+        case .drop(let which), .duplicate(let which), .corrupt(let which): which == direction
+        case .latency, .disconnect: false
+        }
     }
 }

@@ -78,9 +78,9 @@ struct ScenarioWriterTests {
               - { outage: Acquirer, from: "2026-03-06 10:01" }
               - { freeze: "6214830000000009", from: "2026-03-06 10:02" }
               - { hold: "898440354110001", from: "2026-03-06 10:03", to: "2026-03-06 11:00" }
-              - { network: "T0000001 -> Acquirer", latency: 1500ms, from: "2026-03-06 10:04" }
+              - { network: "T0000001 -> Acquirer", latency: 1500ms, jitter: 500ms, from: "2026-03-06 10:04" }
               - { network: "Acquirer -> Scheme", drop: response, count: 2, from: "2026-03-06 10:05" }
-              - { network: "Acquirer -> Scheme", duplicate: request, from: "2026-03-06 10:05" }
+              - { network: "Acquirer -> Scheme", duplicate: request, probability: 25%, from: "2026-03-06 10:05" }
               - { network: "Acquirer -> Scheme", corrupt: response, from: "2026-03-06 10:05" }
               - { network: "Acquirer -> MerchantBank", disconnect: true, from: "2026-03-06 10:06" }
             steps:
@@ -108,6 +108,7 @@ struct ScenarioWriterTests {
         #expect(again.withoutLines == original.withoutLines, "\(written)")
         #expect(original.network.missingAccounts.isEmpty && original.faults.count == 9 && original.steps.count == 13)
         #expect(original.network.merchants[0].feeRounding == .halfUp)
+        #expect(original.faults[4].jitter == .milliseconds(500) && original.faults[6].probabilityPPM == 250_000)
     }
 
     @Test("comments go where they are asked for, and the file still reads")

@@ -38,6 +38,11 @@ struct ValidationTests {
         ("steps:\n  - { swipe: { id: a, card: \"6222020000000009\", amount: 1.00 } }\n", "v.yaml:4:29: error: no card '6222020000000009' among the network's cards; did you mean '6222020000000001'?"),
         ("steps:\n  - { swipe: { id: a, card: \"6250000000009999\", amount: 1.00 } }\n", "v.yaml:4:29: error: no card '6250000000009999' among the network's cards (6222020000000001)"),
         ("steps:\n  - { swipe: { id: a, terminal: POS9, amount: 1.00 } }\n", "v.yaml:4:33: error: no merchant has a terminal 'POS9' (terminals: T0000001)"),
+        // Toxiproxy's spread and chance, each with the kind it belongs to.
+        ("faults:\n  - { network: T0000001 -> Acquirer, drop: request, jitter: 1s, from: 2026-03-16 10:00 }\n", "v.yaml:4:61: error: 'jitter' spreads a latency; this network fault has none"),
+        ("faults:\n  - { network: T0000001 -> Acquirer, latency: 1s, jitter: 2s, from: 2026-03-16 10:00 }\n", "v.yaml:4:59: error: jitter '2s' is not a duration up to the latency (1s)"),
+        ("faults:\n  - { network: T0000001 -> Acquirer, latency: 1s, probability: 5%, from: 2026-03-16 10:00 }\n", "v.yaml:4:64: error: 'probability' goes with drop, duplicate or corrupt"),
+        ("faults:\n  - { network: T0000001 -> Acquirer, drop: request, probability: 0%, from: 2026-03-16 10:00 }\n", "v.yaml:4:66: error: probability '0%' is not a percentage above 0% and up to 100% (30%)"),
         // A duplicated key, where it comes again; a tab, named as one.
         ("seed: 1\nseed: 2\n", "v.yaml:4:1: error: key 'seed' appears twice in one mapping (first at line 3); give it once"),
         ("steps:\n  - { swipe: { id: a, amount: 1.00, id: b } }\n", "v.yaml:4:37: error: key 'id' appears twice in one mapping (first at line 4); give it once"),

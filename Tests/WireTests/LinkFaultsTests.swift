@@ -44,4 +44,46 @@ struct LinkFaultsTests {
         #expect(again.apply(to: frame, at: "Acquirer", from: "T2", now: start).verdict == .deliver([corrupted]))
         #expect(faults.apply(to: [1], at: "Acquirer", from: "T1", now: start.advanced(by: .seconds(10))).verdict == .deliver([[1]]))
     }
+
+    @Test("a probability drops about that share of the frames, the same frames for the same seed, and only counts those it drops")
+    func probability() {
+        func run(seed: UInt64) -> [Bool] {
+            var fault = LinkFault(client: "Scheme", server: "Issuer", kind: .drop(.request), from: start, to: nil, count: nil)
+            fault.probabilityPPM = 300_000
+            var faults = LinkFaults([fault], seed: seed)
+            return (0..<2000).map { _ in faults.apply(to: [1], at: "Issuer", from: "Scheme", now: start).verdict == .deliver([]) }
+        }
+        let dropped = run(seed: 7)
+        #expect((500...700).contains(dropped.filter { $0 }.count), "\(dropped.filter { $0 }.count) of 2000")
+        #expect(run(seed: 7) == dropped && run(seed: 8) != dropped)
+        // Answers the fault does not act on take no draw and pass.
+        var fault = LinkFault(client: "Scheme", server: "Issuer", kind: .drop(.request), from: start, to: nil, count: 1)
+        fault.probabilityPPM = 1
+        var faults = LinkFaults([fault], seed: 7)
+        #expect(faults.apply(to: [2], at: "Scheme", from: "Issuer", now: start).verdict == .deliver([[2]]))
+        // With a one-in-a-million chance the count is not used up by the frames it let through.
+        for _ in 0..<100 { _ = faults.apply(to: [1], at: "Issuer", from: "Scheme", now: start) }
+        var always = LinkFault(client: "Scheme", server: "Issuer", kind: .drop(.request), from: start, to: nil, count: 1)
+        always.probabilityPPM = 1_000_000
+        var certain = LinkFaults([always], seed: 7)
+        #expect(certain.apply(to: [1], at: "Issuer", from: "Scheme", now: start).verdict == .deliver([]))
+        #expect(certain.apply(to: [1], at: "Issuer", from: "Scheme", now: start).verdict == .deliver([[1]]))
+    }
+
+    @Test("jitter spreads a latency within plus or minus its width, differently per frame, the same for the same seed")
+    func jitter() {
+        func holds(seed: UInt64) -> [Int64] {
+            var fault = LinkFault(client: "Acquirer", server: "Scheme", kind: .latency(.seconds(2)), from: start, to: nil, count: nil)
+            fault.jitter = .milliseconds(500)
+            var faults = LinkFaults([fault], seed: seed)
+            return (0..<200).map { _ in
+                guard case .hold(let until, _) = faults.apply(to: [1], at: "Scheme", from: "Acquirer", now: start).verdict else { return -1 }
+                return until.milliseconds - start.milliseconds
+            }
+        }
+        let spread = holds(seed: 7)
+        #expect(spread.allSatisfy { (1500...2500).contains($0) }, "\(spread.prefix(10))")
+        #expect(Set(spread).count > 50 && spread.min()! < 1700 && spread.max()! > 2300)
+        #expect(holds(seed: 7) == spread)
+    }
 }

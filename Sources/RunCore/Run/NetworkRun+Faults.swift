@@ -17,7 +17,10 @@ extension NetworkRun {
         case .corrupt(let response): wireKind = .corrupt(response ? .response : .request)
         case .disconnect: wireKind = .disconnect
         }
-        return LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
+        var linkFault = LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
+        linkFault.jitter = fault.jitter
+        linkFault.probabilityPPM = fault.probabilityPPM
+        return linkFault
     }
 
     func faultWindow(_ index: Int, starting: Bool) -> EventLoopFuture<Void> {

@@ -140,6 +140,9 @@ public enum ScenarioSchema {
             ("corrupt", direction("One byte of each frame flipped.")),
             ("disconnect", .object([("const", .bool(true)), ("description", .string("The connection is cut for the window."))])),
             ("count", .object([("type", .string("integer")), ("minimum", .number(1)), ("description", .string("Only the first N frames in the window."))])),
+            ("jitter", duration("With latency: each frame is held the latency plus or minus up to this, drawn from the seed.")),
+            ("probability", .object([("type", .string("string")), ("pattern", .string("^[0-9]+(\\.[0-9]+)?%$")),
+                                     ("description", .string("With drop, duplicate or corrupt: the chance each frame is acted on (30%), drawn from the seed."))])),
             ("from", dateTime("When it starts.")),
             ("to", dateTime("When it ends (left out: the end of the run).")),
         ]))
