@@ -158,9 +158,12 @@ extension BankStateMachine {
     /// The cardholder disputes a purchase: the card gets the money back at once (provisional
     /// credit) and a chargeback (0422) goes to the scheme, repeated until acknowledged.
     mutating func dispute(id: String, of original: TransactionReference, reason: String, now: Instant) -> [NodeAction] {
-        guard let entry = authorizations[original], entry.state == .debited, !entry.disputed, let request = entry.request else {
-            return [.fault("cannot charge back \(original) for \(id): this bank did not debit the card for it, or it was undone or charged back already")]
+        // A purchase charged back already may be disputed again (an analyst raises it twice):
+        // the chargeback goes to the scheme, which refuses a second one (12), and the first stands.
+        guard let entry = authorizations[original], entry.state == .debited, let request = entry.request else {
+            return [.fault("cannot charge back \(original) for \(id): this bank did not debit the card for it, or it was undone")]
         }
+        let again = entry.disputed
         let amount = entry.amount - entry.refunded
         guard amount > .zero else { return [.fault("cannot charge back \(original) for \(id): it was refunded in full")] }
         authorizations[original]?.disputed = true
@@ -171,16 +174,19 @@ extension BankStateMachine {
         chargeback[DE.reasonCode] = reason
         chargeback[DE.originalData] = request.originalDataElements
         let reference = chargeback.transactionReference
-        disputes[reference] = (original, entry.pan, amount, entry.scheme)
+        disputes[reference] = (original, entry.pan, amount, entry.scheme, again)
         ledger.transfer(amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "chargeback \(reference)")
         let shown = amount.formatted(exponent: exponent)
         return [
             .record(TimelineEvent(at: now, node: name, kind: .disputed, reference: .transaction(reference.numbered(by: name)),
                                   detail: "chargeback of \(original), reason \(reason): \(shown) credited to card \(PAN.mask(entry.pan)), sent to \(entry.scheme)",
                                   facts: .init(transactionID: id, amount: amount, operation: .chargeback))),
+            // A second dispute's credit is provisional until the scheme answers (it refuses one
+            // of a purchase charged back already): the purchase's own refund stays the first's.
             .record(TimelineEvent(at: now, node: name, kind: .disputed, reference: .transaction(original),
-                                  detail: "disputed by the cardholder, reason \(reason): \(shown) credited back to the card",
-                                  facts: .init(amount: amount, operation: .chargeback))),
+                                  detail: again ? "disputed again, reason \(reason): \(shown) credited to the card until the scheme answers"
+                                                : "disputed by the cardholder, reason \(reason): \(shown) credited back to the card",
+                                  facts: .init(amount: again ? nil : amount, operation: .chargeback))),
         ] + chargebacks.start(chargeback, to: entry.scheme, now: now)
     }
 
@@ -194,7 +200,7 @@ extension BankStateMachine {
                                                          detail: "chargeback accepted by \(dispute.scheme)", facts: .init(responseCode: code, operation: .chargeback)))]
         }
         ledger.transfer(dispute.amount, from: dispute.pan, to: Ledger.settlement(with: dispute.scheme), memo: "chargeback refused \(reference)")
-        authorizations[dispute.purchase]?.disputed = false
+        authorizations[dispute.purchase]?.disputed = dispute.again
         return acknowledged + [.record(TimelineEvent(
             at: now, node: name, kind: .declined, reference: .transaction(reference.numbered(by: name)),
             detail: "chargeback refused with \(code) (\(code.meaning)): the provisional credit of \(dispute.amount.formatted(exponent: exponent)) is taken back from the card",

@@ -113,7 +113,9 @@ public struct BankStateMachine: NodeLogic {
     var refundsApplied: Set<TransactionReference> = []
     /// Chargebacks sent and not yet acknowledged, and for each the purchase and the card's provisional credit.
     var chargebacks: Retransmissions
-    var disputes: [TransactionReference: (purchase: TransactionReference, pan: String, amount: Money, scheme: String)] = [:]
+    /// Chargebacks sent and not yet answered; `again`: the purchase was charged back already
+    /// (a second dispute goes to the scheme, which refuses it, and the first one stands).
+    var disputes: [TransactionReference: (purchase: TransactionReference, pan: String, amount: Money, scheme: String, again: Bool)] = [:]
     var inMaintenance = false
     var queuedCredits: [(message: ISOMessage, from: String)] = []
 

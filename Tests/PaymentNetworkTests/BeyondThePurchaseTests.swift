@@ -110,7 +110,7 @@ struct BeyondThePurchaseTests {
         #expect(network.moneyConserved)
     }
 
-    @Test("a chargeback credits the card, is taken from the merchant once, and a repeat of it moves nothing")
+    @Test("a chargeback credits the card, is taken from the merchant once, and a second dispute reaches the scheme, is refused 12 and moves nothing")
     func chargeback() throws {
         var network = Fixture.network(balance: 100_000)
         network.perform(Fixture.swipe("tablet", 50_000), on: "T0000001", at: Fixture.friday)
@@ -127,7 +127,15 @@ struct BeyondThePurchaseTests {
         #expect(network.kinds(tablet).filter { $0 == .chargedBack }.count == 1)
         #expect(network.moneyConserved)
         network.perform(.dispute(id: "cb-2", of: tablet, reason: "4837"), on: "ICBC", at: Fixture.at("2026-05-12 11:00"))
-        #expect(network.faults.count == 1)   // the issuer does not charge back twice
+        network.run(until: Fixture.at("2026-05-13 10:00"))
+        #expect(network.faults.isEmpty, "\(network.faults)")
+        // The scheme refuses it (12) and it never reaches the acquirer; the card's provisional second credit is taken back.
+        let refusals = network.delivered.filter { $0.to == "ICBC" && $0.message.mti == "0432" }.map { $0.message[39] }
+        #expect(refusals.last == "12")
+        #expect(network.delivered.filter { $0.to == "Leshua" && $0.message.isChargeback }.count == 2)
+        #expect(network.ledger("ICBC").balance(Self.card) == Money(minorUnits: 100_000))
+        #expect(network.kinds(tablet).filter { $0 == .chargedBack }.count == 1)
+        #expect(network.moneyConserved)
     }
 
     @Test("the scheme refuses a second chargeback of the same purchase (another STAN) with 12")
