@@ -1,7 +1,7 @@
 import Foundation
 import Histogram
 import ISO8583
-import NIOConcurrencyHelpers
+import Synchronization
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -10,8 +10,35 @@ import SettlementCalendar
 import Wire
 import RunCore
 
-/// One connection's terminals, their STANs, what is in flight, and what was seen.
-final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
+/// What the connections saw, shared with the generator's task: the one part of a
+/// connection's state that leaves its event loop.
+final class LoadStats: Sendable {
+    private let state = Mutex(LoadObservation())
+
+    func update<T: Sendable>(_ body: (inout LoadObservation) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+
+    /// Everything seen, or (`light`, for the progress line) the counts and the histogram only.
+    func snapshot(light: Bool) -> LoadObservation {
+        state.withLock { seen in
+            if !light { return seen }
+            var copy = LoadObservation()
+            copy.sent = seen.sent
+            copy.byCode = seen.byCode
+            copy.timeouts = seen.timeouts
+            copy.unmatched = seen.unmatched
+            copy.late = seen.late
+            copy.latency = seen.latency
+            return copy
+        }
+    }
+}
+
+/// One connection's terminals, their STANs and what is in flight: a channel handler whose
+/// state lives on its event loop (the generator reaches it through `Handle`, loop-bound);
+/// what it saw goes to its `LoadStats`.
+final class LoadConnection: ChannelInboundHandler {
     /// The load network's currency (its default network is the default one: CNY).
     static let currency = Currency.known["CNY"]!
     typealias InboundIn = ByteBuffer
@@ -69,10 +96,11 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     private var wrote = false
     /// No request is scheduled at or after this: the run's duration from its start.
     private var sendUntil: NIODeadline { started + TimeAmount(plan.duration) }
-    private let lock = NIOLock()
-    private var seen = LoadObservation()
+    let stats: LoadStats
 
-    init(plan: LoadPlan, terminals: [(id: String, merchant: String)], cardOffset: Int, share: Share, started: NIODeadline, clock: @escaping @Sendable () -> Instant) {
+    init(plan: LoadPlan, terminals: [(id: String, merchant: String)], cardOffset: Int, share: Share, started: NIODeadline,
+         clock: @escaping @Sendable () -> Instant, stats: LoadStats) {
+        self.stats = stats
         self.plan = plan
         self.terminals = terminals
         self.share = share
@@ -99,33 +127,38 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             let total = Int64(rate) * seconds.seconds + Int64(rate) * seconds.attoseconds / 1_000_000_000_000_000_000
             scheduled = total
             next = first
-            timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] _ in
-                let now = NIODeadline.now()
-                // Every request whose time has come, each timed from its scheduled start.
-                while sending && Int64(next) < total {
-                    let due = started + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
-                    guard due <= now else { break }
-                    send(scheduled: due)
-                    next += step
-                }
-                channel.flush()
-                sweep(now: now)
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { _ in
+                let connection = bound.value
+                connection.sendDue(now: NIODeadline.now(), total: total, rate: rate, step: step)
             }
         case .outstanding(let count):
             for _ in 0..<count { send(scheduled: .now()) }
             channel.flush()
-            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in sweep(now: .now()) }
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in bound.value.sweep(now: .now()) }
         }
+    }
+
+    /// Every request of the schedule whose time has come, each timed from its scheduled start; then the sweep.
+    private func sendDue(now: NIODeadline, total: Int64, rate: Int, step: Int) {
+        guard let channel else { return }
+        while sending && Int64(next) < total {
+            let due = started + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
+            guard due <= now else { break }
+            send(scheduled: due)
+            next += step
+        }
+        channel.flush()
+        sweep(now: now)
     }
 
     /// Stops sending: at once when `interrupted` (Ctrl-C) or in a closed loop; an open loop's
     /// schedule is finite, so at its natural end what fell due before the end and has not gone
     /// yet (a starved event loop falls behind) still goes: an open loop sends its whole schedule.
     func stopSending(interrupted: Bool) {
-        channel?.eventLoop.execute { [self] in
-            if case .schedule = share, !interrupted { return }
-            sending = false
-        }
+        if case .schedule = share, !interrupted { return }
+        sending = false
     }
 
     /// Requests of the schedule not yet sent (0 once sending stopped).
@@ -135,23 +168,29 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Requests and reversals still unanswered, and how many frames came so far.
-    func state() async -> (requests: Int, reversals: Int, received: Int) {
-        guard let channel else { return (0, 0, 0) }
-        return (try? await channel.eventLoop.submit { [self] in (inFlight.count + unsent, reversing.count, received) }.get()) ?? (0, 0, 0)
+    func state() -> (requests: Int, reversals: Int, received: Int) {
+        (inFlight.count + unsent, reversing.count, received)
     }
 
-    func snapshot(light: Bool) -> LoadObservation {
-        lock.withLock {
-            if !light { return seen }
-            var copy = LoadObservation()
-            copy.sent = seen.sent
-            copy.byCode = seen.byCode
-            copy.timeouts = seen.timeouts
-            copy.unmatched = seen.unmatched
-            copy.late = seen.late
-            copy.latency = seen.latency
-            return copy
+    /// A connection as the generator's task holds it: the handler bound to its event loop,
+    /// and what it saw.
+    struct Handle: Sendable {
+        let bound: NIOLoopBound<LoadConnection>
+        let stats: LoadStats
+
+        func begin(channel: any Channel) async throws {
+            try await bound.eventLoop.submit { bound.value.begin(channel: channel) }.get()
         }
+
+        func stopSending(interrupted: Bool) {
+            bound.eventLoop.execute { bound.value.stopSending(interrupted: interrupted) }
+        }
+
+        func state() async -> (requests: Int, reversals: Int, received: Int) {
+            (try? await bound.eventLoop.submit { bound.value.state() }.get()) ?? (0, 0, 0)
+        }
+
+        func snapshot(light: Bool) -> LoadObservation { stats.snapshot(light: light) }
     }
 
     private func send(scheduled: NIODeadline) {
@@ -174,7 +213,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
                                  scheduled: scheduled, request: request)
         sentOrder.append(key)
         let second = Int((scheduled - started).nanoseconds / 1_000_000_000)
-        lock.withLock {
+        stats.update { seen in
             seen.sent += 1
             seen.seconds[seen.second(second)].sent += 1
         }
@@ -185,30 +224,30 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         let now = NIODeadline.now()
         received += 1
         guard let answer = try? codec.unpack(Array(unwrapInboundIn(data).readableBytesView)) else {
-            lock.withLock { seen.unmatched += 1 }
+            stats.update { seen in seen.unmatched += 1 }
             return
         }
         let key = Key(terminal: answer[DE.terminalID] ?? "", stan: answer[DE.stan] ?? "", transmission: answer[DE.transmissionDateTime] ?? "")
         if answer.mti.messageClass == .networkManagement {
             // A sign-on's answer; one refused leaves that terminal's purchases to be answered 77.
-            if answer[DE.responseCode] != "00" { lock.withLock { seen.unmatched += 1 } }
+            if answer[DE.responseCode] != "00" { stats.update { seen in seen.unmatched += 1 } }
             return
         }
         if answer.mti.isResponse, answer.mti.original != .financialResponse {
             // A reversal's answer: by the reversal's own terminal, STAN and DE7.
             if let purchase = reversing.removeValue(forKey: key) {
                 let approved = answer[DE.responseCode] == "00"
-                lock.withLock {
+                stats.update { seen in
                     seen.reversalsApproved += approved ? 1 : 0
                     seen.reversed.append(purchase)
                 }
             } else {
-                lock.withLock { seen.unmatched += 1 }
+                stats.update { seen in seen.unmatched += 1 }
             }
             return
         }
         guard let flight = inFlight.removeValue(forKey: key) else {
-            lock.withLock { if reversedPurchases.contains(key) { seen.late += 1 } else { seen.unmatched += 1 } }
+            stats.update { seen in if reversedPurchases.contains(key) { seen.late += 1 } else { seen.unmatched += 1 } }
             return
         }
         let code = answer[DE.responseCode] ?? "--"
@@ -216,7 +255,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
         let measured = flight.scheduled - started >= TimeAmount(plan.warmup)
         let since = now - started
-        lock.withLock {
+        stats.update { seen in
             seen.lastAnswer = max(seen.lastAnswer, .nanoseconds(since.nanoseconds))
             seen.byCode[code, default: 0] += 1
             if measured { _ = seen.latency.record(micros) }
@@ -262,7 +301,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             reversing[Key(terminal: key.terminal, stan: reversal[DE.stan]!, transmission: reversal[DE.transmissionDateTime]!)] = flight.purchase
             reversedPurchases.insert(key)
             let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
-            lock.withLock {
+            stats.update { seen in
                 seen.timeouts += 1
                 seen.reversals += 1
                 seen.seconds[seen.second(second)].errors += 1

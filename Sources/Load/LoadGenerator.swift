@@ -194,7 +194,7 @@ public final class LoadGenerator: Sendable {
     private func drive(on group: MultiThreadedEventLoopGroup, stop: @escaping @Sendable () -> Bool,
                        progress: @escaping @Sendable (LoadObservation, Duration) -> Void) async throws -> LoadObservation {
         let started = NIODeadline.now()
-        var handlers: [LoadConnection] = []
+        var handlers: [LoadConnection.Handle] = []
         var channels: [any Channel] = []
         let networks = max(1, targets.count)
         for index in 0..<plan.connections {
@@ -212,7 +212,8 @@ public final class LoadGenerator: Sendable {
             case .concurrency(let outstanding):
                 share = .outstanding(outstanding / plan.connections + (index < outstanding % plan.connections ? 1 : 0))
             }
-            let handler = LoadConnection(plan: plan, terminals: terminals, cardOffset: index, share: share, started: started, clock: clock)
+            let stats = LoadStats()
+            let (plan, clock) = (plan, clock)
             let tls = target.tls
             let bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
@@ -220,6 +221,8 @@ public final class LoadGenerator: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let handlers = channel.pipeline.syncOperations
                         if let tls { try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                        // The connection's state is made on its event loop and stays there.
+                        let handler = LoadConnection(plan: plan, terminals: terminals, cardOffset: index, share: share, started: started, clock: clock, stats: stats)
                         try handlers.addHandlers([FrameReader(framing: .standard, stallLimit: .seconds(30)), handler])
                     }
                 }
@@ -235,11 +238,14 @@ public final class LoadGenerator: Sendable {
                 }
             }
             let connected = channel!
-            handlers.append(handler)
+            let bound = try await connected.eventLoop.submit {
+                NIOLoopBound(try connected.pipeline.syncOperations.handler(type: LoadConnection.self), eventLoop: connected.eventLoop)
+            }.get()
+            handlers.append(LoadConnection.Handle(bound: bound, stats: stats))
             channels.append(connected)
         }
         for (handler, channel) in zip(handlers, channels) {
-            try await channel.eventLoop.submit { handler.begin(channel: channel) }.get()
+            try await handler.begin(channel: channel)
         }
         // Until the duration has passed and every request is answered or reversed, as a POS keeps
         // its reversals until they are answered: while answers still come (a network working
