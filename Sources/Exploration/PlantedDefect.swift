@@ -35,53 +35,33 @@ public enum PlantedDefect: String, Sendable, CaseIterable, NetworkAlteration {
     }
 
     public func wrap(_ node: any NodeLogic) -> any NodeLogic {
-        guard node is BankStateMachine else { return node }
-        switch self {
-        case .payoutPaidTwice: return CreditsPayoutsTwice(bank: node)
-        case .reversalNotCredited: return AcknowledgesReversalsOnly(bank: node)
-        default: return node
-        }
+        guard node is BankStateMachine, self == .payoutPaidTwice || self == .reversalNotCredited else { return node }
+        return PlantedBank(bank: node, defect: self)
     }
 }
 
-/// A bank that books every payout credit twice, answering and recording only the first.
-private struct CreditsPayoutsTwice: NodeLogic {
+/// A bank with a defect planted around it: it books every payout credit twice (answering and
+/// recording only the first), or it answers every reversal 00 and does nothing with it (the
+/// card never gets its money back). Everything else goes to the bank as it is.
+private struct PlantedBank: NodeLogic {
     var bank: any NodeLogic
+    let defect: PlantedDefect
     var name: String { bank.name }
     var ledger: Ledger { bank.ledger }
     var waitingOn: [String] { bank.waitingOn }
     var auditFailures: [String] { bank.auditFailures }
 
     mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        if defect == .reversalNotCredited, message.isReversal, !message.isResponse {
+            return [.send(message.response(code: .approved), to: peer)]
+        }
         let actions = bank.receive(message, from: peer, now: now)
-        guard message.isPayout, !message.isResponse, let rrn = message[DE.rrn], !rrn.isEmpty else { return actions }
+        guard defect == .payoutPaidTwice, message.isPayout, !message.isResponse, let rrn = message[DE.rrn], !rrn.isEmpty else { return actions }
         // The same credit under another RRN: the bank books it again; its answer goes nowhere.
         var again = message
         again[DE.rrn] = String(rrn.dropLast()) + (rrn.last == "9" ? "8" : "9")
         _ = bank.receive(again, from: peer, now: now)
         return actions
-    }
-    mutating func start(now: Instant) -> [NodeAction] { bank.start(now: now) }
-    mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] { bank.timerFired(key, now: now) }
-    mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] { bank.perform(command, now: now) }
-    mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] { bank.untrusted(message, from: peer, now: now) }
-    mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] { bank.sendFailed(message, to: peer, now: now) }
-    mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { bank.peerAvailable(peer, now: now) }
-    mutating func reserve(transactions: Int) { bank.reserve(transactions: transactions) }
-}
-
-/// An issuer that answers every reversal 00 and does nothing with it: the card is never given
-/// its money back.
-private struct AcknowledgesReversalsOnly: NodeLogic {
-    var bank: any NodeLogic
-    var name: String { bank.name }
-    var ledger: Ledger { bank.ledger }
-    var waitingOn: [String] { bank.waitingOn }
-    var auditFailures: [String] { bank.auditFailures }
-
-    mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
-        guard message.isReversal, !message.isResponse else { return bank.receive(message, from: peer, now: now) }
-        return [.send(message.response(code: .approved), to: peer)]
     }
     mutating func start(now: Instant) -> [NodeAction] { bank.start(now: now) }
     mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] { bank.timerFired(key, now: now) }
