@@ -180,7 +180,7 @@ extension PayLab {
         struct Merge: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Combine the --json reports of several load generators (--part I/N) into one.",
-                discussion: "Counts are added and the latency histograms merged value by value, so the percentiles are those of all the requests together. Exit status: 0 when every part reconciled, 1 when not, 2 on invalid input.")
+                discussion: "Counts are added and the latency histograms merged value by value, so the percentiles are those of all the requests together; --threshold judges the merged report. Exit status: 0 when every part reconciled (and every --threshold met), 1 when not, 2 on invalid input, 3 when a --threshold was missed.")
 
             @Argument(help: "The parts' --json reports.")
             var files: [String]
@@ -190,6 +190,15 @@ extension PayLab {
 
             @Option(help: "Write the merged page with the rate and the latency over time.")
             var html: String?
+
+            @Option(name: .customLong("threshold"), help: ArgumentHelp("A pass/fail criterion on the merged report (p99<5ms, errors<0.1%, rate>=5000); exit 3 when one is missed.", valueName: "expression"))
+            var thresholds: [String] = []
+
+            func validate() throws {
+                for threshold in thresholds {
+                    do { _ = try LoadThreshold(threshold) } catch { throw ValidationError(error.description) }
+                }
+            }
 
             func run() async throws {
                 guard !files.isEmpty else {
@@ -205,10 +214,12 @@ extension PayLab {
                         throw ExitStatus.invalid
                     }
                 }
-                let merged = LoadReport.merge(reports)!
+                var merged = LoadReport.merge(reports)!
+                merged.thresholds = thresholds.compactMap { try? LoadThreshold($0) }
                 print(merged.text())
                 try write(merged, json: json, html: html)
                 if !merged.reconciled { throw ExitStatus.failed }
+                if merged.thresholds.contains(where: { !$0.holds(for: merged) }) { throw ExitStatus.thresholdMissed }
             }
         }
     }
