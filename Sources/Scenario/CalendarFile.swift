@@ -59,7 +59,11 @@ public enum CalendarFile {
     }
 
     private static func build(_ root: Node, _ reader: YAMLReader) -> BusinessCalendar? {
-        guard let top = reader.mapping(root, "the calendar", allowed: ["name", "years", "weekend", "holidays", "working_days"]) else { return nil }
+        guard let top = reader.mapping(root, "the calendar", allowed: ["name", "extends", "years", "weekend", "holidays", "working_days"]) else { return nil }
+        // `extends: cn`: a built-in calendar with the years it lacks (next year's notice, the day it is published).
+        let base = top["extends"].flatMap { node in
+            reader.value(node, "extends", expected: "a built-in calendar (\(BusinessCalendar.builtInNames.joined(separator: ", ")))") { BusinessCalendar.builtIn($0) }
+        }
         let name = top["name"].flatMap { reader.string($0, "name") }
         if top["name"] == nil { reader.needs(root, "name", "the calendar needs a 'name'") }
         let years = top["years"].flatMap { coveredYears($0, reader) }
@@ -83,7 +87,16 @@ public enum CalendarFile {
             }
         }
         guard let name, let years else { return nil }
-        return BusinessCalendar(name: name, years: years, weekendDays: weekend, holidays: holidays, workingDays: working)
+        guard let base else {
+            return BusinessCalendar(name: name, years: years, weekendDays: weekend, holidays: holidays, workingDays: working)
+        }
+        // The base's days, then this file's (which win on a day both name); the years of both, joined.
+        let covered = base.years.map { min($0.lowerBound, years.lowerBound)...max($0.upperBound, years.upperBound) } ?? years
+        if let baseYears = base.years, years.lowerBound > baseYears.upperBound + 1 || years.upperBound < baseYears.lowerBound - 1, let node = top["years"] {
+            reader.error(node, "years \(years.lowerBound)-\(years.upperBound) leave a gap after \(base.name)'s \(baseYears.lowerBound)-\(baseYears.upperBound): an extension adds the years next to them")
+        }
+        return BusinessCalendar(name: name, years: covered, weekendDays: top["weekend"] == nil ? base.weekendDays : weekend,
+                                holidays: base.holidays.merging(holidays) { $1 }, workingDays: base.workingDays.merging(working) { $1 })
     }
 
     private static func coveredYears(_ node: Node, _ reader: YAMLReader) -> ClosedRange<Int>? {

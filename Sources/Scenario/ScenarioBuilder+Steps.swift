@@ -57,7 +57,10 @@ extension ScenarioBuilder {
                 }
             default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
             }
-            if let action { steps.append(Step(at: at, action: action, line: line)) }
+            if let action {
+                steps.append(Step(at: at, action: action, line: line))
+                checkPayoutCovered(action, at: at, item: item, zone: zone, calendar: calendar, network: network)
+            }
         }
         // A power_off's return (at its `until`) takes its place among the later steps, in time order.
         return steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
@@ -66,6 +69,30 @@ extension ScenarioBuilder {
     /// Names for a message: the first five, and how many more.
     static func listed(_ names: [String]) -> String {
         names.isEmpty ? "none" : names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
+    }
+
+    /// A swipe or a completion is paid out on a day its merchant's terms and the calendar give:
+    /// a calendar that does not cover that day cannot schedule it, so the scenario is refused
+    /// here, with the remedy, instead of failing in the middle of the run.
+    private func checkPayoutCovered(_ action: Step.Action, at: Instant, item: Node, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) {
+        let terminal: String
+        switch action {
+        case .swipe(_, let swiped, _, _, _), .complete(_, let swiped, _, _): terminal = swiped
+        default: return
+        }
+        guard let calendar, let merchant = network.merchants.first(where: { $0.terminals.contains(terminal) }) else { return }
+        // A step itself outside the calendar is reported as that already.
+        if let years = calendar.years, !years.contains(zone.local(at).date.year) { return }
+        do {
+            _ = try ArrivalSchedule.compute(swipedAt: zone.local(at), terms: merchant.terms, calendar: calendar,
+                                            cutoff: network.scheme.cutoff, payoutAt: merchant.payoutAt)
+        } catch {
+            guard case .yearNotCovered(_, let year, let covered) = error else { return }
+            let builtIn = BusinessCalendar.builtIn(calendar.name) != nil
+            reader.error(item, "this payment is paid out under \(merchant.terms) in \(year), which calendar '\(calendar.name)' does not cover (\(covered.lowerBound) to \(covered.upperBound)); "
+                + (builtIn ? "give a calendar file that extends it with \(year)'s holidays and working days (extends: \(calendar.name), years: \(year)) and name it in 'calendar:'"
+                           : "add \(year) to the calendar file, with its holidays and working days"))
+        }
     }
 
     /// `settle: { terminal }` (default: the first terminal).

@@ -33,6 +33,31 @@ struct CalendarFileTests {
         #expect(schedule.reasons[1].contains("2026-12-24 to 2026-12-27 is the Year End holiday"))
     }
 
+    @Test("a calendar file extends a built-in one with the years it lacks: the base's days stay, the file's are added")
+    func extendsBuiltIn() throws {
+        let calendar = try CalendarFile.parse("""
+            name: cn-2027
+            extends: cn
+            years: 2027
+            holidays:
+              - { date: 2027-01-01, name: New Year's Day }
+              - { from: 2027-02-06, to: 2027-02-12, name: Spring Festival }
+            working_days:
+              - { date: 2027-02-14, name: Spring Festival makeup }
+            """, file: "cn-2027.yaml")
+        #expect(calendar.years == 2024...2027)
+        #expect(try !calendar.isBusinessDay(LocalDate("2026-10-01")!))   // cn's National Day stays
+        #expect(try !calendar.isBusinessDay(LocalDate("2027-02-08")!))   // a Monday of the added holiday
+        #expect(try calendar.isBusinessDay(LocalDate("2027-02-14")!))    // a Sunday made a working day
+        #expect(try calendar.isBusinessDay(LocalDate("2027-01-05")!))
+        // A T+1 swipe on the last day of 2026 is paid on the first business day of 2027.
+        let schedule = try ArrivalSchedule.compute(swipedAt: LocalDateTime("2026-12-31 10:00")!, terms: SettlementTerms("T+1")!, calendar: calendar,
+                                                   cutoff: TimeOfDay(hour: 23, minute: 0)!, payoutAt: TimeOfDay(hour: 9, minute: 0)!)
+        #expect(schedule.payout == .at(LocalDateTime("2027-01-04 09:00")!))
+        #expect(throws: ScenarioErrors.self) { try CalendarFile.parse("name: x\nextends: mars\nyears: 2027\n", file: "x.yaml") }
+        #expect(throws: ScenarioErrors.self) { try CalendarFile.parse("name: x\nextends: cn\nyears: 2029\n", file: "x.yaml") }
+    }
+
     @Test("problems in a calendar file are reported at their line")
     func problems() {
         do {

@@ -43,6 +43,8 @@ struct ValidationTests {
         ("faults:\n  - { network: T0000001 -> Acquirer, latency: 1s, jitter: 2s, from: 2026-03-16 10:00 }\n", "v.yaml:4:59: error: jitter '2s' is not a duration up to the latency (1s)"),
         ("faults:\n  - { network: T0000001 -> Acquirer, latency: 1s, probability: 5%, from: 2026-03-16 10:00 }\n", "v.yaml:4:64: error: 'probability' goes with drop, duplicate or corrupt"),
         ("faults:\n  - { network: T0000001 -> Acquirer, drop: request, probability: 0%, from: 2026-03-16 10:00 }\n", "v.yaml:4:66: error: probability '0%' is not a percentage above 0% and up to 100% (30%)"),
+        // A payment paid out on a day the calendar does not cover, with the remedy.
+        ("steps:\n  - { at: 2026-12-31 10:00, swipe: { id: a, amount: 1.00 } }\n", "v.yaml:4:5: error: this payment is paid out under T+1 in 2027, which calendar 'cn' does not cover (2024 to 2026); give a calendar file that extends it"),
         // A duplicated key, where it comes again; a tab, named as one.
         ("seed: 1\nseed: 2\n", "v.yaml:4:1: error: key 'seed' appears twice in one mapping (first at line 3); give it once"),
         ("steps:\n  - { swipe: { id: a, amount: 1.00, id: b } }\n", "v.yaml:4:37: error: key 'id' appears twice in one mapping (first at line 4); give it once"),
