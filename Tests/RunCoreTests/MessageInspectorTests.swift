@@ -27,6 +27,18 @@ struct MessageInspectorTests {
         let masked = MessageInspector.json(message, dialect: .default, reveal: false).rendered()
         #expect(masked.contains("\"2\":\"622202******0001\""))
         #expect(throws: MessageInspector.Problem.self) { try MessageInspector.encode(json: masked, dialect: .default, lengthHeader: true) }
+        // The errors say what to do: reveal the PAN; give a cup message its TPDU and header.
+        do {
+            _ = try MessageInspector.encode(json: masked, dialect: .default, lengthHeader: true)
+        } catch {
+            #expect(error.description == "field 2 is masked ('622202******0001'): give the whole number (paylab decode --json --reveal prints it unmasked)")
+        }
+        do {
+            _ = try MessageInspector.encode(json: #"{"mti": "0200", "fields": {"3": "000000"}}"#, dialect: .unionPayPOS, lengthHeader: true)
+            Issue.record("a cup message without its header was encoded")
+        } catch {
+            #expect(error.description.hasPrefix("the cup dialect puts 11 bytes before the MTI (TPDU and header): give them as \"header\""), "\(error)")
+        }
     }
 
     @Test("a dialect file in YAML changes the encoding, and an unknown dialect is a clear error")

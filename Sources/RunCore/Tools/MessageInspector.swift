@@ -77,11 +77,19 @@ public enum MessageInspector {
             guard let bytes = Hex.decode(text) else { throw Problem(description: "\"header\" is not hex") }
             header = bytes
         }
+        // A dialect with bytes before the MTI (cup: TPDU and header) needs them given, as decode prints them.
+        if dialect.headerLength > 0, header.count != dialect.headerLength {
+            throw Problem(description: "the \(dialect.name) dialect puts \(dialect.headerLength) bytes before the MTI (TPDU and header): give them as \"header\": \"<\(dialect.headerLength * 2) hex digits>\", as paylab decode --json prints them (\(header.count) given)")
+        }
         var message = ISOMessage(mti: MTI(mti), header: header)
         guard let fields = object["fields"] as? [String: Any] else { throw Problem(description: "\"fields\" is missing or not an object") }
         for (key, raw) in fields {
             guard let number = Int(key), (2...128).contains(number) else { throw Problem(description: "\"\(key)\" is not a field number from 2 to 128") }
             guard let value = raw as? String else { throw Problem(description: "field \(key): the value must be a string") }
+            // A masked PAN (decode's default) cannot go on the wire.
+            if number == 2 || number == 102 || number == 103, value.contains("*") {
+                throw Problem(description: "field \(key) is masked ('\(value)'): give the whole number (paylab decode --json --reveal prints it unmasked)")
+            }
             if dialect.dictionary[number]?.type == .b {
                 guard let bytes = Hex.decode(value) else { throw Problem(description: "field \(key) is binary: its value must be hex") }
                 message.setBytes(number, bytes)
