@@ -28,12 +28,14 @@ public enum ScenarioFiles {
                     .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
                     .sorted()
                     .map { (path as NSString).appendingPathComponent($0) }
+                // Each file read once: what it names, and what its keys say it is.
+                let roots = found.map(root)
                 // A calendar or dialect file kept beside the scenarios that name it is no scenario.
-                let named = Set(found.flatMap(namedFiles))
-                for file in found {
+                let named = Set(zip(found, roots).flatMap { file, root in root.map { namedFiles(in: $0, of: file) } ?? [] })
+                for (file, root) in zip(found, roots) {
                     if named.contains(URL(fileURLWithPath: file).standardizedFileURL.path) {
                         notes.append("\(file): a calendar or dialect file a scenario names; not run as a scenario")
-                    } else if let kind = helperKind(file) {
+                    } else if let kind = root.flatMap(helperKind) {
                         notes.append("\(file): \(kind), not a scenario; skipped")
                     } else {
                         files.append(file)
@@ -47,10 +49,15 @@ public enum ScenarioFiles {
         return (files, notes)
     }
 
+    /// A file's YAML tree; nil when it does not read as YAML (its own errors come later).
+    static func root(_ file: String) -> Node? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        return try? Yams.compose(yaml: text)
+    }
+
     /// What a YAML file is by its top-level keys, when it is a helper and not a scenario.
-    static func helperKind(_ file: String) -> String? {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              case .mapping(let mapping)? = try? Yams.compose(yaml: text) else { return nil }
+    static func helperKind(_ root: Node) -> String? {
+        guard case .mapping(let mapping) = root else { return nil }
         let keys = Set(mapping.keys.compactMap(\.string))
         guard keys.isDisjoint(with: ["start", "steps", "expect", "network"]) else { return nil }
         if keys.contains("suite") || keys.contains("cases") { return "certification cases (suite:)" }
@@ -60,10 +67,8 @@ public enum ScenarioFiles {
     }
 
     /// The files a scenario names as its `calendar:` or as a dialect (`dialect:` anywhere in
-    /// it), as absolute paths; none when it does not read as YAML (its own errors come later).
-    static func namedFiles(by scenario: String) -> [String] {
-        guard let text = try? String(contentsOfFile: scenario, encoding: .utf8),
-              let root = try? Yams.compose(yaml: text) else { return [] }
+    /// it), as absolute paths.
+    static func namedFiles(in root: Node, of scenario: String) -> [String] {
         let folder = URL(fileURLWithPath: scenario).deletingLastPathComponent()
         var named: [String] = []
         func visit(_ node: Node, key: String?) {

@@ -37,14 +37,16 @@ struct PayLab: AsyncParsableCommand {
     }
 }
 
-/// Loads every scenario at the paths; prints every problem and exits 2 when any is invalid.
-func loadSuite(_ paths: [String]) throws -> Suite {
+/// Loads every scenario at the paths; prints every problem, hands them to `invalid` (a run's
+/// reports), and exits 2 when any is invalid.
+func loadSuite(_ paths: [String], invalid: ([ScenarioDiagnostic]) throws -> Void = { _ in }) throws -> Suite {
     do {
         let suite = try Suite.load(paths)
         for note in suite.notes { printError("note: \(note)") }
         return suite
     } catch {
         for line in error.lines { printError(line) }
+        try invalid(error.diagnostics)
         throw ExitStatus.invalid
     }
 }

@@ -49,16 +49,8 @@ extension PayLab {
 
         func run() async throws {
             let selection = SuiteSelection(filter: filter, shard: shard.flatMap(SuiteSelection.parseShard))
-            let found: Suite
-            do {
-                found = try Suite.load(paths)
-                for note in found.notes { printError("note: \(note)") }
-            } catch {
-                // Nothing runs, but CI's reports say why: each problem an error with its place.
-                for line in error.lines { printError(line) }
-                try reports.write(invalid: error.diagnostics)
-                throw ExitStatus.invalid
-            }
+            // Nothing runs when a file is invalid, but CI's reports say why: each problem an error with its place.
+            let found = try loadSuite(paths, invalid: reports.write(invalid:))
             let suite = found.selecting(selection, seed: seed)
             // Nothing to run is a mistake (a typo in a CI job's filter or folder), not a pass;
             // an empty shard of a non-empty selection is not (more shards than scenarios).
