@@ -1,5 +1,7 @@
+import Foundation
 import RunCore
 import Scenario
+import SettlementCalendar
 import PaymentNetwork
 import Testing
 import Incident
@@ -46,6 +48,24 @@ struct ComplaintQueryTests {
         try await runner.shutdown()
         #expect(result.passed, "\(result.failures)")
         #expect(result.transactions.first?.arrives == answer.arrival.arrives)
+    }
+
+    @Test("with a calendar file, the scenario it writes names the file, and runs on it (it used to name the calendar inside, which no run could find)")
+    func calendarFile() async throws {
+        let folder = NSTemporaryDirectory() + "paylab-complaint-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/acme.yaml"
+        try "name: acme-bank\nyears: 2026\nholidays:\n  - { date: 2026-05-12, name: Bank day }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let answer = try ComplaintQuery.answer(swiped: "2026-05-11 10:00", terms: "T+1", calendar: path, now: nil, cutoff: "23:00", payoutAt: "09:00", timezone: "Asia/Shanghai")
+        let written = answer.scenario()
+        #expect(written.contains("calendar: \(path)") || written.contains("calendar: \"\(path)\""), "\(written)")
+        let scenario = try ScenarioLoader.parse(written, file: folder + "/complaint.yaml")
+        let runner = ScenarioRunner()
+        let result = await runner.run(scenario)
+        try await runner.shutdown()
+        #expect(result.passed, "\(result.failures)")
+        // The bank's own holiday on Tuesday: paid on Wednesday.
+        #expect(result.transactions.first.map { scenario.zone.local($0.arrives!).description } == "2026-05-13 09:00")
     }
 
     @Test("a swipe time that does not exist is a clear error")
