@@ -51,6 +51,14 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
+        // The system OpenSSL's libcrypto: DES and 3DES for payment cryptography (libssl-dev).
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        // Keys, check values, the MAC algorithms hosts use, PIN blocks, working keys under a TMK.
+        .target(name: "PaymentSecurity", dependencies: ["CLibCrypto", "ISO8583"], swiftSettings: strict),
         .target(name: "Capture", dependencies: ["CPcap", nioCore, nioConcurrencyHelpers, nioSSL], swiftSettings: strict),
         // The scenario language: no NIO, so checking a file never needs the TLS stack.
         .target(
@@ -128,6 +136,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "PaymentSecurityTests", dependencies: ["PaymentSecurity", "ISO8583", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "ISO8583", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",

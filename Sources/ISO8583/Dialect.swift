@@ -61,11 +61,12 @@ public struct Dialect: Sendable, Equatable {
 
     /// The packed form of China UnionPay POS terminals: a 5-byte TPDU and a 6-byte message
     /// header before a BCD MTI, a binary bitmap, BCD numbers and lengths, odd-length
-    /// numbers left-aligned.
+    /// numbers left-aligned; DE49 three ASCII characters, DE60 up to 100 digits.
     public static let unionPayPOS = Dialect(
         name: "cup", mti: .bcd, bitmap: .binary, numbers: .bcd, lengths: .bcd, binaryFields: .binary,
         alignment: .left, headerLength: 11, dictionary: .iso1987.overriding([
-            .init(60, "Reserved, private (UnionPay: message type code, batch number, network management code)", .n, .lllvar(max: 17)),
+            .init(49, "Currency code, transaction (UnionPay: an3)", .an, .fixed(3)),
+            .init(60, "Reserved, private (UnionPay: 60.1 message type, 60.2 batch, 60.3 network management code, 60.4 on)", .n, .lllvar(max: 100)),
             .init(61, "Reserved, private (UnionPay: original message data)", .n, .lllvar(max: 29)),
             .init(62, "Reserved, private (UnionPay: terminal and key data)", .b, .lllvar(max: 512)),
             .init(63, "Reserved, private (UnionPay: international card organisation code)", .ans, .lllvar(max: 163)),

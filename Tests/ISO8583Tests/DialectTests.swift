@@ -45,7 +45,7 @@ struct DialectTests {
         expected += [0x00]                                                  // DE25
         expected += [0x21, 0x62, 0x22, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xD2, 0x81, 0x20]  // DE35: 21 digits, = as D
         expected += Array("T0000001".utf8)                                  // DE41 stays ASCII
-        expected += [0x15, 0x60]                                            // DE49
+        expected += Array("156".utf8)                                       // DE49 an3
         #expect(bytes == expected)
         #expect(try codec.unpack(bytes) == purchase(header: header))
     }

@@ -1,0 +1,85 @@
+/// A DES key as payment networks use them: single length (8 bytes), double length (16, two-key
+/// 3DES, K1 K2 K1) or triple length (24). Clear test keys only: PayLab is a test harness, and
+/// every key it holds is one a scenario gave or its seed derived.
+public struct DESKey: Sendable, Hashable, CustomStringConvertible {
+    /// The key's bytes: 8, 16 or 24 of them.
+    public let bytes: [UInt8]
+
+    /// The key of these bytes, or nil unless there are 8, 16 or 24.
+    public init?(_ bytes: [UInt8]) {
+        guard [8, 16, 24].contains(bytes.count) else { return nil }
+        self.bytes = bytes
+    }
+
+    /// The key written in hex (16, 32 or 48 digits), or nil.
+    public init?(hex: String) {
+        guard let bytes = SecurityHex.decode(hex) else { return nil }
+        self.init(bytes)
+    }
+
+    /// `single`, `double` or `triple`.
+    public enum Length: String, Sendable { case single, double, triple }
+
+    /// How long the key is.
+    public var length: Length { bytes.count == 8 ? .single : bytes.count == 16 ? .double : .triple }
+
+    /// The key in upper-case hex.
+    public var hex: String { SecurityHex.encode(bytes) }
+
+    public var description: String { hex }
+
+    /// The first 8 bytes (K1).
+    public var left: DESKey { DESKey(Array(bytes[0..<8]))! }
+
+    /// The second 8 bytes (K2; K1 for a single-length key).
+    public var right: DESKey { bytes.count == 8 ? self : DESKey(Array(bytes[8..<16]))! }
+
+    /// The key check value: the key encrypting eight zero bytes, its first `count` bytes (4 by default,
+    /// as UnionPay's DE62 carries it; 3 is the other usual length).
+    public func checkValue(count: Int = 4) -> [UInt8] {
+        Array(encrypt([UInt8](repeating: 0, count: 8)).prefix(count))
+    }
+
+    /// The key with each byte's low bit set so that it has an odd number of one bits, as DES keys are written.
+    public var oddParity: DESKey {
+        DESKey(bytes.map { byte in
+            let high = byte & 0xFE
+            return high.nonzeroBitCount % 2 == 0 ? high | 1 : high
+        })!
+    }
+
+    /// ECB encryption (DES for a single-length key, 3DES EDE otherwise) of whole 8-byte blocks.
+    public func encrypt(_ data: [UInt8]) -> [UInt8] { BlockCipher.ecb(key: self, data, encrypt: true) }
+
+    /// ECB decryption of whole 8-byte blocks.
+    public func decrypt(_ data: [UInt8]) -> [UInt8] { BlockCipher.ecb(key: self, data, encrypt: false) }
+}
+
+/// Hex for keys and blocks: upper case out, either case in, spaces allowed.
+public enum SecurityHex {
+    /// The bytes written as upper-case hex.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The bytes of a hex text (spaces ignored), or nil when it is not an even number of hex digits.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var nibbles: [UInt8] = []
+        for character in text.utf8 where character != 0x20 {
+            switch character {
+            case 0x30...0x39: nibbles.append(character - 0x30)
+            case 0x41...0x46: nibbles.append(character - 0x41 + 10)
+            case 0x61...0x66: nibbles.append(character - 0x61 + 10)
+            default: return nil
+            }
+        }
+        guard nibbles.count % 2 == 0 else { return nil }
+        return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+    }
+}
