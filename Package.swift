@@ -70,7 +70,7 @@ let package = Package(
         // the verdict and the reports. Every feature below lands in it.
         .target(
             name: "RunCore",
-            dependencies: ["ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix],
+            dependencies: ["ISO8583", "SettlementCalendar", "PaymentNetwork", "PaymentSecurity", "Scenario", "Wire", "Capture", nioCore, nioPosix],
             swiftSettings: strict
         ),
         .target(
@@ -117,7 +117,7 @@ let package = Package(
             name: "paylab",
             dependencies: [
                 "RunCore", "Certification", "Load", "Exploration", "Incident", "Benchmarks",
-                "ISO8583", "PaymentNetwork", "Scenario", "SettlementCalendar", "Wire",
+                "ISO8583", "PaymentNetwork", "PaymentSecurity", "Scenario", "SettlementCalendar", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RunCoreTests",
-            dependencies: ["RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire", "Capture"],
+            dependencies: ["RunCore", "PaymentSecurity", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire", "Capture"],
             swiftSettings: strict
         ),
         .testTarget(name: "CertificationTests", dependencies: ["Certification", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire"], swiftSettings: strict),

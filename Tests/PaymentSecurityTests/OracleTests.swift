@@ -8,16 +8,7 @@ import Testing
 /// over keys and data of every length a network uses.
 @Suite("Payment cryptography agrees with psec and pycryptodome")
 struct OracleTests {
-    /// Asks the oracle; each request a JSON object, each answer a string.
-    static func oracle(_ requests: [[String: Any]]) async throws -> [String] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Interop/crypto_oracle.py").path
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("crypto-oracle-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: requests).write(to: input)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let output = try await runTool(["sh", "-c", "python3 \"$0\" < \"$1\"", script, input.path])
-        return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String])
-    }
+    static func oracle(_ requests: [[String: Any]]) async throws -> [String] { try await CryptoOracle.ask(requests) }
 
     /// Keys and data from a fixed generator: the same cases every run, many shapes.
     static func cases() -> (keys: [DESKey], data: [[UInt8]]) {

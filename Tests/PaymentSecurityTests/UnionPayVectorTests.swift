@@ -34,7 +34,7 @@ struct UnionPayVectorTests {
         let tak = DESKey(hex: "0723C80DB5F4CD3D")!
         _ = try codec.unpack(Array(bytes.dropFirst(2)), authenticator: MACAuthenticator(algorithm: .cupECB, key: tak))
         #expect(throws: ISO8583Error.self) {
-            try codec.unpack(Array(bytes.dropFirst(2)), authenticator: MACAuthenticator(algorithm: .cupECB, key: DESKey(hex: "0723C80DB5F4CD3E")!))
+            try codec.unpack(Array(bytes.dropFirst(2)), authenticator: MACAuthenticator(algorithm: .cupECB, key: DESKey(hex: "0723C80DB5F4CD3F")!))
         }
     }
 }

@@ -1,0 +1,171 @@
+import ArgumentParser
+import ISO8583
+import PaymentSecurity
+import RunCore
+
+/// A key given on the command line, or invalid input (exit 2) that says what a key is.
+func parseKey(_ text: String, option: String) throws -> DESKey {
+    guard let key = DESKey(hex: text) else {
+        printError("error: \(option) \(text): a key is 16, 32 or 48 hex digits (single, double or triple length)")
+        throw ExitStatus.invalid
+    }
+    return key
+}
+
+/// Hex data on the command line, or invalid input.
+func parseHex(_ text: String, what: String, blocks: Bool = false) throws -> [UInt8] {
+    guard let bytes = SecurityHex.decode(text) else {
+        printError("error: \(what) is not hex (an even number of 0-9, A-F)")
+        throw ExitStatus.invalid
+    }
+    if blocks, bytes.isEmpty || bytes.count % 8 != 0 {
+        printError("error: \(what) is \(bytes.count) bytes: DES works on whole 8-byte blocks")
+        throw ExitStatus.invalid
+    }
+    return bytes
+}
+
+/// Prints `pairs` as JSON, or `text`.
+func emit(json: Bool, _ pairs: [(String, JSONValue)], _ text: String) {
+    print(json ? JSONValue.object(pairs).rendered() : text)
+}
+
+extension PayLab {
+    /// `paylab crypto`: the payment cryptography calculator.
+    struct Crypto: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Key check values, MACs, PIN blocks and DES/3DES: the calculator a payments engineer keeps open.",
+            discussion: """
+                Keys are clear test keys in hex: 16 digits single length (DES), 32 double (two-key 3DES), \\
+                48 triple. DES and 3DES come from the system OpenSSL's libcrypto.
+                  paylab crypto kcv 0123456789ABCDEFFEDCBA9876543210
+                  paylab crypto mac x9.19 0123456789ABCDEFFEDCBA9876543210 30323030
+                  paylab crypto pinblock encode --pan 6222020000000001 --pin 123456 --key 0123456789ABCDEFFEDCBA9876543210
+                  paylab crypto decrypt 70F2A84CCBC2AE8625CBB0F2C22AB923 96D605EA176B7E9E
+                """,
+            subcommands: [KCV.self, MAC.self, PINBlockCommand.self, Encrypt.self, Decrypt.self]
+        )
+
+        struct KCV: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "kcv", abstract: "A key's check value: the key encrypting eight zero bytes.")
+            @Argument(help: "The key in hex.") var key: String
+            @Option(help: "How many bytes of the check value (UnionPay's DE62 carries 4; 3 is the other usual length).") var length = 4
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                let key = try parseKey(key, option: "the key")
+                guard (1...8).contains(length) else { throw ValidationError("--length is 1 to 8 bytes") }
+                let kcv = SecurityHex.encode(key.checkValue(count: length))
+                emit(json: json, [("key_length", .string(key.length.rawValue)), ("kcv", .string(kcv))], kcv)
+            }
+        }
+
+        struct MAC: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "mac", abstract: "The MAC of hex data: x9.9, x9.19 or cup-ecb.",
+                discussion: "The data is what the MAC covers (for a frame: from the MTI to the byte before DE64). paylab decode --mac checks a whole frame.")
+            @Argument(help: "x9.9 (single-DES CBC-MAC), x9.19 (ISO 9797-1 algorithm 3) or cup-ecb (UnionPay POS ECB MAC).") var algorithm: String
+            @Argument(help: "The MAC key in hex.") var key: String
+            @Argument(help: "The data in hex.") var data: String
+            @Option(help: "ISO 9797-1 padding method: 1 (zeros) or 2 (0x80 then zeros).") var padding = 1
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                guard let algorithm = MACAlgorithm(rawValue: algorithm) else {
+                    throw ValidationError("unknown MAC algorithm '\(algorithm)': x9.9, x9.19 or cup-ecb")
+                }
+                guard let padding = MACPadding(rawValue: padding) else { throw ValidationError("--padding is 1 or 2") }
+                let key = try parseKey(key, option: "the key")
+                let mac = algorithm.mac(key: key, try parseHex(data, what: "the data"), padding: padding)
+                var pairs: [(String, JSONValue)] = [("algorithm", .string(algorithm.rawValue)), ("padding", .number(Int64(padding.rawValue))), ("mac", .string(SecurityHex.encode(mac)))]
+                var text = SecurityHex.encode(mac)
+                if algorithm == .cupECB {
+                    let ascii = String(decoding: mac, as: UTF8.self)
+                    pairs.append(("mac_ascii", .string(ascii)))
+                    text += " (ASCII \(ascii))"
+                }
+                emit(json: json, pairs, text)
+            }
+        }
+
+        struct Encrypt: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "DES (single-length key) or 3DES ECB encryption of whole 8-byte blocks.")
+            @Argument(help: "The key in hex.") var key: String
+            @Argument(help: "The data in hex, whole 8-byte blocks.") var data: String
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                let result = SecurityHex.encode(try parseKey(key, option: "the key").encrypt(try parseHex(data, what: "the data", blocks: true)))
+                emit(json: json, [("result", .string(result))], result)
+            }
+        }
+
+        struct Decrypt: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "DES (single-length key) or 3DES ECB decryption of whole 8-byte blocks (a working key under a TMK, say).")
+            @Argument(help: "The key in hex.") var key: String
+            @Argument(help: "The data in hex, whole 8-byte blocks.") var data: String
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                let result = SecurityHex.encode(try parseKey(key, option: "the key").decrypt(try parseHex(data, what: "the data", blocks: true)))
+                emit(json: json, [("result", .string(result))], result)
+            }
+        }
+    }
+
+    /// `paylab crypto pinblock`.
+    struct PINBlockCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pinblock", abstract: "ISO 9564 format-0 PIN blocks: encode a PIN, or decode a block.",
+            subcommands: [Encode.self, Decode.self])
+
+        struct Encode: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The format-0 PIN block of a PIN for a PAN, clear and (with --key) encrypted.")
+            @Option(help: "The card number.") var pan: String
+            @Option(help: "The PIN, 4 to 12 digits.") var pin: String
+            @Option(help: "Encrypt the block under this key (a PIK or ZPK, hex).") var key: String?
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                let key = try key.map { try parseKey($0, option: "--key") }
+                do {
+                    let clear = try PINBlock.encode(pin: pin, pan: pan)
+                    var pairs: [(String, JSONValue)] = [("format", .number(0)), ("clear", .string(SecurityHex.encode(clear)))]
+                    var text = "clear \(SecurityHex.encode(clear))"
+                    if let key {
+                        let encrypted = SecurityHex.encode(key.encrypt(clear))
+                        pairs.append(("encrypted", .string(encrypted)))
+                        text += "\nencrypted \(encrypted)"
+                    }
+                    emit(json: json, pairs, text)
+                } catch {
+                    printError("error: \(error)")
+                    throw ExitStatus.invalid
+                }
+            }
+        }
+
+        struct Decode: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The PIN in a format-0 block (decrypted first with --key).")
+            @Option(help: "The card number.") var pan: String
+            @Option(help: "The key the block is encrypted under (hex); without it the block is clear.") var key: String?
+            @Argument(help: "The PIN block in hex (8 bytes).") var block: String
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                let key = try key.map { try parseKey($0, option: "--key") }
+                let bytes = try parseHex(block, what: "the PIN block")
+                do {
+                    guard bytes.count == 8 else { throw PINBlock.Problem.blockLength(bytes.count) }
+                    let clearBlock = key?.decrypt(bytes) ?? bytes
+                    let clear = try PINBlock.decode(clearBlock, pan: pan)
+                    emit(json: json, [("format", .number(0)), ("clear", .string(SecurityHex.encode(clearBlock))), ("pin", .string(clear.pin))],
+                         "PIN \(clear.pin) (clear block \(SecurityHex.encode(clearBlock)), format 0)")
+                } catch {
+                    printError("error: \(error)")
+                    throw ExitStatus.failed
+                }
+            }
+        }
+    }
+}
