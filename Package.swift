@@ -34,7 +34,7 @@ let package = Package(
     targets: [
         .target(name: "ISO8583", swiftSettings: strict),
         .target(name: "SettlementCalendar", swiftSettings: strict),
-        .target(name: "PaymentNetwork", dependencies: ["ISO8583", "SettlementCalendar"], swiftSettings: strict),
+        .target(name: "PaymentNetwork", dependencies: ["ISO8583", "SettlementCalendar", "PaymentSecurity"], swiftSettings: strict),
         .target(
             name: "Wire",
             dependencies: [
@@ -63,7 +63,7 @@ let package = Package(
         // The scenario language: no NIO, so checking a file never needs the TLS stack.
         .target(
             name: "Scenario",
-            dependencies: ["ISO8583", "SettlementCalendar", "PaymentNetwork", .product(name: "Yams", package: "Yams")],
+            dependencies: ["ISO8583", "SettlementCalendar", "PaymentNetwork", "PaymentSecurity", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // The run core: the endpoints, the run loop, the virtual scheduler, the runner, the suite,
@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "ISO8583", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["Scenario", "PaymentNetwork", "SettlementCalendar"],
+            dependencies: ["Scenario", "PaymentSecurity", "PaymentNetwork", "SettlementCalendar"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -70,4 +70,5 @@ private struct PlantedBank: NodeLogic {
     mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] { bank.sendFailed(message, to: peer, now: now) }
     mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { bank.peerAvailable(peer, now: now) }
     mutating func reserve(transactions: Int) { bank.reserve(transactions: transactions) }
+    func security(towards peer: String) -> LinkSecurity? { bank.security(towards: peer) }
 }

@@ -60,3 +60,45 @@ extension MessageCodec {
         return message
     }
 }
+
+extension MessageCodec {
+    /// Packs a message as a secured link carries it: MACed by `authenticator` when there is one and
+    /// the message is not network management (which carries no MAC); else with no MAC field at all.
+    public func pack(_ message: ISOMessage, securedBy authenticator: (some MessageAuthenticator)?) throws(ISO8583Error) -> [UInt8] {
+        if let authenticator, message.mti.messageClass != .networkManagement { return try pack(message, authenticator: authenticator) }
+        guard message.has(64) || message.has(128) else { return try pack(message) }
+        var plain = message
+        plain.remove(64)
+        plain.remove(128)
+        return try pack(plain)
+    }
+
+    /// Unpacks a message from a secured link: its MAC checked by `authenticator` when there is one
+    /// and the message is not network management (a message without one is a mismatch).
+    public func unpack(_ bytes: [UInt8], securedBy authenticator: (some MessageAuthenticator)?) throws(ISO8583Error) -> ISOMessage {
+        let message = try unpack(bytes)
+        guard let authenticator, message.mti.messageClass != .networkManagement else { return message }
+        let field = Self.macField(of: message)
+        guard message.has(field) else { throw ISO8583Error(field: field, offset: bytes.count, reason: .macMismatch) }
+        return try unpack(bytes, authenticator: authenticator)
+    }
+}
+
+extension ISOMessage {
+    /// The message with its values as `target` writes them, read from a message in `source`: a field
+    /// binary in one and character data in the other is carried as hex characters on the character
+    /// side (UnionPay's binary DE62 key block is hex text in PayLab's own ISO 8583:1987 dialect).
+    public func recast(from source: Dialect, to target: Dialect) -> ISOMessage {
+        var copy = self
+        for number in fieldNumbers {
+            let from = source.dictionary[number]?.type, to = target.dictionary[number]?.type
+            guard let from, let to, (from == .b) != (to == .b), let value = bytes(number) else { continue }
+            if to == .b {
+                if let decoded = Hex.decode(String(decoding: value, as: UTF8.self)) { copy.setBytes(number, decoded) }
+            } else {
+                copy[number] = Hex.encode(value)
+            }
+        }
+        return copy
+    }
+}

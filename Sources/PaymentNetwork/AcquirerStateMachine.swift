@@ -1,3 +1,4 @@
+import PaymentSecurity
 public import ISO8583
 public import SettlementCalendar
 
@@ -30,6 +31,8 @@ public struct AcquirerStateMachine: NodeLogic {
         /// What its reconciliation does with a purchase the scheme cleared but its journal has as
         /// failed (a one-sided entry): refund the card, or pay the merchant; nil: it does not reconcile.
         public var unmatched: Unmatched?
+        /// Its zone keys, and each terminal's master key (it hands working keys out at sign-on).
+        public var security = NodeSecurity()
 
         /// The acquirer's rule for one-sided entries.
         public enum Unmatched: String, Sendable { case refund, pay }
@@ -140,10 +143,15 @@ public struct AcquirerStateMachine: NodeLogic {
     var uploads: [String: Set<TransactionReference>] = [:]
     /// Chargebacks received, by their own reference: a repeat is acknowledged and moves nothing.
     var chargebacks: Set<TransactionReference> = []
+    /// The working keys each terminal (by peer) was last handed, and how many times keys were issued to it.
+    var terminalKeys: [String: WorkingKeys] = [:]
+    var keysIssued: [String: Int] = [:]
+    let seed: UInt64
 
     /// Makes an acquirer.
     public init(configuration: Configuration, seed: UInt64) {
         self.configuration = configuration
+        self.seed = seed
         var generator = SeededGenerator(seed: seed, stream: configuration.name)
         trace = TraceNumbers(&generator)
         self.generator = generator
@@ -286,16 +294,20 @@ public struct AcquirerStateMachine: NodeLogic {
         return [.send(message.response(code: .approved), to: peer)] + actions
     }
 
-    /// A terminal's sign-on, sign-off or echo: answered 0810 00.
+    /// A terminal's sign-on, sign-off or echo: answered 0810 00; a sign-on with fresh working keys
+    /// under the terminal's master key (DE62).
     mutating func terminalNetworkManagement(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.mti.isRequest else { return [] }
         let terminal = message[DE.terminalID] ?? peer
+        var answer = NetworkManagement.answer(message)
         switch NetworkManagement(of: message) {
-        case .signOn?: signedOn[terminal] = configuration.zone.local(now).date
+        case .signOn?:
+            signedOn[terminal] = configuration.zone.local(now).date
+            issueKeys(to: peer, asked: NetworkManagement.unionPayCode(message), into: &answer)
         case .signOff?: signedOn[terminal] = nil
         case .echo?, nil: break
         }
-        return [.send(NetworkManagement.answer(message), to: peer)]
+        return [.send(answer, to: peer)]
     }
 
     mutating func forwardPurchase(

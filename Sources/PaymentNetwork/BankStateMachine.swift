@@ -29,6 +29,8 @@ public struct BankStateMachine: NodeLogic {
 
     /// What a bank is set up with.
     public struct Configuration: Sendable {
+        /// Its zone keys, by peer.
+        public var security = NodeSecurity()
         /// The node's name.
         public var name: String
         /// The cards it issued.
@@ -352,4 +354,8 @@ public struct BankStateMachine: NodeLogic {
                                   facts: .init(responseCode: .approved, amount: amount, operation: .payout, merchant: request[DE.merchantID]))),
         ]
     }
+}
+
+extension BankStateMachine {
+    public func security(towards peer: String) -> LinkSecurity? { configuration.security.zones[peer] }
 }

@@ -19,6 +19,16 @@ public enum DE {
     public static let terminalID = 41
     public static let merchantID = 42
     public static let currency = 49
+    /// Point of service PIN capture code (`12`: the most PIN digits the terminal takes).
+    public static let pinCaptureCode = 26
+    /// The PIN block, encrypted under the link's PIN key.
+    public static let pinBlock = 52
+    /// Security related control information (`2600000000000000`: format 0, 3DES).
+    public static let securityControl = 53
+    /// UnionPay's reserved field: 60.1 message type, 60.2 batch, 60.3 network management code.
+    public static let unionPayReserved = 60
+    /// The working keys a sign-on's answer carries, with their check values.
+    public static let keyBlock = 62
     /// A chargeback's reason code (private use).
     public static let reasonCode = 63
     /// Network management information code (`001` sign-on, `002` sign-off, `301` echo).

@@ -20,4 +20,9 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case reconciled
     /// The acquirer booked an approval and fixed when it pays the merchant (PayLab's addition).
     case scheduled
+    // Payment security.
+    case keysIssued = "keys_issued"
+    case macFailed = "mac_failed"
+    case pinFailed = "pin_failed"
+    case pinLocked = "pin_locked"
 }

@@ -11,10 +11,25 @@ public enum NetworkManagement: String, Sendable, CaseIterable, CustomStringConve
     case signOff = "002"
     case echo = "301"
 
-    /// The network management a message is (a request or its answer), when DE70 names one of these.
+    /// The network management a message is (a request or its answer), when DE70 names one of these,
+    /// or (a UnionPay POS) DE60.3: `001`, `003` and `004` sign on (for single, double, and double
+    /// keys with a track key), `002` signs off, `301` is an echo test.
     public init?(of message: ISOMessage) {
-        guard message.mti.messageClass == .networkManagement, let code = message[DE.networkManagementCode] else { return nil }
-        self.init(rawValue: code)
+        guard message.mti.messageClass == .networkManagement else { return nil }
+        if let code = message[DE.networkManagementCode] {
+            self.init(rawValue: code)
+        } else if let code = Self.unionPayCode(message) {
+            self.init(rawValue: ["003", "004"].contains(code) ? "001" : code)
+        } else {
+            return nil
+        }
+    }
+
+    /// DE60.3, the network management code of a UnionPay POS (after 60.1's 2 digits and 60.2's 6).
+    public static func unionPayCode(_ message: ISOMessage) -> String? {
+        guard let reserved = message[DE.unionPayReserved], reserved.count >= 11 else { return nil }
+        let digits = Array(reserved.utf8)
+        return String(decoding: digits[8..<11], as: UTF8.self)
     }
 
     /// `sign-on`, `sign-off`, `echo test`.

@@ -31,6 +31,9 @@ public protocol NodeLogic: Sendable {
     /// Makes room for this many transactions in the node's books at once: a load run that
     /// knows its volume does not stall while a table of many thousands is copied to a bigger one.
     mutating func reserve(transactions: Int)
+    /// The keys this node holds for its link to `peer`: the MAC it puts on what it sends there and
+    /// checks on what comes from there, and the key of PIN blocks on it (nil: the link is not secured).
+    func security(towards peer: String) -> LinkSecurity?
 }
 
 extension NodeLogic {
@@ -42,4 +45,5 @@ extension NodeLogic {
     public var waitingOn: [String] { [] }
     public var auditFailures: [String] { [] }
     public mutating func reserve(transactions: Int) {}
+    public func security(towards peer: String) -> LinkSecurity? { nil }
 }

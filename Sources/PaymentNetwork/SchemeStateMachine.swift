@@ -8,6 +8,8 @@ public import SettlementCalendar
 public struct SchemeStateMachine: NodeLogic {
     /// What a scheme is set up with.
     public struct Configuration: Sendable {
+        /// Its zone keys, by peer.
+        public var security = NodeSecurity()
         /// The node's name.
         public var name: String
         /// The daily cutoff (local time).
@@ -423,4 +425,8 @@ extension SchemeStateMachine.Purchase {
         default: return false
         }
     }
+}
+
+extension SchemeStateMachine {
+    public func security(towards peer: String) -> LinkSecurity? { configuration.security.zones[peer] }
 }

@@ -1,3 +1,4 @@
+import PaymentSecurity
 public import ISO8583
 public import SettlementCalendar
 
@@ -19,6 +20,8 @@ public struct TerminalStateMachine: NodeLogic {
         public var currency: Currency
         /// The local time zone.
         public var zone: Zone
+        /// Its master key and MAC algorithm for the link to its acquirer (none: it takes no keys and MACs nothing).
+        public var security = NodeSecurity()
 
         /// Makes a configuration.
         public init(id: String, merchantID: String, acquirer: String, timeout: Duration, currency: Currency, zone: Zone) {
@@ -63,6 +66,8 @@ public struct TerminalStateMachine: NodeLogic {
     private var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
     /// The local day this terminal last signed on (0800, DE70 `001`); nil after an A0.
     private var signedOnDay: LocalDate?
+    /// The working keys its last sign-on brought (DE62, under its TMK).
+    var workingKeys: WorkingKeys?
     /// The sign-on in flight, if any, and the requests waiting for it.
     private var signOn: TransactionReference?
     private var held: [Waiting] = []
@@ -303,7 +308,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     /// The acquirer answered the sign-on: the held requests go, or (refused, unanswered,
     /// unreachable) each fails with nothing sent.
-    private mutating func signedOn(_ code: ResponseCode?, now: Instant, why: String? = nil) -> [NodeAction] {
+    private mutating func signedOn(_ code: ResponseCode?, now: Instant, why: String? = nil, keys issued: String? = nil) -> [NodeAction] {
         guard let reference = signOn else { return [] }
         signOn = nil
         let entries = held
@@ -325,6 +330,13 @@ public struct TerminalStateMachine: NodeLogic {
                                                  detail: "signed on to \(configuration.acquirer) for \(today) (0800, DE70 001)",
                                                  facts: .init(transactionID: first.transactionID, operation: first.operation))))
         }
+        if let issued {
+            // Told in the story of the first transaction that waited for it, else under the sign-on's own reference.
+            let first = entries.first(where: { $0.operation.startsTransaction })
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .keysIssued, reference: .transaction(first?.reference ?? reference),
+                                                 detail: "new working keys from \(configuration.acquirer) (DE62): \(issued)",
+                                                 facts: .init(transactionID: first?.transactionID, operation: first?.operation ?? .purchase))))
+        }
         for entry in entries { actions += transmit(entry, now: now) }
         // Back from a power loss: the reversals it owes go now.
         let owed = reverseWhenBack
@@ -339,7 +351,12 @@ public struct TerminalStateMachine: NodeLogic {
         guard message.isResponse, !off else { return [] }
         let own = message.transactionReference
         if message.mti.messageClass == .networkManagement {
-            return own == signOn ? signedOn(message.responseCode, now: now) : []
+            guard own == signOn else { return [] }
+            // The keys come with the sign-on's answer; keys that do not decrypt to their check values are no sign-on.
+            switch takeKeys(from: message) {
+            case .success(let issued): return signedOn(message.responseCode, now: now, keys: issued)
+            case .failure(let problem): return signedOn(nil, now: now, why: "the keys in its answer cannot be used: \(problem)")
+            }
         }
         // A0: the MAC keys are out of step; the next request signs on again for new ones.
         if message.responseCode == .macFailure { signedOnDay = nil }
@@ -421,6 +438,8 @@ public struct TerminalStateMachine: NodeLogic {
     public mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.isResponse, !off, let entry = waiting.removeValue(forKey: message.transactionReference), entry.operation != .settlement,
               entry.operation != .upload else { return [] }
+        // Its keys are out of step with the acquirer's: the next request signs on again for new ones.
+        signedOnDay = nil
         return [.cancelTimer(.answer(message.transactionReference))]
             + reverse(entry, now: now, detail: "the answer's MAC did not check: reversing (A0)", kind: .timedOut, reason: .macFailure)
     }

@@ -26,18 +26,36 @@ enum BlockCipher {
     static func ecb(key: DESKey, _ data: [UInt8], encrypt: Bool) -> [UInt8] {
         precondition(data.count % 8 == 0, "DES works on whole 8-byte blocks")
         guard !data.isEmpty else { return [] }
-        let context = EVP_CIPHER_CTX_new()
-        defer { EVP_CIPHER_CTX_free(context) }
-        let material = tripleLength(key)
-        var output = [UInt8](repeating: 0, count: data.count + 8)
-        var written: Int32 = 0
-        let ok = material.withUnsafeBufferPointer { keyBytes in
-            EVP_CipherInit_ex2(context, cipher, keyBytes.baseAddress, nil, encrypt ? 1 : 0, nil) == 1
-                && EVP_CIPHER_CTX_set_padding(context, 0) == 1
-                && EVP_CipherUpdate(context, &output, &written, data, Int32(data.count)) == 1
+        var output = data
+        Context(key: key, encrypt: encrypt).apply(&output)
+        return output
+    }
+
+    /// One key set up once for many blocks (a CBC-MAC's chain): libcrypto's cipher context.
+    final class Context {
+        private let context: OpaquePointer
+
+        init(key: DESKey, encrypt: Bool) {
+            context = EVP_CIPHER_CTX_new()
+            let material = BlockCipher.tripleLength(key)
+            let ok = material.withUnsafeBufferPointer { keyBytes in
+                EVP_CipherInit_ex2(context, BlockCipher.cipher, keyBytes.baseAddress, nil, encrypt ? 1 : 0, nil) == 1
+                    && EVP_CIPHER_CTX_set_padding(context, 0) == 1
+            }
+            precondition(ok, "libcrypto refused a DES key")
         }
-        precondition(ok && Int(written) == data.count, "libcrypto refused a DES operation on whole blocks")
-        return Array(output.prefix(data.count))
+
+        deinit { EVP_CIPHER_CTX_free(context) }
+
+        /// `data` (whole blocks) replaced by its ECB encryption or decryption.
+        func apply(_ data: inout [UInt8]) {
+            let count = Int32(data.count)
+            var written: Int32 = 0
+            let ok = data.withUnsafeMutableBufferPointer { buffer in
+                EVP_CipherUpdate(context, buffer.baseAddress, &written, buffer.baseAddress, count) == 1
+            }
+            precondition(ok && written == count, "libcrypto refused a DES operation on whole blocks")
+        }
     }
 }
 

@@ -45,10 +45,11 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
 
     /// CBC-MAC with a zero IV: the last block of the CBC encryption.
     private static func cbc(key: DESKey, _ blocks: [UInt8]) -> [UInt8] {
+        let cipher = BlockCipher.Context(key: key, encrypt: true)
         var chain = [UInt8](repeating: 0, count: 8)
         for start in stride(from: 0, to: blocks.count, by: 8) {
             for index in 0..<8 { chain[index] ^= blocks[start + index] }
-            chain = key.encrypt(chain)
+            cipher.apply(&chain)
         }
         return chain
     }

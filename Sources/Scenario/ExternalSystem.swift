@@ -1,4 +1,5 @@
 public import ISO8583
+public import PaymentSecurity
 
 /// A real system under test (SUT) in a node's place: where it is and how to talk to it.
 public struct ExternalSystem: Sendable, Equatable {
@@ -32,9 +33,19 @@ public struct ExternalSystem: Sendable, Equatable {
     public var echo: Duration = .seconds(60)
     /// The fields besides the MTI class that pair an answer with its request.
     public var match: [Int] = ExternalSystem.defaultMatch
-    /// The key of the MAC (DE64/128, HMAC-SHA256 truncated to 8 bytes) on messages to and
-    /// from the SUT; nil (the default): no MAC is sent or required.
-    public var macKey: [UInt8]?
+    /// The MAC algorithm on the SUT's link, with `zak` (an institution's zone MAC key); nil with
+    /// no `zak` (the default): no MAC is sent or required.
+    public var mac: MACAlgorithm?
+    /// The zone MAC key of an institution's link.
+    public var zak: DESKey?
+    /// The zone PIN key of an institution's link: PIN blocks to and from the SUT are under it.
+    public var zpk: DESKey?
+    /// A terminal's master key: an external terminal gets its working keys under it at sign-on;
+    /// on an external acquirer, PayLab's terminals take the keys that acquirer sends under it.
+    public var tmk: DESKey?
+
+    /// Whether the link carries MACs and PIN blocks (it names keys).
+    public var secured: Bool { zak != nil || zpk != nil || tmk != nil }
 
     /// MTI class, then DE11 (STAN), DE41 (terminal) and DE7 (transmission time).
     public static let defaultMatch = [11, 41, 7]

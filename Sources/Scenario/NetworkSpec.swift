@@ -81,6 +81,8 @@ public struct NetworkSpec: Sendable, Equatable {
     public var merchants: [MerchantContract]
     public var cards: [Card]
     public var accounts: [Account]
+    /// How the links are secured.
+    public var security = SecuritySpec()
     /// Nodes whose place a system under test takes, by name.
     public var external: [String: ExternalSystem] = [:]
     /// Fixed addresses where PayLab's nodes listen for systems under test, by node name.

@@ -5,7 +5,7 @@ import Yams
 /// `external:` (a system under test in a node's place) and `listen:` (where a PayLab node
 /// waits for a SUT that dials it).
 extension ScenarioBuilder {
-    static let externalKeys = ["address", "tls", "ca", "dialect", "framing", "timeout", "echo", "match", "mac"]
+    static let externalKeys = ["address", "tls", "ca", "dialect", "framing", "timeout", "echo", "match", "mac", "zak", "zpk", "tmk"]
 
     /// A node's `external` mapping; `server` says whether the node is a server anywhere (a terminal never is).
     func buildExternal(_ node: Node, of name: String, server: Bool) -> ExternalSystem? {
@@ -51,9 +51,7 @@ extension ScenarioBuilder {
             }
             if numbers.isEmpty { reader.error(value, "match needs at least one field (the default is [11, 41, 7])") } else { system.match = numbers }
         }
-        if let value = fields["mac"] {
-            system.macKey = reader.value(value, "mac", expected: "the MAC key in hex, 16 to 64 bytes") { Hex.decode($0).flatMap { (16...64).contains($0.count) ? $0 : nil } }
-        }
+        buildExternalKeys(fields, of: name, server: server, into: &system)
         return system
     }
 

@@ -100,11 +100,12 @@ struct ScenarioBuilder {
 
     private func buildNetwork(_ node: Node, currency: Currency) -> NetworkSpec {
         var network = NetworkSpec.defaults()
-        guard let map = reader.mapping(node, "network", allowed: ["scheme", "acquirer", "banks", "merchants", "cards", "accounts"]) else { return network }
+        guard let map = reader.mapping(node, "network", allowed: ["scheme", "acquirer", "banks", "merchants", "cards", "accounts", "security"]) else { return network }
         // `external` and `listen` of each node, read once every name is known.
         var externals: [(name: String, node: Node, server: Bool)] = []
         var listens: [(name: String, node: Node)] = []
         var merchantAccountStatuses: [(String, String, String)] = []
+        var masterKeys: [(terminal: String, node: Node)] = []
         func place(_ fields: [String: Node], of name: String, server: Bool) {
             if let node = fields["external"] { externals.append((name, node, server)) }
             if let node = fields["listen"] { listens.append((name, node)) }
@@ -132,7 +133,7 @@ struct ScenarioBuilder {
         if let merchants = map["merchants"], let items = reader.sequence(merchants, "network.merchants") {
             network.merchants = items.compactMap { item in
                 buildMerchant(item, currency: currency, banks: network.banks, external: { terminal, node in externals.append((terminal, node, false)) },
-                              accountStatus: { bank, number, status in merchantAccountStatuses.append((bank, number, status)) })
+                              masterKey: { terminal, node in masterKeys.append((terminal, node)) }, accountStatus: { bank, number, status in merchantAccountStatuses.append((bank, number, status)) })
             }
         }
         if let cards = map["cards"], let items = reader.sequence(cards, "network.cards") {
@@ -158,6 +159,14 @@ struct ScenarioBuilder {
             if let system = buildExternal(node, of: name, server: server) { network.external[name] = system }
         }
         checkExternal(network, marks: marks)
+        for (terminal, node) in masterKeys {
+            if network.isExternal(terminal) {
+                reader.error(node, "terminal \(terminal) is external: give its TMK in its external (tmk)")
+            } else if let key = key(node, "tmk") {
+                network.security.terminalMasterKeys[terminal] = key
+            }
+        }
+        if let node = map["security"] { checkSecurity(network, zones: buildSecurity(node, into: &network.security)) }
         return network
     }
 
@@ -250,7 +259,8 @@ struct ScenarioBuilder {
     }
 
     private func buildMerchant(
-        _ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void, accountStatus: (String, String, String) -> Void
+        _ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void, masterKey: (String, Node) -> Void,
+        accountStatus: (String, String, String) -> Void
     ) -> MerchantContract? {
         let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "fee_rounding", "payout_at", "account", "terminal_timeout"]
         guard let fields = reader.mapping(node, "a merchant", allowed: keys) else { return nil }
@@ -264,16 +274,18 @@ struct ScenarioBuilder {
         if let value = fields["mcc"].flatMap({ reader.value($0, "mcc", expected: "four digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { merchant.mcc = value }
         if let node = fields["terminals"], let items = reader.sequence(node, "terminals") {
             merchant.terminals = items.compactMap { item in
-                // A terminal is its id, or { id, external } when a POS application under test takes its place.
+                // A terminal is its id, or { id, tmk } with its master key, or { id, external } when a
+                // POS application under test takes its place.
                 var idNode = item
                 if case .mapping = item {
-                    guard let fields = reader.mapping(item, "a terminal", allowed: ["id", "external"]) else { return nil }
+                    guard let fields = reader.mapping(item, "a terminal", allowed: ["id", "external", "tmk"]) else { return nil }
                     guard let id = fields["id"] else {
                         reader.error(item, "a terminal needs an 'id'")
                         return nil
                     }
                     idNode = id
                     if let system = fields["external"], let id = reader.string(id, "terminal id") { external(id, system) }
+                    if let key = fields["tmk"], let id = reader.string(id, "terminal id") { masterKey(id, key) }
                 }
                 return reader.value(idNode, "terminal id", expected: "8 characters") { $0.count == 8 ? $0 : nil }
             }

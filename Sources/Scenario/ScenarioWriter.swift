@@ -1,5 +1,6 @@
 import Foundation
 import ISO8583
+import PaymentSecurity
 import PaymentNetwork
 import SettlementCalendar
 
@@ -89,11 +90,14 @@ public struct ScenarioWriter {
                 out.line("    - { bank: \(Self.scalar(account.bank)), number: \(Self.scalar(account.number)), balance: \(out.money(account.balance)), status: \(account.status.rawValue) }")
             }
         }
+        if network.security != SecuritySpec() { out.line("  security: \(Self.security(network.security))") }
     }
 
     private static func merchant(_ merchant: MerchantContract, _ network: NetworkSpec, _ out: inout Output) -> String {
         let terminals = merchant.terminals.map { id in
-            network.external[id].map { "{ id: \(scalar(id)), external: \(external($0, server: false)) }" } ?? scalar(id)
+            if let system = network.external[id] { return "{ id: \(scalar(id)), external: \(external(system, server: false)) }" }
+            if let tmk = network.security.terminalMasterKeys[id] { return "{ id: \(scalar(id)), tmk: \"\(tmk.hex)\" }" }
+            return scalar(id)
         }
         var fields = ["id: \"\(merchant.id)\"", "name: \(scalar(merchant.name))", "mcc: \"\(merchant.mcc)\"", "settlement: \(merchant.terms)"]
         if merchant.feeChanges.isEmpty {
@@ -112,6 +116,18 @@ public struct ScenarioWriter {
         fields.append(account + " }")
         fields.append("terminal_timeout: \(duration(merchant.terminalTimeout))")
         fields.append("terminals: [\(terminals.joined(separator: ", "))]")
+        return "{ \(fields.joined(separator: ", ")) }"
+    }
+
+    /// `network.security`, when it is not all defaults (terminals' TMKs are written with the terminals).
+    private static func security(_ security: SecuritySpec) -> String {
+        var fields = ["mac: \(security.mac.rawValue)", "working_keys: \(security.workingKeys.rawValue)"]
+        if let mac = security.terminalMAC { fields.append("terminal_mac: \(mac.rawValue)") }
+        let zones = security.zones.sorted { $0.key < $1.key }.map { link, keys in
+            let given = [("zpk", keys.zpk), ("zak", keys.zak)].compactMap { name, key in key.map { "\(name): \"\($0.hex)\"" } }
+            return "\(scalar(link)): { \(given.joined(separator: ", ")) }"
+        }
+        if !zones.isEmpty { fields.append("zones: { \(zones.joined(separator: ", ")) }") }
         return "{ \(fields.joined(separator: ", ")) }"
     }
 
@@ -136,7 +152,10 @@ public struct ScenarioWriter {
         fields.append("timeout: \(duration(system.timeout))")
         fields.append("echo: \(system.echo == .zero ? "0" : duration(system.echo))")
         fields.append("match: [\(system.match.map(String.init).joined(separator: ", "))]")
-        if let key = system.macKey { fields.append("mac: \"\(Hex.encode(key))\"") }
+        if let mac = system.mac, system.zak != nil { fields.append("mac: \(mac.rawValue)") }
+        for (name, key) in [("zak", system.zak), ("zpk", system.zpk), ("tmk", system.tmk)] {
+            if let key { fields.append("\(name): \"\(key.hex)\"") }
+        }
         return "{ \(fields.joined(separator: ", ")) }"
     }
 

@@ -233,7 +233,13 @@ struct BeyondThePurchaseTests {
         let second = Fixture.sent(terminal.perform(Fixture.swipe("book", 12_000), now: Fixture.friday.advanced(by: .seconds(120))))[0].0
         let untrusted = Fixture.sent(terminal.untrusted(second.response(code: .approved), from: "Leshua", now: Fixture.friday.advanced(by: .seconds(121))))
         #expect(untrusted.first?.0.mti == "0400" && untrusted.first?.0[11] == second[11] && untrusted.first?.0[39] == "A0")
-        let third = Fixture.sent(terminal.perform(Fixture.swipe("pen", 500), now: Fixture.friday.advanced(by: .seconds(180))))[0].0
+        // After an answer it could not trust, the terminal signs on again before its next request.
+        let again = Fixture.sent(terminal.perform(Fixture.swipe("pen", 500), now: Fixture.friday.advanced(by: .seconds(180))))[0].0
+        #expect(again.mti == "0800" && again[70] == "001")
+        var signedOnAgain = again.response(code: .approved)
+        signedOnAgain[70] = "001"
+        let third = try #require(Fixture.sent(terminal.receive(signedOnAgain, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(180)))).first?.0)
+        #expect(third.mti == "0200")
         _ = terminal.perform(.power(false), now: Fixture.friday.advanced(by: .seconds(181)))
         let back = Fixture.sent(terminal.perform(.power(true), now: Fixture.friday.advanced(by: .seconds(300))))[0].0
         var signOn = back.response(code: .approved)

@@ -1,6 +1,7 @@
 import Foundation
 import ISO8583
 import PaymentNetwork
+import PaymentSecurity
 import Testing
 @testable import Scenario
 
@@ -31,7 +32,9 @@ struct ExternalValidationTests {
                     timeout: 2s
                     echo: 0
                     match: [11, 41]
-                    mac: "00112233445566778899AABBCCDDEEFF"
+                    mac: x9.9
+                    zak: "00112233445566778899AABBCCDDEEFF"
+                    zpk: "0123456789ABCDEF"
             """ + "\n" + Self.merchantBank + "  scheme: { listen: \"127.0.0.1:0\" }\n"
         let scenario = try ScenarioLoader.parse(yaml, file: "x.yaml")
         let system = try #require(scenario.network.external["Issuer"])
@@ -42,7 +45,7 @@ struct ExternalValidationTests {
         #expect(system.timeout == .seconds(2))
         #expect(system.echo == .zero)
         #expect(system.match == [11, 41])
-        #expect(system.macKey?.count == 16)
+        #expect(system.mac == .x9_9 && system.zak?.hex == "00112233445566778899AABBCCDDEEFF" && system.zpk?.length == .single)
         #expect(scenario.network.listen["Scheme"] == Endpoint(host: "127.0.0.1", port: 0))
         #expect(scenario.network.externalLinks.map { "\($0.client) -> \($0.server)" } == ["Scheme -> Issuer"])
     }

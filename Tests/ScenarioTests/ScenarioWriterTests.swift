@@ -58,7 +58,7 @@ struct ScenarioWriterTests {
               acquirer: { id: "12345", timeout: 40s, reversal_attempts: 3, unmatched: refund, mcc_override: { "898440354110001": "5999" } }
               banks:
                 - { name: Issuer, bins: ["622202"] }
-                - { name: Host, bins: ["621700"], external: { address: "127.0.0.1:9101", tls: none, dialect: cup, framing: { length: bcd2, tpdu: "6000010000" }, timeout: 2s, echo: 0, match: [11, 41], mac: "00112233445566778899AABBCCDDEEFF" } }
+                - { name: Host, bins: ["621700"], external: { address: "127.0.0.1:9101", tls: none, dialect: cup, framing: { length: bcd2, tpdu: "6000010000" }, timeout: 2s, echo: 0, match: [11, 41], mac: x9.19, zak: "00112233445566778899AABBCCDDEEFF" } }
                 - { name: MerchantBank }
               merchants:
                 - id: "898440354110001"

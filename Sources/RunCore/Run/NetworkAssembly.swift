@@ -1,6 +1,8 @@
 import Scenario
 public import PaymentNetwork
 import SettlementCalendar
+import ISO8583
+import PaymentSecurity
 
 /// Builds the nodes of a scenario's network and says which connect to which.
 enum NetworkAssembly {
@@ -57,7 +59,39 @@ enum NetworkAssembly {
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,
                 timeout: network.scheme.timeout, scheme: bank.bins.isEmpty ? nil : network.scheme.name)
         }
-        return NodeConfigurations(terminals: terminals, acquirer: acquirer, scheme: scheme, banks: banks)
+        var configurations = NodeConfigurations(terminals: terminals, acquirer: acquirer, scheme: scheme, banks: banks)
+        secure(&configurations, scenario)
+        return configurations
+    }
+
+    /// Each node's keys for each of its links: zone keys (ZAK and ZPK) on the links between
+    /// institutions, a TMK on each terminal's link; as the scenario gives them, else derived from
+    /// its seed. A link to a SUT has the keys its `external` names, or none.
+    static func secure(_ configurations: inout NodeConfigurations, _ scenario: Scenario) {
+        let network = scenario.network, security = network.security, seed = scenario.seed
+        let terminals = Set(network.merchants.flatMap(\.terminals))
+        for (client, server) in network.links {
+            if terminals.contains(client) {
+                let external = network.external[client] ?? network.external[server]
+                let tmk = external.map { $0.tmk } ?? security.terminalMasterKey(client, seed: seed)
+                guard let tmk else { continue }
+                let keying = NodeSecurity.TerminalKeying(tmk: tmk, mac: security.terminalMAC(dialect: external?.dialect.name ?? Dialect.default.name))
+                configurations.modify(client) { $0.terminals[server] = keying }
+                configurations.modify(server) { $0.terminals[client] = keying }
+                continue
+            }
+            let zone: LinkSecurity
+            if let external = network.external[client] ?? network.external[server] {
+                guard external.zak != nil || external.zpk != nil else { continue }
+                zone = LinkSecurity(mac: external.mac ?? .x9_19, macKey: external.zak, pinKey: external.zpk)
+            } else {
+                let keys = security.zone(client, server, seed: seed)
+                zone = LinkSecurity(mac: security.mac, macKey: keys.zak, pinKey: keys.zpk)
+            }
+            configurations.modify(client) { $0.zones[server] = zone }
+            configurations.modify(server) { $0.zones[client] = zone }
+        }
+        configurations.acquirer.security.workingKeys = security.workingKeys
     }
 
     /// The nodes PayLab plays (not those a system under test plays), altered when asked
@@ -96,6 +130,14 @@ public struct NodeConfigurations: Sendable {
     public var acquirer: AcquirerStateMachine.Configuration
     public var scheme: SchemeStateMachine.Configuration
     public var banks: [BankStateMachine.Configuration]
+
+    /// Changes the keys of the node of this name, whichever it is.
+    mutating func modify(_ node: String, _ change: (inout NodeSecurity) -> Void) {
+        if let index = terminals.firstIndex(where: { $0.id == node }) { change(&terminals[index].security) }
+        if acquirer.name == node { change(&acquirer.security) }
+        if scheme.name == node { change(&scheme.security) }
+        if let index = banks.firstIndex(where: { $0.name == node }) { change(&banks[index].security) }
+    }
 }
 
 /// A change made to a network as it is assembled: to the nodes' configurations before they are

@@ -2,6 +2,7 @@ import Scenario
 import ISO8583
 import NIOCore
 import PaymentNetwork
+import PaymentSecurity
 import SettlementCalendar
 import Wire
 
@@ -31,7 +32,6 @@ final class NetworkRun {
     /// What the link faults did, with the virtual time.
     private(set) var linkLog: [(at: Instant, what: String)] = []
     let codec = MessageCodec(dialect: .default)
-    let authenticator: HMACAuthenticator
     /// Nodes in an outage, with when it ends (nil: never).
     var down: [String: Instant?] = [:]
     /// Links cut by a `disconnect` fault, as `client -> server`.
@@ -53,7 +53,6 @@ final class NetworkRun {
         self.scenario = scenario
         self.wire = wire
         self.now = scenario.start
-        authenticator = HMACAuthenticator(key: Array("paylab run \(scenario.seed)".utf8))
         aliases = ReferenceAliases(numbering: NetworkAssembly.numbering(of: scenario.network))
         for node in NetworkAssembly.nodes(of: scenario, altered: planted) { nodes[node.name] = node }
         linkFaults = LinkFaults(scenario.faults.compactMap(Self.linkFault), seed: scenario.seed)
@@ -63,7 +62,8 @@ final class NetworkRun {
         }
         suts = SystemsUnderTest(
             network: scenario.network, exponent: scenario.currency.exponent, wire: wire,
-            now: { [unowned self] in self.now }, record: { [unowned self] in self.events.append(self.aliases.resolve($0)) })
+            now: { [unowned self] in self.now }, record: { [unowned self] in self.events.append(self.aliases.resolve($0)) },
+            authenticator: { [unowned self] node, peer in self.authenticator(node, peer) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
     }
@@ -346,7 +346,7 @@ final class NetworkRun {
             if let external = suts.unpack(bytes, at: node, from: peer) {
                 message = try external.get()
             } else {
-                message = try codec.unpack(bytes, authenticator: authenticator)
+                message = try codec.unpack(bytes, securedBy: authenticator(node, peer))
             }
         } catch {
             // A frame that fails its format or MAC: a request gets 30 (A0 for a MAC that does not
@@ -381,7 +381,7 @@ final class NetworkRun {
         }
         let bytes: [UInt8]
         do {
-            bytes = try codec.pack(message, authenticator: authenticator)
+            bytes = try codec.pack(message, securedBy: authenticator(node, peer))
         } catch {
             faults.append("\(node) built a message it cannot send to \(peer): \(error) in \(message)")
             return
@@ -389,6 +389,12 @@ final class NetworkRun {
         if !wire.send(from: node, to: peer, message: bytes), nodes[node] != nil {
             carryOut(nodes[node]!.sendFailed(message, to: peer, now: now), of: node)
         }
+    }
+
+    /// The MAC `node` puts on what it sends `peer` and checks on what comes from it: the keys the
+    /// node holds for that link (a link between PayLab's nodes always has them; one to a SUT when it names keys).
+    func authenticator(_ node: String, _ peer: String) -> MACAuthenticator? {
+        nodes[node]?.security(towards: peer)?.authenticator
     }
 
     func carryOut(_ actions: [NodeAction], of node: String) {

@@ -3,6 +3,7 @@ import Scenario
 import ISO8583
 import NIOCore
 import PaymentNetwork
+import PaymentSecurity
 import SettlementCalendar
 import Wire
 
@@ -23,7 +24,6 @@ final class SystemsUnderTest {
     private struct Session {
         var system: ExternalSystem
         var codec: MessageCodec
-        var authenticator: HMACAuthenticator?
         /// PayLab opened it (the SUT is the server): PayLab signs on, echoes and signs off.
         var dialed: Bool
         var signedOn = false
@@ -33,19 +33,15 @@ final class SystemsUnderTest {
         /// Requests in a row that got no answer within the timeout.
         var unanswered = 0
 
-        /// The message in the SUT's dialect, with a MAC only when the link names one (a MAC
-        /// PayLab's own links carried is left out).
-        func pack(_ message: ISOMessage) throws(ISO8583Error) -> [UInt8] {
-            if let authenticator { return try codec.pack(message, authenticator: authenticator) }
-            var plain = message
-            plain[64] = nil
-            plain[128] = nil
-            return try codec.pack(plain)
+        /// The message in the SUT's dialect, MACed by PayLab's node with the keys it holds for the
+        /// link (none when the link names no keys).
+        func pack(_ message: ISOMessage, securedBy authenticator: MACAuthenticator?) throws(ISO8583Error) -> [UInt8] {
+            try codec.pack(message.recast(from: .default, to: codec.dialect), securedBy: authenticator)
         }
 
-        func unpack(_ bytes: [UInt8]) throws(ISO8583Error) -> ISOMessage {
-            if let authenticator { return try codec.unpack(bytes, authenticator: authenticator) }
-            return try codec.unpack(bytes)
+        /// A frame from the SUT in PayLab's terms, its MAC checked when `authenticator` is given.
+        func unpack(_ bytes: [UInt8], securedBy authenticator: MACAuthenticator?) throws(ISO8583Error) -> ISOMessage {
+            try codec.unpack(bytes, securedBy: authenticator).recast(from: codec.dialect, to: .default)
         }
     }
 
@@ -73,6 +69,8 @@ final class SystemsUnderTest {
     private let issuers: Set<String>
     private let wire: WireNetwork
     private let now: () -> Instant
+    /// The MAC PayLab's node puts on a link and checks on it: the node's keys for its peer.
+    private let authenticator: (_ node: String, _ peer: String) -> MACAuthenticator?
     private var sessions: [LinkKey: Session] = [:]
     private var awaited: [Int: Awaited] = [:]
     private var nextToken = 0
@@ -87,8 +85,10 @@ final class SystemsUnderTest {
     private var bound: NIOLoopBound<SystemsUnderTest> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
 
     /// Links for the run's network; `record` takes the events SUTs' messages stand for.
-    init(network: NetworkSpec, exponent: Int, wire: WireNetwork, now: @escaping () -> Instant, record: @escaping (TimelineEvent) -> Void) {
+    init(network: NetworkSpec, exponent: Int, wire: WireNetwork, now: @escaping () -> Instant, record: @escaping (TimelineEvent) -> Void,
+         authenticator: @escaping (_ node: String, _ peer: String) -> MACAuthenticator?) {
         self.network = network
+        self.authenticator = authenticator
         self.record = record
         terminals = Set(network.merchants.flatMap(\.terminals))
         issuers = Set(network.banks.filter { !$0.bins.isEmpty }.map(\.name))
@@ -105,10 +105,7 @@ final class SystemsUnderTest {
     }
 
     private static func session(_ system: ExternalSystem, dialed: Bool) -> Session {
-        Session(
-            system: system, codec: MessageCodec(dialect: system.dialect),
-            authenticator: system.macKey.map { HMACAuthenticator(key: $0) }, dialed: dialed,
-            matcher: AnswerMatcher(fields: system.match))
+        Session(system: system, codec: MessageCodec(dialect: system.dialect), dialed: dialed, matcher: AnswerMatcher(fields: system.match))
     }
 
     /// Makes room for this many purchases from POS applications under test.
@@ -120,11 +117,13 @@ final class SystemsUnderTest {
     /// The dialect of a link to a SUT.
     func dialect(_ node: String, _ peer: String) -> Dialect? { sessions[LinkKey(node: node, peer: peer)]?.codec.dialect }
 
-    /// A message from a SUT, read in its link's dialect (and MAC, if the link names one); nil when the link is PayLab's own.
+    /// A message from a SUT, read in its link's dialect (and MAC, if the link names keys); nil when the link is PayLab's own.
     func unpack(_ bytes: [UInt8], at node: String, from peer: String) -> Result<ISOMessage, ISO8583Error>? {
         let key = LinkKey(node: node, peer: peer)
-        if let last = lastAccepted, last.key == key, last.bytes == bytes { return .success(last.message) }
-        return sessions[key].map { session in Result { () throws(ISO8583Error) in try session.unpack(bytes) } }
+        guard let session = sessions[key] else { return nil }
+        let authenticator = authenticator(node, peer)
+        if authenticator == nil, let last = lastAccepted, last.key == key, last.bytes == bytes { return .success(last.message) }
+        return Result { () throws(ISO8583Error) in try session.unpack(bytes, securedBy: authenticator) }
     }
 
     // MARK: - Opening the links
@@ -237,7 +236,7 @@ final class SystemsUnderTest {
     func pack(_ message: ISOMessage, from node: String, to peer: String) -> [UInt8]? {
         guard let session = sessions[LinkKey(node: node, peer: peer)] else { return nil }
         do {
-            return try session.pack(message)
+            return try session.pack(message, securedBy: authenticator(node, peer))
         } catch {
             wire.reportProblem("\(node) -> \(peer): cannot write \(message.mti) in the SUT's dialect \(session.codec.dialect.name): \(error)")
             return nil
@@ -250,7 +249,7 @@ final class SystemsUnderTest {
         let key = LinkKey(node: node, peer: peer)
         guard let session = sessions[key] else { return false }
         // What a fault corrupted on the way still goes; only a readable request is awaited.
-        let message = try? session.unpack(bytes)
+        let message = try? session.unpack(bytes, securedBy: nil)
         guard wire.send(from: node, to: peer, message: bytes, answer: message?.mti.isResponse ?? false) else { return false }
         restartEcho(key)
         if let message, message.mti.isResponse { terminalSwipes.answer(message, to: peer, now: now()).forEach(record) }
@@ -308,7 +307,7 @@ final class SystemsUnderTest {
         guard let session = sessions[key] else { return .deliver(settles: false) }
         restartEcho(key)
         // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
-        guard let message = try? session.unpack(bytes) else { return .deliver(settles: false) }
+        guard let message = try? session.unpack(bytes, securedBy: nil) else { return .deliver(settles: false) }
         lastAccepted = (key, bytes, message)
         // A POS under test signs on to PayLab's acquirer, which keeps who signed on today (77
         // otherwise); an issuer under test signs off to PayLab's scheme for its maintenance (the

@@ -81,11 +81,12 @@ public enum ScenarioSchema {
                 ("mcc", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Merchant category code, four digits (default 5411)."))])),
                 ("terminals", .object([("type", .string("array")), ("items", .object([("anyOf", .array([
                     .object([("type", .string("string")), ("minLength", .number(8)), ("maxLength", .number(8))]),
-                    .object(object("A terminal whose place a POS application under test takes.", required: ["id", "external"], [
+                    .object(object("A terminal with its master key, or one whose place a POS application under test takes.", required: ["id"], [
                         ("id", .object([("type", .string("string")), ("minLength", .number(8)), ("maxLength", .number(8)), ("description", .string("Its terminal id (DE41)."))])),
+                        ("tmk", key("Its terminal master key: its working keys come under it at sign-on (default: derived from the seed).")),
                         ("external", external(server: false)),
                     ])),
-                ]))])), ("description", .string("Its terminal ids, 8 characters each (DE41); a terminal under test is { id, external }."))])),
+                ]))])), ("description", .string("Its terminal ids, 8 characters each (DE41); { id, tmk } gives a terminal's master key; a terminal under test is { id, external }."))])),
                 ("settlement", .object([("type", .string("string")), ("pattern", .string("^[TD]\\+[0-9]+$")), ("description", .string("T+n (business days) or D+n (calendar days); default T+1."))])),
                 ("fee", .object([
                     ("description", .string("The fee rate, as 0.6% (default 0%); or a schedule [{ rate: 0.6% }, { from: 2026-06-01, rate: 0.38% }]: the rate in force on the clearing date applies.")),
@@ -120,6 +121,7 @@ public enum ScenarioSchema {
                 ("bank", text("The bank that keeps it.")), ("number", text("The account number.")),
                 ("balance", amount("The opening balance.")), ("status", status),
             ])), "Extra accounts.")),
+            ("security", security),
         ]))
     }
 
@@ -240,9 +242,35 @@ public enum ScenarioSchema {
             ("echo", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Idle real time before PayLab sends an 0800 echo test (default 60s; 0: never)."))])),
             ("match", .object([("type", .string("array")), ("items", .object([("type", .string("integer")), ("minimum", .number(2)), ("maximum", .number(128))])),
                                ("description", .string("The fields besides the MTI that pair an answer with its request (default [11, 41, 7])."))])),
-            ("mac", .object([("type", .string("string")), ("pattern", .string("^([0-9A-Fa-f]{2}){16,64}$")), ("description", .string("The MAC key in hex (HMAC-SHA256, 8 bytes in DE64/128); default: no MAC."))])),
+            ("mac", macAlgorithm("The MAC algorithm on the link (default x9.19), with its zak.", terminal: false)),
+            ("zak", key("The zone MAC key of an institution's link: MACs to and from the SUT (default: no MAC).")),
+            ("zpk", key("The zone PIN key of an institution's link: PIN blocks to and from the SUT are under it.")),
+            ("tmk", key("A terminal's master key: a POS under test gets its working keys under it at sign-on; on an external acquirer, PayLab's terminals take the keys it sends under it.")),
         ]
         return .object(object("A system under test in this node's place.", required: [], properties))
+    }
+
+    /// `network.security`.
+    static var security: JSONValue {
+        .object(object("How the links are secured; every key left out is derived from the seed.", required: [], [
+            ("mac", macAlgorithm("The MAC on PayLab's links between institutions: x9.19 (default) or x9.9.", terminal: false)),
+            ("terminal_mac", macAlgorithm("The MAC on terminal links: cup-ecb (default in the cup dialect), x9.9 or x9.19 (default elsewhere).", terminal: true)),
+            ("working_keys", .object([("enum", .array(["single", "double", "double_with_track"].map { .string($0) })),
+                                      ("description", .string("What a terminal gets at sign-on (UnionPay DE60.3 001, 003, 004); default double."))])),
+            ("zones", .object([("type", .string("object")), ("description", .string("Zone keys per link between institutions, keyed \"Acquirer -> Scheme\" in the direction its requests travel.")),
+                               ("additionalProperties", .object(object("A link's zone keys.", required: [], [
+                                   ("zpk", key("The zone PIN key.")), ("zak", key("The zone MAC key.")),
+                               ])))])),
+        ]))
+    }
+
+    static func key(_ description: String) -> JSONValue {
+        .object([("type", .string("string")), ("pattern", .string("^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32})$")), ("description", .string(description + " 16 hex digits (single length) or 32 (double)."))])
+    }
+
+    static func macAlgorithm(_ description: String, terminal: Bool) -> JSONValue {
+        let names = terminal ? ["cup-ecb", "x9.9", "x9.19"] : ["x9.19", "x9.9"]
+        return .object([("type", .string("string")), ("enum", .array(names.map { .string($0) })), ("description", .string(description))])
     }
 
     // MARK: - Building blocks

@@ -1,0 +1,80 @@
+import Foundation
+import PaymentNetwork
+import Scenario
+import TestSupport
+import Testing
+@testable import RunCore
+
+/// PayLab's own network runs secured: working keys at sign-on under the TMK, X9.19 MACs under
+/// each zone's ZAK and the terminal's MAK, none on network management; checked on a capture
+/// of a real run by psec and pyiso8583.
+@Suite("Secured links, checked on the wire by psec", .serialized)
+struct LinkSecurityTests {
+    static let keys = (
+        tmk: "70F2A84CCBC2AE8625CBB0F2C22AB923",
+        acquirerScheme: "0123456789ABCDEFFEDCBA9876543210",
+        schemeIssuer: "89ABCDEF01234567FEDCBA9876543210",
+        acquirerBank: "C1D0F8FB4958670DBA40AB1F3752EF0D"
+    )
+
+    static let scenario = """
+        name: Secured purchase and payout
+        start: 2026-03-16 10:00
+        network:
+          scheme: { name: UnionPay }
+          acquirer: { name: Leshua }
+          banks:
+            - { name: ICBC, bins: ["622202"] }
+            - { name: CMB }
+          merchants:
+            - { id: "898440354110001", name: Pharmacy, terminals: [{ id: T0000001, tmk: "\(keys.tmk)" }], account: { bank: CMB, number: "6214830000000001" } }
+          cards:
+            - { pan: "6222020000000001", bank: ICBC, balance: 400.00 }
+          security:
+            mac: x9.19
+            zones:
+              "Leshua -> UnionPay": { zak: "\(keys.acquirerScheme)" }
+              "UnionPay -> ICBC": { zak: "\(keys.schemeIssuer)" }
+              "Leshua -> CMB": { zak: "\(keys.acquirerBank)" }
+        steps:
+          - at: 2026-03-16 10:10
+            swipe: { id: buy, amount: 25.00 }
+        expect:
+          - { transaction: buy, response: "00", arrives: 2026-03-17 09:00, credited: 25.00 }
+        """
+
+    @Test("every frame but network management carries the X9.19 MAC psec computes under its link's key; the keys of DE62 have their check values")
+    func macsOnTheWire() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("paylab-secured-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let runner = ScenarioRunner()
+        let result = await runner.run(try ScenarioLoader.parse(Self.scenario, file: "secured.yaml"), capture: .init(root: root, runTime: "20260101-000000"))
+        try await runner.shutdown()
+        #expect(result.passed, "\(result.failures) \(result.problems)")
+        let issued = result.timeline.filter { $0.kind == .keysIssued }
+        #expect(issued.count == 1 && issued[0].detail.contains("MAK check value"), "\(issued)")
+        let folder = try #require(result.captureFolder)
+        let payloads = try await runTool(["tshark", "-r", folder + "/messages.pcap", "-T", "fields", "-e", "tcp.payload"])
+        let frames = payloads.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        // Sign-on (2), the purchase over three hops (6), the payout (2).
+        #expect(frames.count == 10)
+        let request: [String: Any] = [
+            "frames": frames,
+            "zaks": ["Leshua -> UnionPay": Self.keys.acquirerScheme, "UnionPay -> ICBC": Self.keys.schemeIssuer, "Leshua -> CMB": Self.keys.acquirerBank],
+            "tmks": ["T0000001": Self.keys.tmk],
+        ]
+        let input = root + "/check.json"
+        try JSONSerialization.data(withJSONObject: request).write(to: URL(fileURLWithPath: input))
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Interop/mac_capture_check.py").path
+        let output = try await runTool(["sh", "-c", "python3 \"$0\" < \"$1\"", script, input])
+        let verdict = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect((verdict["unmatched"] as? [Any])?.isEmpty == true, "\(verdict)")
+        #expect(verdict["management_with_mac"] as? Int == 0)
+        let macs = try #require(verdict["macs"] as? [String: Int])
+        // The purchase crosses terminal -> acquirer -> scheme -> issuer and back; the payout acquirer -> CMB.
+        #expect(macs["MAK T0000001"] == 2 && macs["Leshua -> UnionPay", default: 0] >= 2 && macs["UnionPay -> ICBC", default: 0] >= 2
+            && macs["Leshua -> CMB", default: 0] >= 2, "\(macs)")
+        let keys = try #require((verdict["issued"] as? [[String: Any]])?.first?["keys"] as? [[String: Any]])
+        #expect(keys.map { $0["key"] as? String } == ["PIK", "MAK"] && keys.allSatisfy { $0["kcv_matches"] as? Bool == true })
+    }
+}
