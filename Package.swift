@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "RunCore", "Load", "Incident", "ISO8583", "PaymentNetwork", "Scenario", "SettlementCalendar", "Wire", "Capture", nioCore, nioPosix, nioSSL,
+                "RunCore", "Load", "Incident", "ISO8583", "PaymentNetwork", "PaymentSecurity", "Scenario", "SettlementCalendar", "Wire", "Capture", nioCore, nioPosix, nioSSL,
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/Benchmarks",
