@@ -82,7 +82,7 @@ enum Shrinker {
         switch kind {
         case .hold(let id): id == merchant.id
         case .freeze(let account, _): account == merchant.accountNumber
-        case .network(let client, _, _, _): merchant.terminals.contains(client)
+        case .network(let client, _, _, _), .staleKeys(let client): merchant.terminals.contains(client)
         case .maintenance, .outage: false
         }
     }

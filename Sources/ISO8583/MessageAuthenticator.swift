@@ -63,9 +63,11 @@ extension MessageCodec {
 
 extension MessageCodec {
     /// Packs a message as a secured link carries it: MACed by `authenticator` when there is one and
-    /// the message is not network management (which carries no MAC); else with no MAC field at all.
-    public func pack(_ message: ISOMessage, securedBy authenticator: (some MessageAuthenticator)?) throws(ISO8583Error) -> [UInt8] {
-        if let authenticator, message.mti.messageClass != .networkManagement { return try pack(message, authenticator: authenticator) }
+    /// the message is neither network management (which carries no MAC) nor `exempt`; else with no
+    /// MAC field at all.
+    public func pack(_ message: ISOMessage, securedBy authenticator: (some MessageAuthenticator)?,
+                     exempt: (ISOMessage) -> Bool = { _ in false }) throws(ISO8583Error) -> [UInt8] {
+        if let authenticator, message.mti.messageClass != .networkManagement, !exempt(message) { return try pack(message, authenticator: authenticator) }
         guard message.has(64) || message.has(128) else { return try pack(message) }
         var plain = message
         plain.remove(64)
@@ -74,13 +76,22 @@ extension MessageCodec {
     }
 
     /// Unpacks a message from a secured link: its MAC checked by `authenticator` when there is one
-    /// and the message is not network management (a message without one is a mismatch).
-    public func unpack(_ bytes: [UInt8], securedBy authenticator: (some MessageAuthenticator)?) throws(ISO8583Error) -> ISOMessage {
+    /// and the message is neither network management nor `exempt` (a message without one is a mismatch).
+    public func unpack(_ bytes: [UInt8], securedBy authenticator: (some MessageAuthenticator)?,
+                       exempt: (ISOMessage) -> Bool = { _ in false }) throws(ISO8583Error) -> ISOMessage {
         let message = try unpack(bytes)
-        guard let authenticator, message.mti.messageClass != .networkManagement else { return message }
+        guard let authenticator, message.mti.messageClass != .networkManagement, !exempt(message) else { return message }
         let field = Self.macField(of: message)
-        guard message.has(field) else { throw ISO8583Error(field: field, offset: bytes.count, reason: .macMismatch) }
-        return try unpack(bytes, authenticator: authenticator)
+        let width = dialect.binaryFields == .hex ? 16 : 8
+        guard bytes.count >= dialect.headerLength + width,
+              let matches = message.withValue(field, { carried in
+                  bytes.withUnsafeBufferPointer { all in
+                      authenticator.mac(UnsafeBufferPointer(rebasing: all[dialect.headerLength..<(bytes.count - width)])).elementsEqual(carried)
+                  }
+              }), matches else {
+            throw ISO8583Error(field: field, offset: bytes.count - width, reason: .macMismatch)
+        }
+        return message
     }
 }
 

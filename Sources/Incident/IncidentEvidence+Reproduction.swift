@@ -280,8 +280,10 @@ struct Reproduction {
     private mutating func lostAnswers(_ item: IncidentEvidence.Transaction, crossed: [IncidentEvidence.Exchange], forwardedByRepeat: Bool, slowed: Bool) {
         // The terminal's answer the evidence has but the terminal never took (it reversed): when
         // it signed on again between that answer and its reversal, it had lost power.
+        let terminalReversal = crossed.first.flatMap { terminal in item.exchanges.first { $0.request.message.isReversal && $0.request.flow == terminal.request.flow } }
+        if terminalReversal?.request.message[DE.responseCode] == ResponseCode.macFailure.rawValue { return }
         if let terminal = crossed.first, let answered = terminal.answer?.time, item.response == nil, let sent = terminal.request.time,
-           let reversal = item.exchanges.first(where: { $0.request.message.isReversal && $0.request.flow == terminal.request.flow })?.request.time,
+           let reversal = terminalReversal?.request.time,
            let back = evidence.messages.first(where: { message in
                message.message.mti == .networkManagementRequest && message.message[DE.terminalID] == item.terminal && NetworkManagement(of: message.message) == .signOn
                    && (message.time ?? 0) > answered && (message.time ?? .max) <= reversal
@@ -308,6 +310,24 @@ struct Reproduction {
         if !slowed, crossed.count == Self.hops.count, crossed.allSatisfy({ $0.answer != nil }),
            crossed.last?.answer?.message[DE.responseCode] == "00", item.response == "98", let sent = crossed.last?.request.time {
             fault(.network(client: "Scheme", server: "Issuer", kind: .drop(response: true), count: 1), from: sent, to: sent + 1_000_000)
+        }
+    }
+
+    /// Keys out of step between a terminal and its acquirer (`stale_keys`): a purchase the acquirer
+    /// answered A0 without forwarding it (its MAC failed there), or one whose answer the terminal
+    /// could not take and reversed with DE39 A0 (the acquirer re-keyed while it was in flight).
+    mutating func keyFaults() {
+        for item in purchases {
+            guard let terminal = item.terminalSends.first, let sent = terminal.request.time else { continue }
+            let forwarded = item.exchanges.contains { $0.request.flow != terminal.request.flow }
+            if item.response == ResponseCode.macFailure.rawValue, !forwarded {
+                fault(.staleKeys(terminal: item.terminal), from: sent - 1_000_000, to: sent - 1_000_000)
+            } else if let answered = terminal.answer?.time, item.exchanges.contains(where: {
+                $0.request.message.isReversal && $0.request.flow == terminal.request.flow && $0.request.message[DE.responseCode] == ResponseCode.macFailure.rawValue
+            }) {
+                let midway = sent + (answered - sent) / 2
+                fault(.staleKeys(terminal: item.terminal), from: midway, to: midway)
+            }
         }
     }
 

@@ -215,6 +215,7 @@ extension IncidentEvidence {
         draft.network()
         draft.cardFaults()
         draft.hopFaults()
+        draft.keyFaults()
         draft.bankFaults()
         draft.swipes()
         draft.followUps()

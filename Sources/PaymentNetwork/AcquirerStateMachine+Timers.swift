@@ -45,6 +45,10 @@ extension AcquirerStateMachine {
 
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
         if case .changeAccount(let merchantID, let bank, let number) = command { return changeAccount(merchantID, bank: bank, number: number, now: now) }
+        if case .rekey(let terminal) = command {
+            rekey(terminal)
+            return []
+        }
         guard case .hold(let merchantID, let on) = command, let merchant = merchants[merchantID] else { return [] }
         book.setHold(merchantID, on)
         guard !on else { return [] }

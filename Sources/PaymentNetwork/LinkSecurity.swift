@@ -1,4 +1,5 @@
 public import PaymentSecurity
+public import ISO8583
 
 /// What secures one link, as one of its ends holds it: the MAC algorithm and key on every message
 /// but network management, and the key PIN blocks travel under.
@@ -18,6 +19,15 @@ public struct LinkSecurity: Sendable, Equatable {
 
     /// What MACs and checks the link's messages, when it carries MACs.
     public var authenticator: MACAuthenticator? { macKey.map { MACAuthenticator(algorithm: mac, key: $0) } }
+}
+
+extension ISOMessage {
+    /// Whether a secured link carries this message without a MAC: an answer `A0` (its sender found
+    /// the link's keys out of step, so no MAC of its could be checked) goes without one and is
+    /// taken without one. Network management carries none either (the codec knows that rule).
+    public static func macExempt(_ message: ISOMessage) -> Bool {
+        message.isResponse && message.responseCode == .macFailure
+    }
 }
 
 /// A node's keys: each link's zone keys, and the terminal master keys of terminal links.

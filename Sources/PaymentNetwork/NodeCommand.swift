@@ -32,6 +32,8 @@ public enum NodeCommand: Sendable, Equatable {
     case changeAccount(merchant: String, bank: String, number: String)
     /// A node starts (true) or ends (false) an outage; it comes back with its state.
     case outage(Bool)
+    /// The acquirer's working keys for a terminal change under it (a POS centre re-keyed).
+    case rekey(terminal: String)
 
     /// A purchase as the terminal sees it.
     public struct Swipe: Sendable, Equatable {

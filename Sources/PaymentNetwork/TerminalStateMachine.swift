@@ -74,7 +74,9 @@ public struct TerminalStateMachine: NodeLogic {
     /// Switched off: it hears nothing and its timers wait. What was in flight when the power
     /// went is reversed once it is back and signed on (a POS keeps that flag on disk).
     private var off = false
-    private var reverseWhenBack: [Waiting] = []
+    /// Reversals owed once it has signed on again: after a power loss (DE39 06), or for an answer
+    /// whose MAC did not check (A0: its keys are out of step, so the reversal waits for new ones).
+    private var reverseWhenBack: [(entry: Waiting, reason: ResponseCode)] = []
     /// The batch since the last settlement: approved purchases, completions and refunds, in order.
     private var batch: [(entry: Waiting, response: ISOMessage)] = []
     /// Batch items uploaded (0320) and not yet acknowledged, during a settlement whose totals disagreed.
@@ -90,7 +92,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     public var waitingOn: [String] {
         (held.map { "sign-on before \($0.operation.rawValue) of \($0.transactionID)" }
-            + reverseWhenBack.map { "reversal of \($0.transactionID) (the terminal is off)" } + waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
+            + reverseWhenBack.map { "reversal of \($0.entry.transactionID) (after the terminal signs on again)" } + waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
             + reversals.pending.keys.compactMap { reversed[$0].map { "reversal of \($0.transactionID)" } }).sorted()
     }
 
@@ -239,7 +241,7 @@ public struct TerminalStateMachine: NodeLogic {
                 at: now, node: name, kind: .powerLost, reference: .transaction(entry.reference),
                 detail: "the terminal lost power with the \(entry.operation.rawValue) in flight: it is reversed when the terminal is back and signed on",
                 facts: .init(transactionID: entry.transactionID, operation: entry.operation))))
-            reverseWhenBack.append(entry)
+            reverseWhenBack.append((entry, .otherReason))
         }
         waiting.removeAll()
         for entry in held {
@@ -331,8 +333,9 @@ public struct TerminalStateMachine: NodeLogic {
                                                  facts: .init(transactionID: first.transactionID, operation: first.operation))))
         }
         if let issued {
-            // Told in the story of the first transaction that waited for it, else under the sign-on's own reference.
-            let first = entries.first(where: { $0.operation.startsTransaction })
+            // Told in the story of the first transaction that waited for it (or whose reversal did),
+            // else under the sign-on's own reference.
+            let first = entries.first(where: { $0.operation.startsTransaction }) ?? reverseWhenBack.first?.entry
             actions.append(.record(TimelineEvent(at: now, node: name, kind: .keysIssued, reference: .transaction(first?.reference ?? reference),
                                                  detail: "new working keys from \(configuration.acquirer) (DE62): \(issued)",
                                                  facts: .init(transactionID: first?.transactionID, operation: first?.operation ?? .purchase))))
@@ -341,8 +344,11 @@ public struct TerminalStateMachine: NodeLogic {
         // Back from a power loss: the reversals it owes go now.
         let owed = reverseWhenBack
         reverseWhenBack.removeAll()
-        for entry in owed {
-            actions += reverse(entry, now: now, detail: "back on and signed on: reversing the \(entry.operation.rawValue) that was in flight when the power went", kind: .signedOn, reason: .otherReason)
+        for (entry, reason) in owed {
+            let detail = reason == .macFailure
+                ? "signed on again with new keys: reversing the \(entry.operation.rawValue) whose answer's MAC did not check"
+                : "back on and signed on: reversing the \(entry.operation.rawValue) that was in flight when the power went"
+            actions += reverse(entry, now: now, detail: detail, kind: .signedOn, reason: reason)
         }
         return actions
     }
@@ -438,10 +444,15 @@ public struct TerminalStateMachine: NodeLogic {
     public mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         guard message.isResponse, !off, let entry = waiting.removeValue(forKey: message.transactionReference), entry.operation != .settlement,
               entry.operation != .upload else { return [] }
-        // Its keys are out of step with the acquirer's: the next request signs on again for new ones.
+        // Its keys are out of step with the acquirer's: it signs on again for new ones, then reverses
+        // under them (a reversal under the old keys would fail its MAC in turn).
         signedOnDay = nil
-        return [.cancelTimer(.answer(message.transactionReference))]
-            + reverse(entry, now: now, detail: "the answer's MAC did not check: reversing (A0)", kind: .timedOut, reason: .macFailure)
+        reverseWhenBack.append((entry, .macFailure))
+        return [.cancelTimer(.answer(message.transactionReference)),
+                .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference),
+                                      detail: "the answer's MAC did not check: the answer is not taken; reversing (A0) once signed on again",
+                                      facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
+            + signOnNow(now: now)
     }
 
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] {

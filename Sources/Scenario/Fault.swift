@@ -14,6 +14,8 @@ public struct Fault: Sendable, Equatable {
         case hold(merchant: String)
         /// A link misbehaves.
         case network(client: String, server: String, kind: LinkFaultKind, count: Int?)
+        /// The acquirer's working keys for a terminal change under it (a POS centre re-keyed).
+        case staleKeys(terminal: String)
 
         /// The bank whose inside the fault changes (its accounts), if any; an outage and a
         /// link fault act on connections, which PayLab holds at its end (a hold acts on the acquirer's book).
@@ -21,7 +23,7 @@ public struct Fault: Sendable, Equatable {
             switch self {
             case .maintenance(let bank), .freeze(_, let bank): bank
             case .hold: nil
-            case .outage, .network: nil
+            case .outage, .network, .staleKeys: nil
             }
         }
     }

@@ -5,7 +5,7 @@ import SettlementCalendar
 import Yams
 
 extension ScenarioBuilder {
-    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network"]
+    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys"]
     static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
 
     func buildFaults(_ node: Node, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> [Fault] {
@@ -46,6 +46,11 @@ extension ScenarioBuilder {
                 }
             case "hold":
                 kind = checkName(name, target, in: network.merchants.map(\.id), what: "merchant").map { .hold(merchant: $0) }
+            case "stale_keys":
+                kind = checkName(name, target, in: network.merchants.flatMap(\.terminals), what: "terminal").map { .staleKeys(terminal: $0) }
+                if kind != nil, network.isExternal(network.acquirer.name) {
+                    reader.error(target, "\(network.acquirer.name) is a system under test: its keys are its own to change, not PayLab's")
+                }
             default:
                 kind = buildLinkFault(name, target, fields, item, linkKinds, network: network)
             }

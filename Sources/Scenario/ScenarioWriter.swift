@@ -168,6 +168,7 @@ public struct ScenarioWriter {
         case .outage(let node): fields = ["outage: \(scalar(node))"]
         case .freeze(let account, _): fields = ["freeze: \(scalar(account))"]
         case .hold(let merchant): fields = ["hold: \"\(merchant)\""]
+        case .staleKeys(let terminal): fields = ["stale_keys: \(scalar(terminal))"]
         case .network(let client, let server, let kind, let count):
             fields = ["network: \(scalar("\(client) -> \(server)"))"]
             switch kind {

@@ -83,7 +83,7 @@ struct ScenarioLibraryTests {
         try await runner.shutdown()
         #expect(readable.passed && unreadable.passed)
         #expect(readable.transactions.first?.response == "A0")
-        #expect(readable.problems.contains { $0.contains("the MAC does not match the message): answered A0") })
+        #expect(readable.timeline.contains { $0.kind == .macFailed && $0.detail.hasSuffix("did not check under the keys Leshua holds for the link: answered A0") })
         #expect(unreadable.transactions.first?.status == .failed)
         #expect(unreadable.problems.contains { $0.contains("malformed frame from T0000001 dropped") })
     }

@@ -37,6 +37,10 @@ extension NetworkRun {
         case .hold(let merchant):
             log("risk hold on merchant \(merchant) \(starting ? "starts" : "ends")")
             command(.hold(merchant: merchant, starting), to: scenario.network.acquirer.name)
+        case .staleKeys(let terminal):
+            guard starting else { return done }
+            log("\(scenario.network.acquirer.name) changes its working keys for \(terminal) under it (stale keys)")
+            command(.rekey(terminal: terminal), to: scenario.network.acquirer.name)
         case .outage(let node):
             log("\(node) \(starting ? "goes down" : "comes back up")")
             if starting {

@@ -346,7 +346,7 @@ final class NetworkRun {
             if let external = suts.unpack(bytes, at: node, from: peer) {
                 message = try external.get()
             } else {
-                message = try codec.unpack(bytes, securedBy: authenticator(node, peer))
+                message = try codec.unpack(bytes, securedBy: authenticator(node, peer), exempt: ISOMessage.macExempt)
             }
         } catch {
             // A frame that fails its format or MAC: a request gets 30 (A0 for a MAC that does not
@@ -354,11 +354,15 @@ final class NetworkRun {
             let readable = try? (suts.dialect(node, peer).map { MessageCodec(dialect: $0) } ?? codec).unpack(bytes)
             if let readable, readable.isResponse, error.reason == .macMismatch, nodes[node] != nil, down[node] == nil {
                 // An answer that cannot be trusted: the node decides (a terminal reverses with A0).
-                wire.reportProblem("\(node): an answer from \(peer) failed its MAC (\(error))")
+                macFailed(readable, at: node, from: peer, what: "not taken")
                 carryOut(nodes[node]!.untrusted(readable, from: peer, now: now), of: node)
             } else if let readable, !readable.isResponse {
                 let code: ResponseCode = error.reason == .macMismatch ? .macFailure : .formatError
-                wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered \(code)")
+                if error.reason == .macMismatch {
+                    macFailed(readable, at: node, from: peer, what: "answered A0")
+                } else {
+                    wire.reportProblem("\(node): bad frame from \(peer) (\(error)): answered \(code)")
+                }
                 send(readable.response(code: code), from: node, to: peer)
             } else {
                 wire.reportProblem("\(node): malformed frame from \(peer) dropped: \(error)")
@@ -367,6 +371,15 @@ final class NetworkRun {
         }
         guard nodes[node] != nil, down[node] == nil else { return }
         carryOut(nodes[node]!.receive(message, from: peer, now: now), of: node)
+    }
+
+    /// A message whose MAC did not check under the keys `node` holds for its link to `peer`: on the
+    /// transaction's timeline (a link fault that corrupts frames is not the only cause: keys out of step are).
+    private func macFailed(_ message: ISOMessage, at node: String, from peer: String, what: String) {
+        let algorithm = nodes[node]?.security(towards: peer).map { " (\($0.mac))" } ?? ""
+        events.append(aliases.resolve(TimelineEvent(
+            at: now, node: node, kind: .macFailed, reference: .transaction(message.transactionReference),
+            detail: "the MAC\(algorithm) of the \(message.mti) from \(peer) did not check under the keys \(node) holds for the link: \(what)")))
     }
 
     private func send(_ message: ISOMessage, from node: String, to peer: String) {
@@ -381,7 +394,7 @@ final class NetworkRun {
         }
         let bytes: [UInt8]
         do {
-            bytes = try codec.pack(message, securedBy: authenticator(node, peer))
+            bytes = try codec.pack(message, securedBy: authenticator(node, peer), exempt: ISOMessage.macExempt)
         } catch {
             faults.append("\(node) built a message it cannot send to \(peer): \(error) in \(message)")
             return

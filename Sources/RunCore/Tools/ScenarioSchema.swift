@@ -130,11 +130,12 @@ public enum ScenarioSchema {
     }
 
     static var fault: JSONValue {
-        .object(object("One fault: exactly one of maintenance, outage, freeze, hold or network, with its window.", required: ["from"], [
+        .object(object("One fault: exactly one of maintenance, outage, freeze, hold, network or stale_keys, with its window.", required: ["from"], [
             ("maintenance", text("A bank answers nothing; payouts to it land when the window ends.")),
             ("outage", text("A node is down and refuses connections.")),
             ("freeze", text("A card or account number is frozen.")),
             ("hold", text("Risk control holds this merchant's payouts.")),
+            ("stale_keys", text("The acquirer's working keys for this terminal change under it (a POS centre re-keyed): its next request is answered A0 until it signs on again.")),
             ("network", .object([("type", .string("string")), ("pattern", .string("^.+ -> .+$")), ("description", .string("A link, named in the direction its requests travel: CLIENT -> SERVER."))])),
             ("latency", duration("Every frame on the link, both ways, is held this long.")),
             ("drop", direction("Frames lost.")),
