@@ -373,8 +373,36 @@ struct Reproduction {
 
     // MARK: - Steps and expectations
 
-    mutating func step(_ micros: Int64, _ action: Step.Action) {
-        steps.append((micros, [Step(at: at(micros), action: action)]))
+    mutating func step(_ micros: Int64, _ action: Step.Action, pin: String? = nil) {
+        steps.append((micros, [Step(at: at(micros), action: action, pin: pin)]))
+    }
+
+    /// The PIN the reproduction gives a card whose issuer declined a PIN (55, 75), and a wrong one.
+    static let pin = (right: "1234", wrong: "9999")
+
+    /// Cards whose issuer declined a PIN need one: the right PIN where a request that carried a PIN
+    /// block was approved, a wrong one where it was declined 55 or 75, none where it carried no
+    /// block; the tries a day are those the evidence shows before the first 75.
+    mutating func pins() {
+        for (index, card) in spec.cards.enumerated() {
+            let swipes = purchases.filter { $0.exchanges[0].request.message[DE.pan] == card.pan }
+            guard swipes.contains(where: { ["55", "75"].contains($0.response ?? "") }) else { continue }
+            spec.cards[index].pin = Self.pin.right
+            var wrongByDay: [LocalDate: Int] = [:]
+            var tries: Int?
+            for item in swipes {
+                let day = zone.local(Instant(milliseconds: item.requestedAt! / 1000)).date
+                if item.response == "55", item.exchanges[0].request.message.has(DE.pinBlock) { wrongByDay[day, default: 0] += 1 }
+                if item.response == "75", tries == nil { tries = wrongByDay[day, default: 0] + 1 }
+            }
+            spec.cards[index].pinTries = tries ?? max(3, (wrongByDay.values.max() ?? 0) + 1)
+        }
+    }
+
+    /// The PIN a reproduced swipe enters: as the evidence's request and answer say.
+    func pin(for item: IncidentEvidence.Transaction, card: String) -> String? {
+        guard item.exchanges[0].request.message.has(DE.pinBlock), spec.cards.first(where: { $0.pan == card })?.pin != nil else { return nil }
+        return ["55", "75"].contains(item.response ?? "") ? Self.pin.wrong : Self.pin.right
     }
 
     mutating func expect(_ id: String, response: String?) {
@@ -391,7 +419,8 @@ struct Reproduction {
             let amount = item.amount.flatMap { Money(decimal: $0, exponent: 2) } ?? Money(minorUnits: 100)
             terminalOf[id] = item.terminal
             step(item.requestedAt!, request.isPreauthorization ? .preauthorize(id: id, terminal: item.terminal, card: card, amount: amount)
-                                                               : .swipe(id: id, terminal: item.terminal, card: card, amount: amount, keyed: nil))
+                                                               : .swipe(id: id, terminal: item.terminal, card: card, amount: amount, keyed: nil),
+                 pin: pin(for: item, card: card))
             expect(id, response: item.response)
             // The terminal voided it: on its own connection, at the time it did.
             if let void = item.exchanges.first(where: { $0.request.message.isVoid && $0.request.flow == item.terminalSends.first?.request.flow }), let at = void.request.time {

@@ -213,6 +213,7 @@ extension IncidentEvidence {
     public func scenario(name: String, zone: Zone, calendar: BusinessCalendar, calendarReference: String, assuming: Assumptions = .init()) -> Scenario {
         var draft = Reproduction(evidence: self, zone: zone, assuming: assuming)
         draft.network()
+        draft.pins()
         draft.cardFaults()
         draft.hopFaults()
         draft.keyFaults()

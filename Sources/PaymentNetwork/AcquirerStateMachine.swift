@@ -343,6 +343,12 @@ public struct AcquirerStateMachine: NodeLogic {
         let original = kind == .completion || kind == .refund ? original ?? request.originalReference : nil
         // A follow-up names its original as the scheme knows it: under this acquirer's STAN.
         if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
+        // The PIN block goes from the terminal's PIK to the zone PIN key of the link to the scheme.
+        if let problem = PINTranslation.translate(&outgoing, from: security(towards: terminal)?.pinKey, to: configuration.security.zones[configuration.scheme]?.pinKey) {
+            return [.send(request.response(code: .pinFormatError), to: terminal),
+                    .record(TimelineEvent(at: now, node: name, kind: .pinFailed, reference: .transaction(reference),
+                                          detail: "the PIN block cannot be translated to the scheme's zone PIN key (\(problem)): answered 99", facts: .init(responseCode: .pinFormatError)))]
+        }
         purchases[reference] = Purchase(
             kind: kind, original: original, request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
         return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)

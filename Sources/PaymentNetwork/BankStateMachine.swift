@@ -17,6 +17,10 @@ public struct BankStateMachine: NodeLogic {
         public var status: AccountStatus
         /// The most it may spend in a day, if limited.
         public var dailyLimit: Money?
+        /// Its PIN, needed on every purchase and pre-authorization (nil: none).
+        public var pin: String?
+        /// Wrong PINs in a day before it is locked for the rest of the day.
+        public var pinTries = 3
 
         /// Makes a card.
         public init(pan: String, expiry: String, status: AccountStatus = .active, dailyLimit: Money? = nil) {
@@ -100,6 +104,8 @@ public struct BankStateMachine: NodeLogic {
     var status: [String: AccountStatus] = [:]
     var configuredStatus: [String: AccountStatus] = [:]
     /// What each card spent on the day it last spent, for its daily limit.
+    /// Wrong PINs entered for each card, on the day they were entered.
+    var pinTries: [String: (day: LocalDate, wrong: Int)] = [:]
     var spent: [String: (date: LocalDate, total: Money)] = [:]
     var authorizations: [TransactionReference: Authorization] = [:]
     /// Every purchase request seen, approved or not: the same one again is a duplicate.
@@ -265,6 +271,11 @@ public struct BankStateMachine: NodeLogic {
         let today = configuration.zone.local(now).date
         let card = request[DE.pan].flatMap { cards[$0] }
         let amount = request.amount
+        if let card, let refused = checkPIN(request, card: card, from: scheme, today: today) {
+            return [.send(request.response(code: refused.code), to: scheme),
+                    .record(TimelineEvent(at: now, node: name, kind: refused.kind, reference: .transaction(reference), detail: refused.detail,
+                                          facts: .init(responseCode: refused.code)))]
+        }
         let code = check(card: card, amount: amount, today: today)
         var response = request.response(code: code)
         guard code.isApproval, let card, let amount else {

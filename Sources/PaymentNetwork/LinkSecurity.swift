@@ -46,9 +46,12 @@ public struct NodeSecurity: Sendable, Equatable {
     public struct TerminalKeying: Sendable, Equatable {
         public var tmk: DESKey
         public var mac: MACAlgorithm
-        public init(tmk: DESKey, mac: MACAlgorithm) {
+        /// The working keys the terminal asks for at sign-on (UnionPay DE60.3).
+        public var workingKeys: WorkingKeys.Kind
+        public init(tmk: DESKey, mac: MACAlgorithm, workingKeys: WorkingKeys.Kind = .double) {
             self.tmk = tmk
             self.mac = mac
+            self.workingKeys = workingKeys
         }
     }
 }

@@ -47,10 +47,13 @@ public enum NodeCommand: Sendable, Equatable {
         public var amount: Money
         /// A pre-authorization (0100: funds held, not taken) rather than a purchase.
         public var preauthorization: Bool
+        /// The PIN the cardholder enters (nil: none).
+        public var pin: String?
 
         /// Makes a swipe.
-        public init(id: String, pan: String, expiry: String, amount: Money, preauthorization: Bool = false) {
+        public init(id: String, pan: String, expiry: String, amount: Money, preauthorization: Bool = false, pin: String? = nil) {
             self.preauthorization = preauthorization
+            self.pin = pin
             self.id = id
             self.pan = pan
             self.expiry = expiry

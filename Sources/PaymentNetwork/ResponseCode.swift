@@ -60,6 +60,12 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
     public static let issuerTimeout: ResponseCode = "98"
     /// `A0` MAC check failed (the terminal signs on again for new keys).
     public static let macFailure: ResponseCode = "A0"
+    /// The PIN is wrong (or none was given for a card that needs one).
+    public static let incorrectPIN: ResponseCode = "55"
+    /// Too many wrong PINs today: the card is locked until tomorrow.
+    public static let pinTriesExceeded: ResponseCode = "75"
+    /// The PIN block is not one (it does not decrypt to an ISO 9564 format-0 block for the card).
+    public static let pinFormatError: ResponseCode = "99"
 
     /// Whether it approves.
     public var isApproval: Bool { self == .approved }
@@ -90,6 +96,9 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
         case .terminalNotRegistered: return "terminal not registered"
         case .issuerTimeout: return "the issuer did not answer in time"
         case .macFailure: return "MAC check failed"
+        case .incorrectPIN: return "incorrect PIN"
+        case .pinTriesExceeded: return "PIN tries exceeded"
+        case .pinFormatError: return "PIN block format error"
         default: return "unknown code"
         }
     }

@@ -296,6 +296,12 @@ public struct SchemeStateMachine: NodeLogic {
             ]
         }
         var outgoing = request
+        // The PIN block goes from the acquirer's zone PIN key to the issuer's.
+        if let problem = PINTranslation.translate(&outgoing, from: configuration.security.zones[acquirer]?.pinKey, to: configuration.security.zones[issuer]?.pinKey) {
+            return [.send(request.response(code: .pinFormatError), to: acquirer),
+                    .record(TimelineEvent(at: now, node: name, kind: .pinFailed, reference: .transaction(reference),
+                                          detail: "the PIN block cannot be translated to \(issuer)'s zone PIN key (\(problem)): answered 99", facts: .init(responseCode: .pinFormatError)))]
+        }
         // The acquirer sets the RRN; one that came without (an acquirer under test that does not) gets the scheme's.
         if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
         // The clearing date is decided here, once, when the request is routed.

@@ -21,7 +21,7 @@ public struct TerminalMessages: Sendable {
     }
 
     /// A purchase (0200, processing code 000000) or a pre-authorization (0100, 030000, DE25 06)
-    /// of a card's stripe with its PIN entered (DE22 021), stamped with `stan` at `now`
+    /// of a card's stripe with no PIN entered (DE22 022; `PINTranslation.enter` adds one), stamped with `stan` at `now`
     /// (DE12/DE13 in the terminal's `local` time, when it keeps one).
     public func purchase(pan: String, expiry: String, amount: Money, stan: String, now: Instant, local: LocalDateTime?, preauthorization: Bool = false) -> ISOMessage {
         var request = ISOMessage(mti: preauthorization ? .authorizationRequest : .financialRequest)
@@ -30,7 +30,7 @@ public struct TerminalMessages: Sendable {
         request[DE.amount] = amount.de4
         request.stamp(now: now, stan: stan, local: local)
         request[DE.expiry] = expiry
-        request[DE.entryMode] = "021"
+        request[DE.entryMode] = "022"
         request[DE.conditionCode] = preauthorization ? ConditionCode.preauthorization : ConditionCode.normal
         request[DE.terminalID] = terminal
         request[DE.merchantID] = merchant

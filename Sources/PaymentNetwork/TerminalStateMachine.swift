@@ -44,6 +44,8 @@ public struct TerminalStateMachine: NodeLogic {
         var reference: TransactionReference
         /// The same message sent again (`repeat`).
         var isRepeat = false
+        /// The PIN entered, put in the request as a PIN block under the key in force when it goes.
+        var pin: String?
     }
 
     public let configuration: Configuration
@@ -148,7 +150,7 @@ public struct TerminalStateMachine: NodeLogic {
             at: now, node: name, kind: .swiped, reference: .transaction(reference),
             detail: "\(swipe.preauthorization ? "pre-authorization of " : "")\(amountText) \(configuration.currency.code) on card \(PAN.mask(swipe.pan)), STAN \(reference.stan)",
             facts: .init(transactionID: swipe.id, amount: swipe.amount, operation: operation)))]
-            + send(Waiting(transactionID: swipe.id, request: request, operation: operation, reference: reference), now: now)
+            + send(Waiting(transactionID: swipe.id, request: request, operation: operation, reference: reference, pin: swipe.pin), now: now)
     }
 
     /// The same bytes again: same STAN, same DE7, as a terminal that retransmits does.
@@ -296,13 +298,25 @@ public struct TerminalStateMachine: NodeLogic {
     /// Sends the sign-on (0800, DE70 `001`) unless one is in flight.
     private mutating func signOnNow(now: Instant) -> [NodeAction] {
         guard signOn == nil else { return [] }
-        let message = NetworkManagement.signOn.request(
+        var message = NetworkManagement.signOn.request(
             stan: trace.take(), now: now, local: configuration.zone.local(now), terminal: (messages.terminal, messages.merchant))
+        // A terminal with a master key asks for its working keys as a UnionPay POS does: DE60.3.
+        if let keying = configuration.security.terminals[configuration.acquirer] {
+            message[DE.unionPayReserved] = "00000000" + keying.workingKeys.managementCode
+        }
         signOn = message.transactionReference
         return [.send(message, to: configuration.acquirer), .startTimer(.answer(message.transactionReference), at: now.advanced(by: configuration.timeout))]
     }
 
     private mutating func transmit(_ entry: Waiting, now: Instant) -> [NodeAction] {
+        var entry = entry
+        // The PIN block is made as the request goes, under the PIK of the last sign-on (with no
+        // PIK, as on a link that names no keys, no block goes).
+        if let pin = entry.pin, !entry.request.has(DE.pinBlock), let pik = workingKeys?.pik, configuration.security.terminals[configuration.acquirer] != nil,
+           let block = try? PINBlock.encrypt(pin: pin, pan: entry.request[DE.pan] ?? "", key: pik) {
+            PINTranslation.enter(block, into: &entry.request)
+            if purchases[entry.transactionID]?.request.transactionReference == entry.request.transactionReference { purchases[entry.transactionID]?.request = entry.request }
+        }
         let own = entry.request.transactionReference
         waiting[own] = entry
         return [.send(entry.request, to: configuration.acquirer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]

@@ -51,6 +51,10 @@ public struct NetworkSpec: Sendable, Equatable {
         public var expiry: String
         public var status: AccountStatus
         public var dailyLimit: Money?
+        /// The card's PIN: needed on every purchase and pre-authorization (nil: none).
+        public var pin: String?
+        /// Wrong PINs in one day before the card is locked for the rest of it (75).
+        public var pinTries = 3
         public init(pan: String, bank: String, balance: Money, expiry: String = CardRules.defaultExpiry, status: AccountStatus = .active, dailyLimit: Money? = nil) {
             self.pan = pan
             self.bank = bank

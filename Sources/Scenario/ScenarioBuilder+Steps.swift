@@ -42,8 +42,9 @@ extension ScenarioBuilder {
                 continue
             }
             let action: Step.Action?
+            var pin: String?
             switch kind {
-            case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known)
+            case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known, pin: &pin)
             case "void": action = buildVoid(body, known: known)
             case "change_account": action = buildChangeAccount(body, network: &network)
             case "settle":
@@ -58,7 +59,7 @@ extension ScenarioBuilder {
             default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
             }
             if let action {
-                steps.append(Step(at: at, action: action, line: line))
+                steps.append(Step(at: at, action: action, line: line, pin: pin))
                 checkPayoutCovered(action, at: at, item: item, zone: zone, calendar: calendar, network: network)
             }
         }
@@ -275,8 +276,9 @@ extension ScenarioBuilder {
         }
     }
 
-    func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction]) -> Step.Action? {
-        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat", "preauth"]) else { return nil }
+    func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction], pin: inout String?) -> Step.Action? {
+        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat", "preauth", "pin"]) else { return nil }
+        pin = fields["pin"].flatMap { self.pin($0) }
         let id = fields["id"].flatMap { reader.string($0, "id") }
         if let id, let idNode = fields["id"], known[id] != nil {
             reader.error(idNode, "transaction id '\(id)' is used twice")
@@ -284,7 +286,7 @@ extension ScenarioBuilder {
             reader.error(node, "a swipe needs an 'id'")
         }
         if let repeatNode = fields["repeat"] {
-            for key in ["terminal", "card", "amount", "keyed", "preauth"] where fields[key] != nil {
+            for key in ["terminal", "card", "amount", "keyed", "preauth", "pin"] where fields[key] != nil {
                 reader.error(repeatNode, "a repeat sends the earlier message as it was: leave out '\(key)'")
             }
             guard let original = reader.string(repeatNode, "repeat") else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import ISO8583
 import PaymentNetwork
+import PaymentSecurity
 import SettlementCalendar
 import Yams
 
@@ -105,7 +106,7 @@ struct ScenarioBuilder {
         var externals: [(name: String, node: Node, server: Bool)] = []
         var listens: [(name: String, node: Node)] = []
         var merchantAccountStatuses: [(String, String, String)] = []
-        var masterKeys: [(terminal: String, node: Node)] = []
+        var terminalKeys: [(terminal: String, key: String, node: Node)] = []
         func place(_ fields: [String: Node], of name: String, server: Bool) {
             if let node = fields["external"] { externals.append((name, node, server)) }
             if let node = fields["listen"] { listens.append((name, node)) }
@@ -133,7 +134,7 @@ struct ScenarioBuilder {
         if let merchants = map["merchants"], let items = reader.sequence(merchants, "network.merchants") {
             network.merchants = items.compactMap { item in
                 buildMerchant(item, currency: currency, banks: network.banks, external: { terminal, node in externals.append((terminal, node, false)) },
-                              masterKey: { terminal, node in masterKeys.append((terminal, node)) }, accountStatus: { bank, number, status in merchantAccountStatuses.append((bank, number, status)) })
+                              terminalKey: { terminal, key, node in terminalKeys.append((terminal, key, node)) }, accountStatus: { bank, number, status in merchantAccountStatuses.append((bank, number, status)) })
             }
         }
         if let cards = map["cards"], let items = reader.sequence(cards, "network.cards") {
@@ -159,11 +160,13 @@ struct ScenarioBuilder {
             if let system = buildExternal(node, of: name, server: server) { network.external[name] = system }
         }
         checkExternal(network, marks: marks)
-        for (terminal, node) in masterKeys {
+        for (terminal, name, node) in terminalKeys {
             if network.isExternal(terminal) {
-                reader.error(node, "terminal \(terminal) is external: give its TMK in its external (tmk)")
-            } else if let key = key(node, "tmk") {
-                network.security.terminalMasterKeys[terminal] = key
+                reader.error(node, "terminal \(terminal) is external: its TMK goes in its external (tmk), and it asks for the working keys it wants at sign-on")
+            } else if name == "tmk" {
+                if let key = key(node, "tmk") { network.security.terminalMasterKeys[terminal] = key }
+            } else if let kind = reader.value(node, "working_keys", expected: "one of single, double, double_with_track", { WorkingKeys.Kind(rawValue: $0) }) {
+                network.security.terminalWorkingKeys[terminal] = kind
             }
         }
         if let node = map["security"] { checkSecurity(network, zones: buildSecurity(node, into: &network.security)) }
@@ -259,7 +262,7 @@ struct ScenarioBuilder {
     }
 
     private func buildMerchant(
-        _ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void, masterKey: (String, Node) -> Void,
+        _ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void, terminalKey: (String, String, Node) -> Void,
         accountStatus: (String, String, String) -> Void
     ) -> MerchantContract? {
         let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "fee_rounding", "payout_at", "account", "terminal_timeout"]
@@ -273,19 +276,23 @@ struct ScenarioBuilder {
         if let value = fields["name"].flatMap({ reader.string($0, "merchant name") }) { merchant.name = value }
         if let value = fields["mcc"].flatMap({ reader.value($0, "mcc", expected: "four digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }) { merchant.mcc = value }
         if let node = fields["terminals"], let items = reader.sequence(node, "terminals") {
-            merchant.terminals = items.compactMap { item in
+            merchant.terminals = items.compactMap { item -> String? in
                 // A terminal is its id, or { id, tmk } with its master key, or { id, external } when a
                 // POS application under test takes its place.
                 var idNode = item
                 if case .mapping = item {
-                    guard let fields = reader.mapping(item, "a terminal", allowed: ["id", "external", "tmk"]) else { return nil }
+                    guard let fields = reader.mapping(item, "a terminal", allowed: ["id", "external", "tmk", "working_keys"]) else { return nil }
                     guard let id = fields["id"] else {
                         reader.error(item, "a terminal needs an 'id'")
                         return nil
                     }
                     idNode = id
                     if let system = fields["external"], let id = reader.string(id, "terminal id") { external(id, system) }
-                    if let key = fields["tmk"], let id = reader.string(id, "terminal id") { masterKey(id, key) }
+                    if let terminalID = reader.string(id, "terminal id") {
+                        for name in ["tmk", "working_keys"] {
+                            if let value = fields[name] { terminalKey(terminalID, name, value) }
+                        }
+                    }
                 }
                 return reader.value(idNode, "terminal id", expected: "8 characters") { $0.count == 8 ? $0 : nil }
             }
@@ -353,7 +360,7 @@ struct ScenarioBuilder {
     }
 
     private func buildCard(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Card? {
-        guard let fields = reader.mapping(node, "a card", allowed: ["pan", "bank", "balance", "expiry", "status", "daily_limit"]) else { return nil }
+        guard let fields = reader.mapping(node, "a card", allowed: ["pan", "bank", "balance", "expiry", "status", "daily_limit", "pin", "pin_tries"]) else { return nil }
         let pan = fields["pan"].flatMap { reader.value($0, "pan", expected: "12 to 19 digits") { (12...19).contains($0.count) && $0.allSatisfy(\.isNumber) ? $0 : nil } }
         if fields["pan"] == nil { reader.needs(node, "pan", "a card needs a 'pan'") }
         let bank = checkBank(fields["bank"], banks)
@@ -361,8 +368,21 @@ struct ScenarioBuilder {
         let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
         let expiry = fields["expiry"].map { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) && (1...12).contains(Int($0.suffix(2)) ?? 0) ? $0 : nil } } ?? CardRules.defaultExpiry
         let dailyLimit = fields["daily_limit"].flatMap { money($0, "daily_limit", currency) }
+        let pin = fields["pin"].flatMap { self.pin($0) }
+        let tries = fields["pin_tries"].flatMap { reader.value($0, "pin_tries", expected: "a number of wrong PINs from 1 to 99") { Int($0).flatMap { (1...99).contains($0) ? $0 : nil } } }
+        if let node = fields["pin_tries"], fields["pin"] == nil { reader.error(node, "pin_tries counts wrong PINs: give the card a 'pin'") }
         guard let pan, let bank, let balance, let expiry, let status = status(fields["status"]) else { return nil }
-        return NetworkSpec.Card(pan: pan, bank: bank, balance: balance, expiry: expiry, status: status, dailyLimit: dailyLimit)
+        var card = NetworkSpec.Card(pan: pan, bank: bank, balance: balance, expiry: expiry, status: status, dailyLimit: dailyLimit)
+        card.pin = pin
+        card.pinTries = tries ?? card.pinTries
+        return card
+    }
+
+    /// A PIN: 4 to 12 digits.
+    func pin(_ node: Node) -> String? {
+        reader.value(node, "pin", expected: "4 to 12 digits, quoted (\"123456\")") { text in
+            (4...12).contains(text.count) && text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber) ? text : nil
+        }
     }
 
     private func buildAccount(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Account? {

@@ -82,6 +82,7 @@ public struct ScenarioWriter {
             var fields = ["pan: \"\(card.pan)\"", "bank: \(Self.scalar(card.bank))", "balance: \(out.money(card.balance))",
                           "expiry: \"\(card.expiry)\"", "status: \(card.status.rawValue)"]
             if let limit = card.dailyLimit { fields.append("daily_limit: \(out.money(limit))") }
+            if let pin = card.pin { fields += ["pin: \"\(pin)\"", "pin_tries: \(card.pinTries)"] }
             out.line("    - { \(fields.joined(separator: ", ")) }")
         }
         if !network.accounts.isEmpty {
@@ -96,8 +97,10 @@ public struct ScenarioWriter {
     private static func merchant(_ merchant: MerchantContract, _ network: NetworkSpec, _ out: inout Output) -> String {
         let terminals = merchant.terminals.map { id in
             if let system = network.external[id] { return "{ id: \(scalar(id)), external: \(external(system, server: false)) }" }
-            if let tmk = network.security.terminalMasterKeys[id] { return "{ id: \(scalar(id)), tmk: \"\(tmk.hex)\" }" }
-            return scalar(id)
+            var fields: [String] = []
+            if let tmk = network.security.terminalMasterKeys[id] { fields.append("tmk: \"\(tmk.hex)\"") }
+            if let kind = network.security.terminalWorkingKeys[id] { fields.append("working_keys: \(kind.rawValue)") }
+            return fields.isEmpty ? scalar(id) : "{ id: \(scalar(id)), \(fields.joined(separator: ", ")) }"
         }
         var fields = ["id: \"\(merchant.id)\"", "name: \(scalar(merchant.name))", "mcc: \"\(merchant.mcc)\"", "settlement: \(merchant.terms)"]
         if merchant.feeChanges.isEmpty {
@@ -194,13 +197,13 @@ public struct ScenarioWriter {
             let body: String
             switch step.action {
             case .swipe(let id, let terminal, let card, let amount, let keyed):
-                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "") }"
+                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "")\(step.pin.map { ", pin: \"\($0)\"" } ?? "") }"
             case .repeatSwipe(let id, _, let original):
                 body = "swipe: { id: \(Self.scalar(id)), repeat: \(Self.scalar(original)) }"
             case .void(let id, _):
                 body = "void: \(Self.scalar(id))"
             case .preauthorize(let id, let terminal, let card, let amount):
-                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true }"
+                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true\(step.pin.map { ", pin: \"\($0)\"" } ?? "") }"
             case .complete(let id, let terminal, let original, let amount):
                 body = "complete: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), amount: \(out.money(amount)), terminal: \(Self.scalar(terminal)) }"
             case .cancel(let id, let terminal, let original):

@@ -14,6 +14,8 @@ public struct SecuritySpec: Sendable, Equatable {
     public var zones: [String: ZoneKeys] = [:]
     /// Terminal master keys given, by terminal id.
     public var terminalMasterKeys: [String: DESKey] = [:]
+    /// Terminals that ask for other working keys than `workingKeys` at sign-on, by terminal id.
+    public var terminalWorkingKeys: [String: WorkingKeys.Kind] = [:]
 
     public init() {}
 

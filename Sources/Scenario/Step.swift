@@ -35,11 +35,14 @@ public struct Step: Sendable, Equatable {
     public var action: Action
     /// Where it is written (line).
     public var line: Int
+    /// The PIN the cardholder enters with a swipe or pre-authorization (nil: none entered).
+    public var pin: String?
 
-    public init(at: Instant, action: Action, line: Int = 0) {
+    public init(at: Instant, action: Action, line: Int = 0, pin: String? = nil) {
         self.at = at
         self.action = action
         self.line = line
+        self.pin = pin
     }
 }
 

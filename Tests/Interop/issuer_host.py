@@ -5,10 +5,18 @@ a provider's real host when PayLab's tests make the issuing bank external.
 
   issuer_host.py --cards cards.json [--port 0] [--framing binary2|ascii4]
                  [--cert host.pem --key host-key.pem --client-ca paylab-ca.pem [--tls12]]
-                 [--silent] [--year YYYY] [--defect NAME]
+                 [--silent] [--year YYYY] [--defect NAME] [--zak HEX --zpk HEX [--mac x9.19|x9.9]]
 
 It prints "port N" once it listens. Cards are the JSON `paylab certify issuer --cards`
-describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}].
+describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}], and
+optionally "pin" and "pin_tries" (default 3).
+
+Secured (--zak, --zpk; psec does the cryptography): every request but network management must
+carry the X9.19 (or X9.9) MAC under the ZAK in its last field (DE64, or DE128 with a secondary
+bitmap), else it is answered A0 with no MAC; every answer but A0 and 0810 carries one. A card
+with a PIN needs DE52, the ISO 9564 format-0 block under the ZPK: none or a wrong PIN is 55, the
+wrong PIN that reaches pin_tries in a day (DE13) is 75 and so is the rest of that day, a block
+that is not one is 99.
 
 What it answers:
   0800 -> 0810 00 (DE7, DE11, DE70 echoed).
@@ -44,8 +52,13 @@ import threading
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import warnings
+
 import iso8583
 from iso8583.specs import default as spec
+
+warnings.filterwarnings("ignore")
+import psec  # noqa: E402
 
 ECHOED = ["2", "3", "4", "7", "11", "12", "13", "15", "32", "37", "41", "42", "49", "90", "103"]
 
@@ -53,9 +66,11 @@ ECHOED = ["2", "3", "4", "7", "11", "12", "13", "15", "32", "37", "41", "42", "4
 class Book:
     """The host's cards and what it has authorized, behind one lock."""
 
-    def __init__(self, cards, year=None, defect=None):
+    def __init__(self, cards, year=None, defect=None, zpk=None):
         self.year = year
         self.defect = defect
+        self.zpk = zpk
+        self.wrong_pins = {}         # (pan, MMDD) -> wrong PINs that day
         self.lock = threading.Lock()
         self.cards = {c["pan"]: dict(c) for c in cards}
         for card in self.cards.values():
@@ -141,6 +156,9 @@ class Book:
         month = int(day[:2]) if day[:2].isdigit() else date.today().month
         if card["status"] == "expired" or int(card["expiry"]) < (year % 100) * 100 + month:
             return respond(message, answer_mti, "54")
+        refused = self.check_pin(message, card, day)
+        if refused:
+            return respond(message, answer_mti, refused)
         if amount <= 0:
             return respond(message, answer_mti, "13")
         spent = self.spent.get((card["pan"], day), 0)
@@ -156,6 +174,26 @@ class Book:
         self.spent[(card["pan"], day)] = spent + amount
         self.auths[ref] = {"pan": card["pan"], "amount": amount, "state": "debited", "day": day}
         return respond(message, "0210", "00", extra=extra)
+
+    def check_pin(self, message, card, day):
+        """None when the card needs no PIN or the right one came; else 55, 75 or 99."""
+        if not card.get("pin"):
+            return None
+        key = (card["pan"], day)
+        tries = int(card.get("pin_tries") or 3)
+        if self.wrong_pins.get(key, 0) >= tries:
+            return "75"
+        if "52" not in message or self.zpk is None:
+            return "55"
+        try:
+            clear = psec.des.decrypt_tdes_ecb(self.zpk, bytes.fromhex(message["52"]))
+            entered = psec.pinblock.decode_pinblock_iso_0(clear, card["pan"])
+        except ValueError:
+            return "99"
+        if entered == card["pin"]:
+            return None
+        self.wrong_pins[key] = self.wrong_pins.get(key, 0) + 1
+        return "75" if self.wrong_pins[key] >= tries else "55"
 
     def undo(self, ref, state):
         auth = self.auths.get(ref)
@@ -263,6 +301,35 @@ def respond(message, mti, code, extra=None):
     return answer
 
 
+def mac(options, data):
+    """The MAC of data under the ZAK (psec: ISO 9797-1 algorithm 3, or 1 for X9.9; padding 1)."""
+    if options.mac == "x9.9":
+        return psec.mac.generate_cbc_mac(options.zak[:8], data, 1)
+    return psec.mac.generate_retail_mac(options.zak[:8], options.zak[8:16], data, 1)
+
+
+def mac_field(message):
+    return "128" if any(key.isdigit() and int(key) > 64 for key in message) else "64"
+
+
+def verified(options, message, body):
+    """Whether a request from PayLab carries the right MAC (network management needs none)."""
+    if options.zak is None or message["t"].startswith("08"):
+        return True
+    return mac_field(message) in message and mac(options, body[:-8]) == body[-8:]
+
+
+def encode_answer(options, answer):
+    """An answer's bytes: MACed under the ZAK, unless it is network management or A0."""
+    if options.zak is None or answer["t"].startswith("08") or answer.get("39") == "A0":
+        raw, _ = iso8583.encode(answer, spec)
+        return bytes(raw)
+    answer[mac_field(answer)] = "00" * 8
+    raw, _ = iso8583.encode(answer, spec)
+    raw = bytes(raw)
+    return raw[:-8] + mac(options, raw[:-8])
+
+
 def read_exact(stream, count):
     data = b""
     while len(data) < count:
@@ -296,6 +363,11 @@ def serve(connection, book, options):
             message, _ = iso8583.decode(body, spec)
             if options.silent:
                 continue
+            if not verified(options, message, body):
+                mti = message["t"]
+                answer = respond(message, mti[:2] + str(int(mti[2]) + 1) + "0", "A0")
+                connection.sendall(frame(encode_answer(options, answer), options.framing))
+                continue
             with book.lock:
                 answer = book.answer(message)
             if answer is not None and options.defect == "no-de37":
@@ -308,8 +380,7 @@ def serve(connection, book, options):
             elif options.signed_off and message["t"] not in ("0810", "0800"):
                 print("received %s while signed off" % message["t"], file=sys.stderr, flush=True)
             if answer is not None:
-                raw, _ = iso8583.encode(answer, spec)
-                connection.sendall(frame(bytes(raw), options.framing))
+                connection.sendall(frame(encode_answer(options, answer), options.framing))
     except (OSError, ssl.SSLError, iso8583.DecodeError, iso8583.EncodeError) as error:
         print("connection ended: %s" % error, file=sys.stderr, flush=True)
     finally:
@@ -329,9 +400,15 @@ def main():
     parser.add_argument("--signed-off", action="store_true")
     parser.add_argument("--year", type=int, help="the year of the host's clock (default: today's)")
     parser.add_argument("--defect", choices=["no-de37", "reverse-unseen-00", "no-de38"])
+    parser.add_argument("--zak", type=bytes.fromhex, help="the zone MAC key (hex): MACs checked and made")
+    parser.add_argument("--zpk", type=bytes.fromhex, help="the zone PIN key (hex): PIN blocks read")
+    parser.add_argument("--mac", choices=["x9.19", "x9.9"], default="x9.19")
     options = parser.parse_args()
+    if options.zak is not None and len(options.zak) == 8:
+        options.zak = options.zak * 2
+    zpk = options.zpk * 2 if options.zpk is not None and len(options.zpk) == 8 else options.zpk
     with open(options.cards) as handle:
-        book = Book(json.load(handle), options.year, options.defect)
+        book = Book(json.load(handle), options.year, options.defect, zpk)
     context = None
     if options.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -12,7 +12,7 @@ struct TerminalMessagesTests {
     func purchase() {
         let now = zone.instant(LocalDateTime("2026-05-11 10:00:00")!)
         let buy = messages.purchase(pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 4352), stan: "000007", now: now, local: zone.local(now))
-        #expect(buy.mti == .financialRequest && buy[3] == "000000" && buy[4] == "000000004352" && buy[25] == "00" && buy[22] == "021")
+        #expect(buy.mti == .financialRequest && buy[3] == "000000" && buy[4] == "000000004352" && buy[25] == "00" && buy[22] == "022")
         #expect(buy[7] == "0511020000" && buy[11] == "000007" && buy[12] == "100000" && buy[13] == "0511" && buy[14] == "2812")
         #expect(buy[41] == "T0000001" && buy[42] == "898440354110001" && buy[49] == "156")
         let hold = messages.purchase(pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 100), stan: "000008", now: now, local: nil, preauthorization: true)

@@ -2,6 +2,7 @@ import Foundation
 import RunCore
 import ISO8583
 import PaymentNetwork
+import PaymentSecurity
 import Scenario
 import SettlementCalendar
 import Testing
@@ -35,7 +36,7 @@ struct ExternalIssuerTests {
     /// The cards of a scenario as the host reads them.
     static func cardsJSON(_ cards: [NetworkSpec.Card]) -> String {
         let items = cards.map { card in
-            "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null")}"
+            "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null"), \"pin\": \(card.pin.map { "\"\($0)\"" } ?? "null"), \"pin_tries\": \(card.pinTries)}"
         }
         return "[\(items.joined(separator: ","))]"
     }
@@ -91,7 +92,10 @@ struct ExternalIssuerTests {
         return issuer(of: scenario) != nil
     }
 
-    @Test("the library's scenarios give the same answers, arrivals and credits with the host as the issuer (mutual TLS, its own CA)",
+    /// The zone keys of the link to the host: X9.19 MACs under the ZAK, PIN blocks under the ZPK.
+    static let zone = (zak: "C1D0F8FB4958670DBA40AB1F3752EF0D", zpk: "4C6B8A1F2E3D5C7B9A0F1E2D3C4B5A69")
+
+    @Test("the library's scenarios give the same answers, arrivals and credits with the host as the issuer (mutual TLS, its own CA, X9.19 MACs and PIN blocks checked by psec)",
           arguments: libraryWithExternalIssuer)
     func sameOutcomes(file: String) async throws {
         let folder = try #require(Self.folder, "the PKI and the host's certificates could not be made (openssl)")
@@ -100,11 +104,15 @@ struct ExternalIssuerTests {
         let year = scenario.zone.local(scenario.start).date.year
         let host = try IssuerHost(cardsJSON: Self.cardsJSON(scenario.network.cards), arguments: ["--year", "\(year)",
             "--cert", folder + "/host.pem", "--key", folder + "/host-key.pem", "--client-ca", folder + "/pki/ca.pem",
+            "--zak", Self.zone.zak, "--zpk", Self.zone.zpk,
         ])
         var system = ExternalSystem()
         system.address = Endpoint(host: "127.0.0.1", port: host.port)
         system.ca = folder + "/host-ca.pem"
         system.timeout = .seconds(3)
+        system.mac = .x9_19
+        system.zak = DESKey(hex: Self.zone.zak)
+        system.zpk = DESKey(hex: Self.zone.zpk)
         let runner = try ScenarioRunner(pki: folder + "/pki")
         let own = await runner.run(scenario)
         let theirs = await runner.run(Self.external(scenario, bank: bank, system: system))

@@ -14,7 +14,10 @@ struct LinkSecurityTests {
         tmk: "70F2A84CCBC2AE8625CBB0F2C22AB923",
         acquirerScheme: "0123456789ABCDEFFEDCBA9876543210",
         schemeIssuer: "89ABCDEF01234567FEDCBA9876543210",
-        acquirerBank: "C1D0F8FB4958670DBA40AB1F3752EF0D"
+        acquirerBank: "C1D0F8FB4958670DBA40AB1F3752EF0D",
+        acquirerSchemePIN: "4C6B8A1F2E3D5C7B9A0F1E2D3C4B5A69",
+        schemeIssuerPIN: "F1E2D3C4B5A6978869584A3B2C1D0E0F",
+        singleTMK: "0123456789ABCDEF"
     )
 
     static let scenario = """
@@ -27,23 +30,27 @@ struct LinkSecurityTests {
             - { name: ICBC, bins: ["622202"] }
             - { name: CMB }
           merchants:
-            - { id: "898440354110001", name: Pharmacy, terminals: [{ id: T0000001, tmk: "\(keys.tmk)" }], account: { bank: CMB, number: "6214830000000001" } }
+            - { id: "898440354110001", name: Pharmacy, account: { bank: CMB, number: "6214830000000001" },
+                terminals: [{ id: T0000001, tmk: "\(keys.tmk)" }, { id: T0000002, tmk: "\(keys.singleTMK)", working_keys: single }] }
           cards:
-            - { pan: "6222020000000001", bank: ICBC, balance: 400.00 }
+            - { pan: "6222020000000001", bank: ICBC, balance: 400.00, pin: "123456" }
           security:
             mac: x9.19
             zones:
-              "Leshua -> UnionPay": { zak: "\(keys.acquirerScheme)" }
-              "UnionPay -> ICBC": { zak: "\(keys.schemeIssuer)" }
+              "Leshua -> UnionPay": { zak: "\(keys.acquirerScheme)", zpk: "\(keys.acquirerSchemePIN)" }
+              "UnionPay -> ICBC": { zak: "\(keys.schemeIssuer)", zpk: "\(keys.schemeIssuerPIN)" }
               "Leshua -> CMB": { zak: "\(keys.acquirerBank)" }
         steps:
           - at: 2026-03-16 10:10
-            swipe: { id: buy, amount: 25.00 }
+            swipe: { id: buy, amount: 25.00, pin: "123456" }
+          - at: 2026-03-16 10:11
+            swipe: { id: old_till, terminal: T0000002, amount: 5.00, pin: "123456" }
         expect:
           - { transaction: buy, response: "00", arrives: 2026-03-17 09:00, credited: 25.00 }
+          - { transaction: old_till, response: "00", credited: 5.00 }
         """
 
-    @Test("every frame but network management carries the X9.19 MAC psec computes under its link's key; the keys of DE62 have their check values")
+    @Test("every frame but network management carries the X9.19 MAC psec computes under its link's key; the keys of DE62 have their check values; the PIN block reads under the PIK, then each zone's ZPK")
     func macsOnTheWire() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("paylab-secured-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -52,16 +59,17 @@ struct LinkSecurityTests {
         try await runner.shutdown()
         #expect(result.passed, "\(result.failures) \(result.problems)")
         let issued = result.timeline.filter { $0.kind == .keysIssued }
-        #expect(issued.count == 1 && issued[0].detail.contains("MAK check value"), "\(issued)")
+        #expect(issued.count == 2 && issued.allSatisfy { $0.detail.contains("MAK check value") }, "\(issued)")
         let folder = try #require(result.captureFolder)
         let payloads = try await runTool(["tshark", "-r", folder + "/messages.pcap", "-T", "fields", "-e", "tcp.payload"])
         let frames = payloads.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-        // Sign-on (2), the purchase over three hops (6), the payout (2).
-        #expect(frames.count == 10)
+        // Two sign-ons (4), two purchases over three hops (12), the payout (2).
+        #expect(frames.count == 18)
         let request: [String: Any] = [
             "frames": frames,
             "zaks": ["Leshua -> UnionPay": Self.keys.acquirerScheme, "UnionPay -> ICBC": Self.keys.schemeIssuer, "Leshua -> CMB": Self.keys.acquirerBank],
-            "tmks": ["T0000001": Self.keys.tmk],
+            "zpks": ["Leshua -> UnionPay": Self.keys.acquirerSchemePIN, "UnionPay -> ICBC": Self.keys.schemeIssuerPIN],
+            "tmks": ["T0000001": Self.keys.tmk, "T0000002": Self.keys.singleTMK],
         ]
         let input = root + "/check.json"
         try JSONSerialization.data(withJSONObject: request).write(to: URL(fileURLWithPath: input))
@@ -72,9 +80,16 @@ struct LinkSecurityTests {
         #expect(verdict["management_with_mac"] as? Int == 0)
         let macs = try #require(verdict["macs"] as? [String: Int])
         // The purchase crosses terminal -> acquirer -> scheme -> issuer and back; the payout acquirer -> CMB.
-        #expect(macs["MAK T0000001"] == 2 && macs["Leshua -> UnionPay", default: 0] >= 2 && macs["UnionPay -> ICBC", default: 0] >= 2
-            && macs["Leshua -> CMB", default: 0] >= 2, "\(macs)")
-        let keys = try #require((verdict["issued"] as? [[String: Any]])?.first?["keys"] as? [[String: Any]])
-        #expect(keys.map { $0["key"] as? String } == ["PIK", "MAK"] && keys.allSatisfy { $0["kcv_matches"] as? Bool == true })
+        #expect(macs["MAK T0000001"] == 2 && macs["MAK T0000002"] == 2 && macs["Leshua -> UnionPay", default: 0] == 4
+            && macs["UnionPay -> ICBC", default: 0] == 4 && macs["Leshua -> CMB", default: 0] == 2, "\(macs)")
+        let issuedKeys = try #require(verdict["issued"] as? [[String: Any]])
+        let lengths = issuedKeys.map { ($0["terminal"] as? String ?? "", ($0["keys"] as? [[String: Any]] ?? []).map { $0["length"] as? Int ?? 0 }) }
+        #expect(lengths.map(\.0) == ["T0000001", "T0000002"] && lengths.map(\.1) == [[16, 16], [8, 8]], "\(lengths)")
+        #expect(issuedKeys.allSatisfy { (($0["keys"] as? [[String: Any]]) ?? []).allSatisfy { $0["kcv_matches"] as? Bool == true } })
+        // Each purchase's PIN block on each of its three hops, each under that hop's key.
+        let pins = try #require(verdict["pins"] as? [[String: String]])
+        #expect(verdict["unreadable_pins"] as? Int == 0)
+        #expect(pins.map { $0["key"] ?? "" } == ["PIK T0000001", "Leshua -> UnionPay", "UnionPay -> ICBC", "PIK T0000002", "Leshua -> UnionPay", "UnionPay -> ICBC"], "\(pins)")
+        #expect(pins.allSatisfy { $0["pin"] == "123456" })
     }
 }

@@ -55,7 +55,12 @@ enum NetworkAssembly {
             }
             return BankStateMachine.Configuration(
                 name: bank.name,
-                cards: cards.map { BankStateMachine.Card(pan: $0.pan, expiry: $0.expiry, status: $0.status, dailyLimit: $0.dailyLimit) },
+                cards: cards.map { spec in
+                    var card = BankStateMachine.Card(pan: spec.pan, expiry: spec.expiry, status: spec.status, dailyLimit: spec.dailyLimit)
+                    card.pin = spec.pin
+                    card.pinTries = spec.pinTries
+                    return card
+                },
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,
                 timeout: network.scheme.timeout, scheme: bank.bins.isEmpty ? nil : network.scheme.name)
         }
@@ -75,7 +80,9 @@ enum NetworkAssembly {
                 let external = network.external[client] ?? network.external[server]
                 let tmk = external.map { $0.tmk } ?? security.terminalMasterKey(client, seed: seed)
                 guard let tmk else { continue }
-                let keying = NodeSecurity.TerminalKeying(tmk: tmk, mac: security.terminalMAC(dialect: external?.dialect.name ?? Dialect.default.name))
+                let keying = NodeSecurity.TerminalKeying(
+                    tmk: tmk, mac: security.terminalMAC(dialect: external?.dialect.name ?? Dialect.default.name),
+                    workingKeys: security.terminalWorkingKeys[client] ?? security.workingKeys)
                 configurations.modify(client) { $0.terminals[server] = keying }
                 configurations.modify(server) { $0.terminals[client] = keying }
                 continue

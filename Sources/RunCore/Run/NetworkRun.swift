@@ -210,7 +210,7 @@ final class NetworkRun {
         case .swipe(let id, let at, let card, let amount, let keyed):
             let spec = scenario.network.cards.first { $0.pan == card }
             terminal = at
-            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: keyed ?? amount))
+            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: keyed ?? amount, pin: step.pin))
         case .repeatSwipe(let id, let at, let original):
             terminal = at
             command = .repeatSwipe(id: id, of: original)
@@ -220,7 +220,7 @@ final class NetworkRun {
         case .preauthorize(let id, let at, let card, let amount):
             let spec = scenario.network.cards.first { $0.pan == card }
             terminal = at
-            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: amount, preauthorization: true))
+            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: amount, preauthorization: true, pin: step.pin))
         case .complete(let id, let at, let original, let amount):
             terminal = at
             command = .complete(id: id, of: original, amount: amount)

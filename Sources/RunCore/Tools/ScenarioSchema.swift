@@ -84,6 +84,8 @@ public enum ScenarioSchema {
                     .object(object("A terminal with its master key, or one whose place a POS application under test takes.", required: ["id"], [
                         ("id", .object([("type", .string("string")), ("minLength", .number(8)), ("maxLength", .number(8)), ("description", .string("Its terminal id (DE41)."))])),
                         ("tmk", key("Its terminal master key: its working keys come under it at sign-on (default: derived from the seed).")),
+                        ("working_keys", .object([("enum", .array(["single", "double", "double_with_track"].map { .string($0) })),
+                                                  ("description", .string("The working keys it asks for at sign-on (DE60.3 001, 003, 004); default: network.security's."))])),
                         ("external", external(server: false)),
                     ])),
                 ]))])), ("description", .string("Its terminal ids, 8 characters each (DE41); { id, tmk } gives a terminal's master key; a terminal under test is { id, external }."))])),
@@ -116,6 +118,9 @@ public enum ScenarioSchema {
                 ("expiry", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("YYMM (default 2812)."))])),
                 ("status", status),
                 ("daily_limit", amount("The most it may spend in a day.")),
+                ("pin", pinValue("Its PIN: needed on every purchase and pre-authorization (55 without it or wrong).")),
+                ("pin_tries", .object([("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(99)),
+                                       ("description", .string("Wrong PINs in a day before it is locked for the rest of the day (75); default 3."))])),
             ])), "The cards.")),
             ("accounts", array(.object(object("An extra account.", required: ["bank", "number"], [
                 ("bank", text("The bank that keeps it.")), ("number", text("The account number.")),
@@ -162,6 +167,7 @@ public enum ScenarioSchema {
                 ("keyed", amount("What the cashier typed by mistake: what goes on the wire.")),
                 ("repeat", text("The id of an earlier swipe whose message is sent again, same STAN.")),
                 ("preauth", .object([("type", .string("boolean")), ("description", .string("A pre-authorization (0100): funds held, not taken."))])),
+                ("pin", pinValue("The PIN the cardholder enters: a PIN block under the terminal's PIK (leave out: none entered).")),
             ]))),
             ("void", text("The id of an approved purchase of the same clearing day to cancel.")),
             ("complete", .object(object("The completion (0220) of a pre-authorization: takes at most the hold (plus the tolerance), releases the rest.", required: ["id", "of", "amount"], [
@@ -263,6 +269,10 @@ public enum ScenarioSchema {
                                    ("zpk", key("The zone PIN key.")), ("zak", key("The zone MAC key.")),
                                ])))])),
         ]))
+    }
+
+    static func pinValue(_ description: String) -> JSONValue {
+        .object([("type", .string("string")), ("pattern", .string("^[0-9]{4,12}$")), ("description", .string(description + " 4 to 12 digits, quoted."))])
     }
 
     static func key(_ description: String) -> JSONValue {
