@@ -90,6 +90,7 @@ public enum JSONReport {
             })),
             ("faults", .array(result.faultLog.map { .object([("at", .string(zone.iso8601($0.at))), ("what", .string($0.what))]) })),
             ("external", .array(result.externalLog.map { .object([("at", .string(zone.iso8601($0.at))), ("what", .string($0.what))]) })),
+            ("security", .array(result.linkSecurity.map { .object([("link", .string($0.link)), ("mac", .string($0.mac)), ("pin_blocks", .bool($0.pinBlocks))]) })),
             ("problems", .array(result.problems.map { .string($0) })),
         ])
     }

@@ -404,6 +404,14 @@ final class NetworkRun {
         }
     }
 
+    /// How each link is secured now, as the PayLab node at either end holds it.
+    var linkSecurity: [(link: String, mac: String, pinBlocks: Bool)] {
+        scenario.network.links.map { client, server in
+            let security = nodes[client]?.security(towards: server) ?? nodes[server]?.security(towards: client)
+            return ("\(client) -> \(server)", security?.macKey == nil ? "none" : security!.mac.rawValue, security?.pinKey != nil)
+        }
+    }
+
     /// The MAC `node` puts on what it sends `peer` and checks on what comes from it: the keys the
     /// node holds for that link (a link between PayLab's nodes always has them; one to a SUT when it names keys).
     func authenticator(_ node: String, _ peer: String) -> MACAuthenticator? {

@@ -264,6 +264,7 @@ public final class ScenarioRunner: Sendable {
         result.timeline = timeline
         result.problems = run.wire.problems
         result.externalLog = run.suts.log
+        result.linkSecurity = run.linkSecurity
         result.sutRoundTrips = run.suts.roundTrips
         result.faultLog = (run.faultLog + run.linkLog).enumerated()
             .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)

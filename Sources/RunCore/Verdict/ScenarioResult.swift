@@ -20,6 +20,9 @@ public struct ScenarioResult: Sendable {
     public var faultLog: [(at: Instant, what: String)]
     /// What happened on the links to systems under test (sign-ons, echoes, timeouts, late and unmatched answers), with the virtual time.
     public var externalLog: [(at: Instant, what: String)] = []
+    /// How each link was secured at the end of the run: its MAC algorithm (`none` when it carries
+    /// none) and whether PIN blocks travel on it, by `client -> server`.
+    public var linkSecurity: [(link: String, mac: String, pinBlocks: Bool)] = []
     /// The wall time of each step, from its start until the network was quiet again (the
     /// terminal had its answer), in `run`; for benchmarks.
     public var stepTimes: [Duration] = []
