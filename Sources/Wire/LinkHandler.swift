@@ -13,8 +13,9 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// How the peer of a connection is known.
     enum Identity: Sendable {
-        /// By the common name of its certificate, which must be `expected` when given.
-        case certificate(expected: String?)
+        /// By the common name of its certificate, which must be one of `allowed`: a listener
+        /// admits only the nodes whose links it serves, a client only the server it dialled.
+        case certificate(allowed: Set<String>)
         /// By configuration, once TLS (if any) completes.
         case fixed(String, tls: Bool)
         /// By its first frame (nil: no peer of this listener; the connection closes).
@@ -74,13 +75,14 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if case TLSUserEvent.handshakeCompleted = event {
             switch identity {
-            case .certificate(let expected):
+            case .certificate(let allowed):
                 let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self).peerCertificate
                 let name = certificate.flatMap(CertificateAuthority.commonName(of:))
-                if let name, expected == nil || expected == name {
+                if let name, allowed.contains(name) {
                     known(name, context)
                 } else {
-                    network.report("\(node): peer certificate names \(name ?? "nobody"), expected \(expected ?? "a node of this run"); closing")
+                    let whose = allowed.isEmpty ? "no node of this run" : allowed.sorted().joined(separator: ", ")
+                    network.report("\(node): refused a TLS peer presenting the certificate of '\(name ?? "nobody")': this link is \(node)'s with \(whose) only; closed")
                     context.close(promise: nil)
                 }
             case .fixed(let name, _):

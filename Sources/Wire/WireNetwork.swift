@@ -120,8 +120,10 @@ public final class WireNetwork {
     /// Every node's listening port.
     public var listeningPorts: [String: Int] { ports }
 
-    /// Starts a node's server on 127.0.0.1 (port 0: the OS picks one, or the node's earlier port); returns the port.
-    public func listen(node: String, port: Int? = nil) -> EventLoopFuture<Int> {
+    /// Starts a node's server on 127.0.0.1 (port 0: the OS picks one, or the node's earlier port),
+    /// admitting only `clients` (the nodes whose links it serves, by their certificates' names);
+    /// returns the port.
+    public func listen(node: String, clients: Set<String>, port: Int? = nil) -> EventLoopFuture<Int> {
         eventLoop.assertInEventLoop()
         localNodes.insert(node)
         let context: NIOSSLContext
@@ -138,7 +140,7 @@ public final class WireNetwork {
                     try channel.pipeline.syncOperations.addHandlers([
                         NIOSSLServerHandler(context: context),
                         FrameReader(),
-                        LinkHandler(network: bound.value, node: node, identity: .certificate(expected: nil)),
+                        LinkHandler(network: bound.value, node: node, identity: .certificate(allowed: clients)),
                     ])
                 }
             }
@@ -175,7 +177,7 @@ public final class WireNetwork {
                     try channel.pipeline.syncOperations.addHandlers([
                         try NIOSSLClientHandler(context: context, serverHostname: hostname),
                         FrameReader(),
-                        LinkHandler(network: bound.value, node: node, identity: .certificate(expected: server)),
+                        LinkHandler(network: bound.value, node: node, identity: .certificate(allowed: [server])),
                     ])
                 }
             }

@@ -10,6 +10,8 @@ import Testing
 @Suite("Mutual TLS between nodes")
 struct MutualTLSTests {
     static let servers = ["Acquirer", "Scheme", "Issuer", "MerchantBank"]
+    /// The nodes whose links each server serves: the only certificates it admits.
+    static let clients: [String: Set<String>] = ["Acquirer": ["T0000001"], "Scheme": ["Acquirer"], "Issuer": ["Scheme"], "MerchantBank": ["Acquirer"]]
 
     /// Starts every server of a small network; returns it with the frames it received.
     func startNetwork(_ loop: any EventLoop) async throws -> (NIOLoopBound<WireNetwork>, NIOLockedValueBox<[String]>) {
@@ -19,7 +21,7 @@ struct MutualTLSTests {
         try await loop.flatSubmit {
             let network = bound.value
             network.onFrame = { node, peer, bytes in received.withLockedValue { $0.append("\(peer)->\(node):\(String(decoding: bytes, as: UTF8.self))") } }
-            return EventLoopFuture.andAllSucceed(Self.servers.map { network.listen(node: $0).map { _ in () } }, on: loop)
+            return EventLoopFuture.andAllSucceed(Self.servers.map { network.listen(node: $0, clients: Self.clients[$0]!).map { _ in () } }, on: loop)
         }.get()
         return (bound, received)
     }
@@ -73,6 +75,24 @@ struct MutualTLSTests {
         for server in Self.servers {
             #expect(problems.contains { $0.hasPrefix(server) && $0.contains("TLS") }, "no TLS error reported by \(server): \(problems)")
         }
+        try await loop.flatSubmit { network.value.shutdown() }.get()
+    }
+
+    @Test("a certificate from the run's own CA is refused on a listener whose links are not its own: the issuer's port does not take the acquirer, nor a SUT's certificate")
+    func otherNodesRefused() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let (network, received) = try await startNetwork(loop)
+        let authority = try await loop.submit { network.value.authority }.get()
+        for (server, intruder) in [("Issuer", "Acquirer"), ("Scheme", "PayLab SUT"), ("Acquirer", "Scheme")] {
+            let identity = try authority.issue(for: intruder)
+            let closed = try await intrude(network, server: server, configuration: try clientConfiguration(trusting: authority, presenting: identity), on: loop)
+            #expect(closed, "\(server) kept a connection from \(intruder) open")
+            #expect(try await loop.submit { network.value.isConnected(server, to: intruder) }.get() == false)
+        }
+        #expect(received.withLockedValue { $0 }.isEmpty)
+        let problems = try await loop.submit { network.value.problems }.get()
+        #expect(problems.contains("Issuer: refused a TLS peer presenting the certificate of 'Acquirer': this link is Issuer's with Scheme only; closed"), "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("Scheme: refused a TLS peer presenting the certificate of 'PayLab SUT'") }, "\(problems)")
         try await loop.flatSubmit { network.value.shutdown() }.get()
     }
 

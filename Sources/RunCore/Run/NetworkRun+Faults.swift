@@ -75,10 +75,10 @@ extension NetworkRun {
         let bound = self.bound
         // Its old port may meanwhile be another connection's local port: then it listens on a new one.
         let listening = NetworkAssembly.servers(of: scenario).contains(node)
-            ? wire.listen(node: node).map { _ in () }.flatMapError { error in
+            ? wire.listen(node: node, clients: clients(of: node)).map { _ in () }.flatMapError { error in
                 let wire = bound.value.wire
                 wire.reportProblem("\(node) could not listen on its old port again (\(error)); listening on a new one")
-                return wire.listen(node: node, port: 0).map { _ in () }
+                return wire.listen(node: node, clients: bound.value.clients(of: node), port: 0).map { _ in () }
             }
             : wire.eventLoop.makeSucceededVoidFuture()
         let links = scenario.network.links.filter { ($0.client == node || $0.server == node) }

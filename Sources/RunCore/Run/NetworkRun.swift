@@ -70,8 +70,13 @@ final class NetworkRun {
 
     /// Starts every node's server on 127.0.0.1, and the listeners where systems under test dial PayLab.
     func listen() -> EventLoopFuture<Void> {
-        let listening = NetworkAssembly.servers(of: scenario).map { wire.listen(node: $0).map { _ in () } }
+        let listening = NetworkAssembly.servers(of: scenario).map { wire.listen(node: $0, clients: clients(of: $0)).map { _ in () } }
         return EventLoopFuture.andAllSucceed(listening + [suts.listen()], on: wire.eventLoop)
+    }
+
+    /// The PayLab nodes whose links a node serves: the only certificates its listener admits.
+    func clients(of node: String) -> Set<String> {
+        Set(scenario.network.links.filter { $0.server == node && !scenario.network.isExternal($0.client) }.map(\.client))
     }
 
     /// Opens every link (dialling and signing on to systems under test that are servers) and lets each node start.
