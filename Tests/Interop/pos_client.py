@@ -1,20 +1,57 @@
 #!/usr/bin/env python3
-"""A POS application PayLab did not write: pyiso8583 over Python's ssl module. It dials a
-served acquirer as an external terminal, signs on, sends one purchase and prints both
-answers as JSON lines.
+"""A POS application PayLab did not write: pyiso8583 over Python's ssl module, and psec for its
+keys, MACs and PIN blocks. It dials a served acquirer as an external terminal, signs on, sends
+one purchase and prints both answers as JSON lines.
 
   pos_client.py --port N [--host 127.0.0.1] [--ca ca.pem --cert sut.pem --key sut-key.pem]
                 [--terminal T0000002] [--merchant 898440354110001] [--pan ...] [--amount 100.00]
                 [--stan 000123] [--framing binary2|ascii4]
+                [--dialect default|cup] [--tpdu 6000030000] [--header 603100000000]
+                [--tmk HEX [--mac x9.19|cup-ecb] [--pin PIN] [--wrong-mak]]
+
+With --dialect cup it speaks a UnionPay POS's packed form: TPDU and header before a BCD MTI,
+a binary bitmap, BCD numbers (odd lengths left-aligned) and lengths, DE49 an3, DE60 and DE62
+LLLVAR; it signs on by DE60.3 (003: double-length keys) with no DE70. With --tmk it takes its
+working keys from DE62 of the 0810 (each decrypted under the TMK and checked against its check
+value), MACs its purchase with its MAK (cup-ecb in the cup dialect, x9.19 otherwise), sends
+--pin as an ISO 9564 format-0 block under its PIK, and checks the MAC of the answer. The 0810's
+line gains "kcv_ok"; the 0210's gains "mac_ok" (null when it carries no MAC). --wrong-mak MACs
+with a key one bit off, as a POS whose keys are out of step.
 """
 import argparse
+import copy
 import json
 import socket
 import ssl
+import warnings
 from datetime import datetime, timezone
 
 import iso8583
 from iso8583.specs import default as spec
+
+warnings.filterwarnings("ignore")
+import psec  # noqa: E402
+
+
+def bcd(digits=None, length=0, maximum=None):
+    """A BCD numeric field: fixed `digits`, or a BCD length of `length` bytes up to `maximum`."""
+    return {"data_enc": "b", "len_enc": "bcd", "len_type": length, "max_len": digits or maximum,
+            "len_count": "nibbles", "right_pad": "0", "desc": ""}
+
+
+def cup_spec():
+    """UnionPay POS: what PayLab's `cup` dialect writes, in pyiso8583's terms."""
+    cup = copy.deepcopy(spec)
+    cup["t"] = {"data_enc": "b", "len_enc": "ascii", "len_type": 0, "max_len": 2, "desc": "MTI"}
+    for field, digits in {"3": 6, "4": 12, "7": 10, "11": 6, "12": 6, "13": 4, "14": 4, "15": 4, "22": 3, "25": 2, "26": 2, "53": 16}.items():
+        cup[field] = bcd(digits)
+    cup["2"] = bcd(length=1, maximum=19)
+    cup["32"] = bcd(length=1, maximum=11)
+    cup["60"] = bcd(length=2, maximum=100)
+    cup["49"] = {"data_enc": "ascii", "len_enc": "ascii", "len_type": 0, "max_len": 3, "desc": "Currency (an3)"}
+    cup["62"] = {"data_enc": "b", "len_enc": "bcd", "len_type": 2, "max_len": 512, "desc": "Keys"}
+    cup["63"] = {"data_enc": "ascii", "len_enc": "bcd", "len_type": 2, "max_len": 163, "desc": "Operator"}
+    return cup
 
 
 def read_exact(stream, count):
@@ -27,14 +64,71 @@ def read_exact(stream, count):
     return data
 
 
-def exchange(stream, message, framing):
-    raw, _ = iso8583.encode(message, spec)
-    body = bytes(raw)
-    head = b"%04d" % len(body) if framing == "ascii4" else len(body).to_bytes(2, "big")
-    stream.sendall(head + body)
-    size = int(read_exact(stream, 4).decode()) if framing == "ascii4" else int.from_bytes(read_exact(stream, 2), "big")
-    answer, _ = iso8583.decode(read_exact(stream, size), spec)
-    return {key: value for key, value in answer.items() if key not in ("p", "1") and not key.startswith("bm")}
+def cup_mac(key, data):
+    """UnionPay POS "ECB" MAC, written from its description: XOR the zero-padded blocks, hex, encrypt
+    the first 8 characters, XOR with the last 8, encrypt, and the first 8 hex characters as ASCII."""
+    data = psec.mac.pad_iso_1(data, 8)
+    folded = bytes(8)
+    for start in range(0, len(data), 8):
+        folded = bytes(a ^ b for a, b in zip(folded, data[start:start + 8]))
+    text = folded.hex().upper().encode()
+    double = key if len(key) > 8 else key + key
+    first = psec.des.encrypt_tdes_ecb(double, text[:8])
+    second = psec.des.encrypt_tdes_ecb(double, bytes(a ^ b for a, b in zip(first, text[8:])))
+    return second.hex().upper()[:8].encode()
+
+
+def mac(algorithm, key, data):
+    if algorithm == "cup-ecb":
+        return cup_mac(key, data)
+    return psec.mac.generate_retail_mac(key[:8], key[8:16] if len(key) > 8 else key[:8], data, 1)
+
+
+class POS:
+    def __init__(self, stream, options):
+        self.stream, self.options = stream, options
+        self.spec = cup_spec() if options.dialect == "cup" else spec
+        self.prefix = (bytes.fromhex(options.tpdu) + bytes.fromhex(options.header)) if options.dialect == "cup" else b""
+        self.algorithm = options.mac or ("cup-ecb" if options.dialect == "cup" else "x9.19")
+        self.pik = self.mak = None
+
+    def exchange(self, message, sign=False):
+        if sign and self.mak is not None:
+            message["64"] = "00" * 8
+            raw, _ = iso8583.encode(message, self.spec)
+            body = bytes(raw)
+            body = body[:-8] + mac(self.algorithm, self.mak, body[:-8])
+        else:
+            raw, _ = iso8583.encode(message, self.spec)
+            body = bytes(raw)
+        body = self.prefix + body
+        head = b"%04d" % len(body) if self.options.framing == "ascii4" else len(body).to_bytes(2, "big")
+        self.stream.sendall(head + body)
+        size = int(read_exact(self.stream, 4).decode()) if self.options.framing == "ascii4" else int.from_bytes(read_exact(self.stream, 2), "big")
+        frame = read_exact(self.stream, size)[len(self.prefix):]
+        answer, _ = iso8583.decode(frame, self.spec)
+        shown = {key: value for key, value in answer.items() if key not in ("p", "1", "h") and not key.startswith("bm")}
+        if sign and self.mak is not None:
+            carried = frame[-8:] if "64" in answer else None
+            shown["mac_ok"] = None if carried is None else mac(self.algorithm, self.mak, frame[:-8]) == carried
+        return shown
+
+    def take_keys(self, answer):
+        """The PIK and MAK in DE62, decrypted under the TMK, and whether their check values agree."""
+        tmk = bytes.fromhex(self.options.tmk)
+        tmk = tmk if len(tmk) > 8 else tmk + tmk
+        block = bytes.fromhex(answer["62"]) if self.options.dialect == "cup" else bytes.fromhex(answer["62"])
+        width = 8 if len(block) == 24 else 16
+        keys, ok = [], True
+        for index in range(2):
+            start = index * (width + 4)
+            key = psec.des.decrypt_tdes_ecb(tmk, block[start:start + width])
+            ok = ok and psec.des.generate_kcv(key if width == 16 else key + key, 4) == block[start + width:start + width + 4]
+            keys.append(key)
+        self.pik, self.mak = keys
+        if self.options.wrong_mak:
+            self.mak = bytes([self.mak[0] ^ 0x02]) + self.mak[1:]
+        return ok
 
 
 def main():
@@ -50,6 +144,13 @@ def main():
     parser.add_argument("--amount", default="100.00")
     parser.add_argument("--stan", default="000123")
     parser.add_argument("--framing", choices=["binary2", "ascii4"], default="binary2")
+    parser.add_argument("--dialect", choices=["default", "cup"], default="default")
+    parser.add_argument("--tpdu", default="6000030000")
+    parser.add_argument("--header", default="603100000000")
+    parser.add_argument("--tmk")
+    parser.add_argument("--mac", choices=["x9.19", "cup-ecb"])
+    parser.add_argument("--pin")
+    parser.add_argument("--wrong-mak", action="store_true")
     options = parser.parse_args()
     stream = socket.create_connection((options.host, options.port), timeout=10)
     if options.ca:
@@ -57,16 +158,33 @@ def main():
         if options.cert:
             context.load_cert_chain(options.cert, options.key)
         stream = context.wrap_socket(stream, server_hostname=options.host)
+    pos = POS(stream, options)
     now = datetime.now(timezone.utc)
-    signed_on = exchange(stream, {"t": "0800", "7": now.strftime("%m%d%H%M%S"), "11": "000001", "70": "001"}, options.framing)
+    sign_on = {"t": "0800", "7": now.strftime("%m%d%H%M%S"), "11": "000001", "41": options.terminal, "42": options.merchant}
+    if options.dialect == "cup":
+        sign_on.pop("7")
+        sign_on["t"] = "0800"
+        sign_on["60"] = "00000001" + "003"
+        sign_on["63"] = "01 "
+    else:
+        sign_on["70"] = "001"
+    signed_on = pos.exchange(sign_on)
+    if options.tmk and "62" in signed_on:
+        signed_on["kcv_ok"] = pos.take_keys(signed_on)
     print(json.dumps(signed_on, sort_keys=True), flush=True)
     minor = int(round(float(options.amount) * 100))
     purchase = {
         "t": "0200", "2": options.pan, "3": "000000", "4": "%012d" % minor, "7": now.strftime("%m%d%H%M%S"),
-        "11": options.stan, "12": now.strftime("%H%M%S"), "13": now.strftime("%m%d"), "14": "2812", "22": "021",
+        "11": options.stan, "12": now.strftime("%H%M%S"), "13": now.strftime("%m%d"), "14": "2812", "22": "022",
         "25": "00", "41": options.terminal, "42": options.merchant, "49": "156",
     }
-    print(json.dumps(exchange(stream, purchase, options.framing), sort_keys=True), flush=True)
+    if options.pin and pos.pik is not None:
+        pik = pos.pik if len(pos.pik) > 8 else pos.pik + pos.pik
+        purchase.update({"22": "021", "26": "12", "53": "2600000000000000",
+                         "52": psec.des.encrypt_tdes_ecb(pik, psec.pinblock.encode_pinblock_iso_0(options.pin, options.pan)).hex().upper()})
+    if options.dialect == "cup":
+        purchase["60"] = "22000001"
+    print(json.dumps(pos.exchange(purchase, sign=True), sort_keys=True), flush=True)
     stream.close()
 
 

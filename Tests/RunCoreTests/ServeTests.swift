@@ -45,6 +45,51 @@ struct ServeTests {
         #expect(result.passed, "\(result.failures)")
     }
 
+    static let securedPOSScenario = """
+        name: a UnionPay POS under test, secured
+        start: "2026-05-11 10:00"
+        network:
+          acquirer: { listen: "127.0.0.1:0" }
+          merchants:
+            - id: "898440354110001"
+              account: { bank: MerchantBank, number: "6214830000000001" }
+              terminals: ["T0000001", { id: T0000002, external: { tls: mutual, timeout: 10s, dialect: cup, tmk: "70F2A84CCBC2AE8625CBB0F2C22AB923" } }]
+          cards:
+            - { pan: "6222020000000001", bank: Issuer, balance: 1000.00, pin: "123456" }
+        """
+
+    /// Serves the secured POS scenario and runs the Python POS against it with these arguments.
+    func securedPOS(_ arguments: [String]) async throws -> (lines: [String], result: ScenarioResult) {
+        let pki = try Served.pki()
+        let served = try await Served(Self.securedPOSScenario, pki: pki)
+        let output = try await ExternalTool.run([
+            "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
+            "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem",
+            "--dialect", "cup", "--tmk", "70F2A84CCBC2AE8625CBB0F2C22AB923",
+        ] + arguments, hint: "needs python3 with pyiso8583 and psec")
+        return (output.split(separator: "\n").map(String.init), try await served.stop())
+    }
+
+    @Test("a UnionPay POS (cup dialect, TPDU and header) signs on by DE60.3, takes its keys from DE62 under its TMK, MACs its purchase (cup-ecb) with a PIN block, and checks PayLab's MAC on the 0210")
+    func securedCUPPOS() async throws {
+        let (lines, result) = try await securedPOS(["--pin", "123456"])
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?.contains("\"t\": \"0810\"") == true && lines.first?.contains("\"39\": \"00\"") == true && lines.first?.contains("\"kcv_ok\": true") == true, "\(lines)")
+        #expect(lines.last?.contains("\"39\": \"00\"") == true && lines.last?.contains("\"mac_ok\": true") == true, "\(lines)")
+        #expect(result.transactions.first?.response == "00")
+        #expect(result.linkSecurity.first { $0.link == "T0000002 -> Acquirer" }.map { "\($0.mac) \($0.pinBlocks)" } == "cup-ecb true")
+        #expect(result.passed, "\(result.failures) \(result.problems)")
+    }
+
+    @Test("the same POS with its MAK one bit off is answered A0 (no MAC on it), and a wrong PIN 55")
+    func securedPOSRefusals() async throws {
+        let (wrongMAK, refused) = try await securedPOS(["--pin", "123456", "--wrong-mak"])
+        #expect(wrongMAK.last?.contains("\"39\": \"A0\"") == true && wrongMAK.last?.contains("\"mac_ok\": null") == true, "\(wrongMAK)")
+        #expect(refused.timeline.contains { $0.kind == .macFailed && $0.node == "Acquirer" })
+        let (wrongPIN, _) = try await securedPOS(["--pin", "654321"])
+        #expect(wrongPIN.last?.contains("\"39\": \"55\"") == true && wrongPIN.last?.contains("\"mac_ok\": true") == true, "\(wrongPIN)")
+    }
+
     @Test("a client with no certificate, and one whose TLS handshake never starts, are refused and named")
     func tlsRefusals() async throws {
         let pki = try Served.pki()

@@ -32,11 +32,22 @@ final class SystemsUnderTest {
         var matcher: AnswerMatcher<Int>
         /// Requests in a row that got no answer within the timeout.
         var unanswered = 0
+        /// The bytes before the MTI (a UnionPay POS's TPDU and header) of the last frame the SUT sent.
+        var header: [UInt8]?
 
         /// The message in the SUT's dialect, MACed by PayLab's node with the keys it holds for the
-        /// link (none when the link names no keys).
+        /// link (none when the link names no keys). In a dialect with bytes before the MTI, PayLab's
+        /// message takes the SUT's last ones, the TPDU's destination and source swapped (zeros
+        /// after a 0x60 TPDU id before the SUT has sent any).
         func pack(_ message: ISOMessage, securedBy authenticator: MACAuthenticator?) throws(ISO8583Error) -> [UInt8] {
-            try codec.pack(message.recast(from: .default, to: codec.dialect), securedBy: authenticator, exempt: ISOMessage.macExempt)
+            var message = message.recast(from: .default, to: codec.dialect)
+            let length = codec.dialect.headerLength
+            if length > 0, message.header.count != length {
+                var header = self.header ?? ([0x60] + [UInt8](repeating: 0, count: length - 1))
+                if header.count == length, length >= 5 { header.swapAt(1, 3); header.swapAt(2, 4) }
+                message.header = header
+            }
+            return try codec.pack(message, securedBy: authenticator, exempt: ISOMessage.macExempt)
         }
 
         /// A frame from the SUT in PayLab's terms, its MAC checked when `authenticator` is given.
@@ -122,8 +133,9 @@ final class SystemsUnderTest {
         let key = LinkKey(node: node, peer: peer)
         guard let session = sessions[key] else { return nil }
         let authenticator = authenticator(node, peer)
-        if authenticator == nil, let last = lastAccepted, last.key == key, last.bytes == bytes { return .success(last.message) }
-        return Result { () throws(ISO8583Error) in try session.unpack(bytes, securedBy: authenticator) }
+        // The bytes before the MTI (a TPDU and header) belong to the link, not to PayLab's nodes.
+        if authenticator == nil, let last = lastAccepted, last.key == key, last.bytes == bytes { return .success(last.message.withoutHeader) }
+        return Result { () throws(ISO8583Error) in try session.unpack(bytes, securedBy: authenticator).withoutHeader }
     }
 
     // MARK: - Opening the links
@@ -309,18 +321,19 @@ final class SystemsUnderTest {
         // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
         guard let message = try? session.unpack(bytes, securedBy: nil) else { return .deliver(settles: false) }
         lastAccepted = (key, bytes, message)
+        if !message.header.isEmpty { sessions[key]!.header = message.header }
         // A POS under test signs on to PayLab's acquirer, which keeps who signed on today (77
         // otherwise); an issuer under test signs off to PayLab's scheme for its maintenance (the
         // scheme answers for it until it signs on): the node answers, and learns.
         if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest,
            terminals.contains(peer) || (issuers.contains(peer) && node == network.scheme.name) {
-            note("\(peer) sent \(message.mti) (DE70 \(message[DE.networkManagementCode] ?? "none")) to \(node)")
+            note("\(peer) sent \(message.mti) (\(Self.managementCode(message))) to \(node)")
             return .deliver(settles: false)
         }
         if message.mti.messageClass == MTI.MessageClass.networkManagement, message.mti.isRequest {
             let answer = NetworkManagement.answer(message)
             send(answer, from: node, to: peer)
-            note("\(peer) sent \(message.mti) (DE70 \(message[DE.networkManagementCode] ?? "none")); \(node) answered \(answer.mti) 00")
+            note("\(peer) sent \(message.mti) (\(Self.managementCode(message))); \(node) answered \(answer.mti) 00")
             return .consumed
         }
         guard message.mti.isResponse else {
@@ -387,6 +400,13 @@ final class SystemsUnderTest {
         note(what)
     }
 
+    /// DE70 of a network management message, or a UnionPay POS's DE60.3.
+    static func managementCode(_ message: ISOMessage) -> String {
+        if let code = message[DE.networkManagementCode] { return "DE70 \(code)" }
+        if let code = NetworkManagement.unionPayCode(message) { return "DE60.3 \(code)" }
+        return "DE70 none"
+    }
+
     static func summary(_ message: ISOMessage) -> String {
         var parts = ["\(message.mti)"]
         if let stan = message[DE.stan] { parts.append("STAN \(stan)") }
@@ -398,5 +418,15 @@ final class SystemsUnderTest {
     static func show(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
+    }
+}
+
+extension ISOMessage {
+    /// The message without the bytes its dialect puts before the MTI.
+    var withoutHeader: ISOMessage {
+        guard !header.isEmpty else { return self }
+        var copy = self
+        copy.header = []
+        return copy
     }
 }
