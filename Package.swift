@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "Certification",
             dependencies: [
-                "RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Wire", "Capture", nioCore, nioPosix,
+                "RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "PaymentSecurity", "Scenario", "Wire", "Capture", nioCore, nioPosix,
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -148,7 +148,7 @@ let package = Package(
             dependencies: ["RunCore", "PaymentSecurity", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire", "Capture"],
             swiftSettings: strict
         ),
-        .testTarget(name: "CertificationTests", dependencies: ["Certification", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire"], swiftSettings: strict),
+        .testTarget(name: "CertificationTests", dependencies: ["Certification", "PaymentSecurity", "RunCore", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire"], swiftSettings: strict),
         .testTarget(
             name: "LoadTests",
             dependencies: ["Load", "RunCore", "Benchmarks", "Scenario", "PaymentNetwork", "SettlementCalendar", "ISO8583", "TestSupport", "ServedSupport", "Wire", .product(name: "Histogram", package: "hdrhistogram-swift")],

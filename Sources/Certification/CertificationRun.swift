@@ -4,6 +4,7 @@ public import ISO8583
 public import NIOCore
 import NIOPosix
 import PaymentNetwork
+public import PaymentSecurity
 public import SettlementCalendar
 public import Scenario
 public import Wire
@@ -95,8 +96,22 @@ public struct CertificationRun: Sendable {
         public var skipped: Int { outcomes.filter { $0.skipped != nil }.count }
     }
 
+    /// The keys of the link to the SUT: MACs under the ZAK, PIN blocks under the ZPK.
+    public struct Keys: Sendable {
+        public var mac: MACAlgorithm = .x9_19
+        public var zak: DESKey?
+        public var zpk: DESKey?
+        public var tmk: DESKey?
+        public init() {}
+
+        /// The capabilities these keys give: `mac` and `pin` (cases that require them run).
+        public var capabilities: Set<String> { Set([zak.map { _ in "mac" }, zpk.map { _ in "pin" }].compactMap { $0 }) }
+        var authenticator: MACAuthenticator? { zak.map { MACAuthenticator(algorithm: mac, key: $0) } }
+    }
+
     public var suite: CertificationSuite
     public var target: Target
+    public var keys = Keys()
     /// The capabilities the SUT declares (`--supports`).
     public var supports: Set<String>
     /// Only these cases, when given (`--only`).
@@ -119,7 +134,7 @@ public struct CertificationRun: Sendable {
         var clock = Clock(now: Date())
         var rrn = 0
         for item in suite.cases where only?.contains(item.id) ?? true {
-            let missing = item.requires.filter { !supports.contains($0) }
+            let missing = item.requires.filter { !supports.contains($0) && !keys.capabilities.contains($0) }
             if !item.mandatory, !missing.isEmpty {
                 outcomes.append(Outcome(id: item.id, name: item.name, mandatory: false, skipped: "the SUT does not declare \(missing.joined(separator: ", "))", checks: [], messages: []))
                 continue
@@ -144,6 +159,7 @@ public struct CertificationRun: Sendable {
     private func run(_ item: CertificationSuite.Case, link: CertificationLink, clock: inout Clock, rrn: inout Int) async -> Outcome {
         var outcome = Outcome(id: item.id, name: item.name, mandatory: item.mandatory, skipped: nil, checks: [], messages: [])
         var context = TemplateContext(cards: suite.cards, zone: target.zone)
+        context.zpk = keys.zpk
         let codec = MessageCodec(dialect: target.dialect)
         for (index, step) in item.steps.enumerated() {
             let number = index + 1
@@ -157,9 +173,15 @@ public struct CertificationRun: Sendable {
                 outcome.error = "step \(number): \(error)"
                 return outcome
             }
-            let bytes: [UInt8]
+            // A binary field's template is hex (a PIN block): its bytes go on the wire.
+            for field in message.fieldNumbers where target.dialect.dictionary[field]?.type == .b {
+                if let text = message[field], let decoded = Hex.decode(text) { message.setBytes(field, decoded) }
+            }
+            var bytes: [UInt8]
             do {
-                bytes = try codec.pack(message)
+                bytes = try codec.pack(message, securedBy: keys.authenticator, exempt: ISOMessage.macExempt)
+                // A request with a MAC that does not verify: one bit of its last byte flipped.
+                if step.badMAC, keys.zak != nil, let last = bytes.indices.last { bytes[last] ^= 0x01 }
             } catch {
                 outcome.error = "step \(number): the \(message.mti) cannot be written in the \(target.dialect.name) dialect: \(error)"
                 return outcome
@@ -178,6 +200,7 @@ public struct CertificationRun: Sendable {
                 context.received.append(received)
                 outcome.messages.append(Exchanged(step: number, sent: false, at: Date(), bytes: raw, message: received))
                 outcome.checks += checks(step: step, number: number, request: message, answer: received, context: context)
+                if let check = macCheck(raw, answer: received, codec: codec, step: number) { outcome.checks.append(check) }
                 for (name, field) in step.capture { context.captured[name] = received[field] }
             }
             for observation in step.observe {
@@ -187,6 +210,25 @@ public struct CertificationRun: Sendable {
             }
         }
         return outcome
+    }
+
+    /// With a ZAK: the answer's MAC verifies under it (network management and an A0 carry none).
+    private func macCheck(_ raw: [UInt8], answer: ISOMessage, codec: MessageCodec, step: Int) -> Check? {
+        guard let authenticator = keys.authenticator, answer.mti.messageClass != .networkManagement, !ISOMessage.macExempt(answer) else { return nil }
+        let field = MessageCodec.macField(of: answer)
+        let rule = "MAC \(keys.mac) under the ZAK"
+        guard let carried = answer.bytes(field) else {
+            return Check(step: step, field: field, rule: rule, expected: "a MAC", actual: "none", passed: false)
+        }
+        do {
+            _ = try codec.unpack(raw, securedBy: authenticator)
+            return Check(step: step, field: field, rule: rule, expected: "verifies", actual: Hex.encode(carried), passed: true)
+        } catch {
+            let width = codec.dialect.binaryFields == .hex ? 16 : 8
+            let computed = raw.count >= codec.dialect.headerLength + width
+                ? Hex.encode(authenticator.mac(Array(raw[codec.dialect.headerLength..<(raw.count - width)]))) : "-"
+            return Check(step: step, field: field, rule: rule, expected: computed, actual: Hex.encode(carried), passed: false)
+        }
     }
 
     /// Waits for what the SUT must send PayLab's scheme or bank after a step (or must not), and checks it.
@@ -280,6 +322,9 @@ struct TemplateContext {
 
     let zone: Zone
 
+    /// The zone PIN key: `${pinblock.CARD.PIN}` is a PIN block under it.
+    var zpk: DESKey?
+
     init(cards: [CertificationSuite.Card], zone: Zone = Zone(identifier: "Asia/Shanghai")!) {
         self.cards = cards
         self.zone = zone
@@ -331,6 +376,16 @@ struct TemplateContext {
         let instant = Instant(milliseconds: Int64(now.timeIntervalSince1970 * 1000))
         switch parts.first {
         case "stan": return stan
+        case "pinblock":
+            guard parts.count == 3, let card = cards.first(where: { $0.name == parts[1] }) else {
+                throw Problem(description: "${\(expression)}: a PIN block is ${pinblock.CARD.PIN}, a card of the suite and the PIN entered")
+            }
+            guard let zpk else { throw Problem(description: "${\(expression)} needs the zone PIN key (--zpk)") }
+            do {
+                return Hex.encode(try PINBlock.encrypt(pin: parts[2], pan: card.pan, key: zpk))
+            } catch {
+                throw Problem(description: "${\(expression)}: \(error)")
+            }
         case "rrn": return rrn
         case "now":
             switch parts.dropFirst().first {
@@ -369,7 +424,7 @@ struct TemplateContext {
             return value
         default: break
         }
-        throw Problem(description: "${\(expression)} is not something a case can refer to (stan, rrn, now.de7|de12|de13, card.NAME.pan|expiry|balance|currency, amount.N.NN, sent.STEP.FIELD, received.STEP.FIELD, original.STEP, captured.NAME)")
+        throw Problem(description: "${\(expression)} is not something a case can refer to (stan, rrn, now.de7|de12|de13, card.NAME.pan|expiry|balance|currency, amount.N.NN, pinblock.CARD.PIN, sent.STEP.FIELD, received.STEP.FIELD, original.STEP, captured.NAME)")
     }
 
     /// `500.00` as DE4: twelve digits of minor units.

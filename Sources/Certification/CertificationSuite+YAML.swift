@@ -55,13 +55,13 @@ extension CertificationSuite {
     }
 
     private static func card(_ node: Node, _ reader: YAMLReader) -> Card? {
-        guard let fields = reader.mapping(node, "a card", allowed: ["name", "pan", "expiry", "balance", "currency", "status", "daily_limit", "loaded"]) else { return nil }
+        guard let fields = reader.mapping(node, "a card", allowed: ["name", "pan", "expiry", "balance", "currency", "status", "daily_limit", "loaded", "pin", "pin_tries"]) else { return nil }
         guard let name = fields["name"].flatMap({ reader.string($0, "card name") }),
               let pan = fields["pan"].flatMap({ reader.value($0, "pan", expected: "12 to 19 digits") { (12...19).contains($0.count) && $0.allSatisfy(\.isNumber) ? $0 : nil } }) else {
             if fields["name"] == nil || fields["pan"] == nil { reader.error(node, "a card needs a 'name' and a 'pan'") }
             return nil
         }
-        return Card(
+        var card = Card(
             name: name, pan: pan,
             expiry: fields["expiry"].flatMap { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } } ?? CardRules.defaultExpiry,
             balance: fields["balance"].flatMap { reader.string($0, "balance") } ?? "0.00",
@@ -69,6 +69,9 @@ extension CertificationSuite {
             status: fields["status"].flatMap { reader.value($0, "status", expected: "active, frozen, lost or expired") { ["active", "frozen", "lost", "expired"].contains($0) ? $0 : nil } } ?? "active",
             dailyLimit: fields["daily_limit"].flatMap { reader.string($0, "daily_limit") },
             loaded: fields["loaded"].flatMap { reader.value($0, "loaded", expected: "true or false") { Bool($0) } } ?? true)
+        card.pin = fields["pin"].flatMap { reader.value($0, "pin", expected: "4 to 12 digits") { (4...12).contains($0.count) && $0.allSatisfy(\.isNumber) ? $0 : nil } }
+        card.pinTries = fields["pin_tries"].flatMap { reader.value($0, "pin_tries", expected: "1 to 99") { Int($0).flatMap { (1...99).contains($0) ? $0 : nil } } } ?? 3
+        return card
     }
 
     private static func mapping(_ node: Node, _ what: String, _ reader: YAMLReader) -> [(String, Node)]? {
@@ -155,7 +158,7 @@ extension CertificationSuite {
     }
 
     private static func step(_ node: Node, index: Int, _ reader: YAMLReader) -> Step? {
-        guard let fields = reader.mapping(node, "a step", allowed: ["send", "like", "fields", "expect", "within", "rules", "capture", "scheme", "observe"]) else { return nil }
+        guard let fields = reader.mapping(node, "a step", allowed: ["send", "like", "fields", "expect", "within", "rules", "capture", "scheme", "observe", "mac"]) else { return nil }
         guard let mti = fields["send"].flatMap({ reader.value($0, "send", expected: "a request MTI (0200, 0420 ...)") { MTI($0).isRequest && $0.count == 4 ? $0 : nil } }) else {
             if fields["send"] == nil { reader.error(node, "a step needs 'send': the MTI it sends") }
             return nil
@@ -197,6 +200,9 @@ extension CertificationSuite {
         }
         if let node = fields["observe"], let items = reader.sequence(node, "observe") {
             step.observe = items.compactMap { observation($0, reader) }
+        }
+        if let node = fields["mac"] {
+            step.badMAC = reader.value(node, "mac", expected: "bad (the request goes with a MAC that does not verify)") { $0 == "bad" ? true : nil } ?? false
         }
         return step
     }

@@ -15,6 +15,9 @@ public struct CertificationSuite: Sendable {
         public var currency: String
         public var status: String
         public var dailyLimit: String?
+        /// The card's PIN (the host verifies it), and the wrong PINs a day before it locks the card.
+        public var pin: String?
+        public var pinTries = 3
         /// Whether the SUT loads it (a card it must not know is only named).
         public var loaded: Bool
     }
@@ -95,6 +98,8 @@ public struct CertificationSuite: Sendable {
         public var observe: [Observation] = []
         /// False when the step expects no answer at all (`expect: none`).
         public var answered = true
+        /// The request goes with a MAC that does not verify (one bit of it flipped).
+        public var badMAC = false
     }
 
     /// One case.
@@ -135,7 +140,7 @@ extension CertificationSuite {
     /// The cards a SUT must load, as JSON: `[{"pan", "expiry", "balance", "currency", "status", "daily_limit"}]`.
     public var cardsJSON: String {
         let items = loadedCards.map { card in
-            "  {\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance)\", \"currency\": \"\(card.currency)\", \"status\": \"\(card.status)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0)\"" } ?? "null")}"
+            "  {\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance)\", \"currency\": \"\(card.currency)\", \"status\": \"\(card.status)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0)\"" } ?? "null")\(card.pin.map { ", \"pin\": \"\($0)\", \"pin_tries\": \(card.pinTries)" } ?? "")}"
         }
         return "[\n" + items.joined(separator: ",\n") + "\n]"
     }

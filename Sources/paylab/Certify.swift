@@ -6,6 +6,7 @@ import Scenario
 import SettlementCalendar
 import Wire
 import Certification
+import PaymentSecurity
 
 extension PayLab {
     /// `paylab certify`.
@@ -64,6 +65,27 @@ extension PayLab {
         @Option(help: "How long to wait for the connection and TLS handshake.")
         var timeout: Duration = .seconds(10)
 
+        @Option(help: "The MAC algorithm on the link (x9.19, the default, or x9.9), with --zak.")
+        var mac = "x9.19"
+
+        @Option(help: "The zone MAC key (hex): every request but network management is MACed under it, every answer's MAC is checked; the cases that require mac run.")
+        var zak: String?
+
+        @Option(help: "The zone PIN key (hex): PIN blocks go under it; the cases that require pin run.")
+        var zpk: String?
+
+        @Option(help: "The terminal master key (hex), for the acquirer suite's terminal.")
+        var tmk: String?
+
+        @Option(help: "A JSON file with the keys instead: {\"mac\": \"x9.19\", \"zak\": \"...\", \"zpk\": \"...\", \"tmk\": \"...\"}.")
+        var keys: String?
+
+        @Option(help: "A 5-byte TPDU in hex before each message (swapped on answers), as a UnionPay POS link carries it.")
+        var tpdu: String?
+
+        @Option(help: "Message header bytes in hex between the TPDU and the MTI.")
+        var header: String?
+
         @OptionGroup var reports: CertificationReportOptions
 
         @Flag(help: "Print the test cards your host must load, as JSON, and stop.")
@@ -92,7 +114,8 @@ extension PayLab {
                 printError("error: \(error)")
                 throw ExitStatus.invalid
             }
-            let run = CertificationRun(suite: suite, target: target, supports: Set(supports), only: only.isEmpty ? nil : Set(only))
+            var run = CertificationRun(suite: suite, target: target, supports: Set(supports), only: only.isEmpty ? nil : Set(only))
+            run.keys = try linkKeys()
             let report = await run.run(credentials: credentials)
             print(CertificationReportText.render(report))
             try reports.write(report)
@@ -115,6 +138,30 @@ extension PayLab {
             return suite
         }
 
+        /// The keys of the link: from --keys FILE, or --mac, --zak, --zpk and --tmk.
+        private func linkKeys() throws -> CertificationRun.Keys {
+            var given: [String: String] = ["mac": mac]
+            if let keys {
+                guard let data = FileManager.default.contents(atPath: keys),
+                      let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
+                    printError("error: --keys \(keys): not a readable JSON object of strings like {\"zak\": \"...\", \"zpk\": \"...\"}")
+                    throw ExitStatus.invalid
+                }
+                given.merge(object) { _, file in file }
+            }
+            for (name, value) in [("zak", zak), ("zpk", zpk), ("tmk", tmk)] { if let value { given[name] = value } }
+            var result = CertificationRun.Keys()
+            guard let algorithm = given["mac"].flatMap(MACAlgorithm.init(rawValue:)) else {
+                printError("error: --mac takes x9.19, x9.9 or cup-ecb, not '\(given["mac"] ?? "")'")
+                throw ExitStatus.invalid
+            }
+            result.mac = algorithm
+            result.zak = try given["zak"].map { try parseKey($0, option: "zak") }
+            result.zpk = try given["zpk"].map { try parseKey($0, option: "zpk") }
+            result.tmk = try given["tmk"].map { try parseKey($0, option: "tmk") }
+            return result
+        }
+
         private func makeTarget() throws -> CertificationRun.Target {
             func invalid(_ message: String) -> ExitCode {
                 printError("error: \(message)")
@@ -132,7 +179,13 @@ extension PayLab {
             do {
                 target = try CertificationRun.Target(
                     host: endpoint.host, port: endpoint.port, security: security, caFile: ca ?? certificates.pki.map { PKI(directory: $0).caPath },
-                    framing: Framing(length: length), dialect: chosen, timeout: timeout)
+                    framing: Framing(length: length, tpdu: try tpdu.map { text in
+                        guard let bytes = Hex.decode(text), bytes.count == 5 else { throw invalid("--tpdu is 5 bytes in hex (\"6000030000\"), not '\(text)'") }
+                        return bytes
+                    }, header: try header.map { text in
+                        guard let bytes = Hex.decode(text), !bytes.isEmpty, bytes.count <= 64 else { throw invalid("--header is hex bytes (\"603100000000\"), not '\(text)'") }
+                        return bytes
+                    } ?? []), dialect: chosen, timeout: timeout)
             } catch {
                 throw invalid("\(error)")
             }

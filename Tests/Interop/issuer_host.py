@@ -366,6 +366,8 @@ def serve(connection, book, options):
             if not verified(options, message, body):
                 mti = message["t"]
                 answer = respond(message, mti[:2] + str(int(mti[2]) + 1) + "0", "A0")
+                if options.defect == "no-de37":
+                    answer.pop("37", None)
                 connection.sendall(frame(encode_answer(options, answer), options.framing))
                 continue
             with book.lock:
