@@ -1,5 +1,5 @@
-public import PaymentSecurity
-public import ISO8583
+import PaymentSecurity
+import ISO8583
 
 /// The acquirer as its terminals' key centre: fresh working keys at every sign-on, under each
 /// terminal's master key; the MAC and PIN keys of every link it holds.

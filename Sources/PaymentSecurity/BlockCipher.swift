@@ -1,61 +1,42 @@
 import CLibCrypto
 
-/// DES and 3DES in ECB mode by the system OpenSSL's libcrypto.
-///
-/// OpenSSL 3 keeps single DES in its legacy provider, so every step runs as 3DES EDE:
-/// a single-length key as K K K (the same as DES), a double-length one as K1 K2 K1.
-enum BlockCipher {
-    /// The 3DES EDE ECB cipher, fetched from the default provider once.
-    nonisolated(unsafe) private static let cipher: OpaquePointer = {
-        guard let cipher = EVP_CIPHER_fetch(nil, "DES-EDE3-ECB", nil) else {
-            fatalError("the system libcrypto has no DES-EDE3-ECB (OpenSSL's default provider is missing)")
-        }
-        return cipher
-    }()
+/// DES and 3DES EDE in ECB mode by the system OpenSSL's libcrypto, one 8-byte block at a time,
+/// under key schedules computed once per key.
+struct BlockCipher: Sendable {
+    /// The schedule of each 8-byte part of the key: one (DES), two (K1 K2 K1) or three.
+    private let schedules: [DES_key_schedule]
 
-    /// The 24 bytes of the 3DES key that does what `key` does.
-    static func tripleLength(_ key: DESKey) -> [UInt8] {
-        switch key.bytes.count {
-        case 8: key.bytes + key.bytes + key.bytes
-        case 16: key.bytes + key.bytes[0..<8]
-        default: key.bytes
+    init(_ key: [UInt8]) {
+        schedules = stride(from: 0, to: key.count, by: 8).map { start in
+            var schedule = DES_key_schedule()
+            key[start..<(start + 8)].withContiguousStorageIfAvailable { part in paylab_des_schedule(part.baseAddress, &schedule) }
+                ?? Array(key[start..<(start + 8)]).withUnsafeBufferPointer { part in paylab_des_schedule(part.baseAddress, &schedule) }
+            return schedule
         }
     }
 
-    /// `data` (whole 8-byte blocks) encrypted or decrypted block by block under `key`.
-    static func ecb(key: DESKey, _ data: [UInt8], encrypt: Bool) -> [UInt8] {
+    /// The 8 bytes at `offset` of `data` encrypted or decrypted in place.
+    func apply(_ data: inout [UInt8], at offset: Int = 0, encrypt: Bool) {
+        var keys = schedules
+        let direction: Int32 = encrypt ? 1 : 0
+        data.withUnsafeMutableBufferPointer { buffer in
+            let block = buffer.baseAddress! + offset
+            keys.withUnsafeMutableBufferPointer { k in
+                switch k.count {
+                case 1: paylab_des_ecb(block, block, &k[0], direction)
+                case 2: paylab_des_ecb3(block, block, &k[0], &k[1], &k[0], direction)
+                default: paylab_des_ecb3(block, block, &k[0], &k[1], &k[2], direction)
+                }
+            }
+        }
+    }
+
+    /// `data` (whole 8-byte blocks) encrypted or decrypted block by block.
+    func ecb(_ data: [UInt8], encrypt: Bool) -> [UInt8] {
         precondition(data.count % 8 == 0, "DES works on whole 8-byte blocks")
-        guard !data.isEmpty else { return [] }
         var output = data
-        Context(key: key, encrypt: encrypt).apply(&output)
+        for offset in stride(from: 0, to: output.count, by: 8) { apply(&output, at: offset, encrypt: encrypt) }
         return output
-    }
-
-    /// One key set up once for many blocks (a CBC-MAC's chain): libcrypto's cipher context.
-    final class Context {
-        private let context: OpaquePointer
-
-        init(key: DESKey, encrypt: Bool) {
-            context = EVP_CIPHER_CTX_new()
-            let material = BlockCipher.tripleLength(key)
-            let ok = material.withUnsafeBufferPointer { keyBytes in
-                EVP_CipherInit_ex2(context, BlockCipher.cipher, keyBytes.baseAddress, nil, encrypt ? 1 : 0, nil) == 1
-                    && EVP_CIPHER_CTX_set_padding(context, 0) == 1
-            }
-            precondition(ok, "libcrypto refused a DES key")
-        }
-
-        deinit { EVP_CIPHER_CTX_free(context) }
-
-        /// `data` (whole blocks) replaced by its ECB encryption or decryption.
-        func apply(_ data: inout [UInt8]) {
-            let count = Int32(data.count)
-            var written: Int32 = 0
-            let ok = data.withUnsafeMutableBufferPointer { buffer in
-                EVP_CipherUpdate(context, buffer.baseAddress, &written, buffer.baseAddress, count) == 1
-            }
-            precondition(ok && written == count, "libcrypto refused a DES operation on whole blocks")
-        }
     }
 }
 

@@ -4,12 +4,18 @@
 public struct DESKey: Sendable, Hashable, CustomStringConvertible {
     /// The key's bytes: 8, 16 or 24 of them.
     public let bytes: [UInt8]
+    /// Its key schedules, computed once: every block it encrypts reuses them.
+    let cipher: BlockCipher
 
     /// The key of these bytes, or nil unless there are 8, 16 or 24.
     public init?(_ bytes: [UInt8]) {
         guard [8, 16, 24].contains(bytes.count) else { return nil }
         self.bytes = bytes
+        cipher = BlockCipher(bytes)
     }
+
+    public static func == (lhs: DESKey, rhs: DESKey) -> Bool { lhs.bytes == rhs.bytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
 
     /// The key written in hex (16, 32 or 48 digits), or nil.
     public init?(hex: String) {
@@ -49,10 +55,10 @@ public struct DESKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// ECB encryption (DES for a single-length key, 3DES EDE otherwise) of whole 8-byte blocks.
-    public func encrypt(_ data: [UInt8]) -> [UInt8] { BlockCipher.ecb(key: self, data, encrypt: true) }
+    public func encrypt(_ data: [UInt8]) -> [UInt8] { cipher.ecb(data, encrypt: true) }
 
     /// ECB decryption of whole 8-byte blocks.
-    public func decrypt(_ data: [UInt8]) -> [UInt8] { BlockCipher.ecb(key: self, data, encrypt: false) }
+    public func decrypt(_ data: [UInt8]) -> [UInt8] { cipher.ecb(data, encrypt: false) }
 }
 
 /// Hex for keys and blocks: upper case out, either case in, spaces allowed.

@@ -29,8 +29,10 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
         case .x9_9:
             return Self.cbc(key: key.left, blocks)
         case .x9_19:
-            let chained = Self.cbc(key: key.left, blocks)
-            return key.left.encrypt(key.right.decrypt(chained))
+            var chained = Self.cbc(key: key.left, blocks)
+            key.right.cipher.apply(&chained, encrypt: false)
+            key.left.cipher.apply(&chained, encrypt: true)
+            return chained
         case .cupECB:
             var folded = [UInt8](repeating: 0, count: 8)
             for start in stride(from: 0, to: blocks.count, by: 8) {
@@ -45,11 +47,10 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
 
     /// CBC-MAC with a zero IV: the last block of the CBC encryption.
     private static func cbc(key: DESKey, _ blocks: [UInt8]) -> [UInt8] {
-        let cipher = BlockCipher.Context(key: key, encrypt: true)
         var chain = [UInt8](repeating: 0, count: 8)
         for start in stride(from: 0, to: blocks.count, by: 8) {
             for index in 0..<8 { chain[index] ^= blocks[start + index] }
-            cipher.apply(&chain)
+            key.cipher.apply(&chain, encrypt: true)
         }
         return chain
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PaymentNetwork
 import PaymentSecurity
 import Yams
 
