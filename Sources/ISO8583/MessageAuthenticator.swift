@@ -47,6 +47,13 @@ extension MessageCodec {
     /// Unpacks a message and checks its MAC; throws `.macMismatch` when it does not match.
     public func unpack(_ bytes: [UInt8], authenticator: some MessageAuthenticator) throws(ISO8583Error) -> ISOMessage {
         let message = try unpack(bytes)
+        try verifyMAC(bytes, of: message, authenticator)
+        return message
+    }
+
+    /// Checks the MAC `message` (unpacked from `bytes`) carries in its last field; throws `.macMismatch`
+    /// when it has none or another.
+    func verifyMAC(_ bytes: [UInt8], of message: ISOMessage, _ authenticator: some MessageAuthenticator) throws(ISO8583Error) {
         let field = Self.macField(of: message)
         let width = dialect.binaryFields == .hex ? 16 : 8
         guard bytes.count >= dialect.headerLength + width,
@@ -57,7 +64,6 @@ extension MessageCodec {
               }), matches else {
             throw ISO8583Error(field: field, offset: bytes.count - width, reason: .macMismatch)
         }
-        return message
     }
 }
 
@@ -81,16 +87,7 @@ extension MessageCodec {
                        exempt: (ISOMessage) -> Bool = { _ in false }) throws(ISO8583Error) -> ISOMessage {
         let message = try unpack(bytes)
         guard let authenticator, message.mti.messageClass != .networkManagement, !exempt(message) else { return message }
-        let field = Self.macField(of: message)
-        let width = dialect.binaryFields == .hex ? 16 : 8
-        guard bytes.count >= dialect.headerLength + width,
-              let matches = message.withValue(field, { carried in
-                  bytes.withUnsafeBufferPointer { all in
-                      authenticator.mac(UnsafeBufferPointer(rebasing: all[dialect.headerLength..<(bytes.count - width)])).elementsEqual(carried)
-                  }
-              }), matches else {
-            throw ISO8583Error(field: field, offset: bytes.count - width, reason: .macMismatch)
-        }
+        try verifyMAC(bytes, of: message, authenticator)
         return message
     }
 }

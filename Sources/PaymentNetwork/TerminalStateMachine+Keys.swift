@@ -29,21 +29,21 @@ extension TerminalStateMachine {
 public enum KeyBlockField {
     /// The key block a message carries, if any.
     public static func read(_ message: ISOMessage) -> [UInt8]? {
-        guard let text = message[DE.keyBlock], let bytes = SecurityHex.decode(text), [24, 40, 60].contains(bytes.count) else { return nil }
+        guard let text = message[DE.keyBlock], let bytes = Hex.decode(text), [24, 40, 60].contains(bytes.count) else { return nil }
         return bytes
     }
 
     /// Puts a key block in a message.
     public static func write(_ block: [UInt8], into message: inout ISOMessage) {
-        message[DE.keyBlock] = SecurityHex.encode(block)
+        message[DE.keyBlock] = Hex.encode(block)
     }
 }
 
 extension WorkingKeys {
     /// `PIK check value …, MAK check value …` (and the TDK's).
     public var checkValues: String {
-        var parts = ["PIK check value \(SecurityHex.encode(pik.checkValue()))", "MAK check value \(SecurityHex.encode(mak.checkValue()))"]
-        if let tdk { parts.append("TDK check value \(SecurityHex.encode(tdk.checkValue()))") }
+        var parts = ["PIK check value \(Hex.encode(pik.checkValue()))", "MAK check value \(Hex.encode(mak.checkValue()))"]
+        if let tdk { parts.append("TDK check value \(Hex.encode(tdk.checkValue()))") }
         return parts.joined(separator: ", ")
     }
 }

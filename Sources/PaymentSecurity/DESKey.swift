@@ -1,3 +1,5 @@
+import ISO8583
+
 /// A DES key as payment networks use them: single length (8 bytes), double length (16, two-key
 /// 3DES, K1 K2 K1) or triple length (24). Clear test keys only: PayLab is a test harness, and
 /// every key it holds is one a scenario gave or its seed derived.
@@ -19,7 +21,7 @@ public struct DESKey: Sendable, Hashable, CustomStringConvertible {
 
     /// The key written in hex (16, 32 or 48 digits), or nil.
     public init?(hex: String) {
-        guard let bytes = SecurityHex.decode(hex) else { return nil }
+        guard let bytes = Hex.decode(hex) else { return nil }
         self.init(bytes)
     }
 
@@ -30,7 +32,7 @@ public struct DESKey: Sendable, Hashable, CustomStringConvertible {
     public var length: Length { bytes.count == 8 ? .single : bytes.count == 16 ? .double : .triple }
 
     /// The key in upper-case hex.
-    public var hex: String { SecurityHex.encode(bytes) }
+    public var hex: String { Hex.encode(bytes) }
 
     public var description: String { hex }
 
@@ -59,33 +61,4 @@ public struct DESKey: Sendable, Hashable, CustomStringConvertible {
 
     /// ECB decryption of whole 8-byte blocks.
     public func decrypt(_ data: [UInt8]) -> [UInt8] { cipher.ecb(data, encrypt: false) }
-}
-
-/// Hex for keys and blocks: upper case out, either case in, spaces allowed.
-public enum SecurityHex {
-    /// The bytes written as upper-case hex.
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    /// The bytes of a hex text (spaces ignored), or nil when it is not an even number of hex digits.
-    public static func decode(_ text: String) -> [UInt8]? {
-        var nibbles: [UInt8] = []
-        for character in text.utf8 where character != 0x20 {
-            switch character {
-            case 0x30...0x39: nibbles.append(character - 0x30)
-            case 0x41...0x46: nibbles.append(character - 0x41 + 10)
-            case 0x61...0x66: nibbles.append(character - 0x61 + 10)
-            default: return nil
-            }
-        }
-        guard nibbles.count % 2 == 0 else { return nil }
-        return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
-    }
 }

@@ -1,3 +1,4 @@
+import ISO8583
 /// The MAC algorithms payment hosts implement for DE64/DE128.
 public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertible {
     /// ANSI X9.9: DES CBC-MAC (ISO 9797-1 MAC algorithm 1) under a single-length key (the left
@@ -38,10 +39,10 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
             for start in stride(from: 0, to: blocks.count, by: 8) {
                 for index in 0..<8 { folded[index] ^= blocks[start + index] }
             }
-            let text = Array(SecurityHex.encode(folded).utf8)
+            let text = Array(Hex.encode(folded).utf8)
             let first = key.encrypt(Array(text[0..<8]))
             let second = key.encrypt(zip(first, text[8..<16]).map { $0 ^ $1 })
-            return Array(SecurityHex.encode(second).utf8.prefix(8))
+            return Array(Hex.encode(second).utf8.prefix(8))
         }
     }
 

@@ -1,3 +1,4 @@
+import ISO8583
 /// The working keys a terminal gets at sign-on (UnionPay DE62): each key encrypted under the
 /// terminal master key, followed by its 4-byte check value.
 public struct WorkingKeys: Sendable, Equatable {
@@ -88,7 +89,7 @@ public struct WorkingKeys: Sendable, Equatable {
             let key = DESKey(tmk.decrypt(Array(block[offset..<(offset + width)])))!
             let carried = Array(block[(offset + width)..<(offset + width + 4)])
             guard key.checkValue() == carried else {
-                throw .checkValue(key: name, carried: SecurityHex.encode(carried), computed: SecurityHex.encode(key.checkValue()))
+                throw .checkValue(key: name, carried: Hex.encode(carried), computed: Hex.encode(key.checkValue()))
             }
             keys.append(key)
             offset += width + 4

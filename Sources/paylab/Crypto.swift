@@ -14,7 +14,7 @@ func parseKey(_ text: String, option: String) throws -> DESKey {
 
 /// Hex data on the command line, or invalid input.
 func parseHex(_ text: String, what: String, blocks: Bool = false) throws -> [UInt8] {
-    guard let bytes = SecurityHex.decode(text) else {
+    guard let bytes = Hex.decode(text) else {
         printError("error: \(what) is not hex (an even number of 0-9, A-F)")
         throw ExitStatus.invalid
     }
@@ -23,6 +23,13 @@ func parseHex(_ text: String, what: String, blocks: Bool = false) throws -> [UIn
         throw ExitStatus.invalid
     }
     return bytes
+}
+
+/// `crypto encrypt` and `crypto decrypt`: DES or 3DES ECB of whole blocks, printed.
+func ecb(key: String, data: String, json: Bool, encrypt: Bool) throws {
+    let key = try parseKey(key, option: "the key"), bytes = try parseHex(data, what: "the data", blocks: true)
+    let result = Hex.encode(encrypt ? key.encrypt(bytes) : key.decrypt(bytes))
+    emit(json: json, [("result", .string(result))], result)
 }
 
 /// Prints `pairs` as JSON, or `text`.
@@ -55,7 +62,7 @@ extension PayLab {
             func run() async throws {
                 let key = try parseKey(key, option: "the key")
                 guard (1...8).contains(length) else { throw ValidationError("--length is 1 to 8 bytes") }
-                let kcv = SecurityHex.encode(key.checkValue(count: length))
+                let kcv = Hex.encode(key.checkValue(count: length))
                 emit(json: json, [("key_length", .string(key.length.rawValue)), ("kcv", .string(kcv))], kcv)
             }
         }
@@ -77,8 +84,8 @@ extension PayLab {
                 guard let padding = MACPadding(rawValue: padding) else { throw ValidationError("--padding is 1 or 2") }
                 let key = try parseKey(key, option: "the key")
                 let mac = algorithm.mac(key: key, try parseHex(data, what: "the data"), padding: padding)
-                var pairs: [(String, JSONValue)] = [("algorithm", .string(algorithm.rawValue)), ("padding", .number(Int64(padding.rawValue))), ("mac", .string(SecurityHex.encode(mac)))]
-                var text = SecurityHex.encode(mac)
+                var pairs: [(String, JSONValue)] = [("algorithm", .string(algorithm.rawValue)), ("padding", .number(Int64(padding.rawValue))), ("mac", .string(Hex.encode(mac)))]
+                var text = Hex.encode(mac)
                 if algorithm == .cupECB {
                     let ascii = String(decoding: mac, as: UTF8.self)
                     pairs.append(("mac_ascii", .string(ascii)))
@@ -94,10 +101,7 @@ extension PayLab {
             @Argument(help: "The data in hex, whole 8-byte blocks.") var data: String
             @Flag(help: "Print JSON.") var json = false
 
-            func run() async throws {
-                let result = SecurityHex.encode(try parseKey(key, option: "the key").encrypt(try parseHex(data, what: "the data", blocks: true)))
-                emit(json: json, [("result", .string(result))], result)
-            }
+            func run() async throws { try ecb(key: key, data: data, json: json, encrypt: true) }
         }
 
         struct Decrypt: AsyncParsableCommand {
@@ -106,10 +110,7 @@ extension PayLab {
             @Argument(help: "The data in hex, whole 8-byte blocks.") var data: String
             @Flag(help: "Print JSON.") var json = false
 
-            func run() async throws {
-                let result = SecurityHex.encode(try parseKey(key, option: "the key").decrypt(try parseHex(data, what: "the data", blocks: true)))
-                emit(json: json, [("result", .string(result))], result)
-            }
+            func run() async throws { try ecb(key: key, data: data, json: json, encrypt: false) }
         }
     }
 
@@ -130,10 +131,10 @@ extension PayLab {
                 let key = try key.map { try parseKey($0, option: "--key") }
                 do {
                     let clear = try PINBlock.encode(pin: pin, pan: pan)
-                    var pairs: [(String, JSONValue)] = [("format", .number(0)), ("clear", .string(SecurityHex.encode(clear)))]
-                    var text = "clear \(SecurityHex.encode(clear))"
+                    var pairs: [(String, JSONValue)] = [("format", .number(0)), ("clear", .string(Hex.encode(clear)))]
+                    var text = "clear \(Hex.encode(clear))"
                     if let key {
-                        let encrypted = SecurityHex.encode(key.encrypt(clear))
+                        let encrypted = Hex.encode(key.encrypt(clear))
                         pairs.append(("encrypted", .string(encrypted)))
                         text += "\nencrypted \(encrypted)"
                     }
@@ -159,8 +160,8 @@ extension PayLab {
                     guard bytes.count == 8 else { throw PINBlock.Problem.blockLength(bytes.count) }
                     let clearBlock = key?.decrypt(bytes) ?? bytes
                     let clear = try PINBlock.decode(clearBlock, pan: pan)
-                    emit(json: json, [("format", .number(0)), ("clear", .string(SecurityHex.encode(clearBlock))), ("pin", .string(clear.pin))],
-                         "PIN \(clear.pin) (clear block \(SecurityHex.encode(clearBlock)), format 0)")
+                    emit(json: json, [("format", .number(0)), ("clear", .string(Hex.encode(clearBlock))), ("pin", .string(clear.pin))],
+                         "PIN \(clear.pin) (clear block \(Hex.encode(clearBlock)), format 0)")
                 } catch {
                     printError("error: \(error)")
                     throw ExitStatus.failed

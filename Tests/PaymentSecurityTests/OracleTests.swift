@@ -25,12 +25,12 @@ struct OracleTests {
         var requests: [[String: Any]] = []
         for key in keys {
             requests.append(["kind": "kcv", "key": key.hex])
-            requests.append(["kind": "encrypt", "key": key.hex, "data": SecurityHex.encode(block)])
+            requests.append(["kind": "encrypt", "key": key.hex, "data": Hex.encode(block)])
         }
         let answers = try await Self.oracle(requests)
         for (index, key) in keys.enumerated() {
-            #expect(answers[2 * index] == SecurityHex.encode(key.checkValue()), "check value of \(key)")
-            #expect(answers[2 * index + 1] == SecurityHex.encode(key.encrypt(block)), "ECB under \(key)")
+            #expect(answers[2 * index] == Hex.encode(key.checkValue()), "check value of \(key)")
+            #expect(answers[2 * index + 1] == Hex.encode(key.encrypt(block)), "ECB under \(key)")
             #expect(key.decrypt(key.encrypt(block)) == block)
         }
     }
@@ -44,8 +44,8 @@ struct OracleTests {
             for key in keys.prefix(4) {
                 for bytes in data {
                     for padding in MACPadding.allCases {
-                        requests.append(["kind": "mac", "algorithm": algorithm.rawValue, "key": key.hex, "data": SecurityHex.encode(bytes), "padding": padding.rawValue])
-                        expected.append(SecurityHex.encode(algorithm.mac(key: key, bytes, padding: padding)))
+                        requests.append(["kind": "mac", "algorithm": algorithm.rawValue, "key": key.hex, "data": Hex.encode(bytes), "padding": padding.rawValue])
+                        expected.append(Hex.encode(algorithm.mac(key: key, bytes, padding: padding)))
                     }
                 }
             }
@@ -65,12 +65,12 @@ struct OracleTests {
         var expected: [String] = []
         for (pan, pin) in cards {
             requests.append(["kind": "pinblock", "pan": pan, "pin": pin])
-            expected.append(SecurityHex.encode(try PINBlock.encode(pin: pin, pan: pan)))
+            expected.append(Hex.encode(try PINBlock.encode(pin: pin, pan: pan)))
             for key in keys.prefix(3) {
                 let block = try PINBlock.encrypt(pin: pin, pan: pan, key: key)
                 requests.append(["kind": "pinblock", "pan": pan, "pin": pin, "key": key.hex])
-                expected.append(SecurityHex.encode(block))
-                requests.append(["kind": "pin", "pan": pan, "block": SecurityHex.encode(block), "key": key.hex])
+                expected.append(Hex.encode(block))
+                requests.append(["kind": "pin", "pan": pan, "block": Hex.encode(block), "key": key.hex])
                 expected.append(try PINBlock.decrypt(block, pan: pan, key: key).pin)
             }
         }
@@ -82,7 +82,7 @@ struct OracleTests {
         let (keys, _) = Self.cases()
         let block = try PINBlock.encrypt(pin: "654321", pan: "6222020000000001", key: keys[1])
         let translated = try PINBlock.translate(block, pan: "6222020000000001", from: keys[1], to: keys[2])
-        #expect(try await Self.oracle([["kind": "pin", "pan": "6222020000000001", "block": SecurityHex.encode(translated), "key": keys[2].hex]]) == ["654321"])
+        #expect(try await Self.oracle([["kind": "pin", "pan": "6222020000000001", "block": Hex.encode(translated), "key": keys[2].hex]]) == ["654321"])
         #expect(throws: PINBlock.Problem.self) { try PINBlock.translate(block, pan: "6222020000000001", from: keys[2], to: keys[1]) }
     }
 
@@ -100,7 +100,7 @@ struct OracleTests {
                 requests.append(["kind": "kcv", "key": key.hex])
             }
             let answers = try await Self.oracle(requests)
-            #expect(SecurityHex.encode(block) == answers.joined(), "\(kind)")
+            #expect(Hex.encode(block) == answers.joined(), "\(kind)")
             #expect(try WorkingKeys(block: block, tmk: tmk) == keys)
             let wrong = DESKey(hex: "0123456789ABCDEFFEDCBA9876543210")!
             #expect(throws: WorkingKeys.Problem.self) { try WorkingKeys(block: block, tmk: wrong) }

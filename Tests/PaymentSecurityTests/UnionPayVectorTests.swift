@@ -10,13 +10,13 @@ struct UnionPayVectorTests {
     @Test("A working key under the TMK decrypts to its TAK")
     func workingKey() throws {
         let tmk = try #require(DESKey(hex: "70F2A84CCBC2AE8625CBB0F2C22AB923"))
-        #expect(DESKey(tmk.decrypt(SecurityHex.decode("96D605EA176B7E9E")!))?.hex == "C24A8FB57AA20123")
+        #expect(DESKey(tmk.decrypt(Hex.decode("96D605EA176B7E9E")!))?.hex == "C24A8FB57AA20123")
     }
 
     @Test("The frame's DE64 is the UnionPay ECB MAC under its TAK, from the MTI to the byte before DE64")
     func mac() throws {
         let tak = try #require(DESKey(hex: "0723C80DB5F4CD3D"))
-        let bytes = try #require(SecurityHex.decode(Self.frame))
+        let bytes = try #require(Hex.decode(Self.frame))
         // Length (2), TPDU (5) and header (6) off; the MAC is the last 8 bytes.
         let body = Array(bytes[13..<(bytes.count - 8)])
         #expect(String(decoding: MACAlgorithm.cupECB.mac(key: tak, body), as: UTF8.self) == "B3A092AE")
@@ -25,7 +25,7 @@ struct UnionPayVectorTests {
 
     @Test("The frame decodes in the cup dialect: DE49 an3 156, DE60 of 19 digits, and its MAC checks")
     func decodes() throws {
-        let bytes = try #require(SecurityHex.decode(Self.frame))
+        let bytes = try #require(Hex.decode(Self.frame))
         let codec = MessageCodec(dialect: .unionPayPOS)
         let message = try codec.unpack(Array(bytes.dropFirst(2)))
         #expect(message.mti.description == "0200")

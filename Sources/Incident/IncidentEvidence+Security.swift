@@ -1,0 +1,54 @@
+import ISO8583
+import PaymentNetwork
+import Scenario
+import SettlementCalendar
+
+/// What the evidence shows of payment security: cards whose issuer declined a PIN, and keys out
+/// of step between a terminal and its acquirer.
+extension Reproduction {
+    /// The PIN the reproduction gives a card whose issuer declined a PIN (55, 75), and a wrong one.
+    static let pin = (right: "1234", wrong: "9999")
+
+    /// Cards whose issuer declined a PIN need one: the right PIN where a request that carried a PIN
+    /// block was approved, a wrong one where it was declined 55 or 75, none where it carried no
+    /// block; the tries a day are those the evidence shows before the first 75.
+    mutating func pins() {
+        for (index, card) in spec.cards.enumerated() {
+            let swipes = purchases.filter { $0.exchanges[0].request.message[DE.pan] == card.pan }
+            guard swipes.contains(where: { ["55", "75"].contains($0.response ?? "") }) else { continue }
+            spec.cards[index].pin = Self.pin.right
+            var wrongByDay: [LocalDate: Int] = [:]
+            var tries: Int?
+            for item in swipes {
+                let day = zone.local(Instant(milliseconds: item.requestedAt! / 1000)).date
+                if item.response == "55", item.exchanges[0].request.message.has(DE.pinBlock) { wrongByDay[day, default: 0] += 1 }
+                if item.response == "75", tries == nil { tries = wrongByDay[day, default: 0] + 1 }
+            }
+            spec.cards[index].pinTries = tries ?? max(3, (wrongByDay.values.max() ?? 0) + 1)
+        }
+    }
+
+    /// The PIN a reproduced swipe enters: as the evidence's request and answer say.
+    func pin(for item: IncidentEvidence.Transaction, card: String) -> String? {
+        guard item.exchanges[0].request.message.has(DE.pinBlock), spec.cards.first(where: { $0.pan == card })?.pin != nil else { return nil }
+        return ["55", "75"].contains(item.response ?? "") ? Self.pin.wrong : Self.pin.right
+    }
+
+    /// Keys out of step between a terminal and its acquirer (`stale_keys`): a purchase the acquirer
+    /// answered A0 without forwarding it (its MAC failed there), or one whose answer the terminal
+    /// could not take and reversed with DE39 A0 (the acquirer re-keyed while it was in flight).
+    mutating func keyFaults() {
+        for item in purchases {
+            guard let terminal = item.terminalSends.first, let sent = terminal.request.time else { continue }
+            let forwarded = item.exchanges.contains { $0.request.flow != terminal.request.flow }
+            if item.response == ResponseCode.macFailure.rawValue, !forwarded {
+                fault(.staleKeys(terminal: item.terminal), from: sent - 1_000_000, to: sent - 1_000_000)
+            } else if let answered = terminal.answer?.time, item.exchanges.contains(where: {
+                $0.request.message.isReversal && $0.request.flow == terminal.request.flow && $0.request.message[DE.responseCode] == ResponseCode.macFailure.rawValue
+            }) {
+                let midway = sent + (answered - sent) / 2
+                fault(.staleKeys(terminal: item.terminal), from: midway, to: midway)
+            }
+        }
+    }
+}
