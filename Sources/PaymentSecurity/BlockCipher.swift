@@ -2,31 +2,38 @@ import CLibCrypto
 
 /// DES and 3DES EDE in ECB mode by the system OpenSSL's libcrypto, one 8-byte block at a time,
 /// under key schedules computed once per key.
-struct BlockCipher: Sendable {
+///
+/// The schedules live in memory allocated once and never written after `init`: libcrypto only
+/// reads them (its pointer parameters are not `const` for history's sake), so one cipher is
+/// shared by any number of threads, and a block costs no allocation and no copy.
+final class BlockCipher: @unchecked Sendable {
     /// The schedule of each 8-byte part of the key: one (DES), two (K1 K2 K1) or three.
-    private let schedules: [DES_key_schedule]
+    private let schedules: UnsafeMutablePointer<DES_key_schedule>
+    private let count: Int
 
     init(_ key: [UInt8]) {
-        schedules = stride(from: 0, to: key.count, by: 8).map { start in
-            var schedule = DES_key_schedule()
-            key[start..<(start + 8)].withContiguousStorageIfAvailable { part in paylab_des_schedule(part.baseAddress, &schedule) }
-                ?? Array(key[start..<(start + 8)]).withUnsafeBufferPointer { part in paylab_des_schedule(part.baseAddress, &schedule) }
-            return schedule
+        count = key.count / 8
+        schedules = .allocate(capacity: count)
+        schedules.initialize(repeating: DES_key_schedule(), count: count)
+        key.withUnsafeBufferPointer { bytes in
+            for part in 0..<count { paylab_des_schedule(bytes.baseAddress! + part * 8, schedules + part) }
         }
+    }
+
+    deinit {
+        schedules.deinitialize(count: count)
+        schedules.deallocate()
     }
 
     /// The 8 bytes at `offset` of `data` encrypted or decrypted in place.
     func apply(_ data: inout [UInt8], at offset: Int = 0, encrypt: Bool) {
-        var keys = schedules
         let direction: Int32 = encrypt ? 1 : 0
         data.withUnsafeMutableBufferPointer { buffer in
             let block = buffer.baseAddress! + offset
-            keys.withUnsafeMutableBufferPointer { k in
-                switch k.count {
-                case 1: paylab_des_ecb(block, block, &k[0], direction)
-                case 2: paylab_des_ecb3(block, block, &k[0], &k[1], &k[0], direction)
-                default: paylab_des_ecb3(block, block, &k[0], &k[1], &k[2], direction)
-                }
+            switch count {
+            case 1: paylab_des_ecb(block, block, schedules, direction)
+            case 2: paylab_des_ecb3(block, block, schedules, schedules + 1, schedules, direction)
+            default: paylab_des_ecb3(block, block, schedules, schedules + 1, schedules + 2, direction)
             }
         }
     }

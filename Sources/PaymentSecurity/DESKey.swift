@@ -6,14 +6,20 @@ import ISO8583
 public struct DESKey: Sendable, Hashable, CustomStringConvertible {
     /// The key's bytes: 8, 16 or 24 of them.
     public let bytes: [UInt8]
-    /// Its key schedules, computed once: every block it encrypts reuses them.
+    /// Its key schedules, computed once: every block it encrypts reuses them. `k1` and `k2` are
+    /// single DES under its first and second halves (both the key itself at single length), for
+    /// the MACs that run DES steps.
     let cipher: BlockCipher
+    let k1: BlockCipher
+    let k2: BlockCipher
 
     /// The key of these bytes, or nil unless there are 8, 16 or 24.
     public init?(_ bytes: [UInt8]) {
         guard [8, 16, 24].contains(bytes.count) else { return nil }
         self.bytes = bytes
         cipher = BlockCipher(bytes)
+        k1 = bytes.count == 8 ? cipher : BlockCipher(Array(bytes[0..<8]))
+        k2 = bytes.count == 8 ? cipher : BlockCipher(Array(bytes[8..<16]))
     }
 
     public static func == (lhs: DESKey, rhs: DESKey) -> Bool { lhs.bytes == rhs.bytes }

@@ -28,11 +28,11 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
         let blocks = padding.pad(Array(data))
         switch self {
         case .x9_9:
-            return Self.cbc(key: key.left, blocks)
+            return Self.cbc(key.k1, blocks)
         case .x9_19:
-            var chained = Self.cbc(key: key.left, blocks)
-            key.right.cipher.apply(&chained, encrypt: false)
-            key.left.cipher.apply(&chained, encrypt: true)
+            var chained = Self.cbc(key.k1, blocks)
+            key.k2.apply(&chained, encrypt: false)
+            key.k1.apply(&chained, encrypt: true)
             return chained
         case .cupECB:
             var folded = [UInt8](repeating: 0, count: 8)
@@ -47,11 +47,11 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
     }
 
     /// CBC-MAC with a zero IV: the last block of the CBC encryption.
-    private static func cbc(key: DESKey, _ blocks: [UInt8]) -> [UInt8] {
+    private static func cbc(_ cipher: BlockCipher, _ blocks: [UInt8]) -> [UInt8] {
         var chain = [UInt8](repeating: 0, count: 8)
         for start in stride(from: 0, to: blocks.count, by: 8) {
             for index in 0..<8 { chain[index] ^= blocks[start + index] }
-            key.cipher.apply(&chain, encrypt: true)
+            cipher.apply(&chain, encrypt: true)
         }
         return chain
     }
