@@ -1,6 +1,7 @@
 import ISO8583
 import NIOCore
 import PaymentNetwork
+import PaymentSecurity
 import Foundation
 import SettlementCalendar
 import Scenario
@@ -78,10 +79,14 @@ final class CertificationLink: Sendable {
         var authorizations = 0
         let codec: MessageCodec
         let zone: Zone
+        /// The ZAK of the SUT's link to PayLab's scheme: its requests must carry a MAC under it
+        /// (else `A0`), and the scheme's answers carry one.
+        let authenticator: MACAuthenticator?
 
-        init(codec: MessageCodec, zone: Zone) {
+        init(codec: MessageCodec, zone: Zone, authenticator: MACAuthenticator?) {
             self.codec = codec
             self.zone = zone
+            self.authenticator = authenticator
         }
 
         /// A frame the SUT sent PayLab's scheme or bank: kept, and answered as a real one would.
@@ -92,6 +97,14 @@ final class CertificationLink: Sendable {
             }
             seen.append(Seen(link: node == "Scheme" ? "scheme" : "bank", at: Date(), bytes: bytes, message: message))
             guard message.mti.isRequest else { return }
+            let secured = node == "Scheme" ? authenticator : nil
+            if let secured, (try? codec.unpack(bytes, securedBy: secured, exempt: ISOMessage.macExempt)) == nil {
+                wire.reportProblem("\(node) <- SUT: the MAC of \(message.mti) STAN \(message[DE.stan] ?? "-") does not verify under the ZAK: answered A0")
+                if let packed = try? codec.pack(message.response(code: .macFailure)) {
+                    wire.send(from: node, to: CertificationLink.peer, message: packed, answer: true)
+                }
+                return
+            }
             var answer: ISOMessage?
             switch message.mti.messageClass {
             case .networkManagement?:
@@ -115,7 +128,7 @@ final class CertificationLink: Sendable {
             default:
                 answer = message.response(code: .invalidTransaction)
             }
-            if let answer, let packed = try? codec.pack(answer) {
+            if let answer, let packed = try? codec.pack(answer, securedBy: secured, exempt: ISOMessage.macExempt) {
                 wire.send(from: node, to: CertificationLink.peer, message: packed, answer: true)
             }
         }
@@ -124,11 +137,11 @@ final class CertificationLink: Sendable {
     /// The acquirer suite's scheme and bank (nil for the issuer suite).
     private let stage: NIOLoopBound<Stage>?
 
-    static func open(target: CertificationRun.Target, role: String, credentials: TLSCredentials, on loop: any EventLoop) async -> CertificationLink {
+    static func open(target: CertificationRun.Target, role: String, credentials: TLSCredentials, keys: CertificationRun.Keys, on loop: any EventLoop) async -> CertificationLink {
         let node = role == "acquirer" ? "T0000001" : "Scheme"
         let made: (NIOLoopBound<Inbox>, NIOLoopBound<WireNetwork>, NIOLoopBound<Stage>)? = try? await loop.submit {
             let inbox = NIOLoopBound(Inbox(), eventLoop: loop)
-            let stage = NIOLoopBound(Stage(codec: MessageCodec(dialect: target.dialect), zone: target.zone), eventLoop: loop)
+            let stage = NIOLoopBound(Stage(codec: MessageCodec(dialect: target.dialect), zone: target.zone, authenticator: keys.authenticator), eventLoop: loop)
             let network = WireNetwork(eventLoop: loop, credentials: credentials)
             let bound = NIOLoopBound(network, eventLoop: loop)
             network.onFrame = { at, _, bytes in

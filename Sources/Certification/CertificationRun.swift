@@ -102,10 +102,12 @@ public struct CertificationRun: Sendable {
         public var zak: DESKey?
         public var zpk: DESKey?
         public var tmk: DESKey?
+        /// The terminal's MAC (the acquirer suite); nil: cup-ecb in the cup dialect, x9.19 elsewhere.
+        public var terminalMAC: MACAlgorithm?
         public init() {}
 
-        /// The capabilities these keys give: `mac` and `pin` (cases that require them run).
-        public var capabilities: Set<String> { Set([zak.map { _ in "mac" }, zpk.map { _ in "pin" }].compactMap { $0 }) }
+        /// The capabilities these keys give: `mac`, `pin` and `keys` (cases that require them run).
+        public var capabilities: Set<String> { Set([zak.map { _ in "mac" }, zpk.map { _ in "pin" }, tmk.map { _ in "keys" }].compactMap { $0 }) }
         var authenticator: MACAuthenticator? { zak.map { MACAuthenticator(algorithm: mac, key: $0) } }
     }
 
@@ -129,7 +131,8 @@ public struct CertificationRun: Sendable {
         let started = Date()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let link = await CertificationLink.open(target: target, role: suite.role, credentials: credentials, on: loop)
+        let link = await CertificationLink.open(target: target, role: suite.role, credentials: credentials, keys: keys, on: loop)
+        var terminal = TerminalKeys()
         var outcomes: [Outcome] = []
         var clock = Clock(now: Date())
         var rrn = 0
@@ -139,7 +142,7 @@ public struct CertificationRun: Sendable {
                 outcomes.append(Outcome(id: item.id, name: item.name, mandatory: false, skipped: "the SUT does not declare \(missing.joined(separator: ", "))", checks: [], messages: []))
                 continue
             }
-            outcomes.append(await run(item, link: link, clock: &clock, rrn: &rrn))
+            outcomes.append(await run(item, link: link, clock: &clock, rrn: &rrn, terminal: &terminal))
         }
         let problems = await link.close()
         try? await group.shutdownGracefully()
@@ -156,7 +159,7 @@ public struct CertificationRun: Sendable {
         }
     }
 
-    private func run(_ item: CertificationSuite.Case, link: CertificationLink, clock: inout Clock, rrn: inout Int) async -> Outcome {
+    private func run(_ item: CertificationSuite.Case, link: CertificationLink, clock: inout Clock, rrn: inout Int, terminal: inout TerminalKeys) async -> Outcome {
         var outcome = Outcome(id: item.id, name: item.name, mandatory: item.mandatory, skipped: nil, checks: [], messages: [])
         var context = TemplateContext(cards: suite.cards, zone: target.zone)
         context.zpk = keys.zpk
@@ -166,6 +169,8 @@ public struct CertificationRun: Sendable {
             let now = clock.tick()
             rrn += 1
             context.fresh(now: now, stan: String(format: "%06d", (Int(now.timeIntervalSince1970) % 900_000 + rrn) % 1_000_000), rrn: String(format: "%012d", rrn))
+            context.zpk = pinKey(terminal)
+            let authenticator = linkAuthenticator(terminal)
             var message: ISOMessage
             do {
                 message = try context.message(for: step, number: number)
@@ -179,9 +184,9 @@ public struct CertificationRun: Sendable {
             }
             var bytes: [UInt8]
             do {
-                bytes = try codec.pack(message, securedBy: keys.authenticator, exempt: ISOMessage.macExempt)
+                bytes = try codec.pack(message, securedBy: authenticator, exempt: ISOMessage.macExempt)
                 // A request with a MAC that does not verify: one bit of its last byte flipped.
-                if step.badMAC, keys.zak != nil, let last = bytes.indices.last { bytes[last] ^= 0x01 }
+                if step.badMAC, authenticator != nil, let last = bytes.indices.last { bytes[last] ^= 0x01 }
             } catch {
                 outcome.error = "step \(number): the \(message.mti) cannot be written in the \(target.dialect.name) dialect: \(error)"
                 return outcome
@@ -200,7 +205,8 @@ public struct CertificationRun: Sendable {
                 context.received.append(received)
                 outcome.messages.append(Exchanged(step: number, sent: false, at: Date(), bytes: raw, message: received))
                 outcome.checks += checks(step: step, number: number, request: message, answer: received, context: context)
-                if let check = macCheck(raw, answer: received, codec: codec, step: number) { outcome.checks.append(check) }
+                if let check = macCheck(raw, answer: received, codec: codec, step: number, authenticator: authenticator) { outcome.checks.append(check) }
+                if let check = takeKeys(received, step: number, into: &terminal) { outcome.checks.append(check) }
                 for (name, field) in step.capture { context.captured[name] = received[field] }
             }
             for observation in step.observe {
@@ -210,25 +216,6 @@ public struct CertificationRun: Sendable {
             }
         }
         return outcome
-    }
-
-    /// With a ZAK: the answer's MAC verifies under it (network management and an A0 carry none).
-    private func macCheck(_ raw: [UInt8], answer: ISOMessage, codec: MessageCodec, step: Int) -> Check? {
-        guard let authenticator = keys.authenticator, answer.mti.messageClass != .networkManagement, !ISOMessage.macExempt(answer) else { return nil }
-        let field = MessageCodec.macField(of: answer)
-        let rule = "MAC \(keys.mac) under the ZAK"
-        guard let carried = answer.bytes(field) else {
-            return Check(step: step, field: field, rule: rule, expected: "a MAC", actual: "none", passed: false)
-        }
-        do {
-            _ = try codec.unpack(raw, securedBy: authenticator)
-            return Check(step: step, field: field, rule: rule, expected: "verifies", actual: Hex.encode(carried), passed: true)
-        } catch {
-            let width = codec.dialect.binaryFields == .hex ? 16 : 8
-            let computed = raw.count >= codec.dialect.headerLength + width
-                ? Hex.encode(authenticator.mac(Array(raw[codec.dialect.headerLength..<(raw.count - width)]))) : "-"
-            return Check(step: step, field: field, rule: rule, expected: computed, actual: Hex.encode(carried), passed: false)
-        }
     }
 
     /// Waits for what the SUT must send PayLab's scheme or bank after a step (or must not), and checks it.
@@ -253,7 +240,7 @@ public struct CertificationRun: Sendable {
         for (field, fieldRule) in observation.rules.sorted(by: { $0.key < $1.key }) {
             var expanded = fieldRule
             if case .equals(let value) = fieldRule, let text = try? context.expand(value) { expanded = .equals(text) }
-            checks.append(Self.check(expanded, field: field, step: step, request: request, answer: found.message))
+            checks.append(pinCheck(expanded, field: field, step: step, seen: found.message) ?? Self.check(expanded, field: field, step: step, request: request, answer: found.message))
         }
         return (checks, found)
     }
@@ -305,6 +292,7 @@ public struct CertificationRun: Sendable {
         case .echoIfPresent: expected = sent.map { field == DE.pan ? PAN.mask($0) : $0 }; passed = value == nil || value == sent
         case .approved: expected = "approved (00)"; passed = value.map { ResponseCode($0).isApproval } ?? false
         case .declined: expected = "declined"; passed = value.map { !ResponseCode($0).isApproval } ?? false
+        case .pin(let pin): expected = pin; passed = false   // read only where the scheme received it (an observation)
         }
         return Check(step: step, field: field, rule: rule.description, expected: expected, actual: actual, passed: passed)
     }

@@ -120,11 +120,12 @@ extension CertificationSuite {
             default: return .equals(scalar.string)
             }
         case .mapping:
-            guard let fields = reader.mapping(node, "a rule", allowed: ["equals", "one_of", "matches"]), !fields.isEmpty else { return nil }
+            guard let fields = reader.mapping(node, "a rule", allowed: ["equals", "one_of", "matches", "pin"]), !fields.isEmpty else { return nil }
             guard fields.count == 1 else {
-                reader.error(node, "a rule mapping has one key: equals, one_of or matches")
+                reader.error(node, "a rule mapping has one key: equals, one_of, matches or pin")
                 return nil
             }
+            if let pin = fields["pin"].flatMap({ reader.string($0, "pin") }) { return .pin(pin) }
             if let value = fields["equals"].flatMap({ reader.string($0, "equals") }) { return .equals(value) }
             if let values = fields["one_of"].flatMap({ reader.strings($0, "one_of") }) { return .oneOf(values) }
             if let pattern = fields["matches"].flatMap({ reader.string($0, "matches") }) {

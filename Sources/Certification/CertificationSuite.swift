@@ -37,6 +37,8 @@ public struct CertificationSuite: Sendable {
         case approved
         /// DE39 of any other class.
         case declined
+        /// A PIN block (DE52) that reads to this PIN under the zone PIN key (`--zpk`).
+        case pin(String)
 
         public var description: String {
             switch self {
@@ -49,6 +51,7 @@ public struct CertificationSuite: Sendable {
             case .echoIfPresent: "echo if present"
             case .approved: "approved"
             case .declined: "declined"
+            case .pin(let pin): "the PIN block reads to \(pin) under the ZPK"
             }
         }
     }

@@ -246,7 +246,10 @@ struct CertificationCaseTests {
 /// with its terminal, scheme and merchant's bank external): PayLab plays those three.
 @Suite("Certifying an acquirer", .serialized)
 struct AcquirerCertifyTests {
-    @Test("PayLab's own acquirer, served, passes the acquirer suite (forwarding, declines, a reversal after the scheme's silence, no duplicate forwarding, the payout after the fee) (it sets DE37 itself)")
+    /// The terminal's master key, and the zone keys of the acquirer's link to the scheme.
+    static let tmk = "70F2A84CCBC2AE8625CBB0F2C22AB923", zak = "0123456789ABCDEFFEDCBA9876543210", zpk = "4C6B8A1F2E3D5C7B9A0F1E2D3C4B5A69"
+
+    @Test("PayLab's own acquirer, served, passes the acquirer suite (forwarding, declines, a reversal after the scheme's silence, no duplicate forwarding, the payout after the fee, keys under the TMK, MACs, the PIN at the scheme) (it sets DE37 itself)")
     func paylabAcquirer() async throws {
         let folder = NSTemporaryDirectory() + "paylab-certify-acq-\(UUID().uuidString)"
         _ = try PKI(directory: folder).initialize()
@@ -268,7 +271,12 @@ struct AcquirerCertifyTests {
         let credentials = TLSCredentials(authority: try PKI(directory: folder).authority())
         // The suite dials the acquirer until the link's timeout: 30 s covers a loaded machine
         // starting the served network below.
-        let certification = Task { await CertificationRun(suite: suite, target: configured, supports: [], only: nil).run(credentials: credentials) }
+        var run = CertificationRun(suite: suite, target: configured, supports: [], only: nil)
+        run.keys.tmk = DESKey(hex: Self.tmk)
+        run.keys.zak = DESKey(hex: Self.zak)
+        run.keys.zpk = DESKey(hex: Self.zpk)
+        let certify = run
+        let certification = Task { await certify.run(credentials: credentials) }
         // The acquirer dials the suite's scheme and bank once, when it starts: they must listen by then.
         let schemeListens = await Listening.wait(port: scheme), bankListens = await Listening.wait(port: bank)
         #expect(schemeListens && bankListens, "the suite's scheme and bank did not listen")
@@ -278,7 +286,7 @@ struct AcquirerCertifyTests {
             start: "\(start)"
             network:
               acquirer: { listen: "127.0.0.1:\(acquirer)", timeout: 2s }
-              scheme: { external: { address: "127.0.0.1:\(scheme)", timeout: 5s } }
+              scheme: { external: { address: "127.0.0.1:\(scheme)", timeout: 5s, mac: x9.19, zak: "\(Self.zak)", zpk: "\(Self.zpk)" } }
               banks:
                 - { name: MerchantBank, external: { address: "127.0.0.1:\(bank)", timeout: 5s } }
               merchants:
@@ -286,7 +294,7 @@ struct AcquirerCertifyTests {
                   fee: 0.6%
                   settlement: D+0
                   account: { bank: MerchantBank, number: "6214830000000001" }
-                  terminals: [{ id: T0000001, external: { timeout: 5s } }]
+                  terminals: [{ id: T0000001, external: { timeout: 5s, tmk: "\(Self.tmk)" } }]
               cards: []
             """, pki: folder)
         let report = await certification.value
@@ -294,6 +302,11 @@ struct AcquirerCertifyTests {
         // SCENARIOS.md v2: the acquirer sets DE37 (RRN); PayLab's own acquirer passes the whole suite.
         #expect(report.outcomes.filter(\.failed).map(\.id).isEmpty, "\(CertificationReportText.render(report))")
         #expect(report.passed == suite.cases.count)
+        #expect(Set(report.outcomes.filter { $0.id == "ACQ-002" || $0.id == "ACQ-050" || $0.id == "ACQ-051" }.map(\.id)).count == 3)
+        let keysCheck = report.outcomes.flatMap(\.checks).first { $0.rule == "working keys under the TMK" }
+        #expect(keysCheck?.passed == true && keysCheck?.actual?.contains("MAK check value") == true)
+        let pinAtScheme = report.outcomes.first { $0.id == "ACQ-050" }?.checks.first { $0.field == 52 }
+        #expect(pinAtScheme?.passed == true, "\(String(describing: pinAtScheme))")
         let forwarded = try #require(report.outcomes.first { $0.id == "ACQ-010" }?.messages.first { $0.link == "scheme" }?.message)
         #expect(forwarded[32] == "48020000" && forwarded[18] == "5411" && forwarded[37]?.count == 12)
     }
