@@ -6,6 +6,7 @@ a provider's real host when PayLab's tests make the issuing bank external.
   issuer_host.py --cards cards.json [--port 0] [--framing binary2|ascii4]
                  [--cert host.pem --key host-key.pem --client-ca paylab-ca.pem [--tls12]]
                  [--silent] [--year YYYY] [--defect NAME] [--zak HEX --zpk HEX [--mac x9.19|x9.9]]
+                 [--dialect default|cup]
 
 It prints "port N" once it listens. Cards are the JSON `paylab certify issuer --cards`
 describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}], and
@@ -56,6 +57,8 @@ import warnings
 
 import iso8583
 from iso8583.specs import default as spec
+
+from cup_spec import cup_spec
 
 warnings.filterwarnings("ignore")
 import psec  # noqa: E402
@@ -355,11 +358,16 @@ def frame(body, framing):
 
 
 def serve(connection, book, options):
+    prefix = b""
     try:
         while True:
             body = read_frame(connection, options.framing)
             if body is None:
                 return
+            if options.dialect == "cup":
+                # The TPDU and header: answered with the TPDU's destination and source swapped.
+                head, body = body[:11], body[11:]
+                prefix = head[:1] + head[3:5] + head[1:3] + head[5:]
             message, _ = iso8583.decode(body, spec)
             if options.silent:
                 continue
@@ -368,7 +376,7 @@ def serve(connection, book, options):
                 answer = respond(message, mti[:2] + str(int(mti[2]) + 1) + "0", "A0")
                 if options.defect == "no-de37":
                     answer.pop("37", None)
-                connection.sendall(frame(encode_answer(options, answer), options.framing))
+                connection.sendall(frame(prefix + encode_answer(options, answer), options.framing))
                 continue
             with book.lock:
                 answer = book.answer(message)
@@ -378,11 +386,11 @@ def serve(connection, book, options):
                 # Its own sign-off goes first, so PayLab has it before the sign-on's answer.
                 now = datetime.now(timezone.utc)
                 raw, _ = iso8583.encode({"t": "0800", "7": now.strftime("%m%d%H%M%S"), "11": "000777", "70": "002"}, spec)
-                connection.sendall(frame(bytes(raw), options.framing))
+                connection.sendall(frame(prefix + bytes(raw), options.framing))
             elif options.signed_off and message["t"] not in ("0810", "0800"):
                 print("received %s while signed off" % message["t"], file=sys.stderr, flush=True)
             if answer is not None:
-                connection.sendall(frame(encode_answer(options, answer), options.framing))
+                connection.sendall(frame(prefix + encode_answer(options, answer), options.framing))
     except (OSError, ssl.SSLError, iso8583.DecodeError, iso8583.EncodeError) as error:
         print("connection ended: %s" % error, file=sys.stderr, flush=True)
     finally:
@@ -405,7 +413,11 @@ def main():
     parser.add_argument("--zak", type=bytes.fromhex, help="the zone MAC key (hex): MACs checked and made")
     parser.add_argument("--zpk", type=bytes.fromhex, help="the zone PIN key (hex): PIN blocks read")
     parser.add_argument("--mac", choices=["x9.19", "x9.9"], default="x9.19")
+    parser.add_argument("--dialect", choices=["default", "cup"], default="default")
     options = parser.parse_args()
+    if options.dialect == "cup":
+        global spec
+        spec = cup_spec()
     if options.zak is not None and len(options.zak) == 8:
         options.zak = options.zak * 2
     zpk = options.zpk * 2 if options.zpk is not None and len(options.zpk) == 8 else options.zpk

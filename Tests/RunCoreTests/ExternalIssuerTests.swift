@@ -160,6 +160,20 @@ extension ExternalIssuerTests {
         #expect(theirs.problems.isEmpty, "\(theirs.problems)")
     }
 
+    @Test("a host in UnionPay's packed form (cup: TPDU and header, BCD) with MACs and PIN blocks gives the same answers", arguments: ["Scenarios/happy-path.yaml", "Scenarios/pin-tries.yaml"])
+    func cupDialect(file: String) async throws {
+        let (own, theirs) = try await runWithHost(file, hostArguments: ["--dialect", "cup", "--zak", Self.zone.zak, "--zpk", Self.zone.zpk]) { system in
+            system.tls = .none
+            system.dialect = .unionPayPOS
+            system.dialectReference = "cup"
+            system.zak = DESKey(hex: Self.zone.zak)
+            system.zpk = DESKey(hex: Self.zone.zpk)
+            system.mac = .x9_19
+        }
+        #expect(Self.outcomes(theirs) == Self.outcomes(own), "\(theirs.problems)")
+        #expect(theirs.problems.isEmpty, "\(theirs.problems)")
+    }
+
     @Test("a host that speaks only TLS 1.2 is reached (PayLab's own links stay TLS 1.3)")
     func tls12() async throws {
         let folder = try #require(Self.folder)
