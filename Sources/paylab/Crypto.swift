@@ -49,8 +49,9 @@ extension PayLab {
                   paylab crypto mac x9.19 0123456789ABCDEFFEDCBA9876543210 30323030
                   paylab crypto pinblock encode --pan 6222020000000001 --pin 123456 --key 0123456789ABCDEFFEDCBA9876543210
                   paylab crypto decrypt 70F2A84CCBC2AE8625CBB0F2C22AB923 96D605EA176B7E9E
+                  paylab crypto arqc --imk 0123456789ABCDEFFEDCBA9876543210 --pan 6222020000000001 --psn 01 --atc 1 0000000100000000...
                 """,
-            subcommands: [KCV.self, MAC.self, PINBlockCommand.self, Encrypt.self, Decrypt.self]
+            subcommands: [KCV.self, MAC.self, PINBlockCommand.self, Encrypt.self, Decrypt.self, ARQC.self, ARPC.self]
         )
 
         struct KCV: AsyncParsableCommand {
@@ -111,6 +112,60 @@ extension PayLab {
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws { try ecb(key: key, data: data, json: json, encrypt: false) }
+        }
+    }
+
+    /// The card of an EMV cryptogram: its issuer master key, PAN, PSN and ATC.
+    struct EMVCard: ParsableArguments {
+        @Option(help: "The issuer master key for application cryptograms (hex).") var imk: String
+        @Option(help: "The card number.") var pan: String
+        @Option(help: "The PAN sequence number (DE23, two digits).") var psn = "00"
+        @Option(help: "The application transaction counter (9F36), decimal.") var atc: UInt16
+
+        /// The ICC master key (option A) and the session key of the ATC.
+        func keys() throws -> (master: DESKey, session: DESKey) {
+            let imk = try parseKey(imk, option: "--imk")
+            guard let master = EMVCryptograms.iccMasterKey(imk: imk, pan: pan, psn: psn),
+                  let session = EMVCryptograms.sessionKey(masterKey: master, r: EMVCryptograms.r(atc: atc)) else {
+                printError("error: --pan and --psn are digits")
+                throw ExitStatus.invalid
+            }
+            return (master, session)
+        }
+    }
+
+    struct ARQC: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "An EMV application cryptogram (ARQC, TC): the ICC master key by option A, the common session key of the ATC, ISO 9797-1 algorithm 3 with padding method 2 over the data.",
+            discussion: "The data is the card's cryptogram input in hex (9F02 ‖ 9F03 ‖ 9F1A ‖ 95 ‖ 5F2A ‖ 9A ‖ 9C ‖ 9F37 ‖ 82 ‖ 9F36 ‖ CVR for UnionPay and Visa CVN 01).")
+        @OptionGroup var card: EMVCard
+        @Argument(help: "The data in hex.") var data: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let (master, session) = try card.keys()
+            let arqc = Hex.encode(EMVCryptograms.applicationCryptogram(sessionKey: session, data: try parseHex(data, what: "the data")))
+            emit(json: json, [("icc_master_key", .string(master.hex)), ("session_key", .string(session.hex)), ("cryptogram", .string(arqc))],
+                 "ICC master key \(master.hex)\nsession key \(session.hex)\ncryptogram \(arqc)")
+        }
+    }
+
+    struct ARPC: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The ARPC by method 1: 3DES under the session key of ARQC XOR (ARC ‖ six zero bytes).")
+        @OptionGroup var card: EMVCard
+        @Option(help: "The ARQC (9F26) in hex.") var arqc: String
+        @Option(help: "The authorization response code: two characters, as DE39 (00, 05 ...).") var arc = "00"
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let (_, session) = try card.keys()
+            guard let arpc = EMVCryptograms.arpcMethod1(sessionKey: session, arqc: try parseHex(arqc, what: "--arqc"), arc: Array(arc.utf8)) else {
+                printError("error: --arqc is 8 bytes and --arc two characters")
+                throw ExitStatus.invalid
+            }
+            emit(json: json, [("arpc", .string(Hex.encode(arpc))), ("tag_91", .string(Hex.encode(arpc) + Hex.encode(Array(arc.utf8))))],
+                 "ARPC \(Hex.encode(arpc)) (tag 91: \(Hex.encode(arpc))\(Hex.encode(Array(arc.utf8))))")
         }
     }
 

@@ -1,6 +1,6 @@
 """Payment cryptography by libraries PayLab did not write: psec (MACs, PIN blocks, check
-values, 3DES) and pycryptodome (DES, and the UnionPay POS ECB MAC written from its
-specification here). Reads a JSON list of requests on standard input, prints a JSON list of
+values, 3DES), pyemv (EMV key derivations and cryptograms) and pycryptodome (DES, and the
+UnionPay POS ECB MAC written from its specification here). Reads a JSON list of requests on standard input, prints a JSON list of
 answers in the same order, every byte string in upper-case hex."""
 import json
 import sys
@@ -9,6 +9,7 @@ import warnings
 warnings.filterwarnings("ignore")
 import psec  # noqa: E402
 from Crypto.Cipher import DES, DES3  # noqa: E402
+from pyemv import ac, kd  # noqa: E402
 
 
 def h(text):
@@ -67,6 +68,14 @@ def answer(request):
         if "key" in request:
             block = ecb(h(request["key"]), block, decrypt=True)
         return psec.pinblock.decode_pinblock_iso_0(block, request["pan"])
+    if kind == "icc_mk":
+        return kd.derive_icc_mk_a(h(request["imk"]), request["pan"], request["psn"]).hex().upper()
+    if kind == "session_key":
+        return kd.derive_common_sk(h(request["mk"]), h(request["r"])).hex().upper()
+    if kind == "ac":
+        return ac.generate_ac(h(request["sk"]), h(request["data"]), ac.PaddingType.EMV).hex().upper()
+    if kind == "arpc1":
+        return ac.generate_arpc_1(h(request["sk"]), h(request["arqc"]), h(request["arc"])).hex().upper()
     raise ValueError(kind)
 
 
