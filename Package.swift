@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "Incident",
             dependencies: [
-                "RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "Scenario", "Capture",
+                "RunCore", "ISO8583", "SettlementCalendar", "PaymentNetwork", "PaymentSecurity", "Scenario", "Capture",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

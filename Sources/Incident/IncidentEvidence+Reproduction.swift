@@ -355,8 +355,10 @@ struct Reproduction {
 
     // MARK: - Steps and expectations
 
-    mutating func step(_ micros: Int64, _ action: Step.Action, pin: String? = nil) {
-        steps.append((micros, [Step(at: at(micros), action: action, pin: pin)]))
+    mutating func step(_ micros: Int64, _ action: Step.Action, pin: String? = nil, entry: String? = nil) {
+        var step = Step(at: at(micros), action: action, pin: pin)
+        step.entry = entry
+        steps.append((micros, [step]))
     }
 
     mutating func expect(_ id: String, response: String?) {
@@ -374,7 +376,7 @@ struct Reproduction {
             terminalOf[id] = item.terminal
             step(item.requestedAt!, request.isPreauthorization ? .preauthorize(id: id, terminal: item.terminal, card: card, amount: amount)
                                                                : .swipe(id: id, terminal: item.terminal, card: card, amount: amount, keyed: nil),
-                 pin: pin(for: item, card: card))
+                 pin: pin(for: item, card: card), entry: entry(for: item, card: card))
             expect(id, response: item.response)
             // The terminal voided it: on its own connection, at the time it did.
             if let void = item.exchanges.first(where: { $0.request.message.isVoid && $0.request.flow == item.terminalSends.first?.request.flow }), let at = void.request.time {

@@ -214,6 +214,7 @@ extension IncidentEvidence {
         var draft = Reproduction(evidence: self, zone: zone, assuming: assuming)
         draft.network()
         draft.pins()
+        draft.chips()
         draft.cardFaults()
         draft.hopFaults()
         draft.keyFaults()

@@ -1,4 +1,5 @@
 import ISO8583
+import PaymentSecurity
 import PaymentNetwork
 import Scenario
 import SettlementCalendar
@@ -26,6 +27,32 @@ extension Reproduction {
             }
             spec.cards[index].pinTries = tries ?? max(3, (wrongByDay.values.max() ?? 0) + 1)
         }
+    }
+
+    /// Cards the evidence shows with a chip (a request with DE55, or a stripe read declined 45) get
+    /// one: a key of the reproduction's own (the card's real one is not in the evidence, and the
+    /// reproduction's card and issuer share it), the PSN of DE23, the first ATC of 9F36.
+    mutating func chips() {
+        for (index, card) in spec.cards.enumerated() {
+            let requests = purchases.filter { $0.exchanges[0].request.message[DE.pan] == card.pan }
+            let chipped = requests.compactMap { item -> ISOMessage? in
+                let request = item.exchanges[0].request.message
+                return request.has(55) ? request : nil
+            }
+            guard !chipped.isEmpty || requests.contains(where: { $0.response == ResponseCode.useChip.rawValue }) else { continue }
+            let first = chipped.first
+            let atc = first.flatMap { try? $0.emvData() }.flatMap { ChipData.value([0x9F, 0x36], in: $0) }.map { Int($0[0]) << 8 | Int($0[1]) } ?? 1
+            spec.cards[index].chip = NetworkSpec.Card.Chip(
+                imk: KeyDerivation.key(seed: 1, purpose: "incident card \(card.pan) IMK"),
+                psn: first?[DE.cardSequenceNumber].map { String($0.suffix(2)) } ?? "00", atc: atc)
+        }
+    }
+
+    /// How a reproduced swipe reads a chip card: by its stripe or without contact, as DE22 says (else the chip).
+    func entry(for item: IncidentEvidence.Transaction, card: String) -> String? {
+        guard spec.cards.first(where: { $0.pan == card })?.chip != nil else { return nil }
+        let mode = item.exchanges[0].request.message[DE.entryMode] ?? ""
+        return mode.hasPrefix("02") ? "stripe" : mode.hasPrefix("07") ? "contactless" : nil
     }
 
     /// The PIN a reproduced swipe enters: as the evidence's request and answer say.

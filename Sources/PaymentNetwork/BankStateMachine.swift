@@ -1,5 +1,6 @@
 public import ISO8583
 public import SettlementCalendar
+public import PaymentSecurity
 
 /// A bank: as issuer it authorizes purchases on its cards, reverses them, voids them (and
 /// undoes a void that is itself reversed) and applies the scheme's stand-in advices; as the
@@ -21,6 +22,18 @@ public struct BankStateMachine: NodeLogic {
         public var pin: String?
         /// Wrong PINs in a day before it is locked for the rest of the day.
         public var pinTries = 3
+        /// Its chip: the issuer master key for application cryptograms and the PSN (nil: a stripe card).
+        public var chip: Chip?
+
+        /// A card's chip as its issuer knows it.
+        public struct Chip: Sendable, Equatable {
+            public var imk: DESKey
+            public var psn: String
+            public init(imk: DESKey, psn: String) {
+                self.imk = imk
+                self.psn = psn
+            }
+        }
 
         /// Makes a card.
         public init(pan: String, expiry: String, status: AccountStatus = .active, dailyLimit: Money? = nil) {
@@ -104,6 +117,8 @@ public struct BankStateMachine: NodeLogic {
     var status: [String: AccountStatus] = [:]
     var configuredStatus: [String: AccountStatus] = [:]
     /// What each card spent on the day it last spent, for its daily limit.
+    /// The ATCs each chip card has used: a cryptogram with one seen before is a replay.
+    var seenATCs: [String: Set<UInt16>] = [:]
     /// Wrong PINs entered for each card, on the day they were entered.
     var pinTries: [String: (day: LocalDate, wrong: Int)] = [:]
     var spent: [String: (date: LocalDate, total: Money)] = [:]
@@ -271,13 +286,18 @@ public struct BankStateMachine: NodeLogic {
         let today = configuration.zone.local(now).date
         let card = request[DE.pan].flatMap { cards[$0] }
         let amount = request.amount
+        let chip = card.map { checkChip(request, card: $0) } ?? .none
+        if case .refused(let code, let kind, let detail) = chip {
+            return [.send(request.response(code: code), to: scheme),
+                    .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(reference), detail: detail, facts: .init(responseCode: code)))]
+        }
         if let card, let refused = checkPIN(request, card: card, from: scheme, today: today) {
-            return [.send(request.response(code: refused.code), to: scheme),
+            return [.send(chip.answering(request.response(code: refused.code)), to: scheme),
                     .record(TimelineEvent(at: now, node: name, kind: refused.kind, reference: .transaction(reference), detail: refused.detail,
                                           facts: .init(responseCode: refused.code)))]
         }
         let code = check(card: card, amount: amount, today: today)
-        var response = request.response(code: code)
+        var response = chip.answering(request.response(code: code))
         guard code.isApproval, let card, let amount else {
             return [
                 .send(response, to: scheme),

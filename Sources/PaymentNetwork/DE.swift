@@ -19,6 +19,8 @@ public enum DE {
     public static let terminalID = 41
     public static let merchantID = 42
     public static let currency = 49
+    /// The card's PAN sequence number (a chip card's PSN).
+    public static let cardSequenceNumber = 23
     /// Point of service PIN capture code (`12`: the most PIN digits the terminal takes).
     public static let pinCaptureCode = 26
     /// The PIN block, encrypted under the link's PIN key.

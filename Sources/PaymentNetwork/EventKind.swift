@@ -25,4 +25,5 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case macFailed = "mac_failed"
     case pinFailed = "pin_failed"
     case pinLocked = "pin_locked"
+    case arqcFailed = "arqc_failed"
 }

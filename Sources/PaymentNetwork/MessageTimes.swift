@@ -1,3 +1,4 @@
+import ISO8583
 public import SettlementCalendar
 
 /// DE7 and DE12/DE13 of a message made at an instant.
@@ -6,5 +7,12 @@ public enum MessageTimes {
     public static func transmission(_ now: Instant) -> String {
         let utc = LocalDateTime(secondsSinceEpoch: now.seconds)
         return utc.date.mmdd + utc.time.hhmmss
+    }
+}
+
+extension TimeOfDay {
+    /// `hhmmss`, as DE12 carries it.
+    public var hhmmss: String {
+        String(hour).leftPadded(to: 2) + String(minute).leftPadded(to: 2) + String(second).leftPadded(to: 2)
     }
 }

@@ -49,6 +49,8 @@ public enum NodeCommand: Sendable, Equatable {
         public var preauthorization: Bool
         /// The PIN the cardholder enters (nil: none).
         public var pin: String?
+        /// The chip, when the card is read by it (nil: its stripe).
+        public var chip: ChipRead?
 
         /// Makes a swipe.
         public init(id: String, pan: String, expiry: String, amount: Money, preauthorization: Bool = false, pin: String? = nil) {

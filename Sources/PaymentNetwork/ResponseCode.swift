@@ -64,6 +64,8 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
     public static let incorrectPIN: ResponseCode = "55"
     /// Too many wrong PINs today: the card is locked until tomorrow.
     public static let pinTriesExceeded: ResponseCode = "75"
+    /// A chip card read by its stripe: use the chip.
+    public static let useChip: ResponseCode = "45"
     /// The PIN block is not one (it does not decrypt to an ISO 9564 format-0 block for the card).
     public static let pinFormatError: ResponseCode = "99"
 
@@ -99,6 +101,7 @@ public struct ResponseCode: Sendable, Hashable, ExpressibleByStringLiteral, Cust
         case .incorrectPIN: return "incorrect PIN"
         case .pinTriesExceeded: return "PIN tries exceeded"
         case .pinFormatError: return "PIN block format error"
+        case .useChip: return "use the chip"
         default: return "unknown code"
         }
     }

@@ -1,5 +1,6 @@
 public import PaymentSecurity
 public import ISO8583
+import SettlementCalendar
 
 /// A terminal's working keys: taken from its sign-on's answer (DE62, under its TMK), used on every
 /// request to its acquirer until the next sign-on.
@@ -16,6 +17,19 @@ extension TerminalStateMachine {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// A chip read: the card's ARQC over the request in DE55, DE22 inserted (05x) or tapped (07x)
+    /// with no PIN yet (2; a PIN block marks it 1 as it goes), DE23 the PSN; the card keeps the
+    /// ARQC and its session key to check the issuer's ARPC.
+    mutating func readChip(_ chip: ChipRead, swipe: NodeCommand.Swipe, into request: inout ISOMessage, now: Instant) {
+        guard let read = ChipData.request(
+            pan: swipe.pan, amount: swipe.amount, currency: configuration.currency, date: configuration.zone.local(now).date,
+            stan: request[DE.stan] ?? "", chip: chip) else { return }
+        request[DE.entryMode] = chip.contactless ? "072" : "052"
+        request[DE.cardSequenceNumber] = "0" + chip.psn
+        request.setEMVData(read.objects)
+        if let arqc = ChipData.value([0x9F, 0x26], in: read.objects) { chipSessions[request.transactionReference] = (arqc, read.sessionKey) }
     }
 
     public func security(towards peer: String) -> LinkSecurity? {

@@ -66,6 +66,8 @@ public struct TerminalStateMachine: NodeLogic {
     private var reversedMessages: Set<TransactionReference> = []
     /// Each transaction's purchase request and its answer, by scenario id.
     private var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
+    /// Chip requests in flight: the ARQC and the session key the card checks the issuer's ARPC with.
+    var chipSessions: [TransactionReference: (arqc: [UInt8], sessionKey: DESKey)] = [:]
     /// The local day this terminal last signed on (0800, DE70 `001`); nil after an A0.
     private var signedOnDay: LocalDate?
     /// The working keys its last sign-on brought (DE62, under its TMK).
@@ -139,9 +141,10 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     private mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
-        let request = messages.purchase(
+        var request = messages.purchase(
             pan: swipe.pan, expiry: swipe.expiry, amount: swipe.amount, stan: trace.take(), now: now, local: configuration.zone.local(now),
             preauthorization: swipe.preauthorization)
+        if let chip = swipe.chip { readChip(chip, swipe: swipe, into: &request, now: now) }
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)
         let amountText = swipe.amount.formatted(exponent: configuration.currency.exponent)
@@ -400,6 +403,12 @@ public struct TerminalStateMachine: NodeLogic {
                                                  facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .upload))))
             return uploading.isEmpty ? actions + settle(now: now) : actions
         case .purchase, .preauthorization, .completion, .refund, .cancellation:
+            // The card checks the issuer's answer cryptogram: one that does not verify (or none)
+            // makes it decline after the online approval, and the terminal reverses (DE39 06).
+            if let chip = chipSessions.removeValue(forKey: own), code.isApproval, !ChipData.arpcVerifies(message, arqc: chip.arqc, sessionKey: chip.sessionKey) {
+                return actions + reverse(entry, now: now, detail: "approved online, but the card declined: the issuer's ARPC (DE55 tag 91) did not verify; reversing",
+                                         kind: .declined, reason: .otherReason)
+            }
             purchases[entry.transactionID]?.response = message
             // A repeat answered as its original was is the same purchase: it goes in the batch once.
             if code.isApproval, [.purchase, .completion, .refund].contains(entry.operation), !entry.isRepeat || !batch.contains(where: { $0.entry.reference == entry.reference }) {
@@ -485,12 +494,5 @@ public struct TerminalStateMachine: NodeLogic {
                 detail: "could not reach \(peer): nothing was sent",
                 facts: .init(transactionID: entry.transactionID))),
         ]
-    }
-}
-
-extension TimeOfDay {
-    /// `hhmmss`, as DE12 carries it.
-    public var hhmmss: String {
-        String(hour).leftPadded(to: 2) + String(minute).leftPadded(to: 2) + String(second).leftPadded(to: 2)
     }
 }

@@ -1,4 +1,5 @@
 public import PaymentNetwork
+public import PaymentSecurity
 public import SettlementCalendar
 
 /// The nodes of a scenario's network.
@@ -55,6 +56,22 @@ public struct NetworkSpec: Sendable, Equatable {
         public var pin: String?
         /// Wrong PINs in one day before the card is locked for the rest of it (75).
         public var pinTries = 3
+        /// The card's chip: its issuer master key for application cryptograms, PSN and first ATC.
+        public var chip: Chip?
+
+        /// An EMV chip.
+        public struct Chip: Sendable, Equatable {
+            public var imk: DESKey
+            /// The PAN sequence number, two digits (DE23).
+            public var psn: String
+            /// The application transaction counter of the card's first chip transaction.
+            public var atc: Int
+            public init(imk: DESKey, psn: String = "00", atc: Int = 1) {
+                self.imk = imk
+                self.psn = psn
+                self.atc = atc
+            }
+        }
         public init(pan: String, bank: String, balance: Money, expiry: String = CardRules.defaultExpiry, status: AccountStatus = .active, dailyLimit: Money? = nil) {
             self.pan = pan
             self.bank = bank

@@ -42,9 +42,9 @@ extension ScenarioBuilder {
                 continue
             }
             let action: Step.Action?
-            var pin: String?
+            var pin: String?, entry: String?
             switch kind {
-            case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known, pin: &pin)
+            case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known, pin: &pin, entry: &entry)
             case "void": action = buildVoid(body, known: known)
             case "change_account": action = buildChangeAccount(body, network: &network)
             case "settle":
@@ -59,7 +59,9 @@ extension ScenarioBuilder {
             default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
             }
             if let action {
-                steps.append(Step(at: at, action: action, line: line, pin: pin))
+                var step = Step(at: at, action: action, line: line, pin: pin)
+                step.entry = entry
+                steps.append(step)
                 checkPayoutCovered(action, at: at, item: item, zone: zone, calendar: calendar, network: network)
             }
         }
@@ -276,9 +278,14 @@ extension ScenarioBuilder {
         }
     }
 
-    func buildSwipe(_ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction], pin: inout String?) -> Step.Action? {
-        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat", "preauth", "pin"]) else { return nil }
+    func buildSwipe(
+        _ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction], pin: inout String?, entry: inout String?
+    ) -> Step.Action? {
+        guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat", "preauth", "pin", "entry"]) else { return nil }
         pin = fields["pin"].flatMap { self.pin($0) }
+        entry = fields["entry"].flatMap { node in
+            reader.value(node, "entry", expected: "chip, contactless or stripe (fallback comes with chip_unreadable, not yet built)") { ["chip", "contactless", "stripe"].contains($0) ? $0 : nil }
+        }
         let id = fields["id"].flatMap { reader.string($0, "id") }
         if let id, let idNode = fields["id"], known[id] != nil {
             reader.error(idNode, "transaction id '\(id)' is used twice")
@@ -286,7 +293,7 @@ extension ScenarioBuilder {
             reader.error(node, "a swipe needs an 'id'")
         }
         if let repeatNode = fields["repeat"] {
-            for key in ["terminal", "card", "amount", "keyed", "preauth", "pin"] where fields[key] != nil {
+            for key in ["terminal", "card", "amount", "keyed", "preauth", "pin", "entry"] where fields[key] != nil {
                 reader.error(repeatNode, "a repeat sends the earlier message as it was: leave out '\(key)'")
             }
             guard let original = reader.string(repeatNode, "repeat") else { return nil }
@@ -319,6 +326,9 @@ extension ScenarioBuilder {
         } ?? false
         if preauth, let keyedNode = fields["keyed"] { reader.error(keyedNode, "a pre-authorization has no 'keyed' amount: leave it out") }
         guard let id, let terminal, let card, let amount else { return nil }
+        if let value = entry, value != "stripe", network.cards.first(where: { $0.pan == card })?.chip == nil, let node = fields["entry"] {
+            reader.error(node, "card \(card) has no chip (give it chip: { imk, psn, atc }): it can only be swiped")
+        }
         known[id] = KnownTransaction(terminal: terminal, kind: preauth ? .preauthorization : .purchase, amount: keyed ?? amount, card: card)
         if preauth { return .preauthorize(id: id, terminal: terminal, card: card, amount: amount) }
         return .swipe(id: id, terminal: terminal, card: card, amount: amount, keyed: keyed)

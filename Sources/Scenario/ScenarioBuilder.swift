@@ -234,7 +234,7 @@ struct ScenarioBuilder {
         }
     }
 
-    private func checkBank(_ node: Node?, _ banks: [NetworkSpec.Bank]) -> String? {
+    func checkBank(_ node: Node?, _ banks: [NetworkSpec.Bank]) -> String? {
         guard let node, let name = reader.string(node, "bank") else { return nil }
         if banks.contains(where: { $0.name == name }) { return name }
         let hint = nearestWord(to: name, in: banks.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
@@ -352,47 +352,6 @@ struct ScenarioBuilder {
             if index == 0 { merchant.feePartsPerMillion = rate }
             merchant.feeChanges.append(.init(from: from, partsPerMillion: rate))
         }
-    }
-
-    private func status(_ node: Node?) -> AccountStatus? {
-        guard let node else { return .active }
-        return reader.value(node, "status", expected: "one of \(AccountStatus.allCases.map(\.rawValue).joined(separator: ", "))") { AccountStatus(rawValue: $0) }
-    }
-
-    private func buildCard(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Card? {
-        guard let fields = reader.mapping(node, "a card", allowed: ["pan", "bank", "balance", "expiry", "status", "daily_limit", "pin", "pin_tries"]) else { return nil }
-        let pan = fields["pan"].flatMap { reader.value($0, "pan", expected: "12 to 19 digits") { (12...19).contains($0.count) && $0.allSatisfy(\.isNumber) ? $0 : nil } }
-        if fields["pan"] == nil { reader.needs(node, "pan", "a card needs a 'pan'") }
-        let bank = checkBank(fields["bank"], banks)
-        if fields["bank"] == nil { reader.needs(node, "bank", "a card needs a 'bank'") }
-        let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
-        let expiry = fields["expiry"].map { reader.value($0, "expiry", expected: "YYMM") { $0.count == 4 && $0.allSatisfy(\.isNumber) && (1...12).contains(Int($0.suffix(2)) ?? 0) ? $0 : nil } } ?? CardRules.defaultExpiry
-        let dailyLimit = fields["daily_limit"].flatMap { money($0, "daily_limit", currency) }
-        let pin = fields["pin"].flatMap { self.pin($0) }
-        let tries = fields["pin_tries"].flatMap { reader.value($0, "pin_tries", expected: "a number of wrong PINs from 1 to 99") { Int($0).flatMap { (1...99).contains($0) ? $0 : nil } } }
-        if let node = fields["pin_tries"], fields["pin"] == nil { reader.error(node, "pin_tries counts wrong PINs: give the card a 'pin'") }
-        guard let pan, let bank, let balance, let expiry, let status = status(fields["status"]) else { return nil }
-        var card = NetworkSpec.Card(pan: pan, bank: bank, balance: balance, expiry: expiry, status: status, dailyLimit: dailyLimit)
-        card.pin = pin
-        card.pinTries = tries ?? card.pinTries
-        return card
-    }
-
-    /// A PIN: 4 to 12 digits.
-    func pin(_ node: Node) -> String? {
-        reader.value(node, "pin", expected: "4 to 12 digits, quoted (\"123456\")") { text in
-            (4...12).contains(text.count) && text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber) ? text : nil
-        }
-    }
-
-    private func buildAccount(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Account? {
-        guard let fields = reader.mapping(node, "an account", allowed: ["bank", "number", "balance", "status"]) else { return nil }
-        let bank = checkBank(fields["bank"], banks)
-        let number = fields["number"].flatMap { reader.string($0, "account number") }
-        if fields["number"] == nil { reader.needs(node, "number", "an account needs a 'number'") }
-        let balance = fields["balance"].map { money($0, "balance", currency) } ?? .zero
-        guard let bank, let number, let balance, let status = status(fields["status"]) else { return nil }
-        return NetworkSpec.Account(bank: bank, number: number, balance: balance, status: status)
     }
 
     // MARK: - Expectations

@@ -83,6 +83,7 @@ public struct ScenarioWriter {
                           "expiry: \"\(card.expiry)\"", "status: \(card.status.rawValue)"]
             if let limit = card.dailyLimit { fields.append("daily_limit: \(out.money(limit))") }
             if let pin = card.pin { fields += ["pin: \"\(pin)\"", "pin_tries: \(card.pinTries)"] }
+            if let chip = card.chip { fields.append("chip: { imk: \"\(chip.imk.hex)\", psn: \"\(chip.psn)\", atc: \(chip.atc) }") }
             out.line("    - { \(fields.joined(separator: ", ")) }")
         }
         if !network.accounts.isEmpty {
@@ -197,13 +198,13 @@ public struct ScenarioWriter {
             let body: String
             switch step.action {
             case .swipe(let id, let terminal, let card, let amount, let keyed):
-                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "")\(step.pin.map { ", pin: \"\($0)\"" } ?? "") }"
+                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "")\(step.pin.map { ", pin: \"\($0)\"" } ?? "")\(step.entry.map { ", entry: \($0)" } ?? "") }"
             case .repeatSwipe(let id, _, let original):
                 body = "swipe: { id: \(Self.scalar(id)), repeat: \(Self.scalar(original)) }"
             case .void(let id, _):
                 body = "void: \(Self.scalar(id))"
             case .preauthorize(let id, let terminal, let card, let amount):
-                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true\(step.pin.map { ", pin: \"\($0)\"" } ?? "") }"
+                body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true\(step.pin.map { ", pin: \"\($0)\"" } ?? "")\(step.entry.map { ", entry: \($0)" } ?? "") }"
             case .complete(let id, let terminal, let original, let amount):
                 body = "complete: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), amount: \(out.money(amount)), terminal: \(Self.scalar(terminal)) }"
             case .cancel(let id, let terminal, let original):

@@ -37,6 +37,8 @@ public struct Step: Sendable, Equatable {
     public var line: Int
     /// The PIN the cardholder enters with a swipe or pre-authorization (nil: none entered).
     public var pin: String?
+    /// How the card is read: `chip`, `contactless` or `stripe` (nil: the chip of a chip card, else the stripe).
+    public var entry: String?
 
     public init(at: Instant, action: Action, line: Int = 0, pin: String? = nil) {
         self.at = at

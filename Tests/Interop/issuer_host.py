@@ -10,7 +10,10 @@ a provider's real host when PayLab's tests make the issuing bank external.
 
 It prints "port N" once it listens. Cards are the JSON `paylab certify issuer --cards`
 describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}], and
-optionally "pin" and "pin_tries" (default 3).
+optionally "pin" and "pin_tries" (default 3), and "chip": {"imk", "psn"} for a chip card: its
+ARQC (DE55 9F26) is verified with pyemv (ICC master key by option A, the common session key of
+9F36) and the answer carries 91 (the ARPC by method 1 and the ARC) and 8A; a bad ARQC or a
+replayed ATC is 05, the card's stripe (DE22 02x) 45.
 
 Secured (--zak, --zpk; psec does the cryptography): every request but network management must
 carry the X9.19 (or X9.9) MAC under the ZAK in its last field (DE64, or DE128 with a secondary
@@ -62,6 +65,9 @@ from cup_spec import cup_spec
 
 warnings.filterwarnings("ignore")
 import psec  # noqa: E402
+from pyemv import ac, kd, tlv  # noqa: E402
+
+CRYPTOGRAM_TAGS = ["9F02", "9F03", "9F1A", "95", "5F2A", "9A", "9C", "9F37", "82", "9F36"]
 
 ECHOED = ["2", "3", "4", "7", "11", "12", "13", "15", "32", "37", "41", "42", "49", "90", "103"]
 
@@ -74,6 +80,7 @@ class Book:
         self.defect = defect
         self.zpk = zpk
         self.wrong_pins = {}         # (pan, MMDD) -> wrong PINs that day
+        self.atcs = {}               # pan -> ATCs seen
         self.lock = threading.Lock()
         self.cards = {c["pan"]: dict(c) for c in cards}
         for card in self.cards.values():
@@ -159,9 +166,12 @@ class Book:
         month = int(day[:2]) if day[:2].isdigit() else date.today().month
         if card["status"] == "expired" or int(card["expiry"]) < (year % 100) * 100 + month:
             return respond(message, answer_mti, "54")
-        refused = self.check_pin(message, card, day)
+        chip, refused = self.check_chip(message, card)
         if refused:
             return respond(message, answer_mti, refused)
+        refused = self.check_pin(message, card, day)
+        if refused:
+            return self.with_arpc(respond(message, answer_mti, refused), chip)
         if amount <= 0:
             return respond(message, answer_mti, "13")
         spent = self.spent.get((card["pan"], day), 0)
@@ -170,6 +180,8 @@ class Book:
         if self.available(card["pan"]) < amount:
             return respond(message, answer_mti, "51")
         extra = {} if self.defect == "no-de38" else {"38": "%06d" % random.randint(0, 999999)}
+        if chip:
+            extra["55"] = self.arpc_data(chip, "00")
         if hold:
             self.holds[ref] = {"pan": card["pan"], "amount": amount, "state": "holding"}
             return respond(message, answer_mti, "00", extra=extra)
@@ -177,6 +189,44 @@ class Book:
         self.spent[(card["pan"], day)] = spent + amount
         self.auths[ref] = {"pan": card["pan"], "amount": amount, "state": "debited", "day": day}
         return respond(message, "0210", "00", extra=extra)
+
+    def check_chip(self, message, card):
+        """(the session key and ARQC, None) when a chip request's ARQC verifies; (None, code) when refused."""
+        if not card.get("chip"):
+            return None, None
+        entry = message.get("22", "")
+        if entry.startswith("02"):
+            return None, "45"
+        if not (entry.startswith("05") or entry.startswith("07")):
+            return None, None
+        try:
+            data = tlv.decode(bytes.fromhex(message["55"]), simple=True)
+            imk = bytes.fromhex(card["chip"]["imk"])
+            psn = message.get("23", "0" + card["chip"]["psn"])[-2:]
+            mk = kd.derive_icc_mk_a(imk, card["pan"], psn)
+            sk = kd.derive_common_sk(mk, data["9F36"] + bytes(6))
+            payload = b"".join(data[tag] for tag in CRYPTOGRAM_TAGS) + data["9F10"][3:7]
+            arqc = data["9F26"]
+        except (KeyError, ValueError):
+            return None, "05"
+        if ac.generate_ac(sk, payload, ac.PaddingType.EMV) != arqc:
+            return None, "05"
+        seen = self.atcs.setdefault(card["pan"], set())
+        if data["9F36"] in seen:
+            return None, "05"
+        seen.add(data["9F36"])
+        return (sk, arqc), None
+
+    @staticmethod
+    def arpc_data(chip, code):
+        sk, arqc = chip
+        arpc = ac.generate_arpc_1(sk, arqc, code.encode())
+        return tlv.encode({"91": arpc + code.encode(), "8A": code.encode()}).hex().upper()
+
+    def with_arpc(self, answer, chip):
+        if chip:
+            answer["55"] = self.arpc_data(chip, answer["39"])
+        return answer
 
     def check_pin(self, message, card, day):
         """None when the card needs no PIN or the right one came; else 55, 75 or 99."""

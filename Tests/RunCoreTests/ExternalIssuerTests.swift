@@ -36,7 +36,7 @@ struct ExternalIssuerTests {
     /// The cards of a scenario as the host reads them.
     static func cardsJSON(_ cards: [NetworkSpec.Card]) -> String {
         let items = cards.map { card in
-            "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null"), \"pin\": \(card.pin.map { "\"\($0)\"" } ?? "null"), \"pin_tries\": \(card.pinTries)}"
+            "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null"), \"pin\": \(card.pin.map { "\"\($0)\"" } ?? "null"), \"pin_tries\": \(card.pinTries)\(card.chip.map { ", \"chip\": {\"imk\": \"\($0.imk.hex)\", \"psn\": \"\($0.psn)\"}" } ?? "")}"
         }
         return "[\(items.joined(separator: ","))]"
     }

@@ -59,6 +59,7 @@ enum NetworkAssembly {
                     var card = BankStateMachine.Card(pan: spec.pan, expiry: spec.expiry, status: spec.status, dailyLimit: spec.dailyLimit)
                     card.pin = spec.pin
                     card.pinTries = spec.pinTries
+                    card.chip = spec.chip.map { BankStateMachine.Card.Chip(imk: $0.imk, psn: $0.psn) }
                     return card
                 },
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,

@@ -32,6 +32,8 @@ final class NetworkRun {
     /// What the link faults did, with the virtual time.
     private(set) var linkLog: [(at: Instant, what: String)] = []
     let codec = MessageCodec(dialect: .default)
+    /// Each chip card's next application transaction counter.
+    var nextATC: [String: Int] = [:]
     /// Nodes in an outage, with when it ends (nil: never).
     var down: [String: Instant?] = [:]
     /// Links cut by a `disconnect` fault, as `client -> server`.
@@ -207,6 +209,14 @@ final class NetworkRun {
         }
     }
 
+    /// The chip of a card read by it (its next ATC taken), or nil when the card has none or is swiped.
+    private func chipRead(_ card: NetworkSpec.Card?, entry: String?) -> ChipRead? {
+        guard let card, let chip = card.chip, entry != "stripe" else { return nil }
+        let atc = nextATC[card.pan, default: chip.atc]
+        nextATC[card.pan] = atc + 1
+        return ChipRead(imk: chip.imk, psn: chip.psn, atc: UInt16(clamping: atc), contactless: entry == "contactless")
+    }
+
     /// Moves the clock to a step and performs it.
     private func perform(_ step: Step) {
         advance(to: step.at)
@@ -215,7 +225,9 @@ final class NetworkRun {
         case .swipe(let id, let at, let card, let amount, let keyed):
             let spec = scenario.network.cards.first { $0.pan == card }
             terminal = at
-            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: keyed ?? amount, pin: step.pin))
+            var swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: keyed ?? amount, pin: step.pin)
+            swipe.chip = chipRead(spec, entry: step.entry)
+            command = .swipe(swipe)
         case .repeatSwipe(let id, let at, let original):
             terminal = at
             command = .repeatSwipe(id: id, of: original)
@@ -225,7 +237,9 @@ final class NetworkRun {
         case .preauthorize(let id, let at, let card, let amount):
             let spec = scenario.network.cards.first { $0.pan == card }
             terminal = at
-            command = .swipe(.init(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: amount, preauthorization: true, pin: step.pin))
+            var swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: amount, preauthorization: true, pin: step.pin)
+            swipe.chip = chipRead(spec, entry: step.entry)
+            command = .swipe(swipe)
         case .complete(let id, let at, let original, let amount):
             terminal = at
             command = .complete(id: id, of: original, amount: amount)

@@ -121,6 +121,11 @@ public enum ScenarioSchema {
                 ("pin", pinValue("Its PIN: needed on every purchase and pre-authorization (55 without it or wrong).")),
                 ("pin_tries", .object([("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(99)),
                                        ("description", .string("Wrong PINs in a day before it is locked for the rest of the day (75); default 3."))])),
+                ("chip", .object(object("Its EMV chip: the issuer verifies an ARQC from it and answers with an ARPC.", required: ["imk"], [
+                    ("imk", key("The issuer master key for application cryptograms.")),
+                    ("psn", .object([("type", .string("string")), ("pattern", .string("^[0-9]{2}$")), ("description", .string("The PAN sequence number, DE23 (default 00)."))])),
+                    ("atc", .object([("type", .string("integer")), ("minimum", .number(0)), ("maximum", .number(65535)), ("description", .string("The ATC of its first chip transaction (default 1)."))])),
+                ]))),
             ])), "The cards.")),
             ("accounts", array(.object(object("An extra account.", required: ["bank", "number"], [
                 ("bank", text("The bank that keeps it.")), ("number", text("The account number.")),
@@ -168,6 +173,8 @@ public enum ScenarioSchema {
                 ("repeat", text("The id of an earlier swipe whose message is sent again, same STAN.")),
                 ("preauth", .object([("type", .string("boolean")), ("description", .string("A pre-authorization (0100): funds held, not taken."))])),
                 ("pin", pinValue("The PIN the cardholder enters: a PIN block under the terminal's PIK (leave out: none entered).")),
+                ("entry", .object([("enum", .array(["chip", "contactless", "stripe"].map { .string($0) })),
+                                   ("description", .string("How the card is read: chip (default for a chip card), contactless, or stripe (a chip card's stripe is declined 45)."))])),
             ]))),
             ("void", text("The id of an approved purchase of the same clearing day to cancel.")),
             ("complete", .object(object("The completion (0220) of a pre-authorization: takes at most the hold (plus the tolerance), releases the rest.", required: ["id", "of", "amount"], [
