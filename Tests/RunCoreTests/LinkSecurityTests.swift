@@ -1,5 +1,6 @@
 import Foundation
 import PaymentNetwork
+import PaymentSecurity
 import Scenario
 import TestSupport
 import Testing
@@ -91,5 +92,31 @@ struct LinkSecurityTests {
         #expect(verdict["unreadable_pins"] as? Int == 0)
         #expect(pins.map { $0["key"] ?? "" } == ["PIK T0000001", "Leshua -> UnionPay", "UnionPay -> ICBC", "PIK T0000002", "Leshua -> UnionPay", "UnionPay -> ICBC"], "\(pins)")
         #expect(pins.allSatisfy { $0["pin"] == "123456" })
+    }
+
+    @Test("every chip request's ARQC and every answer's ARPC in a capture of the chip library scenario are the ones pyemv computes")
+    func cryptogramsOnTheWire() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("paylab-chip-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let scenario = try ScenarioLoader.load(path: "Scenarios/chip-card.yaml")
+        let runner = ScenarioRunner()
+        let result = await runner.run(scenario, capture: .init(root: root, runTime: "20260101-000000"))
+        try await runner.shutdown()
+        #expect(result.passed, "\(result.failures)")
+        let folder = try #require(result.captureFolder)
+        let payloads = try await runTool(["tshark", "-r", folder + "/messages.pcap", "-T", "fields", "-e", "tcp.payload"])
+        let card = try #require(scenario.network.cards.first?.chip)
+        let request: [String: Any] = [
+            "frames": payloads.split(separator: "\n").map(String.init).filter { !$0.isEmpty },
+            "cards": ["6222020000000001": ["imk": card.imk.hex, "psn": card.psn]],
+        ]
+        let input = root + "/emv.json"
+        try JSONSerialization.data(withJSONObject: request).write(to: URL(fileURLWithPath: input))
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Interop/emv_capture_check.py").path
+        let output = try await runTool(["sh", "-c", "python3 \"$0\" < \"$1\"", script, input])
+        let verdict = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        // Two chip purchases over three hops each way: six requests with an ARQC, six answers with an ARPC.
+        #expect(verdict["arqcs"] as? Int == 6 && verdict["arpcs"] as? Int == 6, "\(verdict)")
+        #expect((verdict["arqc_mismatches"] as? [Any])?.isEmpty == true && (verdict["arpc_mismatches"] as? [Any])?.isEmpty == true, "\(verdict)")
     }
 }
