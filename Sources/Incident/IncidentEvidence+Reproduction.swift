@@ -356,9 +356,7 @@ struct Reproduction {
     // MARK: - Steps and expectations
 
     mutating func step(_ micros: Int64, _ action: Step.Action, pin: String? = nil, entry: String? = nil) {
-        var step = Step(at: at(micros), action: action, pin: pin)
-        step.entry = entry
-        steps.append((micros, [step]))
+        steps.append((micros, [Step(at: at(micros), action: action, pin: pin, entry: entry)]))
     }
 
     mutating func expect(_ id: String, response: String?) {

@@ -42,12 +42,6 @@ public struct DESKey: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { hex }
 
-    /// The first 8 bytes (K1).
-    public var left: DESKey { DESKey(Array(bytes[0..<8]))! }
-
-    /// The second 8 bytes (K2; K1 for a single-length key).
-    public var right: DESKey { bytes.count == 8 ? self : DESKey(Array(bytes[8..<16]))! }
-
     /// The key check value: the key encrypting eight zero bytes, its first `count` bytes (4 by default,
     /// as UnionPay's DE62 carries it; 3 is the other usual length).
     public func checkValue(count: Int = 4) -> [UInt8] {

@@ -44,9 +44,6 @@ public struct ExternalSystem: Sendable, Equatable {
     /// on an external acquirer, PayLab's terminals take the keys that acquirer sends under it.
     public var tmk: DESKey?
 
-    /// Whether the link carries MACs and PIN blocks (it names keys).
-    public var secured: Bool { zak != nil || zpk != nil || tmk != nil }
-
     /// MTI class, then DE11 (STAN), DE41 (terminal) and DE7 (transmission time).
     public static let defaultMatch = [11, 41, 7]
 

@@ -59,9 +59,7 @@ extension ScenarioBuilder {
             default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
             }
             if let action {
-                var step = Step(at: at, action: action, line: line, pin: pin)
-                step.entry = entry
-                steps.append(step)
+                steps.append(Step(at: at, action: action, line: line, pin: pin, entry: entry))
                 checkPayoutCovered(action, at: at, item: item, zone: zone, calendar: calendar, network: network)
             }
         }

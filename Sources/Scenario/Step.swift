@@ -40,11 +40,12 @@ public struct Step: Sendable, Equatable {
     /// How the card is read: `chip`, `contactless` or `stripe` (nil: the chip of a chip card, else the stripe).
     public var entry: String?
 
-    public init(at: Instant, action: Action, line: Int = 0, pin: String? = nil) {
+    public init(at: Instant, action: Action, line: Int = 0, pin: String? = nil, entry: String? = nil) {
         self.at = at
         self.action = action
         self.line = line
         self.pin = pin
+        self.entry = entry
     }
 }
 

@@ -34,18 +34,18 @@ extension MessageInspector {
         }
     }
 
-    /// The MAC field a message carries (64 or 128) with its bytes, or why it has none.
-    static func carriedMAC(_ message: ISOMessage) throws(Problem) -> (field: Int, bytes: [UInt8]) {
-        for field in [128, 64] {
-            if let bytes = message.bytes(field) { return (field, bytes) }
+    /// The MAC a message carries (DE128, else DE64), or why it has none.
+    static func carriedMAC(_ message: ISOMessage) throws(Problem) -> [UInt8] {
+        guard let bytes = message.bytes(128) ?? message.bytes(64) else {
+            throw Problem(description: "the message carries no MAC (neither DE64 nor DE128)")
         }
-        throw Problem(description: "the message carries no MAC (neither DE64 nor DE128)")
+        return bytes
     }
 
     /// The MAC of `body` (a frame without its 2-byte length header) by one algorithm, padding and span.
     public static func checkMAC(_ body: [UInt8], message: ISOMessage, dialect: Dialect, key: DESKey,
                                 algorithm: MACAlgorithm, padding: MACPadding = .zeros, span: MACSpan = .fromMTI) throws(Problem) -> MACCheck {
-        let (_, carried) = try carriedMAC(message)
+        let carried = try carriedMAC(message)
         let width = dialect.binaryFields == .hex ? 16 : 8
         let start = span == .fromMTI ? dialect.headerLength : 0
         guard body.count >= start + width else { throw Problem(description: "the frame is too short to carry a MAC") }
