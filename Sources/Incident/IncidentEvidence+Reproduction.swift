@@ -135,12 +135,12 @@ struct Reproduction {
         var days: Int?
         for item in followUpItems where item.response == "12" {
             guard let request = item.exchanges.first?.request.message, request.isCompletion, let at = item.requestedAt,
-                  let sent = request.originalTransmission else { continue }
+                  let sent = item.original else { continue }
             guard let preauth = purchases.first(where: { $0.terminal == item.terminal && $0.transmission == sent }), let held = preauth.requestedAt else { continue }
             let ended = followUpItems.contains { other in
                 guard let message = other.exchanges.first?.request.message, message.isCompletion || message.isCancellation, other.response == "00",
                       (other.requestedAt ?? .max) < at else { return false }
-                return other.terminal == item.terminal && message.originalTransmission == sent
+                return other.terminal == item.terminal && other.original == sent
             }
             if !ended { days = min(days ?? .max, max(1, Int((at - held) / 86_400_000_000))) }
         }
@@ -153,11 +153,11 @@ struct Reproduction {
     /// acquirer sent and nobody answered tell how often it tries (reversal_attempts).
     private mutating func reconciliation() {
         for record in evidence.transactions where record.mti == MTI.clearingRecord.rawValue {
-            guard let message = record.exchanges.first?.request.message, let sent = message.originalTransmission else { continue }
+            guard let sent = record.original else { continue }
             guard let purchase = purchases.first(where: { $0.terminal == record.terminal && $0.transmission == sent }), purchase.response != "00" else { continue }
             let refund = followUpItems.first { item in
                 guard let request = item.exchanges.first?.request.message, request.isRefund else { return false }
-                return item.terminal == record.terminal && request.originalTransmission == sent
+                return item.terminal == record.terminal && item.original == sent
             }
             if let refund {
                 spec.acquirer.unmatched = "refund"
@@ -355,8 +355,8 @@ struct Reproduction {
 
     // MARK: - Steps and expectations
 
-    mutating func step(_ micros: Int64, _ action: Step.Action, pin: String? = nil, entry: String? = nil) {
-        steps.append((micros, [Step(at: at(micros), action: action, pin: pin, entry: entry)]))
+    mutating func step(_ micros: Int64, _ action: Step.Action, pin: String? = nil, entry: String? = nil, online: Bool = false) {
+        steps.append((micros, [Step(at: at(micros), action: action, pin: pin, entry: entry, online: online)]))
     }
 
     mutating func expect(_ id: String, response: String?) {
@@ -376,17 +376,7 @@ struct Reproduction {
                                                                : .swipe(id: id, terminal: item.terminal, card: card, amount: amount, keyed: nil),
                  pin: pin(for: item, card: card), entry: entry(for: item, card: card))
             expect(id, response: item.response)
-            // The terminal voided it: on its own connection, at the time it did.
-            if let void = item.exchanges.first(where: { $0.request.message.isVoid && $0.request.flow == item.terminalSends.first?.request.flow }), let at = void.request.time {
-                step(at, .void(id: id, terminal: item.terminal))
-                // The terminal reversed its void: the void's answer never reached it.
-                let voidStan = void.request.message[DE.stan]
-                let reversed = evidence.transactions.flatMap(\.exchanges).contains { exchange in
-                    exchange.request.message.isReversal && exchange.request.flow == void.request.flow
-                        && exchange.request.message[DE.originalData].map { Array($0).count >= 10 && String(Array($0)[4..<10]) == voidStan } == true
-                }
-                if reversed { fault(.network(client: item.terminal, server: "Acquirer", kind: .drop(response: true), count: 1), from: at, to: at + 1_000_000) }
-            }
+            voids(item, id: id, terminal: item.terminal)
             for (number, again) in (repeats[index] ?? []).enumerated() {
                 let repeatID = "\(id)-repeat\(number + 1)"
                 step(again.request.time ?? item.requestedAt!, .repeatSwipe(id: repeatID, terminal: item.terminal, of: id))
@@ -399,8 +389,22 @@ struct Reproduction {
         }
     }
 
-    /// Completions, cancellations, refunds and chargebacks, each of the swipe its DE90 names
-    /// (or, made at another terminal of the merchant, the purchase whose RRN it carries).
+    /// The terminal voided a transaction: on its own connection, at the time it did.
+    mutating func voids(_ item: IncidentEvidence.Transaction, id: String, terminal: String) {
+        guard let void = item.exchanges.first(where: { $0.request.message.isVoid && $0.request.flow == item.terminalSends.first?.request.flow }),
+              let at = void.request.time else { return }
+        step(at, .void(id: id, terminal: terminal))
+        // The terminal reversed its void: the void's answer never reached it.
+        let voidStan = void.request.message[DE.stan]
+        let reversed = evidence.transactions.flatMap(\.exchanges).contains { exchange in
+            exchange.request.message.isReversal && exchange.request.flow == void.request.flow
+                && exchange.request.message[DE.originalData].map { Array($0).count >= 10 && String(Array($0)[4..<10]) == voidStan } == true
+        }
+        if reversed { fault(.network(client: terminal, server: "Acquirer", kind: .drop(response: true), count: 1), from: at, to: at + 1_000_000) }
+    }
+
+    /// Completions, cancellations, refunds and chargebacks, each of the swipe it names (DE90, or a
+    /// UnionPay POS's DE61; made at another terminal of the merchant, the purchase whose RRN it carries).
     mutating func followUps() {
         var ids: [String: String] = [:]   // terminal/DE7 -> id
         for (index, item) in purchases.enumerated() { ids["\(item.terminal)/\(item.transmission)"] = "t\(index + 1)" }
@@ -409,7 +413,7 @@ struct Reproduction {
         }
         for (index, item) in followUpItems.enumerated() where !reconciliationRefunds.contains("\(item.terminal)/\(item.transmission)") {
             let request = item.exchanges[0].request.message
-            guard let sent = request.originalTransmission, let when = item.requestedAt else { continue }
+            guard let sent = item.original, let when = item.requestedAt else { continue }
             let originalKey = "\(request[DE.terminalID] ?? "-")/\(sent)"
             let byRRN = request[DE.rrn].flatMap { rrn in
                 purchases.first { purchase in purchase.exchanges.contains { $0.answer?.message[DE.rrn] == rrn } }.map { "\($0.terminal)/\($0.transmission)" }
@@ -430,8 +434,9 @@ struct Reproduction {
                 action = .cancel(id: id, terminal: terminal, of: original)
             }
             if !request.isChargeback { terminalOf[id] = terminal }
-            step(when, action)
+            step(when, action, online: request.isOnlineCompletion)
             expect(id, response: item.response)
+            if request.isCompletion { voids(item, id: id, terminal: terminal) }
         }
     }
 

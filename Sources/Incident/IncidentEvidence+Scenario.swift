@@ -141,7 +141,7 @@ extension IncidentEvidence {
     private func inferFromFirstPayout(_ fit: ([Int64], Int64) -> String?) -> String? {
         guard let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && $0.response == "00" }),
               let paidAt = payout.requestedAt, let credited = payout.exchanges.first?.request.message.amount else { return nil }
-        let paid = transactions.filter { $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && ($0.approvedAt ?? .max) <= paidAt }
+        let paid = transactions.filter { $0.isPaidOut && ($0.approvedAt ?? .max) <= paidAt }
             .compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }
         guard !paid.isEmpty else { return nil }
         // The purchases this payout paid: one of them, or the earliest or latest few, whose net adds up to it.
@@ -161,7 +161,7 @@ extension IncidentEvidence {
     /// credit after it was sent, counted in business days; nil when the evidence holds no payout.
     public func inferredTerms(calendar: BusinessCalendar, zone: Zone, cutoff: TimeOfDay = TimeOfDay(hour: 23, minute: 0)!, merchant: String? = nil) -> (terms: String, payoutAt: String, why: String)? {
         func ofMerchant(_ item: Transaction) -> Bool { merchant == nil || item.exchanges.first?.request.message[DE.merchantID] == merchant }
-        guard let swipedAt = transactions.lazy.filter({ $0.mti == "0200" && !$0.terminal.hasPrefix("payout") && ofMerchant($0) }).compactMap(\.approvedAt).first,
+        guard let swipedAt = transactions.lazy.filter({ $0.isPaidOut && ofMerchant($0) }).compactMap(\.approvedAt).first,
               let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && ($0.requestedAt ?? 0) >= swipedAt && ofMerchant($0) }),
               let paidAt = payout.requestedAt else { return nil }
         let swiped = zone.local(Instant(milliseconds: swipedAt / 1000))

@@ -32,6 +32,9 @@ public struct IncidentEvidence: Sendable {
         public var stan: String
         /// DE7 of its first request: with the terminal, what names it at every hop.
         public var transmission: String = "-"
+        /// DE7 of the transaction its first request names, when it acts on or follows up an
+        /// earlier one: by DE90, or as a UnionPay POS names it, by DE61 (its trace number) or DE37.
+        public var original: String?
         public var mti: String
         public var amount: String?
         public var response: String?
@@ -53,6 +56,13 @@ public struct IncidentEvidence: Sendable {
         /// if one was.
         public var approvedAt: Int64? {
             terminalSends.first { $0.answer?.message[DE.responseCode] == "00" }?.request.time
+        }
+
+        /// Whether it is a 0200 that moves money to the merchant (a purchase, an online
+        /// completion) and no approved void took back.
+        public var isPaidOut: Bool {
+            mti == "0200" && !terminal.hasPrefix("payout")
+                && !exchanges.contains { $0.request.message.isVoid && $0.answer?.message[DE.responseCode] == "00" }
         }
 
         /// How long the terminal waited before it reversed an unanswered send, if the evidence shows it.
@@ -240,19 +250,56 @@ public struct IncidentEvidence: Sendable {
         // keeps (each hop gives a request its own STAN); a reversal or void names it in DE90.
         var order: [String] = []
         var groups: [String: [Exchange]] = [:]
+        var originals: [String: String] = [:]
+        var names = OriginalNames()
         for exchange in exchanges {
             let request = exchange.request.message
             // A payout credit has no terminal: it is named by its RRN.
             let terminal = request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-")
             var key = request[DE.transmissionDateTime] ?? request[DE.stan] ?? "-"
-            // Completions, cancellations, refunds and chargebacks name their original too, but are transactions of their own.
-            if !request.startsTransaction, let original = request.originalTransmission { key = original }
             if request.mti.messageClass == .networkManagement { continue }
+            let original = names.original(of: request)
+            names.note(exchange)
+            // Completions, cancellations, refunds and chargebacks name their original too, but are transactions of their own.
+            if !request.startsTransaction, let original { key = original }
             let group = "\(terminal)/\(key)"
-            if groups[group] == nil { order.append(group) }
+            if groups[group] == nil {
+                order.append(group)
+                originals[group] = original
+            }
             groups[group, default: []].append(exchange)
         }
-        transactions = order.map { Self.transaction(groups[$0]!, timeout: timeout) }
+        transactions = order.map { group in
+            var transaction = Self.transaction(groups[group]!, timeout: timeout)
+            transaction.original = originals[group]
+            return transaction
+        }
+    }
+
+    /// What names an earlier transaction in the evidence: DE90's DE7, or (a UnionPay POS's
+    /// messages, which carry DE61 instead) the terminal's trace number in DE61, or the RRN in DE37.
+    struct OriginalNames {
+        /// `terminal|STAN` of each request that starts a transaction: its local date and DE7.
+        private var traces: [String: [(date: String?, transmission: String)]] = [:]
+        /// DE7 of the transaction each RRN was first given to.
+        private var rrns: [String: String] = [:]
+
+        mutating func note(_ exchange: Exchange) {
+            let request = exchange.request.message
+            guard request.startsTransaction, let transmission = request[DE.transmissionDateTime] else { return }
+            traces["\(request[DE.terminalID] ?? "-")|\(request[DE.stan] ?? "-")", default: []].append((request[DE.localDate], transmission))
+            if let rrn = exchange.answer?.message[DE.rrn], rrns[rrn] == nil { rrns[rrn] = request.originalTransmission ?? transmission }
+        }
+
+        func original(of request: ISOMessage) -> String? {
+            if let named = request.originalTransmission { return named }
+            guard request.has(DE.originalPOSData) else { return nil }
+            if let pos = OriginalPOSData(request), pos.namesTrace,
+               let found = traces["\(request[DE.terminalID] ?? "-")|\(pos.trace)"]?.last(where: { ($0.date ?? pos.date) == pos.date }) {
+                return found.transmission
+            }
+            return request[DE.rrn].flatMap { rrns[$0] }
+        }
     }
 
     /// Requests and answers paired on their connection (the answer flows the other way) by MTI, DE11 and DE41.

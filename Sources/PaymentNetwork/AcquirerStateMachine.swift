@@ -209,10 +209,7 @@ public struct AcquirerStateMachine: NodeLogic {
     /// journal knows), then forwarded like a purchase.
     mutating func forwardFollowUp(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let kind: TimelineEvent.Operation = request.isCompletion ? .completion : .refund
-        // The original as this terminal sent it, or (a refund at another terminal of the same
-        // merchant) the one with the RRN the follow-up carries.
-        var original = request.originalReference
-        if purchases[original] == nil, let found = rrnMatch(request) { original = found }
+        let original = self.original(namedBy: request, kinds: kind == .completion ? [.preauthorization] : [.purchase, .completion])
         guard purchases[request.transactionReference] == nil else {
             return forwardPurchase(request, kind: kind, original: original, from: terminal, now: now)   // answered as a duplicate
         }
@@ -248,11 +245,34 @@ public struct AcquirerStateMachine: NodeLogic {
         ]
     }
 
-    /// The transaction of the merchant a follow-up's RRN (DE37) names, when its DE90 names one
-    /// of another terminal (DE90 has no terminal id).
-    func rrnMatch(_ message: ISOMessage) -> TransactionReference? {
+    /// The transaction a terminal's void, completion, cancellation or refund names, of the
+    /// `kinds` it can act on: by DE90 when it carries one; by DE61's trace number and date at the
+    /// same terminal, as a UnionPay POS names a void's or refund's original; else (a
+    /// pre-authorization's follow-ups name none, or the original was made at another terminal
+    /// of the merchant) by the RRN in DE37. A reference no entry has when nothing matches.
+    func original(namedBy message: ISOMessage, kinds: Set<TimelineEvent.Operation>) -> TransactionReference {
+        if message.has(DE.originalData) {
+            let named = message.originalReference
+            return purchases[named] == nil ? rrnMatch(message, kinds: kinds) ?? named : named
+        }
+        let terminal = message[DE.terminalID] ?? "-"
+        let pos = OriginalPOSData(message)
+        if let pos, pos.namesTrace {
+            let found = purchases.filter { reference, purchase in
+                reference.terminal == terminal && reference.stan == pos.trace && kinds.contains(purchase.kind)
+                    && purchase.request[DE.pan] == message[DE.pan] && (purchase.request[DE.localDate] ?? pos.date) == pos.date
+            }.max { ($0.value.receivedAt, $0.key) < ($1.value.receivedAt, $1.key) }
+            if let found { return found.key }
+        }
+        return rrnMatch(message, kinds: kinds) ?? TransactionReference(terminal: terminal, stan: pos?.trace ?? "-", transmission: "-")
+    }
+
+    /// The transaction of the merchant, of the given kinds, with the RRN a follow-up carries in
+    /// DE37 (the earliest, should two share it).
+    func rrnMatch(_ message: ISOMessage, kinds: Set<TimelineEvent.Operation>) -> TransactionReference? {
         guard let rrn = message[DE.rrn] else { return nil }
-        return purchases.first { $0.value.request[DE.rrn] == rrn && $0.value.merchantID == message[DE.merchantID] && $0.value.kind != .refund }?.key
+        return purchases.filter { $0.value.request[DE.rrn] == rrn && $0.value.merchantID == message[DE.merchantID] && kinds.contains($0.value.kind) }
+            .min { ($0.value.receivedAt, $0.key) < ($1.value.receivedAt, $1.key) }?.key
     }
 
     /// A terminal's batch (0500): its totals against the journal's for that terminal since its
@@ -343,6 +363,7 @@ public struct AcquirerStateMachine: NodeLogic {
         let original = kind == .completion || kind == .refund ? original ?? request.originalReference : nil
         // A follow-up names its original as the scheme knows it: under this acquirer's STAN.
         if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
+        outgoing[DE.originalPOSData] = nil
         // The PIN block goes from the terminal's PIK to the zone PIN key of the link to the scheme.
         if let problem = PINTranslation.translate(&outgoing, from: security(towards: terminal)?.pinKey, to: configuration.security.zones[configuration.scheme]?.pinKey) {
             return [.send(request.response(code: .pinFormatError), to: terminal),
@@ -369,8 +390,7 @@ public struct AcquirerStateMachine: NodeLogic {
 
     mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let cancellation = void.isCancellation
-        // A cancellation at another terminal of the merchant names the pre-authorization by its RRN.
-        let original = purchases[void.originalReference] == nil ? rrnMatch(void) ?? void.originalReference : void.originalReference
+        let original = self.original(namedBy: void, kinds: cancellation ? [.preauthorization] : [.purchase, .completion])
         guard let purchase = purchases[original], purchase.state == .approved,
               cancellation ? purchase.kind == .preauthorization
                   : purchase.kind != .preauthorization && purchase.kind != .refund && book.isUnpaid(original, merchant: purchase.merchantID) else {
@@ -380,7 +400,9 @@ public struct AcquirerStateMachine: NodeLogic {
         }
         var outgoing = void
         outgoing[DE.acquirerID] = configuration.institutionID
+        // Upstream the original is named by DE90, under this acquirer's STAN; DE61 is the POS's.
         outgoing[DE.originalData] = purchase.request.originalDataElements
+        outgoing[DE.originalPOSData] = nil
         voids[void.transactionReference] = (outgoing, original)
         return forward(Waiting(terminal: terminal, request: outgoing, operation: cancellation ? .cancellation : .void, original: original,
                                downstream: void.transactionReference), now: now)

@@ -27,10 +27,18 @@ public enum DE {
     public static let pinBlock = 52
     /// Security related control information (`2600000000000000`: format 0, 3DES).
     public static let securityControl = 53
+    /// Track 2 equivalent data: PAN `=` expiry, service code and discretionary data (the CVN).
+    public static let track2 = 35
+    /// Additional data, private: the end-of-day 0500's totals as a UnionPay POS sends them.
+    public static let additionalData = 48
+    /// Additional amounts: the balance a balance inquiry's answer shows.
+    public static let additionalAmounts = 54
     /// UnionPay's reserved field: 60.1 message type, 60.2 batch, 60.3 network management code.
     public static let unionPayReserved = 60
     /// The working keys a sign-on's answer carries, with their check values.
     public static let keyBlock = 62
+    /// The original a UnionPay POS's void, completion, cancellation or refund names: batch, trace, date.
+    public static let originalPOSData = 61
     /// A chargeback's reason code (private use).
     public static let reasonCode = 63
     /// Network management information code (`001` sign-on, `002` sign-off, `301` echo).

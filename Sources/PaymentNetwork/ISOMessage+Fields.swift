@@ -71,18 +71,24 @@ extension ISOMessage {
     public var isPreauthorization: Bool { mti.request == .authorizationRequest && self[DE.processingCode] == ProcessingCode.preauthorization }
     /// Whether this is a pre-authorization's cancellation (0100, processing code 20xxxx).
     public var isCancellation: Bool { mti.request == .authorizationRequest && self[DE.processingCode] == ProcessingCode.refund }
-    /// Whether this is a pre-authorization's completion (0220, processing code 00xxxx, DE25 `06`).
+    /// Whether this is a pre-authorization's completion: the advice (0220, processing code 00xxxx,
+    /// DE25 `06`) or the online request a UnionPay POS sends (0200, the same codes).
     public var isCompletion: Bool {
-        mti.request == .financialAdvice && self[DE.processingCode] == ProcessingCode.purchase && self[DE.conditionCode] == ConditionCode.preauthorization
+        (mti.request == .financialAdvice || mti.request == .financialRequest) && self[DE.processingCode] == ProcessingCode.purchase
+            && self[DE.conditionCode] == ConditionCode.preauthorization
     }
+    /// Whether this is the online completion (0200, processing code 000000, DE25 `06`).
+    public var isOnlineCompletion: Bool { isCompletion && mti.request == .financialRequest }
     /// Whether this is a refund (0220, processing code 20xxxx).
     public var isRefund: Bool { mti.request == .financialAdvice && self[DE.processingCode] == ProcessingCode.refund }
     /// Whether this is a stand-in advice: the scheme approved a purchase in the issuer's place (0220, processing code 00xxxx).
     public var isStandInAdvice: Bool { mti.request == .financialAdvice && self[DE.processingCode] == ProcessingCode.purchase && !isCompletion }
     /// Whether this is a response (third digit odd: 0210, 0410, 0430).
     public var isResponse: Bool { mti.isResponse }
-    /// Whether this is a purchase request (processing code 000000 on a 0200).
-    public var isPurchase: Bool { mti == .financialRequest && self[DE.processingCode] == ProcessingCode.purchase }
+    /// Whether this is a purchase request (processing code 000000 on a 0200, not a completion's DE25 `06`).
+    public var isPurchase: Bool { mti == .financialRequest && self[DE.processingCode] == ProcessingCode.purchase && self[DE.conditionCode] != ConditionCode.preauthorization }
+    /// Whether this is a balance inquiry (processing code 31xxxx on a 0200).
+    public var isBalanceInquiry: Bool { mti == .financialRequest && self[DE.processingCode]?.hasPrefix("31") == true }
     /// Whether this is a void (processing code 20xxxx on a 0200).
     public var isVoid: Bool { mti == .financialRequest && self[DE.processingCode] == ProcessingCode.void }
     /// Whether this is a payout credit (processing code 28xxxx).

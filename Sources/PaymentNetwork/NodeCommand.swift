@@ -7,8 +7,9 @@ public enum NodeCommand: Sendable, Equatable {
     case repeatSwipe(id: String, of: String)
     /// The terminal voids an earlier transaction.
     case void(of: String)
-    /// The terminal completes an earlier pre-authorization for an amount (0220).
-    case complete(id: String, of: String, amount: Money)
+    /// The terminal completes an earlier pre-authorization for an amount (the 0220 advice, or
+    /// `online`: the 0200 with DE25 06 a UnionPay POS sends).
+    case complete(id: String, of: String, amount: Money, online: Bool = false)
     /// The terminal cancels an earlier pre-authorization (0100, processing code 20).
     case cancel(id: String, of: String)
     /// The terminal refunds part or all of an earlier purchase or completion (0220, processing code 20).

@@ -8,6 +8,8 @@ public enum ProcessingCode {
     public static let payoutCredit = "280000"
     /// A pre-authorization (funds held, not taken), as UnionPay POS terminals send it.
     public static let preauthorization = "030000"
+    /// A balance inquiry (a 0200 that moves no money; the answer carries the balance in DE54).
+    public static let balanceInquiry = "310000"
     /// A refund (a 0220), and a pre-authorization's cancellation (a 0100): money back to the card.
     public static let refund = "200000"
 }

@@ -38,33 +38,50 @@ public struct TerminalMessages: Sendable {
         return request
     }
 
-    /// A void (0200, processing code 200000) of `original`: the same card and amount, DE90
-    /// naming the original and DE37 its RRN from `answer`.
-    public func void(of original: ISOMessage, answer: ISOMessage?, stan: String, now: Instant, local: LocalDateTime?) -> ISOMessage {
+    /// A void (0200, processing code 200000) of `original`, as a UnionPay POS sends it: the same
+    /// card and amount, DE61 naming the original by its batch, trace and date, DE37 its RRN and
+    /// DE38 its authorization code from `answer`.
+    public func void(of original: ISOMessage, answer: ISOMessage?, batch: Int, stan: String, now: Instant, local: LocalDateTime?) -> ISOMessage {
         var void = original.keeping([DE.pan, DE.amount, DE.expiry, DE.entryMode, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .financialRequest)
         void[DE.processingCode] = ProcessingCode.void
         void.stamp(now: now, stan: stan, local: local)
-        void[DE.originalData] = original.originalDataElements
+        Self.naming(original, answer: answer, batch: batch, trace: true).write(into: &void)
         if let rrn = answer?[DE.rrn] { void[DE.rrn] = rrn }
+        if let code = answer?[DE.authorizationCode] { void[DE.authorizationCode] = code }
         return void
     }
 
     /// What acts on an earlier transaction as one of its own: a pre-authorization's completion
-    /// (0220, 000000) or cancellation (0100, 200000), or a refund (0220, 200000); DE90 names the
-    /// original, DE37 and DE38 carry its RRN and authorization code from `answer`.
-    public func followUp(_ kind: FollowUp, of original: ISOMessage, answer: ISOMessage?, amount: Money?, stan: String, now: Instant, local: LocalDateTime?) -> ISOMessage {
-        var message = original.keeping([DE.pan, DE.expiry, DE.entryMode, DE.merchantID, DE.currency], mti: kind == .cancellation ? .authorizationRequest : .financialAdvice)
+    /// (the 0220 advice, or online: 0200 with DE25 `06`) or cancellation (0100, 200000), or a
+    /// refund (0220, 200000). DE61 names the original (a pre-authorization's follow-ups by its
+    /// date alone, as UnionPay's POS specification has it), DE37 and DE38 carry its RRN and
+    /// authorization code from `answer`.
+    public func followUp(_ kind: FollowUp, of original: ISOMessage, answer: ISOMessage?, amount: Money?, batch: Int, stan: String, now: Instant, local: LocalDateTime?) -> ISOMessage {
+        let mti: MTI
+        switch kind {
+        case .cancellation: mti = .authorizationRequest
+        case .onlineCompletion: mti = .financialRequest
+        case .completion, .refund: mti = .financialAdvice
+        }
+        var message = original.keeping([DE.pan, DE.expiry, DE.entryMode, DE.merchantID, DE.currency], mti: mti)
         message[DE.terminalID] = terminal
-        message[DE.processingCode] = kind == .completion ? ProcessingCode.purchase : ProcessingCode.refund
+        message[DE.processingCode] = kind == .completion || kind == .onlineCompletion ? ProcessingCode.purchase : ProcessingCode.refund
         message[DE.conditionCode] = kind == .refund ? ConditionCode.normal : ConditionCode.preauthorization
         message[DE.amount] = (amount ?? original.amount ?? .zero).de4
         message.stamp(now: now, stan: stan, local: local)
-        message[DE.originalData] = original.originalDataElements
+        Self.naming(original, answer: answer, batch: batch, trace: kind == .refund).write(into: &message)
         if let rrn = answer?[DE.rrn] { message[DE.rrn] = rrn }
         if let code = answer?[DE.authorizationCode] { message[DE.authorizationCode] = code }
         return message
     }
 
+    /// DE61 for a message about `original`: its batch and STAN when `trace`, else zeros, and its local date.
+    static func naming(_ original: ISOMessage, answer: ISOMessage?, batch: Int, trace: Bool) -> OriginalPOSData {
+        let date = original[DE.localDate] ?? String((original[DE.transmissionDateTime] ?? "0000").prefix(4))
+        guard trace else { return OriginalPOSData(batch: "000000", trace: "000000", date: date) }
+        return OriginalPOSData(batch: String(batch % 1_000_000).leftPadded(to: 6), trace: original[DE.stan] ?? "000000", date: date)
+    }
+
     /// The transactions that name an earlier one.
-    public enum FollowUp: Sendable { case completion, cancellation, refund }
+    public enum FollowUp: Sendable { case completion, onlineCompletion, cancellation, refund }
 }

@@ -35,7 +35,7 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     /// A request waiting for its answer.
-    private struct Waiting: Sendable {
+    struct Waiting: Sendable {
         var transactionID: String
         var request: ISOMessage
         /// A purchase or a void.
@@ -50,41 +50,45 @@ public struct TerminalStateMachine: NodeLogic {
 
     public let configuration: Configuration
     /// What it sends, built as every terminal of PayLab builds it.
-    private var messages: TerminalMessages {
+    var messages: TerminalMessages {
         TerminalMessages(terminal: configuration.id, merchant: configuration.merchantID, currency: configuration.currency)
     }
     public var name: String { configuration.id }
     public private(set) var ledger = Ledger()
-    private var trace: TraceNumbers
+    var trace: TraceNumbers
     /// Purchases and voids waiting for an answer, by their own reference.
-    private var waiting: [TransactionReference: Waiting] = [:]
+    var waiting: [TransactionReference: Waiting] = [:]
     /// Reversals sent until acknowledged, and for each the request it undoes.
-    private var reversals: Retransmissions
-    private var reversed: [TransactionReference: Waiting] = [:]
+    var reversals: Retransmissions
+    var reversed: [TransactionReference: Waiting] = [:]
     /// Messages this terminal reversed (the reversal pending, or done): a late answer to one
     /// (to a repeat of it, say) is no approval.
-    private var reversedMessages: Set<TransactionReference> = []
+    var reversedMessages: Set<TransactionReference> = []
     /// Each transaction's purchase request and its answer, by scenario id.
-    private var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
+    var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
+    /// The batch number (UnionPay's 60.2) now open, counted from 1 at each settlement that agrees.
+    var batchNumber = 1
+    /// The batch each transaction was made in, by scenario id (DE61 names it).
+    var batchNumbers: [String: Int] = [:]
     /// Chip requests in flight: the ARQC and the session key the card checks the issuer's ARPC with.
     var chipSessions: [TransactionReference: (arqc: [UInt8], sessionKey: DESKey)] = [:]
     /// The local day this terminal last signed on (0800, DE70 `001`); nil after an A0.
-    private var signedOnDay: LocalDate?
+    var signedOnDay: LocalDate?
     /// The working keys its last sign-on brought (DE62, under its TMK).
     var workingKeys: WorkingKeys?
     /// The sign-on in flight, if any, and the requests waiting for it.
-    private var signOn: TransactionReference?
-    private var held: [Waiting] = []
+    var signOn: TransactionReference?
+    var held: [Waiting] = []
     /// Switched off: it hears nothing and its timers wait. What was in flight when the power
     /// went is reversed once it is back and signed on (a POS keeps that flag on disk).
-    private var off = false
+    var off = false
     /// Reversals owed once it has signed on again: after a power loss (DE39 06), or for an answer
     /// whose MAC did not check (A0: its keys are out of step, so the reversal waits for new ones).
-    private var reverseWhenBack: [(entry: Waiting, reason: ResponseCode)] = []
+    var reverseWhenBack: [(entry: Waiting, reason: ResponseCode)] = []
     /// The batch since the last settlement: approved purchases, completions and refunds, in order.
-    private var batch: [(entry: Waiting, response: ISOMessage)] = []
+    var batch: [(entry: Waiting, response: ISOMessage)] = []
     /// Batch items uploaded (0320) and not yet acknowledged, during a settlement whose totals disagreed.
-    private var uploading: Set<TransactionReference> = []
+    var uploading: Set<TransactionReference> = []
 
     /// Makes a terminal whose STANs start at a number drawn from the seed.
     public init(configuration: Configuration, seed: UInt64) {
@@ -105,9 +109,10 @@ public struct TerminalStateMachine: NodeLogic {
         case .swipe(let swipe): return purchase(swipe, now: now)
         case .repeatSwipe(let id, let original): return sendAgain(id: id, original: original, now: now)
         case .void(let original): return void(original, now: now)
-        case .complete(let id, let original, let amount): return followUp(id: id, of: original, operation: .completion, amount: amount, now: now)
-        case .refund(let id, let original, let amount): return followUp(id: id, of: original, operation: .refund, amount: amount, now: now)
-        case .cancel(let id, let original): return followUp(id: id, of: original, operation: .cancellation, amount: nil, now: now)
+        case .complete(let id, let original, let amount, let online):
+            return followUp(id: id, of: original, kind: online ? .onlineCompletion : .completion, amount: amount, now: now)
+        case .refund(let id, let original, let amount): return followUp(id: id, of: original, kind: .refund, amount: amount, now: now)
+        case .cancel(let id, let original): return followUp(id: id, of: original, kind: .cancellation, amount: nil, now: now)
         case .power(let on): return on ? powerOn(now: now) : powerOff(now: now)
         case .settle: return settle(now: now)
         case .adopt(let id, let request, let response):
@@ -117,36 +122,14 @@ public struct TerminalStateMachine: NodeLogic {
         }
     }
 
-    /// A transaction of its own on an earlier one: a pre-authorization's completion (0220)
-    /// or cancellation (0100, processing code 20), or a refund (0220, processing code 20).
-    /// DE90 names the original; DE37 and DE38 carry its RRN and authorization code.
-    private mutating func followUp(id: String, of original: String, operation: TimelineEvent.Operation, amount: Money?, now: Instant) -> [NodeAction] {
-        guard let (request, response) = purchases[original] else { return [] }
-        let kind: TerminalMessages.FollowUp = operation == .cancellation ? .cancellation : operation == .completion ? .completion : .refund
-        let message = messages.followUp(kind, of: request, answer: response, amount: amount, stan: trace.take(), now: now, local: configuration.zone.local(now))
-        let reference = message.transactionReference
-        purchases[id] = (message, nil)
-        let shown = (message.amount ?? .zero).formatted(exponent: configuration.currency.exponent)
-        let what: String
-        switch operation {
-        case .completion: what = "completion of \(original) for \(shown) \(configuration.currency.code)"
-        case .refund: what = "refund of \(shown) \(configuration.currency.code) on \(original)"
-        default: what = "cancellation of the pre-authorization \(original)"
-        }
-        return [.record(TimelineEvent(
-            at: now, node: name, kind: .swiped, reference: .transaction(reference),
-            detail: "\(what), card \(PAN.mask(message[DE.pan] ?? "")), STAN \(reference.stan)",
-            facts: .init(transactionID: id, amount: message.amount, operation: operation)))]
-            + send(Waiting(transactionID: id, request: message, operation: operation, reference: reference), now: now)
-    }
-
-    private mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
+    mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
         var request = messages.purchase(
             pan: swipe.pan, expiry: swipe.expiry, amount: swipe.amount, stan: trace.take(), now: now, local: configuration.zone.local(now),
             preauthorization: swipe.preauthorization)
         if let chip = swipe.chip { readChip(chip, swipe: swipe, into: &request, now: now) }
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)
+        batchNumbers[swipe.id] = batchNumber
         let amountText = swipe.amount.formatted(exponent: configuration.currency.exponent)
         let operation: TimelineEvent.Operation = swipe.preauthorization ? .preauthorization : .purchase
         return [.record(TimelineEvent(
@@ -156,26 +139,6 @@ public struct TerminalStateMachine: NodeLogic {
             + send(Waiting(transactionID: swipe.id, request: request, operation: operation, reference: reference, pin: swipe.pin), now: now)
     }
 
-    /// The same bytes again: same STAN, same DE7, as a terminal that retransmits does.
-    private mutating func sendAgain(id: String, original: String, now: Instant) -> [NodeAction] {
-        guard let request = purchases[original]?.request else { return [] }
-        let reference = request.transactionReference
-        purchases[id] = (request, nil)
-        let operation: TimelineEvent.Operation = request.isPreauthorization ? .preauthorization : .purchase
-        return [.record(TimelineEvent(
-            at: now, node: name, kind: .swiped, reference: .transaction(reference),
-            detail: "the message of \(original) sent again, same STAN \(reference.stan)",
-            facts: .init(transactionID: id, amount: request.amount, operation: operation)))]
-            + send(Waiting(transactionID: id, request: request, operation: operation, reference: reference, isRepeat: true), now: now)
-    }
-
-    /// A `0200` with processing code `200000` that points at the original through DE90 and DE37.
-    private mutating func void(_ original: String, now: Instant) -> [NodeAction] {
-        guard let (request, response) = purchases[original] else { return [] }
-        let void = messages.void(of: request, answer: response, stan: trace.take(), now: now, local: configuration.zone.local(now))
-        return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
-    }
-
     /// A terminal signs on when it starts, as a POS does when it is switched on.
     public mutating func start(now: Instant) -> [NodeAction] { signOnNow(now: now) }
 
@@ -183,60 +146,8 @@ public struct TerminalStateMachine: NodeLogic {
     /// merchant to complete, cancel or refund.
     public func transaction(_ id: String) -> (request: ISOMessage, response: ISOMessage?)? { purchases[id] }
 
-    /// The end-of-day batch: its totals go to the acquirer (0500).
-    private mutating func settle(now: Instant) -> [NodeAction] {
-        guard !waiting.values.contains(where: { $0.operation == .settlement || $0.operation == .upload }) else { return [] }
-        var totals = BatchTotals()
-        for item in batch { totals.add(item.entry.request.amount ?? .zero, refund: item.entry.operation == .refund) }
-        var message = ISOMessage(mti: .batchSettlement)
-        message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
-        message[DE.terminalID] = configuration.id
-        message[DE.merchantID] = configuration.merchantID
-        message[DE.currency] = configuration.currency.numeric
-        totals.write(into: &message)
-        return send(Waiting(transactionID: "batch", request: message, operation: .settlement, reference: message.transactionReference), now: now)
-    }
-
-    /// The acquirer answered the batch's totals: settled (00), or they disagree (95) and the
-    /// batch goes up item by item (0320), then the totals again.
-    private mutating func settlementAnswered(_ message: ISOMessage, now: Instant) -> [NodeAction] {
-        let code = message.responseCode ?? "??"
-        let exponent = configuration.currency.exponent
-        var totals = BatchTotals()
-        for item in batch { totals.add(item.entry.request.amount ?? .zero, refund: item.entry.operation == .refund) }
-        func mark(_ kind: EventKind, _ detail: String) -> [NodeAction] {
-            batch.map { item in
-                .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(item.entry.reference), detail: detail,
-                                      facts: .init(transactionID: item.entry.transactionID, responseCode: code, operation: .settlement)))
-            }
-        }
-        if code == .approved {
-            let actions = mark(.batchSettled, "settled in the terminal's batch (\(totals.text(exponent: exponent))): totals agree")
-            batch.removeAll()
-            return actions
-        }
-        guard code == .batchTotalsDisagree else {
-            return mark(.batchMismatch, "the batch settlement was answered \(code) (\(code.meaning)): the batch stays open")
-        }
-        var actions = mark(.batchMismatch, "the acquirer's totals differ from the terminal's (\(totals.text(exponent: exponent))): answered 95, uploading the batch")
-        guard !batch.isEmpty else {
-            return actions + settle(now: now)
-        }
-        for item in batch {
-            var upload = item.entry.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.entryMode,
-                                                     DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .batchUpload)
-            upload.stamp(now: now, stan: trace.take(), local: nil)
-            upload.setBytes(DE.rrn, item.response.bytes(DE.rrn))
-            upload.setBytes(DE.authorizationCode, item.response.bytes(DE.authorizationCode))
-            upload[DE.originalData] = item.entry.request.originalDataElements
-            uploading.insert(upload.transactionReference)
-            actions += transmit(Waiting(transactionID: item.entry.transactionID, request: upload, operation: .upload, reference: item.entry.reference), now: now)
-        }
-        return actions
-    }
-
     /// The power goes: requests in flight are remembered for reversal, nothing else survives.
-    private mutating func powerOff(now: Instant) -> [NodeAction] {
+    mutating func powerOff(now: Instant) -> [NodeAction] {
         guard !off else { return [] }
         off = true
         var actions: [NodeAction] = []
@@ -262,7 +173,7 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     /// Back on: it signs on, then sends the reversals it owes, and repeats those it was repeating.
-    private mutating func powerOn(now: Instant) -> [NodeAction] {
+    mutating func powerOn(now: Instant) -> [NodeAction] {
         guard off else { return [] }
         off = false
         var actions = signOnNow(now: now)
@@ -272,7 +183,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     /// Reverses a request that got no answer (or whose answer the terminal could not take).
     /// As UnionPay POS terminals send it: the original's STAN, and the reason in DE39.
-    private mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind, reason: ResponseCode) -> [NodeAction] {
+    mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind, reason: ResponseCode) -> [NodeAction] {
         let own = entry.request.transactionReference
         if entry.operation.startsTransaction { batch.removeAll { $0.entry.reference == entry.reference } }
         let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: entry.request[DE.stan] ?? trace.take(), reason: reason)
@@ -285,7 +196,7 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     /// Sends a request, signing on first when the terminal has not signed on today.
-    private mutating func send(_ entry: Waiting, now: Instant) -> [NodeAction] {
+    mutating func send(_ entry: Waiting, now: Instant) -> [NodeAction] {
         guard !off else {
             return [.record(TimelineEvent(at: now, node: name, kind: .failed, reference: .transaction(entry.reference),
                                           detail: "the terminal is off: nothing was sent",
@@ -299,7 +210,7 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     /// Sends the sign-on (0800, DE70 `001`) unless one is in flight.
-    private mutating func signOnNow(now: Instant) -> [NodeAction] {
+    mutating func signOnNow(now: Instant) -> [NodeAction] {
         guard signOn == nil else { return [] }
         var message = NetworkManagement.signOn.request(
             stan: trace.take(), now: now, local: configuration.zone.local(now), terminal: (messages.terminal, messages.merchant))
@@ -311,7 +222,7 @@ public struct TerminalStateMachine: NodeLogic {
         return [.send(message, to: configuration.acquirer), .startTimer(.answer(message.transactionReference), at: now.advanced(by: configuration.timeout))]
     }
 
-    private mutating func transmit(_ entry: Waiting, now: Instant) -> [NodeAction] {
+    mutating func transmit(_ entry: Waiting, now: Instant) -> [NodeAction] {
         var entry = entry
         // The PIN block is made as the request goes, under the PIK of the last sign-on (with no
         // PIK, as on a link that names no keys, no block goes).
@@ -327,7 +238,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     /// The acquirer answered the sign-on: the held requests go, or (refused, unanswered,
     /// unreachable) each fails with nothing sent.
-    private mutating func signedOn(_ code: ResponseCode?, now: Instant, why: String? = nil, keys issued: String? = nil) -> [NodeAction] {
+    mutating func signedOn(_ code: ResponseCode?, now: Instant, why: String? = nil, keys issued: String? = nil) -> [NodeAction] {
         guard let reference = signOn else { return [] }
         signOn = nil
         let entries = held
@@ -429,7 +340,7 @@ public struct TerminalStateMachine: NodeLogic {
         return actions
     }
 
-    private func reversalAnswered(_ message: ISOMessage, for entry: Waiting, now: Instant) -> NodeAction {
+    func reversalAnswered(_ message: ISOMessage, for entry: Waiting, now: Instant) -> NodeAction {
         let code = message.responseCode ?? "??"
         let what = entry.operation == .void ? "void reversal" : "reversal"
         return .record(TimelineEvent(

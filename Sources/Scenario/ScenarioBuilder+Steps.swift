@@ -42,7 +42,7 @@ extension ScenarioBuilder {
                 continue
             }
             let action: Step.Action?
-            var pin: String?, entry: String?
+            var pin: String?, entry: String?, online = false
             switch kind {
             case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known, pin: &pin, entry: &entry)
             case "void": action = buildVoid(body, known: known)
@@ -56,10 +56,10 @@ extension ScenarioBuilder {
                 } else {
                     action = nil
                 }
-            default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known)
+            default: action = buildFollowUp(kind, body, currency: currency, network: network, known: &known, online: &online)
             }
             if let action {
-                steps.append(Step(at: at, action: action, line: line, pin: pin, entry: entry))
+                steps.append(Step(at: at, action: action, line: line, pin: pin, entry: entry, online: online))
                 checkPayoutCovered(action, at: at, item: item, zone: zone, calendar: calendar, network: network)
             }
         }
@@ -185,14 +185,20 @@ extension ScenarioBuilder {
     }
 
     /// `complete`, `cancel`, `refund` and `dispute`: a transaction of its own on an earlier one.
-    private func buildFollowUp(_ kind: String, _ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction]) -> Step.Action? {
+    private func buildFollowUp(
+        _ kind: String, _ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction], online: inout Bool
+    ) -> Step.Action? {
         let allowed: [String]
         switch kind {
-        case "complete", "refund": allowed = ["id", "of", "amount", "terminal"]
+        case "complete": allowed = ["id", "of", "amount", "terminal", "online"]
+        case "refund": allowed = ["id", "of", "amount", "terminal"]
         case "cancel": allowed = ["id", "of", "terminal"]
         default: allowed = ["id", "of", "reason"]
         }
         guard let fields = reader.mapping(node, "a \(kind)", allowed: allowed) else { return nil }
+        online = fields["online"].flatMap { node in
+            reader.value(node, "online", expected: "true (the 0200 a UnionPay POS sends) or false (the 0220 advice)") { $0 == "true" ? true : $0 == "false" ? false : nil }
+        } ?? false
         let id = fields["id"].flatMap { reader.string($0, "id") }
         if let id, let idNode = fields["id"], known[id] != nil {
             reader.error(idNode, "transaction id '\(id)' is used twice")

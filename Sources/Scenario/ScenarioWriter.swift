@@ -206,7 +206,7 @@ public struct ScenarioWriter {
             case .preauthorize(let id, let terminal, let card, let amount):
                 body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount)), preauth: true\(step.pin.map { ", pin: \"\($0)\"" } ?? "")\(step.entry.map { ", entry: \($0)" } ?? "") }"
             case .complete(let id, let terminal, let original, let amount):
-                body = "complete: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), amount: \(out.money(amount)), terminal: \(Self.scalar(terminal)) }"
+                body = "complete: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), amount: \(out.money(amount)), terminal: \(Self.scalar(terminal))\(step.online ? ", online: true" : "") }"
             case .cancel(let id, let terminal, let original):
                 body = "cancel: { id: \(Self.scalar(id)), of: \(Self.scalar(original)), terminal: \(Self.scalar(terminal)) }"
             case .refund(let id, let terminal, let original, let amount):

@@ -13,7 +13,8 @@ public struct Step: Sendable, Equatable {
         case void(id: String, terminal: String)
         /// A pre-authorization (0100): funds held on the card, not taken.
         case preauthorize(id: String, terminal: String, card: String, amount: Money)
-        /// The completion (0220) of an earlier pre-authorization: takes at most the hold (and the tolerance), releases the rest.
+        /// The completion (0220; with the step's `online`, the 0200 with DE25 06) of an earlier
+        /// pre-authorization: takes at most the hold (and the tolerance), releases the rest.
         case complete(id: String, terminal: String, of: String, amount: Money)
         /// The cancellation (0100, processing code 20) of an earlier pre-authorization: the hold goes away.
         case cancel(id: String, terminal: String, of: String)
@@ -39,8 +40,11 @@ public struct Step: Sendable, Equatable {
     public var pin: String?
     /// How the card is read: `chip`, `contactless` or `stripe` (nil: the chip of a chip card, else the stripe).
     public var entry: String?
+    /// A completion sent online (0200, DE25 06, as a UnionPay POS does) rather than as the 0220 advice.
+    public var online = false
 
-    public init(at: Instant, action: Action, line: Int = 0, pin: String? = nil, entry: String? = nil) {
+    public init(at: Instant, action: Action, line: Int = 0, pin: String? = nil, entry: String? = nil, online: Bool = false) {
+        self.online = online
         self.at = at
         self.action = action
         self.line = line

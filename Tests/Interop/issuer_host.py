@@ -34,7 +34,8 @@ What it answers:
   0100 pre-authorization (DE3 03xxxx): the checks of a purchase against what the card has
        less what other pre-authorizations hold; 00 holds the amount, takes nothing.
   0100 cancellation (DE3 20xxxx): releases the hold DE90 names (00), or 12.
-  0220 completion (DE25 06): releases the hold DE90 names and takes DE4 (00), 25 unknown
+  0220 completion (DE25 06), or 0200 online completion (DE25 06): releases the hold DE90 names
+       and takes DE4 (00), 25 unknown
        hold, 12 a hold no longer holding, 51 more than the card has; again: 00, nothing twice.
   0220 refund (DE3 20xxxx): the scheme cleared a refund: credits the card once, 00.
   A reversal of a pre-authorization releases its hold; of a cancellation, holds again; of a
@@ -135,6 +136,8 @@ class Book:
             code = message.get("3", "")
             if code.startswith("20"):
                 return self.void(message)
+            if code.startswith("00") and message.get("25") == "06":
+                return self.complete(message)   # a UnionPay POS's online completion
             if code.startswith("00"):
                 return self.purchase(message)
             return respond(message, "0210", "12")
@@ -303,24 +306,25 @@ class Book:
         return respond(message, "0110", "00")
 
     def complete(self, message):
+        answer_mti = "0210" if message["t"] == "0200" else "0230"
         ref = self.reference(message)
         if ref in self.auths:
-            return respond(message, "0230", "00")
+            return respond(message, answer_mti, "00")
         original = self.original(message)
         hold = self.holds.get(original)
         amount = int(message.get("4", "0") or "0")
         if hold is None:
-            return respond(message, "0230", "25")
+            return respond(message, answer_mti, "25")
         if hold["state"] != "holding" or amount <= 0:
-            return respond(message, "0230", "12")
+            return respond(message, answer_mti, "12")
         if self.available(hold["pan"]) + hold["amount"] < amount:
-            return respond(message, "0230", "51")
+            return respond(message, answer_mti, "51")
         hold["state"] = "completed"
         self.cards[hold["pan"]]["balance"] -= amount
         day = message.get("13", "0000")
         self.spent[(hold["pan"], day)] = self.spent.get((hold["pan"], day), 0) + amount
         self.auths[ref] = {"pan": hold["pan"], "amount": amount, "state": "debited", "day": day, "preauth": original}
-        return respond(message, "0230", "00", extra={"38": message.get("38", "%06d" % random.randint(0, 999999))})
+        return respond(message, answer_mti, "00", extra={"38": message.get("38", "%06d" % random.randint(0, 999999))})
 
     def refund(self, message):
         ref = self.reference(message)

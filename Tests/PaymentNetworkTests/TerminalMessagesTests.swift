@@ -19,22 +19,27 @@ struct TerminalMessagesTests {
         #expect(hold.mti == .authorizationRequest && hold[3] == "030000" && hold[25] == "06" && hold[12] == nil)
     }
 
-    @Test("a void, a completion, a cancellation and a refund name the original in DE90 and carry its RRN (and its approval code)")
+    @Test("a void, a completion, a cancellation and a refund name the original in DE61 as a UnionPay POS does, and carry its RRN and approval code")
     func followUps() {
         let now = zone.instant(LocalDateTime("2026-05-11 10:00:00")!)
         let later = now.advanced(by: .seconds(60))
-        let buy = messages.purchase(pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 4352), stan: "000007", now: now, local: nil)
+        let buy = messages.purchase(pan: "6222020000000001", expiry: "2812", amount: Money(minorUnits: 4352), stan: "000007", now: now, local: zone.local(now))
         var answer = buy.response(code: .approved)
         answer[37] = "605110000001"
         answer[38] = "123456"
-        let void = messages.void(of: buy, answer: answer, stan: "000009", now: later, local: nil)
-        #expect(void.mti == .financialRequest && void[3] == "200000" && void[4] == buy[4] && void[37] == "605110000001" && void[11] == "000009")
-        #expect(void[90] == buy.originalDataElements)
-        let completion = messages.followUp(.completion, of: buy, answer: answer, amount: Money(minorUnits: 5000), stan: "000010", now: later, local: nil)
+        let void = messages.void(of: buy, answer: answer, batch: 3, stan: "000009", now: later, local: nil)
+        #expect(void.mti == .financialRequest && void[3] == "200000" && void[4] == buy[4] && void[37] == "605110000001" && void[38] == "123456" && void[11] == "000009")
+        // 61.1 the batch, 61.2 the original's trace number, 61.3 its local date; no DE90 from a POS.
+        #expect(void[61] == "000003" + "000007" + "0511" && void[90] == nil)
+        let completion = messages.followUp(.completion, of: buy, answer: answer, amount: Money(minorUnits: 5000), batch: 3, stan: "000010", now: later, local: nil)
         #expect(completion.mti.rawValue == "0220" && completion[3] == "000000" && completion[25] == "06" && completion[4] == "000000005000" && completion[38] == "123456")
-        let cancellation = messages.followUp(.cancellation, of: buy, answer: answer, amount: nil, stan: "000011", now: later, local: nil)
-        #expect(cancellation.mti == .authorizationRequest && cancellation[3] == "200000" && cancellation[4] == buy[4])
-        let refund = messages.followUp(.refund, of: buy, answer: answer, amount: Money(minorUnits: 100), stan: "000012", now: later, local: nil)
-        #expect(refund.mti.rawValue == "0220" && refund[3] == "200000" && refund[25] == "00" && refund[90] == buy.originalDataElements)
+        // A pre-authorization's follow-ups name it by its date, RRN and authorization code: no batch or trace.
+        #expect(completion[61] == "000000000000" + "0511" && completion[37] == "605110000001")
+        let online = messages.followUp(.onlineCompletion, of: buy, answer: answer, amount: Money(minorUnits: 5000), batch: 3, stan: "000013", now: later, local: nil)
+        #expect(online.mti == .financialRequest && online[3] == "000000" && online[25] == "06" && online[61] == completion[61] && online.isCompletion && !online.isPurchase)
+        let cancellation = messages.followUp(.cancellation, of: buy, answer: answer, amount: nil, batch: 3, stan: "000011", now: later, local: nil)
+        #expect(cancellation.mti == .authorizationRequest && cancellation[3] == "200000" && cancellation[4] == buy[4] && cancellation[61] == completion[61])
+        let refund = messages.followUp(.refund, of: buy, answer: answer, amount: Money(minorUnits: 100), batch: 3, stan: "000012", now: later, local: nil)
+        #expect(refund.mti.rawValue == "0220" && refund[3] == "200000" && refund[25] == "00" && refund[61] == void[61] && refund[90] == nil)
     }
 }

@@ -242,7 +242,7 @@ final class NetworkRun {
             command = .swipe(swipe)
         case .complete(let id, let at, let original, let amount):
             terminal = at
-            command = .complete(id: id, of: original, amount: amount)
+            command = .complete(id: id, of: original, amount: amount, online: step.online)
         case .cancel(let id, let at, let original):
             terminal = at
             command = .cancel(id: id, of: original)

@@ -180,6 +180,8 @@ public enum ScenarioSchema {
             ("complete", .object(object("The completion (0220) of a pre-authorization: takes at most the hold (plus the tolerance), releases the rest.", required: ["id", "of", "amount"], [
                 ("id", text("The completion's id.")), ("of", text("The pre-authorization's id.")), ("amount", amount("What is taken.")),
                 ("terminal", text("The terminal (default: the pre-authorization's).")),
+                ("online", .object([("type", .string("boolean")),
+                                    ("description", .string("Sent online as a UnionPay POS does (0200, processing code 000000, DE25 06, DE61 naming the pre-authorization) rather than as the 0220 advice."))])),
             ]))),
             ("cancel", .object(object("The cancellation (0100, processing code 20) of a pre-authorization: the hold goes away.", required: ["id", "of"], [
                 ("id", text("The cancellation's id.")), ("of", text("The pre-authorization's id.")),

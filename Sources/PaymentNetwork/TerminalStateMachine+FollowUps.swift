@@ -1,0 +1,58 @@
+public import ISO8583
+public import SettlementCalendar
+
+/// What a terminal sends about an earlier transaction: the same message again, a void, a
+/// pre-authorization's completion or cancellation, a refund.
+extension TerminalStateMachine {
+    /// A transaction of its own on an earlier one: a pre-authorization's completion (0220, or
+    /// online 0200 DE25 06) or cancellation (0100, processing code 20), or a refund (0220,
+    /// processing code 20). DE61 names the original; DE37 and DE38 carry its RRN and authorization code.
+    mutating func followUp(id: String, of original: String, kind: TerminalMessages.FollowUp, amount: Money?, now: Instant) -> [NodeAction] {
+        guard let (request, response) = purchases[original] else { return [] }
+        let operation: TimelineEvent.Operation
+        switch kind {
+        case .completion, .onlineCompletion: operation = .completion
+        case .cancellation: operation = .cancellation
+        case .refund: operation = .refund
+        }
+        let message = messages.followUp(kind, of: request, answer: response, amount: amount, batch: batchNumbers[original] ?? batchNumber,
+                                        stan: trace.take(), now: now, local: configuration.zone.local(now))
+        batchNumbers[id] = batchNumber
+        let reference = message.transactionReference
+        purchases[id] = (message, nil)
+        let shown = (message.amount ?? .zero).formatted(exponent: configuration.currency.exponent)
+        let what: String
+        switch operation {
+        case .completion: what = "\(kind == .onlineCompletion ? "online " : "")completion of \(original) for \(shown) \(configuration.currency.code)"
+        case .refund: what = "refund of \(shown) \(configuration.currency.code) on \(original)"
+        default: what = "cancellation of the pre-authorization \(original)"
+        }
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: .swiped, reference: .transaction(reference),
+            detail: "\(what), card \(PAN.mask(message[DE.pan] ?? "")), STAN \(reference.stan)",
+            facts: .init(transactionID: id, amount: message.amount, operation: operation)))]
+            + send(Waiting(transactionID: id, request: message, operation: operation, reference: reference), now: now)
+    }
+
+    /// The same bytes again: same STAN, same DE7, as a terminal that retransmits does.
+    mutating func sendAgain(id: String, original: String, now: Instant) -> [NodeAction] {
+        guard let request = purchases[original]?.request else { return [] }
+        let reference = request.transactionReference
+        purchases[id] = (request, nil)
+        batchNumbers[id] = batchNumbers[original]
+        let operation: TimelineEvent.Operation = request.isPreauthorization ? .preauthorization : .purchase
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: .swiped, reference: .transaction(reference),
+            detail: "the message of \(original) sent again, same STAN \(reference.stan)",
+            facts: .init(transactionID: id, amount: request.amount, operation: operation)))]
+            + send(Waiting(transactionID: id, request: request, operation: operation, reference: reference, isRepeat: true), now: now)
+    }
+
+    /// A `0200` with processing code `200000` that names the original by DE61 and DE37.
+    mutating func void(_ original: String, now: Instant) -> [NodeAction] {
+        guard let (request, response) = purchases[original] else { return [] }
+        let void = messages.void(of: request, answer: response, batch: batchNumbers[original] ?? batchNumber, stan: trace.take(), now: now,
+                                 local: configuration.zone.local(now))
+        return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
+    }
+}
