@@ -39,7 +39,7 @@ struct Reproduction {
         self.assuming = assuming
         purchases = evidence.transactions.filter { item in
             guard let request = item.exchanges.first?.request.message, !item.terminal.hasPrefix("payout"), item.requestedAt != nil else { return false }
-            return request.isPurchase || request.isPreauthorization
+            return request.isPurchase || request.isPreauthorization || request.isBalanceInquiry
         }
         followUpItems = evidence.transactions.filter { item in
             guard let request = item.exchanges.first?.request.message, item.requestedAt != nil else { return false }
@@ -365,16 +365,22 @@ struct Reproduction {
         expectations.append(.transaction(expected))
     }
 
-    /// Each swipe at its time, its void and its repeats, each with the answer the terminal got.
+    /// Each swipe (and balance inquiry) at its time, its void and its repeats, each with the answer the terminal got.
     mutating func swipes() {
         for (index, item) in purchases.enumerated() {
             let request = item.exchanges[0].request.message
             let id = "t\(index + 1)", card = request[DE.pan] ?? "6222020000000001"
             let amount = item.amount.flatMap { Money(decimal: $0, exponent: 2) } ?? Money(minorUnits: 100)
             terminalOf[id] = item.terminal
-            step(item.requestedAt!, request.isPreauthorization ? .preauthorize(id: id, terminal: item.terminal, card: card, amount: amount)
-                                                               : .swipe(id: id, terminal: item.terminal, card: card, amount: amount, keyed: nil),
-                 pin: pin(for: item, card: card), entry: entry(for: item, card: card))
+            let action: Step.Action
+            if request.isBalanceInquiry {
+                action = .inquire(id: id, terminal: item.terminal, card: card)
+            } else if request.isPreauthorization {
+                action = .preauthorize(id: id, terminal: item.terminal, card: card, amount: amount)
+            } else {
+                action = .swipe(id: id, terminal: item.terminal, card: card, amount: amount, keyed: nil)
+            }
+            step(item.requestedAt!, action, pin: pin(for: item, card: card), entry: entry(for: item, card: card))
             expect(id, response: item.response)
             voids(item, id: id, terminal: item.terminal)
             for (number, again) in (repeats[index] ?? []).enumerated() {

@@ -61,7 +61,7 @@ public struct IncidentEvidence: Sendable {
         /// Whether it is a 0200 that moves money to the merchant (a purchase, an online
         /// completion) and no approved void took back.
         public var isPaidOut: Bool {
-            mti == "0200" && !terminal.hasPrefix("payout")
+            mti == "0200" && !terminal.hasPrefix("payout") && exchanges.first?.request.message.isBalanceInquiry != true
                 && !exchanges.contains { $0.request.message.isVoid && $0.answer?.message[DE.responseCode] == "00" }
         }
 

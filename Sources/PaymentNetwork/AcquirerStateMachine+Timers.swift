@@ -16,9 +16,9 @@ extension AcquirerStateMachine {
             if entry.operation.startsTransaction, entry.operation != .cancellation {
                 purchases[entry.original]?.state = .reversed
             }
-            // What may have taken effect upstream is undone: the purchase, or the void.
+            // What may have taken effect upstream is undone: the purchase, or the void (an inquiry moved nothing).
             if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream] = nil }
-            actions += reverseUpstream(entry.request, now: now)
+            if entry.operation.movesMoney { actions += reverseUpstream(entry.request, now: now) }
             return actions
         case .repeat(let reference):
             if credits.isPending(reference) { return credits.fire(reference, now: now) }

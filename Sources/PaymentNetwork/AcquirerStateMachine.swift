@@ -200,6 +200,7 @@ public struct AcquirerStateMachine: NodeLogic {
         }
         if message.isVoid || message.isCancellation { return forwardVoid(message, from: peer, now: now) }
         if message.isPurchase { return forwardPurchase(message, kind: .purchase, from: peer, now: now) }
+        if message.isBalanceInquiry { return forwardInquiry(message, from: peer, now: now) }
         if message.isPreauthorization { return forwardPurchase(message, kind: .preauthorization, from: peer, now: now) }
         if message.isCompletion || message.isRefund { return forwardFollowUp(message, from: peer, now: now) }
         return [.send(message.response(code: .invalidTransaction), to: peer)]
@@ -349,30 +350,51 @@ public struct AcquirerStateMachine: NodeLogic {
             return request.duplicateActions(inProgress: earlier.state == .forwarded, again: "and time again (first one \(earlier.state))",
                                             node: name, peer: terminal, now: now)
         }
+        var refused: [NodeAction] = []
+        guard let (prepared, merchant) = upstream(request, from: terminal, now: now, refused: &refused) else { return refused }
+        var outgoing = prepared
+        let original = kind == .completion || kind == .refund ? original ?? request.originalReference : nil
+        // A follow-up names its original as the scheme knows it: under this acquirer's STAN.
+        if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
+        purchases[reference] = Purchase(
+            kind: kind, original: original, request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
+    }
+
+    /// A terminal's request as it goes to the scheme: the merchant and terminal known, DE32, DE18
+    /// and the RRN set, DE61 (the POS's) left behind, the PIN block under the scheme's zone PIN
+    /// key; nil with the answer that refuses it in `refused`.
+    mutating func upstream(_ request: ISOMessage, from terminal: String, now: Instant, refused: inout [NodeAction]) -> (ISOMessage, MerchantContract)? {
         guard let merchantID = request[DE.merchantID], let merchant = merchants[merchantID] else {
-            return [.send(request.response(code: .unknownMerchant), to: terminal)]
+            refused = [.send(request.response(code: .unknownMerchant), to: terminal)]
+            return nil
         }
         guard merchant.terminals.contains(request[DE.terminalID] ?? "") else {
-            return [.send(request.response(code: .terminalNotRegistered), to: terminal)]
+            refused = [.send(request.response(code: .terminalNotRegistered), to: terminal)]
+            return nil
         }
         var outgoing = request
         outgoing[DE.acquirerID] = configuration.institutionID
         outgoing[DE.merchantType] = configuration.mccOverride[merchant.id] ?? merchant.mcc
         // The retrieval reference number is the acquirer's to give (a follow-up keeps its original's).
         if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
-        let original = kind == .completion || kind == .refund ? original ?? request.originalReference : nil
-        // A follow-up names its original as the scheme knows it: under this acquirer's STAN.
-        if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
         outgoing[DE.originalPOSData] = nil
         // The PIN block goes from the terminal's PIK to the zone PIN key of the link to the scheme.
         if let problem = PINTranslation.translate(&outgoing, from: security(towards: terminal)?.pinKey, to: configuration.security.zones[configuration.scheme]?.pinKey) {
-            return [.send(request.response(code: .pinFormatError), to: terminal),
-                    .record(TimelineEvent(at: now, node: name, kind: .pinFailed, reference: .transaction(reference),
-                                          detail: "the PIN block cannot be translated to the scheme's zone PIN key (\(problem)): answered 99", facts: .init(responseCode: .pinFormatError)))]
+            refused = [.send(request.response(code: .pinFormatError), to: terminal),
+                       .record(TimelineEvent(at: now, node: name, kind: .pinFailed, reference: .transaction(request.transactionReference),
+                                             detail: "the PIN block cannot be translated to the scheme's zone PIN key (\(problem)): answered 99", facts: .init(responseCode: .pinFormatError)))]
+            return nil
         }
-        purchases[reference] = Purchase(
-            kind: kind, original: original, request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
-        return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
+        return (outgoing, merchant)
+    }
+
+    /// A balance inquiry goes to the scheme and its answer back to the terminal: nothing is booked.
+    mutating func forwardInquiry(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
+        var refused: [NodeAction] = []
+        guard let (outgoing, _) = upstream(request, from: terminal, now: now, refused: &refused) else { return refused }
+        let reference = request.transactionReference
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: .inquiry, original: reference, downstream: reference), now: now)
     }
 
     /// Sends a request on under this acquirer's own STAN (every hop has its own), keeping the mapping.

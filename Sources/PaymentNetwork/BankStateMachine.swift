@@ -199,6 +199,7 @@ public struct BankStateMachine: NodeLogic {
         if message.isPayout, message.mti.original == .financialRequest { return credit(message, from: peer, now: now) }
         if message.isPreauthorization { return authorize(message, from: peer, now: now) }
         if message.isCancellation { return cancel(message, from: peer, now: now) }
+        if message.isBalanceInquiry { return inquire(message, from: peer, now: now) }
         guard message.mti == .financialRequest else { return [] }
         switch message[DE.processingCode] {
         case ProcessingCode.purchase: return authorize(message, from: peer, now: now)

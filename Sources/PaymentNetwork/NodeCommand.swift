@@ -3,6 +3,8 @@ public import ISO8583
 public enum NodeCommand: Sendable, Equatable {
     /// Swipe a card at a terminal.
     case swipe(Swipe)
+    /// A balance inquiry at a terminal (0200, processing code 310000): the swipe's amount is not used.
+    case inquire(Swipe)
     /// The terminal sends the message of an earlier transaction again, same STAN.
     case repeatSwipe(id: String, of: String)
     /// The terminal voids an earlier transaction.

@@ -32,7 +32,7 @@ extension SchemeStateMachine {
     /// in, or answer with `code` and reverse what it may have done (when the request was `sent`).
     mutating func issuerSilent(_ entry: Waiting, now: Instant, why: String, code: ResponseCode, sent: Bool = true) -> [NodeAction] {
         let kind: EventKind = sent ? .timedOut : .declined
-        guard entry.operation.startsTransaction else {
+        guard entry.operation.startsTransaction, entry.operation.movesMoney else {
             var actions: [NodeAction] = [
                 .send(entry.answer(code), to: entry.acquirer),
                 .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(entry.original),

@@ -232,6 +232,7 @@ public struct SchemeStateMachine: NodeLogic {
         if message.isReversal { return relayReversal(message, from: peer, now: now) }
         if message.isVoid || message.isCancellation { return relayVoid(message, from: peer, now: now) }
         if message.isPurchase { return route(message, kind: .purchase, from: peer, now: now) }
+        if message.isBalanceInquiry { return routeInquiry(message, from: peer, now: now) }
         if message.isPreauthorization { return route(message, kind: .preauthorization, from: peer, now: now) }
         if message.isCompletion { return routeCompletion(message, from: peer, now: now) }
         if message.isRefund { return acceptRefund(message, from: peer, now: now) }
@@ -296,12 +297,7 @@ public struct SchemeStateMachine: NodeLogic {
             ]
         }
         var outgoing = request
-        // The PIN block goes from the acquirer's zone PIN key to the issuer's.
-        if let problem = PINTranslation.translate(&outgoing, from: configuration.security.zones[acquirer]?.pinKey, to: configuration.security.zones[issuer]?.pinKey) {
-            return [.send(request.response(code: .pinFormatError), to: acquirer),
-                    .record(TimelineEvent(at: now, node: name, kind: .pinFailed, reference: .transaction(reference),
-                                          detail: "the PIN block cannot be translated to \(issuer)'s zone PIN key (\(problem)): answered 99", facts: .init(responseCode: .pinFormatError)))]
-        }
+        if let refused = translatePIN(&outgoing, from: acquirer, to: issuer, now: now) { return refused }
         // The acquirer sets the RRN; one that came without (an acquirer under test that does not) gets the scheme's.
         if outgoing[DE.rrn] == nil { outgoing[DE.rrn] = generator.digits(12) }
         // The clearing date is decided here, once, when the request is routed.
@@ -318,6 +314,28 @@ public struct SchemeStateMachine: NodeLogic {
         purchases[reference] = Purchase(kind: kind, request: outgoing, incoming: request, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing,
                                         routedFor: clearingDate)
         return flagged + ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
+    }
+
+    /// A balance inquiry goes to the card's issuer and its answer back: nothing is booked or cleared.
+    mutating func routeInquiry(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
+        let reference = request.transactionReference
+        guard let issuer = request[DE.pan].flatMap({ issuer(of: $0) }) else {
+            return refuse(request, .noSuchIssuer, "no bank issues BIN \(PAN.bin(request[DE.pan] ?? ""))", to: acquirer, operation: .inquiry, now: now)
+        }
+        var outgoing = request
+        if let refused = translatePIN(&outgoing, from: acquirer, to: issuer, now: now) { return refused }
+        return ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: .inquiry, original: reference, downstream: reference), now: now)
+    }
+
+    /// The PIN block goes from the acquirer's zone PIN key to the issuer's; when it cannot, the
+    /// request is answered 99 (the actions returned).
+    func translatePIN(_ request: inout ISOMessage, from acquirer: String, to issuer: String, now: Instant) -> [NodeAction]? {
+        guard let problem = PINTranslation.translate(&request, from: configuration.security.zones[acquirer]?.pinKey, to: configuration.security.zones[issuer]?.pinKey) else {
+            return nil
+        }
+        return [.send(request.response(code: .pinFormatError), to: acquirer),
+                .record(TimelineEvent(at: now, node: name, kind: .pinFailed, reference: .transaction(request.transactionReference),
+                                      detail: "the PIN block cannot be translated to \(issuer)'s zone PIN key (\(problem)): answered 99", facts: .init(responseCode: .pinFormatError)))]
     }
 
     /// The interchange on a purchase and the words for it: at the registered MCC's rate when the

@@ -38,6 +38,22 @@ public struct TerminalMessages: Sendable {
         return request
     }
 
+    /// A balance inquiry (0200, processing code 310000) of a card's stripe, no amount: the issuer
+    /// answers with the balance in DE54 (the PIN, which it needs, goes in as for a purchase).
+    public func balanceInquiry(pan: String, expiry: String, stan: String, now: Instant, local: LocalDateTime?) -> ISOMessage {
+        var request = ISOMessage(mti: .financialRequest)
+        request[DE.pan] = pan
+        request[DE.processingCode] = ProcessingCode.balanceInquiry
+        request.stamp(now: now, stan: stan, local: local)
+        request[DE.expiry] = expiry
+        request[DE.entryMode] = "022"
+        request[DE.conditionCode] = ConditionCode.normal
+        request[DE.terminalID] = terminal
+        request[DE.merchantID] = merchant
+        request[DE.currency] = currency.numeric
+        return request
+    }
+
     /// A void (0200, processing code 200000) of `original`, as a UnionPay POS sends it: the same
     /// card and amount, DE61 naming the original by its batch, trace and date, DE37 its RRN and
     /// DE38 its authorization code from `answer`.

@@ -56,3 +56,39 @@ extension TerminalStateMachine {
         return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
     }
 }
+
+/// A balance inquiry: the card read as for a purchase, its PIN, and the balance the answer shows.
+extension TerminalStateMachine {
+    mutating func inquire(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
+        var request = messages.balanceInquiry(pan: swipe.pan, expiry: swipe.expiry, stan: trace.take(), now: now, local: configuration.zone.local(now))
+        if let chip = swipe.chip { readChip(chip, swipe: swipe, into: &request, now: now) }
+        let reference = request.transactionReference
+        purchases[swipe.id] = (request, nil)
+        return [.record(TimelineEvent(
+            at: now, node: name, kind: .swiped, reference: .transaction(reference),
+            detail: "balance inquiry on card \(PAN.mask(swipe.pan)), STAN \(reference.stan)",
+            facts: .init(transactionID: swipe.id, operation: .inquiry)))]
+            + send(Waiting(transactionID: swipe.id, request: request, operation: .inquiry, reference: reference, pin: swipe.pin), now: now)
+    }
+
+    /// The inquiry's answer: the balance DE54 shows (the ledger balance is the event's amount), or the decline.
+    mutating func inquiryAnswered(_ message: ISOMessage, entry: Waiting, now: Instant) -> [NodeAction] {
+        purchases[entry.transactionID]?.response = message
+        let code = message.responseCode ?? "??"
+        let chip = chipSessions.removeValue(forKey: entry.request.transactionReference)
+        let exponent = configuration.currency.exponent
+        let kind: EventKind, detail: String, shown: Money?
+        if !code.isApproval {
+            (kind, detail, shown) = (.declined, "declined with \(code) (\(code.meaning))", nil)
+        } else if let chip, !ChipData.arpcVerifies(message, arqc: chip.arqc, sessionKey: chip.sessionKey) {
+            (kind, detail, shown) = (.declined, "answered 00, but the card declined: the issuer's ARPC (DE55 tag 91) did not verify; no balance shown", nil)
+        } else if let balances = Balances(message) {
+            let available = balances.available == balances.ledger ? "" : ", available \(balances.available.formatted(exponent: exponent))"
+            (kind, detail, shown) = (.authorized, "balance shown: \(balances.ledger.formatted(exponent: exponent)) \(configuration.currency.code)\(available) (DE54)", balances.ledger)
+        } else {
+            (kind, detail, shown) = (.declined, "answered 00 with no balance that reads in DE54 (\(message[DE.additionalAmounts] ?? "absent")): nothing to show", nil)
+        }
+        return [.record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(entry.reference), detail: detail,
+                                      facts: .init(transactionID: entry.transactionID, responseCode: code, amount: shown, operation: .inquiry)))]
+    }
+}

@@ -107,6 +107,7 @@ public struct TerminalStateMachine: NodeLogic {
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
         switch command {
         case .swipe(let swipe): return purchase(swipe, now: now)
+        case .inquire(let swipe): return inquire(swipe, now: now)
         case .repeatSwipe(let id, let original): return sendAgain(id: id, original: original, now: now)
         case .void(let original): return void(original, now: now)
         case .complete(let id, let original, let amount, let online):
@@ -307,6 +308,8 @@ public struct TerminalStateMachine: NodeLogic {
         switch entry.operation {
         case .settlement:
             return actions + settlementAnswered(message, now: now)
+        case .inquiry:
+            return actions + inquiryAnswered(message, entry: entry, now: now)
         case .upload:
             uploading.remove(own)
             actions.append(.record(TimelineEvent(at: now, node: name, kind: .uploaded, reference: .transaction(entry.reference),
@@ -364,6 +367,12 @@ public struct TerminalStateMachine: NodeLogic {
                 uploading.removeAll()
                 return []
             }
+            if !entry.operation.movesMoney {
+                chipSessions[own] = nil
+                return [.record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference),
+                                              detail: "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact): nothing moved, nothing to reverse",
+                                              facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
+            }
             // No answer: the request may have taken effect upstream, so reverse it.
             let detail = entry.operation.startsTransaction
                 ? "no answer within \(configuration.timeout.compact): reversing"
@@ -381,7 +390,7 @@ public struct TerminalStateMachine: NodeLogic {
         // Its keys are out of step with the acquirer's: it signs on again for new ones, then reverses
         // under them (a reversal under the old keys would fail its MAC in turn).
         signedOnDay = nil
-        reverseWhenBack.append((entry, .macFailure))
+        if entry.operation.movesMoney { reverseWhenBack.append((entry, .macFailure)) }
         return [.cancelTimer(.answer(message.transactionReference)),
                 .record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference),
                                       detail: "the answer's MAC did not check: the answer is not taken; reversing (A0) once signed on again",

@@ -61,10 +61,13 @@ public struct TimelineEvent: Sendable, Equatable {
         /// id, an answer and a status), rather than an act on an earlier one (a void).
         public var startsTransaction: Bool {
             switch self {
-            case .purchase, .preauthorization, .completion, .refund, .cancellation: true
+            case .purchase, .preauthorization, .completion, .refund, .cancellation, .inquiry: true
             default: false
             }
         }
+
+        /// Whether a request of this kind may have moved money (so that one with no answer is reversed).
+        public var movesMoney: Bool { self != .inquiry }
 
         case purchase, void, reversal, advice, payout
         /// A pre-authorization (0100), its cancellation (0100, processing code 20) and its completion (0220).
@@ -73,6 +76,8 @@ public struct TimelineEvent: Sendable, Equatable {
         case refund, chargeback
         /// A terminal's batch settlement (0500) and the upload of one transaction of its batch (0320).
         case settlement, upload
+        /// A balance inquiry (0200, processing code 31): answered with the balance, nothing moves.
+        case inquiry
         /// The reversal of a void that got no answer: the purchase stands again.
         case voidReversal = "void_reversal"
     }

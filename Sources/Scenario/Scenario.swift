@@ -77,7 +77,7 @@ extension Scenario {
         for step in steps {
             switch step.action {
             case .swipe(id, let terminal, _, _, _), .preauthorize(id, let terminal, _, _), .complete(id, let terminal, _, _),
-                 .refund(id, let terminal, _, _), .cancel(id, let terminal, _), .repeatSwipe(id, let terminal, _):
+                 .refund(id, let terminal, _, _), .cancel(id, let terminal, _), .repeatSwipe(id, let terminal, _), .inquire(id, let terminal, _):
                 return terminal
             default:
                 continue
@@ -90,7 +90,7 @@ extension Scenario {
     public func cardIssuer(of id: String) -> String? {
         for step in steps {
             switch step.action {
-            case .swipe(id, _, let card, _, _), .preauthorize(id, _, let card, _):
+            case .swipe(id, _, let card, _, _), .preauthorize(id, _, let card, _), .inquire(id, _, let card):
                 return network.cards.first { $0.pan == card }?.bank
             case .complete(id, _, let original, _), .refund(id, _, let original, _), .repeatSwipe(id, _, let original):
                 return cardIssuer(of: original)

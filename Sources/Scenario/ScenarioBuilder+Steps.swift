@@ -7,7 +7,7 @@ import Yams
 extension ScenarioBuilder {
     /// What the steps so far made of a transaction id, to check the steps that name it.
     struct KnownTransaction {
-        enum Kind: String { case purchase, preauthorization = "pre-authorization", completion, cancellation, refund, dispute, `repeat` }
+        enum Kind: String { case purchase, preauthorization = "pre-authorization", completion, cancellation, refund, dispute, `repeat`, inquiry = "balance inquiry" }
         var terminal: String?
         var kind: Kind
         var amount: Money?
@@ -17,7 +17,7 @@ extension ScenarioBuilder {
         var refunded: Money = .zero
     }
 
-    static let stepKinds = ["swipe", "void", "complete", "cancel", "refund", "dispute", "change_account", "power_off", "settle"]
+    static let stepKinds = ["swipe", "inquire", "void", "complete", "cancel", "refund", "dispute", "change_account", "power_off", "settle"]
 
     func buildSteps(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: inout NetworkSpec) -> [Step] {
         guard let items = reader.sequence(node, "steps") else { return [] }
@@ -45,6 +45,7 @@ extension ScenarioBuilder {
             var pin: String?, entry: String?, online = false
             switch kind {
             case "swipe": action = buildSwipe(body, currency: currency, network: network, known: &known, pin: &pin, entry: &entry)
+            case "inquire": action = buildInquiry(body, network: network, known: &known, pin: &pin, entry: &entry)
             case "void": action = buildVoid(body, known: known)
             case "change_account": action = buildChangeAccount(body, network: &network)
             case "settle":
@@ -282,20 +283,62 @@ extension ScenarioBuilder {
         }
     }
 
+    /// `inquire`: a balance inquiry at a terminal, with the card's PIN.
+    func buildInquiry(_ node: Node, network: NetworkSpec, known: inout [String: KnownTransaction], pin: inout String?, entry: inout String?) -> Step.Action? {
+        guard let fields = reader.mapping(node, "a balance inquiry", allowed: ["id", "terminal", "card", "pin", "entry"]) else { return nil }
+        pin = fields["pin"].flatMap { self.pin($0) }
+        entry = fields["entry"].flatMap { entryMode($0) }
+        let id = newID(fields, node, "a balance inquiry", known: known)
+        let terminal = terminal(fields["terminal"], network: network, external: "its requests come from the system under test, not from steps")
+        let card = card(fields["card"], network: network)
+        guard let id, let terminal, let card else { return nil }
+        checkEntry(entry, card: card, node: fields["entry"], network: network)
+        known[id] = KnownTransaction(terminal: terminal, kind: .inquiry, amount: nil, card: card)
+        return .inquire(id: id, terminal: terminal, card: card)
+    }
+
+    /// A step's new transaction id (an error when it is missing or used before).
+    private func newID(_ fields: [String: Node], _ node: Node, _ what: String, known: [String: KnownTransaction]) -> String? {
+        let id = fields["id"].flatMap { reader.string($0, "id") }
+        if let id, let idNode = fields["id"], known[id] != nil {
+            reader.error(idNode, "transaction id '\(id)' is used twice")
+        } else if fields["id"] == nil {
+            reader.error(node, "\(what) needs an 'id'")
+        }
+        return id
+    }
+
+    /// A step's `card`: one of the network's (the first when left out).
+    private func card(_ node: Node?, network: NetworkSpec) -> String? {
+        guard let node else { return network.cards.first?.pan }
+        guard let value = reader.string(node, "card") else { return nil }
+        guard network.cards.contains(where: { $0.pan == value }) else {
+            let pans = network.cards.map(\.pan)
+            reader.error(node, "no card '\(value)' among the network's cards\(nearestWord(to: value, in: pans).map { "; did you mean '\($0)'?" } ?? " (\(Self.listed(pans)))")")
+            return nil
+        }
+        return value
+    }
+
+    /// How the card is read.
+    private func entryMode(_ node: Node) -> String? {
+        reader.value(node, "entry", expected: "chip, contactless or stripe (fallback comes with chip_unreadable, not yet built)") { ["chip", "contactless", "stripe"].contains($0) ? $0 : nil }
+    }
+
+    /// A card with no chip can only be swiped.
+    private func checkEntry(_ entry: String?, card: String, node: Node?, network: NetworkSpec) {
+        if let entry, entry != "stripe", network.cards.first(where: { $0.pan == card })?.chip == nil, let node {
+            reader.error(node, "card \(card) has no chip (give it chip: { imk, psn, atc }): it can only be swiped")
+        }
+    }
+
     func buildSwipe(
         _ node: Node, currency: Currency, network: NetworkSpec, known: inout [String: KnownTransaction], pin: inout String?, entry: inout String?
     ) -> Step.Action? {
         guard let fields = reader.mapping(node, "a swipe", allowed: ["id", "terminal", "card", "amount", "keyed", "repeat", "preauth", "pin", "entry"]) else { return nil }
         pin = fields["pin"].flatMap { self.pin($0) }
-        entry = fields["entry"].flatMap { node in
-            reader.value(node, "entry", expected: "chip, contactless or stripe (fallback comes with chip_unreadable, not yet built)") { ["chip", "contactless", "stripe"].contains($0) ? $0 : nil }
-        }
-        let id = fields["id"].flatMap { reader.string($0, "id") }
-        if let id, let idNode = fields["id"], known[id] != nil {
-            reader.error(idNode, "transaction id '\(id)' is used twice")
-        } else if fields["id"] == nil {
-            reader.error(node, "a swipe needs an 'id'")
-        }
+        entry = fields["entry"].flatMap { entryMode($0) }
+        let id = newID(fields, node, "a swipe", known: known)
         if let repeatNode = fields["repeat"] {
             for key in ["terminal", "card", "amount", "keyed", "preauth", "pin", "entry"] where fields[key] != nil {
                 reader.error(repeatNode, "a repeat sends the earlier message as it was: leave out '\(key)'")
@@ -313,15 +356,7 @@ extension ScenarioBuilder {
             return .repeatSwipe(id: id, terminal: terminal, of: original)
         }
         let terminal = terminal(fields["terminal"], network: network, external: "its swipes come from the system under test, not from steps")
-        let card = fields["card"].flatMap { node -> String? in
-            guard let value = reader.string(node, "card") else { return nil }
-            guard network.cards.contains(where: { $0.pan == value }) else {
-                let pans = network.cards.map(\.pan)
-                reader.error(node, "no card '\(value)' among the network's cards\(nearestWord(to: value, in: pans).map { "; did you mean '\($0)'?" } ?? " (\(Self.listed(pans)))")")
-                return nil
-            }
-            return value
-        } ?? (fields["card"] == nil ? network.cards.first?.pan : nil)
+        let card = card(fields["card"], network: network)
         let amount = fields["amount"].flatMap { money($0, "amount", currency) }
         if fields["amount"] == nil { reader.needs(node, "amount", "a swipe needs an 'amount'") }
         let keyed = fields["keyed"].flatMap { money($0, "keyed", currency) }
@@ -330,9 +365,7 @@ extension ScenarioBuilder {
         } ?? false
         if preauth, let keyedNode = fields["keyed"] { reader.error(keyedNode, "a pre-authorization has no 'keyed' amount: leave it out") }
         guard let id, let terminal, let card, let amount else { return nil }
-        if let value = entry, value != "stripe", network.cards.first(where: { $0.pan == card })?.chip == nil, let node = fields["entry"] {
-            reader.error(node, "card \(card) has no chip (give it chip: { imk, psn, atc }): it can only be swiped")
-        }
+        checkEntry(entry, card: card, node: fields["entry"], network: network)
         known[id] = KnownTransaction(terminal: terminal, kind: preauth ? .preauthorization : .purchase, amount: keyed ?? amount, card: card)
         if preauth { return .preauthorize(id: id, terminal: terminal, card: card, amount: amount) }
         return .swipe(id: id, terminal: terminal, card: card, amount: amount, keyed: keyed)

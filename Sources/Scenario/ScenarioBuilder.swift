@@ -372,7 +372,7 @@ struct ScenarioBuilder {
         let ids = steps.compactMap(\.action.transactionID)
         var result: [Expectation] = []
         for item in items {
-            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "mcc_on_wire", "events", "account", "balance",
+            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "mcc_on_wire", "balance_shown", "events", "account", "balance",
                         "merchant", "net_payouts"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
@@ -444,6 +444,7 @@ struct ScenarioBuilder {
             expectation.held = fields["held"].flatMap { money($0, "held", currency) }
             expectation.refunded = fields["refunded"].flatMap { money($0, "refunded", currency) }
             expectation.interchange = fields["interchange"].flatMap { money($0, "interchange", currency) }
+            expectation.balanceShown = fields["balance_shown"].flatMap { money($0, "balance_shown", currency) }
             expectation.mccOnWire = fields["mcc_on_wire"].flatMap { reader.value($0, "mcc_on_wire", expected: "4 digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }
             if let node = fields["events"], let words = reader.sequence(node, "events") {
                 expectation.events = words.compactMap { word in

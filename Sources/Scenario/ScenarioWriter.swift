@@ -199,6 +199,8 @@ public struct ScenarioWriter {
             switch step.action {
             case .swipe(let id, let terminal, let card, let amount, let keyed):
                 body = "swipe: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\", amount: \(out.money(amount))\(keyed.map { ", keyed: \(out.money($0))" } ?? "")\(step.pin.map { ", pin: \"\($0)\"" } ?? "")\(step.entry.map { ", entry: \($0)" } ?? "") }"
+            case .inquire(let id, let terminal, let card):
+                body = "inquire: { id: \(Self.scalar(id)), terminal: \(Self.scalar(terminal)), card: \"\(card)\"\(step.pin.map { ", pin: \"\($0)\"" } ?? "")\(step.entry.map { ", entry: \($0)" } ?? "") }"
             case .repeatSwipe(let id, _, let original):
                 body = "swipe: { id: \(Self.scalar(id)), repeat: \(Self.scalar(original)) }"
             case .void(let id, _):
@@ -243,6 +245,7 @@ public struct ScenarioWriter {
             if let arrives = expected.arrives { fields.append("arrives: \(arrives.map { out.time($0) } ?? "never")") }
             if let credited = expected.credited { fields.append("credited: \(out.money(credited))") }
             if let held = expected.held { fields.append("held: \(out.money(held))") }
+            if let shown = expected.balanceShown { fields.append("balance_shown: \(out.money(shown))") }
             if let refunded = expected.refunded { fields.append("refunded: \(out.money(refunded))") }
             if let interchange = expected.interchange { fields.append("interchange: \(out.money(interchange))") }
             if let mcc = expected.mccOnWire { fields.append("mcc_on_wire: \"\(mcc)\"") }

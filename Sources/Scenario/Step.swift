@@ -7,6 +7,8 @@ public struct Step: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         /// A card is swiped.
         case swipe(id: String, terminal: String, card: String, amount: Money, keyed: Money?)
+        /// A balance inquiry (0200, processing code 310000): the issuer shows the card's balance, nothing moves.
+        case inquire(id: String, terminal: String, card: String)
         /// The terminal sends the message of an earlier swipe again, same STAN.
         case repeatSwipe(id: String, terminal: String, of: String)
         /// The terminal voids an earlier swipe.
@@ -58,7 +60,7 @@ extension Step.Action {
     public var transactionID: String? {
         switch self {
         case .swipe(let id, _, _, _, _), .repeatSwipe(let id, _, _), .preauthorize(let id, _, _, _), .complete(let id, _, _, _),
-             .cancel(let id, _, _), .refund(let id, _, _, _), .dispute(let id, _, _):
+             .cancel(let id, _, _), .refund(let id, _, _, _), .dispute(let id, _, _), .inquire(let id, _, _):
             return id
         case .void, .changeAccount, .power, .settle:
             return nil

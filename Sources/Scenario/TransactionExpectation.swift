@@ -18,6 +18,8 @@ public struct TransactionExpectation: Sendable, Equatable {
     public var interchange: Money?
     /// The MCC the scheme saw in DE18.
     public var mccOnWire: String?
+    /// The balance a balance inquiry's answer showed (DE54).
+    public var balanceShown: Money?
     public var events: [EventKind]?
     public var line: Int
 

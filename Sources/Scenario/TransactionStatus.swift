@@ -33,9 +33,11 @@ public enum TransactionStatus: String, Sendable, CaseIterable, CustomStringConve
     /// The same message as an earlier transaction of the terminal (a `repeat`), which the
     /// network had already handled: it was answered as that one was, and its money is that one's.
     case duplicate
+    /// A balance inquiry the issuer answered: the balance was shown, nothing moved. (PayLab's addition.)
+    case answered
 
     public var description: String { rawValue }
 
     /// Whether nothing more can happen to a transaction in this status.
-    public var isFinal: Bool { [.declined, .failed, .reversed, .voided, .completed, .cancelled, .expired, .duplicate].contains(self) }
+    public var isFinal: Bool { [.declined, .failed, .reversed, .voided, .completed, .cancelled, .expired, .duplicate, .answered].contains(self) }
 }

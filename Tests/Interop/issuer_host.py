@@ -37,6 +37,8 @@ What it answers:
   0220 completion (DE25 06), or 0200 online completion (DE25 06): releases the hold DE90 names
        and takes DE4 (00), 25 unknown
        hold, 12 a hold no longer holding, 51 more than the card has; again: 00, nothing twice.
+  0200 balance inquiry (DE3 31xxxx): the card's rules and PIN, then 00 with DE54 (ledger and
+       available balance, 20 characters each); nothing moves.
   0220 refund (DE3 20xxxx): the scheme cleared a refund: credits the card once, 00.
   A reversal of a pre-authorization releases its hold; of a cancellation, holds again; of a
        completion, gives the money back and holds again.
@@ -136,6 +138,8 @@ class Book:
             code = message.get("3", "")
             if code.startswith("20"):
                 return self.void(message)
+            if code.startswith("31"):
+                return self.inquire(message)
             if code.startswith("00") and message.get("25") == "06":
                 return self.complete(message)   # a UnionPay POS's online completion
             if code.startswith("00"):
@@ -191,6 +195,29 @@ class Book:
         card["balance"] -= amount
         self.spent[(card["pan"], day)] = spent + amount
         self.auths[ref] = {"pan": card["pan"], "amount": amount, "state": "debited", "day": day}
+        return respond(message, "0210", "00", extra=extra)
+
+    def inquire(self, message):
+        """A balance inquiry: the card's rules as for a purchase, then DE54 with the ledger (01) and
+        available (02) balances, written from ISO 8583's layout; nothing moves."""
+        card = self.cards.get(message.get("2", ""))
+        if card is None:
+            return respond(message, "0210", "14")
+        refused = {"lost": "41", "stolen": "43", "frozen": "62", "expired": "54"}.get(card["status"])
+        if refused:
+            return respond(message, "0210", refused)
+        chip, refused = self.check_chip(message, card)
+        if refused:
+            return respond(message, "0210", refused)
+        refused = self.check_pin(message, card, message.get("13", "0000"))
+        if refused:
+            return self.with_arpc(respond(message, "0210", refused), chip)
+
+        def amount(kind, value):
+            return "10" + kind + message.get("49", "156") + ("D" if value < 0 else "C") + "%012d" % abs(value)
+        extra = {"54": amount("01", card["balance"]) + amount("02", self.available(card["pan"]))}
+        if chip:
+            extra["55"] = self.arpc_data(chip, "00")
         return respond(message, "0210", "00", extra=extra)
 
     def check_chip(self, message, card):

@@ -74,6 +74,7 @@ public enum JSONReport {
                     ("refunded", .string(outcome.refunded.formatted(exponent: exponent))),
                     ("interchange", outcome.interchange.map { .string($0.formatted(exponent: exponent)) } ?? .null),
                     ("mcc_on_wire", outcome.mccOnWire.map { .string($0) } ?? .null),
+                    ("balance_shown", outcome.balanceShown.map { .string($0.formatted(exponent: exponent)) } ?? .null),
                     ("reasons", .array((result.reasons[outcome.id] ?? []).map { .string($0) })),
                     ("events", .array(outcome.events.map { event in
                         .object([

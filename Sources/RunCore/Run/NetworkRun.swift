@@ -228,6 +228,12 @@ final class NetworkRun {
             var swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: keyed ?? amount, pin: step.pin)
             swipe.chip = chipRead(spec, entry: step.entry)
             command = .swipe(swipe)
+        case .inquire(let id, let at, let card):
+            let spec = scenario.network.cards.first { $0.pan == card }
+            terminal = at
+            var swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: .zero, pin: step.pin)
+            swipe.chip = chipRead(spec, entry: step.entry)
+            command = .inquire(swipe)
         case .repeatSwipe(let id, let at, let original):
             terminal = at
             command = .repeatSwipe(id: id, of: original)

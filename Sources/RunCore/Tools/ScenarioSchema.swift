@@ -176,6 +176,13 @@ public enum ScenarioSchema {
                 ("entry", .object([("enum", .array(["chip", "contactless", "stripe"].map { .string($0) })),
                                    ("description", .string("How the card is read: chip (default for a chip card), contactless, or stripe (a chip card's stripe is declined 45)."))])),
             ]))),
+            ("inquire", .object(object("A balance inquiry (0200, processing code 310000): the issuer answers with the card's balance in DE54; nothing moves.", required: ["id"], [
+                ("id", text("The inquiry's id, for expectations.")),
+                ("terminal", text("The terminal (default: the first).")),
+                ("card", text("The card number (default: the first card).")),
+                ("pin", pinValue("The PIN the cardholder enters.")),
+                ("entry", .object([("enum", .array(["chip", "contactless", "stripe"].map { .string($0) })), ("description", .string("How the card is read, as for a swipe."))])),
+            ]))),
             ("void", text("The id of an approved purchase of the same clearing day to cancel.")),
             ("complete", .object(object("The completion (0220) of a pre-authorization: takes at most the hold (plus the tolerance), releases the rest.", required: ["id", "of", "amount"], [
                 ("id", text("The completion's id.")), ("of", text("The pre-authorization's id.")), ("amount", amount("What is taken.")),
@@ -219,6 +226,7 @@ public enum ScenarioSchema {
             ("held", amount("What a pre-authorization still holds on the card at the end.")),
             ("interchange", amount("The interchange the scheme charged on it (with scheme.interchange).")),
             ("mcc_on_wire", text("The MCC the scheme saw in DE18.")),
+            ("balance_shown", amount("The balance a balance inquiry's answer showed the cardholder (DE54, the ledger balance).")),
             ("refunded", amount("What was credited back to the card for it (refunds once cleared, a chargeback).")),
             ("events", .object([("type", .string("array")), ("items", .object([("enum", .array(EventKind.allCases.map { .string($0.rawValue) }))])), ("description", .string("Timeline events, in this order, not necessarily adjacent."))])),
             ("account", text("An account or card number.")),

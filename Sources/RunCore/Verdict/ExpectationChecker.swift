@@ -49,6 +49,7 @@ enum ExpectationChecker {
                 compare("refunded", expected.refunded?.formatted(exponent: exponent), outcome.refunded.formatted(exponent: exponent))
                 compare("interchange", expected.interchange?.formatted(exponent: exponent), outcome.interchange?.formatted(exponent: exponent) ?? "none")
                 compare("mcc_on_wire", expected.mccOnWire, outcome.mccOnWire ?? "none")
+                compare("balance_shown", expected.balanceShown?.formatted(exponent: exponent), outcome.balanceShown?.formatted(exponent: exponent) ?? "none")
                 if let events = expected.events {
                     let actual = outcome.events.map(\.kind)
                     if !isSubsequence(events, of: actual) {

@@ -28,6 +28,8 @@ public struct TransactionOutcome: Sendable {
     public var interchange: Money?
     /// The MCC the scheme saw in DE18, once it flagged or cleared it.
     public var mccOnWire: String?
+    /// The balance a balance inquiry's answer showed at the terminal.
+    public var balanceShown: Money?
 
     /// Gathers the outcome of every transaction a terminal started (swipes, repeats,
     /// completions, cancellations, refunds) or an issuer started (chargebacks) from a timeline.
@@ -122,6 +124,7 @@ public struct TransactionOutcome: Sendable {
         let settled = events.contains { $0.kind == .settled }
         outcome.interchange = events.first { $0.kind == .cleared }?.facts.interchange
         outcome.mccOnWire = events.lazy.compactMap(\.facts.mcc).first
+        if operation == .inquiry { outcome.balanceShown = events.last { $0.kind == .authorized && $0.facts.transactionID == id }?.facts.amount }
         outcome.isSettledForGood = base.isFinal || (base == .arrived && settled) || (base == .refunded && operation == .refund)
         outcome.refunded = events.filter { ($0.kind == .refunded || $0.kind == .disputed) && $0.node != swipe.node }
             .reduce(Money.zero) { $0 + ($1.facts.amount ?? .zero) }
@@ -161,6 +164,9 @@ public struct TransactionOutcome: Sendable {
         case .cancellation:
             if events.contains(where: { $0.kind == .reversed }) { return .reversed }
             if response == ResponseCode.approved.rawValue { return .cancelled }
+            return response == "none" ? .failed : .declined
+        case .inquiry:
+            if events.contains(where: { $0.kind == .authorized && $0.facts.operation == .inquiry && $0.facts.transactionID != nil }) { return .answered }
             return response == "none" ? .failed : .declined
         case .refund:
             if events.contains(where: { $0.kind == .reversed }) { return .reversed }
