@@ -106,7 +106,7 @@ enum Oracle {
             case .freeze(let account, _): account == merchant.accountNumber
             case .hold(let id): id == merchant.id
             case .network(let client, let server, _, _): client == acquirer && server == bank
-            case .staleKeys: false
+            case .staleKeys, .badARQC, .badARPC, .chipUnreadable: false
             }
         }
         if onPayoutPath { return [] }

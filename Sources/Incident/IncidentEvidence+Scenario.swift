@@ -218,6 +218,7 @@ extension IncidentEvidence {
         draft.cardFaults()
         draft.hopFaults()
         draft.keyFaults()
+        draft.chipFaults()
         draft.bankFaults()
         draft.swipes()
         draft.followUps()

@@ -29,7 +29,7 @@ extension Reproduction {
         }
     }
 
-    /// Cards the evidence shows with a chip (a request with DE55, or a stripe read declined 45) get
+    /// Cards the evidence shows with a chip (a request with DE55, a fallback, or a stripe read declined 45) get
     /// one: a key of the reproduction's own (the card's real one is not in the evidence, and the
     /// reproduction's card and issuer share it), the PSN of DE23, the first ATC of 9F36.
     mutating func chips() {
@@ -39,7 +39,8 @@ extension Reproduction {
                 let request = item.exchanges[0].request.message
                 return request.has(55) ? request : nil
             }
-            guard !chipped.isEmpty || requests.contains(where: { $0.response == ResponseCode.useChip.rawValue }) else { continue }
+            let fellBack = requests.contains { $0.exchanges[0].request.message[DE.entryMode]?.hasPrefix("80") == true }
+            guard !chipped.isEmpty || fellBack || requests.contains(where: { $0.response == ResponseCode.useChip.rawValue }) else { continue }
             let first = chipped.first
             let atc = first.flatMap { try? $0.emvData() }.flatMap { ChipData.value([0x9F, 0x36], in: $0) }.map { Int($0[0]) << 8 | Int($0[1]) } ?? 1
             spec.cards[index].chip = NetworkSpec.Card.Chip(
@@ -52,7 +53,25 @@ extension Reproduction {
     func entry(for item: IncidentEvidence.Transaction, card: String) -> String? {
         guard spec.cards.first(where: { $0.pan == card })?.chip != nil else { return nil }
         let mode = item.exchanges[0].request.message[DE.entryMode] ?? ""
-        return mode.hasPrefix("02") ? "stripe" : mode.hasPrefix("07") ? "contactless" : nil
+        return mode.hasPrefix("02") ? "stripe" : mode.hasPrefix("07") ? "contactless" : mode.hasPrefix("80") ? "fallback" : nil
+    }
+
+    /// Chip cryptograms that did not verify: a chip request the issuer declined 05 (`bad_arqc`
+    /// for that card), or an approval the terminal reversed at once with DE39 06, the card having
+    /// declined after it (`bad_arpc` at the issuer), each for a moment around the request.
+    mutating func chipFaults() {
+        for item in purchases {
+            guard let terminal = item.terminalSends.first, let sent = terminal.request.time, terminal.request.message.has(55),
+                  let card = terminal.request.message[DE.pan] else { continue }
+            if item.response == ResponseCode.doNotHonor.rawValue {
+                fault(.badARQC(card: card), from: sent - 1_000_000, to: sent + 1_000_000)
+            } else if terminal.answer?.message.responseCode == .approved, item.exchanges.contains(where: {
+                $0.request.message.isReversal && $0.request.flow == terminal.request.flow && $0.request.message[DE.responseCode] == ResponseCode.otherReason.rawValue
+                    && ($0.request.time ?? .max) - (terminal.answer?.time ?? 0) < 1_000_000
+            }) {
+                fault(.badARPC(bank: "Issuer"), from: sent - 1_000_000, to: sent + 1_000_000)
+            }
+        }
     }
 
     /// The PIN a reproduced swipe enters: as the evidence's request and answer say.

@@ -68,7 +68,10 @@ public struct IncidentEvidence: Sendable {
         /// How long the terminal waited before it reversed an unanswered send, if the evidence shows it.
         public var terminalWait: Int64? {
             guard let send = terminalSends.first, send.answer == nil || response == nil, let sent = send.request.time else { return nil }
-            let reversal = exchanges.first { $0.request.message.isReversal && $0.request.flow == send.request.flow }
+            // A timeout's reversal (DE39 98, or none): not one the card asked for (06) or a bad MAC's (A0).
+            let reversal = exchanges.first {
+                $0.request.message.isReversal && $0.request.flow == send.request.flow && ["98", nil].contains($0.request.message[DE.responseCode])
+            }
             return reversal?.request.time.map { $0 - sent }
         }
     }
@@ -376,10 +379,18 @@ public struct IncidentEvidence: Sendable {
         let earliest = purchases.first ?? first
         // The terminal reversed on its own connection: it never took the answer the evidence
         // shows there (it was lost on the way), so what the cashier saw was no answer.
-        let terminalReversed = items.contains { $0.request.message.isReversal && $0.request.flow == earliest.request.flow && $0.request.flow != nil }
+        // A reversal with DE39 06 at once after the answer is the card declining after the
+        // online approval (its ARPC did not verify): the terminal took the answer.
+        let cardDeclined = items.contains { item in
+            guard item.request.message.isReversal, item.request.flow == earliest.request.flow, item.request.message[DE.responseCode] == "06",
+                  let reversed = item.request.time, let answered = earliest.answer?.time else { return false }
+            return reversed - answered < 1_000_000
+        }
+        let terminalReversed = !cardDeclined && items.contains { $0.request.message.isReversal && $0.request.flow == earliest.request.flow && $0.request.flow != nil }
         if terminalReversed, earliest.answer != nil {
             notes.append("the terminal reversed it: the answer on its connection never reached it")
         }
+        if cardDeclined { notes.append("the card declined after the online approval (DE39 06 in the terminal's reversal): its ARPC did not verify") }
         return Transaction(
             terminal: request[DE.terminalID] ?? (request.isPayout ? "payout \(request[DE.rrn] ?? "-")" : "-"), stan: request[DE.stan] ?? "-",
             transmission: request[DE.transmissionDateTime] ?? "-", mti: earliest.request.message.mti.rawValue,

@@ -23,8 +23,9 @@ extension BankStateMachine {
         }
     }
 
-    /// The chip rules for a purchase or pre-authorization of `card`.
+    /// The chip rules for a purchase or pre-authorization of `card`, and its stripe's CVN when DE35 carries track 2.
     mutating func checkChip(_ request: ISOMessage, card: Card) -> ChipCheck {
+        if let refused = checkTrack2(request, card: card) { return refused }
         guard let chip = card.chip else { return .none }
         let entry = request[DE.entryMode] ?? ""
         guard entry.hasPrefix("05") || entry.hasPrefix("07") else {
@@ -47,5 +48,27 @@ extension BankStateMachine {
             return .refused(.doNotHonor, .arqcFailed, "ATC \(atc) was used before: a replayed cryptogram, declined 05")
         }
         return .verified(arqc: arqc, sessionKey: sessionKey)
+    }
+
+    /// An answer with the chip's ARPC in DE55 (spoiled while `bad_arpc` lasts: the card will not verify it).
+    func answering(_ chip: ChipCheck, _ answer: ISOMessage) -> ISOMessage {
+        var answered = chip.answering(answer)
+        if spoilingARPC { ChipData.spoilARPC(&answered) }
+        return answered
+    }
+
+    /// Track 2 (DE35) must be the card's, and its CVN must verify under the issuer's CVK.
+    func checkTrack2(_ request: ISOMessage, card: Card) -> ChipCheck? {
+        guard request.has(DE.track2), let cvk = configuration.cvk else { return nil }
+        guard let track = Track2(request) else {
+            return .refused(.formatError, .declined, "DE35 is not track 2 (PAN = expiry, service code, discretionary data): declined 30")
+        }
+        guard track.pan == card.pan, track.expiry == card.expiry else {
+            return .refused(.doNotHonor, .declined, "track 2 names card \(PAN.mask(track.pan)) expiring \(track.expiry), not this card: declined 05")
+        }
+        guard CardVerification.value(key: cvk, pan: track.pan, expiry: track.expiry, serviceCode: track.serviceCode) == track.cvn else {
+            return .refused(.doNotHonor, .declined, "the CVN in track 2 does not verify under the issuer's card verification key: declined 05")
+        }
+        return nil
     }
 }

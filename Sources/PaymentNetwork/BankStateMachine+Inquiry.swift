@@ -16,13 +16,13 @@ extension BankStateMachine {
             return refuseInquiry(request, code: code, kind: kind, detail: detail, to: scheme, now: now)
         }
         if let refused = checkPIN(request, card: card, from: scheme, today: today) {
-            return refuseInquiry(chip.answering(request.response(code: refused.code)), code: refused.code, kind: refused.kind, detail: refused.detail, to: scheme,
+            return refuseInquiry(answering(chip, request.response(code: refused.code)), code: refused.code, kind: refused.kind, detail: refused.detail, to: scheme,
                                  now: now, reference: reference)
         }
         if let code = CardRules.refusal(status: status[card.pan] ?? card.status, expiry: card.expiry, today: today) {
             return refuseInquiry(request, code: code, kind: .declined, detail: nil, to: scheme, now: now)
         }
-        var response = chip.answering(request.response(code: .approved))
+        var response = answering(chip, request.response(code: .approved))
         let balances = Balances(ledger: ledger.balance(card.pan), available: available(card.pan), currency: configuration.currency.numeric)
         balances.write(into: &response)
         return [

@@ -64,6 +64,8 @@ public struct BankStateMachine: NodeLogic {
         public var scheme: String?
         /// How long it waits for the scheme to acknowledge a chargeback before sending it again.
         public var timeout: Duration
+        /// Its card verification key (CVK A and B): the CVN in a stripe's track 2 is checked under it (nil: not checked).
+        public var cvk: DESKey?
 
         /// Makes a configuration.
         public init(
@@ -184,6 +186,8 @@ public struct BankStateMachine: NodeLogic {
     }
 
     var exponent: Int { configuration.currency.exponent }
+    /// While `bad_arpc` lasts: its answers' ARPCs do not verify at the card.
+    var spoilingARPC = false
 
     public mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         if inMaintenance {
@@ -225,6 +229,9 @@ public struct BankStateMachine: NodeLogic {
 
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
         switch command {
+        case .spoilARPC(let on):
+            spoilingARPC = on
+            return []
         case .maintenance(true):
             inMaintenance = true
             return networkManagement(.signOff, now: now)
@@ -293,12 +300,12 @@ public struct BankStateMachine: NodeLogic {
                     .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(reference), detail: detail, facts: .init(responseCode: code)))]
         }
         if let card, let refused = checkPIN(request, card: card, from: scheme, today: today) {
-            return [.send(chip.answering(request.response(code: refused.code)), to: scheme),
+            return [.send(answering(chip, request.response(code: refused.code)), to: scheme),
                     .record(TimelineEvent(at: now, node: name, kind: refused.kind, reference: .transaction(reference), detail: refused.detail,
                                           facts: .init(responseCode: refused.code)))]
         }
         let code = check(card: card, amount: amount, today: today)
-        var response = chip.answering(request.response(code: code))
+        var response = answering(chip, request.response(code: code))
         guard code.isApproval, let card, let amount else {
             return [
                 .send(response, to: scheme),

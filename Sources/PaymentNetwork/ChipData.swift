@@ -13,6 +13,11 @@ public struct ChipRead: Sendable, Equatable {
     public var atc: UInt16
     /// Read without contact (DE22 07x) rather than inserted (05x).
     public var contactless: Bool
+    /// The chip cannot be read (`chip_unreadable`): the terminal sends nothing and asks for the
+    /// card again, or for its stripe (fallback).
+    public var unreadable = false
+    /// The card's cryptogram does not verify at its issuer (`bad_arqc`).
+    public var wrongCryptogram = false
 
     public init(imk: DESKey, psn: String, atc: UInt16, contactless: Bool = false) {
         self.imk = imk
@@ -83,6 +88,13 @@ public enum ChipData {
         let arc = Array(code.rawValue.utf8)
         guard let arpc = EMVCryptograms.arpcMethod1(sessionKey: sessionKey, arqc: arqc, arc: arc) else { return nil }
         return [BERTLV(tag: [0x91], value: arpc + arc), BERTLV(tag: [0x8A], value: arc)]
+    }
+
+    /// An answer whose ARPC the card will not verify (`bad_arpc`): a bit of tag 91 flipped.
+    public static func spoilARPC(_ answer: inout ISOMessage) {
+        guard var objects = try? answer.emvData(), let index = objects.firstIndex(where: { $0.tag == [0x91] }), !objects[index].value.isEmpty else { return }
+        objects[index].value[0] ^= 0x01
+        answer.setEMVData(objects)
     }
 
     /// Whether an answer's 91 is the ARPC of this ARQC under this session key (the card's check).

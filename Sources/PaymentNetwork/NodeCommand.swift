@@ -37,6 +37,8 @@ public enum NodeCommand: Sendable, Equatable {
     case outage(Bool)
     /// The acquirer's working keys for a terminal change under it (a POS centre re-keyed).
     case rekey(terminal: String)
+    /// An issuer's answer cryptograms stop (true) or start again (false) verifying at the card (`bad_arpc`).
+    case spoilARPC(Bool)
 
     /// A purchase as the terminal sees it.
     public struct Swipe: Sendable, Equatable {
@@ -54,6 +56,10 @@ public enum NodeCommand: Sendable, Equatable {
         public var pin: String?
         /// The chip, when the card is read by it (nil: its stripe).
         public var chip: ChipRead?
+        /// The stripe's track 2, sent as DE35 when the card is swiped (nil: no DE35).
+        public var track2: Track2?
+        /// A chip card's stripe read after its chip could not be (DE22 80x).
+        public var fallback = false
 
         /// Makes a swipe.
         public init(id: String, pan: String, expiry: String, amount: Money, preauthorization: Bool = false, pin: String? = nil) {

@@ -60,8 +60,9 @@ extension TerminalStateMachine {
 /// A balance inquiry: the card read as for a purchase, its PIN, and the balance the answer shows.
 extension TerminalStateMachine {
     mutating func inquire(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
+        if let unreadable = chipUnreadable(swipe, operation: .inquiry, now: now) { return unreadable }
         var request = messages.balanceInquiry(pan: swipe.pan, expiry: swipe.expiry, stan: trace.take(), now: now, local: configuration.zone.local(now))
-        if let chip = swipe.chip { readChip(chip, swipe: swipe, into: &request, now: now) }
+        readCard(swipe, into: &request, now: now)
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)
         return [.record(TimelineEvent(

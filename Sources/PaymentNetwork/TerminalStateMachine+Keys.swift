@@ -19,6 +19,31 @@ extension TerminalStateMachine {
         }
     }
 
+    /// How the card went in: its chip (DE55, DE23, DE22 05x or 07x), or its stripe (DE35; DE22
+    /// 022, or 802 for a fallback after the chip could not be read).
+    mutating func readCard(_ swipe: NodeCommand.Swipe, into request: inout ISOMessage, now: Instant) {
+        if let chip = swipe.chip {
+            readChip(chip, swipe: swipe, into: &request, now: now)
+            return
+        }
+        if let track2 = swipe.track2 { request[DE.track2] = track2.text }
+        if swipe.fallback { request[DE.entryMode] = "802" }
+    }
+
+    /// A chip that cannot be read: nothing is sent, the cashier is asked for the card again or its stripe.
+    func chipUnreadable(_ swipe: NodeCommand.Swipe, operation: TimelineEvent.Operation, now: Instant) -> [NodeAction]? {
+        guard swipe.chip?.unreadable == true else { return nil }
+        let reference = TransactionReference(terminal: configuration.id, stan: "-", transmission: MessageTimes.transmission(now))
+        return [
+            .record(TimelineEvent(at: now, node: name, kind: .swiped, reference: .transaction(reference),
+                                  detail: "card \(PAN.mask(swipe.pan)) inserted", facts: .init(transactionID: swipe.id, amount: swipe.amount,
+                                                                                              operation: operation))),
+            .record(TimelineEvent(at: now, node: name, kind: .failed, reference: .transaction(reference),
+                                  detail: "the chip could not be read: nothing was sent; insert the card again, or swipe its stripe (fallback, DE22 80x)",
+                                  facts: .init(transactionID: swipe.id, operation: operation))),
+        ]
+    }
+
     /// A chip read: the card's ARQC over the request in DE55, DE22 inserted (05x) or tapped (07x)
     /// with no PIN yet (2; a PIN block marks it 1 as it goes), DE23 the PSN; the card keeps the
     /// ARQC and its session key to check the issuer's ARPC.
@@ -28,8 +53,11 @@ extension TerminalStateMachine {
             stan: request[DE.stan] ?? "", chip: chip) else { return }
         request[DE.entryMode] = chip.contactless ? "072" : "052"
         request[DE.cardSequenceNumber] = "0" + chip.psn
-        request.setEMVData(read.objects)
-        if let arqc = ChipData.value([0x9F, 0x26], in: read.objects) { chipSessions[request.transactionReference] = (arqc, read.sessionKey) }
+        var objects = read.objects
+        // A card whose cryptogram will not verify (`bad_arqc`): one bit of its ARQC is off.
+        if chip.wrongCryptogram, let index = objects.firstIndex(where: { $0.tag == [0x9F, 0x26] }) { objects[index].value[0] ^= 0x01 }
+        request.setEMVData(objects)
+        if let arqc = ChipData.value([0x9F, 0x26], in: objects) { chipSessions[request.transactionReference] = (arqc, read.sessionKey) }
     }
 
     public func security(towards peer: String) -> LinkSecurity? {

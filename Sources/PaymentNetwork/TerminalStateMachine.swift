@@ -124,10 +124,11 @@ public struct TerminalStateMachine: NodeLogic {
     }
 
     mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
+        if let unreadable = chipUnreadable(swipe, operation: swipe.preauthorization ? .preauthorization : .purchase, now: now) { return unreadable }
         var request = messages.purchase(
             pan: swipe.pan, expiry: swipe.expiry, amount: swipe.amount, stan: trace.take(), now: now, local: configuration.zone.local(now),
             preauthorization: swipe.preauthorization)
-        if let chip = swipe.chip { readChip(chip, swipe: swipe, into: &request, now: now) }
+        readCard(swipe, into: &request, now: now)
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)
         batchNumbers[swipe.id] = batchNumber
@@ -184,7 +185,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     /// Reverses a request that got no answer (or whose answer the terminal could not take).
     /// As UnionPay POS terminals send it: the original's STAN, and the reason in DE39.
-    mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind, reason: ResponseCode) -> [NodeAction] {
+    mutating func reverse(_ entry: Waiting, now: Instant, detail: String, kind: EventKind, reason: ResponseCode, answered: ResponseCode? = nil) -> [NodeAction] {
         let own = entry.request.transactionReference
         if entry.operation.startsTransaction { batch.removeAll { $0.entry.reference == entry.reference } }
         let reversal = entry.request.reversal(mti: .reversalRequest, now: now, stan: entry.request[DE.stan] ?? trace.take(), reason: reason)
@@ -192,7 +193,7 @@ public struct TerminalStateMachine: NodeLogic {
         reversed[reversal.transactionReference] = entry
         return [.record(TimelineEvent(
             at: now, node: name, kind: kind, reference: .transaction(entry.reference), detail: detail,
-            facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
+            facts: .init(transactionID: entry.transactionID, responseCode: answered, operation: entry.operation)))]
             + reversals.start(reversal, to: configuration.acquirer, now: now)
     }
 
@@ -321,7 +322,7 @@ public struct TerminalStateMachine: NodeLogic {
             // makes it decline after the online approval, and the terminal reverses (DE39 06).
             if let chip = chipSessions.removeValue(forKey: own), code.isApproval, !ChipData.arpcVerifies(message, arqc: chip.arqc, sessionKey: chip.sessionKey) {
                 return actions + reverse(entry, now: now, detail: "approved online, but the card declined: the issuer's ARPC (DE55 tag 91) did not verify; reversing",
-                                         kind: .declined, reason: .otherReason)
+                                         kind: .declined, reason: .otherReason, answered: code)
             }
             purchases[entry.transactionID]?.response = message
             // A repeat answered as its original was is the same purchase: it goes in the batch once.

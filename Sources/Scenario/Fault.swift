@@ -16,14 +16,20 @@ public struct Fault: Sendable, Equatable {
         case network(client: String, server: String, kind: LinkFaultKind, count: Int?)
         /// The acquirer's working keys for a terminal change under it (a POS centre re-keyed).
         case staleKeys(terminal: String)
+        /// A chip card's cryptogram (ARQC) does not verify at its issuer.
+        case badARQC(card: String)
+        /// An issuer's answer cryptograms (ARPC) do not verify at the card.
+        case badARPC(bank: String)
+        /// A chip card's chip cannot be read: a chip read sends nothing (its stripe may fall back).
+        case chipUnreadable(card: String)
 
         /// The bank whose inside the fault changes (its accounts), if any; an outage and a
         /// link fault act on connections, which PayLab holds at its end (a hold acts on the acquirer's book).
         public var insideNode: String? {
             switch self {
-            case .maintenance(let bank), .freeze(_, let bank): bank
+            case .maintenance(let bank), .freeze(_, let bank), .badARPC(let bank): bank
             case .hold: nil
-            case .outage, .network, .staleKeys: nil
+            case .outage, .network, .staleKeys, .badARQC, .chipUnreadable: nil
             }
         }
     }

@@ -5,10 +5,12 @@ import SettlementCalendar
 import Yams
 
 extension ScenarioBuilder {
-    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys"]
+    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable"]
+    /// Faults of a card or an issuer's cryptograms: without `from` they last the whole run.
+    static let chipFaultKinds: Set<String> = ["bad_arqc", "bad_arpc", "chip_unreadable"]
     static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
 
-    func buildFaults(_ node: Node, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> [Fault] {
+    func buildFaults(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> [Fault] {
         guard let items = reader.sequence(node, "faults") else { return [] }
         var faults: [Fault] = []
         for item in items {
@@ -18,8 +20,10 @@ extension ScenarioBuilder {
                 reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
                 continue
             }
-            let from = fields["from"].flatMap { dateTime($0, "from", zone: zone, calendar: calendar) }
-            if fields["from"] == nil { reader.needs(item, "from", "a fault needs 'from'") }
+            var from = fields["from"].flatMap { dateTime($0, "from", zone: zone, calendar: calendar) }
+            if fields["from"] == nil {
+                if Self.chipFaultKinds.contains(kindName) { from = start } else { reader.needs(item, "from", "a fault needs 'from'") }
+            }
             let to = fields["to"].flatMap { dateTime($0, "to", zone: zone, calendar: calendar) }
             if let from, let to, to < from, let node = fields["to"] {
                 reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")
@@ -51,6 +55,11 @@ extension ScenarioBuilder {
                 if kind != nil, network.isExternal(network.acquirer.name) {
                     reader.error(target, "\(network.acquirer.name) is a system under test: its keys are its own to change, not PayLab's")
                 }
+            case "bad_arqc", "chip_unreadable":
+                let chipCards = network.cards.filter { $0.chip != nil }.map(\.pan)
+                kind = checkName(name, target, in: chipCards, what: "chip card").map { kindName == "bad_arqc" ? .badARQC(card: $0) : .chipUnreadable(card: $0) }
+            case "bad_arpc":
+                kind = checkName(name, target, in: network.banks.map(\.name), what: "bank").map { .badARPC(bank: $0) }
             default:
                 kind = buildLinkFault(name, target, fields, item, linkKinds, network: network)
             }

@@ -322,14 +322,14 @@ extension ScenarioBuilder {
 
     /// How the card is read.
     private func entryMode(_ node: Node) -> String? {
-        reader.value(node, "entry", expected: "chip, contactless or stripe (fallback comes with chip_unreadable, not yet built)") { ["chip", "contactless", "stripe"].contains($0) ? $0 : nil }
+        reader.value(node, "entry", expected: "chip, contactless, stripe or fallback") { ["chip", "contactless", "stripe", "fallback"].contains($0) ? $0 : nil }
     }
 
     /// A card with no chip can only be swiped.
     private func checkEntry(_ entry: String?, card: String, node: Node?, network: NetworkSpec) {
-        if let entry, entry != "stripe", network.cards.first(where: { $0.pan == card })?.chip == nil, let node {
-            reader.error(node, "card \(card) has no chip (give it chip: { imk, psn, atc }): it can only be swiped")
-        }
+        guard let entry, entry != "stripe", network.cards.first(where: { $0.pan == card })?.chip == nil, let node else { return }
+        reader.error(node, entry == "fallback" ? "card \(card) has no chip: a fallback is a chip card's stripe read after its chip failed; swipe it (entry: stripe)"
+                                               : "card \(card) has no chip (give it chip: { imk, psn, atc }): it can only be swiped")
     }
 
     func buildSwipe(

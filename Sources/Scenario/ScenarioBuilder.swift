@@ -37,7 +37,7 @@ struct ScenarioBuilder {
                 reader.error(node, "the name '\(name)' is used by two nodes; the scheme, the acquirer, each bank and each terminal need a name of their own")
             }
         }
-        let faults = top["faults"].map { buildFaults($0, zone: zone, calendar: calendar, network: network) } ?? []
+        let faults = top["faults"].map { buildFaults($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, network: network) } ?? []
         let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: &network) } ?? []
         // Ids of steps written, valid or not: an expectation of a step already reported as wrong is not a second error.
         let written = Set(top["steps"].flatMap { reader.quietSequence($0) }?.flatMap(Self.writtenIDs) ?? [])

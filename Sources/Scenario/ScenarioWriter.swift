@@ -173,6 +173,9 @@ public struct ScenarioWriter {
         case .freeze(let account, _): fields = ["freeze: \(scalar(account))"]
         case .hold(let merchant): fields = ["hold: \"\(merchant)\""]
         case .staleKeys(let terminal): fields = ["stale_keys: \(scalar(terminal))"]
+        case .badARQC(let card): fields = ["bad_arqc: \"\(card)\""]
+        case .badARPC(let bank): fields = ["bad_arpc: \(scalar(bank))"]
+        case .chipUnreadable(let card): fields = ["chip_unreadable: \"\(card)\""]
         case .network(let client, let server, let kind, let count):
             fields = ["network: \(scalar("\(client) -> \(server)"))"]
             switch kind {

@@ -41,6 +41,11 @@ public struct SecuritySpec: Sendable, Equatable {
                 given?.zpk ?? KeyDerivation.key(seed: seed, purpose: "zone \(client) -> \(server) ZPK"))
     }
 
+    /// An issuer's card verification key (CVK A and B), which its cards' CVNs are computed under: derived from the seed.
+    public func cardVerificationKey(_ bank: String, seed: UInt64) -> DESKey {
+        KeyDerivation.key(seed: seed, purpose: "issuer \(bank) CVK")
+    }
+
     /// A terminal's master key: as given, else derived from the seed.
     public func terminalMasterKey(_ terminal: String, seed: UInt64) -> DESKey {
         terminalMasterKeys[terminal] ?? KeyDerivation.key(seed: seed, purpose: "terminal \(terminal) TMK")

@@ -1,5 +1,5 @@
 """Payment cryptography by libraries PayLab did not write: psec (MACs, PIN blocks, check
-values, 3DES), pyemv (EMV key derivations and cryptograms) and pycryptodome (DES, and the
+values, 3DES, the stripe's CVV/CVN), pyemv (EMV key derivations and cryptograms) and pycryptodome (DES, and the
 UnionPay POS ECB MAC written from its specification here). Reads a JSON list of requests on standard input, prints a JSON list of
 answers in the same order, every byte string in upper-case hex."""
 import json
@@ -43,6 +43,8 @@ def cup_ecb(key, data, method):
 
 def answer(request):
     kind = request["kind"]
+    if kind == "cvv":
+        return psec.cvv.generate_cvv(h(request["key"]), request["pan"], request["expiry"], request["service_code"])
     if kind == "kcv":
         return psec.des.generate_kcv(h(request["key"]), 4).hex().upper()
     if kind == "encrypt":

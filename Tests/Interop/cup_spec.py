@@ -1,6 +1,6 @@
 """UnionPay POS's packed ISO 8583 (PayLab's `cup` dialect) in pyiso8583's terms: BCD MTI, binary
-bitmap, BCD numbers (odd lengths left-aligned) and BCD lengths, DE49 an3, DE60 n..100 and DE62
-b..512 as LLLVAR. The TPDU and header before the MTI are the caller's."""
+bitmap, BCD numbers (odd lengths left-aligned) and BCD lengths, track 2 in BCD (its separator the
+nibble D), DE49 an3, DE60 n..100, DE61 n..29 and DE62 b..512 as LLLVAR. The TPDU and header before the MTI are the caller's."""
 import copy
 
 from iso8583.specs import default as spec
@@ -21,6 +21,9 @@ def cup_spec():
         cup[field] = bcd(digits)
     cup["2"] = bcd(length=1, maximum=19)
     cup["32"] = bcd(length=1, maximum=11)
+    cup["35"] = bcd(length=1, maximum=37)   # track 2: the separator is the nibble D
+    cup["61"] = bcd(length=2, maximum=29)
+    cup["54"] = {"data_enc": "ascii", "len_enc": "bcd", "len_type": 2, "max_len": 120, "desc": "Balances"}
     cup["60"] = bcd(length=2, maximum=100)
     cup["49"] = {"data_enc": "ascii", "len_enc": "ascii", "len_type": 0, "max_len": 3, "desc": "Currency (an3)"}
     cup["62"] = {"data_enc": "b", "len_enc": "bcd", "len_type": 2, "max_len": 512, "desc": "Keys"}

@@ -100,6 +100,9 @@ enum NetworkAssembly {
             configurations.modify(server) { $0.zones[client] = zone }
         }
         configurations.acquirer.security.workingKeys = security.workingKeys
+        for index in configurations.banks.indices {
+            configurations.banks[index].cvk = security.cardVerificationKey(configurations.banks[index].name, seed: seed)
+        }
     }
 
     /// The nodes PayLab plays (not those a system under test plays), altered when asked

@@ -41,6 +41,14 @@ extension NetworkRun {
             guard starting else { return done }
             log("\(scenario.network.acquirer.name) changes its working keys for \(terminal) under it (stale keys)")
             command(.rekey(terminal: terminal), to: scenario.network.acquirer.name)
+        case .badARQC(let card), .chipUnreadable(let card):
+            let unreadable: Bool
+            if case .chipUnreadable = fault.kind { unreadable = true } else { unreadable = false }
+            log("card \(PAN.mask(card)): \(unreadable ? "its chip cannot be read" : "its cryptograms do not verify") \(starting ? "from now" : "no more")")
+            chipFaults[unreadable ? "unreadable \(card)" : "bad ARQC \(card)", default: 0] += starting ? 1 : -1
+        case .badARPC(let bank):
+            log("\(bank)'s answer cryptograms \(starting ? "stop" : "start again") verifying at the card")
+            command(.spoilARPC(starting), to: bank)
         case .outage(let node):
             log("\(node) \(starting ? "goes down" : "comes back up")")
             if starting {

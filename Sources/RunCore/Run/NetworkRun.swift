@@ -34,6 +34,8 @@ final class NetworkRun {
     let codec = MessageCodec(dialect: .default)
     /// Each chip card's next application transaction counter.
     var nextATC: [String: Int] = [:]
+    /// Chip faults in force, counted by window: `unreadable PAN` and `bad ARQC PAN`.
+    var chipFaults: [String: Int] = [:]
     /// Nodes in an outage, with when it ends (nil: never).
     var down: [String: Instant?] = [:]
     /// Links cut by a `disconnect` fault, as `client -> server`.
@@ -209,31 +211,17 @@ final class NetworkRun {
         }
     }
 
-    /// The chip of a card read by it (its next ATC taken), or nil when the card has none or is swiped.
-    private func chipRead(_ card: NetworkSpec.Card?, entry: String?) -> ChipRead? {
-        guard let card, let chip = card.chip, entry != "stripe" else { return nil }
-        let atc = nextATC[card.pan, default: chip.atc]
-        nextATC[card.pan] = atc + 1
-        return ChipRead(imk: chip.imk, psn: chip.psn, atc: UInt16(clamping: atc), contactless: entry == "contactless")
-    }
-
     /// Moves the clock to a step and performs it.
     private func perform(_ step: Step) {
         advance(to: step.at)
         let terminal: String, command: NodeCommand
         switch step.action {
         case .swipe(let id, let at, let card, let amount, let keyed):
-            let spec = scenario.network.cards.first { $0.pan == card }
             terminal = at
-            var swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: keyed ?? amount, pin: step.pin)
-            swipe.chip = chipRead(spec, entry: step.entry)
-            command = .swipe(swipe)
+            command = .swipe(cardRead(id: id, card: card, amount: keyed ?? amount, step: step))
         case .inquire(let id, let at, let card):
-            let spec = scenario.network.cards.first { $0.pan == card }
             terminal = at
-            var swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: .zero, pin: step.pin)
-            swipe.chip = chipRead(spec, entry: step.entry)
-            command = .inquire(swipe)
+            command = .inquire(cardRead(id: id, card: card, amount: .zero, step: step))
         case .repeatSwipe(let id, let at, let original):
             terminal = at
             command = .repeatSwipe(id: id, of: original)
@@ -241,11 +229,8 @@ final class NetworkRun {
             terminal = at
             command = .void(of: id)
         case .preauthorize(let id, let at, let card, let amount):
-            let spec = scenario.network.cards.first { $0.pan == card }
             terminal = at
-            var swipe = NodeCommand.Swipe(id: id, pan: card, expiry: spec?.expiry ?? CardRules.defaultExpiry, amount: amount, preauthorization: true, pin: step.pin)
-            swipe.chip = chipRead(spec, entry: step.entry)
-            command = .swipe(swipe)
+            command = .swipe(cardRead(id: id, card: card, amount: amount, preauthorization: true, step: step))
         case .complete(let id, let at, let original, let amount):
             terminal = at
             command = .complete(id: id, of: original, amount: amount, online: step.online)

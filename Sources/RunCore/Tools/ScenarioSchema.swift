@@ -140,11 +140,14 @@ public enum ScenarioSchema {
     }
 
     static var fault: JSONValue {
-        .object(object("One fault: exactly one of maintenance, outage, freeze, hold, network or stale_keys, with its window.", required: ["from"], [
+        .object(object("One fault: exactly one of maintenance, outage, freeze, hold, network, stale_keys, bad_arqc, bad_arpc or chip_unreadable, with its window (the chip faults may leave out from).", required: [], [
             ("maintenance", text("A bank answers nothing; payouts to it land when the window ends.")),
             ("outage", text("A node is down and refuses connections.")),
             ("freeze", text("A card or account number is frozen.")),
             ("hold", text("Risk control holds this merchant's payouts.")),
+            ("bad_arqc", text("A chip card (its PAN) whose cryptogram (ARQC, DE55 9F26) does not verify at its issuer: declined 05, arqc_failed. Without from: the whole run.")),
+            ("bad_arpc", text("A bank whose answer cryptograms (ARPC, DE55 91) do not verify at the card: the card declines after the online approval and the terminal reverses. Without from: the whole run.")),
+            ("chip_unreadable", text("A chip card (its PAN) whose chip cannot be read: a chip read sends nothing (failed); entry: fallback swipes its stripe (DE22 802). Without from: the whole run.")),
             ("stale_keys", text("The acquirer's working keys for this terminal change under it (a POS centre re-keyed): its next request is answered A0 until it signs on again.")),
             ("network", .object([("type", .string("string")), ("pattern", .string("^.+ -> .+$")), ("description", .string("A link, named in the direction its requests travel: CLIENT -> SERVER."))])),
             ("latency", duration("Every frame on the link, both ways, is held this long.")),
@@ -173,15 +176,15 @@ public enum ScenarioSchema {
                 ("repeat", text("The id of an earlier swipe whose message is sent again, same STAN.")),
                 ("preauth", .object([("type", .string("boolean")), ("description", .string("A pre-authorization (0100): funds held, not taken."))])),
                 ("pin", pinValue("The PIN the cardholder enters: a PIN block under the terminal's PIK (leave out: none entered).")),
-                ("entry", .object([("enum", .array(["chip", "contactless", "stripe"].map { .string($0) })),
-                                   ("description", .string("How the card is read: chip (default for a chip card), contactless, or stripe (a chip card's stripe is declined 45)."))])),
+                ("entry", .object([("enum", .array(["chip", "contactless", "stripe", "fallback"].map { .string($0) })),
+                                   ("description", .string("How the card is read: chip (default for a chip card), contactless, stripe (a chip card's stripe is declined 45), or fallback (its stripe after the chip could not be read: DE22 802, accepted)."))])),
             ]))),
             ("inquire", .object(object("A balance inquiry (0200, processing code 310000): the issuer answers with the card's balance in DE54; nothing moves.", required: ["id"], [
                 ("id", text("The inquiry's id, for expectations.")),
                 ("terminal", text("The terminal (default: the first).")),
                 ("card", text("The card number (default: the first card).")),
                 ("pin", pinValue("The PIN the cardholder enters.")),
-                ("entry", .object([("enum", .array(["chip", "contactless", "stripe"].map { .string($0) })), ("description", .string("How the card is read, as for a swipe."))])),
+                ("entry", .object([("enum", .array(["chip", "contactless", "stripe", "fallback"].map { .string($0) })), ("description", .string("How the card is read, as for a swipe."))])),
             ]))),
             ("void", text("The id of an approved purchase of the same clearing day to cancel.")),
             ("complete", .object(object("The completion (0220) of a pre-authorization: takes at most the hold (plus the tolerance), releases the rest.", required: ["id", "of", "amount"], [
