@@ -194,10 +194,7 @@ public struct AcquirerStateMachine: NodeLogic {
             ]
         }
         if message.mti == .batchSettlement { return settleBatch(message, from: peer, now: now) }
-        if message.mti == .batchUpload {
-            uploads[terminal]?.insert(message.originalReference)
-            return [.send(message.response(code: .approved), to: peer)]
-        }
+        if message.mti == .batchUpload { return batchUploaded(message, from: peer, now: now) }
         if message.isVoid || message.isCancellation { return forwardVoid(message, from: peer, now: now) }
         if message.isPurchase { return forwardPurchase(message, kind: .purchase, from: peer, now: now) }
         if message.isBalanceInquiry { return forwardInquiry(message, from: peer, now: now) }
@@ -277,42 +274,73 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     /// A terminal's batch (0500): its totals against the journal's for that terminal since its
-    /// last settlement. Equal: settled (00). Different: 95, and the terminal uploads its batch
-    /// (0320 each); at its next 0500 what the journal holds and the terminal does not is
-    /// reversed (the cashier never completed it), and the rest is settled.
+    /// last settlement. Equal: settled. Different: the terminal uploads its batch (0320 each);
+    /// when the upload ends, what the journal holds and the terminal does not is reversed (the
+    /// cashier never completed it), and the rest is settled. A UnionPay POS's totals come in DE48
+    /// and are answered 00 with DE48's reconciliation code (1 agree, 2 disagree), its upload ended
+    /// by a 0320 with DE60.3 207; an ISO 8583:1987 terminal's come in DE74/76/86/88 and are
+    /// answered 00 or 95, its upload ended by its next 0500.
     mutating func settleBatch(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         let terminal = message[DE.terminalID] ?? peer
         let exponent = configuration.currency.exponent
-        let open = purchases.filter { reference, purchase in
-            reference.terminal == terminal && purchase.state == .approved && purchase.kind != .preauthorization && !batchSettled.contains(reference)
-        }.sorted { $0.key < $1.key }
+        let unionPay = BatchTotals.unionPay(message) != nil
+        if uploads[terminal] != nil { return [.send(message.response(code: .approved), to: peer)] + closeUpload(terminal, now: now) }
+        let open = openBatch(of: terminal)
         var mine = BatchTotals()
         for (_, purchase) in open { mine.add(purchase.request.amount ?? .zero, refund: purchase.kind == .refund) }
         let theirs = BatchTotals(message)
-        var actions: [NodeAction] = []
-        var settling = open.map(\.key)
-        if let uploaded = uploads.removeValue(forKey: terminal) {
-            for (reference, purchase) in open where !uploaded.contains(reference) {
-                actions.append(.record(TimelineEvent(at: now, node: name, kind: .batchMismatch, reference: .transaction(reference),
-                                                     detail: "not in terminal \(terminal)'s batch upload: the cashier never completed it, so it is reversed",
-                                                     facts: .init(operation: .settlement))))
-                actions += cancelPurchase(reference, to: .reversed, now: now) + reverseUpstream(purchase.request, now: now)
-            }
-            settling = settling.filter { uploaded.contains($0) }
-        } else if mine != theirs {
+        var answer = message.response(code: .approved)
+        if unionPay { mine.writeUnionPay(into: &answer, code: mine == theirs ? .agree : .disagree) }
+        guard mine == theirs else {
             uploads[terminal] = []
-            return [.send(message.response(code: .batchTotalsDisagree), to: peer)] + open.map { reference, _ in
+            if !unionPay { answer.responseCode = .batchTotalsDisagree }
+            let how = unionPay ? "answered 00 with reconciliation code 2 in DE48" : "answered 95"
+            return [.send(answer, to: peer)] + open.map { reference, _ in
                 .record(TimelineEvent(at: now, node: name, kind: .batchMismatch, reference: .transaction(reference),
-                                      detail: "terminal \(terminal)'s batch says \(theirs.text(exponent: exponent)); the journal \(mine.text(exponent: exponent)): answered 95",
-                                      facts: .init(responseCode: .batchTotalsDisagree, operation: .settlement)))
+                                      detail: "terminal \(terminal)'s batch says \(theirs.text(exponent: exponent)); the journal \(mine.text(exponent: exponent)): \(how)",
+                                      facts: .init(responseCode: answer.responseCode, operation: .settlement)))
             }
         }
-        for reference in settling {
-            batchSettled.insert(reference)
-            actions.append(.record(TimelineEvent(at: now, node: name, kind: .batchSettled, reference: .transaction(reference),
-                                                 detail: "settled in terminal \(terminal)'s batch", facts: .init(responseCode: .approved, operation: .settlement))))
+        return [.send(answer, to: peer)] + settled(open.map(\.key), terminal: terminal, now: now)
+    }
+
+    /// A batch upload item (0320), or the message that ends the upload (DE60.3 207).
+    mutating func batchUploaded(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
+        let terminal = message[DE.terminalID] ?? peer
+        let answer = NodeAction.send(message.response(code: .approved), to: peer)
+        if NetworkManagement.unionPayCode(message) == "207" { return [answer] + closeUpload(terminal, now: now) }
+        uploads[terminal]?.insert(message.originalReference)
+        return [answer]
+    }
+
+    /// The terminal's approved transactions not yet settled in a batch, in order.
+    func openBatch(of terminal: String) -> [(key: TransactionReference, value: Purchase)] {
+        purchases.filter { reference, purchase in
+            reference.terminal == terminal && purchase.state == .approved && purchase.kind != .preauthorization && !batchSettled.contains(reference)
+        }.sorted { $0.key < $1.key }
+    }
+
+    /// The upload is over: what it left out is reversed, what it held is settled.
+    mutating func closeUpload(_ terminal: String, now: Instant) -> [NodeAction] {
+        guard let uploaded = uploads.removeValue(forKey: terminal) else { return [] }
+        var actions: [NodeAction] = []
+        let open = openBatch(of: terminal)
+        for (reference, purchase) in open where !uploaded.contains(reference) {
+            actions.append(.record(TimelineEvent(at: now, node: name, kind: .batchMismatch, reference: .transaction(reference),
+                                                 detail: "not in terminal \(terminal)'s batch upload: the cashier never completed it, so it is reversed",
+                                                 facts: .init(operation: .settlement))))
+            actions += cancelPurchase(reference, to: .reversed, now: now) + reverseUpstream(purchase.request, now: now)
         }
-        return [.send(message.response(code: .approved), to: peer)] + actions
+        return actions + settled(open.map(\.key).filter { uploaded.contains($0) }, terminal: terminal, now: now)
+    }
+
+    /// Marks transactions settled in a terminal's batch.
+    mutating func settled(_ references: [TransactionReference], terminal: String, now: Instant) -> [NodeAction] {
+        references.map { reference in
+            batchSettled.insert(reference)
+            return .record(TimelineEvent(at: now, node: name, kind: .batchSettled, reference: .transaction(reference),
+                                         detail: "settled in terminal \(terminal)'s batch", facts: .init(responseCode: .approved, operation: .settlement)))
+        }
     }
 
     /// A terminal's sign-on, sign-off or echo: answered 0810 00; a sign-on with fresh working keys

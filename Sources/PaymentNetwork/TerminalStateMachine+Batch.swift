@@ -1,48 +1,66 @@
 public import ISO8583
 public import SettlementCalendar
 
-/// The terminal's end-of-day batch: the totals (0500), and the upload (0320) when they disagree.
+/// The terminal's end-of-day batch as a UnionPay POS settles it: the totals in DE48 of a 0500;
+/// the host's reconciliation code `1` closes the batch, `2` has it uploaded item by item (0320)
+/// and closed with an end-of-upload message (0320, DE60.3 `207`). A host that answers 95 (the
+/// ISO 8583:1987 way) gets the upload and then the totals again.
 extension TerminalStateMachine {
+    /// DE60 of a batch message: 60.1 `00`, 60.2 the batch number, 60.3 the network management code.
+    func batchField(_ code: String) -> String { "00" + String(batchNumber % 1_000_000).leftPadded(to: 6) + code }
+
+    /// The batch's totals.
+    var batchTotals: BatchTotals {
+        var totals = BatchTotals()
+        for item in batch { totals.add(item.entry.request.amount ?? .zero, refund: item.entry.operation == .refund) }
+        return totals
+    }
+
     /// The end-of-day batch: its totals go to the acquirer (0500).
     mutating func settle(now: Instant) -> [NodeAction] {
         guard !waiting.values.contains(where: { $0.operation == .settlement || $0.operation == .upload }) else { return [] }
-        var totals = BatchTotals()
-        for item in batch { totals.add(item.entry.request.amount ?? .zero, refund: item.entry.operation == .refund) }
         var message = ISOMessage(mti: .batchSettlement)
         message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
         message[DE.terminalID] = configuration.id
         message[DE.merchantID] = configuration.merchantID
         message[DE.currency] = configuration.currency.numeric
-        totals.write(into: &message)
+        batchTotals.writeUnionPay(into: &message, code: .asked)
+        message[DE.unionPayReserved] = batchField("201")
         return send(Waiting(transactionID: "batch", request: message, operation: .settlement, reference: message.transactionReference), now: now)
     }
 
-    /// The acquirer answered the batch's totals: settled (00), or they disagree (95) and the
-    /// batch goes up item by item (0320), then the totals again.
+    /// Each batch item marked with an event.
+    func markBatch(_ kind: EventKind, _ detail: String, code: ResponseCode, now: Instant) -> [NodeAction] {
+        batch.map { item in
+            .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(item.entry.reference), detail: detail,
+                                  facts: .init(transactionID: item.entry.transactionID, responseCode: code, operation: .settlement)))
+        }
+    }
+
+    /// The batch is closed: its items settled, the next batch number open.
+    mutating func closeBatch(_ detail: String, code: ResponseCode, now: Instant) -> [NodeAction] {
+        let actions = markBatch(.batchSettled, detail, code: code, now: now)
+        batch.removeAll()
+        batchNumber += 1
+        return actions
+    }
+
+    /// The acquirer answered the batch's totals: they agree (00 with DE48 code 1, or plain 00),
+    /// or they disagree (00 with DE48 code 2, or 95) and the batch goes up item by item (0320).
     mutating func settlementAnswered(_ message: ISOMessage, now: Instant) -> [NodeAction] {
         let code = message.responseCode ?? "??"
-        let exponent = configuration.currency.exponent
-        var totals = BatchTotals()
-        for item in batch { totals.add(item.entry.request.amount ?? .zero, refund: item.entry.operation == .refund) }
-        func mark(_ kind: EventKind, _ detail: String) -> [NodeAction] {
-            batch.map { item in
-                .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(item.entry.reference), detail: detail,
-                                      facts: .init(transactionID: item.entry.transactionID, responseCode: code, operation: .settlement)))
-            }
+        let text = batchTotals.text(exponent: configuration.currency.exponent)
+        let reconciliation = BatchTotals.unionPay(message)?.code
+        if code == .approved, reconciliation != .disagree {
+            return closeBatch("settled in the terminal's batch (\(text)): totals agree", code: code, now: now)
         }
-        if code == .approved {
-            let actions = mark(.batchSettled, "settled in the terminal's batch (\(totals.text(exponent: exponent))): totals agree")
-            batch.removeAll()
-            batchNumber += 1
-            return actions
+        guard code == .batchTotalsDisagree || (code == .approved && reconciliation == .disagree) else {
+            return markBatch(.batchMismatch, "the batch settlement was answered \(code) (\(code.meaning)): the batch stays open", code: code, now: now)
         }
-        guard code == .batchTotalsDisagree else {
-            return mark(.batchMismatch, "the batch settlement was answered \(code) (\(code.meaning)): the batch stays open")
-        }
-        var actions = mark(.batchMismatch, "the acquirer's totals differ from the terminal's (\(totals.text(exponent: exponent))): answered 95, uploading the batch")
-        guard !batch.isEmpty else {
-            return actions + settle(now: now)
-        }
+        endsUpload = reconciliation == .disagree
+        let how = endsUpload ? "answered 00 with reconciliation code 2 in DE48" : "answered 95"
+        var actions = markBatch(.batchMismatch, "the acquirer's totals differ from the terminal's (\(text)): \(how), uploading the batch", code: code, now: now)
+        guard !batch.isEmpty else { return actions + uploadDone(now: now) }
         for item in batch {
             var upload = item.entry.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.entryMode,
                                                      DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .batchUpload)
@@ -54,5 +72,35 @@ extension TerminalStateMachine {
             actions += transmit(Waiting(transactionID: item.entry.transactionID, request: upload, operation: .upload, reference: item.entry.reference), now: now)
         }
         return actions
+    }
+
+    /// Every item is up: the end-of-upload message (0320, DE60.3 207, DE48 the number of items),
+    /// or, after a 95, the totals again.
+    mutating func uploadDone(now: Instant) -> [NodeAction] {
+        guard endsUpload else { return settle(now: now) }
+        var end = ISOMessage(mti: .batchUpload)
+        end.stamp(now: now, stan: trace.take(), local: nil)
+        end[DE.terminalID] = configuration.id
+        end[DE.merchantID] = configuration.merchantID
+        end[DE.additionalData] = String(min(batch.count, 9999)).leftPadded(to: 4)
+        end[DE.unionPayReserved] = batchField(Self.endOfUpload)
+        return transmit(Waiting(transactionID: "batch", request: end, operation: .upload, reference: end.transactionReference), now: now)
+    }
+
+    /// DE60.3 of the message that ends a batch upload.
+    static let endOfUpload = "207"
+
+    /// An upload answered: the end of the upload closes the batch; the last item's answer ends the upload.
+    mutating func uploadAnswered(_ message: ISOMessage, entry: Waiting, now: Instant) -> [NodeAction] {
+        let code = message.responseCode ?? "??"
+        if entry.transactionID == "batch" {
+            endsUpload = false
+            return closeBatch("settled in the terminal's batch after its upload (end of upload answered \(code))", code: code, now: now)
+        }
+        uploading.remove(message.transactionReference)
+        let uploaded = NodeAction.record(TimelineEvent(at: now, node: name, kind: .uploaded, reference: .transaction(entry.reference),
+                                                       detail: "uploaded in the batch (0320), answered \(code)",
+                                                       facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .upload)))
+        return uploading.isEmpty ? [uploaded] + uploadDone(now: now) : [uploaded]
     }
 }

@@ -89,6 +89,8 @@ public struct TerminalStateMachine: NodeLogic {
     var batch: [(entry: Waiting, response: ISOMessage)] = []
     /// Batch items uploaded (0320) and not yet acknowledged, during a settlement whose totals disagreed.
     var uploading: Set<TransactionReference> = []
+    /// The upload in progress ends with an end-of-upload message (the host answered DE48's code 2), not the totals again (95).
+    var endsUpload = false
 
     /// Makes a terminal whose STANs start at a number drawn from the seed.
     public init(configuration: Configuration, seed: UInt64) {
@@ -312,11 +314,7 @@ public struct TerminalStateMachine: NodeLogic {
         case .inquiry:
             return actions + inquiryAnswered(message, entry: entry, now: now)
         case .upload:
-            uploading.remove(own)
-            actions.append(.record(TimelineEvent(at: now, node: name, kind: .uploaded, reference: .transaction(entry.reference),
-                                                 detail: "uploaded in the batch (0320), answered \(code)",
-                                                 facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .upload))))
-            return uploading.isEmpty ? actions + settle(now: now) : actions
+            return actions + uploadAnswered(message, entry: entry, now: now)
         case .purchase, .preauthorization, .completion, .refund, .cancellation:
             // The card checks the issuer's answer cryptogram: one that does not verify (or none)
             // makes it decline after the online approval, and the terminal reverses (DE39 06).

@@ -21,14 +21,14 @@ struct BeyondThePurchaseCaptureTests {
         return (result, try #require(result.captureFolder))
     }
 
-    /// tshark's reading of messages.pcap: MTI, DE3, DE4, DE25, DE39, DE63, DE90 and DE61 per message.
+    /// tshark's reading of messages.pcap: MTI, DE3, DE4, DE25, DE39, DE63, DE90, DE61, DE48 and DE60 per message.
     func tsharkRows(_ folder: String) async throws -> [[String]] {
         let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
         let line = try #require(readme.split(separator: "\n").first { $0.hasPrefix("The traffic of one scenario run. Ports:") })
         let ports = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         let text = try await runTool(["tshark", "-r", folder + "/messages.pcap"] + ports.flatMap { ["-d", "tcp.port==\($0),iso8583"] } + [
             "-o", "iso8583.len_endian:bigendian", "-o", "iso8583.binencode:bin", "-Y", "iso8583", "-T", "fields", "-E", "separator=|",
-            "-e", "iso8583.mti", "-e", "iso8583.bit3", "-e", "iso8583.bit4", "-e", "iso8583.bit25", "-e", "iso8583.bit39", "-e", "iso8583.bit63", "-e", "iso8583.bit90", "-e", "iso8583.bit61",
+            "-e", "iso8583.mti", "-e", "iso8583.bit3", "-e", "iso8583.bit4", "-e", "iso8583.bit25", "-e", "iso8583.bit39", "-e", "iso8583.bit63", "-e", "iso8583.bit90", "-e", "iso8583.bit61", "-e", "iso8583.bit48", "-e", "iso8583.bit60",
         ])
         return text.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
     }
@@ -56,13 +56,16 @@ struct BeyondThePurchaseCaptureTests {
         #expect(rows.filter { $0[0] == "0230" }.count == 3 && rows.filter { $0[0] == "0230" }.allSatisfy { $0[4] == "00" })
     }
 
-    @Test("a batch settlement (0500/0510) answered 95, the batch upload (0320/0330) and the settlement again, as tshark reads them")
+    @Test("a batch settlement (0500/0510) with DE48's totals answered with reconciliation code 2, the batch upload (0320/0330) and its end (DE60.3 207), as tshark reads them")
     func batch() async throws {
         let (result, folder) = try await captured("Scenarios/batch-does-not-balance.yaml")
         #expect(result.passed, "\(result.failures)")
         let rows = try await tsharkRows(folder)
-        let batch = rows.filter { ["0500", "0510", "0320", "0330"].contains($0[0]) }.map { "\($0[0]) \($0[4])" }
-        #expect(batch == ["0500 ", "0510 95", "0320 ", "0330 00", "0500 ", "0510 00"], "\(batch)")
+        let batch = rows.filter { ["0500", "0510", "0320", "0330"].contains($0[0]) }.map { "\($0[0]) \($0[4]) \($0[9])" }
+        #expect(batch == ["0500  00000001201", "0510 00 ", "0320  ", "0330 00 ", "0320  00000001207", "0330 00 "], "\(batch)")
+        // DE48: one purchase of 30.00, reconciliation code 0 asked; the journal's two of 80.00, code 2.
+        let totals = rows.filter { ["0500", "0510"].contains($0[0]) }.map { String($0[8].prefix(31)) }
+        #expect(totals == ["001000000003000000000000000000" + "0", "002000000008000000000000000000" + "2"], "\(totals)")
         let upload = try #require(rows.first { $0[0] == "0320" })
         #expect(upload[1] == "000000" && upload[2] == "000000003000" && upload[6].hasPrefix("0200"))
     }

@@ -205,7 +205,7 @@ struct BeyondThePurchaseTests {
         #expect(network.moneyConserved)
     }
 
-    @Test("a batch whose totals disagree is answered 95, uploaded, and settled; what the terminal never completed is reversed")
+    @Test("a batch whose totals disagree is answered with DE48's code 2, uploaded, and closed by the end of the upload; what the terminal never completed is reversed")
     func batch() throws {
         var network = Fixture.network()
         network.perform(Fixture.swipe("coffee", 3_000), on: "T0000001", at: Fixture.friday)
@@ -214,11 +214,14 @@ struct BeyondThePurchaseTests {
         network.drops = [(from: "T0000001", to: "Leshua", mti: "0400")]   // and its reversal is lost
         network.run(until: Fixture.at("2026-05-08 15:32:10"))
         network.perform(.settle, on: "T0000001", at: Fixture.at("2026-05-08 15:32:20"))
+        // As a UnionPay POS settles: DE48's totals (reconciliation code 0, then the host's 2), the
+        // item uploaded, then the end of the upload (DE60.3 207, DE48 the count of items).
         let batch = network.delivered.filter { ["0500", "0510", "0320", "0330"].contains($0.message.mti.rawValue) }
-            .map { "\($0.message.mti) \($0.message[39] ?? "")" }
-        #expect(batch == ["0500 ", "0510 95", "0320 ", "0330 00", "0500 ", "0510 00"], "\(batch)")
+            .map { "\($0.message.mti) \($0.message[39] ?? "") \($0.message[48].map { String($0.prefix(4)) + "/" + String($0.dropFirst(30).prefix(1)) } ?? "") \($0.message[60] ?? "")" }
+        #expect(batch == ["0500  0010/0 00000001201", "0510 00 0020/2 ", "0320   ", "0330 00  ", "0320  0001/ 00000001207", "0330 00  "], "\(batch)")
         let cake = try #require(network.reference(of: "cake"))
         #expect(network.kinds(cake).contains(.batchMismatch))
+        #expect(network.kinds(try #require(network.reference(of: "coffee"))).filter { $0 == .batchSettled }.count == 2)
         network.run(until: Fixture.at("2026-05-09 00:00"))
         #expect(network.ledger("ICBC").balance(Self.card) == Money(minorUnits: 497_000))
         #expect(network.moneyConserved)

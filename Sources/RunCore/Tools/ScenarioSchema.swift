@@ -201,7 +201,7 @@ public enum ScenarioSchema {
                 ("id", text("The refund's id.")), ("of", text("The purchase's or completion's id.")), ("amount", amount("What is given back.")),
                 ("terminal", text("The terminal (default: the original's).")),
             ]))),
-            ("settle", .object(object("The terminal's end-of-day batch (0500): totals agree (00), or not (95: it uploads its batch, 0320 each, and settles again).", required: [], [
+            ("settle", .object(object("The terminal's end-of-day batch (0500, totals in DE48): they agree (reconciliation code 1), or not (2: it uploads its batch, 0320 each, and ends the upload).", required: [], [
                 ("terminal", text("The terminal (default: the first).")),
             ]))),
             ("power_off", .object(object("The terminal loses power, mid-purchase if one is in flight; back at `until`, it signs on and reverses what was in flight.", required: ["until"], [
