@@ -65,6 +65,7 @@ public struct Dialect: Sendable, Equatable {
     public static let unionPayPOS = Dialect(
         name: "cup", mti: .bcd, bitmap: .binary, numbers: .bcd, lengths: .bcd, binaryFields: .binary,
         alignment: .left, headerLength: 11, dictionary: .iso1987.overriding([
+            .init(48, "Additional data, private (UnionPay: the settlement's totals and reconciliation codes)", .n, .lllvar(max: 322)),
             .init(49, "Currency code, transaction (UnionPay: an3)", .an, .fixed(3)),
             .init(60, "Reserved, private (UnionPay: 60.1 message type, 60.2 batch, 60.3 network management code, 60.4 on)", .n, .lllvar(max: 100)),
             .init(61, "Reserved, private (UnionPay: original message data)", .n, .lllvar(max: 29)),

@@ -103,11 +103,15 @@ public struct AcquirerStateMachine: NodeLogic {
         var original: TransactionReference
         /// The request as the terminal sent it (its STAN goes back in the answer).
         var downstream: TransactionReference
+        /// Whether the terminal named an original by DE90 (a UnionPay POS names it by DE61: the
+        /// DE90 this acquirer put upstream does not go back to it).
+        var terminalSentDE90 = true
 
         /// The acquirer's own answer to the terminal, under the terminal's STAN.
         func answer(_ code: ResponseCode) -> ISOMessage {
             var answer = request.response(code: code)
             answer[DE.stan] = downstream.stan
+            if !terminalSentDE90 { answer[DE.originalData] = nil }
             return answer
         }
     }
@@ -386,7 +390,8 @@ public struct AcquirerStateMachine: NodeLogic {
         if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
         purchases[reference] = Purchase(
             kind: kind, original: original, request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
-        return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
+        return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference, downstream: reference,
+                               terminalSentDE90: request.has(DE.originalData) || original == nil), now: now)
     }
 
     /// A terminal's request as it goes to the scheme: the merchant and terminal known, DE32, DE18
@@ -455,7 +460,7 @@ public struct AcquirerStateMachine: NodeLogic {
         outgoing[DE.originalPOSData] = nil
         voids[void.transactionReference] = (outgoing, original)
         return forward(Waiting(terminal: terminal, request: outgoing, operation: cancellation ? .cancellation : .void, original: original,
-                               downstream: void.transactionReference), now: now)
+                               downstream: void.transactionReference, terminalSentDE90: void.has(DE.originalData)), now: now)
     }
 
     /// The terminal reversed a purchase or a void: acknowledge at once, and undo upstream what may have taken effect.
@@ -499,9 +504,10 @@ public struct AcquirerStateMachine: NodeLogic {
         var actions: [NodeAction] = [.cancelTimer(.answer(own))]
         var answered: ISOMessage?
         if !entry.terminal.isEmpty {
-            // The terminal gets its answer under its own STAN.
+            // The terminal gets its answer under its own STAN, and the fields it sent.
             var answer = response
             answer[DE.stan] = entry.downstream.stan
+            if !entry.terminalSentDE90 { answer[DE.originalData] = nil }
             actions.append(.send(answer, to: entry.terminal))
             answered = answer
         }

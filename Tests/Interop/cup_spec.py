@@ -23,6 +23,7 @@ def cup_spec():
     cup["32"] = bcd(length=1, maximum=11)
     cup["35"] = bcd(length=1, maximum=37)   # track 2: the separator is the nibble D
     cup["61"] = bcd(length=2, maximum=29)
+    cup["48"] = bcd(length=2, maximum=322)
     cup["54"] = {"data_enc": "ascii", "len_enc": "bcd", "len_type": 2, "max_len": 120, "desc": "Balances"}
     cup["60"] = bcd(length=2, maximum=100)
     cup["49"] = {"data_enc": "ascii", "len_enc": "ascii", "len_type": 0, "max_len": 3, "desc": "Currency (an3)"}

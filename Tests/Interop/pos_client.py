@@ -7,7 +7,7 @@ one purchase and prints both answers as JSON lines.
                 [--terminal T0000002] [--merchant 898440354110001] [--pan ...] [--amount 100.00]
                 [--stan 000123] [--framing binary2|ascii4]
                 [--dialect default|cup] [--tpdu 6000030000] [--header 603100000000]
-                [--tmk HEX [--mac x9.19|cup-ecb] [--pin PIN] [--wrong-mak]]
+                [--tmk HEX [--mac x9.19|cup-ecb] [--pin PIN] [--wrong-mak]] [--life]
 
 With --dialect cup it speaks a UnionPay POS's packed form: TPDU and header before a BCD MTI,
 a binary bitmap, BCD numbers (odd lengths left-aligned) and lengths, DE49 an3, DE60 and DE62
@@ -16,7 +16,9 @@ working keys from DE62 of the 0810 (each decrypted under the TMK and checked aga
 value), MACs its purchase with its MAK (cup-ecb in the cup dialect, x9.19 otherwise), sends
 --pin as an ISO 9564 format-0 block under its PIK, and checks the MAC of the answer. The 0810's
 line gains "kcv_ok"; the 0210's gains "mac_ok" (null when it carries no MAC). --wrong-mak MACs
-with a key one bit off, as a POS whose keys are out of step.
+with a key one bit off, as a POS whose keys are out of step. --life goes on past the purchase: a
+pre-authorization, its online completion, a purchase and its void, a balance inquiry and the 0500
+(see life()).
 """
 import argparse
 import json
@@ -89,7 +91,7 @@ class POS:
         answer, _ = iso8583.decode(frame, self.spec)
         shown = {key: value for key, value in answer.items() if key not in ("p", "1", "h") and not key.startswith("bm")}
         if sign and self.mak is not None:
-            carried = frame[-8:] if "64" in answer else None
+            carried = frame[-8:] if "64" in answer or "128" in answer else None
             shown["mac_ok"] = None if carried is None else mac(self.algorithm, self.mak, frame[:-8]) == carried
         return shown
 
@@ -131,6 +133,7 @@ def main():
     parser.add_argument("--mac", choices=["x9.19", "cup-ecb"])
     parser.add_argument("--pin")
     parser.add_argument("--wrong-mak", action="store_true")
+    parser.add_argument("--life", action="store_true", help="after the sign-on, the rest of a POS's day instead of one purchase")
     options = parser.parse_args()
     stream = socket.create_connection((options.host, options.port), timeout=10)
     if options.ca:
@@ -164,8 +167,49 @@ def main():
                          "52": psec.des.encrypt_tdes_ecb(pik, psec.pinblock.encode_pinblock_iso_0(options.pin, options.pan)).hex().upper()})
     if options.dialect == "cup":
         purchase["60"] = "22000001"
-    print(json.dumps(pos.exchange(purchase, sign=True), sort_keys=True), flush=True)
+    if options.life:
+        life(pos, options, now, purchase)
+    else:
+        print(json.dumps(pos.exchange(purchase, sign=True), sort_keys=True), flush=True)
     stream.close()
+
+
+def life(pos, options, now, template):
+    """The rest of a UnionPay POS's day, each answer a JSON line: a pre-authorization of 800.00, its
+    online completion for 760.00 (0200, DE25 06, DE61 naming it by its date, DE37, DE38), a purchase
+    of --amount voided by DE61 (batch, trace, date) and DE37, a balance inquiry (0200, 310000), and
+    the end-of-day 0500 with the batch's totals in DE48 (the completion: 1 debit of 760.00)."""
+    stan = int(options.stan)
+    date = now.strftime("%m%d")
+
+    def send(fields, kind):
+        nonlocal stan
+        stan += 1
+        message = dict(template)
+        message.update({"11": "%06d" % stan})
+        message.update(fields)
+        message = {key: value for key, value in message.items() if value is not None}
+        if options.dialect == "cup":
+            message["60"] = kind + "000001"
+        answer = pos.exchange(message, sign=True)
+        print(json.dumps(answer, sort_keys=True), flush=True)
+        return answer, message
+
+    hold, _ = send({"t": "0100", "3": "030000", "4": "%012d" % 80000, "25": "06"}, "10")
+    send({"t": "0200", "3": "000000", "4": "%012d" % 76000, "25": "06", "61": "000000000000" + date,
+          "37": hold.get("37"), "38": hold.get("38")}, "20")
+    bought, sent = send({}, "22")
+    send({"t": "0200", "3": "200000", "61": "000001" + sent["11"] + date, "37": bought.get("37"), "38": bought.get("38")}, "23")
+    send({"t": "0200", "3": "310000", "4": None}, "01")
+    totals = "001%012d000%012d0" % (76000, 0) + "000%012d000%012d0" % (0, 0)
+    settlement = {"t": "0500", "2": None, "3": None, "4": None, "14": None, "22": None, "25": None, "48": totals,
+                  "52": None, "26": None, "53": None}
+    stan += 1
+    message = {key: value for key, value in dict(template, **settlement, **{"11": "%06d" % stan}).items() if value is not None}
+    for key in ("52", "26", "53"):
+        message.pop(key, None)
+    message["60"] = "00000001201"
+    print(json.dumps(pos.exchange(message, sign=True), sort_keys=True), flush=True)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,28 @@ struct ServeTests {
         #expect(wrongPIN.last?.contains("\"39\": \"55\"") == true && wrongPIN.last?.contains("\"mac_ok\": true") == true, "\(wrongPIN)")
     }
 
+    @Test("a POS's day in both dialects: a pre-authorization completed online (0200, DE25 06, DE61) debits the card once, a void names its purchase by DE61, a balance inquiry shows DE54, the 0500's DE48 totals agree (code 1)", arguments: ["cup", "default"])
+    func posLife(dialect: String) async throws {
+        let pki = try Served.pki()
+        let served = try await Served(Self.securedPOSScenario.replacingOccurrences(of: "dialect: cup", with: "dialect: \(dialect)"), pki: pki)
+        let output = try await ExternalTool.run([
+            "python3", "Tests/Interop/pos_client.py", "--port", "\(try served.port("Acquirer"))",
+            "--ca", pki + "/ca.pem", "--cert", pki + "/sut.pem", "--key", pki + "/sut-key.pem",
+            "--dialect", dialect, "--tmk", "70F2A84CCBC2AE8625CBB0F2C22AB923", "--pin", "123456", "--life",
+        ], hint: "needs python3 with pyiso8583 and psec")
+        let result = try await served.stop()
+        let lines = output.split(separator: "\n").map(String.init)
+        // 0810, the hold, its completion, the purchase, its void, the inquiry, the settlement.
+        #expect(lines.count == 7, "\(lines)")
+        #expect(lines.dropFirst().allSatisfy { $0.contains("\"39\": \"00\"") && $0.contains("\"mac_ok\": true") }, "\(lines)")
+        // The card holds 1000.00 less the completion's 760.00: the hold released, the purchase voided.
+        #expect(lines.count == 7 && lines[5].contains("\"54\": \"1001156C000000024000") && lines[5].contains("1002156C000000024000"), "\(lines)")
+        #expect(lines.count == 7 && lines[6].contains("\"48\": \"001000000076000000000000000000" + "1"), "\(lines)")
+        #expect(result.accounts.first { $0.number == "6222020000000001" }?.balance == Money(minorUnits: 24_000), "\(result.accounts)")
+        #expect(result.timeline.filter { $0.kind == .authorized && $0.node == "Issuer" && $0.facts.operation == .purchase }.count == 1, "one purchase, not two: the completion is no purchase")
+        #expect(result.passed, "\(result.failures) \(result.problems)")
+    }
+
     @Test("a client with no certificate, and one whose TLS handshake never starts, are refused and named")
     func tlsRefusals() async throws {
         let pki = try Served.pki()
