@@ -14,9 +14,12 @@ extension PayLab {
         static let configuration = CommandConfiguration(
             abstract: "Run a certification suite against your host and keep the evidence.",
             discussion: """
-                ROLE is the suite: issuer (PayLab plays the scheme and dials your authorization host), or \
+                ROLE is the suite: issuer (PayLab plays the scheme and dials your authorization host), \
                 acquirer (PayLab plays the terminal and dials your acquirer at --address; its scheme and \
-                merchant's bank listen at --scheme-listen and --bank-listen for your acquirer to dial). \
+                merchant's bank listen at --scheme-listen and --bank-listen for your acquirer to dial), or \
+                pos (PayLab is the POS centre: its acquirer, scheme and banks; your POS application dials \
+                --listen, and follows each case's instruction, as printed or as --print-cases --json gives \
+                them to a test robot). \
                 Load the suite's test cards into your host first (--cards prints them). Each case sends \
                 messages and checks every field of each answer against its rules; a failed check names \
                 the case, the step, the field, the rule, what was expected and what came. Cases are data: \
@@ -25,11 +28,20 @@ extension PayLab {
                 """
         )
 
-        @Argument(help: "The suite: issuer or acquirer.")
+        @Argument(help: "The suite: issuer, acquirer or pos.")
         var role: String
 
         @Option(help: "HOST:PORT of your host (the acquirer suite: where it listens for terminals).")
         var address: String?
+
+        @Option(help: "The pos suite: HOST:PORT where PayLab's acquirer listens for your POS.")
+        var listen: String?
+
+        @Option(name: .customLong("case-timeout"), help: "The pos suite: how long each case waits for your POS's messages (the first: twice as long).")
+        var caseTimeout: Duration = .seconds(60)
+
+        @Flag(name: .customLong("cases-json"), help: .hidden)
+        var casesJSON = false
 
         @Option(name: .customLong("scheme-listen"), help: "The acquirer suite: HOST:PORT where PayLab's scheme listens for your acquirer.")
         var schemeListen: String?
@@ -95,6 +107,7 @@ extension PayLab {
         var printCases = false
 
         func run() async throws {
+            if role == "pos" { return try await runPOS() }
             let suite = try loadSuite()
             if cards {
                 print(suite.cardsJSON)
@@ -139,7 +152,7 @@ extension PayLab {
         }
 
         /// The keys of the link: from --keys FILE, or --mac, --zak, --zpk and --tmk.
-        private func linkKeys() throws -> CertificationRun.Keys {
+        func linkKeys() throws -> CertificationRun.Keys {
             var given: [String: String] = ["mac": mac]
             if let keys {
                 guard let data = FileManager.default.contents(atPath: keys),

@@ -20,7 +20,13 @@ struct PayLab: AsyncParsableCommand {
     /// Runs the command; a command line that does not parse is invalid input: exit 2.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var arguments = Array(CommandLine.arguments.dropFirst())
+            // `certify ... --print-cases --json` asks for the cases as JSON (`--json FILE` is the report's file).
+            if arguments.contains("--print-cases"), let index = arguments.firstIndex(of: "--json"),
+               index + 1 == arguments.count || arguments[index + 1].hasPrefix("-") {
+                arguments[index] = "--cases-json"
+            }
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -35,6 +35,10 @@ final class NetworkRun {
     /// Each chip card's next application transaction counter.
     var nextATC: [String: Int] = [:]
     /// Chip faults in force, counted by window: `unreadable PAN` and `bad ARQC PAN`.
+    /// Who watches and steers a served run from outside (`certify pos`), if anyone.
+    var director: (any ServeDirector)? {
+        didSet { suts.director = director }
+    }
     var chipFaults: [String: Int] = [:]
     /// Nodes in an outage, with when it ends (nil: never).
     var down: [String: Instant?] = [:]
@@ -70,6 +74,15 @@ final class NetworkRun {
             authenticator: { [unowned self] node, peer in self.authenticator(node, peer) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
+    }
+
+    /// Carries out a director's commands right after what it was just told, before the next frame
+    /// is read (a case's set-up must be in place when the POS's next request arrives).
+    func followDirector() {
+        wire.eventLoop.execute { [unowned self] in
+            guard let orders = self.director?.orders() else { return }
+            for (node, command) in orders.commands { self.command(command, to: node) }
+        }
     }
 
     /// Starts every node's server on 127.0.0.1, and the listeners where systems under test dial PayLab.
@@ -306,6 +319,10 @@ final class NetworkRun {
         if let wallClock { advance(to: wallClock()) }
         // A SUT's network management and its answers are settled at the link, before any fault;
         // an awaited answer's wait ends once the node has it (or a fault holds it).
+        if let director, suts.isExternal(node, peer), let message = suts.decoded(bytes, at: node, from: peer) {
+            director.received(message, bytes: bytes, from: peer, at: node)
+            followDirector()
+        }
         switch suts.accept(bytes, at: node, from: peer) {
         case .consumed: return
         case .deliver(let settles):
@@ -394,8 +411,19 @@ final class NetworkRun {
 
     private func send(_ message: ISOMessage, from node: String, to peer: String) {
         if suts.isExternal(node, peer) {
-            // To a SUT: in its dialect, then through the link's faults as a frame to any node.
-            if let bytes = suts.pack(message, from: node, to: peer), wire.isConnected(node, to: peer) {
+            // To a SUT: in its dialect (as a director has it go), then through the link's faults as a frame to any node.
+            var message = message, spoil = false
+            let fate = director?.outgoing(message, to: peer, from: node) ?? .send
+            if director != nil { followDirector() }
+            switch fate {
+            case .send: break
+            case .drop: return
+            case .spoilMAC: spoil = true
+            case .replace(let other): message = other
+            }
+            if var bytes = suts.pack(message, from: node, to: peer), wire.isConnected(node, to: peer) {
+                // The MAC (DE64 or DE128) is the last field of a message.
+                if spoil, !bytes.isEmpty { bytes[bytes.count - 1] ^= 0x01 }
                 passOn(bytes, at: peer, from: node)
             } else if nodes[node] != nil {
                 carryOut(nodes[node]!.sendFailed(message, to: peer, now: now), of: node)

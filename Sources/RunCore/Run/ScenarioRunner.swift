@@ -85,6 +85,8 @@ public final class ScenarioRunner: Sendable {
         /// How many transactions the run expects (a load run's rate times its duration): the
         /// nodes' books make room for them at the start instead of growing under load.
         public var expectedTransactions: Int?
+        /// Who watches and steers the run from outside (`certify pos`), if anyone.
+        public var director: (any ServeDirector)?
 
         public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void,
                     settleFor: Duration? = nil, light: Bool = false, expectedTransactions: Int? = nil) {
@@ -225,8 +227,10 @@ public final class ScenarioRunner: Sendable {
         let start = scenario.start
         let clock: @Sendable () -> Instant = { start.advanced(by: ContinuousClock.now - wallStart) }
         let expected = serving.expectedTransactions
+        let director = serving.director
         try await loop.submit {
             if let expected { run.value.reserve(transactions: expected) }
+            run.value.director = director
             run.value.followWallClock(clock)
         }.get()
         var steps = scenario.steps[...]
@@ -234,6 +238,14 @@ public final class ScenarioRunner: Sendable {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
             let now = clock()
             while try await loop.flatSubmit({ run.value.fireDue(until: now) }).get() {}
+            if director != nil {
+                let over = try await loop.submit { () -> Bool in
+                    guard let orders = run.value.director?.orders() else { return false }
+                    for (node, command) in orders.commands { run.value.command(command, to: node) }
+                    return orders.stop
+                }.get()
+                if over { break }
+            }
             if let step = steps.first, step.at <= now {
                 steps.removeFirst()
                 try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()

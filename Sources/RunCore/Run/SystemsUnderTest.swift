@@ -83,6 +83,8 @@ final class SystemsUnderTest {
     /// The MAC PayLab's node puts on a link and checks on it: the node's keys for its peer.
     private let authenticator: (_ node: String, _ peer: String) -> MACAuthenticator?
     private var sessions: [LinkKey: Session] = [:]
+    /// Who watches a served run (`certify pos`): told of the answers given here.
+    var director: (any ServeDirector)?
     private var awaited: [Int: Awaited] = [:]
     private var nextToken = 0
     /// The frame `accept` last decoded, which the node's delivery then need not decode again
@@ -240,6 +242,8 @@ final class SystemsUnderTest {
     /// Sends a message to a SUT at once (network management; PayLab's answers to a SUT's 0800).
     @discardableResult
     func send(_ message: ISOMessage, from node: String, to peer: String, management: String? = nil) -> Bool {
+        // Answered here, not by a node: a director sees it (and lets it go as it is).
+        if message.isResponse { _ = director?.outgoing(message, to: peer, from: node) }
         guard let bytes = pack(message, from: node, to: peer) else { return false }
         return transmit(bytes, from: node, to: peer, management: management)
     }
@@ -310,6 +314,12 @@ final class SystemsUnderTest {
         /// Goes on to PayLab's node; `settles` when it is an awaited answer, whose wait ends
         /// once the node has handled it (so the network is not quiet in between).
         case deliver(settles: Bool)
+    }
+
+    /// A frame from a SUT decoded in PayLab's terms, its MAC not checked; nil when it does not decode.
+    func decoded(_ bytes: [UInt8], at node: String, from peer: String) -> ISOMessage? {
+        guard let session = sessions[LinkKey(node: node, peer: peer)] else { return nil }
+        return (try? session.unpack(bytes, securedBy: nil))?.withoutHeader
     }
 
     /// A frame from a SUT: network management is answered here; an answer is paired with its
