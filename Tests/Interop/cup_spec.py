@@ -16,7 +16,7 @@ def cup_spec():
     """UnionPay POS: what PayLab's `cup` dialect writes, in pyiso8583's terms."""
     cup = copy.deepcopy(spec)
     cup["t"] = {"data_enc": "b", "len_enc": "ascii", "len_type": 0, "max_len": 2, "desc": "MTI"}
-    for field, digits in {"3": 6, "4": 12, "7": 10, "11": 6, "12": 6, "13": 4, "14": 4, "15": 4, "18": 4, "22": 3, "25": 2, "26": 2,
+    for field, digits in {"3": 6, "4": 12, "7": 10, "11": 6, "12": 6, "13": 4, "14": 4, "15": 4, "18": 4, "22": 3, "23": 3, "25": 2, "26": 2,
                           "53": 16, "70": 3, "90": 42}.items():
         cup[field] = bcd(digits)
     cup["2"] = bcd(length=1, maximum=19)
@@ -24,6 +24,7 @@ def cup_spec():
     cup["35"] = bcd(length=1, maximum=37)   # track 2: the separator is the nibble D
     cup["61"] = bcd(length=2, maximum=29)
     cup["48"] = bcd(length=2, maximum=322)
+    cup["55"] = {"data_enc": "b", "len_enc": "bcd", "len_type": 2, "max_len": 255, "desc": "ICC data"}
     cup["54"] = {"data_enc": "ascii", "len_enc": "bcd", "len_type": 2, "max_len": 120, "desc": "Balances"}
     cup["60"] = bcd(length=2, maximum=100)
     cup["49"] = {"data_enc": "ascii", "len_enc": "ascii", "len_type": 0, "max_len": 3, "desc": "Currency (an3)"}

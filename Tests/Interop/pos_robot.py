@@ -18,6 +18,7 @@ import argparse
 import json
 import socket
 import ssl
+import sys
 import warnings
 from datetime import datetime, timezone
 
@@ -62,6 +63,8 @@ class Robot:
         if signed:
             body = body[:-8] + self.mac(body[:-8])
         body = self.prefix + body
+        if self.options.trace:
+            print("sent", body.hex(), file=sys.stderr, flush=True)
         self.stream.sendall(len(body).to_bytes(2, "big") + body)
 
     def read(self, wait):
@@ -193,26 +196,27 @@ class Robot:
         if action == "settle":
             return self.settle()
         original, answered = self.done[case["of"]]
+        answered = answered or {}
         date = original["13"]
         if action == "void":
             message = self.base("0200", "200000", None, self.cards_of(original))
             message.update({"4": original["4"], "22": original.get("22", "022"), "61": "%06d%s%s" % (self.batch_number, original["11"], date),
-                            "37": answered["37"], "38": answered.get("38", "000000")})
+                            "37": answered.get("37", "000000000000"), "38": answered.get("38", "000000")})
             codes = self.send(message, kind="none")
             if codes[0] == "00":
                 self.batch = [item for item in self.batch if item[2] is not original]
             return codes
         if action == "refund":
             message = self.base("0220", "200000", case["amount"], self.cards_of(original))
-            message.update({"61": "%06d%s%s" % (self.batch_number, original["11"], date), "37": answered["37"]})
+            message.update({"61": "%06d%s%s" % (self.batch_number, original["11"], date), "37": answered.get("37", "000000000000")})
             return self.send(message, kind="credit")
         if action == "complete":
             message = self.base("0200", "000000", case["amount"], self.cards_of(original))
-            message.update({"25": "06", "61": "000000000000" + date, "37": answered["37"], "38": answered["38"]})
+            message.update({"25": "06", "61": "000000000000" + date, "37": answered.get("37", "000000000000"), "38": answered.get("38", "000000")})
             return self.send(message, kind="debit")
         if action == "cancel":
             message = self.base("0100", "200000", None, self.cards_of(original))
-            message.update({"4": original["4"], "25": "06", "61": "000000000000" + date, "37": answered["37"], "38": answered["38"]})
+            message.update({"4": original["4"], "25": "06", "61": "000000000000" + date, "37": answered.get("37", "000000000000"), "38": answered.get("38", "000000")})
             return self.send(message, kind="none")
         raise SystemExit("no such instruction: " + action)
 
@@ -257,6 +261,7 @@ def main():
     parser.add_argument("--tmk", required=True)
     parser.add_argument("--wait", type=float, default=3.0)
     parser.add_argument("--defect", choices=["no-reversal", "no-mac", "no-arqc"])
+    parser.add_argument("--trace", action="store_true", help="print each frame sent, in hex, on standard error")
     options = parser.parse_args()
     with open(options.cases) as handle:
         suite = json.load(handle)

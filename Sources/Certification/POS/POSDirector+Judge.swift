@@ -10,9 +10,10 @@ extension POSDirector {
             let step = index + 1
             guard index < state.matched.count else {
                 let seen = state.messages.filter { !$0.sent }.compactMap { $0.message?.mti.rawValue }
+                let when = waited.map { "nothing more within \($0.components.seconds) s" } ?? "its next transaction first"
                 checks.append(CertificationRun.Check(
                     step: step, field: nil, rule: "the POS sends a \(expected.mti)", expected: expected.mti,
-                    actual: "nothing more within \(waited.map { "\($0.components.seconds) s" } ?? "the case")\(seen.isEmpty ? "" : " (it sent \(seen.joined(separator: ", ")))")", passed: false))
+                    actual: "\(when)\(seen.isEmpty ? "" : " (it sent \(seen.joined(separator: ", ")))")", passed: false))
                 continue
             }
             let message = state.matched[index]

@@ -44,7 +44,15 @@ public final class POSDirector: ServeDirector {
         guard peer == suite.terminal else { return }
         state.withLock { state in
             guard state.index < cases.count, state.started != nil else { return }
-            let expect = cases[state.index].expect
+            var expect = cases[state.index].expect
+            // A new transaction while the case still waits for what the POS owed (its reversal, its
+            // upload): the case ends there, failed, and the message belongs to the next one.
+            if !state.matched.isEmpty, state.matched.count < expect.count, message.mti.rawValue != expect[state.matched.count].mti,
+               message.mti.isRequest, message.mti.messageClass != .networkManagement, !message.isReversal {
+                finish(&state, waited: nil)
+                guard state.index < cases.count else { return }
+                expect = cases[state.index].expect
+            }
             let step = min(state.matched.count + 1, expect.count)
             state.messages.append(CertificationRun.Exchanged(step: step, sent: false, at: Date(), bytes: bytes, message: message))
             if state.matched.count < expect.count, message.mti.rawValue == expect[state.matched.count].mti {
