@@ -90,6 +90,17 @@ public enum ChipData {
         return [BERTLV(tag: [0x91], value: arpc + arc), BERTLV(tag: [0x8A], value: arc)]
     }
 
+    /// The card's transaction certificate after an approval (its second cryptogram, CID 40): the
+    /// application cryptogram under the same session key over the same data as the ARQC followed by
+    /// the ARC; with the request's other EMV data, as the batch upload carries it.
+    public static func certificate(request: ISOMessage, sessionKey: DESKey, code: ResponseCode) -> [BERTLV]? {
+        guard var objects = try? request.emvData(), let data = cryptogramInput(objects) else { return nil }
+        let arc = Array(code.rawValue.utf8)
+        let tc = EMVCryptograms.applicationCryptogram(sessionKey: sessionKey, data: data + arc)
+        objects.removeAll { [[0x9F, 0x26], [0x9F, 0x27], [0x8A]].contains($0.tag) }
+        return [BERTLV(tag: [0x9F, 0x26], value: tc), BERTLV(tag: [0x9F, 0x27], value: [0x40]), BERTLV(tag: [0x8A], value: arc)] + objects
+    }
+
     /// An answer whose ARPC the card will not verify (`bad_arpc`): a bit of tag 91 flipped.
     public static func spoilARPC(_ answer: inout ISOMessage) {
         guard var objects = try? answer.emvData(), let index = objects.firstIndex(where: { $0.tag == [0x91] }), !objects[index].value.isEmpty else { return }

@@ -52,7 +52,8 @@ extension TerminalStateMachine {
         let text = batchTotals.text(exponent: configuration.currency.exponent)
         let reconciliation = BatchTotals.unionPay(message)?.code
         if code == .approved, reconciliation != .disagree {
-            return closeBatch("settled in the terminal's batch (\(text)): totals agree", code: code, now: now)
+            let certified = uploadCertificates(now: now)
+            return closeBatch("settled in the terminal's batch (\(text)): totals agree", code: code, now: now) + certified
         }
         guard code == .batchTotalsDisagree || (code == .approved && reconciliation == .disagree) else {
             return markBatch(.batchMismatch, "the batch settlement was answered \(code) (\(code.meaning)): the batch stays open", code: code, now: now)
@@ -68,7 +69,26 @@ extension TerminalStateMachine {
             upload.setBytes(DE.rrn, item.response.bytes(DE.rrn))
             upload.setBytes(DE.authorizationCode, item.response.bytes(DE.authorizationCode))
             upload[DE.originalData] = item.entry.request.originalDataElements
+            if let certificate = certificates.removeValue(forKey: item.entry.reference) { upload.setEMVData(certificate) }
             uploading.insert(upload.transactionReference)
+            actions += transmit(Waiting(transactionID: item.entry.transactionID, request: upload, operation: .upload, reference: item.entry.reference), now: now)
+        }
+        return actions
+    }
+
+    /// After a settlement that agreed: each chip transaction's TC goes up (0320 with DE55), as a
+    /// UnionPay POS uploads its IC card transactions' TCs.
+    mutating func uploadCertificates(now: Instant) -> [NodeAction] {
+        var actions: [NodeAction] = []
+        for item in batch {
+            guard let certificate = certificates.removeValue(forKey: item.entry.reference) else { continue }
+            var upload = item.entry.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.entryMode,
+                                                     DE.cardSequenceNumber, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .batchUpload)
+            upload.stamp(now: now, stan: trace.take(), local: nil)
+            upload.setBytes(DE.rrn, item.response.bytes(DE.rrn))
+            upload.setBytes(DE.authorizationCode, item.response.bytes(DE.authorizationCode))
+            upload.setEMVData(certificate)
+            certifying.insert(upload.transactionReference)
             actions += transmit(Waiting(transactionID: item.entry.transactionID, request: upload, operation: .upload, reference: item.entry.reference), now: now)
         }
         return actions
@@ -93,6 +113,11 @@ extension TerminalStateMachine {
     /// An upload answered: the end of the upload closes the batch; the last item's answer ends the upload.
     mutating func uploadAnswered(_ message: ISOMessage, entry: Waiting, now: Instant) -> [NodeAction] {
         let code = message.responseCode ?? "??"
+        if certifying.remove(message.transactionReference) != nil {
+            return [.record(TimelineEvent(at: now, node: name, kind: .uploaded, reference: .transaction(entry.reference),
+                                          detail: "its transaction certificate (TC, DE55 9F26 with 9F27 40) uploaded (0320), answered \(code)",
+                                          facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .upload)))]
+        }
         if entry.transactionID == "batch" {
             endsUpload = false
             return closeBatch("settled in the terminal's batch after its upload (end of upload answered \(code))", code: code, now: now)

@@ -89,6 +89,10 @@ public struct TerminalStateMachine: NodeLogic {
     var batch: [(entry: Waiting, response: ISOMessage)] = []
     /// Batch items uploaded (0320) and not yet acknowledged, during a settlement whose totals disagreed.
     var uploading: Set<TransactionReference> = []
+    /// The transaction certificates (TCs) of approved chip transactions, for the batch upload.
+    var certificates: [TransactionReference: [BERTLV]] = [:]
+    /// TC uploads (0320) sent after a settlement that agreed, not yet answered.
+    var certifying: Set<TransactionReference> = []
     /// The upload in progress ends with an end-of-upload message (the host answered DE48's code 2), not the totals again (95).
     var endsUpload = false
 
@@ -318,9 +322,13 @@ public struct TerminalStateMachine: NodeLogic {
         case .purchase, .preauthorization, .completion, .refund, .cancellation:
             // The card checks the issuer's answer cryptogram: one that does not verify (or none)
             // makes it decline after the online approval, and the terminal reverses (DE39 06).
-            if let chip = chipSessions.removeValue(forKey: own), code.isApproval, !ChipData.arpcVerifies(message, arqc: chip.arqc, sessionKey: chip.sessionKey) {
-                return actions + reverse(entry, now: now, detail: "approved online, but the card declined: the issuer's ARPC (DE55 tag 91) did not verify; reversing",
-                                         kind: .declined, reason: .otherReason, answered: code)
+            if let chip = chipSessions.removeValue(forKey: own), code.isApproval {
+                guard ChipData.arpcVerifies(message, arqc: chip.arqc, sessionKey: chip.sessionKey) else {
+                    return actions + reverse(entry, now: now, detail: "approved online, but the card declined: the issuer's ARPC (DE55 tag 91) did not verify; reversing",
+                                             kind: .declined, reason: .otherReason, answered: code)
+                }
+                // The card accepts: its transaction certificate goes up with the batch.
+                certificates[entry.reference] = ChipData.certificate(request: entry.request, sessionKey: chip.sessionKey, code: code)
             }
             purchases[entry.transactionID]?.response = message
             // A repeat answered as its original was is the same purchase: it goes in the batch once.
@@ -364,6 +372,7 @@ public struct TerminalStateMachine: NodeLogic {
             if entry.operation == .settlement || entry.operation == .upload {
                 // Nothing to undo: the batch stays open until the next settlement.
                 uploading.removeAll()
+                certifying.remove(own)
                 return []
             }
             if !entry.operation.movesMoney {

@@ -94,29 +94,42 @@ struct LinkSecurityTests {
         #expect(pins.allSatisfy { $0["pin"] == "123456" })
     }
 
-    @Test("every chip request's ARQC and every answer's ARPC in a capture of the chip library scenario are the ones pyemv computes")
-    func cryptogramsOnTheWire() async throws {
+    /// pyemv's verdict on the chip cryptograms of a captured run of a library scenario.
+    func emvVerdict(_ path: String) async throws -> [String: Any] {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("paylab-chip-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let scenario = try ScenarioLoader.load(path: "Scenarios/chip-card.yaml")
+        let scenario = try ScenarioLoader.load(path: path)
         let runner = ScenarioRunner()
         let result = await runner.run(scenario, capture: .init(root: root, runTime: "20260101-000000"))
         try await runner.shutdown()
         #expect(result.passed, "\(result.failures)")
         let folder = try #require(result.captureFolder)
         let payloads = try await runTool(["tshark", "-r", folder + "/messages.pcap", "-T", "fields", "-e", "tcp.payload"])
-        let card = try #require(scenario.network.cards.first?.chip)
-        let request: [String: Any] = [
-            "frames": payloads.split(separator: "\n").map(String.init).filter { !$0.isEmpty },
-            "cards": ["6222020000000001": ["imk": card.imk.hex, "psn": card.psn]],
-        ]
+        var cards: [String: Any] = [:]
+        for card in scenario.network.cards { if let chip = card.chip { cards[card.pan] = ["imk": chip.imk.hex, "psn": chip.psn] } }
+        let request: [String: Any] = ["frames": payloads.split(separator: "\n").map(String.init).filter { !$0.isEmpty }, "cards": cards]
         let input = root + "/emv.json"
         try JSONSerialization.data(withJSONObject: request).write(to: URL(fileURLWithPath: input))
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Interop/emv_capture_check.py").path
         let output = try await runTool(["sh", "-c", "python3 \"$0\" < \"$1\"", script, input])
-        let verdict = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+    }
+
+    @Test("every chip request's ARQC and every answer's ARPC in a capture of the chip library scenario are the ones pyemv computes")
+    func cryptogramsOnTheWire() async throws {
+        let verdict = try await emvVerdict("Scenarios/chip-card.yaml")
         // Two chip purchases over three hops each way: six requests with an ARQC, six answers with an ARPC.
         #expect(verdict["arqcs"] as? Int == 6 && verdict["arpcs"] as? Int == 6, "\(verdict)")
         #expect((verdict["arqc_mismatches"] as? [Any])?.isEmpty == true && (verdict["arpc_mismatches"] as? [Any])?.isEmpty == true, "\(verdict)")
+    }
+
+    @Test("pyemv finds exactly the planted bad cryptograms (bad_arqc: the card's; bad_arpc: the issuer's) and agrees with the TC in the batch upload")
+    func plantedCryptograms() async throws {
+        let verdict = try await emvVerdict("Scenarios/chip-declines-after-approval.yaml")
+        // Three chip purchases over three hops: nine ARQCs, the bad card's three do not verify; the
+        // two approvals' six ARPCs, the spoiled one's three do not; one TC, uploaded at the settlement.
+        #expect(verdict["arqcs"] as? Int == 9 && (verdict["arqc_mismatches"] as? [Any])?.count == 3, "\(verdict)")
+        #expect(verdict["arpcs"] as? Int == 6 && (verdict["arpc_mismatches"] as? [Any])?.count == 3, "\(verdict)")
+        #expect(verdict["tcs"] as? Int == 1 && (verdict["tc_mismatches"] as? [Any])?.isEmpty == true, "\(verdict)")
     }
 }
