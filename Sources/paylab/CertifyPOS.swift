@@ -35,6 +35,15 @@ extension PayLab.Certify {
         certification.only = only.isEmpty ? nil : Set(only)
         certification.caseTimeout = caseTimeout
         certification.firstWait = caseTimeout * 2
+        // With the cup dialect the TPDU and header come with each message; given, they are checked.
+        if tpdu != nil || header != nil {
+            guard certification.pos.dialect.headerLength > 0 else { throw invalid("--tpdu and --header are checked on a dialect that carries them before the MTI (cup)") }
+            guard let tpduBytes = Hex.decode(tpdu ?? ""), tpduBytes.count == 5 else { throw invalid("--tpdu is 5 bytes in hex (\"6000030000\"), not '\(tpdu ?? "")'") }
+            guard let headerBytes = Hex.decode(header ?? ""), tpduBytes.count + headerBytes.count == certification.pos.dialect.headerLength else {
+                throw invalid("--header is the \(certification.pos.dialect.headerLength - 5) bytes after the TPDU in hex (\"603100000000\"), not '\(header ?? "")'")
+            }
+            certification.expectedHeader = tpduBytes + headerBytes
+        }
         let runner: ScenarioRunner
         do {
             runner = try certificates.checked().map { try ScenarioRunner(pki: $0) } ?? ScenarioRunner()

@@ -8,7 +8,7 @@ issuer's ARPC).
                [--dialect default|cup] --tmk HEX [--defect no-reversal|no-mac|no-arqc]
 
 It prints one JSON line per case ({"case", "answers": [DE39 ...]}). What a POS must do, it does:
-a purchase with no answer within its timeout (--wait, 3 s) is reversed (0400, DE39 98) before
+a purchase with no answer within its timeout (--wait, 5 s) is reversed (0400, DE39 98) before
 anything else; an answer whose MAC does not verify is not taken: it signs on again for new keys,
 then reverses (A0); an approval whose ARPC the card does not verify is reversed (06); a
 settlement answered with reconciliation code 2 is followed by the batch upload (0320 each) and
@@ -259,7 +259,7 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--dialect", choices=["default", "cup"], default="default")
     parser.add_argument("--tmk", required=True)
-    parser.add_argument("--wait", type=float, default=3.0)
+    parser.add_argument("--wait", type=float, default=5.0)
     parser.add_argument("--defect", choices=["no-reversal", "no-mac", "no-arqc"])
     parser.add_argument("--trace", action="store_true", help="print each frame sent, in hex, on standard error")
     options = parser.parse_args()

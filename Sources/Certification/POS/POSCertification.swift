@@ -19,6 +19,9 @@ public struct POSCertification: Sendable {
     /// How long a case waits for the POS's messages (the first case: for the POS to connect too).
     public var caseTimeout: Duration = .seconds(60)
     public var firstWait: Duration = .seconds(120)
+    /// The TPDU and message header every message of the POS must start with (`--tpdu`, `--header`
+    /// with the `cup` dialect), when they are to be checked.
+    public var expectedHeader: [UInt8]?
 
     public init(suite: POSSuite, listen: Endpoint) {
         self.suite = Self.withTracks(suite)
@@ -67,7 +70,8 @@ public struct POSCertification: Sendable {
                     listening: @escaping @Sendable (ScenarioRunner.Addresses) -> Void) async -> CertificationRun.Report {
         let started = Date()
         let scenario = scenario(start: Instant(milliseconds: Int64(started.timeIntervalSince1970 * 1000)))
-        let director = POSDirector(suite: suite, only: only, issuer: "Issuer", caseTimeout: caseTimeout, firstWait: firstWait, announce: announce)
+        let director = POSDirector(suite: suite, only: only, issuer: "Issuer", caseTimeout: caseTimeout, firstWait: firstWait,
+                                   expectedHeader: expectedHeader, announce: announce)
         var serving = ScenarioRunner.Serving(duration: nil, stop: { false }, announce: listening)
         serving.director = director
         let result = await runner.serve(scenario, serving: serving)

@@ -20,6 +20,10 @@ extension POSDirector {
             let answer = state.answers[index]
             checks.append(CertificationRun.Check(step: step, field: nil, rule: "the POS sends a \(expected.mti)", expected: expected.mti, actual: message.mti.rawValue, passed: true))
             checks += expected.rules.map { check($0, step: step, message: message, answer: answer) }
+            if let header = expectedHeader {
+                checks.append(CertificationRun.Check(step: step, field: nil, rule: "its TPDU and header are as configured", expected: Hex.encode(header),
+                                                     actual: Hex.encode(message.header), passed: message.header == header))
+            }
             // Every request but network management carries a MAC the centre verifies (else it answers A0).
             if message.mti.messageClass != .networkManagement, let answer, message.mti.isRequest {
                 checks.append(CertificationRun.Check(step: step, field: 64, rule: "its MAC verifies at the centre", expected: "not answered A0",

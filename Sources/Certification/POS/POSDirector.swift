@@ -26,9 +26,13 @@ public final class POSDirector: ServeDirector {
     let caseTimeout: Duration
     let firstWait: Duration
     let announce: @Sendable (POSSuite.Case) -> Void
+    /// The TPDU and header the POS's messages must start with (`--tpdu`, `--header`), if checked.
+    let expectedHeader: [UInt8]?
     private let state = Mutex(State())
 
-    public init(suite: POSSuite, only: Set<String>?, issuer: String, caseTimeout: Duration, firstWait: Duration, announce: @escaping @Sendable (POSSuite.Case) -> Void) {
+    public init(suite: POSSuite, only: Set<String>?, issuer: String, caseTimeout: Duration, firstWait: Duration, expectedHeader: [UInt8]? = nil,
+                announce: @escaping @Sendable (POSSuite.Case) -> Void) {
+        self.expectedHeader = expectedHeader
         self.suite = suite
         cases = suite.cases.filter { only?.contains($0.id) ?? true }
         self.issuer = issuer
@@ -96,6 +100,22 @@ public final class POSDirector: ServeDirector {
                 state.messages.append(CertificationRun.Exchanged(step: max(step, 1), sent: true, at: Date(), bytes: [], message: sent))
             }
             return fate
+        }
+    }
+
+    public func wrote(_ bytes: [UInt8], of message: ISOMessage, to peer: String) {
+        guard peer == suite.terminal else { return }
+        state.withLock { state in
+            // The evidence shows the answer as it went: the last one recorded of this MTI and STAN
+            // (in the case just judged, when that answer ended it).
+            func matches(_ exchanged: CertificationRun.Exchanged) -> Bool {
+                exchanged.sent && exchanged.bytes.isEmpty && exchanged.message?.mti == message.mti && exchanged.message?[DE.stan] == message[DE.stan]
+            }
+            if let index = state.messages.lastIndex(where: matches) {
+                state.messages[index].bytes = bytes
+            } else if let last = state.outcomes.indices.last, let index = state.outcomes[last].messages.lastIndex(where: matches) {
+                state.outcomes[last].messages[index].bytes = bytes
+            }
         }
     }
 

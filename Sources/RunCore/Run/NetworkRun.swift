@@ -364,6 +364,7 @@ final class NetworkRun {
             if var bytes = suts.pack(message, from: node, to: peer), wire.isConnected(node, to: peer) {
                 // The MAC (DE64 or DE128) is the last field of a message.
                 if spoil, !bytes.isEmpty { bytes[bytes.count - 1] ^= 0x01 }
+                director?.wrote(bytes, of: message, to: peer)
                 passOn(bytes, at: peer, from: node)
             } else if nodes[node] != nil {
                 carryOut(nodes[node]!.sendFailed(message, to: peer, now: now), of: node)

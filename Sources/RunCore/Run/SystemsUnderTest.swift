@@ -245,6 +245,7 @@ final class SystemsUnderTest {
         // Answered here, not by a node: a director sees it (and lets it go as it is).
         if message.isResponse { _ = director?.outgoing(message, to: peer, from: node) }
         guard let bytes = pack(message, from: node, to: peer) else { return false }
+        if message.isResponse { director?.wrote(bytes, of: message, to: peer) }
         return transmit(bytes, from: node, to: peer, management: management)
     }
 
@@ -316,10 +317,11 @@ final class SystemsUnderTest {
         case deliver(settles: Bool)
     }
 
-    /// A frame from a SUT decoded in PayLab's terms, its MAC not checked; nil when it does not decode.
+    /// A frame from a SUT decoded in PayLab's terms, its MAC not checked, with the bytes its
+    /// dialect puts before the MTI (a TPDU and header); nil when it does not decode.
     func decoded(_ bytes: [UInt8], at node: String, from peer: String) -> ISOMessage? {
         guard let session = sessions[LinkKey(node: node, peer: peer)] else { return nil }
-        return (try? session.unpack(bytes, securedBy: nil))?.withoutHeader
+        return try? session.unpack(bytes, securedBy: nil)
     }
 
     /// A frame from a SUT: network management is answered here; an answer is paired with its
