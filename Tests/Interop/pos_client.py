@@ -113,6 +113,17 @@ class POS:
         return ok
 
 
+def connect(options, timeout=10):
+    """A connection to the acquirer: TLS with --ca (and --cert/--key for mutual TLS), else plain TCP."""
+    stream = socket.create_connection((options.host, options.port), timeout=timeout)
+    if options.ca:
+        context = ssl.create_default_context(cafile=options.ca)
+        if options.cert:
+            context.load_cert_chain(options.cert, options.key)
+        stream = context.wrap_socket(stream, server_hostname=options.host)
+    return stream
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -135,12 +146,7 @@ def main():
     parser.add_argument("--wrong-mak", action="store_true")
     parser.add_argument("--life", action="store_true", help="after the sign-on, the rest of a POS's day instead of one purchase")
     options = parser.parse_args()
-    stream = socket.create_connection((options.host, options.port), timeout=10)
-    if options.ca:
-        context = ssl.create_default_context(cafile=options.ca)
-        if options.cert:
-            context.load_cert_chain(options.cert, options.key)
-        stream = context.wrap_socket(stream, server_hostname=options.host)
+    stream = connect(options)
     pos = POS(stream, options)
     now = datetime.now(timezone.utc)
     sign_on = {"t": "0800", "7": now.strftime("%m%d%H%M%S"), "11": "000001", "41": options.terminal, "42": options.merchant}

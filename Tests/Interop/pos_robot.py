@@ -17,7 +17,6 @@ no MAC on its requests, or a DE55 without 9F26."""
 import argparse
 import json
 import socket
-import ssl
 import sys
 import warnings
 from datetime import datetime, timezone
@@ -29,7 +28,7 @@ from iso8583.specs import default as spec  # noqa: E402
 from pyemv import ac, kd, tlv  # noqa: E402
 
 from cup_spec import cup_spec  # noqa: E402
-from pos_client import cup_mac, read_exact  # noqa: E402
+from pos_client import connect, cup_mac, read_exact  # noqa: E402
 
 TAGS = ["9F02", "9F03", "9F1A", "95", "5F2A", "9A", "9C", "9F37", "82", "9F36"]
 CVR = bytes.fromhex("03A00000")
@@ -265,12 +264,7 @@ def main():
     options = parser.parse_args()
     with open(options.cases) as handle:
         suite = json.load(handle)
-    stream = socket.create_connection((options.host, options.port), timeout=30)
-    if options.ca:
-        context = ssl.create_default_context(cafile=options.ca)
-        if options.cert:
-            context.load_cert_chain(options.cert, options.key)
-        stream = context.wrap_socket(stream, server_hostname=options.host)
+    stream = connect(options, timeout=30)
     robot = Robot(stream, options, suite)
     for case in suite["cases"]:
         codes = robot.follow(case)
