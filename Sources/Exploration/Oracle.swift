@@ -58,7 +58,8 @@ enum Oracle {
         }
         for (card, amount) in standing.values { charged[card, default: .zero] += amount }
         for card in network.cards {
-            let expected = card.balance - charged[card.pan, default: .zero]
+            // A credit card's balance is what it owes: a purchase adds to it.
+            let expected = card.type == .credit ? card.balance + charged[card.pan, default: .zero] : card.balance - charged[card.pan, default: .zero]
             if let actual = balances[card.pan], actual != expected {
                 violations.append(Violation(invariant: "a card pays once for each purchase that stands, and nothing for the rest",
                                             detail: "card \(card.pan): balance \(actual.formatted(exponent: 2)), expected \(expected.formatted(exponent: 2))",

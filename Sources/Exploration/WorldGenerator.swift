@@ -65,6 +65,12 @@ enum WorldGenerator {
                 expiry: chance(90) ? CardRules.defaultExpiry : twoDigits(day.year % 100) + "01",
                 status: status,
                 dailyLimit: chance(20) ? Money(minorUnits: 30_000) : nil))
+            // A credit card spends a line of credit (what it owes starts at zero); the scheme stands in only for these.
+            if chance(40) {
+                cards[index].type = .credit
+                cards[index].creditLimit = cards[index].balance
+                cards[index].balance = .zero
+            }
         }
         if let base {
             cards = base.network.cards

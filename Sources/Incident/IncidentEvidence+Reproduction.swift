@@ -92,6 +92,12 @@ struct Reproduction {
         spec.scheme.preauthDays = preauthDays() ?? spec.scheme.preauthDays
         spec.acquirer.id = acquirerID
         reconciliation()
+        // The scheme stands in only for credit cards: a card it stood in for (approved, with its
+        // advice; or refused by the issuer's card rules, answered by the scheme alone) is one.
+        let refusedByStandIn = purchases.filter { item in
+            item.hops == 2 && spec.scheme.standInLimit != nil && !["91", "98", "96", "15", "30", "A0", nil].contains(item.response)
+        }
+        let creditCards = Set((stoodIn + refusedByStandIn).compactMap { $0.exchanges.first?.request.message[DE.pan] })
         // 15: no bank issues the BIN.
         let routed = cardOrder.filter { !(cards[$0]!.codes.contains("15")) }
         spec.banks = [NetworkSpec.Bank(name: "Issuer", bins: Array(Set(routed.map { String($0.prefix(6)) })).sorted()), NetworkSpec.Bank(name: "MerchantBank", bins: [])]
@@ -104,7 +110,13 @@ struct Reproduction {
             // Short of funds explains a 51: the card holds what was approved, and no more.
             let balance = card.codes.contains("51") ? card.approved : card.approved + 10_000_000
             let limit = card.codes.contains("61") ? Money(minorUnits: max(card.approved, 1)) : nil
-            return NetworkSpec.Card(pan: pan, bank: "Issuer", balance: Money(minorUnits: balance), expiry: card.expiry, status: status, dailyLimit: limit)
+            var spec = NetworkSpec.Card(pan: pan, bank: "Issuer", balance: Money(minorUnits: balance), expiry: card.expiry, status: status, dailyLimit: limit)
+            if creditCards.contains(pan) {
+                spec.type = .credit
+                spec.creditLimit = spec.balance
+                spec.balance = .zero
+            }
+            return spec
         }
     }
 

@@ -92,7 +92,8 @@ public struct Reconciliation: Sendable {
         }
         if issuerIsOurs {
             for card in network.cards {
-                let expected = card.balance - (charged[card.pan] ?? .zero)
+                // A credit card's balance is what it owes: a purchase adds to it.
+                let expected = card.type == .credit ? card.balance + (charged[card.pan] ?? .zero) : card.balance - (charged[card.pan] ?? .zero)
                 if let balance = balances[card.pan], balance != expected {
                     problems.append("card \(PAN.mask(card.pan)): holds \(balance.formatted(exponent: exponent)), expected \(expected.formatted(exponent: exponent)) after its approved purchases")
                 }

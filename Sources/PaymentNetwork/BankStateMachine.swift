@@ -24,6 +24,8 @@ public struct BankStateMachine: NodeLogic {
         public var pinTries = 3
         /// Its chip: the issuer master key for application cryptograms and the PSN (nil: a stripe card).
         public var chip: Chip?
+        /// A credit card's limit: its account may go this far below zero (nil: a debit card, never below zero).
+        public var creditLimit: Money?
 
         /// A card's chip as its issuer knows it.
         public struct Chip: Sendable, Equatable {
@@ -166,18 +168,24 @@ public struct BankStateMachine: NodeLogic {
         queuedCredits.map { "queued payout \($0.message[DE.rrn] ?? "")" } + chargebacks.pending.keys.sorted().map { "chargeback \($0)" }
     }
 
-    /// What a card may still spend: its balance less what pre-authorizations hold on it.
+    /// What a card may still spend: its balance (and a credit card's limit) less what pre-authorizations hold on it.
     func available(_ pan: String) -> Money {
-        holds.values.filter { $0.pan == pan && $0.state == .holding }.reduce(ledger.balance(pan)) { $0 - $1.amount }
+        let line = cards[pan]?.creditLimit ?? .zero
+        return holds.values.filter { $0.pan == pan && $0.state == .holding }.reduce(ledger.balance(pan) + line) { $0 - $1.amount }
     }
 
     public var auditFailures: [String] {
-        held.sorted { $0.key < $1.key }.compactMap { pan, amount in
-            let balance = ledger.balance(pan)
+        let holding = held.sorted { $0.key < $1.key }.compactMap { pan, amount -> String? in
+            let balance = ledger.balance(pan) + (cards[pan]?.creditLimit ?? .zero)
             return amount > balance
-                ? "pre-authorizations hold \(amount.formatted(exponent: exponent)) on card \(PAN.mask(pan)), more than its balance \(balance.formatted(exponent: exponent))"
+                ? "pre-authorizations hold \(amount.formatted(exponent: exponent)) on card \(PAN.mask(pan)), more than it can spend \(balance.formatted(exponent: exponent))"
                 : nil
         }
+        // A debit card's account is never overdrawn.
+        let overdrawn = cards.values.filter { $0.creditLimit == nil && ledger.balance($0.pan) < .zero }.sorted { $0.pan < $1.pan }.map { card in
+            "debit card \(PAN.mask(card.pan)) is overdrawn: its balance is \(ledger.balance(card.pan).formatted(exponent: exponent))"
+        }
+        return holding + overdrawn
     }
 
     /// What pre-authorizations hold on each card (for the invariant that a hold never exceeds the balance).

@@ -47,7 +47,12 @@ extension SchemeStateMachine {
         }
         let reference = entry.original
         let exponent = configuration.currency.exponent
-        if entry.operation == .purchase, let limit = configuration.standInLimit, let amount = entry.request.amount, amount <= limit, amount > .zero {
+        var code = code, why = why
+        if entry.operation == .purchase, configuration.standInLimit != nil, let pan = entry.request[DE.pan], configuration.debitCards.contains(pan) {
+            // A debit card's account is its issuer's alone to debit: no stand-in, the issuer is unavailable.
+            code = .issuerInoperative
+            why += "; the scheme does not stand in for a debit card"
+        } else if entry.operation == .purchase, let limit = configuration.standInLimit, let amount = entry.request.amount, amount <= limit, amount > .zero {
             if let refusal = standInRefusal(entry.request, now: now) {
                 purchases[reference]?.state = .declined
                 return [

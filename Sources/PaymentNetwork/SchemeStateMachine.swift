@@ -27,6 +27,8 @@ public struct SchemeStateMachine: NodeLogic {
         /// Cards the issuers told the scheme to refuse when it stands in (lost, frozen,
         /// expired), with the code; stand-in also refuses a card whose DE14 has passed.
         public var standInRefusals: [String: ResponseCode]
+        /// Debit cards: the scheme never stands in for them (91 when their issuer cannot answer).
+        public var debitCards: Set<String> = []
         /// How many days a pre-authorization holds funds if it is not completed.
         public var preauthDays: Int
         /// How far above its pre-authorization a completion may go, in millionths (15% is 150000).

@@ -58,6 +58,17 @@ public struct NetworkSpec: Sendable, Equatable {
         public var pinTries = 3
         /// The card's chip: its issuer master key for application cryptograms, PSN and first ATC.
         public var chip: Chip?
+        /// Debit (its balance is its account's) or credit (its balance is what is owed, up to its limit).
+        public var type: CardType = .debit
+        /// A credit card's limit: what it may owe.
+        public var creditLimit: Money?
+
+        /// A debit card spends its account; a credit card its line of credit.
+        public enum CardType: String, Sendable, CaseIterable { case debit, credit }
+
+        /// The balance its account opens with in its bank's books: a debit card's balance; for a
+        /// credit card, what it owes as a debt (negative).
+        public var openingLedgerBalance: Money { type == .credit ? Money.zero - balance : balance }
 
         /// An EMV chip.
         public struct Chip: Sendable, Equatable {
@@ -144,6 +155,12 @@ public struct NetworkSpec: Sendable, Equatable {
                          expiry: CardRules.defaultExpiry, status: .active, dailyLimit: nil)],
             accounts: []
         )
+    }
+
+    /// An account's balance as the scenario speaks of it, from its bank's books: for a credit
+    /// card, what it owes (its books keep the debt as a negative balance).
+    public func shownBalance(_ number: String, books: Money) -> Money {
+        cards.contains { $0.pan == number && $0.type == .credit } ? Money.zero - books : books
     }
 
     /// Every node's name: terminals, the acquirer, the scheme and the banks.

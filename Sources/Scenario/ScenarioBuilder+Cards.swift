@@ -12,7 +12,7 @@ extension ScenarioBuilder {
     }
 
     func buildCard(_ node: Node, currency: Currency, banks: [NetworkSpec.Bank]) -> NetworkSpec.Card? {
-        guard let fields = reader.mapping(node, "a card", allowed: ["pan", "bank", "balance", "expiry", "status", "daily_limit", "pin", "pin_tries", "chip"]) else { return nil }
+        guard let fields = reader.mapping(node, "a card", allowed: ["pan", "bank", "balance", "expiry", "status", "daily_limit", "pin", "pin_tries", "chip", "type", "credit_limit"]) else { return nil }
         let pan = fields["pan"].flatMap { reader.value($0, "pan", expected: "12 to 19 digits") { (12...19).contains($0.count) && $0.allSatisfy(\.isNumber) ? $0 : nil } }
         if fields["pan"] == nil { reader.needs(node, "pan", "a card needs a 'pan'") }
         let bank = checkBank(fields["bank"], banks)
@@ -28,6 +28,13 @@ extension ScenarioBuilder {
         card.pin = pin
         card.pinTries = tries ?? card.pinTries
         card.chip = fields["chip"].flatMap { chip($0) }
+        card.type = fields["type"].flatMap { reader.value($0, "type", expected: "debit or credit") { NetworkSpec.Card.CardType(rawValue: $0) } } ?? .debit
+        card.creditLimit = fields["credit_limit"].flatMap { money($0, "credit_limit", currency) }
+        if card.type == .credit, card.creditLimit == nil { reader.needs(node, "credit_limit", "a credit card needs a 'credit_limit' (what it may owe)") }
+        if card.type == .debit, let node = fields["credit_limit"] { reader.error(node, "a debit card spends its balance and has no credit_limit: leave it out, or give type: credit") }
+        if card.type == .credit, let limit = card.creditLimit, balance > limit, let node = fields["balance"] {
+            reader.error(node, "a credit card's balance is what it owes: \(balance.formatted(exponent: currency.exponent)) is over its credit_limit \(limit.formatted(exponent: currency.exponent))")
+        }
         return card
     }
 

@@ -82,6 +82,7 @@ public struct ScenarioWriter {
             var fields = ["pan: \"\(card.pan)\"", "bank: \(Self.scalar(card.bank))", "balance: \(out.money(card.balance))",
                           "expiry: \"\(card.expiry)\"", "status: \(card.status.rawValue)"]
             if let limit = card.dailyLimit { fields.append("daily_limit: \(out.money(limit))") }
+            if card.type == .credit { fields += ["type: credit"] + (card.creditLimit.map { ["credit_limit: \(out.money($0))"] } ?? []) }
             if let pin = card.pin { fields += ["pin: \"\(pin)\"", "pin_tries: \(card.pinTries)"] }
             if let chip = card.chip { fields.append("chip: { imk: \"\(chip.imk.hex)\", psn: \"\(chip.psn)\", atc: \(chip.atc) }") }
             out.line("    - { \(fields.joined(separator: ", ")) }")

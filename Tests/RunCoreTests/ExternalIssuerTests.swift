@@ -33,10 +33,10 @@ struct ExternalIssuerTests {
         return folder
     }
 
-    /// The cards of a scenario as the host reads them.
+    /// The cards of a scenario as the host reads them (a credit card's balance: what its line leaves).
     static func cardsJSON(_ cards: [NetworkSpec.Card]) -> String {
         let items = cards.map { card in
-            "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\(card.balance.formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null"), \"pin\": \(card.pin.map { "\"\($0)\"" } ?? "null"), \"pin_tries\": \(card.pinTries)\(card.chip.map { ", \"chip\": {\"imk\": \"\($0.imk.hex)\", \"psn\": \"\($0.psn)\"}" } ?? "")}"
+            "{\"pan\": \"\(card.pan)\", \"expiry\": \"\(card.expiry)\", \"balance\": \"\((card.openingLedgerBalance + (card.creditLimit ?? .zero)).formatted(exponent: 2))\", \"status\": \"\(card.status.rawValue)\", \"daily_limit\": \(card.dailyLimit.map { "\"\($0.formatted(exponent: 2))\"" } ?? "null"), \"pin\": \(card.pin.map { "\"\($0)\"" } ?? "null"), \"pin_tries\": \(card.pinTries)\(card.chip.map { ", \"chip\": {\"imk\": \"\($0.imk.hex)\", \"psn\": \"\($0.psn)\"}" } ?? "")}"
         }
         return "[\(items.joined(separator: ","))]"
     }

@@ -35,7 +35,7 @@ enum NetworkAssembly {
             zone: scenario.zone, currency: scenario.currency, mccOverride: network.acquirer.mccOverride,
             reversalAttempts: network.acquirer.reversalAttempts, unmatched: network.acquirer.unmatched.flatMap(AcquirerStateMachine.Configuration.Unmatched.init(rawValue:)))
         let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
-        let scheme = SchemeStateMachine.Configuration(
+        var scheme = SchemeStateMachine.Configuration(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
             standInLimit: network.scheme.standInLimit, routes: routes, zone: scenario.zone, currency: scenario.currency,
             standInRefusals: standInRefusals(scenario), preauthDays: network.scheme.preauthDays,
@@ -43,9 +43,10 @@ enum NetworkAssembly {
             registeredMCC: Dictionary(network.merchants.map { ($0.id, $0.mcc) }, uniquingKeysWith: { first, _ in first }),
             mccCheck: network.scheme.mccCheck, interchange: network.scheme.interchange,
             reconcilingAcquirers: network.acquirer.unmatched == nil ? [] : [network.acquirer.name])
+        scheme.debitCards = Set(network.cards.filter { $0.type == .debit }.map(\.pan))
         let banks = network.banks.map { bank in
             let cards = network.cards.filter { $0.bank == bank.name }
-            var accounts = cards.map { (number: $0.pan, balance: $0.balance, status: $0.status) }
+            var accounts = cards.map { (number: $0.pan, balance: $0.openingLedgerBalance, status: $0.status) }
             accounts += network.accounts.filter { $0.bank == bank.name }.map { (number: $0.number, balance: $0.balance, status: $0.status) }
             // Merchants' accounts (unless written wrong: no such account), and those a step moves a merchant to.
             let merchantAccounts = network.merchants.filter { $0.accountBank == bank.name && !network.missingAccounts.contains($0.accountNumber) }.map(\.accountNumber)
@@ -60,6 +61,7 @@ enum NetworkAssembly {
                     card.pin = spec.pin
                     card.pinTries = spec.pinTries
                     card.chip = spec.chip.map { BankStateMachine.Card.Chip(imk: $0.imk, psn: $0.psn) }
+                    card.creditLimit = spec.type == .credit ? spec.creditLimit ?? .zero : nil
                     return card
                 },
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,

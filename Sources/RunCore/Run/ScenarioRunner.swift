@@ -270,7 +270,7 @@ public final class ScenarioRunner: Sendable {
         let outcomes = TransactionOutcome.all(from: timeline)
         let ledgers = run.ledgers()
         let balance: (String) -> Money? = { number in
-            scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] }
+            scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] }.map { scenario.network.shownBalance(number, books: $0) }
         }
         result.transactions = outcomes
         result.timeline = timeline
@@ -305,7 +305,9 @@ public final class ScenarioRunner: Sendable {
         result.externalLog = run.suts.log
         var numbers = scenario.network.cards.map(\.pan) + scenario.network.accounts.map(\.number)
         for merchant in scenario.network.merchants where !numbers.contains(merchant.accountNumber) { numbers.append(merchant.accountNumber) }
-        result.accounts = numbers.map { number in (number, scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] } ?? .zero) }
+        result.accounts = numbers.map { number in
+            (number, scenario.network.shownBalance(number, books: scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] } ?? .zero))
+        }
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: [:],
             outcomes: [], timeline: [], exponent: scenario.currency.exponent, stoppedEarly: false)

@@ -114,7 +114,10 @@ public enum ScenarioSchema {
             ("cards", array(.object(object("A card.", required: ["pan", "bank", "balance"], [
                 ("pan", text("The card number.")),
                 ("bank", text("The issuing bank.")),
-                ("balance", amount("The opening balance.")),
+                ("balance", amount("The opening balance: a debit card's account; for a credit card, what it owes.")),
+                ("type", .object([("enum", .array(["debit", "credit"].map { .string($0) })),
+                                  ("description", .string("debit (default: spends its account; the scheme never stands in for it, and nothing overdraws it) or credit (a line of credit up to credit_limit)."))])),
+                ("credit_limit", amount("A credit card's limit: what it may owe.")),
                 ("expiry", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("YYMM (default 2812)."))])),
                 ("status", status),
                 ("daily_limit", amount("The most it may spend in a day.")),
