@@ -60,7 +60,8 @@ extension PayLab.Certify {
         try await runner.shutdown()
         print(CertificationReportText.render(report))
         try reports.write(report)
-        if report.outcomes.contains(where: \.failed) || report.outcomes.count < suite.cases.filter({ only.isEmpty || only.contains($0.id) }).count {
+        // A case that did not run (the POS went silent) is no pass.
+        if report.outcomes.contains(where: { $0.failed || $0.skipped != nil }) || report.outcomes.count < suite.cases.filter({ only.isEmpty || only.contains($0.id) }).count {
             throw ExitStatus.failed
         }
     }

@@ -78,6 +78,22 @@ struct CertifyPOSTests {
         #expect(purchase.checks.contains { $0.rule == "its MAC verifies at the centre" && !$0.passed && $0.actual == "A0" })
     }
 
+    @Test("a POS that never connects fails the first case and the rest are not run, at once, not each after its wait")
+    func silentPOS() async throws {
+        let pki = try Served.pki()
+        var certification = POSCertification(suite: .builtIn, listen: try #require(Endpoint("127.0.0.1:0")))
+        certification.pos.tmk = DESKey(hex: Self.tmk)
+        certification.caseTimeout = .seconds(1)
+        certification.firstWait = .seconds(1)
+        let runner = try ScenarioRunner(pki: pki)
+        let started = ContinuousClock.now
+        let report = await certification.run(runner: runner, announce: { _ in }, listening: { _ in })
+        try await runner.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(Self.failed(report) == ["POS-001"])
+        #expect(report.outcomes.count == 21 && report.outcomes.dropFirst().allSatisfy { $0.skipped == "not run: the POS sent nothing for POS-001 within 1 s" })
+    }
+
     @Test("--print-cases --json is the suite a robot reads: cards with their track 2 and chip keys, each case's instruction and expected messages")
     func printedCases() throws {
         let suite = POSCertification.withTracks(.builtIn)

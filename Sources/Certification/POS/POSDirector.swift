@@ -132,9 +132,25 @@ public final class POSDirector: ServeDirector {
             }
             let wait = state.index == 0 ? firstWait : caseTimeout
             let quietAfterLast = state.matched.count == cases[state.index].expect.count && (state.lastMatch.map { ContinuousClock.now - $0 > .seconds(2) } ?? false)
-            if quietAfterLast || ContinuousClock.now - started > wait { finish(&state, waited: quietAfterLast ? nil : wait) }
+            guard quietAfterLast || ContinuousClock.now - started > wait else { return take(&state) }
+            let silent = !state.messages.contains { !$0.sent }
+            finish(&state, waited: quietAfterLast ? nil : wait)
+            if silent, !quietAfterLast { abandon(&state, after: cases[state.index - 1].id, waited: wait) }
             return take(&state)
         }
+    }
+
+    /// The POS sent nothing for a whole case (it is not connected, or stuck): the cases after it
+    /// are not run, and say why, rather than each waiting out its time.
+    func abandon(_ state: inout State, after id: String, waited: Duration) {
+        if let item = state.index < cases.count ? cases[state.index] : nil, item.centre == .badARPC { state.commands.append((issuer, .spoilARPC(false))) }
+        for item in cases[state.index...] {
+            state.outcomes.append(CertificationRun.Outcome(id: item.id, name: item.name, mandatory: true,
+                                                           skipped: "not run: the POS sent nothing for \(id) within \(waited.components.seconds) s",
+                                                           checks: [], messages: []))
+        }
+        state.index = cases.count
+        state.started = nil
     }
 
     /// Starts the current case: announced, and the centre set up for it.
