@@ -16,8 +16,8 @@ extension BankStateMachine {
             return refuseInquiry(request, code: code, kind: kind, detail: detail, to: scheme, now: now)
         }
         if let refused = checkPIN(request, card: card, from: scheme, today: today) {
-            return refuseInquiry(answering(chip, request.response(code: refused.code)), code: refused.code, kind: refused.kind, detail: refused.detail, to: scheme,
-                                 now: now, reference: reference)
+            return refuseInquiry(request, answer: answering(chip, request.response(code: refused.code)), code: refused.code, kind: refused.kind,
+                                 detail: refused.detail, to: scheme, now: now)
         }
         if let code = CardRules.refusal(status: status[card.pan] ?? card.status, expiry: card.expiry, today: today) {
             return refuseInquiry(request, code: code, kind: .declined, detail: nil, to: scheme, now: now)
@@ -33,14 +33,13 @@ extension BankStateMachine {
         ]
     }
 
-    /// A refused inquiry: `message` is the request (answered `code`), or the answer already made.
+    /// A refused inquiry: answered `code` (or `answer`, when the chip's data goes with it).
     private func refuseInquiry(
-        _ message: ISOMessage, code: ResponseCode, kind: EventKind, detail: String?, to scheme: String, now: Instant, reference: TransactionReference? = nil
+        _ request: ISOMessage, answer: ISOMessage? = nil, code: ResponseCode, kind: EventKind, detail: String?, to scheme: String, now: Instant
     ) -> [NodeAction] {
-        let answer = message.isResponse ? message : message.response(code: code)
-        return [
-            .send(answer, to: scheme),
-            .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(reference ?? message.transactionReference),
+        [
+            .send(answer ?? request.response(code: code), to: scheme),
+            .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(request.transactionReference),
                                   detail: detail ?? "balance inquiry declined with \(code) (\(code.meaning))", facts: .init(responseCode: code, operation: .inquiry))),
         ]
     }

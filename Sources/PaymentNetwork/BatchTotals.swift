@@ -44,7 +44,7 @@ public struct BatchTotals: Sendable, Equatable {
 
     /// DE48 as a UnionPay POS's totals and its reconciliation code; nil when it does not read as such.
     public static func unionPay(_ message: ISOMessage) -> (totals: BatchTotals, code: Reconciliation?)? {
-        guard let text = message[DE.additionalData], text.count >= 31, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard let text = message[DE.additionalData], text.count >= 31, text.allSatisfy(\.isASCIIDigit) else { return nil }
         let digits = Array(text)
         func number(_ range: Range<Int>) -> Int64 { Int64(String(digits[range])) ?? 0 }
         var totals = BatchTotals()

@@ -25,9 +25,9 @@ public struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
         if body.first == "-" { negative = true; body = body.dropFirst() }
         let parts = body.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 15,
-              whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+              whole.allSatisfy(\.isASCIIDigit) else { return nil }
         var fraction = parts.count == 2 ? parts[1] : ""
-        guard fraction.allSatisfy({ $0.isASCII && $0.isNumber }), parts.count == 1 || !fraction.isEmpty else { return nil }
+        guard fraction.allSatisfy(\.isASCIIDigit), parts.count == 1 || !fraction.isEmpty else { return nil }
         guard fraction.count <= exponent else { return nil }
         fraction += String(repeating: "0", count: exponent - fraction.count)
         guard let units = Int64(whole + fraction) else { return nil }
@@ -64,4 +64,9 @@ public struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
         case halfUp = "half_up"
         case down
     }
+}
+
+extension Character {
+    /// `0` to `9` (not other scripts' digits, which `isNumber` admits).
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -36,7 +36,3 @@ public struct OriginalPOSData: Sendable, Equatable {
     /// Writes it into a message as DE61.
     public func write(into message: inout ISOMessage) { message[DE.originalPOSData] = text }
 }
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-}

@@ -61,7 +61,7 @@ public struct TerminalMessages: Sendable {
         var void = original.keeping([DE.pan, DE.amount, DE.expiry, DE.entryMode, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .financialRequest)
         void[DE.processingCode] = ProcessingCode.void
         void.stamp(now: now, stan: stan, local: local)
-        Self.naming(original, answer: answer, batch: batch, trace: true).write(into: &void)
+        Self.naming(original, batch: batch, trace: true).write(into: &void)
         if let rrn = answer?[DE.rrn] { void[DE.rrn] = rrn }
         if let code = answer?[DE.authorizationCode] { void[DE.authorizationCode] = code }
         return void
@@ -85,14 +85,14 @@ public struct TerminalMessages: Sendable {
         message[DE.conditionCode] = kind == .refund ? ConditionCode.normal : ConditionCode.preauthorization
         message[DE.amount] = (amount ?? original.amount ?? .zero).de4
         message.stamp(now: now, stan: stan, local: local)
-        Self.naming(original, answer: answer, batch: batch, trace: kind == .refund).write(into: &message)
+        Self.naming(original, batch: batch, trace: kind == .refund).write(into: &message)
         if let rrn = answer?[DE.rrn] { message[DE.rrn] = rrn }
         if let code = answer?[DE.authorizationCode] { message[DE.authorizationCode] = code }
         return message
     }
 
     /// DE61 for a message about `original`: its batch and STAN when `trace`, else zeros, and its local date.
-    static func naming(_ original: ISOMessage, answer: ISOMessage?, batch: Int, trace: Bool) -> OriginalPOSData {
+    static func naming(_ original: ISOMessage, batch: Int, trace: Bool) -> OriginalPOSData {
         let date = original[DE.localDate] ?? String((original[DE.transmissionDateTime] ?? "0000").prefix(4))
         guard trace else { return OriginalPOSData(batch: "000000", trace: "000000", date: date) }
         return OriginalPOSData(batch: String(batch % 1_000_000).leftPadded(to: 6), trace: original[DE.stan] ?? "000000", date: date)

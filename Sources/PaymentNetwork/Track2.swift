@@ -30,7 +30,7 @@ public struct Track2: Sendable, Equatable {
         guard let text = message[DE.track2] else { return nil }
         let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, (12...19).contains(parts[0].count), parts[1].count >= 15,
-              (parts[0] + parts[1]).allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+              (parts[0] + parts[1]).allSatisfy(\.isASCIIDigit) else { return nil }
         let rest = Array(parts[1])
         self.init(pan: String(parts[0]), expiry: String(rest[0..<4]), serviceCode: String(rest[4..<7]), cvn: String(rest[12..<15]))
     }

@@ -1,4 +1,3 @@
-import Foundation
 import PaymentNetwork
 
 extension POSSuite {
@@ -20,7 +19,8 @@ extension POSSuite {
         [("do", "purchase"), ("amount", amount), ("card", card)] + extra.map { (key: $0.0, value: $0.1) }
     }
 
-    static func minor(_ amount: String) -> String { String(repeating: "0", count: 12 - amount.replacingOccurrences(of: ".", with: "").count) + amount.replacingOccurrences(of: ".", with: "") }
+    /// An amount as DE4 carries it.
+    static func minor(_ amount: String) -> String { Money(decimal: amount, exponent: 2)?.de4 ?? amount }
 
     static let salesCases: [Case] = [
         Case(id: "POS-001", name: "Sign-on and key download", instruction: [("do", "sign_on")],

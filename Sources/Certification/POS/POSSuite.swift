@@ -1,6 +1,6 @@
-import Foundation
 public import ISO8583
 import PaymentNetwork
+import RunCore
 
 /// `paylab certify pos`: PayLab is the POS centre (its acquirer, with its scheme and banks behind
 /// it) for a POS application under test. Each case is an instruction for the operator or a POS
@@ -82,32 +82,21 @@ public struct POSSuite: Sendable {
 extension POSSuite {
     /// The suite as a robot reads it (`--print-cases --json`).
     public var json: String {
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-        let cards = self.cards.map { card in
-            var fields = ["\"name\": \(quoted(card.name))", "\"pan\": \(quoted(card.pan))", "\"expiry\": \(quoted(card.expiry))"]
-            if let pin = card.pin { fields.append("\"pin\": \(quoted(pin))") }
-            if let track2 = card.track2 { fields.append("\"track2\": \(quoted(track2))") }
-            if let chip = card.chip { fields.append("\"chip\": {\"imk\": \(quoted(chip.imk)), \"psn\": \(quoted(chip.psn)), \"atc\": \(chip.atc)}") }
-            return "    {" + fields.joined(separator: ", ") + "}"
-        }
-        let cases = self.cases.map { item in
-            var fields = ["\"id\": \(quoted(item.id))", "\"name\": \(quoted(item.name))"]
-            fields += item.instruction.map { "\(quoted($0.key)): \(quoted($0.value))" }
-            fields.append("\"centre\": \(quoted(item.centre.rawValue))")
-            fields.append("\"expect\": [" + item.expect.map { quoted($0.mti) }.joined(separator: ", ") + "]")
-            return "    {" + fields.joined(separator: ", ") + "}"
-        }
-        return """
-            {
-              "suite": "pos", "terminal": \(quoted(terminal)), "merchant": \(quoted(merchant)),
-              "cards": [
-            \(cards.joined(separator: ",\n"))
-              ],
-              "cases": [
-            \(cases.joined(separator: ",\n"))
-              ]
+        let cards: [JSONValue] = self.cards.map { card in
+            var fields: [(String, JSONValue)] = [("name", .string(card.name)), ("pan", .string(card.pan)), ("expiry", .string(card.expiry))]
+            if let pin = card.pin { fields.append(("pin", .string(pin))) }
+            if let track2 = card.track2 { fields.append(("track2", .string(track2))) }
+            if let chip = card.chip {
+                fields.append(("chip", .object([("imk", .string(chip.imk)), ("psn", .string(chip.psn)), ("atc", .number(Int64(chip.atc)))])))
             }
-            """
+            return .object(fields)
+        }
+        let cases: [JSONValue] = self.cases.map { item in
+            .object([("id", .string(item.id)), ("name", .string(item.name))] + item.instruction.map { ($0.key, .string($0.value)) }
+                    + [("centre", .string(item.centre.rawValue)), ("expect", .array(item.expect.map { .string($0.mti) }))])
+        }
+        return JSONValue.object([("suite", .string("pos")), ("terminal", .string(terminal)), ("merchant", .string(merchant)),
+                                 ("cards", .array(cards)), ("cases", .array(cases))]).rendered(pretty: true)
     }
 
     /// The suite's cases in words, one a line (`--print-cases`).

@@ -79,10 +79,14 @@ final class NetworkRun {
     /// Carries out a director's commands right after what it was just told, before the next frame
     /// is read (a case's set-up must be in place when the POS's next request arrives).
     func followDirector() {
-        wire.eventLoop.execute { [unowned self] in
-            guard let orders = self.director?.orders() else { return }
-            for (node, command) in orders.commands { self.command(command, to: node) }
-        }
+        wire.eventLoop.execute { [unowned self] in _ = self.obeyDirector() }
+    }
+
+    /// Carries out the director's commands now; true when it says the run is over.
+    func obeyDirector() -> Bool {
+        guard let orders = director?.orders() else { return false }
+        for (node, command) in orders.commands { self.command(command, to: node) }
+        return orders.stop
     }
 
     /// Starts every node's server on 127.0.0.1, and the listeners where systems under test dial PayLab.

@@ -238,14 +238,7 @@ public final class ScenarioRunner: Sendable {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
             let now = clock()
             while try await loop.flatSubmit({ run.value.fireDue(until: now) }).get() {}
-            if director != nil {
-                let over = try await loop.submit { () -> Bool in
-                    guard let orders = run.value.director?.orders() else { return false }
-                    for (node, command) in orders.commands { run.value.command(command, to: node) }
-                    return orders.stop
-                }.get()
-                if over { break }
-            }
+            if director != nil, try await loop.submit({ run.value.obeyDirector() }).get() { break }
             if let step = steps.first, step.at <= now {
                 steps.removeFirst()
                 try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()
