@@ -9,6 +9,21 @@ struct BankStateMachineTests {
         request.reversal(mti: .reversalAdvice, now: Fixture.friday.advanced(by: .seconds(60)), stan: "999999")
     }
 
+    @Test("a debit card driven below zero (a stand-in advice past its balance) is an audit failure; a credit card spends its line without one")
+    func debitNeverOverdrawn() {
+        var debit = Fixture.bank(balance: 10_000)
+        var advice = Fixture.purchase(amount: 30_000)
+        advice.mti = .financialAdvice
+        _ = debit.receive(advice, from: "UnionPay", now: Fixture.friday)
+        #expect(debit.auditFailures == ["debit card 622202******0001 is overdrawn: its balance is -200.00"])
+        var configuration = Fixture.bank(balance: 0).configuration
+        configuration.cards[0].creditLimit = Money(minorUnits: 50_000)
+        var credit = BankStateMachine(configuration: configuration, seed: 1)
+        let answer = credit.receive(Fixture.purchase(amount: 30_000), from: "UnionPay", now: Fixture.friday)
+        #expect(Fixture.sent(answer)[0].0[39] == "00")
+        #expect(credit.ledger.balance("6222020000000001") == Money(minorUnits: -30_000) && credit.auditFailures.isEmpty)
+    }
+
     @Test("the issuer gives the money back on a reversal once, and answers 25 for one it never saw")
     func reversalOnce() {
         var issuer = Fixture.bank()

@@ -17,6 +17,17 @@ struct SchemeStateMachineTests {
         #expect(Fixture.events(timeout).map(\.kind) == [.stoodIn])
     }
 
+    @Test("the scheme never stands in for a debit card: its issuer silent, the purchase is answered 91 and reversed at the issuer, no advice")
+    func noStandInForDebit() {
+        var configuration = Fixture.scheme(standInLimit: Money(minorUnits: 50000)).configuration
+        configuration.debitCards = ["6222020000000001"]
+        var scheme = SchemeStateMachine(configuration: configuration, seed: 1)
+        let routed = scheme.receive(Fixture.purchase(), from: "Leshua", now: Fixture.friday)
+        let timeout = scheme.timerFired(Fixture.timers(routed)[0].0, now: Fixture.friday.advanced(by: .seconds(30)))
+        #expect(Fixture.sent(timeout).map { "\($0.0.mti) \($0.0[39] ?? "")" } == ["0210 91", "0420 "])
+        #expect(!Fixture.events(timeout).contains { $0.kind == .stoodIn })
+    }
+
     @Test("stand-in honours the card's status and expiry: it declines, and reverses at the issuer", arguments: [
         ("2812", ["6222020000000001": ResponseCode.restrictedCard], "62"),
         ("2604", [:], "54"),
