@@ -74,7 +74,7 @@ enum Oracle {
                                             expectation: .account(number: merchant.accountNumber, balance: total, line: 0)))
             }
         }
-        return violations
+        return violations + netSettlements(world, result)
     }
 
     /// The fee, computed here: the rate applied to the amount, rounded to the minor unit as the
@@ -98,7 +98,9 @@ enum Oracle {
     static func timing(_ outcome: TransactionOutcome, world: Scenario, merchant: MerchantContract, zone: Zone) -> [Violation] {
         guard let swiped = outcome.events.first(where: { $0.kind == .swiped }),
               let approved = outcome.events.first(where: { $0.kind == .authorized && $0.node == swiped.node }),
-              approved.at == swiped.at, !outcome.events.contains(where: { $0.kind == .stoodIn }) else { return [] }
+              approved.at == swiped.at, !outcome.events.contains(where: { $0.kind == .stoodIn }),
+              // A void reversed puts the purchase back into the batch still open, maybe the next day's.
+              !outcome.events.contains(where: { $0.facts.operation == .voidReversal || $0.facts.operation == .void }) else { return [] }
         let acquirer = world.network.acquirer.name, bank = merchant.accountBank
         let onPayoutPath = world.faults.contains { fault in
             switch fault.kind {

@@ -86,6 +86,20 @@ enum WorldGenerator {
         let first = steps.first.map { zone.local($0.at) } ?? LocalDateTime(date: day, time: cutoff)
         let faults = drawFaults(around: first, network: network, zone: zone, below: below)
         network.scheme.standInLimit = base.map { $0.network.scheme.standInLimit } ?? (chance(25) ? Money(minorUnits: 50_000) : nil)
+        // The scheme's price list: mostly the 2016 fees, sometimes with a rate for one merchant's
+        // MCC (an exempt or a dearer category, checked or not against the registered MCC), sometimes none.
+        if let base {
+            network.scheme.fees = base.network.scheme.fees
+            network.scheme.interchange = base.network.scheme.interchange
+            network.scheme.mccCheck = base.network.scheme.mccCheck
+        } else if chance(10) {
+            network.scheme.fees = .none
+        } else if chance(25) {
+            // The first merchant's provider sends it as a hospital (MCC 8062, exempt) or not.
+            if chance(50) { network.acquirer.mccOverride[merchants[0].id] = "8062" }
+            network.scheme.interchange = ["8062": 0, merchants[0].mcc: pick([3_500, 12_500])]
+            network.scheme.mccCheck = chance(50)
+        }
         let startDate = min(day, steps.first.map { zone.local($0.at).date } ?? day)
         return Scenario(
             file: "world-\(seed).yaml", name: "explored world \(seed)", description: "World \(seed) of paylab explore.", tags: ["explore"],

@@ -218,6 +218,7 @@ struct Reproduction {
             contract.feePartsPerMillion = assuming.feePartsPerMillion
             contract.feeChanges = assuming.feeChanges
             contract.feeCap = assuming.feeCap
+            contract.feeRounding = assuming.feeRoundingByMerchant[merchant.id] ?? .up
             contract.accountBank = "MerchantBank"
             contract.accountNumber = payoutAccounts[merchant.id] ?? String(format: "62148300%08d", index + 1)
             if wrongAccounts.contains(contract.accountNumber) { spec.missingAccounts.insert(contract.accountNumber) }

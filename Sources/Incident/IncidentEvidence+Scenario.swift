@@ -59,6 +59,15 @@ extension IncidentEvidence {
             assuming.feeCap = cap
             inferences.append("fee inferred from the payouts: capped at \(inferred) a purchase (no rate fits; the rate, 0.6% here, cannot be told)")
         }
+        if assuming.feeCap == nil {
+            // A merchant whose contract rounds its fee otherwise (half up, as many do): its own rounding.
+            let merchants = Set(transactions.compactMap { $0.terminal.hasPrefix("payout") ? nil : $0.exchanges.first?.request.message[DE.merchantID] })
+            for merchant in merchants.sorted() {
+                guard let rounding = inferredFeeRounding(rate: assuming.feePartsPerMillion, merchant: merchant), rounding != .up else { continue }
+                assuming.feeRoundingByMerchant[merchant] = rounding
+                inferences.append("merchant \(merchant): its fee rounded \(rounding.rawValue.replacingOccurrences(of: "_", with: " ")), as its payouts show")
+            }
+        }
         let value = scenario(name: name, zone: zone, calendar: calendar, calendarReference: calendarReference, assuming: assuming)
         var writer = ScenarioWriter()
         writer.header = [
@@ -123,6 +132,16 @@ extension IncidentEvidence {
         return schedule
     }
 
+    /// How a merchant's fee is rounded, as its first payout shows at `rate` (parts per million):
+    /// up (the default) when that explains it, else half up, else down; nil when none does.
+    public func inferredFeeRounding(rate: Int64, merchant: String) -> Money.Rounding? {
+        inferFromFirstPayout(merchant: merchant) { slice, credited in
+            Money.Rounding.allCases.first { rounding in
+                slice.reduce(Int64(0)) { $0 + $1 - Money(minorUnits: $1).timesRate(partsPerMillion: rate, rounding: rounding).minorUnits } == credited
+            }
+        }
+    }
+
     static func percent(_ basisPoints: Int) -> String { String(format: "%d.%02d%%", basisPoints / 100, basisPoints % 100) }
 
     /// The fee cap the first payout shows when no rate fits: the same fee held back from
@@ -138,10 +157,11 @@ extension IncidentEvidence {
 
     /// The first answer `fit` gives for the purchases the first approved payout paid (one of
     /// them, or the earliest or latest few) and the amount it credited.
-    private func inferFromFirstPayout(_ fit: ([Int64], Int64) -> String?) -> String? {
-        guard let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && $0.response == "00" }),
+    private func inferFromFirstPayout<Found>(merchant: String? = nil, _ fit: ([Int64], Int64) -> Found?) -> Found? {
+        func ofMerchant(_ item: Transaction) -> Bool { merchant == nil || item.exchanges.first?.request.message[DE.merchantID] == merchant }
+        guard let payout = transactions.first(where: { $0.terminal.hasPrefix("payout") && $0.response == "00" && ofMerchant($0) }),
               let paidAt = payout.requestedAt, let credited = payout.exchanges.first?.request.message.amount else { return nil }
-        let paid = transactions.filter { $0.isPaidOut && ($0.approvedAt ?? .max) <= paidAt }
+        let paid = transactions.filter { $0.isPaidOut && ($0.approvedAt ?? .max) <= paidAt && ofMerchant($0) }
             .compactMap { $0.exchanges.first?.request.message.amount?.minorUnits }
         guard !paid.isEmpty else { return nil }
         // The purchases this payout paid: one of them, or the earliest or latest few, whose net adds up to it.
@@ -201,6 +221,8 @@ extension IncidentEvidence {
         public var feePartsPerMillion: Int64 = 6000
         public var feeChanges: [MerchantContract.FeeChange] = []
         public var feeCap: Money?
+        /// Merchants whose fee is rounded other than up.
+        public var feeRoundingByMerchant: [String: Money.Rounding] = [:]
         public init() {}
     }
 

@@ -50,6 +50,7 @@ extension AcquirerStateMachine {
         let net = amount - fee
         ledger.transfer(net, from: Ledger.settlement(with: configuration.scheme), to: "merchant:\(merchant.id)", memo: "purchase \(reference)")
         ledger.transfer(fee, from: Ledger.settlement(with: configuration.scheme), to: "fees", memo: "fee \(reference)")
+        payScheme(schemeCharges(purchase.request, amount: amount), for: reference)
         let exponent = configuration.currency.exponent
         let when: String
         switch schedule.payout {
@@ -72,6 +73,18 @@ extension AcquirerStateMachine {
         return actions
     }
 
+    /// What the scheme keeps back of a purchase it settles: the issuer's fee and the acquirer's network fee.
+    func schemeCharges(_ request: ISOMessage, amount: Money) -> Money {
+        let fees = configuration.fees.fees(on: amount, of: request)
+        return fees.issuer + fees.network
+    }
+
+    /// Books the scheme's fees out of the merchant fees the acquirer keeps (negative: gives them back).
+    mutating func payScheme(_ charges: Money, for reference: TransactionReference) {
+        guard charges != .zero else { return }
+        ledger.transfer(charges, from: "fees", to: Ledger.settlement(with: configuration.scheme), memo: "scheme fees \(reference)")
+    }
+
     /// Takes back a purchase the merchant will not be paid for (reversed or voided). Paid
     /// already, or being paid: the merchant owes it back, and later payouts net it.
     mutating func cancelPurchase(_ reference: TransactionReference, to state: Purchase.State, now: Instant) -> [NodeAction] {
@@ -89,6 +102,7 @@ extension AcquirerStateMachine {
             break
         }
         let settlement = Ledger.settlement(with: configuration.scheme)
+        payScheme(-schemeCharges(purchase.request, amount: purchase.request.amount ?? .zero), for: reference)
         if let due = book.removeUnpaid(reference, merchant: merchant.id) {
             ledger.transfer(due.net, from: "merchant:\(merchant.id)", to: settlement, memo: "\(state) \(reference)")
             ledger.transfer(due.fee, from: "fees", to: settlement, memo: "fee back \(reference)")
@@ -173,6 +187,7 @@ extension AcquirerStateMachine {
                                                  detail: "\(what): a one-sided entry, refunded to the card through the next clearing (unmatched: refund)",
                                                  facts: .init(amount: amount, operation: .refund))))
             ledger.transfer(amount, from: Ledger.settlement(with: configuration.scheme), to: "unmatched", memo: "one-sided \(reference)")
+            payScheme(schemeCharges(purchase.request, amount: amount), for: reference)   // the scheme's fees on what it cleared stay paid
             var refund = purchase.request.keeping([DE.pan, DE.expiry, DE.entryMode, DE.acquirerID, DE.merchantType, DE.terminalID, DE.merchantID, DE.currency],
                                                   mti: .financialAdvice)
             refund[DE.processingCode] = ProcessingCode.refund

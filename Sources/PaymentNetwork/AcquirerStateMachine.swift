@@ -28,6 +28,8 @@ public struct AcquirerStateMachine: NodeLogic {
         public var mccOverride: [String: String]
         /// How many times it sends a reversal before it gives up (nil: until acknowledged).
         public var reversalAttempts: Int?
+        /// The scheme's fee model: what the scheme keeps back of each purchase it settles.
+        public var fees = SchemeFees.none
         /// What its reconciliation does with a purchase the scheme cleared but its journal has as
         /// failed (a one-sided entry): refund the card, or pay the merchant; nil: it does not reconcile.
         public var unmatched: Unmatched?

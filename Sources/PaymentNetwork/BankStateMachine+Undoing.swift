@@ -53,6 +53,7 @@ extension BankStateMachine {
         entry.state = .debited
         authorizations[purchase] = entry
         ledger.transfer(entry.amount, from: entry.pan, to: Ledger.settlement(with: entry.scheme), memo: "void reversed \(purchase)")
+        if entry.fees != .zero { ledger.transfer(entry.fees, from: Ledger.settlement(with: entry.scheme), to: Self.feeIncome, memo: "fees \(purchase)") }
         if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total + entry.amount) }
         return [
             .send(reversal.response(code: .approved), to: scheme),

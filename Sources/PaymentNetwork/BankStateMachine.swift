@@ -68,6 +68,8 @@ public struct BankStateMachine: NodeLogic {
         public var timeout: Duration
         /// Its card verification key (CVK A and B): the CVN in a stripe's track 2 is checked under it (nil: not checked).
         public var cvk: DESKey?
+        /// The scheme's fee model, by which the bank books what it earns as an issuer.
+        public var fees = SchemeFees.none
 
         /// Makes a configuration.
         public init(
@@ -102,6 +104,8 @@ public struct BankStateMachine: NodeLogic {
         var refunded: Money = .zero
         /// Whether the bank charged it back.
         var disputed = false
+        /// What the bank earns on it once cleared: the issuer's fee less its network fee.
+        var fees: Money = .zero
     }
 
     /// Funds a pre-authorization holds on a card: not taken, but not available either.
@@ -349,8 +353,13 @@ public struct BankStateMachine: NodeLogic {
         preauthorization: TransactionReference? = nil
     ) {
         ledger.transfer(amount, from: pan, to: Ledger.settlement(with: scheme), memo: "purchase \(reference)")
+        // The scheme will settle it less the issuer's fee, plus the network fee (the scheme's price list).
+        let charged = configuration.fees.fees(on: amount, pan: pan, merchant: request?[DE.merchantID], wireMCC: request?[DE.merchantType])
+        let fees = charged.issuer - charged.network
+        if fees != .zero { ledger.transfer(fees, from: Ledger.settlement(with: scheme), to: Self.feeIncome, memo: "fees \(reference)") }
         spent[pan] = (today, spentToday(pan, today: today) + amount)
-        authorizations[reference] = Authorization(pan: pan, amount: amount, scheme: scheme, day: today, state: .debited, request: request, preauthorization: preauthorization)
+        authorizations[reference] = Authorization(pan: pan, amount: amount, scheme: scheme, day: today, state: .debited, request: request, preauthorization: preauthorization,
+                                                  fees: fees)
     }
 
     /// Gives the card its money back for a reversed or voided purchase, and the headroom of
@@ -361,6 +370,7 @@ public struct BankStateMachine: NodeLogic {
         // An undone completion: its pre-authorization holds again.
         if let preauthorization = entry.preauthorization, holds[preauthorization]?.state == .completed { holds[preauthorization]?.state = .holding }
         ledger.transfer(entry.amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "\(memo) \(reference)")
+        if entry.fees != .zero { ledger.transfer(entry.fees, from: Self.feeIncome, to: Ledger.settlement(with: entry.scheme), memo: "fees back \(reference)") }
         if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total - entry.amount) }
         return entry
     }
@@ -404,5 +414,8 @@ public struct BankStateMachine: NodeLogic {
 }
 
 extension BankStateMachine {
+    /// The account of an issuer's fee income (the issuer's fees less the network fees it pays).
+    static let feeIncome = "fees"
+
     public func security(towards peer: String) -> LinkSecurity? { configuration.security.zones[peer] }
 }

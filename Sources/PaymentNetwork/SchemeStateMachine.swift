@@ -37,8 +37,8 @@ public struct SchemeStateMachine: NodeLogic {
         public var registeredMCC: [String: String]
         /// Whether the scheme checks DE18 against the registered MCC (flags a mismatch, charges the registered rate).
         public var mccCheck: Bool
-        /// Interchange rates by MCC, in millionths.
-        public var interchange: [String: Int64]
+        /// The fees the scheme charges on what it clears (and the rates by MCC of its price list).
+        public var fees: SchemeFees
         /// Acquirers that reconcile: after each cutoff they get a line of the clearing file (0520) per purchase cleared.
         public var reconcilingAcquirers: Set<String>
 
@@ -47,12 +47,12 @@ public struct SchemeStateMachine: NodeLogic {
             name: String, cutoff: TimeOfDay, timeout: Duration, standInLimit: Money? = nil, routes: [(bin: String, bank: String)],
             zone: Zone, currency: Currency, standInRefusals: [String: ResponseCode] = [:], preauthDays: Int = 30,
             completionTolerancePPM: Int64 = 150_000, registeredMCC: [String: String] = [:], mccCheck: Bool = false,
-            interchange: [String: Int64] = [:], reconcilingAcquirers: Set<String> = []
+            fees: SchemeFees = .none, reconcilingAcquirers: Set<String> = []
         ) {
             self.reconcilingAcquirers = reconcilingAcquirers
             self.registeredMCC = registeredMCC
             self.mccCheck = mccCheck
-            self.interchange = interchange
+            self.fees = fees
             self.preauthDays = preauthDays
             self.completionTolerancePPM = completionTolerancePPM
             self.standInRefusals = standInRefusals
@@ -135,6 +135,9 @@ public struct SchemeStateMachine: NodeLogic {
         var acquirer: String
         /// A purchase or completion; a reversal after clearing; a refund; a chargeback.
         var kind: TimelineEvent.Operation = .purchase
+        /// The scheme's fees on it (a purchase's; a reversal after clearing gives them back; a
+        /// refund or a chargeback moves the amount alone).
+        var fees: SchemeFees.Item = .zero
     }
 
     /// One clearing date's items, in the order they came. Taking a transaction out (a
@@ -340,21 +343,23 @@ public struct SchemeStateMachine: NodeLogic {
                                       detail: "the PIN block cannot be translated to \(issuer)'s zone PIN key (\(problem)): answered 99", facts: .init(responseCode: .pinFormatError)))]
     }
 
-    /// The interchange on a purchase and the words for it: at the registered MCC's rate when the
-    /// scheme checks MCCs, else at the rate of the MCC on the wire; nil without interchange rates.
-    func interchange(on request: ISOMessage, amount: Money) -> (amount: Money, detail: String)? {
-        guard !configuration.interchange.isEmpty, let wire = request[DE.merchantType] else { return nil }
-        let registered = request[DE.merchantID].flatMap { configuration.registeredMCC[$0] }
-        let charged = configuration.mccCheck ? registered ?? wire : wire
-        guard let rate = configuration.interchange[charged] else { return nil }
+    /// The fees on a purchase item and the words for them: the issuer's fee at the registered
+    /// MCC's rate when the scheme checks MCCs, else at the rate of the MCC on the wire (or the
+    /// card type's); the network fee each side pays.
+    func fees(on request: ISOMessage, amount: Money) -> (fees: SchemeFees.Item, detail: String) {
+        let model = configuration.fees
+        let fees = model.fees(on: amount, of: request)
+        guard model.model != .none else { return (fees, "") }
         let exponent = configuration.currency.exponent
-        let fee = amount.timesRate(partsPerMillion: rate)
-        var detail = "interchange \(fee.formatted(exponent: exponent)) at MCC \(charged)'s rate"
-        if charged != wire, let wireRate = configuration.interchange[wire] {
-            let cheaper = amount.timesRate(partsPerMillion: wireRate)
-            detail += " (at the wire's MCC \(wire) it would be \(cheaper.formatted(exponent: exponent)))"
+        let wire = request[DE.merchantType]
+        let charged = model.chargedMCC(wire: wire, merchant: request[DE.merchantID])
+        var detail = "issuer's fee \(fees.issuer.formatted(exponent: exponent))"
+        if let charged, model.rates[charged] != nil { detail += " at MCC \(charged)'s rate" }
+        if let charged, let wire, charged != wire {
+            let cheaper = model.fees(on: amount, pan: request[DE.pan], merchant: nil, wireMCC: wire)
+            if cheaper.issuer != fees.issuer { detail += " (at the wire's MCC \(wire) it would be \(cheaper.issuer.formatted(exponent: exponent)))" }
         }
-        return (fee, detail)
+        return (fees, detail + ", network fee \(fees.network.formatted(exponent: exponent)) each side")
     }
 
     /// Network management from a bank: a sign-off (DE70 `002`, maintenance) makes the scheme

@@ -35,17 +35,24 @@ public struct TimelineEvent: Sendable, Equatable {
         public var merchant: String?
         /// The merchant category code the scheme saw on the wire (DE18).
         public var mcc: String?
-        /// The interchange the scheme charged on it.
-        public var interchange: Money?
+        /// The issuer's fee the scheme charged on it (the acquirer pays it to the issuer).
+        public var issuerFee: Money?
+        /// The network fee the scheme charged each side of it.
+        public var networkFee: Money?
+        /// How many clearing items a member's net settlement covers.
+        public var items: Int?
 
         /// Makes facts.
         public init(
             transactionID: String? = nil, responseCode: ResponseCode? = nil, clearingDate: LocalDate? = nil, amount: Money? = nil,
-            operation: Operation = .purchase, schedule: ArrivalSchedule? = nil, merchant: String? = nil, mcc: String? = nil, interchange: Money? = nil
+            operation: Operation = .purchase, schedule: ArrivalSchedule? = nil, merchant: String? = nil, mcc: String? = nil,
+            issuerFee: Money? = nil, networkFee: Money? = nil, items: Int? = nil
         ) {
+            self.issuerFee = issuerFee
+            self.networkFee = networkFee
+            self.items = items
             self.merchant = merchant
             self.mcc = mcc
-            self.interchange = interchange
             self.transactionID = transactionID
             self.responseCode = responseCode
             self.clearingDate = clearingDate

@@ -9,6 +9,8 @@ public enum Expectation: Sendable, Equatable {
     case account(number: String, balance: Money, line: Int)
     /// What a merchant's payouts credited, by the local date of each payout (netting included).
     case netPayouts(merchant: String, payouts: [NetPayout], line: Int)
+    /// A member's net settlements with the scheme, by clearing date (positive: it receives).
+    case netSettlements(member: String, settlements: [NetPayout], line: Int)
 }
 
 /// One payout's net credit to a merchant.

@@ -17,8 +17,10 @@ public struct NetworkSpec: Sendable, Equatable {
         public var completionTolerancePPM: Int64 = 150_000
         /// Whether the scheme checks DE18 against each merchant's registered MCC.
         public var mccCheck = false
-        /// Interchange rates by MCC, in millionths.
+        /// Issuer's fee rates by MCC, in millionths, instead of the card type's (`interchange`).
         public var interchange: [String: Int64] = [:]
+        /// The fee model: `cn-2016` (issuer's fee and network fee, settled net) or `none`.
+        public var fees: SchemeFees.Model = .cn2016
     }
 
     /// The acquirer.

@@ -111,7 +111,7 @@ struct ScenarioBuilder {
             if let node = fields["external"] { externals.append((name, node, server)) }
             if let node = fields["listen"] { listens.append((name, node)) }
         }
-        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external", "preauth_days", "completion_tolerance", "mcc_check", "interchange"]) {
+        if let scheme = map["scheme"], let fields = reader.mapping(scheme, "network.scheme", allowed: ["name", "cutoff", "timeout", "stand_in", "listen", "external", "preauth_days", "completion_tolerance", "mcc_check", "interchange", "fees"]) {
             buildScheme(fields, currency: currency, into: &network.scheme)
             place(fields, of: network.scheme.name, server: true)
         }
@@ -192,6 +192,14 @@ struct ScenarioBuilder {
                 }
                 if let rate = reader.value(rateNode, "interchange rate", expected: "a percentage (0.35%)", { Values.rate($0) }) { scheme.interchange[mcc] = rate }
             }
+        }
+        if let value = fields["fees"].flatMap({
+            reader.value($0, "fees", expected: "one of \(SchemeFees.Model.allCases.map(\.rawValue).joined(separator: ", "))") { SchemeFees.Model(rawValue: $0) }
+        }) {
+            scheme.fees = value
+        }
+        if scheme.fees == .none, !scheme.interchange.isEmpty, let node = fields["interchange"] {
+            reader.error(node, "interchange rates set the issuer's fee of a fee model: they need fees: cn-2016, not none")
         }
         if let value = fields["completion_tolerance"].flatMap({ reader.value($0, "completion_tolerance", expected: "a percentage (15%)") { Values.rate($0) } }) {
             scheme.completionTolerancePPM = value
@@ -365,6 +373,20 @@ struct ScenarioBuilder {
         }
     }
 
+    /// `[{ date, amount }, ...]`: a merchant's net payouts or a member's net settlements.
+    private func datedAmounts(_ node: Node, _ key: String, _ what: String, calendar: BusinessCalendar?, currency: Currency) -> [NetPayout]? {
+        guard let items = reader.sequence(node, key) else { return nil }
+        return items.compactMap { entry -> NetPayout? in
+            guard let pair = reader.mapping(entry, what, allowed: ["date", "amount"]) else { return nil }
+            guard let dateNode = pair["date"], let amountNode = pair["amount"] else {
+                reader.error(entry, "\(what) needs a 'date' and an 'amount'")
+                return nil
+            }
+            guard let date = date(dateNode, "date", calendar: calendar), let amount = money(amountNode, "amount", currency) else { return nil }
+            return NetPayout(date: date, amount: amount)
+        }
+    }
+
     private func buildExpectations(
         _ node: Node, zone: Zone, calendar: BusinessCalendar?, currency: Currency, steps: [Step], written: Set<String>, network: NetworkSpec
     ) -> [Expectation] {
@@ -372,8 +394,8 @@ struct ScenarioBuilder {
         let ids = steps.compactMap(\.action.transactionID)
         var result: [Expectation] = []
         for item in items {
-            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "mcc_on_wire", "balance_shown", "events", "account", "balance",
-                        "merchant", "net_payouts"]
+            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "issuer_fee", "network_fee",
+                        "mcc_on_wire", "balance_shown", "events", "account", "balance", "merchant", "net_payouts", "member", "net_settlements"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
             if let merchantNode = fields["merchant"] {
@@ -388,17 +410,25 @@ struct ScenarioBuilder {
                     reader.error(item, "a merchant expectation needs 'net_payouts': [{ date, amount }, ...]")
                     continue
                 }
-                guard let items = reader.sequence(payoutsNode, "net_payouts") else { continue }
-                let payouts = items.compactMap { entry -> NetPayout? in
-                    guard let pair = reader.mapping(entry, "a net payout", allowed: ["date", "amount"]) else { return nil }
-                    guard let dateNode = pair["date"], let amountNode = pair["amount"] else {
-                        reader.error(entry, "a net payout needs a 'date' and an 'amount'")
-                        return nil
-                    }
-                    guard let date = date(dateNode, "date", calendar: calendar), let amount = money(amountNode, "amount", currency) else { return nil }
-                    return NetPayout(date: date, amount: amount)
-                }
+                guard let payouts = datedAmounts(payoutsNode, "net_payouts", "a net payout", calendar: calendar, currency: currency) else { continue }
                 result.append(.netPayouts(merchant: id, payouts: payouts, line: line))
+                continue
+            }
+            if let memberNode = fields["member"] {
+                guard let member = reader.string(memberNode, "member") else { continue }
+                let members = [network.scheme.name, network.acquirer.name] + network.banks.filter { !$0.bins.isEmpty }.map(\.name)
+                if !members.contains(member) {
+                    reader.error(memberNode, "no member '\(member)' settles with the scheme (members: \(members.joined(separator: ", ")))")
+                }
+                for key in fields.keys where !["member", "net_settlements"].contains(key) {
+                    reader.error(fields[key]!, "a member expectation has 'net_settlements' only, not '\(key)'")
+                }
+                guard let node = fields["net_settlements"] else {
+                    reader.error(item, "a member expectation needs 'net_settlements': [{ date, amount }, ...]")
+                    continue
+                }
+                guard let settlements = datedAmounts(node, "net_settlements", "a net settlement", calendar: calendar, currency: currency) else { continue }
+                result.append(.netSettlements(member: member, settlements: settlements, line: line))
                 continue
             }
             if let accountNode = fields["account"] {
@@ -420,7 +450,7 @@ struct ScenarioBuilder {
                 continue
             }
             guard let idNode = fields["transaction"], let id = reader.string(idNode, "transaction") else {
-                if fields["transaction"] == nil { reader.needs(item, "transaction", "an expectation needs 'transaction' or 'account'") }
+                if fields["transaction"] == nil { reader.needs(item, "transaction", "an expectation needs 'transaction', 'account', 'merchant' or 'member'") }
                 continue
             }
             if !ids.contains(id), !written.contains(id) {
@@ -444,6 +474,8 @@ struct ScenarioBuilder {
             expectation.held = fields["held"].flatMap { money($0, "held", currency) }
             expectation.refunded = fields["refunded"].flatMap { money($0, "refunded", currency) }
             expectation.interchange = fields["interchange"].flatMap { money($0, "interchange", currency) }
+            expectation.issuerFee = fields["issuer_fee"].flatMap { money($0, "issuer_fee", currency) }
+            expectation.networkFee = fields["network_fee"].flatMap { money($0, "network_fee", currency) }
             expectation.balanceShown = fields["balance_shown"].flatMap { money($0, "balance_shown", currency) }
             expectation.mccOnWire = fields["mcc_on_wire"].flatMap { reader.value($0, "mcc_on_wire", expected: "4 digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }
             if let node = fields["events"], let words = reader.sequence(node, "events") {

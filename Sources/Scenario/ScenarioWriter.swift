@@ -55,7 +55,7 @@ public struct ScenarioWriter {
         var fields = ["name: \(Self.scalar(scheme.name))", "cutoff: \"\(scheme.cutoff)\"", "timeout: \(Self.duration(scheme.timeout))",
                       "stand_in: \(scheme.standInLimit.map { "{ limit: \(out.money($0)) }" } ?? "false")",
                       "preauth_days: \(scheme.preauthDays)", "completion_tolerance: \(Self.rate(scheme.completionTolerancePPM))",
-                      "mcc_check: \(scheme.mccCheck)"]
+                      "mcc_check: \(scheme.mccCheck)", "fees: \(scheme.fees.rawValue)"]
         if !scheme.interchange.isEmpty {
             fields.append("interchange: { \(scheme.interchange.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \(Self.rate($0.value))" }.joined(separator: ", ")) }")
         }
@@ -241,6 +241,8 @@ public struct ScenarioWriter {
             return "{ account: \(scalar(number)), balance: \(out.money(balance)) }"
         case .netPayouts(let merchant, let payouts, _):
             return "{ merchant: \"\(merchant)\", net_payouts: [\(payouts.map { "{ date: \($0.date), amount: \(out.money($0.amount)) }" }.joined(separator: ", "))] }"
+        case .netSettlements(let member, let settlements, _):
+            return "{ member: \(scalar(member)), net_settlements: [\(settlements.map { "{ date: \($0.date), amount: \(out.money($0.amount)) }" }.joined(separator: ", "))] }"
         case .transaction(let expected):
             var fields = ["transaction: \(scalar(expected.id))"]
             if let response = expected.response { fields.append("response: \(scalar(response))") }
@@ -252,6 +254,8 @@ public struct ScenarioWriter {
             if let shown = expected.balanceShown { fields.append("balance_shown: \(out.money(shown))") }
             if let refunded = expected.refunded { fields.append("refunded: \(out.money(refunded))") }
             if let interchange = expected.interchange { fields.append("interchange: \(out.money(interchange))") }
+            if let fee = expected.issuerFee { fields.append("issuer_fee: \(out.money(fee))") }
+            if let fee = expected.networkFee { fields.append("network_fee: \(out.money(fee))") }
             if let mcc = expected.mccOnWire { fields.append("mcc_on_wire: \"\(mcc)\"") }
             if let events = expected.events { fields.append("events: [\(events.map(\.rawValue).joined(separator: ", "))]") }
             return "{ \(fields.joined(separator: ", ")) }"
@@ -355,6 +359,7 @@ extension Scenario {
                 return .transaction(expected)
             case .account(let number, let balance, _): return .account(number: number, balance: balance, line: 0)
             case .netPayouts(let merchant, let payouts, _): return .netPayouts(merchant: merchant, payouts: payouts, line: 0)
+            case .netSettlements(let member, let settlements, _): return .netSettlements(member: member, settlements: settlements, line: 0)
             }
         }
         return copy

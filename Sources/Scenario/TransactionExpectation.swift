@@ -14,8 +14,12 @@ public struct TransactionExpectation: Sendable, Equatable {
     public var held: Money?
     /// What was credited back to the card for it (refunds, a chargeback).
     public var refunded: Money?
-    /// The interchange the scheme charged on it.
+    /// The interchange the scheme charged on it (the issuer's fee; the older name).
     public var interchange: Money?
+    /// The issuer's fee the scheme charged on it.
+    public var issuerFee: Money?
+    /// The network fee the scheme charged each side of it.
+    public var networkFee: Money?
     /// The MCC the scheme saw in DE18.
     public var mccOnWire: String?
     /// The balance a balance inquiry's answer showed (DE54).

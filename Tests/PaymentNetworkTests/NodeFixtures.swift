@@ -66,11 +66,13 @@ enum Fixture {
         return acquirer
     }
 
-    static func scheme(standInLimit: Money? = nil, refusals: [String: ResponseCode] = [:]) -> SchemeStateMachine {
-        SchemeStateMachine(configuration: .init(
+    static func scheme(standInLimit: Money? = nil, refusals: [String: ResponseCode] = [:], configure: (inout SchemeStateMachine.Configuration) -> Void = { _ in }) -> SchemeStateMachine {
+        var configuration = SchemeStateMachine.Configuration(
             name: "UnionPay", cutoff: TimeOfDay(hour: 23, minute: 0)!, timeout: .seconds(30), standInLimit: standInLimit,
             routes: [(bin: "622202", bank: "ICBC"), (bin: "6222021", bank: "Other")], zone: zone, currency: cny,
-            standInRefusals: refusals), seed: 1)
+            standInRefusals: refusals)
+        configure(&configuration)
+        return SchemeStateMachine(configuration: configuration, seed: 1)
     }
 
     static func bank(balance: Int64 = 500_000, status: AccountStatus = .active, expiry: String = "2812", dailyLimit: Money? = nil) -> BankStateMachine {

@@ -92,11 +92,35 @@ struct SchemeStateMachineTests {
         let forwarded = Fixture.sent(scheme.receive(Fixture.purchase(), from: "Leshua", now: Fixture.friday))[0].0
         _ = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.friday)
         let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
-        #expect(Fixture.events(cutoff).map(\.kind) == [.cleared, .settled])
+        // The item, then each member's net settlement of the day (without fees: the gross amount).
+        #expect(Fixture.events(cutoff).map(\.kind) == [.cleared, .settled, .settled, .settled])
         #expect(Fixture.events(cutoff)[0].facts.clearingDate == LocalDate("2026-05-08"))
+        let day = try! #require(LocalDate("2026-05-08"))
+        #expect(Fixture.events(cutoff).dropFirst(2).map(\.reference) == [.settlement(member: "ICBC", date: day), .settlement(member: "Leshua", date: day)])
+        #expect(Fixture.events(cutoff).dropFirst(2).map(\.facts.amount) == [Money(minorUnits: -10000), Money(minorUnits: 10000)])
         #expect(scheme.ledger.balance("settlement:ICBC") == Money(minorUnits: -10000))
         #expect(scheme.ledger.balance("settlement:Leshua") == Money(minorUnits: 10000))
         #expect(cutoff.contains(.startTimer(.cutoff, at: Fixture.at("2026-05-09 23:00"))))
+    }
+
+    @Test("under cn-2016 the issuer pays the amount less its fee plus the network fee, the acquirer is paid less both, and the scheme keeps the network fees")
+    func fees() {
+        var scheme = Fixture.scheme { $0.fees = SchemeFees(model: .cn2016, creditCards: []) }
+        _ = scheme.start(now: Fixture.friday)
+        // 100.00 on a debit card: the issuer's fee 0.35 (0.35%), the network fee 0.0325% = 0.0325, half up 0.03.
+        let forwarded = Fixture.sent(scheme.receive(Fixture.purchase(), from: "Leshua", now: Fixture.friday))[0].0
+        _ = scheme.receive(forwarded.response(code: .approved), from: "ICBC", now: Fixture.friday)
+        let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
+        #expect(Fixture.events(cutoff)[0].facts.issuerFee == Money(minorUnits: 35))
+        #expect(Fixture.events(cutoff)[0].facts.networkFee == Money(minorUnits: 3))
+        #expect(scheme.ledger.balance("settlement:ICBC") == Money(minorUnits: -(10000 - 35 + 3)))
+        #expect(scheme.ledger.balance("settlement:Leshua") == Money(minorUnits: 10000 - 35 - 3))
+        #expect(scheme.ledger.balance("network fees") == Money(minorUnits: 6))
+        #expect(scheme.ledger.total == .zero)
+        // One net settlement per member, in name order, the scheme's own line last here.
+        let net = Fixture.events(cutoff).filter { if case .settlement = $0.reference { true } else { false } }
+        #expect(net.map(\.reference.description) == ["settlement/ICBC/2026-05-08", "settlement/Leshua/2026-05-08", "settlement/UnionPay/2026-05-08"])
+        #expect(net.map(\.facts.amount) == [Money(minorUnits: -9968), Money(minorUnits: 9962), Money(minorUnits: 6)])
     }
 
     @Test("a request that reaches the scheme twice goes to the issuer once; once answered, a copy gets 94")
@@ -150,6 +174,6 @@ struct SchemeStateMachineTests {
         #expect(sentVoid[11] != void[11])
         #expect(Fixture.sent(silent)[1].0.originalReference == sentVoid.transactionReference)
         let cutoff = scheme.timerFired(.cutoff, now: Fixture.at("2026-05-08 23:00"))
-        #expect(Fixture.events(cutoff).map(\.kind) == [.cleared, .settled])
+        #expect(Fixture.events(cutoff).map(\.kind) == [.cleared, .settled, .settled, .settled])
     }
 }

@@ -62,28 +62,11 @@ public enum JSONReport {
             ("seed", .number(Int64(bitPattern: scenario.seed))),
             ("failures", .array(result.failures.map { .string($0.description) })),
             ("failure_details", .array(result.failures.map(detail))),
-            ("transactions", .array(result.transactions.map { outcome in
+            ("transactions", .array(result.transactions.map { transaction($0, of: result) })),
+            ("net_settlements", .array(result.netSettlements.map { settlement in
                 .object([
-                    ("id", .string(outcome.id)),
-                    ("response", .string(outcome.response)),
-                    ("status", .string(outcome.status.rawValue)),
-                    ("settlement_date", outcome.settlementDate.map { .string($0.description) } ?? .null),
-                    ("arrives", outcome.arrives.map { .string(zone.iso8601($0)) } ?? .null),
-                    ("credited", .string(outcome.credited.formatted(exponent: exponent))),
-                    ("held", .string(outcome.held.formatted(exponent: exponent))),
-                    ("refunded", .string(outcome.refunded.formatted(exponent: exponent))),
-                    ("interchange", outcome.interchange.map { .string($0.formatted(exponent: exponent)) } ?? .null),
-                    ("mcc_on_wire", outcome.mccOnWire.map { .string($0) } ?? .null),
-                    ("balance_shown", outcome.balanceShown.map { .string($0.formatted(exponent: exponent)) } ?? .null),
-                    ("reasons", .array((result.reasons[outcome.id] ?? []).map { .string($0) })),
-                    ("events", .array(outcome.events.map { event in
-                        .object([
-                            ("at", .string(zone.iso8601(event.at))),
-                            ("event", .string(event.kind.rawValue)),
-                            ("node", .string(event.node)),
-                            ("detail", .string(event.detail)),
-                        ])
-                    })),
+                    ("member", .string(settlement.member)), ("date", .string(settlement.date.description)),
+                    ("amount", .string(settlement.amount.formatted(exponent: exponent))), ("items", .number(Int64(settlement.items))),
                 ])
             })),
             ("accounts", .array(result.accounts.map { account in
@@ -93,6 +76,37 @@ public enum JSONReport {
             ("external", .array(result.externalLog.map { .object([("at", .string(zone.iso8601($0.at))), ("what", .string($0.what))]) })),
             ("security", .array(result.linkSecurity.map { .object([("link", .string($0.link)), ("mac", .string($0.mac)), ("pin_blocks", .bool($0.pinBlocks))]) })),
             ("problems", .array(result.problems.map { .string($0) })),
+        ])
+    }
+
+    private static func transaction(_ outcome: TransactionOutcome, of result: ScenarioResult) -> JSONValue {
+        let zone = result.scenario.zone
+        let exponent = result.scenario.currency.exponent
+        func amount(_ money: Money?) -> JSONValue { money.map { .string($0.formatted(exponent: exponent)) } ?? .null }
+        return .object([
+            ("id", .string(outcome.id)),
+            ("response", .string(outcome.response)),
+            ("status", .string(outcome.status.rawValue)),
+            ("settlement_date", outcome.settlementDate.map { .string($0.description) } ?? .null),
+            ("arrives", outcome.arrives.map { .string(zone.iso8601($0)) } ?? .null),
+            ("credited", amount(outcome.credited)),
+            ("held", amount(outcome.held)),
+            ("refunded", amount(outcome.refunded)),
+            ("interchange", amount(outcome.issuerFee)),
+            ("issuer_fee", amount(outcome.issuerFee)),
+            ("network_fee", amount(outcome.networkFee)),
+            ("acquirer_keeps", amount(outcome.acquirerKeeps)),
+            ("mcc_on_wire", outcome.mccOnWire.map { .string($0) } ?? .null),
+            ("balance_shown", amount(outcome.balanceShown)),
+            ("reasons", .array((result.reasons[outcome.id] ?? []).map { .string($0) })),
+            ("events", .array(outcome.events.map { event in
+                .object([
+                    ("at", .string(zone.iso8601(event.at))),
+                    ("event", .string(event.kind.rawValue)),
+                    ("node", .string(event.node)),
+                    ("detail", .string(event.detail)),
+                ])
+            })),
         ])
     }
 }

@@ -29,11 +29,12 @@ enum NetworkAssembly {
                     timeout: merchant.terminalTimeout, currency: scenario.currency, zone: scenario.zone)
             }
         }
-        let acquirer = AcquirerStateMachine.Configuration(
+        var acquirer = AcquirerStateMachine.Configuration(
             name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
             timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
             zone: scenario.zone, currency: scenario.currency, mccOverride: network.acquirer.mccOverride,
             reversalAttempts: network.acquirer.reversalAttempts, unmatched: network.acquirer.unmatched.flatMap(AcquirerStateMachine.Configuration.Unmatched.init(rawValue:)))
+        acquirer.fees = fees(of: scenario)
         let routes = network.banks.flatMap { bank in bank.bins.map { (bin: $0, bank: bank.name) } }
         var scheme = SchemeStateMachine.Configuration(
             name: network.scheme.name, cutoff: network.scheme.cutoff, timeout: network.scheme.timeout,
@@ -41,7 +42,7 @@ enum NetworkAssembly {
             standInRefusals: standInRefusals(scenario), preauthDays: network.scheme.preauthDays,
             completionTolerancePPM: network.scheme.completionTolerancePPM,
             registeredMCC: Dictionary(network.merchants.map { ($0.id, $0.mcc) }, uniquingKeysWith: { first, _ in first }),
-            mccCheck: network.scheme.mccCheck, interchange: network.scheme.interchange,
+            mccCheck: network.scheme.mccCheck, fees: fees(of: scenario),
             reconcilingAcquirers: network.acquirer.unmatched == nil ? [] : [network.acquirer.name])
         scheme.debitCards = Set(network.cards.filter { $0.type == .debit }.map(\.pan))
         let banks = network.banks.map { bank in
@@ -54,7 +55,7 @@ enum NetworkAssembly {
             for number in merchantAccounts where !accounts.contains(where: { $0.number == number }) {
                 accounts.append((number: number, balance: .zero, status: .active))
             }
-            return BankStateMachine.Configuration(
+            var configuration = BankStateMachine.Configuration(
                 name: bank.name,
                 cards: cards.map { spec in
                     var card = BankStateMachine.Card(pan: spec.pan, expiry: spec.expiry, status: spec.status, dailyLimit: spec.dailyLimit)
@@ -66,10 +67,22 @@ enum NetworkAssembly {
                 },
                 accounts: accounts, zone: scenario.zone, currency: scenario.currency, preauthDays: network.scheme.preauthDays,
                 timeout: network.scheme.timeout, scheme: bank.bins.isEmpty ? nil : network.scheme.name)
+            configuration.fees = fees(of: scenario)
+            return configuration
         }
         var configurations = NodeConfigurations(terminals: terminals, acquirer: acquirer, scheme: scheme, banks: banks)
         secure(&configurations, scenario)
         return configurations
+    }
+
+    /// The scheme's fee model as every member reads it: its price list, its card BIN table
+    /// (which cards are credit cards) and its merchants' registered MCCs.
+    static func fees(of scenario: Scenario) -> SchemeFees {
+        let network = scenario.network
+        return SchemeFees(
+            model: network.scheme.fees, rates: network.scheme.interchange, creditCards: Set(network.cards.filter { $0.type == .credit }.map(\.pan)),
+            registeredMCC: Dictionary(network.merchants.map { ($0.id, $0.mcc) }, uniquingKeysWith: { first, _ in first }),
+            mccCheck: network.scheme.mccCheck, exponent: scenario.currency.exponent)
     }
 
     /// Each node's keys for each of its links: zone keys (ZAK and ZPK) on the links between

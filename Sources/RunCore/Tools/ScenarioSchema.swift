@@ -47,7 +47,9 @@ public enum ScenarioSchema {
                                           ("description", .string("Days a pre-authorization holds funds if not completed (default 30)."))])),
                 ("completion_tolerance", text("How far a completion may exceed its pre-authorization, a percentage (default 15%).")),
                 ("mcc_check", .object([("type", .string("boolean")), ("description", .string("Check DE18 against each merchant's registered MCC: flag a mismatch (mcc_mismatch) and charge interchange at the registered MCC's rate."))])),
-                ("interchange", .object([("type", .string("object")), ("description", .string("Interchange rates by MCC: { \"5411\": 0.35% }.")),
+                ("fees", .object([("type", .string("string")), ("enum", .array(SchemeFees.Model.allCases.map { .string($0.rawValue) })),
+                                  ("description", .string("The fee model: cn-2016 (default: the issuer's fee by card type, a network fee on each side, settled net per member per clearing day) or none (the gross amount)."))])),
+                ("interchange", .object([("type", .string("object")), ("description", .string("The issuer's fee rate by MCC, instead of the card type's rate (a category the price list exempts or discounts): { \"8062\": 0% }.")),
                                          ("additionalProperties", .object([("type", .string("string"))]))])),
                 ("stand_in", .object([
                     ("description", .string("false, or { limit: AMOUNT }: approve in the issuer's place up to the limit when it does not answer.")),
@@ -111,10 +113,10 @@ public enum ScenarioSchema {
                                         ("description", .string("active (default); frozen (credits returned, paid when unfrozen); closed or wrong (no such account: returned and parked until change_account); debit_frozen (credits land)."))])),
                 ]))),
             ])), "The merchants.")),
-            ("cards", array(.object(object("A card.", required: ["pan", "bank", "balance"], [
+            ("cards", array(.object(object("A card.", required: ["pan", "bank"], [
                 ("pan", text("The card number.")),
                 ("bank", text("The issuing bank.")),
-                ("balance", amount("The opening balance: a debit card's account; for a credit card, what it owes.")),
+                ("balance", amount("The opening balance (default 0.00): a debit card's account; for a credit card, what it owes.")),
                 ("type", .object([("enum", .array(["debit", "credit"].map { .string($0) })),
                                   ("description", .string("debit (default: spends its account; the scheme never stands in for it, and nothing overdraws it) or credit (a line of credit up to credit_limit)."))])),
                 ("credit_limit", amount("A credit card's limit: what it may owe.")),
@@ -230,7 +232,9 @@ public enum ScenarioSchema {
             ("arrives", .object([("type", .string("string")), ("description", .string("When the merchant's account was credited, YYYY-MM-DD HH:MM, or never."))])),
             ("credited", amount("The net amount credited to the merchant for it.")),
             ("held", amount("What a pre-authorization still holds on the card at the end.")),
-            ("interchange", amount("The interchange the scheme charged on it (with scheme.interchange).")),
+            ("interchange", amount("The issuer's fee the scheme charged on it (the older name of issuer_fee).")),
+            ("issuer_fee", amount("The issuer's fee the scheme charged on it (the acquirer pays it to the card's bank).")),
+            ("network_fee", amount("The network fee the scheme charged each side of it.")),
             ("mcc_on_wire", text("The MCC the scheme saw in DE18.")),
             ("balance_shown", amount("The balance a balance inquiry's answer showed the cardholder (DE54, the ledger balance).")),
             ("refunded", amount("What was credited back to the card for it (refunds once cleared, a chargeback).")),
@@ -242,6 +246,11 @@ public enum ScenarioSchema {
                                          ("date", .object([("type", .string("string")), ("description", .string("YYYY-MM-DD."))])), ("amount", amount("The net credit.")),
                                      ])))])),
             ("balance", amount("Its balance at the end of the run.")),
+            ("member", text("A member of the scheme (a bank that issues cards, the acquirer, the scheme itself), for net_settlements.")),
+            ("net_settlements", .object([("type", .string("array")), ("description", .string("The member's net settlement of each clearing day, in order: positive for what it receives, negative for what it pays.")),
+                                         ("items", .object(object("One clearing day's net settlement.", required: ["date", "amount"], [
+                                             ("date", .object([("type", .string("string")), ("description", .string("The clearing date, YYYY-MM-DD."))])), ("amount", amount("The net amount.")),
+                                         ])))])),
         ]))
     }
 

@@ -27,6 +27,14 @@ enum ExpectationChecker {
                     }
                     failures.append(.expectation(.init(line: line, subject: "merchant \(merchant)", field: "net_payouts", expected: show(expected), actual: show(actual))))
                 }
+            case .netSettlements(let member, let expected, let line):
+                let actual = NetSettlement.all(in: timeline).filter { $0.member == member }.map { NetPayout(date: $0.date, amount: $0.amount) }
+                if actual != expected {
+                    func show(_ settlements: [NetPayout]) -> String {
+                        "[" + settlements.map { "\($0.date) \($0.amount.formatted(exponent: exponent))" }.joined(separator: ", ") + "]"
+                    }
+                    failures.append(.expectation(.init(line: line, subject: "member \(member)", field: "net_settlements", expected: show(expected), actual: show(actual))))
+                }
             case .transaction(let expected):
                 guard let outcome = outcomes.first(where: { $0.id == expected.id }) else {
                     failures.append(.expectation(.init(line: expected.line, subject: "transaction \(expected.id)", note: "it never happened")))
@@ -47,7 +55,9 @@ enum ExpectationChecker {
                 compare("credited", expected.credited?.formatted(exponent: exponent), outcome.credited.formatted(exponent: exponent))
                 compare("held", expected.held?.formatted(exponent: exponent), outcome.held.formatted(exponent: exponent))
                 compare("refunded", expected.refunded?.formatted(exponent: exponent), outcome.refunded.formatted(exponent: exponent))
-                compare("interchange", expected.interchange?.formatted(exponent: exponent), outcome.interchange?.formatted(exponent: exponent) ?? "none")
+                compare("interchange", expected.interchange?.formatted(exponent: exponent), outcome.issuerFee?.formatted(exponent: exponent) ?? "none")
+                compare("issuer_fee", expected.issuerFee?.formatted(exponent: exponent), outcome.issuerFee?.formatted(exponent: exponent) ?? "none")
+                compare("network_fee", expected.networkFee?.formatted(exponent: exponent), outcome.networkFee?.formatted(exponent: exponent) ?? "none")
                 compare("mcc_on_wire", expected.mccOnWire, outcome.mccOnWire ?? "none")
                 compare("balance_shown", expected.balanceShown?.formatted(exponent: exponent), outcome.balanceShown?.formatted(exponent: exponent) ?? "none")
                 if let events = expected.events {

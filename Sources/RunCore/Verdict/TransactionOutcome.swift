@@ -24,8 +24,12 @@ public struct TransactionOutcome: Sendable {
     public var refunded: Money = .zero
     /// Whether nothing more can happen to it: a final status, and if paid, settled.
     public var isSettledForGood = false
-    /// The interchange the scheme charged on it, once cleared (with interchange rates).
-    public var interchange: Money?
+    /// The issuer's fee the scheme charged on it, once cleared (under a fee model).
+    public var issuerFee: Money?
+    /// The network fee the scheme charged each side of it, once cleared.
+    public var networkFee: Money?
+    /// What the acquirer keeps of its merchant fee once it has paid the issuer's fee and its network fee.
+    public var acquirerKeeps: Money?
     /// The MCC the scheme saw in DE18, once it flagged or cleared it.
     public var mccOnWire: String?
     /// The balance a balance inquiry's answer showed at the terminal.
@@ -122,7 +126,15 @@ public struct TransactionOutcome: Sendable {
             id: id, response: response, status: base, settlementDate: settlementDate,
             arrives: arrives, credited: credited, events: events)
         let settled = events.contains { $0.kind == .settled }
-        outcome.interchange = events.first { $0.kind == .cleared }?.facts.interchange
+        if let cleared = events.first(where: { $0.kind == .cleared && $0.facts.operation == .purchase }) {
+            outcome.issuerFee = cleared.facts.issuerFee
+            outcome.networkFee = cleared.facts.networkFee
+            // The merchant fee is what the acquirer booked less than the amount for the merchant.
+            if let issuerFee = cleared.facts.issuerFee, let networkFee = cleared.facts.networkFee, let amount = cleared.facts.amount,
+               let booked = events.last(where: { $0.kind == .scheduled && $0.facts.schedule != nil })?.facts.amount {
+                outcome.acquirerKeeps = amount - booked - issuerFee - networkFee
+            }
+        }
         outcome.mccOnWire = events.lazy.compactMap(\.facts.mcc).first
         if operation == .inquiry { outcome.balanceShown = events.last { $0.kind == .authorized && $0.facts.transactionID == id }?.facts.amount }
         outcome.isSettledForGood = base.isFinal || (base == .arrived && settled) || (base == .refunded && operation == .refund)
