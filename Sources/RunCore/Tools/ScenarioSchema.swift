@@ -37,27 +37,31 @@ public enum ScenarioSchema {
 
     // MARK: - Parts
 
+    static var scheme: JSONValue {
+        .object(object("The card scheme (the switch).", required: [], [
+        ("name", text("Its node name (default Scheme).")),
+        ("cutoff", timeOfDay("The daily cutoff that decides the clearing date (default \"23:00\").")),
+        ("timeout", duration("How long it waits for an issuer (default 30s).")),
+        ("preauth_days", .object([("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(366)),
+                                  ("description", .string("Days a pre-authorization holds funds if not completed (default 30)."))])),
+        ("completion_tolerance", text("How far a completion may exceed its pre-authorization, a percentage (default 15%).")),
+        ("mcc_check", .object([("type", .string("boolean")), ("description", .string("Check DE18 against each merchant's registered MCC: flag a mismatch (mcc_mismatch) and charge interchange at the registered MCC's rate."))])),
+        ("fees", .object([("type", .string("string")), ("enum", .array(SchemeFees.Model.allCases.map { .string($0.rawValue) })),
+                          ("description", .string("The fee model: cn-2016 (default: the issuer's fee by card type, a network fee on each side, settled net per member per clearing day) or none (the gross amount)."))])),
+        ("interchange", .object([("type", .string("object")), ("description", .string("The issuer's fee rate by MCC, instead of the card type's rate (a category the price list exempts or discounts): { \"8062\": 0% }.")),
+                                 ("additionalProperties", .object([("type", .string("string"))]))])),
+        ("stand_in", .object([
+            ("description", .string("false, or { limit: AMOUNT }: approve in the issuer's place up to the limit when it does not answer.")),
+            ("anyOf", .array([.object([("const", .bool(false))]), .object(object("Stand-in.", required: ["limit"], [("limit", amount("The most it approves."))]))])),
+        ])),
+        ("listen", listen),
+        ("external", external(server: true)),
+    ]))
+    }
+
     static var network: JSONValue {
         .object(object("The parties; a part left out is the default network's.", required: [], [
-            ("scheme", .object(object("The card scheme (the switch).", required: [], [
-                ("name", text("Its node name (default Scheme).")),
-                ("cutoff", timeOfDay("The daily cutoff that decides the clearing date (default \"23:00\").")),
-                ("timeout", duration("How long it waits for an issuer (default 30s).")),
-                ("preauth_days", .object([("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(366)),
-                                          ("description", .string("Days a pre-authorization holds funds if not completed (default 30)."))])),
-                ("completion_tolerance", text("How far a completion may exceed its pre-authorization, a percentage (default 15%).")),
-                ("mcc_check", .object([("type", .string("boolean")), ("description", .string("Check DE18 against each merchant's registered MCC: flag a mismatch (mcc_mismatch) and charge interchange at the registered MCC's rate."))])),
-                ("fees", .object([("type", .string("string")), ("enum", .array(SchemeFees.Model.allCases.map { .string($0.rawValue) })),
-                                  ("description", .string("The fee model: cn-2016 (default: the issuer's fee by card type, a network fee on each side, settled net per member per clearing day) or none (the gross amount)."))])),
-                ("interchange", .object([("type", .string("object")), ("description", .string("The issuer's fee rate by MCC, instead of the card type's rate (a category the price list exempts or discounts): { \"8062\": 0% }.")),
-                                         ("additionalProperties", .object([("type", .string("string"))]))])),
-                ("stand_in", .object([
-                    ("description", .string("false, or { limit: AMOUNT }: approve in the issuer's place up to the limit when it does not answer.")),
-                    ("anyOf", .array([.object([("const", .bool(false))]), .object(object("Stand-in.", required: ["limit"], [("limit", amount("The most it approves."))]))])),
-                ])),
-                ("listen", listen),
-                ("external", external(server: true)),
-            ]))),
+            ("scheme", scheme),
             ("acquirer", .object(object("The acquirer (the payment provider).", required: [], [
                 ("name", text("Its node name (default Acquirer).")),
                 ("id", .object([("type", .array([.string("string"), .string("integer")])), ("description", .string("Its institution id, up to 11 digits (DE32; default 48020000)."))])),
