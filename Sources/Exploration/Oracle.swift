@@ -109,6 +109,7 @@ enum Oracle {
             case .freeze(let account, _): account == merchant.accountNumber
             case .hold(let id): id == merchant.id
             case .network(let client, let server, _, _): client == acquirer && server == bank
+            case .payoutShort: true
             case .staleKeys, .badARQC, .badARPC, .chipUnreadable: false
             }
         }

@@ -280,10 +280,14 @@ extension AcquirerStateMachine {
                                       detail: "payout to merchant \(merchant.id) held by risk control"))
             }
         }
+        var actions: [NodeAction] = []
+        if payoutCover != nil {
+            actions += payEarlier(than: merchant, now: now)
+            if let postponed = postponeUncovered(merchant, dueNow, now: now) { return actions + postponed }
+        }
         let rrn = generator.digits(12)
         let payout = book.startPayout(rrn, merchant: merchant.id, paying: dueNow.map(\.reference))
         let exponent = configuration.currency.exponent
-        var actions: [NodeAction] = []
         let sending = payout.total > .zero
         if sending {
             var credit = ISOMessage(mti: .financialRequest)
@@ -320,6 +324,44 @@ extension AcquirerStateMachine {
                 facts: .init(responseCode: .approved, amount: .zero, operation: .payout, merchant: merchant.id))))
         }
         return actions
+    }
+
+    /// While the payout account is short, the merchants ahead of this one in the order of
+    /// `merchants` and due at this run are paid first (one merchant's timer runs them).
+    private mutating func payEarlier(than merchant: MerchantContract, now: Instant) -> [NodeAction] {
+        let local = configuration.zone.local(now)
+        var actions: [NodeAction] = []
+        for earlier in configuration.merchants.prefix(while: { $0.id != merchant.id }) where !book.payable(earlier.id, at: local).isEmpty {
+            if let current = merchants[earlier.id] { actions += payOut(merchant: current, now: now) }
+        }
+        return actions
+    }
+
+    /// While the payout account is short: a payout it covers is taken from what it holds (nil:
+    /// pay it); one it cannot cover, and every one after it, waits for the first payout run
+    /// after the window (event `payout_short`).
+    private mutating func postponeUncovered(_ merchant: MerchantContract, _ dueNow: [PayoutBook.Due], now: Instant) -> [NodeAction]? {
+        guard let cover = payoutCover else { return nil }
+        let needed = max(dueNow.reduce(Money.zero) { $0 + $1.net } - book.owedBack(by: merchant.id), .zero)
+        if needed <= cover.left {
+            payoutCover?.left = cover.left - needed
+            return nil
+        }
+        // Paid in order: once one cannot be covered, the rest wait too.
+        payoutCover?.left = .zero
+        if cover.stoppedAt == nil { payoutCover?.stoppedAt = merchant.id }
+        let after = configuration.zone.local(cover.until ?? now)
+        guard let next = nextPayoutTime(merchant, after: after, strictly: false) else {
+            return [.fault("no day to pay merchant \(merchant.id) after its payout could not be covered")]
+        }
+        let exponent = configuration.currency.exponent
+        return book.postpone(dueNow.map(\.reference), merchant: merchant.id, to: next).map { due in
+            .record(TimelineEvent(at: now, node: name, kind: .payoutShort, reference: .transaction(due.reference),
+                                  detail: (cover.stoppedAt.map { "the payout run stopped at merchant \($0), which the payout account could not cover" }
+                                      ?? "the payout account holds \(cover.left.formatted(exponent: exponent)), not the \(needed.formatted(exponent: exponent)) merchant \(merchant.id) is due")
+                                      + ": paid at the first payout run after the window, \(next)",
+                                  facts: .init(amount: due.net, operation: .payout)))
+        } + [.startTimer(.payout(merchant: merchant.id, at: next), at: configuration.zone.instant(next))]
     }
 
     mutating func payoutAnswered(_ response: ISOMessage, from bank: String, now: Instant) -> [NodeAction] {

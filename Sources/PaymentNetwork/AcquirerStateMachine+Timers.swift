@@ -45,6 +45,10 @@ extension AcquirerStateMachine {
 
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {
         if case .changeAccount(let merchantID, let bank, let number) = command { return changeAccount(merchantID, bank: bank, number: number, now: now) }
+        if case .payoutShort(let covers, let until) = command {
+            payoutCover = covers.map { ($0, until, nil) }
+            return []
+        }
         if case .rekey(let terminal) = command {
             rekey(terminal)
             return []

@@ -134,6 +134,8 @@ public struct AcquirerStateMachine: NodeLogic {
     /// request or answer never pays twice (the bank answers a repeat as it did the first).
     var credits: Retransmissions
     var book = PayoutBook()
+    /// While the payout account is short (`payout_short`): what it still covers, and until when.
+    var payoutCover: (left: Money, until: Instant?, stoppedAt: String?)?
     /// The last payout schedule worked out for each merchant, with what it was worked out from.
     var lastSchedule: [String: (swiped: LocalDateTime, clearing: LocalDate, terms: SettlementTerms, payoutAt: TimeOfDay, schedule: ArrivalSchedule)] = [:]
     /// The local day each terminal (DE41) last signed on: a request from a terminal that has not

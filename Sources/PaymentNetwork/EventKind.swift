@@ -11,6 +11,8 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case preauthorized, completed, cancelled, expired, refunded, disputed
     case chargedBack = "charged_back"
     case parked
+    /// The acquirer's payout account could not cover a payout run: paid after the window.
+    case payoutShort = "payout_short"
     case signedOn = "signed_on"
     case powerLost = "power_lost"
     case batchSettled = "batch_settled"

@@ -1,4 +1,5 @@
 public import ISO8583
+public import SettlementCalendar
 /// A command a scenario step or fault window gives a node.
 public enum NodeCommand: Sendable, Equatable {
     /// Swipe a card at a terminal.
@@ -39,6 +40,9 @@ public enum NodeCommand: Sendable, Equatable {
     case rekey(terminal: String)
     /// An issuer's answer cryptograms stop (true) or start again (false) verifying at the card (`bad_arpc`).
     case spoilARPC(Bool)
+    /// The acquirer's payout account holds only `covers` for its payout runs until `until`
+    /// (nil covers: the window is over).
+    case payoutShort(covers: Money?, until: Instant?)
 
     /// A purchase as the terminal sees it.
     public struct Swipe: Sendable, Equatable {

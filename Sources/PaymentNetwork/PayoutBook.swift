@@ -143,6 +143,14 @@ public struct PayoutBook: Sendable {
         }
     }
 
+    /// Makes dues payable no earlier than `next` (a payout the account could not cover); returns them.
+    public mutating func postpone(_ references: [TransactionReference], merchant: String, to next: LocalDateTime) -> [Due] {
+        update(merchant, references) { due in
+            due.payableAt = next
+            return true
+        }
+    }
+
     /// Starts a payout of these dues under `rrn`, netting what the merchant owes back, up to their sum.
     public mutating func startPayout(_ rrn: String, merchant: String, paying references: [TransactionReference]) -> Payout {
         let paying = update(merchant, references) { $0.state = .sending; return true }

@@ -1,4 +1,5 @@
 public import SettlementCalendar
+public import PaymentNetwork
 
 /// A fault of a scenario: one kind, bounded by `from` and `to` on the virtual clock.
 public struct Fault: Sendable, Equatable {
@@ -22,13 +23,16 @@ public struct Fault: Sendable, Equatable {
         case badARPC(bank: String)
         /// A chip card's chip cannot be read: a chip read sends nothing (its stripe may fall back).
         case chipUnreadable(card: String)
+        /// The acquirer's payout account holds only `covers` for its payout runs in the window:
+        /// merchants are paid in the order of `merchants` while it lasts, the rest after the window.
+        case payoutShort(acquirer: String, covers: Money)
 
         /// The bank whose inside the fault changes (its accounts), if any; an outage and a
         /// link fault act on connections, which PayLab holds at its end (a hold acts on the acquirer's book).
         public var insideNode: String? {
             switch self {
             case .maintenance(let bank), .freeze(_, let bank), .badARPC(let bank): bank
-            case .hold: nil
+            case .hold, .payoutShort: nil
             case .outage, .network, .staleKeys, .badARQC, .chipUnreadable: nil
             }
         }

@@ -5,16 +5,16 @@ import SettlementCalendar
 import Yams
 
 extension ScenarioBuilder {
-    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable"]
+    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable", "payout_short"]
     /// Faults of a card or an issuer's cryptograms: without `from` they last the whole run.
     static let chipFaultKinds: Set<String> = ["bad_arqc", "bad_arpc", "chip_unreadable"]
     static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
 
-    func buildFaults(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, network: NetworkSpec) -> [Fault] {
+    func buildFaults(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: NetworkSpec) -> [Fault] {
         guard let items = reader.sequence(node, "faults") else { return [] }
         var faults: [Fault] = []
         for item in items {
-            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count", "jitter", "probability"]) else { continue }
+            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count", "jitter", "probability", "covers"]) else { continue }
             let kinds = Self.faultKinds.filter { fields[$0] != nil }
             guard kinds.count == 1, let kindName = kinds.first, let target = fields[kindName] else {
                 reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
@@ -29,6 +29,7 @@ extension ScenarioBuilder {
                 reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")
             }
             let linkKinds = Self.linkFaultKinds.filter { fields[$0] != nil }
+            if kindName != "payout_short", let node = fields["covers"] { reader.error(node, "'covers' belongs to payout_short, not to \(kindName)") }
             if kindName != "network" {
                 for key in linkKinds + ["count", "jitter", "probability"].filter({ fields[$0] != nil }) {
                     reader.error(fields[key], "'\(key)' belongs to a network fault, not to \(kindName)")
@@ -58,12 +59,21 @@ extension ScenarioBuilder {
             case "bad_arqc", "chip_unreadable":
                 let chipCards = network.cards.filter { $0.chip != nil }.map(\.pan)
                 kind = checkName(name, target, in: chipCards, what: "chip card").map { kindName == "bad_arqc" ? .badARQC(card: $0) : .chipUnreadable(card: $0) }
+            case "payout_short":
+                if fields["covers"] == nil { reader.needs(item, "covers", "payout_short needs 'covers': what the payout account holds for the window's payout runs") }
+                if fields["to"] == nil { reader.needs(item, "to", "payout_short needs 'to': the rest is paid at the first payout run after it") }
+                let covers = fields["covers"].flatMap { money($0, "covers", currency) }
+                if let acquirer = checkName(name, target, in: [network.acquirer.name], what: "acquirer"), let covers {
+                    kind = .payoutShort(acquirer: acquirer, covers: covers)
+                } else {
+                    kind = nil
+                }
             case "bad_arpc":
                 kind = checkName(name, target, in: network.banks.map(\.name), what: "bank").map { .badARPC(bank: $0) }
             default:
                 kind = buildLinkFault(name, target, fields, item, linkKinds, network: network)
             }
-            if let kind, case let inside = kind.insideNode ?? (kindName == "hold" ? network.acquirer.name : nil), let node = inside, network.isExternal(node) {
+            if let kind, case let inside = kind.insideNode ?? (["hold", "payout_short"].contains(kindName) ? network.acquirer.name : nil), let node = inside, network.isExternal(node) {
                 reader.error(target, "\(node) is a system under test: PayLab cannot put a \(kindName) inside it (network faults on its links work)")
                 continue
             }

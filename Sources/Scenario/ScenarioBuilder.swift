@@ -37,7 +37,7 @@ struct ScenarioBuilder {
                 reader.error(node, "the name '\(name)' is used by two nodes; the scheme, the acquirer, each bank and each terminal need a name of their own")
             }
         }
-        let faults = top["faults"].map { buildFaults($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, network: network) } ?? []
+        let faults = top["faults"].map { buildFaults($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: network) } ?? []
         let steps = top["steps"].map { buildSteps($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: &network) } ?? []
         // Ids of steps written, valid or not: an expectation of a step already reported as wrong is not a second error.
         let written = Set(top["steps"].flatMap { reader.quietSequence($0) }?.flatMap(Self.writtenIDs) ?? [])
@@ -395,7 +395,7 @@ struct ScenarioBuilder {
         var result: [Expectation] = []
         for item in items {
             let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "issuer_fee", "network_fee",
-                        "mcc_on_wire", "balance_shown", "events", "account", "balance", "merchant", "net_payouts", "member", "net_settlements"]
+                        "mcc_on_wire", "balance_shown", "events", "account", "balance", "merchant", "net_payouts", "stopped_at", "member", "net_settlements"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
             if let merchantNode = fields["merchant"] {
@@ -403,15 +403,18 @@ struct ScenarioBuilder {
                 if !network.merchants.contains(where: { $0.id == id }) {
                     reader.error(merchantNode, "no merchant '\(id)' in the network\(nearestWord(to: id, in: network.merchants.map(\.id)).map { "; did you mean '\($0)'?" } ?? "")")
                 }
-                for key in fields.keys where !["merchant", "net_payouts"].contains(key) {
-                    reader.error(fields[key]!, "a merchant expectation has 'net_payouts' only, not '\(key)'")
+                for key in fields.keys where !["merchant", "net_payouts", "stopped_at"].contains(key) {
+                    reader.error(fields[key]!, "a merchant expectation has 'net_payouts' and 'stopped_at' only, not '\(key)'")
                 }
-                guard let payoutsNode = fields["net_payouts"] else {
-                    reader.error(item, "a merchant expectation needs 'net_payouts': [{ date, amount }, ...]")
-                    continue
+                if fields["net_payouts"] == nil, fields["stopped_at"] == nil {
+                    reader.error(item, "a merchant expectation needs 'net_payouts': [{ date, amount }, ...] or 'stopped_at'")
                 }
-                guard let payouts = datedAmounts(payoutsNode, "net_payouts", "a net payout", calendar: calendar, currency: currency) else { continue }
-                result.append(.netPayouts(merchant: id, payouts: payouts, line: line))
+                if let node = fields["stopped_at"], let party = reader.value(node, "stopped_at", expected: "one of \(MoneyHolder.allCases.map(\.rawValue).joined(separator: ", "))", { MoneyHolder(rawValue: $0) }) {
+                    result.append(.stoppedAt(merchant: id, party: party, line: line))
+                }
+                if let payoutsNode = fields["net_payouts"], let payouts = datedAmounts(payoutsNode, "net_payouts", "a net payout", calendar: calendar, currency: currency) {
+                    result.append(.netPayouts(merchant: id, payouts: payouts, line: line))
+                }
                 continue
             }
             if let memberNode = fields["member"] {

@@ -177,6 +177,7 @@ public struct ScenarioWriter {
         case .badARQC(let card): fields = ["bad_arqc: \"\(card)\""]
         case .badARPC(let bank): fields = ["bad_arpc: \(scalar(bank))"]
         case .chipUnreadable(let card): fields = ["chip_unreadable: \"\(card)\""]
+        case .payoutShort(let acquirer, let covers): fields = ["payout_short: \(scalar(acquirer))", "covers: \(out.money(covers))"]
         case .network(let client, let server, let kind, let count):
             fields = ["network: \(scalar("\(client) -> \(server)"))"]
             switch kind {
@@ -241,6 +242,8 @@ public struct ScenarioWriter {
             return "{ account: \(scalar(number)), balance: \(out.money(balance)) }"
         case .netPayouts(let merchant, let payouts, _):
             return "{ merchant: \"\(merchant)\", net_payouts: [\(payouts.map { "{ date: \($0.date), amount: \(out.money($0.amount)) }" }.joined(separator: ", "))] }"
+        case .stoppedAt(let merchant, let party, _):
+            return "{ merchant: \"\(merchant)\", stopped_at: \(party.rawValue) }"
         case .netSettlements(let member, let settlements, _):
             return "{ member: \(scalar(member)), net_settlements: [\(settlements.map { "{ date: \($0.date), amount: \(out.money($0.amount)) }" }.joined(separator: ", "))] }"
         case .transaction(let expected):
@@ -360,6 +363,7 @@ extension Scenario {
             case .account(let number, let balance, _): return .account(number: number, balance: balance, line: 0)
             case .netPayouts(let merchant, let payouts, _): return .netPayouts(merchant: merchant, payouts: payouts, line: 0)
             case .netSettlements(let member, let settlements, _): return .netSettlements(member: member, settlements: settlements, line: 0)
+            case .stoppedAt(let merchant, let party, _): return .stoppedAt(merchant: merchant, party: party, line: 0)
             }
         }
         return copy

@@ -63,6 +63,12 @@ public enum JSONReport {
             ("failures", .array(result.failures.map { .string($0.description) })),
             ("failure_details", .array(result.failures.map(detail))),
             ("transactions", .array(result.transactions.map { transaction($0, of: result) })),
+            ("merchants", .array(scenario.network.merchants.map { merchant in
+                .object([
+                    ("id", .string(merchant.id)),
+                    ("stopped_at", .string(MoneyHolder.of(terminals: Set(merchant.terminals), outcomes: result.transactions).rawValue)),
+                ])
+            })),
             ("net_settlements", .array(result.netSettlements.map { settlement in
                 .object([
                     ("member", .string(settlement.member)), ("date", .string(settlement.date.description)),

@@ -35,6 +35,12 @@ enum ExpectationChecker {
                     }
                     failures.append(.expectation(.init(line: line, subject: "member \(member)", field: "net_settlements", expected: show(expected), actual: show(actual))))
                 }
+            case .stoppedAt(let merchant, let expected, let line):
+                let terminals = scenario.network.merchants.first { $0.id == merchant }?.terminals ?? []
+                let actual = MoneyHolder.of(terminals: Set(terminals), outcomes: outcomes)
+                if actual != expected {
+                    failures.append(.expectation(.init(line: line, subject: "merchant \(merchant)", field: "stopped_at", expected: expected.rawValue, actual: actual.rawValue)))
+                }
             case .transaction(let expected):
                 guard let outcome = outcomes.first(where: { $0.id == expected.id }) else {
                     failures.append(.expectation(.init(line: expected.line, subject: "transaction \(expected.id)", note: "it never happened")))
