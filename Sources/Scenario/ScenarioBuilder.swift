@@ -373,20 +373,6 @@ struct ScenarioBuilder {
         }
     }
 
-    /// `[{ date, amount }, ...]`: a merchant's net payouts or a member's net settlements.
-    private func datedAmounts(_ node: Node, _ key: String, _ what: String, calendar: BusinessCalendar?, currency: Currency) -> [NetPayout]? {
-        guard let items = reader.sequence(node, key) else { return nil }
-        return items.compactMap { entry -> NetPayout? in
-            guard let pair = reader.mapping(entry, what, allowed: ["date", "amount"]) else { return nil }
-            guard let dateNode = pair["date"], let amountNode = pair["amount"] else {
-                reader.error(entry, "\(what) needs a 'date' and an 'amount'")
-                return nil
-            }
-            guard let date = date(dateNode, "date", calendar: calendar), let amount = money(amountNode, "amount", currency) else { return nil }
-            return NetPayout(date: date, amount: amount)
-        }
-    }
-
     private func buildExpectations(
         _ node: Node, zone: Zone, calendar: BusinessCalendar?, currency: Currency, steps: [Step], written: Set<String>, network: NetworkSpec
     ) -> [Expectation] {
@@ -398,40 +384,12 @@ struct ScenarioBuilder {
                         "mcc_on_wire", "balance_shown", "events", "account", "balance", "merchant", "net_payouts", "stopped_at", "member", "net_settlements"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
-            if let merchantNode = fields["merchant"] {
-                guard let id = reader.string(merchantNode, "merchant") else { continue }
-                if !network.merchants.contains(where: { $0.id == id }) {
-                    reader.error(merchantNode, "no merchant '\(id)' in the network\(nearestWord(to: id, in: network.merchants.map(\.id)).map { "; did you mean '\($0)'?" } ?? "")")
-                }
-                for key in fields.keys where !["merchant", "net_payouts", "stopped_at"].contains(key) {
-                    reader.error(fields[key]!, "a merchant expectation has 'net_payouts' and 'stopped_at' only, not '\(key)'")
-                }
-                if fields["net_payouts"] == nil, fields["stopped_at"] == nil {
-                    reader.error(item, "a merchant expectation needs 'net_payouts': [{ date, amount }, ...] or 'stopped_at'")
-                }
-                if let node = fields["stopped_at"], let party = reader.value(node, "stopped_at", expected: "one of \(MoneyHolder.allCases.map(\.rawValue).joined(separator: ", "))", { MoneyHolder(rawValue: $0) }) {
-                    result.append(.stoppedAt(merchant: id, party: party, line: line))
-                }
-                if let payoutsNode = fields["net_payouts"], let payouts = datedAmounts(payoutsNode, "net_payouts", "a net payout", calendar: calendar, currency: currency) {
-                    result.append(.netPayouts(merchant: id, payouts: payouts, line: line))
-                }
+            if let node = fields["merchant"] {
+                result += merchantExpectations(node, fields, item, line: line, calendar: calendar, currency: currency, network: network)
                 continue
             }
-            if let memberNode = fields["member"] {
-                guard let member = reader.string(memberNode, "member") else { continue }
-                let members = [network.scheme.name, network.acquirer.name] + network.banks.filter { !$0.bins.isEmpty }.map(\.name)
-                if !members.contains(member) {
-                    reader.error(memberNode, "no member '\(member)' settles with the scheme (members: \(members.joined(separator: ", ")))")
-                }
-                for key in fields.keys where !["member", "net_settlements"].contains(key) {
-                    reader.error(fields[key]!, "a member expectation has 'net_settlements' only, not '\(key)'")
-                }
-                guard let node = fields["net_settlements"] else {
-                    reader.error(item, "a member expectation needs 'net_settlements': [{ date, amount }, ...]")
-                    continue
-                }
-                guard let settlements = datedAmounts(node, "net_settlements", "a net settlement", calendar: calendar, currency: currency) else { continue }
-                result.append(.netSettlements(member: member, settlements: settlements, line: line))
+            if let node = fields["member"] {
+                result += memberExpectation(node, fields, item, line: line, calendar: calendar, currency: currency, network: network).map { [$0] } ?? []
                 continue
             }
             if let accountNode = fields["account"] {
