@@ -30,10 +30,11 @@ extension Oracle {
                 let card = network.cards.first { $0.pan == pan }
                 (issuerFee, networkFee) = fees(on: abs(amount), credit: card?.type == .credit, merchant: merchant, network: network)
                 if amount < 0 { (issuerFee, networkFee) = (-issuerFee, -networkFee) }
-                if event.kind == .cleared, network.scheme.fees == .cn2016, let outcome = result.transactions.first(where: { $0.id == id }),
+                // The transaction whose timeline holds the clearing (a repeat that carried a lost original holds it).
+                if event.kind == .cleared, network.scheme.fees == .cn2016, let outcome = result.transactions.first(where: { $0.events.contains(event) }),
                    outcome.issuerFee.map(decimal) != issuerFee || outcome.networkFee.map(decimal) != networkFee {
                     violations.append(Violation(invariant: "the scheme's fees follow its price list",
-                                                detail: "\(id): issuer's fee \(outcome.issuerFee?.formatted(exponent: 2) ?? "none"), network fee \(outcome.networkFee?.formatted(exponent: 2) ?? "none"); expected \(issuerFee), \(networkFee)"))
+                                                detail: "\(outcome.id): issuer's fee \(outcome.issuerFee?.formatted(exponent: 2) ?? "none"), network fee \(outcome.networkFee?.formatted(exponent: 2) ?? "none"); expected \(issuerFee), \(networkFee)"))
                 }
             }
             positions[issuer, default: [:]][date, default: 0] -= amount - issuerFee + networkFee

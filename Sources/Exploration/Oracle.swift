@@ -102,14 +102,15 @@ enum Oracle {
               // A void reversed puts the purchase back into the batch still open, maybe the next day's.
               !outcome.events.contains(where: { $0.facts.operation == .voidReversal || $0.facts.operation == .void }) else { return [] }
         let acquirer = world.network.acquirer.name, bank = merchant.accountBank
+        let aggregator = world.network.via[merchant.id]?.aggregator
         let onPayoutPath = world.faults.contains { fault in
             switch fault.kind {
             case .maintenance(let name): name == bank
             case .outage(let node): node == acquirer || node == bank
             case .freeze(let account, _): account == merchant.accountNumber
             case .hold(let id): id == merchant.id
-            case .network(let client, let server, _, _): client == acquirer && server == bank
-            case .payoutShort: true
+            case .network(let client, let server, _, _): (client == acquirer && server == bank) || (aggregator != nil && [client, server].contains(aggregator))
+            case .payoutShort, .aggregatorDefault: true
             case .staleKeys, .badARQC, .badARPC, .chipUnreadable: false
             }
         }
@@ -127,7 +128,16 @@ enum Oracle {
         }
         guard let expected = arrival(swipedAt: t, clearing: clearing, terms: terms, payoutAt: merchant.payoutAt, cutoff: cutoff, calendar: calendar) else { return violations }
         // A payout time already past when the purchase is booked (a 00:30 payout, a 04:00 swipe) pays at once.
-        let expectedInstant = max(expected.map { zone.instant($0) } ?? swiped.at, swiped.at)
+        var expectedInstant = max(expected.map { zone.instant($0) } ?? swiped.at, swiped.at)
+        let amount = swiped.facts.amount ?? .zero
+        if let via = world.network.via[merchant.id] {
+            // The aggregator pays on its own terms, counted from the day it was paid. (A purchase the
+            // fee took whole arrives with the payout that carries it: alone at the acquirer, else
+            // through the aggregator; not told apart here.)
+            if amount - fee(amount, merchant) == .zero { return violations }
+            guard let onward = onward(paid: zone.local(expectedInstant), pays: via.pays.description, payoutAt: merchant.payoutAt, calendar: calendar) else { return violations }
+            expectedInstant = zone.instant(onward)
+        }
         let expectedLocal = zone.local(expectedInstant)
         if outcome.arrives != expectedInstant {
             violations.append(Violation(
@@ -142,6 +152,22 @@ enum Oracle {
         var expected = TransactionExpectation(id: id)
         set(&expected)
         return expected
+    }
+
+    /// When an aggregator that was paid at `paid` pays the merchant under `pays` (T+n business
+    /// days or D+n calendar days from that day; n = 0 at once); nil when the calendar ends first.
+    static func onward(paid: LocalDateTime, pays: String, payoutAt: TimeOfDay, calendar: BusinessCalendar) -> LocalDateTime? {
+        guard let n = Int(pays.dropFirst(2)) else { return nil }
+        if n == 0 { return paid }
+        var day = paid.date, counted = 0
+        while counted < n {
+            day = day.adding(days: 1)
+            if pays.hasPrefix("D") { counted += 1; continue }
+            if let years = calendar.years, !years.contains(day.year) { return nil }
+            let open = calendar.holidays[day] == nil && (!calendar.weekendDays.contains(day.weekday) || calendar.workingDays[day] != nil)
+            if open { counted += 1 }
+        }
+        return LocalDateTime(date: day, time: payoutAt)
     }
 
     /// When the money of a swipe arrives: nil inside means at once; nil outside means the

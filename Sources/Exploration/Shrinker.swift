@@ -83,7 +83,7 @@ enum Shrinker {
         case .hold(let id): id == merchant.id
         case .freeze(let account, _): account == merchant.accountNumber
         case .network(let client, _, _, _), .staleKeys(let client): merchant.terminals.contains(client)
-        case .maintenance, .outage, .badARQC, .badARPC, .chipUnreadable, .payoutShort: false
+        case .maintenance, .outage, .badARQC, .badARPC, .chipUnreadable, .payoutShort, .aggregatorDefault: false
         }
     }
 }

@@ -82,12 +82,36 @@ enum WorldGenerator {
         network.banks = base?.network.banks.map { NetworkSpec.Bank(name: $0.name, bins: $0.bins) }
             ?? issuerBins.map { NetworkSpec.Bank(name: $0.0, bins: [$0.1]) } + [NetworkSpec.Bank(name: "CMB", bins: [])]
 
+        // Sometimes the last merchant is a sub-merchant of an aggregator (二清), which may default.
+        let aggregated = base.map { !$0.network.via.isEmpty } ?? chance(15)
+        if let base { network.via = base.network.via } else if aggregated, let last = merchants.last {
+            network.via[last.id] = NetworkSpec.Via(aggregator: "QuickPay", accountBank: "CMB", accountNumber: "6214830000009999",
+                                                   pays: SettlementTerms(pick(["T+0", "T+1", "D+1", "T+2"]))!)
+        }
         let steps = drawSteps(day: day, cutoff: cutoff, network: network, zone: zone, below: below, chance: chance)
         let first = steps.first.map { zone.local($0.at) } ?? LocalDateTime(date: day, time: cutoff)
-        let faults = drawFaults(around: first, network: network, zone: zone, below: below)
+        var faults = drawFaults(around: first, network: network, zone: zone, below: below)
+        if base == nil, aggregated, chance(30) {
+            faults.append(Fault(kind: .aggregatorDefault(aggregator: "QuickPay"), from: zone.instant(first).advanced(by: .seconds(Int64(below(4 * 86_400)))), to: nil))
+            faults.sort { $0.from < $1.from }
+        }
         network.scheme.standInLimit = base.map { $0.network.scheme.standInLimit } ?? (chance(25) ? Money(minorUnits: 50_000) : nil)
-        // The scheme's price list: mostly the 2016 fees, sometimes with a rate for one merchant's
-        // MCC (an exempt or a dearer category, checked or not against the registered MCC), sometimes none.
+        drawPriceList(into: &network, base: base, below: below)
+        let startDate = min(day, steps.first.map { zone.local($0.at).date } ?? day)
+        return Scenario(
+            file: "world-\(seed).yaml", name: "explored world \(seed)", description: "World \(seed) of paylab explore.", tags: ["explore"],
+            seed: seed, zone: zone, currency: base?.currency ?? Currency.known["CNY"]!, calendar: calendar, calendarReference: calendarName,
+            start: zone.instant(LocalDateTime(date: startDate, time: TimeOfDay(hour: 0, minute: 0)!)), horizon: .seconds(30 * 86400),
+            network: network, faults: faults, steps: steps, expectations: [])
+    }
+
+    /// The scheme's price list: mostly the 2016 fees, sometimes with a rate for the first
+    /// merchant's MCC (an exempt or a dearer category, checked or not against the registered
+    /// MCC), sometimes none; a base world's as it is.
+    private static func drawPriceList(into network: inout NetworkSpec, base: Scenario?, below: (Int) -> Int) {
+        func chance(_ percent: Int) -> Bool { below(100) < percent }
+        func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+        let merchants = network.merchants
         if let base {
             network.scheme.fees = base.network.scheme.fees
             network.scheme.interchange = base.network.scheme.interchange
@@ -100,12 +124,6 @@ enum WorldGenerator {
             network.scheme.interchange = ["8062": 0, merchants[0].mcc: pick([3_500, 12_500])]
             network.scheme.mccCheck = chance(50)
         }
-        let startDate = min(day, steps.first.map { zone.local($0.at).date } ?? day)
-        return Scenario(
-            file: "world-\(seed).yaml", name: "explored world \(seed)", description: "World \(seed) of paylab explore.", tags: ["explore"],
-            seed: seed, zone: zone, currency: base?.currency ?? Currency.known["CNY"]!, calendar: calendar, calendarReference: calendarName,
-            start: zone.instant(LocalDateTime(date: startDate, time: TimeOfDay(hour: 0, minute: 0)!)), horizon: .seconds(30 * 86400),
-            network: network, faults: faults, steps: steps, expectations: [])
     }
 
     private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
@@ -166,7 +184,8 @@ enum WorldGenerator {
         let acquirer = network.acquirer.name, scheme = network.scheme.name
         let issuers = network.banks.filter { !$0.bins.isEmpty }.map(\.name)
         let links = network.merchants.map { ($0.terminals[0], acquirer) } + [(acquirer, scheme)]
-            + issuers.map { (scheme, $0) } + Set(network.merchants.map(\.accountBank)).sorted().map { (acquirer, $0) }
+            + issuers.map { (scheme, $0) } + Set(network.merchants.map { network.payee(of: $0).node }).sorted().map { (acquirer, $0) }
+            + network.merchants.compactMap { merchant in network.via[merchant.id].map { ($0.aggregator, merchant.accountBank) } }
         var faults: [Fault] = []
         for _ in 0..<below(4) {
             let from = LocalDateTime(secondsSinceEpoch: first.secondsSinceEpoch - 600 + below(1800))

@@ -185,48 +185,6 @@ struct Reproduction {
         }
     }
 
-    /// Each merchant on the assumed terms, paid into the account its first payout credits
-    /// (DE103), else a made-up one. A credit refused 14 is an account the bank does not have
-    /// (or a closed one): written wrong; a later payout of the same merchant to another
-    /// account, the number corrected.
-    private mutating func contracts(_ merchants: [(id: String, terminals: [String])]) -> [MerchantContract] {
-        let payouts = evidence.transactions.filter { $0.terminal.hasPrefix("payout") }
-        var wrongAccounts: Set<String> = []
-        for payout in payouts {
-            guard let request = payout.exchanges.first?.request.message, let sent = payout.requestedAt,
-                  let merchant = request[DE.merchantID], let account = request[DE.creditAccount] else { continue }
-            if payout.response == "14" { wrongAccounts.insert(account) }
-            let earlier = evidence.transactions.last { other in
-                other.terminal.hasPrefix("payout") && (other.requestedAt ?? .max) < sent
-                    && other.exchanges.first?.request.message[DE.merchantID] == merchant
-            }?.exchanges.first?.request.message[DE.creditAccount]
-            if let earlier, earlier != account, wrongAccounts.contains(earlier), !accountChanges.contains(where: { $0.account == account }) {
-                accountChanges.append((sent - 60_000_000, merchant, account))
-            }
-        }
-        let payoutAccounts = Dictionary(payouts.compactMap { payout -> (String, String)? in
-            guard let request = payout.exchanges.first?.request.message, let merchant = request[DE.merchantID], let account = request[DE.creditAccount] else { return nil }
-            return (merchant, account)
-        }, uniquingKeysWith: { first, _ in first })
-        let template = NetworkSpec.defaults().merchants[0]
-        return merchants.enumerated().map { index, merchant in
-            var contract = template
-            contract.id = merchant.id
-            contract.terminals = merchant.terminals
-            contract.terms = assuming.termsByMerchant[merchant.id] ?? assuming.terms
-            contract.payoutAt = assuming.payoutAt
-            contract.feePartsPerMillion = assuming.feePartsPerMillion
-            contract.feeChanges = assuming.feeChanges
-            contract.feeCap = assuming.feeCap
-            contract.feeRounding = assuming.feeRoundingByMerchant[merchant.id] ?? .up
-            contract.accountBank = "MerchantBank"
-            contract.accountNumber = payoutAccounts[merchant.id] ?? String(format: "62148300%08d", index + 1)
-            if wrongAccounts.contains(contract.accountNumber) { spec.missingAccounts.insert(contract.accountNumber) }
-            if let wait = waits[merchant.id] { contract.terminalTimeout = Self.duration(wait) }
-            return contract
-        }
-    }
-
     // MARK: - Faults
 
     /// A card the issuer declined as restricted (62): frozen from the first such decline

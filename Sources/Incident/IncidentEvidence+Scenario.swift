@@ -30,6 +30,7 @@ extension IncidentEvidence {
     /// inference; `yaml` is it written out, with a word on what it is.
     public func reproduction(name: String, zone: Zone, calendar: BusinessCalendar, calendarReference: String, terms: SettlementTerms?) -> (scenario: Scenario, yaml: String, inferences: [String]) {
         var assuming = Assumptions()
+        assuming.calendar = calendar
         var inferences: [String] = []
         if let terms { assuming.terms = terms }
         if terms == nil, let inferred = inferredTerms(calendar: calendar, zone: zone), let chosen = SettlementTerms(inferred.terms), let payoutAt = TimeOfDay(inferred.payoutAt) {
@@ -223,6 +224,8 @@ extension IncidentEvidence {
         public var feeCap: Money?
         /// Merchants whose fee is rounded other than up.
         public var feeRoundingByMerchant: [String: Money.Rounding] = [:]
+        /// The calendar business days are counted in (an aggregator's terms).
+        public var calendar: BusinessCalendar?
         public init() {}
     }
 

@@ -13,6 +13,10 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case parked
     /// The acquirer's payout account could not cover a payout run: paid after the window.
     case payoutShort = "payout_short"
+    /// The acquirer's payout for a sub-merchant reached its aggregator (二清), which owes it on.
+    case paidToAggregator = "paid_to_aggregator"
+    /// An aggregator in default kept money it owed a sub-merchant.
+    case kept
     case signedOn = "signed_on"
     case powerLost = "power_lost"
     case batchSettled = "batch_settled"

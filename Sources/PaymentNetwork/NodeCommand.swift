@@ -43,6 +43,8 @@ public enum NodeCommand: Sendable, Equatable {
     /// The acquirer's payout account holds only `covers` for its payout runs until `until`
     /// (nil covers: the window is over).
     case payoutShort(covers: Money?, until: Instant?)
+    /// An aggregator starts (true) or stops (false) keeping its sub-merchants' money (`aggregator_default`).
+    case aggregatorDefault(Bool)
 
     /// A purchase as the terminal sees it.
     public struct Swipe: Sendable, Equatable {

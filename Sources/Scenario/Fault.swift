@@ -26,13 +26,15 @@ public struct Fault: Sendable, Equatable {
         /// The acquirer's payout account holds only `covers` for its payout runs in the window:
         /// merchants are paid in the order of `merchants` while it lasts, the rest after the window.
         case payoutShort(acquirer: String, covers: Money)
+        /// An aggregator takes its sub-merchants' money and does not pay it on.
+        case aggregatorDefault(aggregator: String)
 
         /// The bank whose inside the fault changes (its accounts), if any; an outage and a
         /// link fault act on connections, which PayLab holds at its end (a hold acts on the acquirer's book).
         public var insideNode: String? {
             switch self {
             case .maintenance(let bank), .freeze(_, let bank), .badARPC(let bank): bank
-            case .hold, .payoutShort: nil
+            case .hold, .payoutShort, .aggregatorDefault: nil
             case .outage, .network, .staleKeys, .badARQC, .chipUnreadable: nil
             }
         }

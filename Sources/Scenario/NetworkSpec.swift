@@ -125,6 +125,33 @@ public struct NetworkSpec: Sendable, Equatable {
     public var missingAccounts: Set<String> = []
     /// Accounts a `change_account` step moves a merchant to: opened at their bank, linked to the acquirer.
     public var laterAccounts: [LaterAccount] = []
+    /// Sub-merchants paid through an aggregator (二清), by merchant id.
+    public var via: [String: Via] = [:]
+
+    /// An aggregator between the acquirer and a sub-merchant: the acquirer pays its account on
+    /// the merchant's terms, and it pays the merchant's own account on `pays`, counted from the
+    /// day it was paid.
+    public struct Via: Sendable, Equatable {
+        public var aggregator: String
+        /// Where its account is kept (its bank, for the record) and the number the acquirer's credits name.
+        public var accountBank: String
+        public var accountNumber: String
+        public var pays: SettlementTerms
+        public init(aggregator: String, accountBank: String, accountNumber: String, pays: SettlementTerms) {
+            self.aggregator = aggregator
+            self.accountBank = accountBank
+            self.accountNumber = accountNumber
+            self.pays = pays
+        }
+    }
+
+    /// The aggregators' names, in order.
+    public var aggregators: [String] { Array(Set(via.values.map(\.aggregator))).sorted() }
+
+    /// Where the acquirer pays a merchant: its own account, or its aggregator's.
+    public func payee(of merchant: MerchantContract) -> (node: String, account: String) {
+        via[merchant.id].map { ($0.aggregator, $0.accountNumber) } ?? (merchant.accountBank, merchant.accountNumber)
+    }
 
     /// An account a merchant is moved to by a `change_account` step.
     public struct LaterAccount: Sendable, Equatable {
@@ -167,7 +194,7 @@ public struct NetworkSpec: Sendable, Equatable {
 
     /// Every node's name: terminals, the acquirer, the scheme and the banks.
     public var nodeNames: [String] {
-        merchants.flatMap(\.terminals) + [acquirer.name, scheme.name] + banks.map(\.name)
+        merchants.flatMap(\.terminals) + [acquirer.name, scheme.name] + banks.map(\.name) + aggregators
     }
 
     /// The links, named in the direction their requests travel: (client, server).
@@ -180,9 +207,15 @@ public struct NetworkSpec: Sendable, Equatable {
         for bank in banks {
             // The scheme talks to the banks that issue cards; a bank with no BIN only keeps accounts.
             if !bank.bins.isEmpty { links.append((scheme.name, bank.name)) }
-            if merchants.contains(where: { $0.accountBank == bank.name }) || laterAccounts.contains(where: { $0.bank == bank.name }) {
+            if merchants.contains(where: { via[$0.id] == nil && $0.accountBank == bank.name }) || laterAccounts.contains(where: { $0.bank == bank.name }) {
                 links.append((acquirer.name, bank.name))
             }
+        }
+        // An aggregator is paid by the acquirer, and pays its sub-merchants' banks.
+        for aggregator in aggregators {
+            links.append((acquirer.name, aggregator))
+            let banks = Set(merchants.filter { via[$0.id]?.aggregator == aggregator }.map(\.accountBank))
+            for bank in self.banks.map(\.name) where banks.contains(bank) { links.append((aggregator, bank)) }
         }
         return links
     }

@@ -5,7 +5,7 @@ import SettlementCalendar
 import Yams
 
 extension ScenarioBuilder {
-    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable", "payout_short"]
+    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable", "payout_short", "aggregator_default"]
     /// Faults of a card or an issuer's cryptograms: without `from` they last the whole run.
     static let chipFaultKinds: Set<String> = ["bad_arqc", "bad_arpc", "chip_unreadable"]
     static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
@@ -68,6 +68,8 @@ extension ScenarioBuilder {
                 } else {
                     kind = nil
                 }
+            case "aggregator_default":
+                kind = checkName(name, target, in: network.aggregators, what: "aggregator (a merchant's via)").map { .aggregatorDefault(aggregator: $0) }
             case "bad_arpc":
                 kind = checkName(name, target, in: network.banks.map(\.name), what: "bank").map { .badARPC(bank: $0) }
             default:

@@ -34,7 +34,13 @@ struct ScenarioBuilder {
         if let node = top["network"] {
             var seen: Set<String> = []
             for name in network.nodeNames where !seen.insert(name).inserted {
-                reader.error(node, "the name '\(name)' is used by two nodes; the scheme, the acquirer, each bank and each terminal need a name of their own")
+                reader.error(node, "the name '\(name)' is used by two nodes; the scheme, the acquirer, each bank, each terminal and each aggregator need a name of their own")
+            }
+            for aggregator in network.aggregators {
+                let accounts = Set(network.via.values.filter { $0.aggregator == aggregator }.map(\.accountNumber))
+                if accounts.count > 1 {
+                    reader.error(node, "aggregator \(aggregator) is given \(accounts.count) accounts (\(accounts.sorted().joined(separator: ", "))): the acquirer pays it into one")
+                }
             }
         }
         let faults = top["faults"].map { buildFaults($0, start: start ?? Instant(milliseconds: 0), zone: zone, calendar: calendar, currency: currency, network: network) } ?? []
@@ -134,7 +140,8 @@ struct ScenarioBuilder {
         if let merchants = map["merchants"], let items = reader.sequence(merchants, "network.merchants") {
             network.merchants = items.compactMap { item in
                 buildMerchant(item, currency: currency, banks: network.banks, external: { terminal, node in externals.append((terminal, node, false)) },
-                              terminalKey: { terminal, key, node in terminalKeys.append((terminal, key, node)) }, accountStatus: { bank, number, status in merchantAccountStatuses.append((bank, number, status)) })
+                              terminalKey: { terminal, key, node in terminalKeys.append((terminal, key, node)) }, accountStatus: { bank, number, status in merchantAccountStatuses.append((bank, number, status)) },
+                              via: { merchant, aggregator in network.via[merchant] = aggregator })
             }
         }
         if let cards = map["cards"], let items = reader.sequence(cards, "network.cards") {
@@ -271,9 +278,9 @@ struct ScenarioBuilder {
 
     private func buildMerchant(
         _ node: Node, currency: Currency, banks: [NetworkSpec.Bank], external: (String, Node) -> Void, terminalKey: (String, String, Node) -> Void,
-        accountStatus: (String, String, String) -> Void
+        accountStatus: (String, String, String) -> Void, via: (String, NetworkSpec.Via) -> Void = { _, _ in }
     ) -> MerchantContract? {
-        let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "fee_rounding", "payout_at", "account", "terminal_timeout"]
+        let keys = ["id", "name", "mcc", "terminals", "settlement", "fee", "fee_cap", "fee_rounding", "payout_at", "account", "terminal_timeout", "via"]
         guard let fields = reader.mapping(node, "a merchant", allowed: keys) else { return nil }
         // A merchant the scenario writes starts from the default merchant's mcc (5411),
         // settlement (T+1), payout time and terminal timeout, but its fee defaults to 0%.
@@ -331,7 +338,22 @@ struct ScenarioBuilder {
         } else if fields["account"] == nil, !banks.contains(where: { $0.name == merchant.accountBank }) {
             reader.error(node, "merchant \(merchant.id) needs an 'account' at one of the network's banks")
         }
+        if let node = fields["via"], let aggregator = buildVia(node, banks: banks) { via(merchant.id, aggregator) }
         return merchant
+    }
+
+    /// `via: { aggregator, account: { bank, number }, pays }`: a sub-merchant paid through an aggregator (二清).
+    private func buildVia(_ node: Node, banks: [NetworkSpec.Bank]) -> NetworkSpec.Via? {
+        guard let fields = reader.mapping(node, "via", allowed: ["aggregator", "account", "pays"]) else { return nil }
+        guard let nameNode = fields["aggregator"], let accountNode = fields["account"], let paysNode = fields["pays"] else {
+            reader.error(node, "via needs an 'aggregator', its 'account' ({ bank, number }) and when it 'pays' its merchants (T+1)")
+            return nil
+        }
+        guard let name = reader.string(nameNode, "aggregator"),
+              let account = reader.mapping(accountNode, "an aggregator's account", allowed: ["bank", "number"]),
+              let bank = checkBank(account["bank"], banks), let number = account["number"].flatMap({ reader.string($0, "account number") }),
+              let pays = reader.value(paysNode, "pays", expected: "settlement terms (T+0, T+1, D+0, D+1 ...), counted from the day the aggregator is paid", { SettlementTerms($0) }) else { return nil }
+        return NetworkSpec.Via(aggregator: name, accountBank: bank, accountNumber: number, pays: pays)
     }
 
     /// `fee: [{ rate: 0.6% }, { from: 2026-06-01, rate: 0.38% }]`: the rate in force on a

@@ -119,6 +119,9 @@ public struct ScenarioWriter {
         var account = "account: { bank: \(scalar(merchant.accountBank)), number: \(scalar(merchant.accountNumber))"
         if network.missingAccounts.contains(merchant.accountNumber) { account += ", status: wrong" }
         fields.append(account + " }")
+        if let via = network.via[merchant.id] {
+            fields.append("via: { aggregator: \(scalar(via.aggregator)), account: { bank: \(scalar(via.accountBank)), number: \(scalar(via.accountNumber)) }, pays: \(via.pays) }")
+        }
         fields.append("terminal_timeout: \(duration(merchant.terminalTimeout))")
         fields.append("terminals: [\(terminals.joined(separator: ", "))]")
         return "{ \(fields.joined(separator: ", ")) }"
@@ -177,6 +180,7 @@ public struct ScenarioWriter {
         case .badARQC(let card): fields = ["bad_arqc: \"\(card)\""]
         case .badARPC(let bank): fields = ["bad_arpc: \(scalar(bank))"]
         case .chipUnreadable(let card): fields = ["chip_unreadable: \"\(card)\""]
+        case .aggregatorDefault(let aggregator): fields = ["aggregator_default: \(scalar(aggregator))"]
         case .payoutShort(let acquirer, let covers): fields = ["payout_short: \(scalar(acquirer))", "covers: \(out.money(covers))"]
         case .network(let client, let server, let kind, let count):
             fields = ["network: \(scalar("\(client) -> \(server)"))"]

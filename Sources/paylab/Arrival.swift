@@ -37,6 +37,9 @@ extension PayLab {
         @Option(help: "What the money is: purchase (to the merchant), refund or chargeback (back to the card).")
         var of = "purchase"
 
+        @Option(help: "The terms of an aggregator (二清) between the acquirer and the merchant, counted from the day it is paid (T+1).")
+        var via: String?
+
         @Flag(help: "Print {\"clearing_date\", \"arrives\", \"reasons\"} as JSON.")
         var json = false
 
@@ -46,7 +49,7 @@ extension PayLab {
                     printError("error: --of: '\(of)' is not purchase, refund or chargeback")
                     throw ExitStatus.invalid
                 }
-                let answer = try ArrivalQuery.answer(at: at, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone, kind: kind)
+                let answer = try ArrivalQuery.answer(at: at, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone, kind: kind, via: via)
                 print(json ? answer.json.rendered() : answer.text)
             } catch let problem as ArrivalQuery.Problem {
                 printError("error: \(problem)")

@@ -38,13 +38,25 @@ struct IncidentImportTests {
 
     /// What a round trip must keep: each transaction's answer, when its money arrived and how
     /// much; of the transactions the evidence holds (an attempt that never reached the wire,
-    /// as in an outage, left nothing to import).
+    /// as in an outage, left nothing to import), but for money an aggregator in default kept:
+    /// its credit to the aggregator's account was answered 00 and nothing came after it, and no
+    /// message tells that account from a merchant's own.
     static func outcomes(_ result: ScenarioResult, seenIn evidence: IncidentEvidence? = nil) -> [String] {
         let seen = evidence.map { Set($0.messages.map { "\($0.message[DE.terminalID] ?? "-")/\($0.message[DE.stan] ?? "-")" }) }
         return result.transactions.filter { outcome in
             guard let seen, case .transaction(let reference)? = outcome.events.first?.reference else { return true }
             return seen.contains("\(reference.terminal)/\(reference.stan)")
-        }.map { "\($0.response) \($0.arrives.map { "\(result.scenario.zone.local($0))" } ?? "never") \($0.credited.formatted(exponent: 2))" }
+        }.map { outcome in
+            evidence != nil && outcome.events.contains(where: { $0.kind == .kept }) ? Self.kept
+                : "\(outcome.response) \(outcome.arrives.map { "\(result.scenario.zone.local($0))" } ?? "never") \(outcome.credited.formatted(exponent: 2))"
+        }
+    }
+
+    static let kept = "(kept by an aggregator in default: not compared)"
+
+    /// The replay's outcomes against the original's, but where the original's money was kept by an aggregator.
+    static func same(_ replay: [String], _ original: [String]) -> Bool {
+        replay.count == original.count && zip(replay, original).allSatisfy { $1 == kept || $0 == $1 }
     }
 
     @Test("every library scenario: its capture (messages.pcap, and wire.pcap with keys.log) becomes a scenario that passes and gives the same answers, arrivals and credits",
@@ -64,7 +76,7 @@ struct IncidentImportTests {
             let written = evidence.reproduction(name: "from \(file)", zone: original.scenario.zone, calendar: .china, calendarReference: "cn", terms: nil).yaml
             let replay = await runner.run(try ScenarioLoader.parse(written, file: "incident.yaml"))
             #expect(replay.passed, "\(name): \(replay.failures)\n\(written)")
-            #expect(Self.outcomes(replay) == Self.outcomes(original, seenIn: evidence), "\(name):\n\(written)")
+            #expect(Self.same(Self.outcomes(replay), Self.outcomes(original, seenIn: evidence)), "\(name): \(Self.outcomes(replay)) against \(Self.outcomes(original, seenIn: evidence))\n\(written)")
         }
         try await runner.shutdown()
     }

@@ -31,7 +31,12 @@ enum NetworkAssembly {
         }
         var acquirer = AcquirerStateMachine.Configuration(
             name: network.acquirer.name, institutionID: network.acquirer.id, scheme: network.scheme.name,
-            timeout: network.acquirer.timeout, merchants: network.merchants, calendar: scenario.calendar,
+            timeout: network.acquirer.timeout, merchants: network.merchants.map { merchant in
+                // A sub-merchant of an aggregator is paid into the aggregator's account.
+                var paid = merchant
+                (paid.accountBank, paid.accountNumber) = network.payee(of: merchant)
+                return paid
+            }, calendar: scenario.calendar,
             zone: scenario.zone, currency: scenario.currency, mccOverride: network.acquirer.mccOverride,
             reversalAttempts: network.acquirer.reversalAttempts, unmatched: network.acquirer.unmatched.flatMap(AcquirerStateMachine.Configuration.Unmatched.init(rawValue:)))
         acquirer.fees = fees(of: scenario)
@@ -70,9 +75,25 @@ enum NetworkAssembly {
             configuration.fees = fees(of: scenario)
             return configuration
         }
-        var configurations = NodeConfigurations(terminals: terminals, acquirer: acquirer, scheme: scheme, banks: banks)
+        var configurations = NodeConfigurations(terminals: terminals, acquirer: acquirer, scheme: scheme, banks: banks, aggregators: aggregators(of: scenario))
         secure(&configurations, scenario)
         return configurations
+    }
+
+    /// The aggregators (二清) and their sub-merchants, each paid on its own account and terms.
+    static func aggregators(of scenario: Scenario) -> [AggregatorStateMachine.Configuration] {
+        let network = scenario.network
+        return network.aggregators.map { name in
+            let subMerchants = network.merchants.filter { network.via[$0.id]?.aggregator == name }
+            let account = subMerchants.compactMap { network.via[$0.id]?.accountNumber }.first ?? ""
+            return AggregatorStateMachine.Configuration(
+                name: name, account: account,
+                subMerchants: Dictionary(subMerchants.map { merchant in
+                    (merchant.id, AggregatorStateMachine.Configuration.SubMerchant(
+                        accountBank: merchant.accountBank, accountNumber: merchant.accountNumber, pays: network.via[merchant.id]!.pays, payoutAt: merchant.payoutAt))
+                }, uniquingKeysWith: { first, _ in first }),
+                calendar: scenario.calendar, zone: scenario.zone, currency: scenario.currency, timeout: network.acquirer.timeout)
+        }
     }
 
     /// The scheme's fee model as every member reads it: its price list, its card BIN table
@@ -130,6 +151,7 @@ enum NetworkAssembly {
         nodes.append(AcquirerStateMachine(configuration: configurations.acquirer, seed: seed))
         nodes.append(SchemeStateMachine(configuration: configurations.scheme, seed: seed))
         nodes += configurations.banks.map { BankStateMachine(configuration: $0, seed: seed) }
+        nodes += configurations.aggregators.map { AggregatorStateMachine(configuration: $0, seed: seed) }
         if let alteration { nodes = nodes.map(alteration.wrap) }
         return nodes.filter { !scenario.network.isExternal($0.name) }
     }
@@ -145,7 +167,7 @@ enum NetworkAssembly {
     }
 
     static func servers(of scenario: Scenario) -> [String] {
-        ([scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name))
+        ([scenario.network.acquirer.name, scenario.network.scheme.name] + scenario.network.banks.map(\.name) + scenario.network.aggregators)
             .filter { !scenario.network.isExternal($0) }
     }
 }
@@ -156,6 +178,7 @@ public struct NodeConfigurations: Sendable {
     public var acquirer: AcquirerStateMachine.Configuration
     public var scheme: SchemeStateMachine.Configuration
     public var banks: [BankStateMachine.Configuration]
+    public var aggregators: [AggregatorStateMachine.Configuration] = []
 
     /// Changes the keys of the node of this name, whichever it is.
     mutating func modify(_ node: String, _ change: (inout NodeSecurity) -> Void) {
@@ -163,6 +186,7 @@ public struct NodeConfigurations: Sendable {
         if acquirer.name == node { change(&acquirer.security) }
         if scheme.name == node { change(&scheme.security) }
         if let index = banks.firstIndex(where: { $0.name == node }) { change(&banks[index].security) }
+        if let index = aggregators.firstIndex(where: { $0.name == node }) { change(&aggregators[index].security) }
     }
 }
 

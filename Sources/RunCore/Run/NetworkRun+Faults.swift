@@ -46,6 +46,9 @@ extension NetworkRun {
             if case .chipUnreadable = fault.kind { unreadable = true } else { unreadable = false }
             log("card \(PAN.mask(card)): \(unreadable ? "its chip cannot be read" : "its cryptograms do not verify") \(starting ? "from now" : "no more")")
             chipFaults[unreadable ? "unreadable \(card)" : "bad ARQC \(card)", default: 0] += starting ? 1 : -1
+        case .aggregatorDefault(let aggregator):
+            log("\(aggregator) \(starting ? "stops paying its merchants on (aggregator default)" : "pays its merchants on again")")
+            command(.aggregatorDefault(starting), to: aggregator)
         case .payoutShort(let acquirer, let covers):
             log("\(acquirer)'s payout account \(starting ? "holds only \(covers.formatted(exponent: scenario.currency.exponent)) for its payout runs" : "is funded again")")
             command(.payoutShort(covers: starting ? covers : nil, until: fault.to), to: acquirer)

@@ -390,14 +390,21 @@ public final class ScenarioRunner: Sendable {
         case .instant: due = swipedAt
         case .at(let local): due = zone.instant(local)
         }
-        for event in outcome.events where [.returned, .held, .released, .parked].contains(event.kind) {
+        for event in outcome.events where [.returned, .held, .released, .parked, .payoutShort].contains(event.kind) {
             lines.append("\(TextReport.timestamp(event.at, zone)) \(event.node) \(event.kind.rawValue): \(event.detail)")
+        }
+        // Paid to an aggregator (二清): when, and whether it paid the money on.
+        let aggregated = outcome.events.first { $0.kind == .paidToAggregator }
+        if let aggregated {
+            let paidOn = outcome.events.first { $0.kind == .paidOut && $0.node == aggregated.node }
+            lines.append("paid to \(aggregated.node) on \(TextReport.timestamp(aggregated.at, zone)); "
+                + (paidOn.map { "\(aggregated.node) paid it on \(TextReport.timestamp($0.at, zone)), under its own terms" } ?? "\(aggregated.node) has not paid it on"))
         }
         guard let arrives = outcome.arrives else {
             lines.append("not credited by the end of the run")
             return lines
         }
-        if arrives > due {
+        if arrives > due, aggregated == nil {
             for entry in faultLog where entry.at <= arrives && entry.at >= swipedAt {
                 lines.append("\(TextReport.timestamp(entry.at, zone)) \(entry.what)")
             }

@@ -1,3 +1,4 @@
+import PaymentNetwork
 import Scenario
 public import SettlementCalendar
 
@@ -30,7 +31,7 @@ public struct ArrivalQuery: Sendable {
 
     /// Answers the question; every argument is as the command line takes it.
     public static func answer(
-        at: String, terms: String, calendar: String, cutoff: String, payoutAt: String, timezone: String, kind: Kind = .purchase
+        at: String, terms: String, calendar: String, cutoff: String, payoutAt: String, timezone: String, kind: Kind = .purchase, via: String? = nil
     ) throws -> ArrivalQuery {
         guard let zone = Zone(identifier: timezone) else { throw Problem(description: "--timezone: '\(timezone)' is not a known IANA time zone") }
         guard let swiped = LocalDateTime(at) ?? Zone.parseISO8601(at).map({ zone.local($0) }) else {
@@ -55,12 +56,23 @@ public struct ArrivalQuery: Sendable {
         } catch {
             throw Problem(description: error.description)
         }
-        let arrives: Instant
+        var arrives: Instant
         switch schedule.payout {
         case .instant: arrives = zone.instant(swiped)
         case .at(let local): arrives = zone.instant(local)
         }
-        return ArrivalQuery(clearingDate: schedule.clearingDate, arrives: arrives, reasons: schedule.reasons, zone: zone)
+        var reasons = schedule.reasons
+        if let via {
+            // An aggregator (二清) is paid then, and pays the merchant on its own terms from that day.
+            guard let pays = SettlementTerms(via) else { throw Problem(description: "--via: '\(via)' is not T+n or D+n (the aggregator's terms)") }
+            let paid = zone.local(arrives)
+            guard let onward = AggregatorStateMachine.payoutTime(pays: pays, payoutAt: payoutTime, paidOn: paid, calendar: businessCalendar) else {
+                throw Problem(description: "--via: the calendar \(businessCalendar.name) does not cover the days after \(paid.date)")
+            }
+            reasons.append("paid to the aggregator \(paid.date) at \(paid.time); it pays the merchant under \(pays) from that day: \(onward.date) at \(onward.time)")
+            arrives = zone.instant(onward)
+        }
+        return ArrivalQuery(clearingDate: schedule.clearingDate, arrives: arrives, reasons: reasons, zone: zone)
     }
 
     /// A refund or a chargeback made at `at`: when the card gets the money, and when the merchant gives it back.

@@ -111,6 +111,12 @@ public enum ScenarioSchema {
                                           ("description", .string("How the fee is rounded to the minor unit: up (default), half_up or down."))])),
                 ("payout_at", timeOfDay("When the acquirer pays out (default \"09:00\").")),
                 ("terminal_timeout", duration("How long its terminals wait for an answer (default 60s).")),
+                ("via", .object(object("An aggregator (二清) between the acquirer and this merchant: the acquirer pays its account on the merchant's settlement terms, and it pays the merchant's own account on 'pays', counted from the day it was paid.",
+                                       required: ["aggregator", "account", "pays"], [
+                    ("aggregator", text("Its name (a node of the network).")),
+                    ("account", .object(object("Its account.", required: ["bank", "number"], [("bank", text("The bank that keeps it.")), ("number", text("The account number the acquirer's payout credits name (DE103)."))]))),
+                    ("pays", text("Its terms to the merchant: T+n or D+n from the day it was paid.")),
+                ]))),
                 ("account", .object(object("Its account.", required: ["bank", "number"], [
                     ("bank", text("The bank that keeps it.")), ("number", text("The account number.")),
                     ("status", .object([("type", .string("string")), ("enum", .array(["active", "frozen", "closed", "debit_frozen", "wrong"].map { .string($0) })),
@@ -155,6 +161,7 @@ public enum ScenarioSchema {
             ("freeze", text("A card or account number is frozen.")),
             ("hold", text("Risk control holds this merchant's payouts.")),
             ("payout_short", text("The acquirer whose payout account holds only 'covers' for its payout runs in the window: merchants are paid in the order of merchants while it lasts, the first it cannot cover and all after it at the first payout run after 'to'.")),
+            ("aggregator_default", text("An aggregator that takes its sub-merchants' money and does not pay it on.")),
             ("covers", amount("What the payout account holds for the window's payout runs (payout_short).")),
             ("bad_arqc", text("A chip card (its PAN) whose cryptogram (ARQC, DE55 9F26) does not verify at its issuer: declined 05, arqc_failed. Without from: the whole run.")),
             ("bad_arpc", text("A bank whose answer cryptograms (ARPC, DE55 91) do not verify at the card: the card declines after the online approval and the terminal reverses. Without from: the whole run.")),
