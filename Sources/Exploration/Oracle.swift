@@ -111,6 +111,7 @@ enum Oracle {
             case .hold(let id): id == merchant.id
             case .network(let client, let server, _, _): (client == acquirer && server == bank) || (aggregator != nil && [client, server].contains(aggregator))
             case .payoutShort, .aggregatorDefault: true
+            case .clockSkew: false
             case .staleKeys, .badARQC, .badARPC, .chipUnreadable: false
             }
         }

@@ -84,6 +84,7 @@ enum Shrinker {
         case .freeze(let account, _): account == merchant.accountNumber
         case .network(let client, _, _, _), .staleKeys(let client): merchant.terminals.contains(client)
         case .maintenance, .outage, .badARQC, .badARPC, .chipUnreadable, .payoutShort, .aggregatorDefault: false
+        case .clockSkew(let terminal, _): merchant.terminals.contains(terminal)
         }
     }
 }

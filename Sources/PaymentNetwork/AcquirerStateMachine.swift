@@ -290,6 +290,10 @@ public struct AcquirerStateMachine: NodeLogic {
         switch NetworkManagement(of: message) {
         case .signOn?:
             signedOn[terminal] = configuration.zone.local(now).date
+            // The acquirer's date and time, by which a POS sets its clock.
+            let local = configuration.zone.local(now)
+            answer[DE.localTime] = local.time.hhmmss
+            answer[DE.localDate] = local.date.mmdd
             issueKeys(to: peer, asked: NetworkManagement.unionPayCode(message), into: &answer)
         case .signOff?: signedOn[terminal] = nil
         case .echo?, nil: break

@@ -45,6 +45,8 @@ public enum NodeCommand: Sendable, Equatable {
     case payoutShort(covers: Money?, until: Instant?)
     /// An aggregator starts (true) or stops (false) keeping its sub-merchants' money (`aggregator_default`).
     case aggregatorDefault(Bool)
+    /// A terminal's clock goes off by this much (nil: the window is over; a sign-on's answer sets it right sooner).
+    case clockSkew(Duration?)
 
     /// A purchase as the terminal sees it.
     public struct Swipe: Sendable, Equatable {

@@ -20,7 +20,7 @@ extension TerminalStateMachine {
     mutating func settle(now: Instant) -> [NodeAction] {
         guard !waiting.values.contains(where: { $0.operation == .settlement || $0.operation == .upload }) else { return [] }
         var message = ISOMessage(mti: .batchSettlement)
-        message.stamp(now: now, stan: trace.take(), local: configuration.zone.local(now))
+        message.stamp(now: now, stan: trace.take(), local: clock(now))
         message[DE.terminalID] = configuration.id
         message[DE.merchantID] = configuration.merchantID
         message[DE.currency] = configuration.currency.numeric

@@ -16,7 +16,7 @@ extension TerminalStateMachine {
         case .refund: operation = .refund
         }
         let message = messages.followUp(kind, of: request, answer: response, amount: amount, batch: batchNumbers[original] ?? batchNumber,
-                                        stan: trace.take(), now: now, local: configuration.zone.local(now))
+                                        stan: trace.take(), now: now, local: clock(now))
         batchNumbers[id] = batchNumber
         let reference = message.transactionReference
         purchases[id] = (message, nil)
@@ -52,7 +52,7 @@ extension TerminalStateMachine {
     mutating func void(_ original: String, now: Instant) -> [NodeAction] {
         guard let (request, response) = purchases[original] else { return [] }
         let void = messages.void(of: request, answer: response, batch: batchNumbers[original] ?? batchNumber, stan: trace.take(), now: now,
-                                 local: configuration.zone.local(now))
+                                 local: clock(now))
         return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
     }
 }
@@ -61,7 +61,7 @@ extension TerminalStateMachine {
 extension TerminalStateMachine {
     mutating func inquire(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
         if let unreadable = chipUnreadable(swipe, operation: .inquiry, now: now) { return unreadable }
-        var request = messages.balanceInquiry(pan: swipe.pan, expiry: swipe.expiry, stan: trace.take(), now: now, local: configuration.zone.local(now))
+        var request = messages.balanceInquiry(pan: swipe.pan, expiry: swipe.expiry, stan: trace.take(), now: now, local: clock(now))
         readCard(swipe, into: &request, now: now)
         let reference = request.transactionReference
         purchases[swipe.id] = (request, nil)

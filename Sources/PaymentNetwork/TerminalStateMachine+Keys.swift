@@ -49,7 +49,7 @@ extension TerminalStateMachine {
     /// ARQC and its session key to check the issuer's ARPC.
     mutating func readChip(_ chip: ChipRead, swipe: NodeCommand.Swipe, into request: inout ISOMessage, now: Instant) {
         guard let read = ChipData.request(
-            pan: swipe.pan, amount: swipe.amount, currency: configuration.currency, date: configuration.zone.local(now).date,
+            pan: swipe.pan, amount: swipe.amount, currency: configuration.currency, date: clock(now).date,
             stan: request[DE.stan] ?? "", chip: chip) else { return }
         request[DE.entryMode] = chip.contactless ? "072" : "052"
         request[DE.cardSequenceNumber] = "0" + chip.psn

@@ -82,6 +82,8 @@ public struct TerminalStateMachine: NodeLogic {
     /// Switched off: it hears nothing and its timers wait. What was in flight when the power
     /// went is reversed once it is back and signed on (a POS keeps that flag on disk).
     var off = false
+    /// How far the terminal's clock is off (`clock_skew`), until a sign-on's answer sets it.
+    var clockOffset: Duration = .zero
     /// Reversals owed once it has signed on again: after a power loss (DE39 06), or for an answer
     /// whose MAC did not check (A0: its keys are out of step, so the reversal waits for new ones).
     var reverseWhenBack: [(entry: Waiting, reason: ResponseCode)] = []
@@ -122,6 +124,9 @@ public struct TerminalStateMachine: NodeLogic {
         case .cancel(let id, let original): return followUp(id: id, of: original, kind: .cancellation, amount: nil, now: now)
         case .power(let on): return on ? powerOn(now: now) : powerOff(now: now)
         case .settle: return settle(now: now)
+        case .clockSkew(let offset):
+            clockOffset = offset ?? .zero
+            return []
         case .adopt(let id, let request, let response):
             purchases[id] = (request, response)
             return []
@@ -132,7 +137,7 @@ public struct TerminalStateMachine: NodeLogic {
     mutating func purchase(_ swipe: NodeCommand.Swipe, now: Instant) -> [NodeAction] {
         if let unreadable = chipUnreadable(swipe, operation: swipe.preauthorization ? .preauthorization : .purchase, now: now) { return unreadable }
         var request = messages.purchase(
-            pan: swipe.pan, expiry: swipe.expiry, amount: swipe.amount, stan: trace.take(), now: now, local: configuration.zone.local(now),
+            pan: swipe.pan, expiry: swipe.expiry, amount: swipe.amount, stan: trace.take(), now: now, local: clock(now),
             preauthorization: swipe.preauthorization)
         readCard(swipe, into: &request, now: now)
         let reference = request.transactionReference
@@ -143,9 +148,34 @@ public struct TerminalStateMachine: NodeLogic {
         return [.record(TimelineEvent(
             at: now, node: name, kind: .swiped, reference: .transaction(reference),
             detail: "\(swipe.preauthorization ? "pre-authorization of " : "")\(amountText) \(configuration.currency.code) on card \(PAN.mask(swipe.pan)), STAN \(reference.stan)",
-            facts: .init(transactionID: swipe.id, amount: swipe.amount, operation: operation)))]
+            facts: withTerminalTime(.init(transactionID: swipe.id, amount: swipe.amount, operation: operation), now: now)))]
             + send(Waiting(transactionID: swipe.id, request: request, operation: operation, reference: reference, pin: swipe.pin), now: now)
     }
+
+    /// The local date and time an answer carries (DE13 MMDD, DE12 hhmmss), in the year nearest `near`.
+    static func localTime(of message: ISOMessage, near: LocalDateTime) -> LocalDateTime? {
+        guard let mmdd = message[DE.localDate], let hhmmss = message[DE.localTime], hhmmss.count == 6,
+              let date = LocalDate(mmdd: mmdd, onOrAfter: near.date.adding(days: -180)),
+              let hour = Int(hhmmss.prefix(2)), let minute = Int(hhmmss.dropFirst(2).prefix(2)), let time = TimeOfDay(hour: hour, minute: minute) else { return nil }
+        return LocalDateTime(date: date, time: time)
+    }
+
+    /// `26h behind`, `5m ahead`.
+    public static func offset(_ offset: Duration) -> String {
+        let seconds = offset.components.seconds
+        let magnitude = Duration.seconds(abs(seconds))
+        return "\(magnitude.compact) \(seconds < 0 ? "behind" : "ahead")"
+    }
+
+    /// Facts with the terminal's own time, as its slip shows it.
+    func withTerminalTime(_ facts: TimelineEvent.Facts, now: Instant) -> TimelineEvent.Facts {
+        var facts = facts
+        facts.terminalTime = clock(now)
+        return facts
+    }
+
+    /// The terminal's own clock: what it stamps in DE12/DE13 and prints on the slip.
+    func clock(_ now: Instant) -> LocalDateTime { configuration.zone.local(now.advanced(by: clockOffset)) }
 
     /// A terminal signs on when it starts, as a POS does when it is switched on.
     public mutating func start(now: Instant) -> [NodeAction] { signOnNow(now: now) }
@@ -221,7 +251,7 @@ public struct TerminalStateMachine: NodeLogic {
     mutating func signOnNow(now: Instant) -> [NodeAction] {
         guard signOn == nil else { return [] }
         var message = NetworkManagement.signOn.request(
-            stan: trace.take(), now: now, local: configuration.zone.local(now), terminal: (messages.terminal, messages.merchant))
+            stan: trace.take(), now: now, local: clock(now), terminal: (messages.terminal, messages.merchant))
         // A terminal with a master key asks for its working keys as a UnionPay POS does: DE60.3.
         if let keying = configuration.security.terminals[configuration.acquirer] {
             message[DE.unionPayReserved] = "00000000" + keying.workingKeys.managementCode
@@ -246,10 +276,10 @@ public struct TerminalStateMachine: NodeLogic {
 
     /// The acquirer answered the sign-on: the held requests go, or (refused, unanswered,
     /// unreachable) each fails with nothing sent.
-    mutating func signedOn(_ code: ResponseCode?, now: Instant, why: String? = nil, keys issued: String? = nil) -> [NodeAction] {
+    mutating func signedOn(_ code: ResponseCode?, now: Instant, why: String? = nil, keys issued: String? = nil, timeSetBy: LocalDateTime? = nil) -> [NodeAction] {
         guard let reference = signOn else { return [] }
         signOn = nil
-        let entries = held
+        var entries = held
         held.removeAll()
         var actions: [NodeAction] = [.cancelTimer(.answer(reference))]
         guard code == .approved else {
@@ -263,10 +293,26 @@ public struct TerminalStateMachine: NodeLogic {
         }
         let today = configuration.zone.local(now).date
         signedOnDay = today
+        // The 0810 carries the acquirer's date and time (DE12/DE13): a terminal sets its clock by it.
+        var clockSet = ""
+        if clockOffset != .zero, let date = timeSetBy {
+            clockSet = "; its clock, \(Self.offset(clockOffset)), set to \(date) by the answer's DE12/DE13"
+            clockOffset = .zero
+            // What waited for the sign-on is made now, on the clock as set.
+            for index in entries.indices {
+                entries[index].request[DE.localTime] = clock(now).time.hhmmss
+                entries[index].request[DE.localDate] = clock(now).date.mmdd
+                if purchases[entries[index].transactionID]?.request.transactionReference == entries[index].request.transactionReference {
+                    purchases[entries[index].transactionID]?.request = entries[index].request
+                }
+            }
+        }
         if let first = entries.first(where: { $0.operation.startsTransaction }) {
+            var facts = TimelineEvent.Facts(transactionID: first.transactionID, operation: first.operation)
+            if !clockSet.isEmpty { facts.terminalTime = clock(now) }
             actions.append(.record(TimelineEvent(at: now, node: name, kind: .signedOn, reference: .transaction(first.reference),
-                                                 detail: "signed on to \(configuration.acquirer) for \(today) (0800, DE70 001)",
-                                                 facts: .init(transactionID: first.transactionID, operation: first.operation))))
+                                                 detail: "signed on to \(configuration.acquirer) for \(today) (0800, DE70 001)" + clockSet,
+                                                 facts: facts)))
         }
         if let issued {
             // Told in the story of the first transaction that waited for it (or whose reversal did),
@@ -296,7 +342,7 @@ public struct TerminalStateMachine: NodeLogic {
             guard own == signOn else { return [] }
             // The keys come with the sign-on's answer; keys that do not decrypt to their check values are no sign-on.
             switch takeKeys(from: message) {
-            case .success(let issued): return signedOn(message.responseCode, now: now, keys: issued)
+            case .success(let issued): return signedOn(message.responseCode, now: now, keys: issued, timeSetBy: Self.localTime(of: message, near: configuration.zone.local(now)))
             case .failure(let problem): return signedOn(nil, now: now, why: "the keys in its answer cannot be used: \(problem)")
             }
         }

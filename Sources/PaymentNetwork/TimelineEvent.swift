@@ -41,6 +41,8 @@ public struct TimelineEvent: Sendable, Equatable {
         public var networkFee: Money?
         /// How many clearing items a member's net settlement covers.
         public var items: Int?
+        /// The terminal's own date and time when it sent the request (DE13/DE12, what its slip shows).
+        public var terminalTime: LocalDateTime?
 
         /// Makes facts.
         public init(

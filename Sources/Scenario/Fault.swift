@@ -28,13 +28,15 @@ public struct Fault: Sendable, Equatable {
         case payoutShort(acquirer: String, covers: Money)
         /// An aggregator takes its sub-merchants' money and does not pay it on.
         case aggregatorDefault(aggregator: String)
+        /// A terminal's clock is off by `by` (negative: behind) until it signs on again.
+        case clockSkew(terminal: String, by: Duration)
 
         /// The bank whose inside the fault changes (its accounts), if any; an outage and a
         /// link fault act on connections, which PayLab holds at its end (a hold acts on the acquirer's book).
         public var insideNode: String? {
             switch self {
             case .maintenance(let bank), .freeze(_, let bank), .badARPC(let bank): bank
-            case .hold, .payoutShort, .aggregatorDefault: nil
+            case .hold, .payoutShort, .aggregatorDefault, .clockSkew: nil
             case .outage, .network, .staleKeys, .badARQC, .chipUnreadable: nil
             }
         }

@@ -5,7 +5,7 @@ import SettlementCalendar
 import Yams
 
 extension ScenarioBuilder {
-    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable", "payout_short", "aggregator_default"]
+    static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable", "payout_short", "aggregator_default", "clock_skew"]
     /// Faults of a card or an issuer's cryptograms: without `from` they last the whole run.
     static let chipFaultKinds: Set<String> = ["bad_arqc", "bad_arpc", "chip_unreadable"]
     static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
@@ -14,7 +14,7 @@ extension ScenarioBuilder {
         guard let items = reader.sequence(node, "faults") else { return [] }
         var faults: [Fault] = []
         for item in items {
-            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count", "jitter", "probability", "covers"]) else { continue }
+            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count", "jitter", "probability", "covers", "by"]) else { continue }
             let kinds = Self.faultKinds.filter { fields[$0] != nil }
             guard kinds.count == 1, let kindName = kinds.first, let target = fields[kindName] else {
                 reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
@@ -29,6 +29,7 @@ extension ScenarioBuilder {
                 reader.error(node, "'to' (\(Values.show(to, zone))) is before 'from' (\(Values.show(from, zone)))")
             }
             let linkKinds = Self.linkFaultKinds.filter { fields[$0] != nil }
+            if kindName != "clock_skew", let node = fields["by"] { reader.error(node, "'by' belongs to clock_skew, not to \(kindName)") }
             if kindName != "payout_short", let node = fields["covers"] { reader.error(node, "'covers' belongs to payout_short, not to \(kindName)") }
             if kindName != "network" {
                 for key in linkKinds + ["count", "jitter", "probability"].filter({ fields[$0] != nil }) {
@@ -65,6 +66,18 @@ extension ScenarioBuilder {
                 let covers = fields["covers"].flatMap { money($0, "covers", currency) }
                 if let acquirer = checkName(name, target, in: [network.acquirer.name], what: "acquirer"), let covers {
                     kind = .payoutShort(acquirer: acquirer, covers: covers)
+                } else {
+                    kind = nil
+                }
+            case "clock_skew":
+                if fields["by"] == nil { reader.needs(item, "by", "clock_skew needs 'by': how far the terminal's clock is off (-26h: behind, 10m: ahead)") }
+                let by = fields["by"].flatMap { node in
+                    reader.value(node, "by", expected: "a duration, negative when the clock is behind (-26h, 10m)") { text -> Duration? in
+                        text.hasPrefix("-") ? Values.duration(String(text.dropFirst())).map { .zero - $0 } : Values.duration(text)
+                    }
+                }
+                if let terminal = checkName(name, target, in: network.merchants.flatMap(\.terminals), what: "terminal"), let by {
+                    kind = .clockSkew(terminal: terminal, by: by)
                 } else {
                     kind = nil
                 }

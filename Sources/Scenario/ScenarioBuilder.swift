@@ -402,7 +402,7 @@ struct ScenarioBuilder {
         let ids = steps.compactMap(\.action.transactionID)
         var result: [Expectation] = []
         for item in items {
-            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "issuer_fee", "network_fee",
+            let keys = ["transaction", "response", "status", "settlement_date", "arrives", "credited", "held", "refunded", "interchange", "issuer_fee", "network_fee", "slip_time",
                         "mcc_on_wire", "balance_shown", "events", "account", "balance", "merchant", "net_payouts", "stopped_at", "member", "net_settlements"]
             guard let fields = reader.mapping(item, "an expectation", allowed: keys) else { continue }
             let line = item.mark?.line ?? 1
@@ -459,6 +459,7 @@ struct ScenarioBuilder {
             expectation.interchange = fields["interchange"].flatMap { money($0, "interchange", currency) }
             expectation.issuerFee = fields["issuer_fee"].flatMap { money($0, "issuer_fee", currency) }
             expectation.networkFee = fields["network_fee"].flatMap { money($0, "network_fee", currency) }
+            expectation.slipTime = fields["slip_time"].flatMap { reader.value($0, "slip_time", expected: "a local date and time (YYYY-MM-DD HH:MM)") { LocalDateTime($0) } }
             expectation.balanceShown = fields["balance_shown"].flatMap { money($0, "balance_shown", currency) }
             expectation.mccOnWire = fields["mcc_on_wire"].flatMap { reader.value($0, "mcc_on_wire", expected: "4 digits") { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }
             if let node = fields["events"], let words = reader.sequence(node, "events") {

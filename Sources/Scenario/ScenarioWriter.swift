@@ -181,6 +181,8 @@ public struct ScenarioWriter {
         case .badARPC(let bank): fields = ["bad_arpc: \(scalar(bank))"]
         case .chipUnreadable(let card): fields = ["chip_unreadable: \"\(card)\""]
         case .aggregatorDefault(let aggregator): fields = ["aggregator_default: \(scalar(aggregator))"]
+        case .clockSkew(let terminal, let by):
+            fields = ["clock_skew: \(scalar(terminal))", "by: \(by < .zero ? "-" + duration(.zero - by) : duration(by))"]
         case .payoutShort(let acquirer, let covers): fields = ["payout_short: \(scalar(acquirer))", "covers: \(out.money(covers))"]
         case .network(let client, let server, let kind, let count):
             fields = ["network: \(scalar("\(client) -> \(server)"))"]
@@ -263,6 +265,7 @@ public struct ScenarioWriter {
             if let interchange = expected.interchange { fields.append("interchange: \(out.money(interchange))") }
             if let fee = expected.issuerFee { fields.append("issuer_fee: \(out.money(fee))") }
             if let fee = expected.networkFee { fields.append("network_fee: \(out.money(fee))") }
+            if let slip = expected.slipTime { fields.append("slip_time: \"\(slip)\"") }
             if let mcc = expected.mccOnWire { fields.append("mcc_on_wire: \"\(mcc)\"") }
             if let events = expected.events { fields.append("events: [\(events.map(\.rawValue).joined(separator: ", "))]") }
             return "{ \(fields.joined(separator: ", ")) }"

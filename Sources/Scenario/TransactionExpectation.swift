@@ -20,6 +20,8 @@ public struct TransactionExpectation: Sendable, Equatable {
     public var issuerFee: Money?
     /// The network fee the scheme charged each side of it.
     public var networkFee: Money?
+    /// The date and time on the terminal's slip (its own clock).
+    public var slipTime: LocalDateTime?
     /// The MCC the scheme saw in DE18.
     public var mccOnWire: String?
     /// The balance a balance inquiry's answer showed (DE54).

@@ -104,6 +104,7 @@ public enum JSONReport {
             ("acquirer_keeps", amount(outcome.acquirerKeeps)),
             ("mcc_on_wire", outcome.mccOnWire.map { .string($0) } ?? .null),
             ("balance_shown", amount(outcome.balanceShown)),
+            ("slip_time", outcome.slipTime.map { .string($0.description) } ?? .null),
             ("reasons", .array((result.reasons[outcome.id] ?? []).map { .string($0) })),
             ("events", .array(outcome.events.map { event in
                 .object([

@@ -46,6 +46,9 @@ extension NetworkRun {
             if case .chipUnreadable = fault.kind { unreadable = true } else { unreadable = false }
             log("card \(PAN.mask(card)): \(unreadable ? "its chip cannot be read" : "its cryptograms do not verify") \(starting ? "from now" : "no more")")
             chipFaults[unreadable ? "unreadable \(card)" : "bad ARQC \(card)", default: 0] += starting ? 1 : -1
+        case .clockSkew(let terminal, let by):
+            log("\(terminal)'s clock \(starting ? "goes \(TerminalStateMachine.offset(by))" : "is set right")")
+            command(.clockSkew(starting ? by : nil), to: terminal)
         case .aggregatorDefault(let aggregator):
             log("\(aggregator) \(starting ? "stops paying its merchants on (aggregator default)" : "pays its merchants on again")")
             command(.aggregatorDefault(starting), to: aggregator)

@@ -63,6 +63,7 @@ enum ExpectationChecker {
                 compare("refunded", expected.refunded?.formatted(exponent: exponent), outcome.refunded.formatted(exponent: exponent))
                 compare("interchange", expected.interchange?.formatted(exponent: exponent), outcome.issuerFee?.formatted(exponent: exponent) ?? "none")
                 compare("issuer_fee", expected.issuerFee?.formatted(exponent: exponent), outcome.issuerFee?.formatted(exponent: exponent) ?? "none")
+                compare("slip_time", expected.slipTime?.description, outcome.slipTime?.description ?? "none")
                 compare("network_fee", expected.networkFee?.formatted(exponent: exponent), outcome.networkFee?.formatted(exponent: exponent) ?? "none")
                 compare("mcc_on_wire", expected.mccOnWire, outcome.mccOnWire ?? "none")
                 compare("balance_shown", expected.balanceShown?.formatted(exponent: exponent), outcome.balanceShown?.formatted(exponent: exponent) ?? "none")

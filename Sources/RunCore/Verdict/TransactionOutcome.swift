@@ -34,6 +34,8 @@ public struct TransactionOutcome: Sendable {
     public var mccOnWire: String?
     /// The balance a balance inquiry's answer showed at the terminal.
     public var balanceShown: Money?
+    /// The terminal's date and time on its slip (DE13/DE12 of its request): its own clock's.
+    public var slipTime: LocalDateTime?
 
     /// Gathers the outcome of every transaction a terminal started (swipes, repeats,
     /// completions, cancellations, refunds) or an issuer started (chargebacks) from a timeline.
@@ -136,6 +138,8 @@ public struct TransactionOutcome: Sendable {
             }
         }
         outcome.mccOnWire = events.lazy.compactMap(\.facts.mcc).first
+        // The slip's time: the request's as it was sent (a sign-on that set the clock first restamps it).
+        outcome.slipTime = events.last { $0.node == swipe.node && $0.facts.transactionID == id && $0.facts.terminalTime != nil }?.facts.terminalTime
         if operation == .inquiry { outcome.balanceShown = events.last { $0.kind == .authorized && $0.facts.transactionID == id }?.facts.amount }
         outcome.isSettledForGood = base.isFinal || (base == .arrived && settled) || (base == .refunded && operation == .refund)
         outcome.refunded = events.filter { ($0.kind == .refunded || $0.kind == .disputed) && $0.node != swipe.node }
