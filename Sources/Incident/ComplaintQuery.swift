@@ -26,15 +26,17 @@ public struct ComplaintQuery: Sendable {
     public var calendarReference: String
     public var cutoff: TimeOfDay
     public var payoutAt: TimeOfDay
+    /// An aggregator's (二清) terms, when the merchant is paid through one.
+    public var via: SettlementTerms?
 
     /// Whether the money is late at `now` (false when no `now` was given).
     public var late: Bool { now.map { $0 > arrival.arrives } ?? false }
 
     /// Answers the question; every argument is as the command line takes it.
     public static func answer(
-        swiped text: String, terms: String, calendar: String, now nowText: String?, cutoff: String, payoutAt: String, timezone: String
+        swiped text: String, terms: String, calendar: String, now nowText: String?, cutoff: String, payoutAt: String, timezone: String, via: String? = nil
     ) throws -> ComplaintQuery {
-        let arrival = try ArrivalQuery.answer(at: text, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone)
+        let arrival = try ArrivalQuery.answer(at: text, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone, via: via)
         let zone = arrival.zone
         guard let swiped = LocalDateTime(text) ?? Zone.parseISO8601(text).map({ zone.local($0) }),
               let settlement = SettlementTerms(terms), let cutoffTime = TimeOfDay(cutoff), let payoutTime = TimeOfDay(payoutAt) else {
@@ -55,7 +57,7 @@ public struct ComplaintQuery: Sendable {
         var query = ComplaintQuery(
             arrival: arrival, now: now, escalateAfter: escalate, causes: [], swiped: swiped, terms: settlement,
             calendarName: businessCalendar.name, calendar: businessCalendar, calendarReference: CalendarFile.reference(calendar, relativeTo: nil),
-            cutoff: cutoffTime, payoutAt: payoutTime)
+            cutoff: cutoffTime, payoutAt: payoutTime, via: via.flatMap(SettlementTerms.init))
         query.causes = try query.findCauses(businessCalendar)
         return query
     }
@@ -92,6 +94,10 @@ public struct ComplaintQuery: Sendable {
                 "hold: the acquirer's risk control holds the merchant's payouts (it releases them, late, when the hold ends)",
                 "account: the merchant's account is frozen, closed or its number wrong, and the credit was returned to the acquirer",
                 "reversal: the purchase was reversed or voided after the swipe (a timeout, a cashier's void): no money is due, and the card got it back",
+                via == nil
+                    ? "aggregator: if the merchant is paid through an aggregator (二清) rather than by the acquirer, the acquirer may have paid the aggregator on time and the aggregator not paid it on (ask with --via and its terms)"
+                    : "aggregator: the acquirer paid the aggregator (二清) when the terms say; if the aggregator has not paid it on (it is short of money, or has failed), the money stopped there: ask the aggregator, and the acquirer for its payout record",
+                "payout short: the acquirer's payout account could not cover its payout run, and it pays at its next run",
             ]
         }
         return causes
@@ -169,6 +175,9 @@ public struct ComplaintQuery: Sendable {
         merchant.terms = terms
         merchant.payoutAt = payoutAt
         scenario.network.merchants = [merchant]
+        if let via {
+            scenario.network.via[merchant.id] = NetworkSpec.Via(aggregator: "Aggregator", accountBank: merchant.accountBank, accountNumber: "6214830000009999", pays: via)
+        }
         let card = scenario.network.cards[0].pan
         scenario.steps = [Step(at: swipedAt, action: .swipe(id: "complaint", terminal: merchant.terminals[0], card: card, amount: amount, keyed: nil))]
         var expected = TransactionExpectation(id: "complaint")

@@ -134,6 +134,9 @@ extension PayLab {
             @Option(help: "The IANA time zone of the times.")
             var timezone = "Asia/Shanghai"
 
+            @Option(help: "The terms of an aggregator (二清) the merchant is paid through, from the day it is paid (T+1).")
+            var via: String?
+
             @Option(help: "Write a scenario that shows the expected timeline to this file.")
             var scenario: String?
 
@@ -144,7 +147,7 @@ extension PayLab {
                 let answer: ComplaintQuery
                 do {
                     answer = try ComplaintQuery.answer(
-                        swiped: swiped, terms: terms, calendar: calendar, now: now, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone)
+                        swiped: swiped, terms: terms, calendar: calendar, now: now, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone, via: via)
                 } catch {
                     printError("error: \(error)")
                     throw ExitStatus.invalid
