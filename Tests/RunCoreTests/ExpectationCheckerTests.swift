@@ -23,10 +23,10 @@ struct ExpectationCheckerTests {
         let outcomes = TransactionOutcome.all(from: [swipe, approved, booked])
         #expect(outcomes.first?.status == .pending)
         let afterDue = ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: [swipe, approved, booked], end: zone.instant(LocalDateTime("2026-05-12 00:00")!), zone: zone)
-        #expect(afterDue == [.invariant(.payoutMade, detail: "transaction buy's payout fell due at 2026-05-11 09:00 and was never made")])
-        #expect(afterDue.map(\.description) == ["invariant: transaction buy's payout fell due at 2026-05-11 09:00 and was never made"])
+        #expect(afterDue == [.invariant(.payoutMade, detail: "transaction buy's payout fell due at 2026-05-11 09:00 and was never made: the money stopped at the acquirer")])
+        #expect(afterDue.map(\.description) == ["invariant: transaction buy's payout fell due at 2026-05-11 09:00 and was never made: the money stopped at the acquirer"])
         #expect(ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: [swipe, approved, booked], end: zone.instant(LocalDateTime("2026-05-10 00:00")!), zone: zone).isEmpty)
         let neverBooked = ExpectationChecker.unfinishedPayouts(outcomes: TransactionOutcome.all(from: [swipe, approved]), timeline: [swipe, approved], end: .init(milliseconds: 0), zone: zone)
-        #expect(neverBooked == [.invariant(.bookedForPayout, detail: "transaction buy was approved but the acquirer never booked it for payout")])
+        #expect(neverBooked == [.invariant(.bookedForPayout, detail: "transaction buy was approved but the acquirer never booked it for payout: the money stopped at the acquirer")])
     }
 }

@@ -175,7 +175,7 @@ enum ExpectationChecker {
             // Reversed or voided through the other transaction of the same message (a repeat and its original).
             if TransactionOutcome.status(of: events, response: outcome.response).isFinal { continue }
             guard let booking = events.last(where: { $0.kind == .scheduled }), let schedule = booking.facts.schedule else {
-                failures.append(.invariant(.bookedForPayout, detail: "transaction \(outcome.id) was approved but the acquirer never booked it for payout"))
+                failures.append(.invariant(.bookedForPayout, detail: "transaction \(outcome.id) was approved but the acquirer never booked it for payout: the money stopped at the acquirer"))
                 continue
             }
             let due: Instant
@@ -184,7 +184,7 @@ enum ExpectationChecker {
             case .at(let local): due = zone.instant(local)
             }
             if due <= end {
-                failures.append(.invariant(.payoutMade, detail: "transaction \(outcome.id)'s payout fell due at \(Values.show(due, zone)) and was never made"))
+                failures.append(.invariant(.payoutMade, detail: "transaction \(outcome.id)'s payout fell due at \(Values.show(due, zone)) and was never made: the money stopped at the \(MoneyHolder.of(terminals: [events.first { $0.kind == .swiped }?.node ?? ""], outcomes: [outcome]).rawValue)"))
             }
         }
         return failures
