@@ -8,8 +8,9 @@ import Scenario
 import Wire
 import RunCore
 
-/// The one connection of a certification run: PayLab, as the scheme, dials the SUT, sends one
-/// request at a time and takes the answer that pairs with it. A SUT's own 0800 is answered on
+/// The one connection of a certification run: PayLab, as the scheme (issuer suite) or the
+/// terminal (acquirer suite), dials the SUT, sends one request at a time and takes the answer
+/// that pairs with it. A SUT's own 0800 is answered on
 /// the way; an answer with another STAN (a late one of an earlier step) is passed over.
 final class CertificationLink: Sendable {
     enum Answer {
@@ -26,9 +27,8 @@ final class CertificationLink: Sendable {
     private let inbox: NIOLoopBound<Inbox>?
     private let openProblem: String?
 
-    private init(node: String, loop: any EventLoop, wire: NIOLoopBound<WireNetwork>?, inbox: NIOLoopBound<Inbox>?, openProblem: String?, stage: NIOLoopBound<Stage>? = nil) {
+    private init(node: String, loop: any EventLoop, wire: NIOLoopBound<WireNetwork>?, inbox: NIOLoopBound<Inbox>?, openProblem: String?) {
         self.node = node
-        self.stage = stage
         self.loop = loop
         self.wire = wire
         self.inbox = inbox
@@ -64,108 +64,24 @@ final class CertificationLink: Sendable {
         }
     }
 
-    /// PayLab's scheme and merchant's bank around an acquirer under test: what it sent them, and
-    /// how the scheme answers now.
-    final class Stage {
-        struct Seen {
-            var link: String
-            var at: Date
-            var bytes: [UInt8]
-            var message: ISOMessage
-        }
-
-        var seen: [Seen] = []
-        var schemeAnswer: CertificationSuite.SchemeAnswer = .approve
-        var authorizations = 0
-        let codec: MessageCodec
-        let zone: Zone
-        /// The ZAK of the SUT's link to PayLab's scheme: its requests must carry a MAC under it
-        /// (else `A0`), and the scheme's answers carry one.
-        let authenticator: MACAuthenticator?
-
-        init(codec: MessageCodec, zone: Zone, authenticator: MACAuthenticator?) {
-            self.codec = codec
-            self.zone = zone
-            self.authenticator = authenticator
-        }
-
-        /// A frame the SUT sent PayLab's scheme or bank: kept, and answered as a real one would.
-        func received(_ bytes: [UInt8], at node: String, wire: WireNetwork) {
-            guard let message = try? codec.unpack(bytes) else {
-                wire.reportProblem("\(node) <- SUT: a frame that does not decode")
-                return
-            }
-            seen.append(Seen(link: node == "Scheme" ? "scheme" : "bank", at: Date(), bytes: bytes, message: message))
-            guard message.mti.isRequest else { return }
-            let secured = node == "Scheme" ? authenticator : nil
-            if let secured, (try? codec.unpack(bytes, securedBy: secured, exempt: ISOMessage.macExempt)) == nil {
-                wire.reportProblem("\(node) <- SUT: the MAC of \(message.mti) STAN \(message[DE.stan] ?? "-") does not verify under the ZAK: answered A0")
-                if let packed = try? codec.pack(message.response(code: .macFailure)) {
-                    wire.send(from: node, to: CertificationLink.peer, message: packed, answer: true)
-                }
-                return
-            }
-            var answer: ISOMessage?
-            switch message.mti.messageClass {
-            case .networkManagement?:
-                answer = NetworkManagement.answer(message)
-            case .reversal?:
-                answer = message.response(code: .approved)
-            case .financial?, .authorization?:
-                if node != "Scheme" {
-                    answer = message.response(code: .approved)
-                    break
-                }
-                switch schemeAnswer {
-                case .silent: answer = nil
-                case .decline(let code): answer = message.response(code: ResponseCode(code))
-                case .approve:
-                    authorizations += 1
-                    answer = message.response(code: .approved)
-                    answer?[DE.authorizationCode] = String(format: "%06d", authorizations)
-                    answer?[DE.settlementDate] = zone.local(Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))).date.mmdd
-                }
-            default:
-                answer = message.response(code: .invalidTransaction)
-            }
-            if let answer, let packed = try? codec.pack(answer, securedBy: secured, exempt: ISOMessage.macExempt) {
-                wire.send(from: node, to: CertificationLink.peer, message: packed, answer: true)
-            }
-        }
-    }
-
-    /// The acquirer suite's scheme and bank (nil for the issuer suite).
-    private let stage: NIOLoopBound<Stage>?
-
-    static func open(target: CertificationRun.Target, role: String, credentials: TLSCredentials, keys: CertificationRun.Keys, on loop: any EventLoop) async -> CertificationLink {
+    /// Dials the SUT as PayLab's terminal (acquirer suite) or scheme (issuer suite); with
+    /// `failing`, opens nothing and every exchange fails with that problem.
+    static func open(target: CertificationRun.Target, role: String, credentials: TLSCredentials, keys: CertificationRun.Keys, on loop: any EventLoop,
+                     failing: String? = nil) async -> CertificationLink {
         let node = role == "acquirer" ? "T0000001" : "Scheme"
-        let made: (NIOLoopBound<Inbox>, NIOLoopBound<WireNetwork>, NIOLoopBound<Stage>)? = try? await loop.submit {
+        if let failing { return CertificationLink(node: node, loop: loop, wire: nil, inbox: nil, openProblem: failing) }
+        let made: (NIOLoopBound<Inbox>, NIOLoopBound<WireNetwork>)? = try? await loop.submit {
             let inbox = NIOLoopBound(Inbox(), eventLoop: loop)
-            let stage = NIOLoopBound(Stage(codec: MessageCodec(dialect: target.dialect), zone: target.zone, authenticator: keys.authenticator), eventLoop: loop)
             let network = WireNetwork(eventLoop: loop, credentials: credentials)
-            let bound = NIOLoopBound(network, eventLoop: loop)
             network.onFrame = { at, _, bytes in
-                if at == node { inbox.value.push(bytes) } else { stage.value.received(bytes, at: at, wire: bound.value) }
+                if at == node { inbox.value.push(bytes) }
             }
-            return (inbox, bound, stage)
+            return (inbox, NIOLoopBound(network, eventLoop: loop))
         }.get()
-        guard let (inbox, wire, stage) = made else {
+        guard let (inbox, wire) = made else {
             return CertificationLink(node: node, loop: loop, wire: nil, inbox: nil, openProblem: "the event loop is gone")
         }
-        let link = CertificationLink(node: node, loop: loop, wire: wire, inbox: inbox, openProblem: nil, stage: role == "acquirer" ? stage : nil)
-        if role == "acquirer" {
-            // The SUT dials PayLab's scheme and merchant's bank: they listen before PayLab dials it.
-            for (listener, endpoint) in [("Scheme", target.schemeListen), ("MerchantBank", target.bankListen)] {
-                guard let endpoint else { continue }
-                do {
-                    _ = try await loop.flatSubmit {
-                        wire.value.listenForSUTs(node: listener, host: endpoint.host, port: endpoint.port, peers: [peer], link: target.link) { _ in peer }
-                    }.get()
-                } catch {
-                    return CertificationLink(node: node, loop: loop, wire: wire, inbox: inbox, openProblem: "\(listener) cannot listen on \(endpoint): \(error)")
-                }
-            }
-        }
+        let link = CertificationLink(node: node, loop: loop, wire: wire, inbox: inbox, openProblem: nil)
         // The SUT may still be starting: try again until the link's timeout has passed.
         let deadline = ContinuousClock.now.advanced(by: .nanoseconds(target.link.timeout.nanoseconds))
         var lastError: (any Error)?
@@ -182,18 +98,6 @@ final class CertificationLink: Sendable {
         } while ContinuousClock.now < deadline
         let said = (try? await loop.submit { wire.value.problems }.get()) ?? []
         return CertificationLink(node: node, loop: loop, wire: wire, inbox: inbox, openProblem: ([lastError.map { String(describing: $0) } ?? "no connection"] + said).joined(separator: "; "))
-    }
-
-    /// How PayLab's scheme answers what the SUT forwards from now on.
-    func answerAtScheme(_ answer: CertificationSuite.SchemeAnswer) async {
-        guard let stage else { return }
-        _ = try? await loop.submit { stage.value.schemeAnswer = answer }.get()
-    }
-
-    /// What the SUT has sent PayLab's scheme and bank so far.
-    func seen() async -> [Stage.Seen] {
-        guard let stage else { return [] }
-        return (try? await loop.submit { stage.value.seen }.get()) ?? []
     }
 
     /// Sends a request and waits up to `limit` for its answer.

@@ -25,6 +25,8 @@ public struct CertificationRun: Sendable {
         public var bankListen: Endpoint?
         /// The zone of the messages' local times (DE12, DE13) and the scheme's clearing date (DE15).
         public var zone = Zone(identifier: "Asia/Shanghai")!
+        /// The CA file the SUT's certificate is checked against (nil: the run's CA).
+        public var caFile: String?
 
         public init(host: String, port: Int, link: WireNetwork.ExternalLink, dialect: Dialect) {
             self.host = host
@@ -43,6 +45,7 @@ public struct CertificationRun: Sendable {
                     security: security, verifier: PeerVerifier(roots: roots, rootsSource: caFile ?? "no CA", expectedHost: nil),
                     framing: framing, timeout: wait),
                 dialect: dialect)
+            self.caFile = caFile
         }
     }
 
@@ -129,9 +132,20 @@ public struct CertificationRun: Sendable {
     /// Dials the SUT with `credentials` and runs the cases.
     public func run(credentials: TLSCredentials) async -> Report {
         let started = Date()
+        // The acquirer suite: PayLab's own scheme, issuer and merchant's bank listen for the acquirer first.
+        var stage: (director: AcquirerStage, runner: ScenarioRunner, served: Task<ScenarioResult, Never>)?
+        var stageProblem: String?
+        if suite.role == "acquirer" {
+            let director = AcquirerStage()
+            let runner = ScenarioRunner(authority: credentials.authority)
+            let scenario = AcquirerStage.scenario(suite: suite, target: target, keys: keys, start: Instant(milliseconds: Int64(started.timeIntervalSince1970 * 1000)))
+            let (served, problem) = await director.start(scenario, runner: runner)
+            stage = (director, runner, served)
+            stageProblem = problem
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let link = await CertificationLink.open(target: target, role: suite.role, credentials: credentials, keys: keys, on: loop)
+        let link = await CertificationLink.open(target: target, role: suite.role, credentials: credentials, keys: keys, on: loop, failing: stageProblem)
         var terminal = TerminalKeys()
         var outcomes: [Outcome] = []
         var clock = Clock(now: Date())
@@ -142,10 +156,16 @@ public struct CertificationRun: Sendable {
                 outcomes.append(Outcome(id: item.id, name: item.name, mandatory: false, skipped: "the SUT does not declare \(missing.joined(separator: ", "))", checks: [], messages: []))
                 continue
             }
-            outcomes.append(await run(item, link: link, clock: &clock, rrn: &rrn, terminal: &terminal))
+            outcomes.append(await run(item, link: link, stage: stage?.director, clock: &clock, rrn: &rrn, terminal: &terminal))
         }
-        let problems = await link.close()
+        var problems = await link.close()
         try? await group.shutdownGracefully()
+        if let stage {
+            stage.director.stop()
+            let result = await stage.served.value
+            try? await stage.runner.shutdown()
+            problems += result.problems + result.failures.map { "PayLab's scheme and banks: \($0)" }
+        }
         return Report(suite: suite, target: "\(target.host):\(target.port)", started: started, outcomes: outcomes, problems: problems)
     }
 
@@ -159,7 +179,7 @@ public struct CertificationRun: Sendable {
         }
     }
 
-    private func run(_ item: CertificationSuite.Case, link: CertificationLink, clock: inout Clock, rrn: inout Int, terminal: inout TerminalKeys) async -> Outcome {
+    private func run(_ item: CertificationSuite.Case, link: CertificationLink, stage: AcquirerStage?, clock: inout Clock, rrn: inout Int, terminal: inout TerminalKeys) async -> Outcome {
         var outcome = Outcome(id: item.id, name: item.name, mandatory: item.mandatory, skipped: nil, checks: [], messages: [])
         var context = TemplateContext(cards: suite.cards, zone: target.zone)
         context.zpk = keys.zpk
@@ -193,8 +213,8 @@ public struct CertificationRun: Sendable {
             }
             context.sent.append(message)
             outcome.messages.append(Exchanged(step: number, sent: true, at: Date(), bytes: bytes, message: message))
-            await link.answerAtScheme(step.scheme)
-            let seenBefore = await link.seen().count
+            stage?.schemeAnswer = step.scheme
+            let seenBefore = stage?.seen.count ?? 0
             let answer = await link.exchange(bytes, within: step.within, codec: codec)
             switch answer {
             case .failure(let problem):
@@ -210,7 +230,7 @@ public struct CertificationRun: Sendable {
                 for (name, field) in step.capture { context.captured[name] = received[field] }
             }
             for observation in step.observe {
-                let (check, seen) = await observe(observation, step: number, request: message, link: link, after: seenBefore, context: context)
+                let (check, seen) = await observe(observation, step: number, request: message, stage: stage, after: seenBefore, context: context)
                 outcome.checks += check
                 if let seen { outcome.messages.append(Exchanged(step: number, sent: false, at: seen.at, bytes: seen.bytes, message: seen.message, link: seen.link)) }
             }
@@ -220,13 +240,13 @@ public struct CertificationRun: Sendable {
 
     /// Waits for what the SUT must send PayLab's scheme or bank after a step (or must not), and checks it.
     private func observe(
-        _ observation: CertificationSuite.Observation, step: Int, request: ISOMessage, link: CertificationLink, after: Int, context: TemplateContext
-    ) async -> ([Check], CertificationLink.Stage.Seen?) {
+        _ observation: CertificationSuite.Observation, step: Int, request: ISOMessage, stage: AcquirerStage?, after: Int, context: TemplateContext
+    ) async -> ([Check], AcquirerStage.Seen?) {
         let rule = "\(observation.none ? "no" : "a") \(observation.mti) to the \(observation.link) within \(CertificationReportText.show(observation.within))"
         let deadline = ContinuousClock.now.advanced(by: observation.within)
-        var found: CertificationLink.Stage.Seen?
+        var found: AcquirerStage.Seen?
         repeat {
-            found = await link.seen().dropFirst(after).first { $0.link == observation.link && $0.message.mti.original.rawValue == observation.mti }
+            found = stage?.seen.dropFirst(after).first { $0.link == observation.link && $0.message.mti.original.rawValue == observation.mti }
             if found != nil { break }
             try? await Task.sleep(for: .milliseconds(50))
         } while ContinuousClock.now < deadline
