@@ -43,7 +43,7 @@ extension PayLab {
         static let configuration = CommandConfiguration(
             abstract: "Key check values, MACs, PIN blocks and DES/3DES: the calculator a payments engineer keeps open.",
             discussion: """
-                Keys are clear test keys in hex: 16 digits single length (DES), 32 double (two-key 3DES), \\
+                Keys are clear test keys in hex: 16 digits single length (DES), 32 double (two-key 3DES), \
                 48 triple. DES and 3DES come from the system OpenSSL's libcrypto.
                   paylab crypto kcv 0123456789ABCDEFFEDCBA9876543210
                   paylab crypto mac x9.19 0123456789ABCDEFFEDCBA9876543210 30323030

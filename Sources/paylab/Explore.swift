@@ -11,13 +11,13 @@ extension PayLab {
         static let configuration = CommandConfiguration(
             abstract: "Run random seeded worlds and find the failures nobody wrote a scenario for.",
             discussion: """
-                Each run draws a world from its own seed (a network with random terms, fees, caps and \\
-                payout times, cards with random states and limits, calendar cn, us-fed or weekdays, a \\
-                start date often on the eve of a holiday; swipes, keyed amounts, voids and repeats, \\
-                often seconds around the cutoff; faults of every kind at random times) and runs it over \\
-                real TLS. Each run is checked against the invariants and an oracle written apart from \\
-                the nodes. A failing world is shrunk and written as a scenario that `paylab run` \\
-                reproduces. The same seed gives the same worlds and verdicts. Exit status: 0 when \\
+                Each run draws a world from its own seed (a network with random terms, fees, caps and \
+                payout times, cards with random states and limits, calendar cn, us-fed or weekdays, a \
+                start date often on the eve of a holiday; swipes, keyed amounts, voids and repeats, \
+                often seconds around the cutoff; faults of every kind at random times) and runs it over \
+                real TLS. Each run is checked against the invariants and an oracle written apart from \
+                the nodes. A failing world is shrunk and written as a scenario that `paylab run` \
+                reproduces. The same seed gives the same worlds and verdicts. Exit status: 0 when \
                 nothing broke, 1 when something did. See docs/command-line.md.
                 """
         )
