@@ -85,6 +85,7 @@ final class AcquirerStage: ServeDirector {
         var serving = ScenarioRunner.Serving(duration: nil, stop: { [self] in state.withLock { $0.stop } },
                                              announce: { [self] addresses in state.withLock { $0.addresses = addresses } })
         serving.director = self
+        serving.alteration = PayoutLinkWithoutMAC()
         let task = Task { await runner.serve(scenario, serving: serving) }
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while ContinuousClock.now < deadline {
@@ -95,6 +96,16 @@ final class AcquirerStage: ServeDirector {
     }
 
     func stop() { state.withLock { $0.stop = true } }
+
+    /// The acquirer's zone keys secure its link to the scheme; its payout credits to the
+    /// merchant's bank travel on a link of their own, without a MAC.
+    struct PayoutLinkWithoutMAC: NetworkAlteration {
+        func alter(_ configurations: inout NodeConfigurations) {
+            for index in configurations.banks.indices where configurations.banks[index].name == AcquirerStage.bank {
+                configurations.banks[index].security.zones[AcquirerStage.acquirer] = nil
+            }
+        }
+    }
 
     // MARK: - ServeDirector
 

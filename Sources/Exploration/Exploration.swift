@@ -30,6 +30,9 @@ public enum Exploration {
         /// A scenario whose network (names, merchants, cards, calendar, cutoff, stand-in) every
         /// world keeps; only steps and faults are drawn.
         public var base: Scenario?
+        /// This part of an exploration split `count` ways (`--part index/count`): the worlds whose
+        /// run number is `index` modulo `count`, so the parts are disjoint whatever the machine.
+        public var part: (index: Int, count: Int) = (1, 1)
 
         /// Options for `runs` worlds (or, with `runs` nil, for `duration`) from `seed`; the rest is set field by field.
         public init(seed: UInt64, runs: Int?, duration: Duration? = nil) {
@@ -65,6 +68,10 @@ public enum Exploration {
         public var runsPerSecond: Double
         /// One per failing world, in run order.
         public var findings: [Finding]
+        /// Which part of a split exploration this is (`1/1`: all of it); merged parts: the parts' count.
+        public var part: (index: Int, count: Int) = (1, 1)
+        /// Worlds per second of each part, when merged.
+        public var partRates: [Double] = []
 
         /// `{"seed": S, "runs": N, "runs_per_second": R, "violations": [...]}`.
         public var json: JSONValue {
@@ -72,12 +79,15 @@ public enum Exploration {
                 ("seed", .number(Int64(bitPattern: seed))),
                 ("runs", .number(Int64(runs))),
                 ("runs_per_second", .number(Int64(runsPerSecond.rounded()))),
+                ("part", .string("\(part.index)/\(part.count)")),
                 ("violations", .array(findings.map { finding in
                     .object([
+                        ("run", .number(Int64(finding.run))),
                         ("run_seed", .number(Int64(bitPattern: finding.runSeed))),
                         ("invariant", .string(finding.invariant)),
                         ("detail", .string(finding.detail)),
                         ("reproducer", finding.reproducer.map { .string($0) } ?? .null),
+                        ("reproduces", .bool(finding.reproduces)),
                     ])
                 })),
             ])
@@ -113,8 +123,10 @@ public enum Exploration {
             for worker in 0..<workers {
                 group.addTask {
                     var found: [(Int, UInt64, Scenario, [Oracle.Violation])] = []
-                    var index = worker
+                    // This part's worlds: every `count`th run from its own, shared among the workers.
+                    var local = worker
                     while true {
+                        let index = options.part.index - 1 + local * options.part.count
                         if let runs = options.runs, index >= runs { break }
                         if let deadline, ContinuousClock.now >= deadline { break }
                         if options.stopAtFirst, state.violations > 0, state.firstViolation.map({ $0 < index }) ?? false { break }
@@ -127,7 +139,7 @@ public enum Exploration {
                         }
                         let (runs, failing) = state.ran()
                         progress(runs, Double(runs) / seconds(since: started), failing)
-                        index += workers
+                        local += workers
                     }
                     return found
                 }
@@ -152,7 +164,9 @@ public enum Exploration {
                                     reproducer: shrunk[first.invariant]?.path, reproduces: shrunk[first.invariant]?.reproduces ?? false))
         }
         for runner in runners { try await runner.shutdown() }
-        return Report(seed: options.seed, runs: runs, runsPerSecond: rate, findings: findings)
+        var report = Report(seed: options.seed, runs: runs, runsPerSecond: rate, findings: findings)
+        report.part = options.part
+        return report
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -238,5 +252,63 @@ public enum Exploration {
                 return (counts.runs, counts.failing)
             }
         }
+    }
+}
+
+extension Exploration.Report {
+    /// A problem with a report or a merge, in a sentence.
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// A report `explore --json` wrote.
+    public static func read(path: String) throws(Problem) -> Exploration.Report {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot be read") }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let seed = (object["seed"] as? NSNumber)?.int64Value,
+              let runs = (object["runs"] as? NSNumber)?.intValue, let violations = object["violations"] as? [[String: Any]] else {
+            throw Problem(description: "\(path): not the --json report of paylab explore (seed, runs, violations)")
+        }
+        let partText = object["part"] as? String ?? "1/1"
+        let numbers = partText.split(separator: "/").compactMap { Int($0) }
+        guard numbers.count == 2, numbers[1] >= 1, (1...numbers[1]).contains(numbers[0]) else { throw Problem(description: "\(path): part '\(partText)' is not I/N") }
+        var findings: [Exploration.Finding] = []
+        for violation in violations {
+            guard let run = (violation["run"] as? NSNumber)?.intValue, let runSeed = (violation["run_seed"] as? NSNumber)?.int64Value,
+                  let invariant = violation["invariant"] as? String, let detail = violation["detail"] as? String else {
+                throw Problem(description: "\(path): a violation without run, run_seed, invariant and detail (written by an older paylab?)")
+            }
+            findings.append(Exploration.Finding(runSeed: UInt64(bitPattern: runSeed), run: run, invariant: invariant, detail: detail,
+                                                reproducer: violation["reproducer"] as? String, reproduces: violation["reproduces"] as? Bool ?? false))
+        }
+        var report = Exploration.Report(seed: UInt64(bitPattern: seed), runs: runs, runsPerSecond: (object["runs_per_second"] as? NSNumber)?.doubleValue ?? 0, findings: findings)
+        report.part = (numbers[0], numbers[1])
+        return report
+    }
+
+    /// The parts of one exploration as one report: the runs added (and the rates, the parts having
+    /// run side by side), the findings in run order, and each rule's reproducer the one shrunk from
+    /// its first failing world, as one whole exploration would have shrunk it (the first five rules).
+    public static func merge(_ parts: [Exploration.Report]) throws(Problem) -> (report: Exploration.Report, missing: [Int]) {
+        guard let first = parts.first else { throw Problem(description: "no reports to merge") }
+        let seeds = Set(parts.map(\.seed)), counts = Set(parts.map(\.part.count))
+        guard seeds.count == 1 else { throw Problem(description: "the reports are of different explorations (seeds \(seeds.sorted().map(String.init).joined(separator: ", ")))") }
+        guard counts.count == 1 else { throw Problem(description: "the reports split their exploration differently (\(parts.map { "\($0.part.index)/\($0.part.count)" }.joined(separator: ", ")))") }
+        let indexes = parts.map(\.part.index)
+        guard Set(indexes).count == indexes.count else { throw Problem(description: "a part is given twice (\(indexes.sorted().map(String.init).joined(separator: ", ")) of \(first.part.count))") }
+        var findings = parts.flatMap(\.findings).sorted { $0.run < $1.run }
+        var reproducers: [String: (path: String?, reproduces: Bool)] = [:]
+        for finding in findings where reproducers[finding.invariant] == nil && reproducers.count < 5 {
+            reproducers[finding.invariant] = (finding.reproducer, finding.reproduces)
+        }
+        for index in findings.indices {
+            let chosen = reproducers[findings[index].invariant]
+            findings[index].reproducer = chosen?.path
+            findings[index].reproduces = chosen?.reproduces ?? false
+        }
+        var report = Exploration.Report(seed: first.seed, runs: parts.reduce(0) { $0 + $1.runs }, runsPerSecond: parts.reduce(0) { $0 + $1.runsPerSecond }, findings: findings)
+        let missing = (1...first.part.count).filter { !indexes.contains($0) }
+        report.part = missing.isEmpty ? (1, 1) : (indexes.min()!, first.part.count)
+        report.partRates = parts.sorted { $0.part.index < $1.part.index }.map(\.runsPerSecond)
+        return (report, missing)
     }
 }

@@ -6,9 +6,20 @@ import Scenario
 import Exploration
 
 extension PayLab {
-    /// `paylab explore`.
+    /// `paylab explore`: explore (the default), or merge the parts of a split exploration.
     struct Explore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            abstract: "Run random seeded worlds and find the failures nobody wrote a scenario for.",
+            subcommands: [Drive.self, Merge.self],
+            defaultSubcommand: Drive.self)
+    }
+}
+
+extension PayLab.Explore {
+    /// `paylab explore [--runs N] ...`.
+    struct Drive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run random seeded worlds and find the failures nobody wrote a scenario for.",
             discussion: """
                 Each run draws a world from its own seed (a network with random terms, fees, caps and \
@@ -43,13 +54,25 @@ extension PayLab {
         @Option(help: "Worlds run at once, each on its own event loop (default: one per core).")
         var workers: Int?
 
+        @Option(help: ArgumentHelp("Run part I of an exploration split N ways: the worlds whose run number is I modulo N, the same whatever the machine; `paylab explore merge` combines the parts' --json reports.", valueName: "I/N"))
+        var part: String?
+
         @Flag(name: .customLong("self-test"), help: "Plant known defects one at a time and show that exploration finds each.")
         var selfTest = false
 
         @Option(name: .customLong("self-test-runs"), help: "With --self-test: the most runs to find each defect in.")
         var selfTestRuns = 2000
 
+        /// `--part I/N`.
+        var split: (index: Int, count: Int)? {
+            guard let part else { return (1, 1) }
+            let numbers = part.split(separator: "/").compactMap { Int($0) }
+            guard numbers.count == 2, numbers[1] >= 1, (1...numbers[1]).contains(numbers[0]) else { return nil }
+            return (numbers[0], numbers[1])
+        }
+
         func validate() throws {
+            if split == nil { throw ValidationError("--part takes I/N with 1 <= I <= N (2/4), not '\(part ?? "")'") }
             if runs != nil, duration != nil { throw ValidationError("give --runs or --for, not both") }
             if let runs, runs < 1 { throw ValidationError("--runs takes a positive number") }
         }
@@ -70,14 +93,11 @@ extension PayLab {
             options.folder = out
             options.workers = workers
             options.base = baseScenario
+            options.part = split ?? (1, 1)
             let report = try await Exploration.explore(options) { runs, rate, violations in
                 console.progress("explore: \(runs) runs, \(Int(rate)) runs/s, \(violations) violation\(violations == 1 ? "" : "s")")
             }
-            console.print("explored \(report.runs) worlds from seed \(report.seed): \(Int(report.runsPerSecond.rounded())) runs/s, \(report.findings.count) violation\(report.findings.count == 1 ? "" : "s")")
-            for finding in report.findings {
-                console.print("  run \(finding.run) (world \(finding.runSeed)): \(finding.invariant)\n    \(finding.detail)")
-                if let path = finding.reproducer { console.print("    rerun: paylab run \(path)\(finding.reproduces ? "" : " (the shrunk file does not fail by itself)")") }
-            }
+            show(report, console: console)
             if let json { try writeReport(report.json.rendered(pretty: true) + "\n", to: json) }
             if !report.findings.isEmpty { throw ExitStatus.failed }
         }
@@ -105,5 +125,55 @@ extension PayLab {
             }
             if rows.contains(where: { $0.1 == nil }) { throw ExitStatus.failed }
         }
+    }
+
+    /// `paylab explore merge A.json B.json ...`.
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Combine the --json reports of the parts of an exploration (--part I/N) into one.",
+            discussion: """
+                The runs are added (and the rates: the parts ran side by side), the violations listed in \
+                run order, and each rule's reproducer is the one shrunk from its first failing world, as \
+                one whole exploration would have chosen it. Parts of different explorations (another \
+                --seed, another N) are refused; a missing part is said. Exit status: 0 when nothing \
+                broke, 1 when something did, 2 on invalid input.
+                """)
+
+        @Argument(help: "The parts' --json reports.")
+        var files: [String]
+
+        @Option(help: "Write the merged report as JSON.")
+        var json: String?
+
+        func run() async throws {
+            let console = Console()
+            guard !files.isEmpty else {
+                printError("error: give the parts' --json reports to merge")
+                throw ExitStatus.invalid
+            }
+            let merged: (report: Exploration.Report, missing: [Int])
+            do {
+                merged = try Exploration.Report.merge(try files.map { path throws(Exploration.Report.Problem) in try Exploration.Report.read(path: path) })
+            } catch {
+                printError("error: \(error)")
+                throw ExitStatus.invalid
+            }
+            if !merged.missing.isEmpty {
+                console.print("note: parts \(merged.missing.map(String.init).joined(separator: ", ")) of \(merged.report.part.count) are missing: their worlds were not explored")
+            }
+            show(merged.report, console: console)
+            if let json { try writeReport(merged.report.json.rendered(pretty: true) + "\n", to: json) }
+            if !merged.report.findings.isEmpty { throw ExitStatus.failed }
+        }
+    }
+}
+
+/// An exploration's verdict for people: the count, then each violation with its reproducer.
+private func show(_ report: Exploration.Report, console: Console) {
+    let part = report.part.count == 1 ? "" : " (part \(report.part.index)/\(report.part.count))"
+    console.print("explored \(report.runs) worlds from seed \(report.seed)\(part): \(Int(report.runsPerSecond.rounded())) runs/s, \(report.findings.count) violation\(report.findings.count == 1 ? "" : "s")")
+    for finding in report.findings {
+        console.print("  run \(finding.run) (world \(finding.runSeed)): \(finding.invariant)\n    \(finding.detail)")
+        if let path = finding.reproducer { console.print("    rerun: paylab run \(path)\(finding.reproduces ? "" : " (the shrunk file does not fail by itself)")") }
     }
 }

@@ -26,6 +26,43 @@ struct ExplorationTests {
         #expect(first.findings.isEmpty, "\(first.findings.map(\.detail))")
     }
 
+    @Test("an exploration split in 3 parts and merged finds what the whole finds: the same runs, worlds, rules and reproducers (shrunk from the first failing world, whichever part found it); parts of another seed are refused")
+    func partsMerge() async throws {
+        func explore(part: (Int, Int), folder: String) async throws -> Exploration.Report {
+            var options = Exploration.Options(seed: 5, runs: 9)
+            options.folder = folder
+            options.workers = 1
+            options.planted = .feeRoundedDown
+            options.shrinkBudget = 20
+            options.part = part
+            return try await Exploration.explore(options)
+        }
+        let wholeFolder = folder(), partsFolder = folder()
+        defer { for path in [wholeFolder, partsFolder] { try? FileManager.default.removeItem(atPath: path) } }
+        let whole = try await explore(part: (1, 1), folder: wholeFolder)
+        var parts: [Exploration.Report] = []
+        for index in 1...3 { parts.append(try await explore(part: (index, 3), folder: partsFolder)) }
+        #expect(parts.map(\.runs) == [3, 3, 3])
+        // Disjoint: no world found twice, each in the part its run number says.
+        for (index, part) in parts.enumerated() { #expect(part.findings.allSatisfy { ($0.run - 1) % 3 == index }) }
+        let (merged, missing) = try Exploration.Report.merge(parts.reversed())
+        #expect(missing.isEmpty && merged.runs == whole.runs)
+        #expect(!whole.findings.isEmpty)
+        #expect(merged.findings.map { "\($0.run) \($0.runSeed) \($0.invariant) \($0.detail)" } == whole.findings.map { "\($0.run) \($0.runSeed) \($0.invariant) \($0.detail)" })
+        // The same file, but for the folder it names in its rerun line.
+        func read(_ path: String?, _ folder: String) -> String? { (try? String(contentsOfFile: path ?? "", encoding: .utf8))?.replacingOccurrences(of: folder, with: "OUT") }
+        let reproducers = zip(merged.findings, whole.findings).map { (read($0.reproducer, partsFolder), read($1.reproducer, wholeFolder)) }
+        #expect(reproducers.allSatisfy { $0.0 != nil && $0.0 == $0.1 }, "\(reproducers.first.map { "\($0.0 ?? "-")\n---\n\($0.1 ?? "-")" } ?? "")")
+        // The JSON a part writes reads back as the part.
+        let file = partsFolder + "/part2.json"
+        try Data(parts[1].json.rendered(pretty: true).utf8).write(to: URL(fileURLWithPath: file))
+        let read = try Exploration.Report.read(path: file)
+        #expect(read.part == (2, 3) && read.runs == 3 && read.findings.map(\.runSeed) == parts[1].findings.map(\.runSeed))
+        var other = parts[0]
+        other.seed = 6
+        #expect(throws: Exploration.Report.Problem.self) { try Exploration.Report.merge([other, parts[1]]) }
+    }
+
     @Test("every generated world is a valid scenario: written as a file and read back, the same world", arguments: [UInt64(1), 2, 3])
     func worldsAreValid(seed: UInt64) throws {
         for index in 0..<50 {

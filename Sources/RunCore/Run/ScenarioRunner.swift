@@ -87,6 +87,8 @@ public final class ScenarioRunner: Sendable {
         public var expectedTransactions: Int?
         /// Who watches and steers the run from outside (`certify pos`), if anyone.
         public var director: (any ServeDirector)?
+        /// A change to the network as it is assembled (a link's keys the scenario language cannot say).
+        public var alteration: (any NetworkAlteration)?
 
         public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void,
                     settleFor: Duration? = nil, light: Bool = false, expectedTransactions: Int? = nil) {
@@ -118,7 +120,7 @@ public final class ScenarioRunner: Sendable {
     /// Serves a scenario's network in real time: steps at their times relative to the start,
     /// whatever systems under test send answered at the current time, until the deadline or a stop.
     public func serve(_ scenario: Scenario, capture: CaptureOptions? = nil, serving: Serving) async -> ScenarioResult {
-        await run(scenario, capture: capture, planted: nil, serving: serving)
+        await run(scenario, capture: capture, planted: serving.alteration, serving: serving)
     }
 
     private func run(_ scenario: Scenario, capture: CaptureOptions?, planted: (any NetworkAlteration)?, serving: Serving?) async -> ScenarioResult {
@@ -280,7 +282,8 @@ public final class ScenarioRunner: Sendable {
         // A served network stops when it is told to: what its nodes still wait on then is not a fault.
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: served ? [:] : run.waiting(),
-            outcomes: outcomes, timeline: timeline, exponent: scenario.currency.exponent, stoppedEarly: served, audits: run.audits())
+            outcomes: outcomes, timeline: timeline, exponent: scenario.currency.exponent, stoppedEarly: served, audits: run.audits(),
+            swipesVisible: !scenario.network.isExternal(scenario.network.acquirer.name))
         let end = served ? run.now : (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: timeline, end: end, zone: scenario.zone)
         result.failures += run.faults.map { .node($0) }

@@ -351,7 +351,7 @@ final class SystemsUnderTest {
         guard message.mti.isResponse else {
             // A request that lacks what its kind must carry gets 30 here, with the fields named.
             // (A balance inquiry carries no amount.)
-            let missing = Self.required(for: message.mti).filter { !message.has($0) && !($0 == DE.amount && message.isBalanceInquiry) }
+            let missing = Self.required(for: message).filter { !message.has($0) }
             if !missing.isEmpty {
                 send(message.response(code: ResponseCode.formatError), from: node, to: peer)
                 problem("\(node) <- \(peer): \(Self.summary(message)) lacks \(missing.map { "DE\($0)" }.joined(separator: ", ")), which a \(message.mti) must carry: answered 30")
@@ -381,12 +381,18 @@ final class SystemsUnderTest {
         return .deliver(settles: !request.expired)
     }
 
-    /// The fields a request from a SUT must carry for PayLab's node to act on it.
-    static func required(for mti: MTI) -> [Int] {
-        switch mti.messageClass {
-        case .authorization?, .financial?: [DE.pan, DE.processingCode, DE.amount, DE.transmissionDateTime, DE.stan, DE.terminalID]
-        case .reversal?: [DE.processingCode, DE.amount, DE.transmissionDateTime, DE.stan, DE.terminalID]
-        default: []
+    /// The fields a request from a SUT must carry for PayLab's node to act on it: a card
+    /// transaction its card, amount and terminal (a balance inquiry carries no amount); an
+    /// acquirer's payout credit (processing code 28) its amount, its reference (DE37), the
+    /// merchant and the account to credit (DE103), and no card or terminal.
+    static func required(for message: ISOMessage) -> [Int] {
+        switch message.mti.messageClass {
+        case .financial? where message.isPayout:
+            return [DE.processingCode, DE.amount, DE.transmissionDateTime, DE.stan, DE.rrn, DE.merchantID, DE.creditAccount]
+        case .authorization?, .financial?:
+            return [DE.pan, DE.processingCode] + (message.isBalanceInquiry ? [] : [DE.amount]) + [DE.transmissionDateTime, DE.stan, DE.terminalID]
+        case .reversal?: return [DE.processingCode, DE.amount, DE.transmissionDateTime, DE.stan, DE.terminalID]
+        default: return []
         }
     }
 
