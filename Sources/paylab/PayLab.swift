@@ -14,7 +14,7 @@ struct PayLab: AsyncParsableCommand {
             docs/command-line.md (in the repository). Start with: paylab run Scenarios
             """,
         version: PayLabVersion.current,
-        subcommands: [Run.self, Serve.self, Certify.self, Validate.self, Explain.self, Arrival.self, Incident.self, Decode.self, Encode.self, Crypto.self, Schema.self, Explore.self, Pki.self, Load.self, Bench.self]
+        subcommands: [Run.self, Serve.self, Certify.self, Validate.self, Explain.self, Arrival.self, Incident.self, Decode.self, Encode.self, Crypto.self, Schema.self, Explore.self, Pki.self, Load.self, Bench.self, Report.self]
     )
 
     /// Runs the command; a command line that does not parse is invalid input: exit 2.
