@@ -117,7 +117,7 @@ final class LoadConnection: ChannelInboundHandler {
         self.channel = channel
         let loop = channel.eventLoop
         for (slot, terminal) in terminals.enumerated() {
-            stans[slot] = stans[slot] % 999_999 + 1
+            stans[slot] = plan.stanRange.contains(stans[slot]) && stans[slot] < plan.stanRange.upperBound ? stans[slot] + 1 : plan.stanRange.lowerBound
             let signOn = NetworkManagement.signOn.request(stan: TraceNumbers.text(stans[slot]), now: clock(), terminal: (terminal.id, terminal.merchant))
             if let bytes = try? Framing.standard.frame(codec.pack(signOn)) { channel.write(channel.allocator.buffer(bytes: bytes), promise: nil) }
         }
@@ -197,7 +197,7 @@ final class LoadConnection: ChannelInboundHandler {
         guard let channel, !terminals.isEmpty else { return }
         let slot = turn % terminals.count
         turn += 1
-        stans[slot] = stans[slot] % 999_999 + 1
+        stans[slot] = plan.stanRange.contains(stans[slot]) && stans[slot] < plan.stanRange.upperBound ? stans[slot] + 1 : plan.stanRange.lowerBound
         let terminal = terminals[slot]
         let card = plan.cards[cardIndex % plan.cards.count]
         cardIndex += plan.connections

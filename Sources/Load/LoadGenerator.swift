@@ -36,6 +36,9 @@ public struct LoadPlan: Sendable {
     public var timeout: Duration
     /// The STAN each terminal numbers from (its sign-on takes it, its first purchase the next).
     public var firstSTAN: Int
+    /// The STANs this generator's terminals number within, wrapping to its start: a part of
+    /// several (`--part I/N`) keeps to its own N-th of the STAN space.
+    public var stanRange: ClosedRange<Int> = 1...999_999
 
     public init(pace: Pace, duration: Duration, warmup: Duration, terminals: [(id: String, merchant: String, network: Int)], cards: [(pan: String, expiry: String)],
                 connections: Int, threads: Int, timeout: Duration, firstSTAN: Int = 1) {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Histogram
 public import RunCore
 
@@ -21,6 +21,12 @@ public struct LoadReport: Sendable {
     /// The `--threshold`s asked for, judged on this report.
     public var thresholds: [LoadThreshold] = []
     public var parts: Int
+    /// Which part of a run split across generators (`--part I/N`), when the report is of one part.
+    public var part: (index: Int, count: Int) = (1, 1)
+    /// The instant the parts were asked to start at (`--start-at`), and when each actually
+    /// started sending (wall clock), in part order.
+    public var startAt: Date?
+    public var startedAt: [Date] = []
     /// Microseconds, from each request's scheduled start (after the warmup).
     public var latency: Histogram<UInt64>
     /// The largest latency, exact (the histogram holds it only to its bucket).
@@ -58,6 +64,9 @@ public struct LoadReport: Sendable {
         reconciled = outcome.reconciliation.reconciled
         problems = outcome.reconciliation.problems
         parts = 1
+        part = outcome.part
+        startAt = outcome.startAt
+        startedAt = [outcome.startedAt]
         latency = seen.latency
         maxMicros = seen.latency.totalCount == 0 ? 0 : seen.latency.max
         seconds = seen.seconds.map { Second(sent: $0.sent, answered: $0.answered, errors: $0.errors, latency: $0.latency) }
@@ -82,8 +91,22 @@ public struct LoadReport: Sendable {
 
     // MARK: - Merging
 
+    /// Why these reports are not the parts of one run, if they are not: another split, a part
+    /// given twice, another `--start-at`.
+    public static func mismatch(_ reports: [LoadReport]) -> String? {
+        let single = reports.filter { $0.parts == 1 }
+        let counts = Set(single.map(\.part.count))
+        if counts.count > 1 { return "the reports split their run differently (\(single.map { "\($0.part.index)/\($0.part.count)" }.joined(separator: ", "))): they are not the parts of one run" }
+        let indexes = single.filter { $0.part.count > 1 }.map(\.part.index)
+        if Set(indexes).count != indexes.count { return "a part is given twice (\(indexes.sorted().map(String.init).joined(separator: ", ")))" }
+        let starts = Set(reports.map { $0.startAt.map(iso8601) ?? "none" })
+        if starts.count > 1 { return "the parts were asked to start at different instants (--start-at \(starts.sorted().joined(separator: ", "))): they are not the parts of one run" }
+        return nil
+    }
+
     /// Parts of one run (`--part I/N` on several machines) as one: counts added, histograms
-    /// merged value by value, seconds aligned by their index.
+    /// merged value by value, seconds aligned by their index; how far apart the parts really
+    /// started is said.
     public static func merge(_ reports: [LoadReport]) -> LoadReport? {
         guard var merged = reports.first else { return nil }
         for (index, report) in reports.enumerated().dropFirst() {
@@ -113,10 +136,31 @@ public struct LoadReport: Sendable {
             }
         }
         if reports.count > 1 { merged.description = "\(reports.count) parts merged: " + reports.map(\.description).joined(separator: " | ") }
+        merged.startedAt = reports.flatMap(\.startedAt)
+        if let first = merged.startedAt.min(), let last = merged.startedAt.max(), reports.count > 1 {
+            let apart = Int((last.timeIntervalSince(first) * 1000).rounded())
+            merged.warnings.insert("the parts started \(apart) ms apart\(merged.startAt == nil ? " (no --start-at: each when its machine got to it)" : "")", at: 0)
+        }
         return merged
     }
 
     // MARK: - JSON
+
+    /// `2026-12-06T17:50:00.123Z`.
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// A wall-clock instant as `--start-at` and the reports give it: ISO 8601, in UTC (Z) or with an offset.
+    public static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
 
     public func json() -> JSONValue {
         func number(_ value: Double) -> JSONValue { .decimal(value) }
@@ -127,6 +171,9 @@ public struct LoadReport: Sendable {
             ("timeouts", count(timeouts)), ("unmatched", count(unmatched)), ("late", count(late)),
             ("reversals", count(reversals)),
             ("rate", number(rate)), ("duration_s", number(durationSeconds)), ("active_s", number(activeSeconds)), ("parts", count(parts)),
+            ("part", .string("\(part.index)/\(part.count)")),
+            ("start_at", startAt.map { .string(Self.iso8601($0)) } ?? .null),
+            ("started_at", .array(startedAt.map { .string(Self.iso8601($0)) })),
             ("latency_ms", .object([("p50", number(milliseconds(50))), ("p90", number(milliseconds(90))), ("p99", number(milliseconds(99))),
                                     ("p999", number(milliseconds(99.9))), ("max", number(maxMilliseconds))])),
             ("by_code", .object(byCode.sorted { $0.key < $1.key }.map { ($0.key, count($0.value)) })),
@@ -186,6 +233,10 @@ public struct LoadReport: Sendable {
         report.problems = object["problems"] as? [String] ?? []
         report.warnings = object["warnings"] as? [String] ?? []
         report.parts = max(1, int("parts"))
+        let part = (object["part"] as? String ?? "1/1").split(separator: "/").compactMap { Int($0) }
+        if part.count == 2 { report.part = (part[0], part[1]) }
+        report.startAt = (object["start_at"] as? String).flatMap(Self.date)
+        report.startedAt = (object["started_at"] as? [String] ?? []).compactMap(Self.date)
         report.latency = decode(object["latency_us"], digits: .three)
         report.maxMicros = (object["max_us"] as? NSNumber)?.uint64Value ?? (report.latency.totalCount == 0 ? 0 : report.latency.max)
         report.seconds = (object["by_second"] as? [[String: Any]] ?? []).map {

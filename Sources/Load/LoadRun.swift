@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Histogram
 import ISO8583
 import NIOSSL
@@ -33,6 +33,17 @@ public enum LoadRun {
         /// The STAN every terminal numbers from: a host that remembers an earlier run's STANs
         /// answers their repeats 94, so a second run may start elsewhere.
         public var firstSTAN = 1
+        /// The wall-clock instant to start sending at (`--start-at`), so that parts on several
+        /// machines load the host at one moment; nil: as soon as the network is up.
+        public var startAt: Date?
+
+        /// The STANs of part `index` of `count`: its N-th of 1...999999, so no two parts ever
+        /// send the same STAN (a host keying duplicates on STAN and DE7 answers none 94).
+        public static func stanRange(part: (index: Int, count: Int)) -> ClosedRange<Int> {
+            let size = 999_999 / max(part.count, 1)
+            let lower = 1 + (part.index - 1) * size
+            return lower...(part.index == part.count ? 999_999 : lower + size - 1)
+        }
 
         public init(pace: LoadPlan.Pace, duration: Duration, warmup: Duration = .zero, terminals: Int = 100, cards: Int = 1000, threads: Int = 2,
                     networks: Int? = nil, connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10)) {
@@ -104,6 +115,10 @@ public enum LoadRun {
         public var description: String
         /// The open loop's rate, when it was one.
         public var askedRate: Int?
+        /// When it started sending (wall clock), the instant it was asked to (`--start-at`), and its part.
+        public var startedAt = Date()
+        public var startAt: Date?
+        public var part: (index: Int, count: Int) = (1, 1)
     }
 
     /// The terminals a load run drives: those that are systems under test at PayLab's
@@ -176,7 +191,6 @@ public enum LoadRun {
             }
             endpoints.append(endpoint)
         }
-        let wallStart = ContinuousClock.now
         let start = scenario.start
         var terminals: [(id: String, merchant: String, network: Int)] = []
         for (index, share) in shares.enumerated() {
@@ -188,8 +202,17 @@ public enum LoadRun {
         // Every network gets the same number of connections, each with a terminal at least.
         let fewest = (0..<count).map { index in terminals.filter { $0.network == index }.count }.min() ?? 1
         let connections = max(1, min((max(options.connections, count) + count - 1) / count, fewest)) * count
-        let plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals,
-                            cards: cards, connections: connections, threads: options.threads, timeout: options.timeout, firstSTAN: options.firstSTAN)
+        let stans = Options.stanRange(part: options.part)
+        var plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals,
+                            cards: cards, connections: connections, threads: options.threads, timeout: options.timeout,
+                            firstSTAN: min(stans.lowerBound + options.firstSTAN - 1, stans.upperBound))
+        plan.stanRange = stans
+        // Parts on several machines start together: wait for the agreed instant (a late part starts at once, and says how late).
+        if let startAt = options.startAt {
+            let wait = startAt.timeIntervalSinceNow
+            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+        }
+        let startedAt = Date()
         let seen: LoadObservation
         do {
             let identity = try authority.issue(for: "load generator", hostname: "load-generator", names: CertificateAuthority.loopbackNames, days: 2)
@@ -204,6 +227,7 @@ public enum LoadRun {
             tls.certificateVerification = .noHostnameVerification
             tls.minimumTLSVersion = acquirerSUT == nil ? .tlsv13 : .tlsv12
             let context = acquirerSUT?.tls == ExternalSystem.TLSMode.none ? nil : try NIOSSLContext(configuration: tls)
+            let wallStart = ContinuousClock.now
             let generator = LoadGenerator(plan: plan, targets: endpoints.map { LoadTarget(host: $0.host, port: $0.port, tls: context) },
                                           clock: { start.advanced(by: ContinuousClock.now - wallStart) })
             seen = try await generator.run(stop: stop, progress: progress)
@@ -235,7 +259,11 @@ public enum LoadRun {
         let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, \(networks)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
         var askedRate: Int?
         if case .rate(let rate) = options.pace { askedRate = rate }
-        return Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description, askedRate: askedRate)
+        var outcome = Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description, askedRate: askedRate)
+        outcome.startedAt = startedAt
+        outcome.startAt = options.startAt
+        outcome.part = options.part
+        return outcome
     }
 
     /// One network served in real time for a load run, on its own runner (its own event loop).

@@ -77,8 +77,11 @@ extension PayLab {
             @Option(help: "How long a terminal waits before it reverses.")
             var timeout: Duration = .seconds(10)
 
-            @Option(help: "This generator's slice of the terminals: I/N.")
+            @Option(help: "This generator's slice of the terminals and of the STANs: I/N (part I numbers its terminals' STANs in its own N-th of 1 to 999999).")
             var part = "1/1"
+
+            @Option(name: .customLong("start-at"), help: ArgumentHelp("Start sending at this wall-clock instant (ISO 8601: 2026-12-06T18:00:00Z, or with an offset), so that every part of a run loads the host at one moment.", valueName: "time"))
+            var startAt: String?
 
             @Option(name: .customLong("first-stan"), help: "The STAN every terminal numbers from, 1 to 999999 (a host that remembers an earlier run's STANs answers their repeats 94).")
             var firstSTAN = 1
@@ -113,6 +116,9 @@ extension PayLab {
                 if connections < 1 || connections > 32 { throw ValidationError("--connections takes 1 to 32 (the acquirer's limit for systems under test), not \(connections)") }
                 guard Self.part(part) != nil else { throw ValidationError("--part takes I/N with 1 ≤ I ≤ N, not '\(part)'") }
                 if firstSTAN < 1 || firstSTAN > 999_999 { throw ValidationError("--first-stan takes 1 to 999999, not \(firstSTAN)") }
+                if let startAt, LoadReport.date(startAt) == nil {
+                    throw ValidationError("--start-at takes an ISO 8601 instant in UTC or with an offset (2026-12-06T18:00:00Z, 2026-12-07T02:00:00+08:00), not '\(startAt)'")
+                }
                 for threshold in thresholds {
                     do { _ = try LoadThreshold(threshold) } catch { throw ValidationError(error.description) }
                 }
@@ -132,6 +138,7 @@ extension PayLab {
                     pace: rate.map { .rate($0) } ?? .concurrency(concurrency ?? 1), duration: length, warmup: warmup,
                     terminals: terminals, cards: cards, threads: threads, networks: networks, connections: connections, part: Self.part(part)!, timeout: timeout)
                 options.firstSTAN = firstSTAN
+                options.startAt = startAt.flatMap(LoadReport.date)
                 let scenario: Scenario
                 if let file {
                     guard let loaded = try loadSuite([file]).scenarios.first else { throw ExitStatus.invalid }
@@ -213,6 +220,10 @@ extension PayLab {
                         printError("error: \(error)")
                         throw ExitStatus.invalid
                     }
+                }
+                if let mismatch = LoadReport.mismatch(reports) {
+                    printError("error: \(mismatch)")
+                    throw ExitStatus.invalid
                 }
                 var merged = LoadReport.merge(reports)!
                 merged.thresholds = thresholds.compactMap { try? LoadThreshold($0) }
