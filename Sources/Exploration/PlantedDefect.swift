@@ -48,8 +48,8 @@ private struct PlantedBank: NodeLogic {
     let defect: PlantedDefect
     var name: String { bank.name }
     var ledger: Ledger { bank.ledger }
-    var waitingOn: [String] { bank.waitingOn }
-    var auditFailures: [String] { bank.auditFailures }
+    var waitingOn: [NodeWait] { bank.waitingOn }
+    var auditFailures: [AuditFailure] { bank.auditFailures }
 
     mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {
         if defect == .reversalNotCredited, message.isReversal, !message.isResponse {

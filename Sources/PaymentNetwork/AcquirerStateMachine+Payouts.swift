@@ -9,7 +9,7 @@ extension AcquirerStateMachine {
         guard let purchase = purchases[reference] else { return [] }
         let swiped = configuration.zone.local(purchase.receivedAt)
         guard let clearing = de15.flatMap({ LocalDate(mmdd: $0, onOrAfter: swiped.date) }) else {
-            return [.fault("the approval of \(reference) carries no clearing date (DE15 '\(de15 ?? "")')")]
+            return [.fault(NodeFault(.noClearingDate, "the approval of \(reference) carries no clearing date (DE15 '\(de15 ?? "")')"))]
         }
         purchases[reference]?.clearingDate = clearing
         return schedulePayout(reference, clearing: clearing, now: now, detail: "booked")
@@ -42,7 +42,7 @@ extension AcquirerStateMachine {
                 schedule = try ArrivalSchedule.compute(
                     swipedAt: swiped, clearingDate: clearing, terms: merchant.terms, calendar: payoutCalendar, payoutAt: merchant.payoutAt)
             } catch {
-                return [.fault("cannot schedule the payout of \(reference): \(error)")]
+                return [.fault(NodeFault(.noPayoutDay, "cannot schedule the payout of \(reference): \(error)"))]
             }
             lastSchedule[merchant.id] = (swiped, clearing, merchant.terms, merchant.payoutAt, schedule)
         }
@@ -234,7 +234,7 @@ extension AcquirerStateMachine {
         merchant.accountNumber = number
         merchants[merchantID] = merchant
         guard let next = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: false) else {
-            return [.fault("no day to pay merchant \(merchantID) after its account changed")]
+            return [.fault(NodeFault(.noPayoutDay, "no day to pay merchant \(merchantID) after its account changed"))]
         }
         let unparked = book.unpark(merchantID, payableAt: next)
         var actions: [NodeAction] = unparked.map { due in
@@ -352,7 +352,7 @@ extension AcquirerStateMachine {
         if cover.stoppedAt == nil { payoutCover?.stoppedAt = merchant.id }
         let after = configuration.zone.local(cover.until ?? now)
         guard let next = nextPayoutTime(merchant, after: after, strictly: false) else {
-            return [.fault("no day to pay merchant \(merchant.id) after its payout could not be covered")]
+            return [.fault(NodeFault(.noPayoutDay, "no day to pay merchant \(merchant.id) after its payout could not be covered"))]
         }
         let exponent = configuration.currency.exponent
         return book.postpone(dueNow.map(\.reference), merchant: merchant.id, to: next).map { due in
@@ -383,7 +383,7 @@ extension AcquirerStateMachine {
         }
         // Refused (a frozen account, say): pay again at the next payout time the terms allow.
         guard let retry = nextPayoutTime(merchant, after: configuration.zone.local(now), strictly: true) else {
-            return acknowledged + [.fault("no day to pay merchant \(merchant.id) again after the payout was returned")]
+            return acknowledged + [.fault(NodeFault(.noPayoutDay, "no day to pay merchant \(merchant.id) again after the payout was returned"))]
         }
         _ = book.returned(rrn, retry: retry)
         return acknowledged + [.startTimer(.payout(merchant: merchant.id, at: retry), at: configuration.zone.instant(retry))]

@@ -173,9 +173,9 @@ public struct AcquirerStateMachine: NodeLogic {
         downstreamOf.reserveCapacity(transactions)
     }
 
-    public var waitingOn: [String] {
-        waiting.keys.sorted().map { "request \($0)" } + reversals.pending.keys.sorted().map { "reversal \($0)" }
-            + book.payoutsInFlight.map { "payout payout/\($0)" }
+    public var waitingOn: [NodeWait] {
+        waiting.keys.sorted().map { NodeWait(.request, "request \($0)") } + reversals.pending.keys.sorted().map { NodeWait(.reversal, "reversal \($0)") }
+            + book.payoutsInFlight.map { NodeWait(.payout, "payout payout/\($0)") }
     }
 
     // MARK: - Messages

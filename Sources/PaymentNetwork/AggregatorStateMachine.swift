@@ -108,7 +108,7 @@ public struct AggregatorStateMachine: NodeLogic {
                                       + (due.map { ", at \($0)" } ?? ""),
                                   facts: .init(amount: amount, operation: .payout, merchant: id))),
         ]
-        guard let due else { return actions + [.fault("\(name) has no day to pay merchant \(id) under \(merchant.pays)")] }
+        guard let due else { return actions + [.fault(NodeFault(.noPayoutDay, "\(name) has no day to pay merchant \(id) under \(merchant.pays)"))] }
         actions.append(.startTimer(.payout(merchant: id, at: due), at: configuration.zone.instant(due)))
         return actions
     }
@@ -197,8 +197,8 @@ public struct AggregatorStateMachine: NodeLogic {
         return Set(receipts.values.filter { $0.state == .kept }.map(\.merchant)).sorted().flatMap { payOn($0, now: now) }
     }
 
-    public var waitingOn: [String] {
-        credits.pending.values.map { "payout credit \($0.message[DE.rrn] ?? "") to \($0.peer)" }.sorted()
+    public var waitingOn: [NodeWait] {
+        credits.pending.values.map { NodeWait(.payout, "payout credit \($0.message[DE.rrn] ?? "") to \($0.peer)") }.sorted()
     }
 
     public func security(towards peer: String) -> LinkSecurity? { configuration.security.zones[peer] }

@@ -162,11 +162,11 @@ extension BankStateMachine {
         // A purchase charged back already may be disputed again (an analyst raises it twice):
         // the chargeback goes to the scheme, which refuses a second one (12), and the first stands.
         guard let entry = authorizations[original], entry.state == .debited, let request = entry.request else {
-            return [.fault("cannot charge back \(original) for \(id): this bank did not debit the card for it, or it was undone")]
+            return [.fault(NodeFault(.chargebackNotPossible, "cannot charge back \(original) for \(id): this bank did not debit the card for it, or it was undone"))]
         }
         let again = entry.disputed
         let amount = entry.amount - entry.refunded
-        guard amount > .zero else { return [.fault("cannot charge back \(original) for \(id): it was refunded in full")] }
+        guard amount > .zero else { return [.fault(NodeFault(.chargebackNotPossible, "cannot charge back \(original) for \(id): it was refunded in full"))] }
         authorizations[original]?.disputed = true
         var chargeback = request.keeping([DE.pan, DE.expiry, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency], mti: .chargeback)
         chargeback[DE.processingCode] = ProcessingCode.purchase

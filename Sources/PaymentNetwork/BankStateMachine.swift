@@ -168,8 +168,8 @@ public struct BankStateMachine: NodeLogic {
         authorizations.reserveCapacity(transactions)
     }
 
-    public var waitingOn: [String] {
-        queuedCredits.map { "queued payout \($0.message[DE.rrn] ?? "")" } + chargebacks.pending.keys.sorted().map { "chargeback \($0)" }
+    public var waitingOn: [NodeWait] {
+        queuedCredits.map { NodeWait(.queuedCredit, "queued payout \($0.message[DE.rrn] ?? "")") } + chargebacks.pending.keys.sorted().map { NodeWait(.chargeback, "chargeback \($0)") }
     }
 
     /// What a card may still spend: its balance (and a credit card's limit) less what pre-authorizations hold on it.
@@ -178,16 +178,16 @@ public struct BankStateMachine: NodeLogic {
         return holds.values.filter { $0.pan == pan && $0.state == .holding }.reduce(ledger.balance(pan) + line) { $0 - $1.amount }
     }
 
-    public var auditFailures: [String] {
-        let holding = held.sorted { $0.key < $1.key }.compactMap { pan, amount -> String? in
+    public var auditFailures: [AuditFailure] {
+        let holding = held.sorted { $0.key < $1.key }.compactMap { pan, amount -> AuditFailure? in
             let balance = ledger.balance(pan) + (cards[pan]?.creditLimit ?? .zero)
             return amount > balance
-                ? "pre-authorizations hold \(amount.formatted(exponent: exponent)) on card \(PAN.mask(pan)), more than it can spend \(balance.formatted(exponent: exponent))"
+                ? AuditFailure(.holdAboveBalance, "pre-authorizations hold \(amount.formatted(exponent: exponent)) on card \(PAN.mask(pan)), more than it can spend \(balance.formatted(exponent: exponent))")
                 : nil
         }
         // A debit card's account is never overdrawn.
         let overdrawn = cards.values.filter { $0.creditLimit == nil && ledger.balance($0.pan) < .zero }.sorted { $0.pan < $1.pan }.map { card in
-            "debit card \(PAN.mask(card.pan)) is overdrawn: its balance is \(ledger.balance(card.pan).formatted(exponent: exponent))"
+            AuditFailure(.debitOverdrawn, "debit card \(PAN.mask(card.pan)) is overdrawn: its balance is \(ledger.balance(card.pan).formatted(exponent: exponent))")
         }
         return holding + overdrawn
     }

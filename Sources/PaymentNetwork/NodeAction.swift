@@ -16,5 +16,5 @@ public enum NodeAction: Sendable, Equatable {
     case alias(hop: TransactionReference, of: TransactionReference)
     /// The node could not do its job (a date its calendar does not cover, say): the run
     /// reports it and fails.
-    case fault(String)
+    case fault(NodeFault)
 }

@@ -23,11 +23,11 @@ public protocol NodeLogic: Sendable {
     /// A connection to a peer is up again after an outage or a disconnect.
     mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction]
     /// Requests this node sent and is still waiting on (for the "nothing in flight" invariant).
-    var waitingOn: [String] { get }
+    var waitingOn: [NodeWait] { get }
     /// The node's ledger.
     var ledger: Ledger { get }
     /// What the node finds wrong in its own books (a hold above a card's balance), one sentence each.
-    var auditFailures: [String] { get }
+    var auditFailures: [AuditFailure] { get }
     /// Makes room for this many transactions in the node's books at once: a load run that
     /// knows its volume does not stall while a table of many thousands is copied to a bigger one.
     mutating func reserve(transactions: Int)
@@ -42,8 +42,8 @@ extension NodeLogic {
     public mutating func sendFailed(_ message: ISOMessage, to peer: String, now: Instant) -> [NodeAction] { [] }
     public mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] { [] }
     public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { [] }
-    public var waitingOn: [String] { [] }
-    public var auditFailures: [String] { [] }
+    public var waitingOn: [NodeWait] { [] }
+    public var auditFailures: [AuditFailure] { [] }
     public mutating func reserve(transactions: Int) {}
     public func security(towards peer: String) -> LinkSecurity? { nil }
 }

@@ -200,9 +200,9 @@ public struct SchemeStateMachine: NodeLogic {
         acquirerView.reserveCapacity(transactions)
     }
 
-    public var waitingOn: [String] {
-        waiting.keys.sorted().map { "request \($0)" } + retransmissions.pending.keys.sorted().map { "advice or reversal \($0)" }
-            + batches.filter { $0.value.count > 0 }.sorted { $0.key < $1.key }.map { "clearing of \($0.value.count) item(s) on \($0.key)" }
+    public var waitingOn: [NodeWait] {
+        waiting.keys.sorted().map { NodeWait(.request, "request \($0)") } + retransmissions.pending.keys.sorted().map { NodeWait(.advice, "advice or reversal \($0)") }
+            + batches.filter { $0.value.count > 0 }.sorted { $0.key < $1.key }.map { NodeWait(.clearing, "clearing of \($0.value.count) item(s) on \($0.key)") }
     }
 
     /// The clearing date of a request made at local time `local`: the batch still open then.

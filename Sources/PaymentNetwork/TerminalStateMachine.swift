@@ -106,10 +106,11 @@ public struct TerminalStateMachine: NodeLogic {
         reversals = Retransmissions(timeout: configuration.timeout)
     }
 
-    public var waitingOn: [String] {
-        (held.map { "sign-on before \($0.operation.rawValue) of \($0.transactionID)" }
-            + reverseWhenBack.map { "reversal of \($0.entry.transactionID) (after the terminal signs on again)" } + waiting.values.map { "\($0.operation.rawValue) of \($0.transactionID)" }
-            + reversals.pending.keys.compactMap { reversed[$0].map { "reversal of \($0.transactionID)" } }).sorted()
+    public var waitingOn: [NodeWait] {
+        (held.map { NodeWait(.signOn, "sign-on before \($0.operation.rawValue) of \($0.transactionID)") }
+            + reverseWhenBack.map { NodeWait(.reversal, "reversal of \($0.entry.transactionID) (after the terminal signs on again)") }
+            + waiting.values.map { NodeWait(.request, "\($0.operation.rawValue) of \($0.transactionID)") }
+            + reversals.pending.keys.compactMap { reversed[$0].map { NodeWait(.reversal, "reversal of \($0.transactionID)") } }).sorted()
     }
 
     public mutating func perform(_ command: NodeCommand, now: Instant) -> [NodeAction] {

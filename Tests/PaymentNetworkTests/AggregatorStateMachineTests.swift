@@ -39,7 +39,7 @@ struct AggregatorStateMachineTests {
         let paying = node.timerFired(key, now: at)
         let onward = try #require(Fixture.sent(paying).first)
         #expect(onward.1 == "CMB" && onward.0[DE.creditAccount] == "6214830000000020" && onward.0[DE.rrn] == "123456789012" && onward.0.isPayout)
-        #expect(!node.waitingOn.isEmpty)
+        #expect(node.waitingOn.map(\.kind) == [.payout])
         _ = node.receive(onward.0.response(code: .approved), from: "CMB", now: at)
         #expect(node.waitingOn.isEmpty)
         #expect(node.ledger.balance("settlement:CMB") == Money(minorUnits: 9940) && node.ledger.balance("settlement:Leshua") == Money(minorUnits: -9940))

@@ -15,7 +15,7 @@ struct BankStateMachineTests {
         var advice = Fixture.purchase(amount: 30_000)
         advice.mti = .financialAdvice
         _ = debit.receive(advice, from: "UnionPay", now: Fixture.friday)
-        #expect(debit.auditFailures == ["debit card 622202******0001 is overdrawn: its balance is -200.00"])
+        #expect(debit.auditFailures == [AuditFailure(.debitOverdrawn, "debit card 622202******0001 is overdrawn: its balance is -200.00")])
         var configuration = Fixture.bank(balance: 0).configuration
         configuration.cards[0].creditLimit = Money(minorUnits: 50_000)
         var credit = BankStateMachine(configuration: configuration, seed: 1)

@@ -29,4 +29,17 @@ struct ExpectationCheckerTests {
         let neverBooked = ExpectationChecker.unfinishedPayouts(outcomes: TransactionOutcome.all(from: [swipe, approved]), timeline: [swipe, approved], end: .init(milliseconds: 0), zone: zone)
         #expect(neverBooked == [.invariant(.bookedForPayout, detail: "transaction buy was approved but the acquirer never booked it for payout: the money stopped at the acquirer")])
     }
+
+    @Test("a node's audit failure and fault are verdicts of their own kind: the rule names the kind, the same whatever the amounts and names")
+    func typedNodeReports() {
+        let audit = RunFailure.audit("ICBC", AuditFailure(.debitOverdrawn, "debit card 622202******0001 is overdrawn: its balance is -200.00"))
+        #expect(audit.rule == "invariant: audit debit_overdrawn")
+        #expect(audit.description == "invariant: ICBC: debit card 622202******0001 is overdrawn: its balance is -200.00")
+        let other = RunFailure.audit("ABC", AuditFailure(.debitOverdrawn, "debit card 622848******0002 is overdrawn: its balance is -1.00"))
+        #expect(other.rule == audit.rule)
+        let fault = RunFailure.node("Leshua", NodeFault(.noPayoutDay, "no day to pay merchant 898440354110001 again after the payout was returned"))
+        #expect(fault.rule == "node: no_payout_day" && fault.description.hasPrefix("node: Leshua: no day to pay"))
+        let detail = JSONReport.detail(fault).rendered()
+        #expect(detail.contains(#""kind":"node","node":"Leshua","rule":"no_payout_day""#), "\(detail)")
+    }
 }

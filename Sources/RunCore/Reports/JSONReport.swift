@@ -42,8 +42,10 @@ public enum JSONReport {
                       ("field", optional(miss.field)), ("expected", optional(miss.expected)), ("actual", optional(miss.actual))]
         case .invariant(let rule, _):
             fields = [("kind", .string("invariant")), ("rule", .string(rule.rawValue))]
-        case .node:
-            fields = [("kind", .string("node"))]
+        case .node(let node, let fault):
+            fields = [("kind", .string("node")), ("node", .string(node)), ("rule", .string(fault.kind.rawValue))]
+        case .audit(let node, let failure):
+            fields = [("kind", .string("invariant")), ("rule", .string("audit")), ("node", .string(node)), ("audit", .string(failure.kind.rawValue))]
         case .stopped:
             fields = [("kind", .string("stopped"))]
         }

@@ -45,7 +45,7 @@ final class NetworkRun {
     /// Links cut by a `disconnect` fault, as `client -> server`.
     var cut: Set<String> = []
     /// What node logic could not do (a message it could not pack, a date outside its calendar).
-    private(set) var faults: [String] = []
+    private(set) var faults: [(node: String, fault: NodeFault)] = []
     /// What the fault windows did, with the virtual time.
     private(set) var faultLog: [(at: Instant, what: String)] = []
     /// The links to systems under test.
@@ -245,10 +245,10 @@ final class NetworkRun {
     func ledgers() -> [String: Ledger] { nodes.mapValues(\.ledger) }
 
     /// What each node is still waiting on, for nodes that wait on something.
-    func waiting() -> [String: [String]] { nodes.mapValues(\.waitingOn).filter { !$0.value.isEmpty } }
+    func waiting() -> [String: [String]] { nodes.mapValues { $0.waitingOn.map(\.description) }.filter { !$0.value.isEmpty } }
 
     /// What each node finds wrong in its own books, for nodes that find something.
-    func audits() -> [String: [String]] { nodes.mapValues(\.auditFailures).filter { !$0.value.isEmpty } }
+    func audits() -> [String: [AuditFailure]] { nodes.mapValues(\.auditFailures).filter { !$0.value.isEmpty } }
 
     // MARK: - Fault windows
 
@@ -379,7 +379,7 @@ final class NetworkRun {
         do {
             bytes = try codec.pack(message, securedBy: authenticator(node, peer), exempt: ISOMessage.macExempt)
         } catch {
-            faults.append("\(node) built a message it cannot send to \(peer): \(error) in \(message)")
+            faults.append((node, NodeFault(.unsendable, "built a message it cannot send to \(peer): \(error) in \(message)")))
             return
         }
         if !wire.send(from: node, to: peer, message: bytes), nodes[node] != nil {
@@ -414,8 +414,8 @@ final class NetworkRun {
                 events.append(aliases.resolve(event))
             case .alias(let hop, let of):
                 aliases.add(hop, of: of, by: node)
-            case .fault(let problem):
-                faults.append("\(node): \(problem)")
+            case .fault(let fault):
+                faults.append((node, fault))
             }
         }
     }

@@ -286,7 +286,7 @@ public final class ScenarioRunner: Sendable {
             swipesVisible: !scenario.network.isExternal(scenario.network.acquirer.name))
         let end = served ? run.now : (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
         result.failures += ExpectationChecker.unfinishedPayouts(outcomes: outcomes, timeline: timeline, end: end, zone: scenario.zone)
-        result.failures += run.faults.map { .node($0) }
+        result.failures += run.faults.map { .node($0.node, $0.fault) }
         result.reasons = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.id, reasons(for: $0, in: scenario, faultLog: result.faultLog)) })
         return result
     }
@@ -307,7 +307,7 @@ public final class ScenarioRunner: Sendable {
         result.failures += ExpectationChecker.invariantFailures(
             ledgers: ledgers, framesInFlight: run.wire.framesInFlight + run.heldFrames, waiting: [:],
             outcomes: [], timeline: [], exponent: scenario.currency.exponent, stoppedEarly: false)
-        result.failures += run.faults.map { .node($0) }
+        result.failures += run.faults.map { .node($0.node, $0.fault) }
         return result
     }
 

@@ -99,11 +99,11 @@ enum ExpectationChecker {
     /// The invariants of docs/scenario-language.md ("What always holds") that can be checked from the ledgers and the wire.
     static func invariantFailures(
         ledgers: [String: Ledger], framesInFlight: Int, waiting: [String: [String]], outcomes: [TransactionOutcome],
-        timeline: [TimelineEvent], exponent: Int, stoppedEarly: Bool = false, audits: [String: [String]] = [:], swipesVisible: Bool = true
+        timeline: [TimelineEvent], exponent: Int, stoppedEarly: Bool = false, audits: [String: [AuditFailure]] = [:], swipesVisible: Bool = true
     ) -> [RunFailure] {
         var failures: [RunFailure] = []
         for (node, items) in audits.sorted(by: { $0.key < $1.key }) {
-            failures += items.map { .invariant(.audit, detail: "\(node): \($0)") }
+            failures += items.map { .audit(node, $0) }
         }
         for (node, ledger) in ledgers.sorted(by: { $0.key < $1.key }) where ledger.total != .zero {
             failures.append(.invariant(.ledgerBalances, detail: "\(node)'s ledger does not balance: off by \(ledger.total.formatted(exponent: exponent))"))

@@ -1,3 +1,4 @@
+public import PaymentNetwork
 /// Why a run failed, as a value: an expectation that did not hold, an invariant broken (by
 /// kind), a node's fault, or a run that stopped. Only the reports turn it into text
 /// (`description`); the explorer and the tests match on the case and the kind.
@@ -6,8 +7,10 @@ public enum RunFailure: Sendable, Equatable, CustomStringConvertible {
     case expectation(Miss)
     /// A rule that always holds (docs/scenario-language.md, "What always holds"), broken.
     case invariant(Invariant, detail: String)
-    /// A node did what it must not (an unknown reference, a message it cannot handle).
-    case node(String)
+    /// A node could not take a step it had to (a payout with no day to be paid on), by kind.
+    case node(String, NodeFault)
+    /// A node's own books show something that must never be (a debit card overdrawn), by kind.
+    case audit(String, AuditFailure)
     /// The run itself did not finish: it stopped, or the network could not start or stop.
     case stopped(String)
 
@@ -65,7 +68,8 @@ public enum RunFailure: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .expectation(let miss): "line \(miss.line): \(miss.subject): \(miss.difference)"
         case .invariant(_, let detail): "invariant: \(detail)"
-        case .node(let fault): "node: \(fault)"
+        case .node(let node, let fault): "node: \(node): \(fault.detail)"
+        case .audit(let node, let failure): "invariant: \(node): \(failure.detail)"
         case .stopped(let reason): reason
         }
     }
@@ -75,9 +79,9 @@ public enum RunFailure: Sendable, Equatable, CustomStringConvertible {
     public var rule: String {
         switch self {
         case .expectation(let miss): "line \(miss.line)"
-        case .invariant(.audit, let detail): "invariant: " + String(detail.prefix(40))
         case .invariant(let kind, _): "invariant: " + kind.rawValue
-        case .node: "node"
+        case .node(_, let fault): "node: " + fault.kind.rawValue
+        case .audit(_, let failure): "invariant: audit " + failure.kind.rawValue
         case .stopped(let reason): String(reason.prefix { $0 != ":" })
         }
     }
