@@ -66,7 +66,7 @@ final class CertificationLink: Sendable {
 
     /// Dials the SUT as PayLab's terminal (acquirer suite) or scheme (issuer suite); with
     /// `failing`, opens nothing and every exchange fails with that problem.
-    static func open(target: CertificationRun.Target, role: String, credentials: TLSCredentials, keys: CertificationRun.Keys, on loop: any EventLoop,
+    static func open(target: CertificationRun.Target, role: String, credentials: TLSCredentials, on loop: any EventLoop,
                      failing: String? = nil) async -> CertificationLink {
         let node = role == "acquirer" ? "T0000001" : "Scheme"
         if let failing { return CertificationLink(node: node, loop: loop, wire: nil, inbox: nil, openProblem: failing) }

@@ -145,7 +145,7 @@ public struct CertificationRun: Sendable {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let link = await CertificationLink.open(target: target, role: suite.role, credentials: credentials, keys: keys, on: loop, failing: stageProblem)
+        let link = await CertificationLink.open(target: target, role: suite.role, credentials: credentials, on: loop, failing: stageProblem)
         var terminal = TerminalKeys()
         var outcomes: [Outcome] = []
         var clock = Clock(now: Date())

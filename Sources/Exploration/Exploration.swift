@@ -94,6 +94,9 @@ public enum Exploration {
         }
     }
 
+    /// How many broken rules an exploration shrinks a reproducer for (the first, in run order).
+    static let reproducersKept = 5
+
     /// The seed of run `index` (0-based) of an exploration seeded `seed`.
     public static func runSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
         var generator = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15, stream: "run")
@@ -156,7 +159,7 @@ public enum Exploration {
         var shrunk: [String: (path: String, reproduces: Bool)] = [:]
         for (index, seed, world, violations) in failing {
             let first = violations[0]
-            if shrunk[first.invariant] == nil, shrunk.count < 5 {
+            if shrunk[first.invariant] == nil, shrunk.count < reproducersKept {
                 let smallest = await shrink(world, invariant: first.invariant, runner: runners[0], planted: options.planted, budget: options.shrinkBudget)
                 shrunk[first.invariant] = try await write(smallest, invariant: first.invariant, options: options, runner: runners[0])
             }
@@ -297,7 +300,7 @@ extension Exploration.Report {
         guard Set(indexes).count == indexes.count else { throw Problem(description: "a part is given twice (\(indexes.sorted().map(String.init).joined(separator: ", ")) of \(first.part.count))") }
         var findings = parts.flatMap(\.findings).sorted { $0.run < $1.run }
         var reproducers: [String: (path: String?, reproduces: Bool)] = [:]
-        for finding in findings where reproducers[finding.invariant] == nil && reproducers.count < 5 {
+        for finding in findings where reproducers[finding.invariant] == nil && reproducers.count < Exploration.reproducersKept {
             reproducers[finding.invariant] = (finding.reproducer, finding.reproduces)
         }
         for index in findings.indices {

@@ -164,21 +164,23 @@ enum Oracle {
         while counted < n {
             day = day.adding(days: 1)
             if pays.hasPrefix("D") { counted += 1; continue }
-            if let years = calendar.years, !years.contains(day.year) { return nil }
-            let open = calendar.holidays[day] == nil && (!calendar.weekendDays.contains(day.weekday) || calendar.workingDays[day] != nil)
-            if open { counted += 1 }
+            guard let isOpen = open(day, calendar) else { return nil }
+            if isOpen { counted += 1 }
         }
         return LocalDateTime(date: day, time: payoutAt)
     }
 
     /// When the money of a swipe arrives: nil inside means at once; nil outside means the
     /// calendar does not cover the days needed.
+    /// Whether a day is open for business, read here from the calendar's data; nil when it does not cover the day.
+    static func open(_ day: LocalDate, _ calendar: BusinessCalendar) -> Bool? {
+        if let years = calendar.years, !years.contains(day.year) { return nil }
+        if calendar.holidays[day] != nil { return false }
+        return !calendar.weekendDays.contains(day.weekday) || calendar.workingDays[day] != nil
+    }
+
     static func arrival(swipedAt t: LocalDateTime, clearing: LocalDate, terms: String, payoutAt: TimeOfDay, cutoff: TimeOfDay, calendar: BusinessCalendar) -> LocalDateTime?? {
-        func open(_ day: LocalDate) -> Bool? {
-            if let years = calendar.years, !years.contains(day.year) { return nil }
-            if calendar.holidays[day] != nil { return false }
-            return !calendar.weekendDays.contains(day.weekday) || calendar.workingDays[day] != nil
-        }
+        func open(_ day: LocalDate) -> Bool? { Oracle.open(day, calendar) }
         let business = terms.hasPrefix("T")
         guard let n = Int(terms.dropFirst(2)) else { return nil }
         let inHours = t.time >= TimeOfDay(hour: 8, minute: 0)! && t.time < cutoff && clearing == t.date

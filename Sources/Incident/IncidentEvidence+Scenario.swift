@@ -188,12 +188,7 @@ extension IncidentEvidence {
         let swiped = zone.local(Instant(milliseconds: swipedAt / 1000))
         let paid = zone.local(Instant(milliseconds: paidAt / 1000))
         let clearing = swiped.time >= cutoff ? swiped.date.adding(days: 1) : swiped.date
-        var days = 0
-        var day = clearing
-        while day < paid.date, days < 30 {
-            day = day.adding(days: 1)
-            if (try? calendar.isBusinessDay(day)) == true { days += 1 }
-        }
+        let days = Self.businessDays(after: clearing, until: paid.date, calendar: calendar)
         // Paid at once (within a minute of the swipe): T+0, and the payout time is not shown.
         let instant = paid.date == swiped.date && paid.time <= swiped.time.advanced(minutes: 1)
         let payoutAt = instant ? "09:00" : String(format: "%02d:%02d", paid.time.hour, paid.time.minute)
@@ -201,6 +196,19 @@ extension IncidentEvidence {
         let calendarDays = paid.date.daysSinceEpoch - clearing.daysSinceEpoch
         let terms = (try? calendar.isBusinessDay(paid.date)) == false ? "D+\(calendarDays)" : instant ? "T+0" : "T+\(days)"
         return (terms, payoutAt, "terms inferred from the payouts: \(terms), paid at \(payoutAt) (a purchase at \(swiped.date) \(swiped.time) cleared on \(clearing), its first payout sent \(paid.date) \(paid.time))\(days > 3 && !instant ? "; a payout held by risk control (shorter terms and a hold) shows the same" : "")")
+    }
+}
+
+extension IncidentEvidence {
+    /// The business days after `start` up to `end` (at most 30; a day the calendar does not cover is not one).
+    static func businessDays(after start: LocalDate, until end: LocalDate, calendar: BusinessCalendar?) -> Int {
+        var days = 0
+        var day = start
+        while day < end, days < 30 {
+            day = day.adding(days: 1)
+            if let calendar { if (try? calendar.isBusinessDay(day)) == true { days += 1 } } else { days += 1 }
+        }
+        return days
     }
 }
 

@@ -68,12 +68,7 @@ extension Reproduction {
                   let merchant = first[DE.merchantID], let account = first[DE.creditAccount], let own = onward[DE.creditAccount], account != own,
                   let paid = ordered.first?.requestedAt, let paidOn = ordered.last?.requestedAt, found[merchant] == nil else { continue }
             let from = zone.local(Instant(milliseconds: paid / 1000)).date, to = zone.local(Instant(milliseconds: paidOn / 1000)).date
-            var days = 0
-            var day = from
-            while day < to, days < 30 {
-                day = day.adding(days: 1)
-                if (try? assuming.calendar?.isBusinessDay(day)) ?? true { days += 1 }
-            }
+            let days = IncidentEvidence.businessDays(after: from, until: to, calendar: assuming.calendar)
             let name = names[account] ?? "Aggregator\(names.count + 1)"
             names[account] = name
             found[merchant] = (name, account, own, SettlementTerms(basis: .businessDays, days: days))

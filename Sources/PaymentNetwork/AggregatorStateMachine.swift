@@ -123,15 +123,8 @@ public struct AggregatorStateMachine: NodeLogic {
     /// received at `local`; nil when the calendar does not cover the days.
     public static func payoutTime(pays: SettlementTerms, payoutAt: TimeOfDay, paidOn local: LocalDateTime, calendar: BusinessCalendar) -> LocalDateTime? {
         if pays.days == 0 { return local }
-        var day = local.date
-        var counted = 0
-        while counted < pays.days {
-            day = day.adding(days: 1)
-            if pays.basis == .calendarDays { counted += 1; continue }
-            guard let open = try? calendar.isBusinessDay(day) else { return nil }
-            if open { counted += 1 }
-        }
-        return LocalDateTime(date: day, time: payoutAt)
+        let day = pays.basis == .calendarDays ? local.date.adding(days: pays.days) : try? calendar.businessDay(pays.days, after: local.date)
+        return day.map { LocalDateTime(date: $0, time: payoutAt) }
     }
 
     public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
@@ -181,9 +174,8 @@ public struct AggregatorStateMachine: NodeLogic {
         }
         // Refused: the money stays with the aggregator, paid again at the sub-merchant's next payout time.
         guard let merchant = configuration.subMerchants[receipt.merchant],
-              let retry = payoutTime(Configuration.SubMerchant(accountBank: merchant.accountBank, accountNumber: merchant.accountNumber,
-                                                               pays: SettlementTerms(basis: merchant.pays.basis, days: 1), payoutAt: merchant.payoutAt),
-                                     paidOn: configuration.zone.local(now)) else { return acknowledged }
+              let retry = Self.payoutTime(pays: SettlementTerms(basis: merchant.pays.basis, days: 1), payoutAt: merchant.payoutAt,
+                                          paidOn: configuration.zone.local(now), calendar: configuration.calendar) else { return acknowledged }
         receipts[rrn]?.state = .kept
         receipts[rrn]?.payableAt = retry
         return acknowledged + [.startTimer(.payout(merchant: receipt.merchant, at: retry), at: configuration.zone.instant(retry))]
