@@ -80,6 +80,7 @@ public struct LoadReport: Sendable {
                 warnings.append(String(format: "the network answered %.1f/s of the %d/s asked: it fell behind the load", rate, asked))
             }
         }
+        if let warning = outcome.cpu?.warning(openLoop: outcome.askedRate != nil) { warnings.append(warning) }
     }
 
     /// Milliseconds at a percentile (0 when nothing was recorded).

@@ -119,6 +119,8 @@ public enum LoadRun {
         public var startedAt = Date()
         public var startAt: Date?
         public var part: (index: Int, count: Int) = (1, 1)
+        /// How busy the machine and PayLab were while it sent (nil where the kernel does not say).
+        public var cpu: CPUUse?
     }
 
     /// The terminals a load run drives: those that are systems under test at PayLab's
@@ -213,6 +215,7 @@ public enum LoadRun {
             if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
         }
         let startedAt = Date()
+        let cpuAtStart = CPUUse.read()
         let seen: LoadObservation
         do {
             let identity = try authority.issue(for: "load generator", hostname: "load-generator", names: CertificateAuthority.loopbackNames, days: 2)
@@ -235,6 +238,7 @@ public enum LoadRun {
             _ = await stopAll()
             throw error
         }
+        let cpu = CPUUse.between(cpuAtStart, CPUUse.read())
         let results = await stopAll()
         var reconciliation = Reconciliation(problems: [], approved: 0, paidOut: 0)
         for (index, result) in results.enumerated() {
@@ -263,6 +267,7 @@ public enum LoadRun {
         outcome.startedAt = startedAt
         outcome.startAt = options.startAt
         outcome.part = options.part
+        outcome.cpu = cpu
         return outcome
     }
 
