@@ -277,6 +277,17 @@ struct Reproduction {
             let sent = exchange.request.time!
             fault(.network(client: client, server: Self.hops[hop].1, kind: .drop(response: response), count: 1), from: sent, to: sent + 120_000_000)
         }
+        // The scheme answered without the issuer hearing of it: 98 after its timeout, the request
+        // lost on its way (written into a connection nobody read); 91 at once, the issuer unreachable.
+        if crossed.count == Self.hops.count - 1, let scheme = crossed.last, let sent = scheme.request.time, !forwardedByRepeat {
+            switch scheme.answer?.message[DE.responseCode] {
+            case ResponseCode.issuerTimeout.rawValue?:
+                fault(.network(client: "Scheme", server: "Issuer", kind: .drop(response: false), count: 1), from: sent, to: sent + 120_000_000)
+            case ResponseCode.issuerInoperative.rawValue?:
+                fault(.outage(node: "Issuer"), from: sent, to: sent + 1_000_000)
+            default: break
+            }
+        }
         // Every hop answered, but the terminal's answer is not the issuer's: an answer lost past the last hop.
         if !slowed, crossed.count == Self.hops.count, crossed.allSatisfy({ $0.answer != nil }),
            crossed.last?.answer?.message[DE.responseCode] == "00", item.response == "98", let sent = crossed.last?.request.time {

@@ -49,6 +49,10 @@ public struct Fault: Sendable, Equatable {
         case duplicate(response: Bool)
         case corrupt(response: Bool)
         case disconnect
+        /// Each frame written as a half frame (its length header and half its message), the rest `pause` later.
+        case slice(response: Bool, pause: Duration)
+        /// When the link's connection closes (an outage of either end, or a disconnect), the end still up is not told for this long: what it writes meanwhile is lost.
+        case slowClose(Duration)
     }
 
     public var kind: Kind

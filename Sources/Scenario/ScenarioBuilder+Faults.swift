@@ -8,13 +8,13 @@ extension ScenarioBuilder {
     static let faultKinds = ["maintenance", "outage", "freeze", "hold", "network", "stale_keys", "bad_arqc", "bad_arpc", "chip_unreadable", "payout_short", "aggregator_default", "clock_skew"]
     /// Faults of a card or an issuer's cryptograms: without `from` they last the whole run.
     static let chipFaultKinds: Set<String> = ["bad_arqc", "bad_arpc", "chip_unreadable"]
-    static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect"]
+    static let linkFaultKinds = ["latency", "drop", "duplicate", "corrupt", "disconnect", "slice", "slow_close"]
 
     func buildFaults(_ node: Node, start: Instant, zone: Zone, calendar: BusinessCalendar?, currency: Currency, network: NetworkSpec) -> [Fault] {
         guard let items = reader.sequence(node, "faults") else { return [] }
         var faults: [Fault] = []
         for item in items {
-            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count", "jitter", "probability", "covers", "by"]) else { continue }
+            guard let fields = reader.mapping(item, "a fault", allowed: Self.faultKinds + Self.linkFaultKinds + ["from", "to", "count", "jitter", "probability", "pause", "covers", "by"]) else { continue }
             let kinds = Self.faultKinds.filter { fields[$0] != nil }
             guard kinds.count == 1, let kindName = kinds.first, let target = fields[kindName] else {
                 reader.error(item, "a fault names exactly one of: \(Self.faultKinds.joined(separator: ", "))")
@@ -32,7 +32,7 @@ extension ScenarioBuilder {
             if kindName != "clock_skew", let node = fields["by"] { reader.error(node, "'by' belongs to clock_skew, not to \(kindName)") }
             if kindName != "payout_short", let node = fields["covers"] { reader.error(node, "'covers' belongs to payout_short, not to \(kindName)") }
             if kindName != "network" {
-                for key in linkKinds + ["count", "jitter", "probability"].filter({ fields[$0] != nil }) {
+                for key in linkKinds + ["count", "jitter", "probability", "pause"].filter({ fields[$0] != nil }) {
                     reader.error(fields[key], "'\(key)' belongs to a network fault, not to \(kindName)")
                 }
             }
@@ -169,9 +169,21 @@ extension ScenarioBuilder {
         case "drop": kind = direction().map { .drop(response: $0) }
         case "duplicate": kind = direction().map { .duplicate(response: $0) }
         case "corrupt": kind = direction().map { .corrupt(response: $0) }
+        case "slice":
+            // The rest of a sliced frame follows `pause` later (1s when not said).
+            let pause = fields["pause"].map { node in
+                reader.value(node, "pause", expected: "a duration from 1ms to 1h (3s)") { Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(3600) ? $0 : nil } }
+            } ?? .seconds(1)
+            kind = pause.flatMap { pause in direction().map { .slice(response: $0, pause: pause) } }
+        case "slow_close":
+            kind = reader.value(node, "slow_close", expected: "a duration from 1ms to 1d (30s)") {
+                Values.duration($0).flatMap { $0 > .zero && $0 <= .seconds(86400) ? $0 : nil }
+            }.map { .slowClose($0) }
         default:
             kind = reader.value(node, "disconnect", expected: "true") { $0 == "true" ? true : nil }.map { _ in .disconnect }
         }
+        if kindName != "slice", let pause = fields["pause"] { reader.error(pause, "'pause' goes with slice: how long after its first half the rest of a frame follows") }
+        if kindName == "slow_close", let node = fields["count"] { reader.error(node, "'count' counts frames; slow_close acts on the connection's close") }
         guard let kind else { return nil }
         return .network(client: parts[0], server: parts[1], kind: kind, count: count)
     }

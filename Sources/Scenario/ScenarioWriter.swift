@@ -192,6 +192,8 @@ public struct ScenarioWriter {
             case .duplicate(let response): fields.append("duplicate: \(response ? "response" : "request")")
             case .corrupt(let response): fields.append("corrupt: \(response ? "response" : "request")")
             case .disconnect: fields.append("disconnect: true")
+            case .slice(let response, let pause): fields += ["slice: \(response ? "response" : "request")", "pause: \(duration(pause))"]
+            case .slowClose(let delay): fields.append("slow_close: \(duration(delay))")
             }
             if let count { fields.append("count: \(count)") }
             if let jitter = fault.jitter { fields.append("jitter: \(duration(jitter))") }

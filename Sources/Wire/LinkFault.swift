@@ -24,6 +24,13 @@ public struct LinkFault: Sendable {
         case corrupt(Direction)
         /// The connection is cut for the window; nothing gets through.
         case disconnect
+        /// Frames are written as half frames (the length header and half the message), the
+        /// rest `pause` later: a receiver must hold a partial frame across reads.
+        case slice(Direction, pause: Duration)
+        /// When the connection closes (an outage of either end, a disconnect), the end still up
+        /// is not told for this long: what it writes meanwhile is lost, as into a peer that
+        /// vanished without closing.
+        case slowClose(Duration)
     }
 
     /// The node that opens the connection and sends requests.

@@ -11,6 +11,9 @@ public struct LinkFaults: Sendable {
         case deliver([[UInt8]])
         /// Hand these copies to the node when the virtual clock reaches `until`.
         case hold(until: Instant, [[UInt8]])
+        /// Write these copies as half frames now and their rest `pause` later: a node's
+        /// framer has the whole frame, to hand on, `pause` later on the virtual clock (`until`).
+        case slice(pause: Duration, until: Instant, [[UInt8]])
     }
 
     private var faults: [LinkFault]
@@ -62,6 +65,10 @@ public struct LinkFaults: Sendable {
                 faults[index].remaining = fault.remaining.map { $0 - 1 }
                 log.append("delivered a \(direction) twice on \(fault.linkName)")
                 copies += copies
+            case .slice(let which, let pause) where which == direction:
+                faults[index].remaining = fault.remaining.map { $0 - 1 }
+                log.append("sliced a \(direction) on \(fault.linkName): its second half \(pause.compact) after its first")
+                return (.slice(pause: pause, until: now.advanced(by: pause), copies), log)
             case .corrupt(let which) where which == direction:
                 faults[index].remaining = fault.remaining.map { $0 - 1 }
                 guard !frame.isEmpty else { continue }
@@ -79,8 +86,17 @@ public struct LinkFaults: Sendable {
     /// Whether a fault of this kind acts on frames going this way.
     private func actsOn(_ kind: LinkFault.Kind, _ direction: LinkFault.Direction) -> Bool {
         switch kind {
-        case .drop(let which), .duplicate(let which), .corrupt(let which): which == direction
-        case .latency, .disconnect: false
+        case .drop(let which), .duplicate(let which), .corrupt(let which), .slice(let which, _): which == direction
+        case .latency, .disconnect, .slowClose: false
         }
+    }
+
+    /// How long the end still up is not told that the connection between `a` and `b` closed,
+    /// when a slow close is in force on their link at `now`.
+    public func slowClose(between a: String, _ b: String, at now: Instant) -> Duration? {
+        for fault in faults where fault.isActive(at: now) && Set([fault.client, fault.server]) == Set([a, b]) {
+            if case .slowClose(let delay) = fault.kind { return delay }
+        }
+        return nil
     }
 }

@@ -97,6 +97,11 @@ public final class WireNetwork {
     /// The nodes that listen or dial on this network (a frame to anyone else, a load
     /// generator's terminal say, never reaches a node here, so it is not numbered).
     var localNodes: Set<String> = []
+    /// Frames written behind a sliced frame whose second half is still to come, by link
+    /// direction: TCP keeps a connection's bytes in order, so they follow it.
+    var behindSlice: [InFlightFrames.Link: [(frame: ByteBuffer, promise: EventLoopPromise<Void>)]] = [:]
+    /// The second halves of sliced frames, by link direction, until their time comes.
+    var restOfSlice: [InFlightFrames.Link: ByteBuffer] = [:]
 
     /// Makes a network on one event loop with the run's CA.
     public convenience init(eventLoop: any EventLoop, authority: CertificateAuthority, keyLog: NIOSSLKeyLogCallback? = nil) {
@@ -191,7 +196,8 @@ public final class WireNetwork {
     /// Sends a message from a node to a peer over their link, with its length header.
     /// Returns false (and reports it) when there is no link.
     @discardableResult
-    public func send(from node: String, to peer: String, message: [UInt8], answer: Bool = false) -> Bool {
+    /// `restOfSlice`: the message whose first half ``sendHalf(from:to:message:answer:)`` wrote: its rest goes.
+    public func send(from node: String, to peer: String, message: [UInt8], answer: Bool = false, restOfSlice: Bool = false) -> Bool {
         eventLoop.assertInEventLoop()
         let link = InFlightFrames.Link(node: node, peer: peer)
         guard let channel = links[link] else {
@@ -222,14 +228,13 @@ public final class WireNetwork {
             if let number { network.order.lost(number, on: link) }
             if !external { network.lose(link, all: false) }
         }
-        channel.write(frame, promise: promise)
-        flushSoon(channel)
+        write(frame, on: link, channel, promise: promise, restOfSlice: restOfSlice)
         return true
     }
 
     /// Flushes `channel` once everything this event loop tick writes is written: the frames
     /// a burst of reads causes leave in as few TLS records and system calls as can be.
-    private func flushSoon(_ channel: any Channel) {
+    func flushSoon(_ channel: any Channel) {
         unflushed[ObjectIdentifier(channel)] = channel
         guard !flushScheduled else { return }
         flushScheduled = true
@@ -280,12 +285,15 @@ public final class WireNetwork {
     public var answersAwaited: Int { awaited }
 
     /// Cuts every connection of a node and stops its server: it refuses connections until it listens again.
-    public func takeDown(_ node: String) -> EventLoopFuture<Void> {
+    /// `keeping`: peers whose connections with it stay open (a slow close), to be disconnected later.
+    public func takeDown(_ node: String, keeping: Set<String> = []) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         var channels: [any Channel] = []
         if let server = servers.removeValue(forKey: node) { channels.append(server) }
         if let server = sutServers.removeValue(forKey: node) { channels.append(server) }
-        for (key, channel) in links where key.node == node || key.peer == node { channels.append(channel) }
+        for (key, channel) in links where (key.node == node && !keeping.contains(key.peer)) || (key.peer == node && !keeping.contains(key.node)) {
+            channels.append(channel)
+        }
         return close(channels)
     }
 
@@ -330,6 +338,7 @@ public final class WireNetwork {
         let link = InFlightFrames.Link(node: node, peer: peer)
         guard let current = links[link], current === channel else { return }
         links[link] = nil
+        dropSlice(link)
         // Frames still on this connection, either way, are lost with it.
         lose(link, all: true)
         lose(InFlightFrames.Link(node: peer, peer: node), all: true)

@@ -126,6 +126,6 @@ struct ReportTests {
         let holiday = SuiteSelection(filter: "HOLIDAY").apply(scenarios)
         #expect(holiday.map(\.file).sorted() == ["Scenarios/approval-across-cutoff.yaml", "Scenarios/holiday-cutoff.yaml", "Scenarios/instant-d0.yaml", "Scenarios/spring-festival.yaml",
                                                    "Scenarios/t2-t3-across-national-day.yaml"])
-        #expect(SuiteSelection(filter: "Outage").apply(scenarios).map(\.file) == ["Scenarios/provider-outage.yaml", "Scenarios/scheme-down-at-cutoff.yaml"])
+        #expect(SuiteSelection(filter: "Outage").apply(scenarios).map(\.file) == ["Scenarios/issuer-vanishes.yaml", "Scenarios/provider-outage.yaml", "Scenarios/scheme-down-at-cutoff.yaml"])
     }
 }

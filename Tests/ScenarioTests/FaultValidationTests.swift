@@ -35,7 +35,7 @@ struct FaultValidationTests {
     @Test("a network fault names exactly one misbehaviour")
     func twoKinds() {
         let found = diagnostics("  - { network: Acquirer -> Scheme, drop: request, latency: 5s, from: 2026-03-16 10:00 }\n")
-        #expect(found == ["f.yaml:4:5: error: a network fault has exactly one of: latency, drop, duplicate, corrupt, disconnect"])
+        #expect(found == ["f.yaml:4:5: error: a network fault has exactly one of: latency, drop, duplicate, corrupt, disconnect, slice, slow_close"])
     }
 
     @Test("freeze names an account or card of the network")

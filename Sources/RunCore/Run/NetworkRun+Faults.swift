@@ -16,6 +16,8 @@ extension NetworkRun {
         case .duplicate(let response): wireKind = .duplicate(response ? .response : .request)
         case .corrupt(let response): wireKind = .corrupt(response ? .response : .request)
         case .disconnect: wireKind = .disconnect
+        case .slice(let response, let pause): wireKind = .slice(response ? .response : .request, pause: pause)
+        case .slowClose(let delay): wireKind = .slowClose(delay)
         }
         var linkFault = LinkFault(client: client, server: server, kind: wireKind, from: fault.from, to: fault.to, count: count)
         linkFault.jitter = fault.jitter
@@ -62,7 +64,8 @@ extension NetworkRun {
             log("\(node) \(starting ? "goes down" : "comes back up")")
             if starting {
                 down[node] = .some(fault.to)
-                return wire.takeDown(node)
+                let kept = closeSlowly(scenario.network.links.filter { $0.client == node || $0.server == node }.map { ($0.client, $0.server) }, going: node)
+                return wire.takeDown(node, keeping: kept)
             }
             down[node] = nil
             return bringUp(node)
@@ -74,12 +77,44 @@ extension NetworkRun {
             log("link \(client) -> \(server) \(starting ? "cut" : "restored")")
             if starting {
                 cut.insert("\(client) -> \(server)")
+                guard closeSlowly([(client, server)], going: nil).isEmpty else { return done }
                 return wire.disconnect(client, server)
             }
             cut.remove("\(client) -> \(server)")
             return reconnect([(client, server)])
         }
         return done
+    }
+
+    /// Links closing as `going` goes down (nil: as they are cut) whose slow close is in force:
+    /// the ends still up are not told for its delay (what they write meanwhile is lost) and
+    /// a system under test's connection stays open as long. Returns the peers whose
+    /// connections with `going` stay open until then (all of a cut link's).
+    func closeSlowly(_ links: [(client: String, server: String)], going: String?) -> Set<String> {
+        var kept: Set<String> = []
+        for (client, server) in links {
+            guard let delay = linkFaults.slowClose(between: client, server, at: now) else { continue }
+            let until = now.advanced(by: delay)
+            for (node, peer) in [(client, server), (server, client)] where node != going {
+                slowClosing["\(node) -> \(peer)"] = until
+                kept.insert(node)
+            }
+            log("link \(client) -> \(server) closes slowly: \(going.map { "\($0)'s peer" } ?? "either end") is not told for \(delay.compact)")
+            scheduler.schedule(.closeSlowly(client: client, server: server), at: until)
+        }
+        return kept
+    }
+
+    /// A frame `node` writes to `peer` into a connection whose other end is gone but not yet
+    /// closed (a slow close): lost, with a line in the link log.
+    func lostInSlowClose(_ message: ISOMessage, from node: String, to peer: String) -> Bool {
+        guard let until = slowClosing["\(node) -> \(peer)"] else { return false }
+        guard now < until else {
+            slowClosing["\(node) -> \(peer)"] = nil
+            return false
+        }
+        linkLog.append((now, "\(node) wrote a \(message.mti) to \(peer) into a connection closing slowly: lost"))
+        return true
     }
 
     func command(_ command: NodeCommand, to node: String) {

@@ -25,12 +25,13 @@ final class NetworkRun {
     var scheduler = VirtualScheduler()
     var linkFaults: LinkFaults
     /// Frames a latency fault holds, by the number their release event carries.
-    var held: [Int: (node: String, peer: String, frame: [UInt8])] = [:]
+    /// `sliced`: its first half went to a SUT already; the rest goes on release.
+    var held: [Int: (node: String, peer: String, frame: [UInt8], sliced: Bool)] = [:]
     var heldCount = 0
     /// When the last frame held on each direction of a link (`peer -> node`) is released.
     var lastRelease: [String: Instant] = [:]
     /// What the link faults did, with the virtual time.
-    private(set) var linkLog: [(at: Instant, what: String)] = []
+    var linkLog: [(at: Instant, what: String)] = []
     let codec = MessageCodec(dialect: .default)
     /// Each chip card's next application transaction counter.
     var nextATC: [String: Int] = [:]
@@ -44,6 +45,8 @@ final class NetworkRun {
     var down: [String: Instant?] = [:]
     /// Links cut by a `disconnect` fault, as `client -> server`.
     var cut: Set<String> = []
+    /// Directions of links closing slowly (`node -> peer`): until the instant, what the node writes is lost.
+    var slowClosing: [String: Instant] = [:]
     /// What node logic could not do (a message it could not pack, a date outside its calendar).
     private(set) var faults: [(node: String, fault: NodeFault)] = []
     /// What the fault windows did, with the virtual time.
@@ -213,8 +216,12 @@ final class NetworkRun {
         switch entry.event {
         case .faultWindow(let index, let starting):
             return faultWindow(index, starting: starting)
+        case .closeSlowly(let client, let server):
+            slowClosing["\(client) -> \(server)"] = nil
+            slowClosing["\(server) -> \(client)"] = nil
+            return wire.disconnect(client, server)
         case .release(let number):
-            if let frame = held.removeValue(forKey: number) { hand(frame.frame, to: frame.node, from: frame.peer) }
+            if let frame = held.removeValue(forKey: number) { hand(frame.frame, to: frame.node, from: frame.peer, restOfSlice: frame.sliced) }
             return done
         case .timer(let node, let key):
             if let end = down[node] {
@@ -285,9 +292,17 @@ final class NetworkRun {
         let link = "\(peer) -> \(node)"
         var release: Instant?
         var copies: [[UInt8]]
+        var sliced = false
         switch verdict {
         case .deliver(let now): copies = now
         case .hold(let until, let later): copies = later; release = until
+        case .slice(_, let until, let halves):
+            // A node has the whole frame from its framer when the rest comes; a SUT is written
+            // the first half now (behind nothing held) and the rest then.
+            copies = halves
+            release = until
+            sliced = suts.isExternal(peer, node) && halves.count == 1 && (lastRelease[link].map { $0 <= now } ?? true)
+                && suts.transmitHalf(halves[0], from: peer, to: node)
         }
         if let last = lastRelease[link], last > now { release = max(release ?? last, last) }
         guard let release else {
@@ -296,16 +311,16 @@ final class NetworkRun {
         }
         lastRelease[link] = release
         for copy in copies {
-            held[heldCount] = (node, peer, copy)
+            held[heldCount] = (node, peer, copy, sliced)
             scheduler.schedule(.release(frame: heldCount), at: release)
             heldCount += 1
         }
     }
 
     /// A frame past the faults reaches its receiver: a SUT over its link, or PayLab's node.
-    private func hand(_ bytes: [UInt8], to node: String, from peer: String) {
+    private func hand(_ bytes: [UInt8], to node: String, from peer: String, restOfSlice: Bool = false) {
         if suts.isExternal(peer, node) {
-            _ = suts.transmit(bytes, from: peer, to: node)
+            _ = suts.transmit(bytes, from: peer, to: node, restOfSlice: restOfSlice)
         } else {
             deliver(bytes, at: node, from: peer)
         }
@@ -354,6 +369,7 @@ final class NetworkRun {
     }
 
     private func send(_ message: ISOMessage, from node: String, to peer: String) {
+        if !slowClosing.isEmpty, lostInSlowClose(message, from: node, to: peer) { return }
         if suts.isExternal(node, peer) {
             // To a SUT: in its dialect (as a director has it go), then through the link's faults as a frame to any node.
             var message = message, spoil = false

@@ -10,4 +10,6 @@ enum ScheduledEvent: Sendable, Hashable {
     case faultWindow(index: Int, starting: Bool)
     /// A frame a latency fault held is handed to its node (by the run's number for it).
     case release(frame: Int)
+    /// A link's slow close ends: its connection closes (if still open) and its ends are told.
+    case closeSlowly(client: String, server: String)
 }

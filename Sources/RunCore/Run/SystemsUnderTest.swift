@@ -262,12 +262,20 @@ final class SystemsUnderTest {
 
     /// Writes a packed message to a SUT; a request is awaited (the network is not quiet until
     /// its answer comes or its link's timeout passes). False when there is no link to write on.
-    func transmit(_ bytes: [UInt8], from node: String, to peer: String, management: String? = nil) -> Bool {
+    /// Writes the first half of a frame to a SUT (a link fault's slice); ``transmit(_:from:to:management:restOfSlice:)`` sends its rest.
+    func transmitHalf(_ bytes: [UInt8], from node: String, to peer: String) -> Bool {
+        let key = LinkKey(node: node, peer: peer)
+        guard let session = sessions[key] else { return false }
+        let message = try? session.unpack(bytes, securedBy: nil)
+        return wire.sendHalf(from: node, to: peer, message: bytes, answer: message?.mti.isResponse ?? false)
+    }
+
+    func transmit(_ bytes: [UInt8], from node: String, to peer: String, management: String? = nil, restOfSlice: Bool = false) -> Bool {
         let key = LinkKey(node: node, peer: peer)
         guard let session = sessions[key] else { return false }
         // What a fault corrupted on the way still goes; only a readable request is awaited.
         let message = try? session.unpack(bytes, securedBy: nil)
-        guard wire.send(from: node, to: peer, message: bytes, answer: message?.mti.isResponse ?? false) else { return false }
+        guard wire.send(from: node, to: peer, message: bytes, answer: message?.mti.isResponse ?? false, restOfSlice: restOfSlice) else { return false }
         restartEcho(key)
         if let message, message.mti.isResponse { terminalSwipes.answer(message, to: peer, now: now()).forEach(record) }
         guard let message, message.mti.isRequest else { return true }
