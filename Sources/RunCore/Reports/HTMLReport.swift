@@ -8,30 +8,37 @@ import SettlementCalendar
 public enum HTMLReport {
     /// The page.
     public static func render(_ results: [ScenarioResult], wallTime: Duration) -> String {
-        let passed = results.filter(\.passed).count
         // Failures first, in the order they ran, then what passed: triage starts at the top.
         let ordered = results.filter { !$0.passed } + results.filter(\.passed)
+        var rows = ""
+        for (index, result) in ordered.enumerated() {
+            rows += "<tr data-status=\"\(result.passed ? "pass" : "fail")\"><td><a href=\"#s\(index)\">\(escape(result.scenario.name))</a></td><td>\(escape(result.scenario.file))</td>"
+            rows += "<td class=\"\(result.passed ? "pass" : "fail")\">\(result.passed ? "pass" : "fail")</td><td>\(result.scenario.seed)</td>"
+            rows += "<td>\(TextReport.milliseconds(result.wallTime))</td></tr>\n"
+        }
+        let sections = ordered.enumerated().map { section($1, index: $0) }.joined()
+        return page(passed: results.filter(\.passed).count, total: results.count, wall: TextReport.milliseconds(wallTime), rows: rows, sections: sections)
+    }
+
+    /// The page around its scenarios' rows and sections (a run's, or shards' merged).
+    static func page(passed: Int, total: Int, wall: String, rows: String, sections: String) -> String {
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>PayLab report: \(passed) of \(results.count) passed</title>
+            <title>PayLab report: \(passed) of \(total) passed</title>
             <style>\(style)</style></head>
             <body data-ready="no">
             <h1>PayLab report</h1>
-            <p class="summary"><span class="pass">\(passed) passed</span>, <span class="fail">\(results.count - passed) failed</span>,
-            \(results.count) scenarios in \(TextReport.milliseconds(wallTime)) ms of wall time.</p>
+            <p class="summary"><span class="pass">\(passed) passed</span>, <span class="fail">\(total - passed) failed</span>,
+            \(total) scenarios in \(wall) ms of wall time.</p>
             <p class="filter">show <button data-show="all">all</button> <button data-show="fail">failed</button> <button data-show="pass">passed</button></p>
             <table class="scenarios"><thead><tr><th>scenario</th><th>file</th><th>result</th><th>seed</th><th>wall ms</th></tr></thead><tbody>
 
             """
-        for (index, result) in ordered.enumerated() {
-            html += "<tr data-status=\"\(result.passed ? "pass" : "fail")\"><td><a href=\"#s\(index)\">\(escape(result.scenario.name))</a></td><td>\(escape(result.scenario.file))</td>"
-            html += "<td class=\"\(result.passed ? "pass" : "fail")\">\(result.passed ? "pass" : "fail")</td><td>\(result.scenario.seed)</td>"
-            html += "<td>\(TextReport.milliseconds(result.wallTime))</td></tr>\n"
-        }
+        html += rows
         html += "</tbody></table>\n"
-        for (index, result) in ordered.enumerated() { html += section(result, index: index) }
+        html += sections
         html += """
             <script>
             (function () {
