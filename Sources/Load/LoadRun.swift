@@ -45,6 +45,13 @@ public enum LoadRun {
             return lower...(part.index == part.count ? 999_999 : lower + size - 1)
         }
 
+        /// Share `index` (from 0) of `count` of a range of STANs.
+        public static func share(of range: ClosedRange<Int>, index: Int, count: Int) -> ClosedRange<Int> {
+            let size = range.count / max(count, 1)
+            let lower = range.lowerBound + index * size
+            return lower...(index == count - 1 ? range.upperBound : lower + size - 1)
+        }
+
         public init(pace: LoadPlan.Pace, duration: Duration, warmup: Duration = .zero, terminals: Int = 100, cards: Int = 1000, threads: Int = 2,
                     networks: Int? = nil, connections: Int = 8, part: (index: Int, count: Int) = (1, 1), timeout: Duration = .seconds(10)) {
             self.networks = networks
@@ -168,7 +175,14 @@ public enum LoadRun {
         let started = ContinuousClock.now
         let authority = try given ?? CertificateAuthority(commonName: "PayLab load CA")
         let count = networkCount(scenario, options: options)
-        let shares = (0..<count).map { share(scenario, index: $0, of: count) }
+        let stans = Options.stanRange(part: options.part)
+        // Each network numbers its hops from its own share of the part's STANs: a host behind
+        // every part and network never sees one STAN twice in a DE7 second.
+        let shares = (0..<count).map { index in
+            var share = share(scenario, index: index, of: count)
+            share.stans = Options.share(of: stans, index: index, count: count)
+            return share
+        }
         // An open loop knows its volume: each network's books make room for its share at the start
         // (growing a table of many thousands under load stalls the network for milliseconds).
         var expected: Int?
@@ -204,15 +218,16 @@ public enum LoadRun {
         // Every network gets the same number of connections, each with a terminal at least.
         let fewest = (0..<count).map { index in terminals.filter { $0.network == index }.count }.min() ?? 1
         let connections = max(1, min((max(options.connections, count) + count - 1) / count, fewest)) * count
-        let stans = Options.stanRange(part: options.part)
         var plan = LoadPlan(pace: options.pace, duration: options.duration, warmup: options.warmup, terminals: terminals,
                             cards: cards, connections: connections, threads: options.threads, timeout: options.timeout,
                             firstSTAN: min(stans.lowerBound + options.firstSTAN - 1, stans.upperBound))
         plan.stanRange = stans
         // Parts on several machines start together: wait for the agreed instant (a late part starts at once, and says how late).
         if let startAt = options.startAt {
-            let wait = startAt.timeIntervalSinceNow
-            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+            // Never before it: a sleep may end a little early.
+            while case let wait = startAt.timeIntervalSinceNow, wait > 0 {
+                try? await Task.sleep(for: .microseconds(Int64((wait * 1_000_000).rounded(.up))))
+            }
         }
         let startedAt = Date()
         let cpuAtStart = CPUUse.read()

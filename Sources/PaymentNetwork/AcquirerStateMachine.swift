@@ -157,11 +157,12 @@ public struct AcquirerStateMachine: NodeLogic {
     let seed: UInt64
 
     /// Makes an acquirer.
-    public init(configuration: Configuration, seed: UInt64) {
+    /// `stans`: the STANs it numbers what it sends from (all unless a load part's share).
+    public init(configuration: Configuration, seed: UInt64, stans: ClosedRange<Int> = TraceNumbers.all) {
         self.configuration = configuration
         self.seed = seed
         var generator = SeededGenerator(seed: seed, stream: configuration.name)
-        trace = TraceNumbers(&generator)
+        trace = TraceNumbers(&generator, within: stans)
         self.generator = generator
         reversals = Retransmissions(timeout: configuration.timeout)
         credits = Retransmissions(timeout: configuration.timeout)

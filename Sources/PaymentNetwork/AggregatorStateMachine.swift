@@ -73,10 +73,11 @@ public struct AggregatorStateMachine: NodeLogic {
     /// While `aggregator_default` lasts.
     var defaulting = false
 
-    public init(configuration: Configuration, seed: UInt64) {
+    /// `stans`: the STANs it numbers what it sends from (all unless a load part's share).
+    public init(configuration: Configuration, seed: UInt64, stans: ClosedRange<Int> = TraceNumbers.all) {
         self.configuration = configuration
         generator = SeededGenerator(seed: seed, stream: configuration.name)
-        trace = TraceNumbers(&generator)
+        trace = TraceNumbers(&generator, within: stans)
         credits = Retransmissions(timeout: configuration.timeout)
     }
 

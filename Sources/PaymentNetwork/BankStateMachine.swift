@@ -151,10 +151,11 @@ public struct BankStateMachine: NodeLogic {
     var queuedCredits: [(message: ISOMessage, from: String)] = []
 
     /// Makes a bank with its accounts opened.
-    public init(configuration: Configuration, seed: UInt64) {
+    /// `stans`: the STANs it numbers what it sends from (all unless a load part's share).
+    public init(configuration: Configuration, seed: UInt64, stans: ClosedRange<Int> = TraceNumbers.all) {
         self.configuration = configuration
         generator = SeededGenerator(seed: seed, stream: configuration.name)
-        trace = TraceNumbers(&generator)
+        trace = TraceNumbers(&generator, within: stans)
         chargebacks = Retransmissions(timeout: configuration.timeout)
         for card in configuration.cards { cards[card.pan] = card }
         for account in configuration.accounts {

@@ -187,10 +187,11 @@ public struct SchemeStateMachine: NodeLogic {
     var signedOff: Set<String> = []
 
     /// Makes a scheme.
-    public init(configuration: Configuration, seed: UInt64) {
+    /// `stans`: the STANs it numbers what it sends from (all unless a load part's share).
+    public init(configuration: Configuration, seed: UInt64, stans: ClosedRange<Int> = TraceNumbers.all) {
         self.configuration = configuration
         var generator = SeededGenerator(seed: seed, stream: configuration.name)
-        trace = TraceNumbers(&generator)
+        trace = TraceNumbers(&generator, within: stans)
         self.generator = generator
         retransmissions = Retransmissions(timeout: configuration.timeout)
     }

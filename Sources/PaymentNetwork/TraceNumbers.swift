@@ -1,17 +1,23 @@
-
-/// A STAN counter: six digits, wrapping after 999999, starting from a seeded number.
+/// A STAN counter: six digits, wrapping within its range (all of 1...999999 unless told),
+/// starting from a seeded number.
 public struct TraceNumbers: Sendable {
+    /// Every STAN DE11 can carry.
+    public static let all = 1...999_999
     private var next: Int
+    private let range: ClosedRange<Int>
 
-    /// Starts at a number drawn from the generator.
-    public init(_ generator: inout SeededGenerator) {
-        next = Int(generator.next(upperBound: UInt64(900_000))) + 1
+    /// Starts at a number drawn from the generator, within `range` (a load generator's part
+    /// numbers only its own share, so that parts never send one host the same STAN).
+    public init(_ generator: inout SeededGenerator, within range: ClosedRange<Int> = all) {
+        self.range = range
+        let span = range == Self.all ? 900_000 : range.count
+        next = range.lowerBound + Int(generator.next(upperBound: UInt64(span)))
     }
 
     /// The next STAN.
     public mutating func take() -> String {
         let value = next
-        next = next % 999_999 + 1
+        next = next == range.upperBound ? range.lowerBound : next + 1
         return Self.text(value)
     }
 

@@ -35,6 +35,10 @@ public struct Scenario: Sendable, Equatable {
     public var steps: [Step]
     /// What must have happened.
     public var expectations: [Expectation]
+    /// The STANs PayLab's nodes number what they send from (nil: all of them): a load part's
+    /// share, so that parts and their networks never send one host the same STAN. Not part
+    /// of the language: `paylab load --part` sets it.
+    public var stans: ClosedRange<Int>?
 
     /// Makes a scenario (`calendarReference`: the calendar's name unless a file's path is given).
     public init(

@@ -6,7 +6,7 @@ a provider's real host when PayLab's tests make the issuing bank external.
   issuer_host.py --cards cards.json [--port 0] [--framing binary2|ascii4]
                  [--cert host.pem --key host-key.pem --client-ca paylab-ca.pem [--tls12]]
                  [--silent] [--year YYYY] [--defect NAME] [--zak HEX --zpk HEX [--mac x9.19|x9.9]]
-                 [--dialect default|cup]
+                 [--dialect default|cup] [--seen FILE]
 
 It prints "port N" once it listens. Cards are the JSON `paylab certify issuer --cards`
 describes: [{"pan", "expiry" (YYMM), "balance" ("500.00"), "status", "daily_limit"}], and
@@ -48,6 +48,8 @@ What it answers:
   --defect NAME (for the certification tests): no-de37 (drops DE37 from its answers),
        reverse-unseen-00 (answers 00 to a reversal of a purchase it never saw),
        no-de38 (approves without DE38).
+  --seen FILE: a line per purchase or pre-authorization answered (MTI, DE11, DE7, DE41, DE39),
+       for a test to check that load parts never sent the host one STAN twice in a DE7 second.
 """
 import argparse
 import json
@@ -461,6 +463,11 @@ def serve(connection, book, options):
                 continue
             with book.lock:
                 answer = book.answer(message)
+                if options.seen is not None and message["t"] in ("0100", "0200") and answer is not None:
+                    # What a host keying duplicates on STAN and DE7 alone would compare, and how it answered.
+                    options.seen.write("%s %s %s %s %s\n" % (message["t"], message.get("11", "-"), message.get("7", "-"),
+                                                             message.get("41", "-"), answer.get("39", "-")))
+                    options.seen.flush()
             if answer is not None and options.defect == "no-de37":
                 answer.pop("37", None)
             if options.signed_off and message["t"] == "0800" and message.get("70") == "001":
@@ -495,6 +502,8 @@ def main():
     parser.add_argument("--zpk", type=bytes.fromhex, help="the zone PIN key (hex): PIN blocks read")
     parser.add_argument("--mac", choices=["x9.19", "x9.9"], default="x9.19")
     parser.add_argument("--dialect", choices=["default", "cup"], default="default")
+    parser.add_argument("--seen", type=argparse.FileType("w"),
+                        help="write a line per 0100 and 0200 answered: MTI, STAN, DE7, DE41 and the response code")
     options = parser.parse_args()
     if options.dialect == "cup":
         global spec

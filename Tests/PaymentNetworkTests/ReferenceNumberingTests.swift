@@ -90,4 +90,16 @@ struct ReferenceNumberingTests {
         // An issuer's own chargeback, said to be numbered by it, starts a transaction of its own.
         #expect(aliases.resolve(schemes.numbered(by: "ICBC"), reportedBy: "ICBC") == schemes)
     }
+
+    @Test("a counter kept to a share of the STANs (a load part's) starts inside it and wraps within it; the whole range numbers as it always did")
+    func counterWithinShare() {
+        var generator = SeededGenerator(seed: 7, stream: "x")
+        var counter = TraceNumbers(&generator, within: 250_000...250_002)
+        let taken = (0..<7).map { _ in Int(counter.take())! }
+        #expect(taken.allSatisfy { (250_000...250_002).contains($0) })
+        #expect(Set(taken).count == 3 && taken[3] == taken[0] && taken[6] == taken[0])
+        var wholeGenerator = SeededGenerator(seed: 7, stream: "x"), sameGenerator = SeededGenerator(seed: 7, stream: "x")
+        var whole = TraceNumbers(&wholeGenerator)
+        #expect(Int(whole.take())! == Int(sameGenerator.next(upperBound: UInt64(900_000))) + 1)
+    }
 }

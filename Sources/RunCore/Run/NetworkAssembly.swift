@@ -148,10 +148,11 @@ enum NetworkAssembly {
         alteration?.alter(&configurations)
         let seed = scenario.seed
         var nodes: [any NodeLogic] = configurations.terminals.map { TerminalStateMachine(configuration: $0, seed: seed) }
-        nodes.append(AcquirerStateMachine(configuration: configurations.acquirer, seed: seed))
-        nodes.append(SchemeStateMachine(configuration: configurations.scheme, seed: seed))
-        nodes += configurations.banks.map { BankStateMachine(configuration: $0, seed: seed) }
-        nodes += configurations.aggregators.map { AggregatorStateMachine(configuration: $0, seed: seed) }
+        let stans = scenario.stans ?? TraceNumbers.all
+        nodes.append(AcquirerStateMachine(configuration: configurations.acquirer, seed: seed, stans: stans))
+        nodes.append(SchemeStateMachine(configuration: configurations.scheme, seed: seed, stans: stans))
+        nodes += configurations.banks.map { BankStateMachine(configuration: $0, seed: seed, stans: stans) }
+        nodes += configurations.aggregators.map { AggregatorStateMachine(configuration: $0, seed: seed, stans: stans) }
         if let alteration { nodes = nodes.map(alteration.wrap) }
         return nodes.filter { !scenario.network.isExternal($0.name) }
     }
