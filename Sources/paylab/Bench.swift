@@ -11,7 +11,7 @@ extension PayLab {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure PayLab's speed (build with -c release for real numbers).",
-            subcommands: [Codec.self, SUT.self, Import.self, Relay.self]
+            subcommands: [Codec.self, SUT.self, Import.self, Relay.self, Scale.self]
         )
 
         /// `paylab bench codec`.
@@ -85,6 +85,40 @@ extension PayLab {
             }
         }
     
+        /// `paylab bench scale`.
+        struct Scale: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "How a scenario's run time grows with its swipes: one generated scenario of N swipes over a week.",
+                discussion: """
+                    A merchant with ten terminals, a hundred cards, T+1; N purchases spread evenly over \
+                    seven days, run on the virtual clock as paylab run runs a scenario (every swipe must \
+                    arrive). Give --swipes more than once to see the growth: each later size is printed \
+                    with its time's ratio to the first's and the ratio of their swipes. Run it as: \
+                    swift run -c release paylab bench scale --swipes 2000 --swipes 8000
+                    """
+            )
+
+            @Option(help: "Swipes in the scenario (repeat for several sizes).")
+            var swipes: [Int] = [1000]
+
+            @Option(help: "Runs of each size; the median is printed.")
+            var runs = 3
+
+            func run() async throws {
+                var first: ScaleBenchmark.Result?
+                for size in swipes {
+                    let result = try await ScaleBenchmark.run(swipes: max(1, size), runs: runs)
+                    var line = String(format: "%7d swipes: %8.3f s (median of %d runs)", result.swipes, result.seconds, result.runs)
+                    if let first, first.seconds > 0 {
+                        line += String(format: ", %.2fx the time of %d swipes for %.2fx the swipes", result.seconds / first.seconds, first.swipes, Double(result.swipes) / Double(first.swipes))
+                    }
+                    print(line + (result.passed ? "" : "; NOT passed: " + result.failures.joined(separator: "; ")))
+                    if first == nil { first = result }
+                    if !result.passed { throw ExitCode(1) }
+                }
+            }
+        }
+
         /// `paylab bench import`.
         struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(

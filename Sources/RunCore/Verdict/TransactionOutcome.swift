@@ -40,19 +40,21 @@ public struct TransactionOutcome: Sendable {
     /// Gathers the outcome of every transaction a terminal started (swipes, repeats,
     /// completions, cancellations, refunds) or an issuer started (chargebacks) from a timeline.
     public static func all(from timeline: [TimelineEvent]) -> [TransactionOutcome] {
+        let index = TimelineIndex(timeline)
         var outcomes: [TransactionOutcome] = []
         var seen: Set<String> = []
         for event in timeline where event.kind == .swiped || event.kind == .disputed {
             guard let id = event.facts.transactionID, !seen.contains(id) else { continue }
             seen.insert(id)
-            outcomes.append(event.kind == .disputed ? chargeback(id: id, start: event, timeline: timeline) : outcome(id: id, swipe: event, timeline: timeline))
+            outcomes.append(event.kind == .disputed ? chargeback(id: id, start: event, timeline: timeline, index: index)
+                                : outcome(id: id, swipe: event, timeline: timeline, index: index))
         }
         return outcomes
     }
 
     /// A chargeback: its events are those of its own reference.
-    static func chargeback(id: String, start: TimelineEvent, timeline: [TimelineEvent]) -> TransactionOutcome {
-        let events = timeline.filter { $0.reference == start.reference }
+    static func chargeback(id: String, start: TimelineEvent, timeline: [TimelineEvent], index: TimelineIndex) -> TransactionOutcome {
+        let events = index.positions(of: start.reference).map { timeline[$0] }
         let answer = events.last { $0.facts.operation == .chargeback && ($0.kind == .authorized || $0.kind == .declined) }
         let response = answer?.facts.responseCode?.rawValue ?? "none"
         let status: TransactionStatus
@@ -65,26 +67,29 @@ public struct TransactionOutcome: Sendable {
         return outcome
     }
 
-    static func outcome(id: String, swipe: TimelineEvent, timeline: [TimelineEvent]) -> TransactionOutcome {
+    static func outcome(id: String, swipe: TimelineEvent, timeline: [TimelineEvent], index: TimelineIndex) -> TransactionOutcome {
         let reference = swipe.reference
+        // Every event of the transaction is one of its references' or its own (by id): the
+        // index gives their positions, so each outcome reads only its own events.
+        let positions = index.positions(of: reference)
         // Swipes of the same message: the first is the original, later ones are repeats.
-        let sends = timeline.filter { $0.kind == .swiped && $0.reference == reference }
+        let sends = positions.map { timeline[$0] }.filter { $0.kind == .swiped }
         let isRepeat = sends.first?.facts.transactionID != id
         let repeatStart = sends.dropFirst().first?.at
         // When the original never reached the network (nothing but its terminal recorded
         // anything before the repeat was sent), the repeat carries the message: what the
         // network does from then on is the repeat's. Order, not time, decides: both can
         // happen at the same virtual instant.
-        let positions = timeline.indices.filter { timeline[$0].reference == reference }
         let repeatPosition = positions.dropFirst().first { timeline[$0].kind == .swiped }
         let handover = repeatPosition.flatMap { start in
             positions.contains { $0 < start && timeline[$0].node != swipe.node } ? nil : start
         }
         var references: Set<EventReference> = [reference]
-        for event in timeline where event.reference == reference { references.formUnion(event.related) }
+        for position in positions { references.formUnion(timeline[position].related) }
+        let related = index.positions(of: references)
         var events: [TimelineEvent]
         if isRepeat, let handover, timeline[handover].facts.transactionID == id {
-            events = timeline.indices.filter { index in
+            events = related.filter { index in
                 let event = timeline[index]
                 guard references.contains(event.reference) else { return false }
                 if let owner = event.facts.transactionID { return owner == id }
@@ -92,11 +97,11 @@ public struct TransactionOutcome: Sendable {
             }.map { timeline[$0] }
         } else if isRepeat {
             // A repeat owns its own terminal events and the duplicates it caused.
-            events = timeline.filter {
+            events = index.positions(of: [reference], orTransaction: id).map { timeline[$0] }.filter {
                 $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
             }
         } else {
-            events = timeline.indices.filter { index in
+            events = related.filter { index in
                 let event = timeline[index]
                 guard references.contains(event.reference) else { return false }
                 if let owner = event.facts.transactionID, owner != id { return false }
