@@ -305,6 +305,7 @@ final class LoadConnection: ChannelInboundHandler {
                 seen.timeouts += 1
                 seen.reversals += 1
                 seen.seconds[seen.second(second)].errors += 1
+                seen.seconds[seen.second(second)].timeouts += 1
             }
             if let bytes = try? Framing.standard.frame(codec.pack(reversal)) {
                 channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)

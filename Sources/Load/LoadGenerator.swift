@@ -110,6 +110,8 @@ public struct LoadObservation: Sendable {
         public var sent = 0
         public var answered = 0
         public var errors = 0
+        /// Of the errors, requests that got no answer in time (reversed).
+        public var timeouts = 0
         public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .two)
     }
 
@@ -153,6 +155,7 @@ public struct LoadObservation: Sendable {
             seconds[at].sent += stats.sent
             seconds[at].answered += stats.answered
             seconds[at].errors += stats.errors
+            seconds[at].timeouts += stats.timeouts
             seconds[at].latency.add(stats.latency)
         }
         approved += other.approved

@@ -18,6 +18,8 @@ public struct LoadReport: Sendable {
     public var problems: [String]
     /// What a reader should know that is not a money problem: the run fell behind its schedule.
     public var warnings: [String] = []
+    /// How the run was set up, as label and value (the pace, duration, terminals, ...).
+    public var parameters: [(name: String, value: String)] = []
     /// The `--threshold`s asked for, judged on this report.
     public var thresholds: [LoadThreshold] = []
     public var parts: Int
@@ -37,6 +39,8 @@ public struct LoadReport: Sendable {
         public var sent: Int
         public var answered: Int
         public var errors: Int
+        /// Of the errors, requests that got no answer in time.
+        public var timeouts = 0
         public var latency: Histogram<UInt64>
     }
 
@@ -69,7 +73,8 @@ public struct LoadReport: Sendable {
         startedAt = [outcome.startedAt]
         latency = seen.latency
         maxMicros = seen.latency.totalCount == 0 ? 0 : seen.latency.max
-        seconds = seen.seconds.map { Second(sent: $0.sent, answered: $0.answered, errors: $0.errors, latency: $0.latency) }
+        seconds = seen.seconds.map { Second(sent: $0.sent, answered: $0.answered, errors: $0.errors, timeouts: $0.timeouts, latency: $0.latency) }
+        parameters = outcome.parameters
         // An open loop that did not keep its schedule measured a smaller load than it says.
         if let asked = outcome.askedRate, durationSeconds > 0 {
             let scheduled = Double(asked) * durationSeconds
@@ -130,13 +135,19 @@ public struct LoadReport: Sendable {
                     merged.seconds[second].sent += stats.sent
                     merged.seconds[second].answered += stats.answered
                     merged.seconds[second].errors += stats.errors
+                    merged.seconds[second].timeouts += stats.timeouts
                     merged.seconds[second].latency.add(stats.latency)
                 } else {
                     merged.seconds.append(stats)
                 }
             }
         }
-        if reports.count > 1 { merged.description = "\(reports.count) parts merged: " + reports.map(\.description).joined(separator: " | ") }
+        if reports.count > 1 {
+            merged.description = "\(reports.count) parts merged: " + reports.map(\.description).joined(separator: " | ")
+            // Each part's own setup; which parts, in place of the first's.
+            merged.parameters = merged.parameters.filter { $0.name != "part" && $0.name != "CPU while sending" }
+                + [("parts", reports.map { "\($0.part.index)/\($0.part.count)" }.joined(separator: ", ") + " merged (the values above are part \(reports[0].part.index)'s)")]
+        }
         merged.startedAt = reports.flatMap(\.startedAt)
         if let first = merged.startedAt.min(), let last = merged.startedAt.max(), reports.count > 1 {
             let apart = Int((last.timeIntervalSince(first) * 1000).rounded())
@@ -181,6 +192,7 @@ public struct LoadReport: Sendable {
             ("reconciled", .bool(reconciled)),
             ("problems", .array(problems.map { .string($0) })),
             ("warnings", .array(warnings.map { .string($0) })),
+            ("parameters", .object(parameters.map { ($0.name, .string($0.value)) })),
             ("thresholds", .array(thresholds.map { threshold in
                 .object([("threshold", .string(threshold.description)), ("value", number(threshold.measure(self))), ("met", .bool(threshold.holds(for: self)))])
             })),
@@ -194,7 +206,7 @@ public struct LoadReport: Sendable {
         let p99 = second.latency.totalCount == 0 ? 0 : Double(second.latency.valueAtPercentile(99)) / 1000
         return .object([
             ("second", .number(Int64(index))), ("sent", .number(Int64(second.sent))), ("answered", .number(Int64(second.answered))),
-            ("errors", .number(Int64(second.errors))), ("p99_ms", .decimal(p99)), ("latency_us", encode(second.latency)),
+            ("errors", .number(Int64(second.errors))), ("timeouts", .number(Int64(second.timeouts))), ("p99_ms", .decimal(p99)), ("latency_us", encode(second.latency)),
         ])
     }
 
@@ -233,6 +245,11 @@ public struct LoadReport: Sendable {
         report.reconciled = object["reconciled"] as? Bool ?? false
         report.problems = object["problems"] as? [String] ?? []
         report.warnings = object["warnings"] as? [String] ?? []
+        // Key order is the writer's: read from the text, as JSONSerialization does not keep it.
+        if case .object(let pairs)? = try? JSONValue.parse(String(decoding: data, as: UTF8.self)),
+           case .object(let parameters)? = pairs.first(where: { $0.0 == "parameters" })?.1 {
+            report.parameters = parameters.compactMap { name, value in if case .string(let text) = value { (name, text) } else { nil } }
+        }
         report.parts = max(1, int("parts"))
         let part = (object["part"] as? String ?? "1/1").split(separator: "/").compactMap { Int($0) }
         if part.count == 2 { report.part = (part[0], part[1]) }
@@ -241,7 +258,7 @@ public struct LoadReport: Sendable {
         report.latency = decode(object["latency_us"], digits: .three)
         report.maxMicros = (object["max_us"] as? NSNumber)?.uint64Value ?? (report.latency.totalCount == 0 ? 0 : report.latency.max)
         report.seconds = (object["by_second"] as? [[String: Any]] ?? []).map {
-            Second(sent: int("sent", $0), answered: int("answered", $0), errors: int("errors", $0), latency: decode($0["latency_us"], digits: .two))
+            Second(sent: int("sent", $0), answered: int("answered", $0), errors: int("errors", $0), timeouts: int("timeouts", $0), latency: decode($0["latency_us"], digits: .two))
         }
         return report
     }
@@ -282,45 +299,6 @@ public struct LoadReport: Sendable {
             if problems.count > 20 { lines.append("  ... and \(problems.count - 20) more (--json lists them all)") }
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// One page, no external resources: answers per second and p99 per second as SVG lines.
-    public func html() -> String {
-        let width = 900.0, height = 260.0, pad = 40.0
-        let rates = seconds.map { Double($0.answered) }
-        let p99s = seconds.map { $0.latency.totalCount == 0 ? 0 : Double($0.latency.valueAtPercentile(99)) / 1000 }
-        func path(_ values: [Double]) -> String {
-            let top = max(values.max() ?? 1, 1e-9)
-            return values.enumerated().map { index, value in
-                let x = pad + (width - 2 * pad) * Double(index) / Double(max(values.count - 1, 1))
-                let y = height - pad - (height - 2 * pad) * value / top
-                return String(format: "%@%.1f,%.1f", index == 0 ? "M" : "L", x, y)
-            }.joined(separator: " ")
-        }
-        func chart(_ title: String, _ values: [Double], unit: String, color: String) -> String {
-            """
-            <h2>\(title)</h2>
-            <svg width="\(Int(width))" height="\(Int(height))" role="img" aria-label="\(title)">
-              <line x1="\(pad)" y1="\(height - pad)" x2="\(width - pad)" y2="\(height - pad)" stroke="#999"/>
-              <line x1="\(pad)" y1="\(pad)" x2="\(pad)" y2="\(height - pad)" stroke="#999"/>
-              <text x="\(pad)" y="\(pad - 8)" font-size="12">max \(String(format: "%.1f", values.max() ?? 0)) \(unit)</text>
-              <text x="\(width - pad - 60)" y="\(height - pad + 16)" font-size="12">\(values.count) s</text>
-              <path class="series" d="\(path(values))" fill="none" stroke="\(color)" stroke-width="2"/>
-            </svg>
-            """
-        }
-        let escaped = text().replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        return """
-            <!doctype html>
-            <html><head><meta charset="utf-8"><title>PayLab load</title>
-            <style>body{font-family:sans-serif;margin:2em}pre{background:#f4f4f4;padding:1em}</style></head>
-            <body data-seconds="\(seconds.count)" data-reconciled="\(reconciled ? "yes" : "no")">
-            <h1>PayLab load</h1>
-            <pre>\(escaped)</pre>
-            \(chart("Answers per second", rates, unit: "/s", color: "#2a6"))
-            \(chart("p99 latency per second", p99s, unit: "ms", color: "#c33"))
-            </body></html>
-            """
     }
 }
 

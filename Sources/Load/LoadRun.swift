@@ -128,6 +128,8 @@ public enum LoadRun {
         public var part: (index: Int, count: Int) = (1, 1)
         /// How busy the machine and PayLab were while it sent (nil where the kernel does not say).
         public var cpu: CPUUse?
+        /// How the run was set up, as label and value.
+        public var parameters: [(name: String, value: String)] = []
     }
 
     /// The terminals a load run drives: those that are systems under test at PayLab's
@@ -283,6 +285,14 @@ public enum LoadRun {
         outcome.startAt = options.startAt
         outcome.part = options.part
         outcome.cpu = cpu
+        outcome.parameters = [
+            ("pace", pace), ("duration", "\(options.duration.components.seconds) s"), ("warmup", "\(options.warmup.components.seconds) s"),
+            ("terminals", "\(terminals.count)"), ("cards", "\(cards.count)"), ("connections", "\(plan.connections)"), ("threads", "\(plan.threads)"),
+            ("networks", "\(count)"), ("part", "\(options.part.index)/\(options.part.count)"), ("terminal timeout", "\(options.timeout.components.seconds) s"),
+            ("path", acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-"), then \(scenario.network.scheme.name)" }
+                ?? "mutual TLS through \(scenario.network.acquirer.name), \(scenario.network.scheme.name) and the issuer"),
+        ]
+        if let cpu { outcome.parameters.append(("CPU while sending", String(format: "machine %.0f%% busy, PayLab %.0f%% of %d cores", cpu.machineBusy * 100, cpu.paylab * 100, cpu.cores))) }
         return outcome
     }
 

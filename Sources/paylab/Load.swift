@@ -91,7 +91,7 @@ extension PayLab {
             @Option(help: "Write the report as JSON (for `load merge`, CI and dashboards).")
             var json: String?
 
-            @Option(help: "Write a page with the rate and the latency over time.")
+            @Option(help: "Write a page: the verdict, latency by percentile, rate, p50/p99/p99.9 and errors over time, codes, parameters.")
             var html: String?
 
             @Option(name: .customLong("threshold"), help: ArgumentHelp("A pass/fail criterion, as k6 writes them: p99<5ms, p999<=20ms, max<1s, errors<0.1%, rate>=5000 (repeat for several). A run that reconciles but misses one exits 3.", valueName: "expression"))
@@ -195,7 +195,7 @@ extension PayLab {
             @Option(help: "Write the merged report as JSON.")
             var json: String?
 
-            @Option(help: "Write the merged page with the rate and the latency over time.")
+            @Option(help: "Write the merged page (as load --html draws one run).")
             var html: String?
 
             @Option(name: .customLong("threshold"), help: ArgumentHelp("A pass/fail criterion on the merged report (p99<5ms, errors<0.1%, rate>=5000); exit 3 when one is missed.", valueName: "expression"))

@@ -260,13 +260,36 @@ struct LoadTests {
         #expect(merged.maxMicros == max(first.1.maxMicros, second.1.maxMicros))
     }
 
-    @Test("the HTML page draws the rate and p99 of every second, with nothing to fetch")
+    @Test("the HTML page: the verdict first, latency by percentile, rate, p50/p99/p99.9 and errors over time, the codes and the parameters; it loads in headless Chromium with nothing to fetch and no console error")
     func html() async throws {
-        let (_, report) = try await Self.run(.init(pace: .rate(30), duration: .seconds(1), terminals: 4, cards: 4, threads: 1, connections: 1))
+        let (_, measured) = try await Self.run(.init(pace: .rate(30), duration: .seconds(2), terminals: 4, cards: 4, threads: 1, connections: 1))
+        var report = measured
+        report.thresholds = [try LoadThreshold("p99<0.001ms")]
         let page = report.html()
         #expect(page.contains("data-reconciled=\"yes\"") && page.contains("data-seconds=\"\(report.seconds.count)\""))
-        #expect(page.components(separatedBy: "class=\"series\"").count - 1 == 2)
-        #expect(!page.contains("src=\"") && !page.contains("<link"))
+        #expect(!page.contains("src=\"") && !page.contains("<link") && !page.contains("url("))
+        // The verdict comes before any chart, the threshold missed is marked.
+        let verdict = try #require(page.range(of: "class=\"verdict ok\"")), firstChart = try #require(page.range(of: "<svg"))
+        #expect(verdict.lowerBound < firstChart.lowerBound)
+        #expect(page.contains("class=\"missed\">NOT met"))
+        // Four charts, each with both axes labelled and a grid; the series each draws.
+        for id in ["percentiles", "rate", "latency", "errors"] { #expect(page.contains("id=\"\(id)\"")) }
+        #expect(page.components(separatedBy: "class=\"axis\"").count - 1 == 8)
+        #expect(page.components(separatedBy: "class=\"grid\"").count - 1 >= 16)
+        for name in ["latency", "answered", "sent", "p50", "p99", "p99.9", "errors (declines and timeouts)", "timeouts"] {
+            #expect(page.contains("data-name=\"\(name)\""), "\(name)")
+        }
+        #expect(page.contains(">99%</text>") && page.contains(">99.9%</text>"))
+        #expect(page.contains("<td>00</td><td>approved</td><td class=\"n\">\(report.approved)</td>"))
+        #expect(page.contains("<th>pace</th><td>open loop at 30/s</td>") && page.contains("<th>terminals</th><td>4</td>"))
+        let path = NSTemporaryDirectory() + "paylab-load-\(getpid()).html"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(page.utf8).write(to: URL(fileURLWithPath: path))
+        let chromium = try await ChildProcess(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", "file://" + path],
+                                              deadline: .seconds(60)).result()
+        #expect(chromium.exit.status == 0 && !chromium.exit.timedOut, "chromium failed (install it: apt-get install chromium): \(chromium.errors.suffix(300))")
+        #expect(chromium.errors.split(separator: "\n").filter { $0.contains(":CONSOLE") }.isEmpty)
+        #expect(chromium.output.components(separatedBy: "class=\"series\"").count - 1 == 8)
     }
 }
 
