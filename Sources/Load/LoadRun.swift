@@ -260,7 +260,7 @@ public enum LoadRun {
         var reconciliation = Reconciliation(problems: [], approved: 0, paidOut: 0)
         for (index, result) in results.enumerated() {
             let mine = Set(terminals.filter { $0.network == index }.map(\.id))
-            let part = Reconciliation.check(result, seen: seen.only(terminals: mine))
+            let part = Reconciliation.check(result, folded: served[index].trails, seen: seen.only(terminals: mine))
             reconciliation.problems += count == 1 ? part.problems : part.problems.map { "network \(index + 1) of \(count): \($0)" }
             reconciliation.approved += part.approved
             reconciliation.paidOut += part.paidOut
@@ -302,14 +302,19 @@ public enum LoadRun {
         let flag = StopFlag()
         let task: Task<ScenarioResult, Never>
         let announced: AsyncStream<ScenarioRunner.Addresses>
+        /// The run's events, folded into what reconciliation needs as they happen.
+        let trails: ReconciliationTrails
 
         init(_ scenario: Scenario, authority: CertificateAuthority, expectedTransactions: Int?) {
             let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
             let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
             let flag = flag
-            let serving = ScenarioRunner.Serving(
+            let trails = ReconciliationTrails(network: scenario.network)
+            self.trails = trails
+            var serving = ScenarioRunner.Serving(
                 duration: nil, stop: { flag.isSet }, announce: { continuation.yield($0); continuation.finish() },
                 settleFor: scenario.horizon, light: true, expectedTransactions: expectedTransactions)
+            serving.events = { trails.add($0) }
             self.runner = runner
             announced = stream
             task = Task { let result = await runner.serve(scenario, serving: serving); continuation.finish(); return result }

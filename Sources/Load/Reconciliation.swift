@@ -17,44 +17,42 @@ public struct Reconciliation: Sendable {
 
     public var reconciled: Bool { problems.isEmpty }
 
-    public static func check(_ result: ScenarioResult, seen: LoadObservation) -> Reconciliation {
+    /// `folded`: the run's events as they happened (a load run keeps no timeline).
+    public static func check(_ result: ScenarioResult, folded: ReconciliationTrails, seen: LoadObservation) -> Reconciliation {
         let scenario = result.scenario
         let network = scenario.network
         let exponent = scenario.currency.exponent
-        struct Trail { var authorized = 0, reversed = 0, cleared = 0, paidOut = 0; var paid: Money = .zero }
-        var trails: [String: Trail] = [:]
         let issuers = Set(network.banks.filter { !$0.bins.isEmpty }.map(\.name))
-        for event in result.timeline {
-            guard case .transaction(let reference) = event.reference else { continue }
-            let key = "\(reference.terminal)/\(reference.stan)/\(reference.transmission)"
-            switch event.kind {
-            case .authorized where issuers.contains(event.node): trails[key, default: Trail()].authorized += 1
-            case .reversed where issuers.contains(event.node): trails[key, default: Trail()].reversed += 1
-            case .cleared where event.node == network.scheme.name: trails[key, default: Trail()].cleared += 1
-            case .paidOut where event.node == network.acquirer.name:
-                trails[key, default: Trail()].paidOut += 1
-                trails[key, default: Trail()].paid += event.facts.amount ?? .zero
-            default: break
-            }
-        }
         let issuerIsOurs = !issuers.contains { network.external[$0] != nil }
         // A system under test in the acquirer's or the scheme's place keeps its own books:
         // what it pays out, or what it clears, is not on PayLab's timeline.
         let acquirerIsOurs = network.external[network.acquirer.name] == nil
         let schemeIsOurs = network.external[network.scheme.name] == nil
         if !acquirerIsOurs {
-            return byTerminalAndAmount(result, seen: seen, issuers: issuers, issuerIsOurs: issuerIsOurs, schemeIsOurs: schemeIsOurs)
+            return byTerminalAndAmount(result, folded: folded, seen: seen, issuerIsOurs: issuerIsOurs, schemeIsOurs: schemeIsOurs)
         }
+        return folded.read { state in
+            check(result, trails: state.trails, seen: seen, issuerIsOurs: issuerIsOurs, schemeIsOurs: schemeIsOurs)
+        }
+    }
+
+    /// Each approved purchase against its trail, each trail against the approvals, the balances against both.
+    static func check(_ result: ScenarioResult, trails: [TransactionReference: ReconciliationTrails.Trail], seen: LoadObservation,
+                      issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
+        let network = result.scenario.network
+        let exponent = result.scenario.currency.exponent
+        let acquirerIsOurs = true
         let merchantOf = Dictionary(network.merchants.flatMap { merchant in merchant.terminals.map { ($0, merchant) } }, uniquingKeysWith: { first, _ in first })
         var problems: [String] = []
         var expectedCredit: [String: Money] = [:]
         var charged: [String: Money] = [:]
         var paidOut = 0
-        var accounted: Set<String> = []
+        var accounted: Set<TransactionReference> = []
+        accounted.reserveCapacity(seen.approved.count)
         for purchase in seen.approved {
-            let key = "\(purchase.terminal)/\(purchase.stan)/\(purchase.transmission)"
+            let key = TransactionReference(terminal: purchase.terminal, stan: purchase.stan, transmission: purchase.transmission)
             accounted.insert(key)
-            let trail = trails[key] ?? Trail()
+            let trail = trails[key] ?? ReconciliationTrails.Trail()
             let name = "\(purchase.terminal) STAN \(purchase.stan) (\(purchase.amount.formatted(exponent: exponent)))"
             if issuerIsOurs && trail.authorized - trail.reversed != 1 {
                 problems.append("\(name): approved at the terminal, debited \(trail.authorized - trail.reversed) times at the issuer")
@@ -77,6 +75,7 @@ public struct Reconciliation: Sendable {
         }
         // What the terminal does not hold as approved moves no money.
         for (key, trail) in trails where !accounted.contains(key) {
+            let key = "\(key.terminal)/\(key.stan)/\(key.transmission)"
             if trail.paidOut > 0 { problems.append("\(key): paid out \(trail.paid.formatted(exponent: exponent)), but the terminal holds no approval for it") }
             if issuerIsOurs && trail.authorized - trail.reversed > 0 {
                 problems.append("\(key): the card stays debited, but the terminal holds no approval for it")
@@ -112,20 +111,11 @@ public struct Reconciliation: Sendable {
     /// are told apart by terminal and amount: per terminal, what its terminal holds as
     /// approved must be what the issuer debited and kept, and what the scheme cleared, amount
     /// for amount. The acquirer's payouts are its own books.
-    static func byTerminalAndAmount(_ result: ScenarioResult, seen: LoadObservation, issuers: Set<String>, issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
-        let network = result.scenario.network
+    static func byTerminalAndAmount(_ result: ScenarioResult, folded: ReconciliationTrails, seen: LoadObservation, issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
         let exponent = result.scenario.currency.exponent
-        var approved: [String: [Int64: Int]] = [:], cleared: [String: [Int64: Int]] = [:], debited: [String: [Int64: Int]] = [:]
+        var approved: [String: [Int64: Int]] = [:]
         for purchase in seen.approved { approved[purchase.terminal, default: [:]][purchase.amount.minorUnits, default: 0] += 1 }
-        for event in result.timeline {
-            guard case .transaction(let reference) = event.reference, let amount = event.facts.amount?.minorUnits else { continue }
-            switch event.kind {
-            case .cleared where event.node == network.scheme.name: cleared[reference.terminal, default: [:]][amount, default: 0] += 1
-            case .authorized where issuers.contains(event.node): debited[reference.terminal, default: [:]][amount, default: 0] += 1
-            case .reversed where issuers.contains(event.node): debited[reference.terminal, default: [:]][amount, default: 0] -= 1
-            default: break
-            }
-        }
+        let (cleared, debited) = folded.read { ($0.cleared, $0.debited) }
         var problems: [String] = []
         func compare(_ theirs: [String: [Int64: Int]], _ what: String) {
             for terminal in Set(approved.keys).union(theirs.keys).sorted() {

@@ -19,6 +19,8 @@ final class NetworkRun {
     /// Everything that happened, in order.
     var timeline: [TimelineEvent] { events.all }
     var events = ChunkedLog<TimelineEvent>()
+    /// Where events go instead of `events`, when a load run folds them as they come.
+    var eventSink: ((TimelineEvent) -> Void)?
     /// Each hop's own reference of a forwarded request, and the reference the node before it knew.
     var aliases: ReferenceAliases
     var nodes: [String: any NodeLogic] = [:]
@@ -73,7 +75,7 @@ final class NetworkRun {
         }
         suts = SystemsUnderTest(
             network: scenario.network, exponent: scenario.currency.exponent, wire: wire,
-            now: { [unowned self] in self.now }, record: { [unowned self] in self.events.append(self.aliases.resolve($0)) },
+            now: { [unowned self] in self.now }, record: { [unowned self] in self.record(self.aliases.resolve($0)) },
             authenticator: { [unowned self] node, peer in self.authenticator(node, peer) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
@@ -363,7 +365,7 @@ final class NetworkRun {
     /// transaction's timeline (a link fault that corrupts frames is not the only cause: keys out of step are).
     private func macFailed(_ message: ISOMessage, at node: String, from peer: String, what: String) {
         let algorithm = nodes[node]?.security(towards: peer).map { " (\($0.mac))" } ?? ""
-        events.append(aliases.resolve(TimelineEvent(
+        record(aliases.resolve(TimelineEvent(
             at: now, node: node, kind: .macFailed, reference: .transaction(message.transactionReference),
             detail: "the MAC\(algorithm) of the \(message.mti) from \(peer) did not check under the keys \(node) holds for the link: \(what)")))
     }
@@ -417,6 +419,11 @@ final class NetworkRun {
         nodes[node]?.security(towards: peer)?.authenticator
     }
 
+    /// An event, on the references its transaction started under: into the timeline, or the sink.
+    func record(_ event: TimelineEvent) {
+        if let eventSink { eventSink(event) } else { events.append(event) }
+    }
+
     func carryOut(_ actions: [NodeAction], of node: String) {
         for action in actions {
             switch action {
@@ -427,7 +434,7 @@ final class NetworkRun {
             case .cancelTimer(let key):
                 scheduler.cancel(.timer(node: node, key: key))
             case .record(let event):
-                events.append(aliases.resolve(event))
+                record(aliases.resolve(event))
             case .alias(let hop, let of):
                 aliases.add(hop, of: of, by: node)
             case .fault(let fault):

@@ -1,7 +1,7 @@
 public import Scenario
 public import NIOCore
 import NIOPosix
-import PaymentNetwork
+public import PaymentNetwork
 import SettlementCalendar
 public import Wire
 import Capture
@@ -89,6 +89,10 @@ public final class ScenarioRunner: Sendable {
         public var director: (any ServeDirector)?
         /// A change to the network as it is assembled (a link's keys the scenario language cannot say).
         public var alteration: (any NetworkAlteration)?
+        /// Where each event goes as it happens, instead of into the timeline: a load run folds
+        /// them into what its reconciliation needs, so its memory does not grow with every
+        /// event of every purchase (the result's timeline is then empty).
+        public var events: (@Sendable (TimelineEvent) -> Void)?
 
         public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void,
                     settleFor: Duration? = nil, light: Bool = false, expectedTransactions: Int? = nil) {
@@ -233,6 +237,7 @@ public final class ScenarioRunner: Sendable {
         try await loop.submit {
             if let expected { run.value.reserve(transactions: expected) }
             run.value.director = director
+            run.value.eventSink = serving.events
             run.value.followWallClock(clock)
         }.get()
         var steps = scenario.steps[...]
