@@ -65,6 +65,6 @@ struct AggregatorStateMachineTests {
             let answer = node.receive(credit, from: "Leshua", now: Fixture.friday)
             #expect(Fixture.sent(answer).first?.0[DE.responseCode] == "14")
         }
-        #expect(node.ledger.entries.isEmpty)
+        #expect(node.ledger.postings == 0)
     }
 }
