@@ -11,7 +11,7 @@ extension PayLab {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure PayLab's speed (build with -c release for real numbers).",
-            subcommands: [Codec.self, SUT.self, Import.self, Relay.self, Scale.self]
+            subcommands: [Codec.self, SUT.self, Import.self, Relay.self, Scale.self, Soak.self]
         )
 
         /// `paylab bench codec`.
@@ -116,6 +116,41 @@ extension PayLab {
                     if first == nil { first = result }
                     if !result.passed { throw ExitCode(1) }
                 }
+            }
+        }
+
+        /// `paylab bench soak`.
+        struct Soak: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "A closed-loop load run of --minutes minutes: resident memory every minute, reconciled at the end.",
+                discussion: """
+                    PayLab's own network (paylab load's default, --concurrency outstanding, warmup 2 s), its \
+                    resident memory and the peak so far printed each minute with the purchases answered, \
+                    then the reconciliation and the memory after the network settled. Memory that follows \
+                    what is outstanding stays level; memory that grows with the run's length grows each \
+                    minute by what each minute's purchases keep. Exit status 1 when the money does not \
+                    reconcile. Run it as: swift run -c release paylab bench soak --minutes 10
+                    """
+            )
+
+            @Option(help: "Minutes the load runs.")
+            var minutes = 2
+
+            @Option(help: "Purchases outstanding (a closed loop).")
+            var concurrency = 16
+
+            @Option(help: "The load side's threads.")
+            var threads = ProcessInfo.processInfo.activeProcessorCount
+
+            func run() async throws {
+                @Sendable func megabytes(_ bytes: Int) -> String { String(bytes / 1_048_576) + " MB" }
+                print("soak: closed loop, \(concurrency) outstanding for \(minutes) min")
+                let result = try await SoakBenchmark.run(minutes: minutes, concurrency: concurrency, threads: threads) { minute in
+                    print("  minute \(minute.minute): \(minute.answered) answered, resident \(megabytes(minute.memory.resident)), peak \(megabytes(minute.memory.peak)), \(minute.answered > 0 ? String(minute.memory.resident / minute.answered) : "-") bytes a purchase")
+                }
+                if let final = result.final { print("  settled and reconciled: resident \(megabytes(final.resident)), peak \(megabytes(final.peak))") }
+                print(result.report.text())
+                if !result.report.reconciled { throw ExitCode(1) }
             }
         }
 
