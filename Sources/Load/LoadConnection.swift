@@ -13,7 +13,15 @@ import RunCore
 /// What the connections saw, shared with the generator's task: the one part of a
 /// connection's state that leaves its event loop.
 final class LoadStats: Sendable {
-    private let state = Mutex(LoadObservation())
+    private let state: Mutex<LoadObservation>
+
+    /// `approvals`: room for this many approved purchases (growing a list of a million under
+    /// load copies it, and stalls the connection's loop while it does).
+    init(approvals: Int = 0) {
+        var seen = LoadObservation()
+        seen.approved.reserveCapacity(approvals)
+        state = Mutex(seen)
+    }
 
     func update<T: Sendable>(_ body: (inout LoadObservation) -> T) -> T {
         state.withLock { body(&$0) }

@@ -40,6 +40,20 @@ public struct LoadPlan: Sendable {
     /// several (`--part I/N`) keeps to its own N-th of the STAN space.
     public var stanRange: ClosedRange<Int> = 1...999_999
 
+    /// A closed loop's requests a second, for making room: more than this machine's network
+    /// answers (a table sized for it costs address space, not memory, until it is used).
+    public static let closedLoopRoom = 15_000
+
+    /// How many requests the run will send, for the tables that must hold them all: an open
+    /// loop's rate times its duration, a closed loop's at most ``closedLoopRoom`` a second.
+    public var expectedRequests: Int {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        switch pace {
+        case .rate(let rate): return Int(Double(rate) * seconds * 1.05) + 1_000
+        case .concurrency: return Int(Double(Self.closedLoopRoom) * seconds) + 1_000
+        }
+    }
+
     public init(pace: Pace, duration: Duration, warmup: Duration, terminals: [(id: String, merchant: String, network: Int)], cards: [(pan: String, expiry: String)],
                 connections: Int, threads: Int, timeout: Duration, firstSTAN: Int = 1) {
         self.firstSTAN = min(max(firstSTAN, 1), 999_999)
@@ -218,7 +232,7 @@ public final class LoadGenerator: Sendable {
             case .concurrency(let outstanding):
                 share = .outstanding(outstanding / plan.connections + (index < outstanding % plan.connections ? 1 : 0))
             }
-            let stats = LoadStats()
+            let stats = LoadStats(approvals: plan.expectedRequests / plan.connections)
             let (plan, clock) = (plan, clock)
             let tls = target.tls
             let bootstrap = ClientBootstrap(group: group)

@@ -185,13 +185,16 @@ public enum LoadRun {
             share.stans = Options.share(of: stans, index: index, count: count)
             return share
         }
-        // An open loop knows its volume: each network's books make room for its share at the start
-        // (growing a table of many thousands under load stalls the network for milliseconds).
-        var expected: Int?
-        if case .rate(let rate) = options.pace {
-            let seconds = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
-            expected = min(2_000_000, Int(Double(rate) * seconds / Double(count) * 1.05) + 1_000)
+        // Each network's books make room for its share at the start (growing a table of a
+        // million entries under load stalls the network for a second while it is copied): an
+        // open loop knows its volume, a closed loop makes room for more than it can send.
+        let seconds = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+        let volume: Int
+        switch options.pace {
+        case .rate(let rate): volume = Int(Double(rate) * seconds * 1.05)
+        case .concurrency: volume = Int(Double(LoadPlan.closedLoopRoom) * seconds)
         }
+        let expected = min(4_000_000, volume / count + 1_000)
         let served = shares.map { Served($0, authority: authority, expectedTransactions: expected) }
         func stopAll() async -> [ScenarioResult] {
             var results: [ScenarioResult] = []
@@ -309,7 +312,7 @@ public enum LoadRun {
             let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
             let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
             let flag = flag
-            let trails = ReconciliationTrails(network: scenario.network)
+            let trails = ReconciliationTrails(network: scenario.network, room: expectedTransactions ?? 0)
             self.trails = trails
             var serving = ScenarioRunner.Serving(
                 duration: nil, stop: { flag.isSet }, announce: { continuation.yield($0); continuation.finish() },

@@ -26,7 +26,9 @@ public final class ReconciliationTrails: Sendable {
     /// Whether to keep the per-terminal amounts (an acquirer under test) rather than the trails.
     let byAmount: Bool
 
-    public init(network: NetworkSpec) {
+    /// `room`: the purchases to make room for at the start.
+    public init(network: NetworkSpec, room: Int = 0) {
+        if room > 0 { state.withLock { $0.trails.reserveCapacity(room) } }
         issuers = Set(network.banks.filter { !$0.bins.isEmpty }.map(\.name))
         scheme = network.scheme.name
         acquirer = network.acquirer.name

@@ -167,6 +167,7 @@ public struct BankStateMachine: NodeLogic {
 
     public mutating func reserve(transactions: Int) {
         authorizations.reserveCapacity(transactions)
+        purchasesSeen.reserveCapacity(transactions)
     }
 
     public var waitingOn: [NodeWait] {

@@ -38,7 +38,7 @@ extension SchemeStateMachine {
         purchase.state = .approved(clearingDate: date)
         purchase.routedFor = nil
         purchases[reference] = purchase
-        batches[date, default: Batch()].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
+        batches[date, default: Batch(room: batchRoom)].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
         return (date, date < openBatch(now) ? clear(date, now: now) : [])
     }
 

@@ -149,6 +149,12 @@ public struct SchemeStateMachine: NodeLogic {
         /// Items in the batch.
         private(set) var count = 0
 
+        /// `room`: the items to make room for at once (a load run's volume).
+        init(room: Int = 0) {
+            items.reserveCapacity(room)
+            positions.reserveCapacity(room)
+        }
+
         mutating func append(_ item: BatchItem) {
             positions[item.reference, default: []].append(items.count)
             items.append(item)
@@ -185,6 +191,8 @@ public struct SchemeStateMachine: NodeLogic {
     var voidsSent: [TransactionReference: ISOMessage] = [:]
     /// Banks that signed off (maintenance): the scheme answers for them until they sign on.
     var signedOff: Set<String> = []
+    /// The items a new batch makes room for (a load run's volume; none in a scenario).
+    var batchRoom = 0
 
     /// Makes a scheme.
     /// `stans`: the STANs it numbers what it sends from (all unless a load part's share).
@@ -199,6 +207,7 @@ public struct SchemeStateMachine: NodeLogic {
     public mutating func reserve(transactions: Int) {
         purchases.reserveCapacity(transactions)
         acquirerView.reserveCapacity(transactions)
+        batchRoom = transactions
     }
 
     public var waitingOn: [NodeWait] {
