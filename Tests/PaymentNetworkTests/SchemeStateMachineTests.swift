@@ -17,6 +17,35 @@ struct SchemeStateMachineTests {
         #expect(Fixture.events(timeout).map(\.kind) == [.stoodIn])
     }
 
+    @Test("standing in for an issuer that signed off: the advice goes under the scheme's own STAN with its hop recorded, and a void names the purchase by that STAN")
+    func standInWhileSignedOff() throws {
+        var scheme = Fixture.scheme(standInLimit: Money(minorUnits: 50000))
+        _ = scheme.receive(NetworkManagement.signOff.request(stan: "000777", now: Fixture.friday), from: "ICBC", now: Fixture.friday)
+        let purchase = Fixture.purchase()
+        let answered = scheme.receive(purchase, from: "Leshua", now: Fixture.friday)
+        // Approved at once in the issuer's place, and the issuer advised (repeated until it answers).
+        #expect(Fixture.sent(answered).map { "\($0.1) \($0.0.mti) \($0.0[39] ?? "")" } == ["Leshua 0210 00", "ICBC 0220 00"])
+        let hops = answered.compactMap { action -> (TransactionReference, TransactionReference)? in
+            if case .alias(let hop, let of) = action { (hop, of) } else { nil }
+        }
+        let hop = try #require(hops.first)
+        #expect(hops.count == 1 && hop.1 == purchase.transactionReference && hop.0.stan != purchase[DE.stan])
+        // The advice is under that hop's STAN: what the issuer records of it maps back to the purchase.
+        let advice = try #require(Fixture.sent(answered).first { $0.0.mti == "0220" }?.0)
+        #expect(advice.transactionReference == hop.0)
+        _ = scheme.receive(advice.response(code: .approved), from: "ICBC", now: Fixture.friday.advanced(by: .seconds(61)))
+        // ICBC signs on again; a void of the purchase names it, to ICBC, by the STAN ICBC knows it by.
+        _ = scheme.receive(NetworkManagement.signOn.request(stan: "000778", now: Fixture.friday.advanced(by: .seconds(60))), from: "ICBC",
+                           now: Fixture.friday.advanced(by: .seconds(60)))
+        var void = purchase
+        void[DE.stan] = "000099"
+        void[DE.processingCode] = ProcessingCode.void
+        void[DE.originalData] = purchase.originalDataElements
+        let relayed = scheme.receive(void, from: "Leshua", now: Fixture.friday.advanced(by: .seconds(120)))
+        let toIssuer = try #require(Fixture.sent(relayed).first { $0.1 == "ICBC" }?.0)
+        #expect(toIssuer[DE.originalData].map { String($0.dropFirst(4).prefix(6)) } == hop.0.stan)
+    }
+
     @Test("the scheme never stands in for a debit card: its issuer silent, the purchase is answered 91 and reversed at the issuer, no advice")
     func noStandInForDebit() {
         var configuration = Fixture.scheme(standInLimit: Money(minorUnits: 50000)).configuration
