@@ -38,14 +38,16 @@ struct IncidentImportTests {
 
     /// What a round trip must keep: each transaction's answer, when its money arrived and how
     /// much; of the transactions the evidence holds (an attempt that never reached the wire,
-    /// as in an outage, left nothing to import), but for money an aggregator in default kept:
+    /// as in an outage, left nothing to import, even when a later repeat of it did), but for money an aggregator in default kept:
     /// its credit to the aggregator's account was answered 00 and nothing came after it, and no
     /// message tells that account from a merchant's own.
     static func outcomes(_ result: ScenarioResult, seenIn evidence: IncidentEvidence? = nil) -> [String] {
-        let seen = evidence.map { Set($0.messages.map { "\($0.message[DE.terminalID] ?? "-")/\($0.message[DE.stan] ?? "-")" }) }
+        // What went on the wire, by terminal, STAN and second: a try that never left its
+        // terminal is not there, even when a repeat of the same message (same STAN) later was.
+        let seen = evidence.map { Set($0.messages.map { "\($0.message[DE.terminalID] ?? "-")/\($0.message[DE.stan] ?? "-")/\(($0.time ?? 0) / 1_000_000)" }) }
         return result.transactions.filter { outcome in
-            guard let seen, case .transaction(let reference)? = outcome.events.first?.reference else { return true }
-            return seen.contains("\(reference.terminal)/\(reference.stan)")
+            guard let seen, let first = outcome.events.first, case .transaction(let reference) = first.reference else { return true }
+            return seen.contains("\(reference.terminal)/\(reference.stan)/\(first.at.milliseconds / 1000)")
         }.map { outcome in
             evidence != nil && outcome.events.contains(where: { $0.kind == .kept }) ? Self.kept
                 : "\(outcome.response) \(outcome.arrives.map { "\(result.scenario.zone.local($0))" } ?? "never") \(outcome.credited.formatted(exponent: 2))"

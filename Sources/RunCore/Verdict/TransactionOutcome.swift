@@ -77,12 +77,13 @@ public struct TransactionOutcome: Sendable {
         let isRepeat = sends.first?.facts.transactionID != id
         let repeatStart = sends.dropFirst().first?.at
         // When the original never reached the network (nothing but its terminal recorded
-        // anything before the repeat was sent), the repeat carries the message: what the
-        // network does from then on is the repeat's. Order, not time, decides: both can
-        // happen at the same virtual instant.
-        let repeatPosition = positions.dropFirst().first { timeline[$0].kind == .swiped }
-        let handover = repeatPosition.flatMap { start in
-            positions.contains { $0 < start && timeline[$0].node != swipe.node } ? nil : start
+        // anything before a repeat was sent), the repeat that did carries the message: the
+        // last one sent before the network first recorded anything of it. What the network
+        // does from then on is that repeat's. Order, not time, decides: both can happen at the
+        // same virtual instant.
+        let firstInNetwork = positions.first { timeline[$0].node != swipe.node }
+        let handover = firstInNetwork.flatMap { network in
+            positions.dropFirst().last { $0 < network && timeline[$0].kind == .swiped }
         }
         var references: Set<EventReference> = [reference]
         for position in positions { references.formUnion(timeline[position].related) }
