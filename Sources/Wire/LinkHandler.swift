@@ -31,6 +31,8 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Closes a connection whose peer is not known in time (a handshake that never ends).
     private var deadline: Scheduled<Void>?
     private let identifyWithin: TimeAmount?
+    /// Whether this side has stopped reading (a network with too much inside): a peer's time to identify does not run.
+    private var readingPaused = false
 
     init(network: WireNetwork, node: String, identity: Identity, identifyWithin: TimeAmount? = nil) {
         self.network = network
@@ -47,7 +49,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Gives a peer not yet known `identifyWithin` to become known; not while this side does not read.
     private func armDeadline(_ context: ChannelHandlerContext) {
-        guard peer == nil, deadline == nil, let limit = identifyWithin else { return }
+        guard peer == nil, deadline == nil, !readingPaused, let limit = identifyWithin else { return }
         let node = self.node, network = self.network
         let remote = context.channel.remoteAddress.map { "\($0)" } ?? "a peer"
         let tls: Bool
@@ -65,6 +67,9 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let reading = event as? FrameReader.Reading {
             // A handshake cannot finish while this side does not read: its time is not the peer's.
+            // (A connection accepted while the network does not read is told so before it is
+            // active: its deadline starts only when reading resumes.)
+            readingPaused = reading == .paused
             if reading == .paused {
                 deadline?.cancel()
                 deadline = nil
