@@ -46,11 +46,14 @@ public struct LoadPlan: Sendable {
 
     /// How many requests the run will send, for the tables that must hold them all: an open
     /// loop's rate times its duration, a closed loop's at most ``closedLoopRoom`` a second.
-    public var expectedRequests: Int {
+    public var expectedRequests: Int { Self.expectedRequests(pace: pace, duration: duration) + 1_000 }
+
+    /// The requests a run of this pace and duration sends (an open loop's with 5% to spare).
+    public static func expectedRequests(pace: Pace, duration: Duration) -> Int {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         switch pace {
-        case .rate(let rate): return Int(Double(rate) * seconds * 1.05) + 1_000
-        case .concurrency: return Int(Double(Self.closedLoopRoom) * seconds) + 1_000
+        case .rate(let rate): return Int(Double(rate) * seconds * 1.05)
+        case .concurrency: return Int(Double(closedLoopRoom) * seconds)
         }
     }
 

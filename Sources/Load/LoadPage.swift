@@ -1,6 +1,7 @@
 import Foundation
 import Histogram
 import PaymentNetwork
+import RunCore
 
 /// `load --html`: one self-contained page (no external resources) with what load-test users
 /// read first and look for: the reconciliation verdict and the thresholds, the latency by
@@ -101,10 +102,7 @@ extension LoadReport {
         seconds.enumerated().map { (Double($0.offset), value($0.element)) }
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 }
 
 /// A line chart as SVG: labelled axes, a grid at round values, a legend, one path per series.

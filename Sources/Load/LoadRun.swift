@@ -40,9 +40,7 @@ public enum LoadRun {
         /// The STANs of part `index` of `count`: its N-th of 1...999999, so no two parts ever
         /// send the same STAN (a host keying duplicates on STAN and DE7 answers none 94).
         public static func stanRange(part: (index: Int, count: Int)) -> ClosedRange<Int> {
-            let size = 999_999 / max(part.count, 1)
-            let lower = 1 + (part.index - 1) * size
-            return lower...(part.index == part.count ? 999_999 : lower + size - 1)
+            share(of: TraceNumbers.all, index: part.index - 1, count: part.count)
         }
 
         /// Share `index` (from 0) of `count` of a range of STANs.
@@ -188,12 +186,7 @@ public enum LoadRun {
         // Each network's books make room for its share at the start (growing a table of a
         // million entries under load stalls the network for a second while it is copied): an
         // open loop knows its volume, a closed loop makes room for more than it can send.
-        let seconds = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
-        let volume: Int
-        switch options.pace {
-        case .rate(let rate): volume = Int(Double(rate) * seconds * 1.05)
-        case .concurrency: volume = Int(Double(LoadPlan.closedLoopRoom) * seconds)
-        }
+        let volume = LoadPlan.expectedRequests(pace: options.pace, duration: options.duration)
         let expected = min(4_000_000, volume / count + 1_000)
         let served = shares.map { Served($0, authority: authority, expectedTransactions: expected) }
         func stopAll() async -> [ScenarioResult] {

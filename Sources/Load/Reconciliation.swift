@@ -41,7 +41,6 @@ public struct Reconciliation: Sendable {
                       issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
         let network = result.scenario.network
         let exponent = result.scenario.currency.exponent
-        let acquirerIsOurs = true
         let merchantOf = Dictionary(network.merchants.flatMap { merchant in merchant.terminals.map { ($0, merchant) } }, uniquingKeysWith: { first, _ in first })
         var problems: [String] = []
         var expectedCredit: [String: Money] = [:]
@@ -59,7 +58,6 @@ public struct Reconciliation: Sendable {
             }
             if schemeIsOurs && trail.cleared != 1 { problems.append("\(name): approved at the terminal, cleared \(trail.cleared) times") }
             charged[purchase.pan, default: .zero] += purchase.amount
-            guard acquirerIsOurs else { continue }
             guard let merchant = merchantOf[purchase.terminal] else {
                 problems.append("\(name): no merchant has this terminal")
                 continue
@@ -82,7 +80,7 @@ public struct Reconciliation: Sendable {
             }
         }
         let balances = Dictionary(result.accounts, uniquingKeysWith: { first, _ in first })
-        for merchant in network.merchants where acquirerIsOurs && network.external[merchant.accountBank] == nil {
+        for merchant in network.merchants where network.external[merchant.accountBank] == nil {
             let expected = expectedCredit[merchant.accountNumber] ?? .zero
             let opening = network.accounts.first { $0.number == merchant.accountNumber }?.balance ?? .zero
             if let balance = balances[merchant.accountNumber], balance != opening + expected {

@@ -303,8 +303,10 @@ final class NetworkRun {
             // the first half now (behind nothing held) and the rest then.
             copies = halves
             release = until
-            sliced = suts.isExternal(peer, node) && halves.count == 1 && (lastRelease[link].map { $0 <= now } ?? true)
-                && suts.transmitHalf(halves[0], from: peer, to: node)
+            let behindNothing = lastRelease[link].map { $0 <= now } ?? true
+            if suts.isExternal(peer, node), halves.count == 1, behindNothing {
+                sliced = suts.transmitHalf(halves[0], from: peer, to: node)
+            }
         }
         if let last = lastRelease[link], last > now { release = max(release ?? last, last) }
         guard let release else {
