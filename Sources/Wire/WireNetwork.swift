@@ -380,7 +380,7 @@ public final class WireNetwork {
     }
 
     /// Reads, or stops reading, the connections of systems under test that dialled PayLab.
-    private func admit(_ reading: Bool) {
+    func admit(_ reading: Bool) {
         admitting = reading
         for channel in admitted.values {
             try? channel.syncOptions?.setOption(.autoRead, value: reading)
