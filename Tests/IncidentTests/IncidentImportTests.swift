@@ -44,10 +44,12 @@ struct IncidentImportTests {
     static func outcomes(_ result: ScenarioResult, seenIn evidence: IncidentEvidence? = nil) -> [String] {
         // What went on the wire, by terminal, STAN and second: a try that never left its
         // terminal is not there, even when a repeat of the same message (same STAN) later was.
-        let seen = evidence.map { Set($0.messages.map { "\($0.message[DE.terminalID] ?? "-")/\($0.message[DE.stan] ?? "-")/\(($0.time ?? 0) / 1_000_000)" }) }
+        // (Within a second: a capture stamps a frame when it crossed, a moment after its swipe.)
+        let seen = evidence.map { Dictionary(grouping: $0.messages, by: { "\($0.message[DE.terminalID] ?? "-")/\($0.message[DE.stan] ?? "-")" })
+            .mapValues { $0.map { ($0.time ?? 0) / 1_000 } } }
         return result.transactions.filter { outcome in
             guard let seen, let first = outcome.events.first, case .transaction(let reference) = first.reference else { return true }
-            return seen.contains("\(reference.terminal)/\(reference.stan)/\(first.at.milliseconds / 1000)")
+            return seen["\(reference.terminal)/\(reference.stan)"]?.contains { abs($0 - first.at.milliseconds) <= 1_000 } == true
         }.map { outcome in
             evidence != nil && outcome.events.contains(where: { $0.kind == .kept }) ? Self.kept
                 : "\(outcome.response) \(outcome.arrives.map { "\(result.scenario.zone.local($0))" } ?? "never") \(outcome.credited.formatted(exponent: 2))"
