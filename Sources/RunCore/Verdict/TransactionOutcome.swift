@@ -122,7 +122,11 @@ public struct TransactionOutcome: Sendable {
                 && $0.facts.responseCode != nil && $0.facts.responseCode != .duplicateTransmission && (!isRepeat || $0.at >= swipe.at)
         }
         let isDuplicate = isRepeat && replay != nil && !(handover.map { timeline[$0].facts.transactionID == id } ?? false)
-        let response = terminalAnswer?.facts.responseCode?.rawValue ?? (isRepeat ? nil : replay?.facts.responseCode?.rawValue) ?? "none"
+        // The original takes a replayed answer only while it kept the message: once a repeat
+        // carries it (the original was delayed past the repeat's send), the replay answered
+        // that repeat's copy, and what the network did is the repeat's.
+        let replayed = isRepeat || handover != nil ? nil : replay?.facts.responseCode?.rawValue
+        let response = terminalAnswer?.facts.responseCode?.rawValue ?? replayed ?? "none"
         let settlementDate = events.first { $0.kind == .cleared }?.facts.clearingDate
         let arrivedPayouts = Set(events.filter { $0.kind == .arrived }.map(\.reference))
         let credited = events.filter { $0.kind == .paidOut && !arrivedPayouts.isDisjoint(with: $0.related) }
