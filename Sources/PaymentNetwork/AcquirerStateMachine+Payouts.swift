@@ -161,7 +161,7 @@ extension AcquirerStateMachine {
         let acknowledge = NodeAction.send(record.response(code: .approved), to: scheme)
         guard !record.isResponse else { return [] }
         // The scheme names the purchase under this acquirer's STAN; the journal keeps the terminal's.
-        let reference = downstreamOf[record.originalReference] ?? record.originalReference
+        let reference = hops.original(of: record.originalReference)
         guard let rule = configuration.unmatched, let purchase = purchases[reference], !reconciled.contains(reference),
               purchase.state != .approved, purchase.state != .completed, let amount = record.amount else { return [acknowledge] }
         reconciled.insert(reference)
@@ -209,7 +209,7 @@ extension AcquirerStateMachine {
     mutating func chargedBack(_ chargeback: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = chargeback.transactionReference
         if chargeback.isResponse { return [] }
-        let original = downstreamOf[chargeback.originalReference] ?? chargeback.originalReference
+        let original = hops.original(of: chargeback.originalReference)
         guard let purchase = purchases[original], let amount = chargeback.amount, amount > .zero else {
             return [.send(chargeback.response(code: .originalNotFound), to: scheme)]
         }

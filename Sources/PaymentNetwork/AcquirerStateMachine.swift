@@ -142,7 +142,7 @@ public struct AcquirerStateMachine: NodeLogic {
     /// signed on today is refused 77.
     var signedOn: [String: LocalDate] = [:]
     /// The terminal's reference of each request forwarded under this acquirer's own STAN.
-    var downstreamOf: [TransactionReference: TransactionReference] = [:]
+    var hops = HopMap()
     /// One-sided entries the reconciliation resolved.
     var reconciled: Set<TransactionReference> = []
     /// Transactions settled in a terminal's batch.
@@ -171,7 +171,7 @@ public struct AcquirerStateMachine: NodeLogic {
 
     public mutating func reserve(transactions: Int) {
         purchases.reserveCapacity(transactions)
-        downstreamOf.reserveCapacity(transactions)
+        hops.reserve(transactions)
     }
 
     public var waitingOn: [NodeWait] {
@@ -376,9 +376,8 @@ public struct AcquirerStateMachine: NodeLogic {
         let own = entry.request.transactionReference
         if entry.operation.startsTransaction, entry.operation != .cancellation, !entry.terminal.isEmpty { purchases[entry.original]?.request = entry.request }
         if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream]?.request = entry.request }
-        downstreamOf[own] = entry.downstream
         waiting[own] = entry
-        return [.alias(hop: own, of: entry.downstream), .send(entry.request, to: configuration.scheme),
+        return [hops.record(own, of: entry.downstream), .send(entry.request, to: configuration.scheme),
                 .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 

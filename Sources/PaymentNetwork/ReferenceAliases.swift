@@ -11,7 +11,7 @@
 /// events are on the terminals' references, which start a transaction).
 public struct ReferenceAliases: Sendable {
     /// Each hop's reference (numbered by the node that forwarded it) to what it copies.
-    private var origin: [TransactionReference: TransactionReference] = [:]
+    private var origin = HopMap()
     /// For each node, whose counter numbered the references it reports without saying.
     private let numbering: [String: String]
 
@@ -21,13 +21,13 @@ public struct ReferenceAliases: Sendable {
     public init(numbering: [String: String] = [:]) { self.numbering = numbering }
 
     /// Makes room for this many hops.
-    public mutating func reserve(_ hops: Int) { origin.reserveCapacity(hops) }
+    public mutating func reserve(_ hops: Int) { origin.reserve(hops) }
 
     /// `hop`, numbered by `node`, is the copy it forwarded of what it knew as `of`.
     public mutating func add(_ hop: TransactionReference, of: TransactionReference, by node: String) {
         let key = hop.numbered(by: node), earlier = scoped(of, reportedBy: node)
         guard key != earlier else { return }
-        origin[key] = earlier
+        origin.link(key, to: earlier)
     }
 
     /// The reference, with whose counter numbered it, as `node` reports it.
@@ -52,7 +52,7 @@ public struct ReferenceAliases: Sendable {
     /// own tables hold it (`numberedBy` empty).
     public func deepest(of origin: TransactionReference) -> TransactionReference {
         var best = origin, bestDepth = 0
-        for hop in self.origin.keys {
+        for hop in self.origin.hops {
             var current = hop, depth = 0
             while let earlier = self.origin[current], depth < 8 {
                 current = earlier

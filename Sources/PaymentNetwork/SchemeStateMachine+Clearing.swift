@@ -164,7 +164,7 @@ extension SchemeStateMachine {
         var advice = refund.request
         advice[DE.stan] = trace.take()
         if let original = refund.original, let purchase = purchases[original] { advice[DE.originalData] = purchase.request.originalDataElements }
-        return [.alias(hop: advice.transactionReference, of: reference)] + retransmissions.start(advice, to: issuer, now: now)
+        return [hops.record(advice.transactionReference, of: reference)] + retransmissions.start(advice, to: issuer, now: now)
     }
 }
 

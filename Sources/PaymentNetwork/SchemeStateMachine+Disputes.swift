@@ -44,7 +44,7 @@ extension SchemeStateMachine {
         // Numbered by the issuer: kept apart from the acquirer's references in the same tables.
         let reference = chargeback.transactionReference.numbered(by: issuer)
         if purchases[reference]?.kind == .chargeback { return [.send(chargeback.response(code: .approved), to: issuer)] }
-        let original = acquirerView[chargeback.originalReference] ?? chargeback.originalReference
+        let original = hops.original(of: chargeback.originalReference)
         guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
             return refuse(chargeback, .originalNotFound, "a chargeback of \(original), which is no purchase the scheme knows", to: issuer, operation: .chargeback, now: now)
         }
@@ -69,7 +69,7 @@ extension SchemeStateMachine {
         var forwarded = chargeback
         forwarded[DE.stan] = trace.take()
         forwarded[DE.originalData] = entry.incoming.originalDataElements
-        return [.send(chargeback.response(code: .approved), to: issuer), .alias(hop: forwarded.transactionReference, of: reference)]
+        return [.send(chargeback.response(code: .approved), to: issuer), hops.record(forwarded.transactionReference, of: reference)]
             + retransmissions.start(forwarded, to: entry.acquirer, now: now)
     }
 
@@ -139,7 +139,7 @@ extension SchemeStateMachine {
         }
         // Store and forward: the scheme acknowledges at once and repeats the reversal to the
         // issuer itself until the issuer answers, however long it is away.
-        return actions + [.send(reversal.response(code: .approved), to: acquirer), .alias(hop: forwarded.transactionReference, of: reversal.transactionReference)]
+        return actions + [.send(reversal.response(code: .approved), to: acquirer), hops.record(forwarded.transactionReference, of: reversal.transactionReference)]
             + retransmissions.start(forwarded, to: issuer, now: now)
     }
 }

@@ -77,9 +77,8 @@ extension SchemeStateMachine {
                 // hears of the purchase, under the scheme's own STAN like everything it sends, and
                 // a void or reversal later names the purchase by that STAN.
                 advice[DE.stan] = trace.take()
-                acquirerView[advice.transactionReference] = entry.downstream
                 purchases[reference]?.request[DE.stan] = advice[DE.stan]
-                hop = [.alias(hop: advice.transactionReference, of: entry.downstream)]
+                hop = [hops.record(advice.transactionReference, of: entry.downstream)]
             }
             advice.mti = .financialAdvice
             advice[DE.authorizationCode] = authorization

@@ -186,7 +186,7 @@ public struct SchemeStateMachine: NodeLogic {
     /// Reversals and advices the scheme itself sends to issuers, until answered.
     var retransmissions: Retransmissions
     /// The acquirer's reference of each request the scheme sent on under its own STAN.
-    var acquirerView: [TransactionReference: TransactionReference] = [:]
+    var hops = HopMap()
     /// Voids and cancellations as the scheme sent them on, by the acquirer's reference of the void.
     var voidsSent: [TransactionReference: ISOMessage] = [:]
     /// Banks that signed off (maintenance): the scheme answers for them until they sign on.
@@ -206,7 +206,7 @@ public struct SchemeStateMachine: NodeLogic {
 
     public mutating func reserve(transactions: Int) {
         purchases.reserveCapacity(transactions)
-        acquirerView.reserveCapacity(transactions)
+        hops.reserve(transactions)
         batchRoom = transactions
     }
 
@@ -402,14 +402,13 @@ public struct SchemeStateMachine: NodeLogic {
         var entry = entry
         entry.request[DE.stan] = trace.take()
         let own = entry.request.transactionReference
-        acquirerView[own] = entry.downstream
         if entry.operation == .void || entry.operation == .cancellation {
             voidsSent[entry.downstream] = entry.request
         } else {
             purchases[entry.original]?.request = entry.request
         }
         waiting[own] = entry
-        return [.alias(hop: own, of: entry.downstream), .send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
+        return [hops.record(own, of: entry.downstream), .send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
     mutating func issuerAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {

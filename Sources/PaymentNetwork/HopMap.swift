@@ -1,0 +1,35 @@
+/// Which reference a node gave each request it sent on under its own STAN (every hop numbers
+/// what it forwards from its own counter): its own reference to the one it received. The
+/// acquirer keeps its hops (its STAN to the terminal's), the scheme its own (its STAN to the
+/// acquirer's), and the run one map of every node's (`ReferenceAliases`, on references that
+/// say whose counter numbered them), each a `HopMap`.
+public struct HopMap: Sendable {
+    private var received: [TransactionReference: TransactionReference] = [:]
+
+    public init() {}
+
+    /// Makes room for this many hops.
+    public mutating func reserve(_ hops: Int) { received.reserveCapacity(hops) }
+
+    /// `own` is the node's copy of what it received as `received`. The action tells the run,
+    /// so that what the nodes after it record under `own` lands on the same transaction.
+    public mutating func record(_ own: TransactionReference, of received: TransactionReference) -> NodeAction {
+        link(own, to: received)
+        return .alias(hop: own, of: received)
+    }
+
+    /// Keeps the hop without telling anyone (the run's own map).
+    mutating func link(_ own: TransactionReference, to received: TransactionReference) {
+        self.received[own] = received
+    }
+
+    /// What the node received as `own`: nil when `own` is none of its hops.
+    public subscript(own: TransactionReference) -> TransactionReference? { received[own] }
+
+    /// What the node received as `reference`, or `reference` itself when it is none of its hops
+    /// (a reference the node was given, not one it numbered).
+    public func original(of reference: TransactionReference) -> TransactionReference { received[reference] ?? reference }
+
+    /// Every hop: the node's own references.
+    var hops: Dictionary<TransactionReference, TransactionReference>.Keys { received.keys }
+}
