@@ -17,7 +17,7 @@ extension AcquirerStateMachine {
                 purchases[entry.original]?.state = .reversed
             }
             // What may have taken effect upstream is undone: the purchase, or the void (an inquiry moved nothing).
-            if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream] = nil }
+            if entry.operation.isVoidOrCancellation { voids[entry.downstream] = nil }
             if entry.operation.movesMoney { actions += reverseUpstream(entry.request, now: now) }
             return actions
         case .repeat(let reference):
@@ -73,7 +73,7 @@ extension AcquirerStateMachine {
             let own = message.transactionReference
             waiting[own] = nil
             if entry.operation.startsTransaction, entry.operation != .cancellation { purchases[entry.original]?.state = .declined }
-            if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream] = nil }
+            if entry.operation.isVoidOrCancellation { voids[entry.downstream] = nil }
             return [.cancelTimer(.answer(own))]
                 + (entry.terminal.isEmpty ? [] : [.send(entry.answer(.systemMalfunction), to: entry.terminal)])
                 + [.record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(entry.original),

@@ -375,7 +375,7 @@ public struct AcquirerStateMachine: NodeLogic {
         entry.request[DE.stan] = trace.take()
         let own = entry.request.transactionReference
         if entry.operation.startsTransaction, entry.operation != .cancellation, !entry.terminal.isEmpty { purchases[entry.original]?.request = entry.request }
-        if entry.operation == .void || entry.operation == .cancellation { voids[entry.downstream]?.request = entry.request }
+        if entry.operation.isVoidOrCancellation { voids[entry.downstream]?.request = entry.request }
         waiting[own] = entry
         return [hops.record(own, of: entry.downstream), .send(entry.request, to: configuration.scheme),
                 .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]

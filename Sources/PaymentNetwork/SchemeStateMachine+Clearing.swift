@@ -4,8 +4,8 @@ import SettlementCalendar
 /// The scheme's clearing: the day's batch, booking and unbooking items, and the clearing file at the cutoff.
 extension SchemeStateMachine {
     /// Takes a purchase out of its clearing batch, or settles it back if already cleared.
-    mutating func unclear(_ reference: TransactionReference, to state: Purchase.State, now: Instant) {
-        guard var purchase = purchases[reference] else { return }
+    mutating func unclear(_ reference: TransactionReference, to state: Entry.State, now: Instant) {
+        guard var purchase = journal[reference] else { return }
         switch purchase.state {
         case .authorizing, .preauthorized:
             break
@@ -16,15 +16,15 @@ extension SchemeStateMachine {
             let charged = [.refund, .chargeback].contains(purchase.kind) ? SchemeFees.Item.zero : fees(on: purchase.request, amount: purchase.amount).fees
             batches[openBatch(now), default: Batch()].append(BatchItem(
                 reference: reference, amount: -purchase.signedAmount, issuer: purchase.issuer, acquirer: purchase.acquirer, kind: .reversal, fees: -charged))
-        case .declined, .reversed, .voided, .completed, .cancelled, .expired:
+        case .declined, .reversed, .voided, .completed, .cancelled, .expired, .relayed:
             return
         }
         purchase.state = state
-        purchases[reference] = purchase
+        journal[reference] = purchase
         // A completion undone: its pre-authorization holds again; a refund undone: it may be refunded again.
         if let original = purchase.original {
-            if purchase.kind == .completion, purchases[original]?.state == .completed { purchases[original]?.state = .preauthorized }
-            if purchase.kind == .refund { purchases[original]?.refunded -= purchase.amount }
+            if purchase.kind == .completion, journal[original]?.state == .completed { journal[original]?.state = .preauthorized }
+            if purchase.kind == .refund { journal[original]?.refunded -= purchase.amount }
         }
     }
 
@@ -33,11 +33,11 @@ extension SchemeStateMachine {
     /// after that day's cutoff (a slow issuer, stand-in at the timeout) still belongs to it:
     /// it is cleared into that day at once, as a late item of its clearing.
     mutating func book(_ reference: TransactionReference, now: Instant) -> (date: LocalDate, actions: [NodeAction])? {
-        guard var purchase = purchases[reference] else { return nil }
+        guard var purchase = journal[reference] else { return nil }
         let date = purchase.routedFor ?? openBatch(now)
         purchase.state = .approved(clearingDate: date)
         purchase.routedFor = nil
-        purchases[reference] = purchase
+        journal[reference] = purchase
         batches[date, default: Batch(room: batchRoom)].append(BatchItem(reference: reference, amount: purchase.amount, issuer: purchase.issuer, acquirer: purchase.acquirer))
         return (date, date < openBatch(now) ? clear(date, now: now) : [])
     }
@@ -45,17 +45,17 @@ extension SchemeStateMachine {
     /// A void was reversed: the purchase it undid is approved again, in the batch still open
     /// (a cancelled pre-authorization holds again).
     mutating func restore(_ reference: TransactionReference, now: Instant) {
-        switch purchases[reference]?.state {
+        switch journal[reference]?.state {
         case .voided?:
-            purchases[reference]?.routedFor = nil
+            journal[reference]?.routedFor = nil
             _ = book(reference, now: now)
-        case .cancelled?: purchases[reference]?.state = .preauthorized
+        case .cancelled?: journal[reference]?.state = .preauthorized
         default: break
         }
     }
 
     func clearingDateOf(_ reference: TransactionReference) -> LocalDate? {
-        if case .approved(let date) = purchases[reference]?.state { return date }
+        if case .approved(let date) = journal[reference]?.state { return date }
         return nil
     }
 
@@ -81,7 +81,7 @@ extension SchemeStateMachine {
         var net = NetPositions()
         for var item in batches.removeValue(forKey: date)?.all ?? [] {
             var feeDetail = ""
-            if item.kind == .purchase, let purchase = purchases[item.reference] {
+            if item.kind == .purchase, let purchase = journal[item.reference] {
                 (item.fees, feeDetail) = fees(on: purchase.request, amount: item.amount)
             }
             post(item, into: &net)
@@ -117,7 +117,7 @@ extension SchemeStateMachine {
                     + (item.fees == .zero ? ")" : "; its fees given back)"),
                 facts: .init(clearingDate: date, amount: item.amount, operation: .reversal, issuerFee: item.fees.issuer, networkFee: item.fees.network)))]
         case .refund, .chargeback:
-            purchases[item.reference]?.state = .cleared
+            journal[item.reference]?.state = .cleared
             let what = item.kind == .refund ? "refund" : "chargeback"
             actions.append(.record(TimelineEvent(
                 at: now, node: name, kind: .cleared, reference: .transaction(item.reference),
@@ -131,8 +131,8 @@ extension SchemeStateMachine {
         default:
             break
         }
-        purchases[item.reference]?.state = .cleared
-        let request = purchases[item.reference]?.request
+        journal[item.reference]?.state = .cleared
+        let request = journal[item.reference]?.request
         let charging = configuration.fees.model != .none
         actions.append(.record(TimelineEvent(
             at: now, node: name, kind: .cleared, reference: .transaction(item.reference),
@@ -145,7 +145,7 @@ extension SchemeStateMachine {
         actions.append(.record(TimelineEvent(
             at: now, node: name, kind: .settled, reference: .transaction(item.reference), detail: detail,
             facts: .init(clearingDate: date, amount: item.amount))))
-        if configuration.reconcilingAcquirers.contains(item.acquirer), let purchase = purchases[item.reference] {
+        if configuration.reconcilingAcquirers.contains(item.acquirer), let purchase = journal[item.reference] {
             // The acquirer's line of the clearing file, kept until it acknowledges it.
             var record = purchase.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency],
                                                   mti: .clearingRecord)
@@ -160,10 +160,10 @@ extension SchemeStateMachine {
     /// The issuer credits the card on the refund's clearing: told by an advice (under the
     /// scheme's STAN, naming the purchase as the issuer knows it), repeated until acknowledged.
     private mutating func adviseRefund(_ reference: TransactionReference, to issuer: String, now: Instant) -> [NodeAction] {
-        guard let refund = purchases[reference] else { return [] }
+        guard let refund = journal[reference] else { return [] }
         var advice = refund.request
         advice[DE.stan] = trace.take()
-        if let original = refund.original, let purchase = purchases[original] { advice[DE.originalData] = purchase.request.originalDataElements }
+        if let original = refund.original, let purchase = journal[original] { advice[DE.originalData] = purchase.request.originalDataElements }
         return [hops.record(advice.transactionReference, of: reference)] + retransmissions.start(advice, to: issuer, now: now)
     }
 }

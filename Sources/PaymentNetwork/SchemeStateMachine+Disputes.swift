@@ -8,11 +8,11 @@ extension SchemeStateMachine {
     /// pays the issuer and the issuer is told to credit the card.
     mutating func acceptRefund(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
-        if purchases[reference] != nil {
+        if journal[reference] != nil {
             return request.duplicateActions(inProgress: false, again: "again", node: name, peer: acquirer, now: now)
         }
-        let original = purchases.key(namedBy: request)
-        guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
+        let original = journal.key(namedBy: request)
+        guard let entry = journal[original], entry.kind == .purchase || entry.kind == .completion else {
             return refuse(request, .originalNotFound, "a refund of \(original), which is no purchase the scheme knows", to: acquirer, operation: .refund, now: now)
         }
         switch entry.state {
@@ -26,11 +26,11 @@ extension SchemeStateMachine {
             return refuse(request, .invalidAmount, "a refund of \(amount.formatted(exponent: exponent)) where \(left.formatted(exponent: exponent)) is left to refund",
                           to: acquirer, operation: .refund, now: now)
         }
-        purchases[original]?.refunded += amount
+        journal[original]?.refunded += amount
         let date = openBatch(now)
         var stored = request
         stored[DE.settlementDate] = date.mmdd
-        purchases[reference] = Purchase(kind: .refund, original: original, request: stored, incoming: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
+        journal[reference] = Entry(kind: .refund, original: original, request: stored, incoming: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
         batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: entry.issuer, acquirer: acquirer, kind: .refund))
         var answer = stored.response(code: .approved)
         answer[DE.authorizationCode] = generator.digits(6)
@@ -43,9 +43,9 @@ extension SchemeStateMachine {
     mutating func relayChargeback(_ chargeback: ISOMessage, from issuer: String, now: Instant) -> [NodeAction] {
         // Numbered by the issuer: kept apart from the acquirer's references in the same tables.
         let reference = chargeback.transactionReference.numbered(by: issuer)
-        if purchases[reference]?.kind == .chargeback { return [.send(chargeback.response(code: .approved), to: issuer)] }
+        if journal[reference]?.kind == .chargeback { return [.send(chargeback.response(code: .approved), to: issuer)] }
         let original = hops.original(of: chargeback.originalReference)
-        guard let entry = purchases[original], entry.kind == .purchase || entry.kind == .completion else {
+        guard let entry = journal[original], entry.kind == .purchase || entry.kind == .completion else {
             return refuse(chargeback, .originalNotFound, "a chargeback of \(original), which is no purchase the scheme knows", to: issuer, operation: .chargeback, now: now)
         }
         let settled: Bool
@@ -61,9 +61,9 @@ extension SchemeStateMachine {
         guard amount > .zero, amount <= entry.amount - entry.refunded else {
             return refuse(chargeback, .invalidAmount, "a chargeback of more than is left of the purchase after its refunds", to: issuer, operation: .chargeback, now: now)
         }
-        purchases[original]?.chargedBack = true
+        journal[original]?.chargedBack = true
         let date = openBatch(now)
-        purchases[reference] = Purchase(kind: .chargeback, original: original, request: chargeback, incoming: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
+        journal[reference] = Entry(kind: .chargeback, original: original, request: chargeback, incoming: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
         batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: issuer, acquirer: entry.acquirer, kind: .chargeback))
         // On to the acquirer under the scheme's STAN, naming the purchase as the acquirer knows it.
         var forwarded = chargeback
@@ -74,15 +74,15 @@ extension SchemeStateMachine {
     }
 
     mutating func relayVoid(_ void: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
-        let original = purchases.key(namedBy: void)
+        let original = journal.key(namedBy: void)
         let cancellation = void.isCancellation
         let applies: Bool
-        switch purchases[original]?.state {
-        case .approved?: applies = !cancellation && purchases[original]?.kind != .refund && purchases[original]?.kind != .chargeback
+        switch journal[original]?.state {
+        case .approved?: applies = !cancellation && [.purchase, .completion].contains(journal[original]?.kind)
         case .preauthorized?: applies = cancellation
         default: applies = false
         }
-        guard let purchase = purchases[original], applies else {
+        guard let purchase = journal[original], applies else {
             // Not approved here, or already cleared: a void cannot undo it (nor a cancellation
             // anything but a pre-authorization that still holds).
             return [.send(void.response(code: .invalidTransaction), to: acquirer)]
@@ -90,7 +90,8 @@ extension SchemeStateMachine {
         var outgoing = void
         outgoing[DE.rrn] = purchase.request[DE.rrn]
         outgoing[DE.originalData] = purchase.request.originalDataElements
-        voids[void.transactionReference] = original
+        journal[void.transactionReference] = Entry(kind: cancellation ? .cancellation : .void, original: original, request: outgoing, incoming: void, amount: purchase.amount,
+                                                   issuer: purchase.issuer, acquirer: acquirer, state: .declined)
         return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: cancellation ? .cancellation : .void,
                                             original: original, downstream: void.transactionReference), now: now)
     }
@@ -104,18 +105,19 @@ extension SchemeStateMachine {
         // On to the issuer under the scheme's STAN, naming what it undoes as the issuer knows it.
         var forwarded = reversal
         forwarded[DE.stan] = trace.take()
-        if let purchase = voids[original], let entry = purchases[purchase] {
+        if let void = journal[original], void.kind.isVoidOrCancellation, let purchase = void.original, let entry = journal[purchase] {
             issuer = entry.issuer
-            if let sent = voidsSent[original] {
+            if void.state == .relayed {
+                let sent = void.request
                 forwarded[DE.originalData] = sent.originalDataElements
                 if waiting.removeValue(forKey: sent.transactionReference) != nil { actions.append(.cancelTimer(.answer(sent.transactionReference))) }
             }
             restore(purchase, now: now)
         } else {
-            guard let pan = reversal[DE.pan], let found = purchases[original]?.issuer ?? self.issuer(of: pan) else {
+            guard let pan = reversal[DE.pan], let found = journal[original]?.issuer ?? self.issuer(of: pan) else {
                 return [.send(reversal.response(code: .originalNotFound), to: acquirer)]
             }
-            if let purchase = purchases[original], purchase.refunded > .zero || purchase.chargedBack {
+            if let purchase = journal[original], purchase.refunded > .zero || purchase.chargedBack {
                 // Refunded or charged back already: undoing it again would give the card its money twice.
                 return [.send(reversal.response(code: .approved), to: acquirer),
                         .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(original),
@@ -123,12 +125,12 @@ extension SchemeStateMachine {
                                               facts: .init(operation: .reversal)))]
             }
             issuer = found
-            let sent = purchases[original]?.request.transactionReference ?? original
-            if purchases[original] != nil { forwarded[DE.originalData] = purchases[original]!.request.originalDataElements }
+            let sent = journal[original]?.request.transactionReference ?? original
+            if journal[original] != nil { forwarded[DE.originalData] = journal[original]!.request.originalDataElements }
             if waiting.removeValue(forKey: sent) != nil { actions.append(.cancelTimer(.answer(sent))) }
             // A stand-in advice not yet acknowledged is not sent again: the reversal follows
             // any copy already on its way, so the issuer either never debits or debits and reverses.
-            if let withdrawn = retransmissions.acknowledge(sent), let amount = purchases[original]?.amount {
+            if let withdrawn = retransmissions.acknowledge(sent), let amount = journal[original]?.amount {
                 let exponent = configuration.currency.exponent
                 actions += withdrawn + [.record(TimelineEvent(
                     at: now, node: name, kind: .reversed, reference: .transaction(original),

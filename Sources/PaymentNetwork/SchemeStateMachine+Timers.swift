@@ -14,7 +14,7 @@ extension SchemeStateMachine {
             return issuerSilent(entry, now: now, why: "no answer from \(entry.issuer) within \(configuration.timeout.compact)", code: .issuerTimeout)
         case .expiry(let reference):
             // The issuer releases the hold on its own clock; from now on nothing completes it.
-            if purchases[reference]?.state == .preauthorized { purchases[reference]?.state = .expired }
+            if journal[reference]?.state == .preauthorized { journal[reference]?.state = .expired }
             return []
         case .payout:
             return []
@@ -39,7 +39,7 @@ extension SchemeStateMachine {
                                       detail: "\(why) to the \(entry.operation.rawValue): answered \(code)\(entry.operation == .void && sent ? " and reversing the void at the issuer" : "")",
                                       facts: .init(responseCode: code, operation: entry.operation))),
             ]
-            if sent, entry.operation == .void || entry.operation == .cancellation {
+            if sent, entry.operation.isVoidOrCancellation {
                 // The issuer may have voided: undo that, so every node keeps the purchase.
                 actions += retransmissions.start(entry.request.reversal(mti: .reversalAdvice, now: now, stan: trace.take()), to: entry.issuer, now: now)
             }
@@ -54,7 +54,7 @@ extension SchemeStateMachine {
             why += "; the scheme does not stand in for a debit card"
         } else if entry.operation == .purchase, let limit = configuration.standInLimit, let amount = entry.request.amount, amount <= limit, amount > .zero {
             if let refusal = standInRefusal(entry.request, now: now) {
-                purchases[reference]?.state = .declined
+                journal[reference]?.state = .declined
                 return [
                     .send(entry.answer(refusal), to: entry.acquirer),
                     .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
@@ -77,7 +77,7 @@ extension SchemeStateMachine {
                 // hears of the purchase, under the scheme's own STAN like everything it sends, and
                 // a void or reversal later names the purchase by that STAN.
                 advice[DE.stan] = trace.take()
-                purchases[reference]?.request[DE.stan] = advice[DE.stan]
+                journal[reference]?.request[DE.stan] = advice[DE.stan]
                 hop = [hops.record(advice.transactionReference, of: entry.downstream)]
             }
             advice.mti = .financialAdvice
@@ -90,7 +90,7 @@ extension SchemeStateMachine {
                                       facts: .init(responseCode: .approved, amount: amount))),
             ] + retransmissions.start(advice, to: entry.issuer, now: now) + lateClearing
         }
-        purchases[reference]?.state = sent ? .reversed : .declined
+        journal[reference]?.state = sent ? .reversed : .declined
         return [
             .send(entry.answer(code), to: entry.acquirer),
             .record(TimelineEvent(at: now, node: name, kind: kind, reference: .transaction(reference),
@@ -110,7 +110,7 @@ extension SchemeStateMachine {
             waiting[own] = nil
             return [.cancelTimer(.answer(own))] + issuerSilent(entry, now: now, why: "\(peer) cannot be reached", code: .issuerInoperative)
         }
-        if message.isResponse, message.responseCode == .approved, let purchase = purchases[own],
+        if message.isResponse, message.responseCode == .approved, let purchase = journal[own],
            [.purchase, .completion, .preauthorization].contains(purchase.kind), purchase.isInForce {
             // The acquirer cannot receive the approval: undo it at the issuer.
             unclear(own, to: .reversed, now: now)

@@ -85,15 +85,21 @@ public struct SchemeStateMachine: NodeLogic {
         }
     }
 
-    /// One purchase's life at the scheme.
-    struct Purchase: Sendable {
+    /// One transaction's life at the scheme: a purchase, a pre-authorization and its completion,
+    /// a refund, a chargeback, or a void or cancellation of one of them (keyed by the
+    /// acquirer's reference, a chargeback by the issuer's).
+    struct Entry: Sendable {
         enum State: Sendable, Equatable {
             /// Sent to the issuer, no answer yet.
             case authorizing
+            /// A void or cancellation sent on to the issuer (its answer, when it came, moved
+            /// what it undoes).
+            case relayed
             /// Approved, in the batch of its clearing date.
             case approved(clearingDate: LocalDate)
             /// Cleared and settled at a cutoff.
             case cleared
+            /// Declined; a void or cancellation: answered by the scheme, never sent on.
             case declined
             /// Reversed: out of its batch, or settled back if it was cleared.
             case reversed
@@ -105,9 +111,9 @@ public struct SchemeStateMachine: NodeLogic {
             /// A pre-authorization that was completed, cancelled, or outlived `preauthDays`.
             case completed, cancelled, expired
         }
-        /// A purchase, a pre-authorization, its completion, a refund or a chargeback.
+        /// A purchase, a pre-authorization, its completion, a refund, a chargeback, a void or a cancellation.
         var kind: TimelineEvent.Operation = .purchase
-        /// What a completion completes, or a refund or chargeback undoes.
+        /// What a completion completes, or a refund, chargeback, void or cancellation undoes.
         var original: TransactionReference?
         /// What was refunded of it.
         var refunded: Money = .zero
@@ -179,16 +185,12 @@ public struct SchemeStateMachine: NodeLogic {
     var generator: SeededGenerator
     var trace: TraceNumbers
     var waiting: [TransactionReference: Waiting] = [:]
-    var purchases: [TransactionReference: Purchase] = [:]
-    /// Voids relayed to issuers, by the void's own reference: the purchase each undoes.
-    var voids: [TransactionReference: TransactionReference] = [:]
+    var journal: [TransactionReference: Entry] = [:]
     var batches: [LocalDate: Batch] = [:]
     /// Reversals and advices the scheme itself sends to issuers, until answered.
     var retransmissions: Retransmissions
     /// The acquirer's reference of each request the scheme sent on under its own STAN.
     var hops = HopMap()
-    /// Voids and cancellations as the scheme sent them on, by the acquirer's reference of the void.
-    var voidsSent: [TransactionReference: ISOMessage] = [:]
     /// Banks that signed off (maintenance): the scheme answers for them until they sign on.
     var signedOff: Set<String> = []
     /// The items a new batch makes room for (a load run's volume; none in a scenario).
@@ -205,7 +207,7 @@ public struct SchemeStateMachine: NodeLogic {
     }
 
     public mutating func reserve(transactions: Int) {
-        purchases.reserveCapacity(transactions)
+        journal.reserveCapacity(transactions)
         hops.reserve(transactions)
         batchRoom = transactions
     }
@@ -269,11 +271,11 @@ public struct SchemeStateMachine: NodeLogic {
     /// holds and it does not exceed the hold by more than the tolerance.
     mutating func routeCompletion(_ request: ISOMessage, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
-        if let earlier = purchases[reference] {
+        if let earlier = journal[reference] {
             return request.duplicateActions(inProgress: earlier.state == .authorizing, again: "again", node: name, peer: acquirer, now: now)
         }
-        let original = purchases.key(namedBy: request)
-        guard let preauth = purchases[original], preauth.kind == .preauthorization else {
+        let original = journal.key(namedBy: request)
+        guard let preauth = journal[original], preauth.kind == .preauthorization else {
             return refuse(request, .originalNotFound, "a completion of \(original), which is no pre-authorization the scheme knows", to: acquirer, operation: .completion, now: now)
         }
         guard preauth.state == .preauthorized else {
@@ -292,14 +294,14 @@ public struct SchemeStateMachine: NodeLogic {
         let clearingDate = openBatch(now)
         outgoing[DE.settlementDate] = clearingDate.mmdd
         outgoing[DE.originalData] = preauth.request.originalDataElements
-        purchases[reference] = Purchase(kind: .completion, original: original, request: outgoing, incoming: request, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing,
+        journal[reference] = Entry(kind: .completion, original: original, request: outgoing, incoming: request, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing,
                                         routedFor: clearingDate)
         return ask(preauth.issuer, Waiting(acquirer: acquirer, issuer: preauth.issuer, request: outgoing, operation: .completion, original: reference, downstream: reference), now: now)
     }
 
     mutating func route(_ request: ISOMessage, kind: TimelineEvent.Operation, from acquirer: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
-        if let earlier = purchases[reference] {
+        if let earlier = journal[reference] {
             // The same request again: the first one's answer serves; a second would debit the card twice.
             return request.duplicateActions(inProgress: earlier.state == .authorizing, again: "again", node: name, peer: acquirer, now: now)
         }
@@ -326,7 +328,7 @@ public struct SchemeStateMachine: NodeLogic {
                 detail: "DE18 says MCC \(wire), merchant \(merchant) is registered as \(registered): interchange at \(registered)'s rate",
                 facts: .init(operation: kind, mcc: wire))))
         }
-        purchases[reference] = Purchase(kind: kind, request: outgoing, incoming: request, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing,
+        journal[reference] = Entry(kind: kind, request: outgoing, incoming: request, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing,
                                         routedFor: clearingDate)
         return flagged + ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
     }
@@ -402,11 +404,9 @@ public struct SchemeStateMachine: NodeLogic {
         var entry = entry
         entry.request[DE.stan] = trace.take()
         let own = entry.request.transactionReference
-        if entry.operation == .void || entry.operation == .cancellation {
-            voidsSent[entry.downstream] = entry.request
-        } else {
-            purchases[entry.original]?.request = entry.request
-        }
+        // The journal keeps it as sent (an inquiry is not journalled).
+        journal[entry.downstream]?.request = entry.request
+        if entry.operation.isVoidOrCancellation { journal[entry.downstream]?.state = .relayed }
         waiting[own] = entry
         return [hops.record(own, of: entry.downstream), .send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
@@ -427,23 +427,23 @@ public struct SchemeStateMachine: NodeLogic {
         let approved = response.responseCode == .approved
         switch entry.operation {
         case .purchase, .completion:
-            if approved, purchases[key]?.state == .authorizing, let (date, late) = book(key, now: now) {
+            if approved, journal[key]?.state == .authorizing, let (date, late) = book(key, now: now) {
                 // DE15 of the answer carries the clearing date decided when the request was routed.
                 answer[DE.settlementDate] = date.mmdd
                 lateClearing = late
-                if let original = purchases[key]?.original { purchases[original]?.state = .completed }
-            } else if purchases[key]?.state == .authorizing {
-                purchases[key]?.state = .declined
+                if let original = journal[key]?.original { journal[original]?.state = .completed }
+            } else if journal[key]?.state == .authorizing {
+                journal[key]?.state = .declined
             }
         case .preauthorization:
-            if approved, purchases[key]?.state == .authorizing {
-                purchases[key]?.state = .preauthorized
+            if approved, journal[key]?.state == .authorizing {
+                journal[key]?.state = .preauthorized
                 actions.append(.startTimer(.expiry(key), at: now.advanced(by: .seconds(Int64(configuration.preauthDays) * 86_400))))
-            } else if purchases[key]?.state == .authorizing {
-                purchases[key]?.state = .declined
+            } else if journal[key]?.state == .authorizing {
+                journal[key]?.state = .declined
             }
         case .cancellation:
-            if approved, purchases[entry.original]?.state == .preauthorized { purchases[entry.original]?.state = .cancelled }
+            if approved, journal[entry.original]?.state == .preauthorized { journal[entry.original]?.state = .cancelled }
         case .void:
             if approved { unclear(entry.original, to: .voided(clearingDate: clearingDateOf(entry.original) ?? openBatch(now)), now: now) }
         default:
@@ -454,7 +454,7 @@ public struct SchemeStateMachine: NodeLogic {
     }
 }
 
-extension SchemeStateMachine.Purchase {
+extension SchemeStateMachine.Entry {
     /// What the issuer owes the acquirer for it: negative for a refund or a chargeback.
     var signedAmount: Money { kind == .refund || kind == .chargeback ? -amount : amount }
 

@@ -78,6 +78,9 @@ public struct TimelineEvent: Sendable, Equatable {
         /// Whether a request of this kind may have moved money (so that one with no answer is reversed).
         public var movesMoney: Bool { self != .inquiry }
 
+        /// A void, or a cancellation (a pre-authorization's void).
+        public var isVoidOrCancellation: Bool { self == .void || self == .cancellation }
+
         case purchase, void, reversal, advice, payout
         /// A pre-authorization (0100), its cancellation (0100, processing code 20) and its completion (0220).
         case preauthorization, cancellation, completion
