@@ -45,9 +45,9 @@ extension AcquirerStateMachine {
     }
 
     /// The terminal's approved transactions not yet settled in a batch, in order.
-    func openBatch(of terminal: String) -> [(key: TransactionReference, value: Purchase)] {
-        purchases.filter { reference, purchase in
-            reference.terminal == terminal && purchase.state == .approved && purchase.kind != .preauthorization && !batchSettled.contains(reference)
+    func openBatch(of terminal: String) -> [(key: TransactionReference, value: Entry)] {
+        journal.filter { reference, purchase in
+            reference.terminal == terminal && purchase.state == .approved && [.purchase, .completion, .refund].contains(purchase.kind) && !purchase.settledInBatch
         }.sorted { $0.key < $1.key }
     }
 
@@ -68,7 +68,7 @@ extension AcquirerStateMachine {
     /// Marks transactions settled in a terminal's batch.
     mutating func settled(_ references: [TransactionReference], terminal: String, now: Instant) -> [NodeAction] {
         references.map { reference in
-            batchSettled.insert(reference)
+            journal[reference]?.settledInBatch = true
             return .record(TimelineEvent(at: now, node: name, kind: .batchSettled, reference: .transaction(reference),
                                          detail: "settled in terminal \(terminal)'s batch", facts: .init(responseCode: .approved, operation: .settlement)))
         }

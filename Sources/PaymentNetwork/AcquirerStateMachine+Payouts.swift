@@ -6,12 +6,12 @@ extension AcquirerStateMachine {
     /// Books an approved purchase on the clearing date the scheme gave it (DE15) and
     /// schedules its payout under the merchant's terms.
     mutating func book(_ reference: TransactionReference, clearedOn de15: String?, now: Instant) -> [NodeAction] {
-        guard let purchase = purchases[reference] else { return [] }
+        guard let purchase = journal[reference] else { return [] }
         let swiped = configuration.zone.local(purchase.receivedAt)
         guard let clearing = de15.flatMap({ LocalDate(mmdd: $0, onOrAfter: swiped.date) }) else {
             return [.fault(NodeFault(.noClearingDate, "the approval of \(reference) carries no clearing date (DE15 '\(de15 ?? "")')"))]
         }
-        purchases[reference]?.clearingDate = clearing
+        journal[reference]?.clearingDate = clearing
         return schedulePayout(reference, clearing: clearing, now: now, detail: "booked")
     }
 
@@ -20,17 +20,17 @@ extension AcquirerStateMachine {
 
     /// A void was reversed: the purchase is approved again and paid as first scheduled.
     mutating func restore(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
-        if purchases[reference]?.kind == .preauthorization {
-            purchases[reference]?.state = .approved   // a cancellation reversed: the pre-authorization holds again
+        if journal[reference]?.kind == .preauthorization {
+            journal[reference]?.state = .approved   // a cancellation reversed: the pre-authorization holds again
             return []
         }
-        guard let clearing = purchases[reference]?.clearingDate else { return [] }
-        purchases[reference]?.state = .approved
+        guard let clearing = journal[reference]?.clearingDate else { return [] }
+        journal[reference]?.state = .approved
         return schedulePayout(reference, clearing: clearing, now: now, detail: "booked again (its void was reversed)")
     }
 
     private mutating func schedulePayout(_ reference: TransactionReference, clearing: LocalDate, now: Instant, detail: String) -> [NodeAction] {
-        guard let purchase = purchases[reference], let amount = purchase.request.amount, let merchant = merchants[purchase.merchantID] else { return [] }
+        guard let purchase = journal[reference], let amount = purchase.request.amount, let merchant = merchants[purchase.merchantID] else { return [] }
         let schedule: ArrivalSchedule
         let swiped = configuration.zone.local(purchase.receivedAt)
         // Every purchase of a merchant swiped in the same second and cleared the same day has
@@ -87,9 +87,9 @@ extension AcquirerStateMachine {
 
     /// Takes back a purchase the merchant will not be paid for (reversed or voided). Paid
     /// already, or being paid: the merchant owes it back, and later payouts net it.
-    mutating func cancelPurchase(_ reference: TransactionReference, to state: Purchase.State, now: Instant) -> [NodeAction] {
-        guard let purchase = purchases[reference], purchase.state == .approved, let merchant = merchants[purchase.merchantID] else { return [] }
-        purchases[reference]?.state = state
+    mutating func cancelPurchase(_ reference: TransactionReference, to state: Entry.State, now: Instant) -> [NodeAction] {
+        guard let purchase = journal[reference], purchase.state == .approved, let merchant = merchants[purchase.merchantID] else { return [] }
+        journal[reference]?.state = state
         switch purchase.kind {
         case .preauthorization:
             return []   // nothing was due to the merchant
@@ -97,7 +97,7 @@ extension AcquirerStateMachine {
             return giveBackRefund(reference, merchant: merchant, now: now)
         case .completion:
             // The pre-authorization holds again at the issuer, and may be completed again.
-            if let original = purchase.original, purchases[original]?.state == .completed { purchases[original]?.state = .approved }
+            if let original = purchase.original, journal[original]?.state == .completed { journal[original]?.state = .approved }
         default:
             break
         }
@@ -118,8 +118,8 @@ extension AcquirerStateMachine {
 
     /// An approved refund: the merchant gives the money back, netted from its next payouts.
     mutating func takeBackRefund(_ reference: TransactionReference, now: Instant) -> [NodeAction] {
-        guard let refund = purchases[reference], let amount = refund.request.amount, let original = refund.original else { return [] }
-        purchases[original]?.refunded += amount
+        guard let refund = journal[reference], let amount = refund.request.amount, let original = refund.original else { return [] }
+        journal[original]?.refunded += amount
         if refund.reconciliation {
             // The money the scheme settled for a purchase the journal has as failed goes back to the card.
             ledger.transfer(amount, from: "unmatched", to: Ledger.settlement(with: configuration.scheme), memo: "reconciliation refund \(reference)")
@@ -142,8 +142,8 @@ extension AcquirerStateMachine {
 
     /// A refund reversed after its approval: what the merchant gave back is owed to it again.
     private mutating func giveBackRefund(_ reference: TransactionReference, merchant: MerchantContract, now: Instant) -> [NodeAction] {
-        guard let refund = purchases[reference], let amount = refund.request.amount else { return [] }
-        if let original = refund.original { purchases[original]?.refunded -= amount }
+        guard let refund = journal[reference], let amount = refund.request.amount else { return [] }
+        if let original = refund.original { journal[original]?.refunded -= amount }
         ledger.transfer(amount, from: Ledger.settlement(with: configuration.scheme), to: "merchant:\(merchant.id)", memo: "refund reversed \(reference)")
         let netted = amount - book.forgive(reference, merchant: merchant.id)
         guard netted > .zero else { return [] }
@@ -162,9 +162,9 @@ extension AcquirerStateMachine {
         guard !record.isResponse else { return [] }
         // The scheme names the purchase under this acquirer's STAN; the journal keeps the terminal's.
         let reference = hops.original(of: record.originalReference)
-        guard let rule = configuration.unmatched, let purchase = purchases[reference], !reconciled.contains(reference),
+        guard let rule = configuration.unmatched, let purchase = journal[reference], !purchase.resolvedByReconciliation,
               purchase.state != .approved, purchase.state != .completed, let amount = record.amount else { return [acknowledge] }
-        reconciled.insert(reference)
+        journal[reference]?.resolvedByReconciliation = true
         var actions: [NodeAction] = [acknowledge]
         // A reversal of it still being repeated is withdrawn: reconciliation settles it now.
         // The reversal names the purchase as forwarded, under this acquirer's STAN.
@@ -180,7 +180,7 @@ extension AcquirerStateMachine {
             actions.append(.record(TimelineEvent(at: now, node: name, kind: .reconciled, reference: .transaction(reference),
                                                  detail: "\(what): a one-sided entry, paid to the merchant (unmatched: pay)",
                                                  facts: .init(amount: amount, operation: .purchase))))
-            purchases[reference]?.state = .approved
+            journal[reference]?.state = .approved
             return actions + book(reference, clearedOn: record[DE.settlementDate], now: now)
         case .refund:
             actions.append(.record(TimelineEvent(at: now, node: name, kind: .reconciled, reference: .transaction(reference),
@@ -197,7 +197,7 @@ extension AcquirerStateMachine {
             refund[DE.originalData] = purchase.request.originalDataElements
             if let rrn = record[DE.rrn] { refund[DE.rrn] = rrn }
             let own = refund.transactionReference
-            purchases[own] = Purchase(kind: .refund, original: reference, reconciliation: true, request: refund, merchantID: purchase.merchantID,
+            journal[own] = Entry(kind: .refund, original: reference, reconciliation: true, request: refund, merchantID: purchase.merchantID,
                                       receivedAt: now, state: .forwarded, clearingDate: nil)
             waiting[own] = Waiting(terminal: "", request: refund, operation: .refund, original: own, downstream: own)
             return actions + [.send(refund, to: configuration.scheme), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
@@ -210,12 +210,15 @@ extension AcquirerStateMachine {
         let reference = chargeback.transactionReference
         if chargeback.isResponse { return [] }
         let original = hops.original(of: chargeback.originalReference)
-        guard let purchase = purchases[original], let amount = chargeback.amount, amount > .zero else {
+        guard let purchase = journal[original], let amount = chargeback.amount, amount > .zero else {
             return [.send(chargeback.response(code: .originalNotFound), to: scheme)]
         }
-        guard chargebacks.insert(reference).inserted else {
+        // Numbered by the scheme: kept apart from the terminals' references in the journal.
+        let own = reference.numbered(by: scheme)
+        guard journal[own] == nil else {
             return [.send(chargeback.response(code: .approved), to: scheme)]   // a repeat: answered again, nothing moves twice
         }
+        journal[own] = Entry(kind: .chargeback, original: original, request: chargeback, merchantID: purchase.merchantID, receivedAt: now, state: .approved)
         let reason = chargeback[DE.reasonCode].map { ", reason \($0)" } ?? ""
         let shown = amount.formatted(exponent: configuration.currency.exponent)
         return [.send(chargeback.response(code: .approved), to: scheme),

@@ -14,10 +14,10 @@ extension AcquirerStateMachine {
                                       facts: .init(responseCode: .issuerInoperative, operation: entry.operation))),
             ]
             if entry.operation.startsTransaction, entry.operation != .cancellation {
-                purchases[entry.original]?.state = .reversed
+                journal[entry.original]?.state = .reversed
             }
             // What may have taken effect upstream is undone: the purchase, or the void (an inquiry moved nothing).
-            if entry.operation.isVoidOrCancellation { voids[entry.downstream] = nil }
+            if entry.operation.isVoidOrCancellation { journal[entry.downstream]?.state = .declined }
             if entry.operation.movesMoney { actions += reverseUpstream(entry.request, now: now) }
             return actions
         case .repeat(let reference):
@@ -72,14 +72,14 @@ extension AcquirerStateMachine {
             // The scheme cannot be reached: answer the terminal at once; nothing left here.
             let own = message.transactionReference
             waiting[own] = nil
-            if entry.operation.startsTransaction, entry.operation != .cancellation { purchases[entry.original]?.state = .declined }
-            if entry.operation.isVoidOrCancellation { voids[entry.downstream] = nil }
+            if entry.operation.startsTransaction, entry.operation != .cancellation { journal[entry.original]?.state = .declined }
+            if entry.operation.isVoidOrCancellation { journal[entry.downstream]?.state = .declined }
             return [.cancelTimer(.answer(own))]
                 + (entry.terminal.isEmpty ? [] : [.send(entry.answer(.systemMalfunction), to: entry.terminal)])
                 + [.record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(entry.original),
                                          detail: "cannot reach \(peer): answered 96", facts: .init(responseCode: .systemMalfunction, operation: entry.operation)))]
         }
-        if message.isResponse, message.responseCode == .approved, !message.isPayout, let entry = purchases[message.transactionReference],
+        if message.isResponse, message.responseCode == .approved, !message.isPayout, let entry = journal[message.transactionReference],
            entry.state == .approved {
             // An approval the terminal cannot receive is reversed.
             return cancelPurchase(message.transactionReference, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)

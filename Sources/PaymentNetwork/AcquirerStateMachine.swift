@@ -59,15 +59,18 @@ public struct AcquirerStateMachine: NodeLogic {
         }
     }
 
-    /// One purchase's life at the acquirer. Only the transitions below can be written: an
-    /// answer that comes after the purchase was reversed finds no `forwarded` purchase and
-    /// books nothing.
-    struct Purchase: Sendable {
+    /// One transaction's life at the acquirer (a purchase, a pre-authorization, its completion,
+    /// a refund; a void or cancellation of one; a chargeback of one, under the scheme's
+    /// reference). Only the transitions below can be written: an answer that comes after the
+    /// purchase was reversed finds no `forwarded` purchase and books nothing.
+    struct Entry: Sendable {
         enum State: Sendable, Equatable {
             /// Sent to the scheme, no answer yet.
             case forwarded
+            /// Declined; a void: refused, or no answer came (it was reversed upstream).
             case declined
-            /// Approved and booked for payout.
+            /// Approved and booked for payout; a void: approved, its purchase voided; a
+            /// chargeback: taken back from the merchant.
             case approved
             /// Reversed: by the terminal, on a timeout, or because the approval could not be delivered.
             case reversed
@@ -76,9 +79,9 @@ public struct AcquirerStateMachine: NodeLogic {
             /// A pre-authorization that was completed.
             case completed
         }
-        /// A purchase, a pre-authorization, its completion, or a refund.
+        /// A purchase, a pre-authorization, its completion, a refund, a void, a cancellation or a chargeback.
         var kind: TimelineEvent.Operation
-        /// What a completion completes, or a refund refunds.
+        /// What a completion completes, a refund refunds, or a void, cancellation or chargeback undoes.
         var original: TransactionReference?
         /// What was refunded of it (refunds approved and not reversed).
         var refunded: Money = .zero
@@ -94,6 +97,10 @@ public struct AcquirerStateMachine: NodeLogic {
         var clearingDate: LocalDate?
         /// The answer the terminal was sent, replayed to a repeat of the request.
         var answer: ISOMessage?
+        /// Settled in its terminal's batch.
+        var settledInBatch = false
+        /// A one-sided entry the reconciliation resolved.
+        var resolvedByReconciliation = false
     }
 
     /// A request forwarded to the scheme (under this acquirer's own STAN), waiting for its answer.
@@ -124,9 +131,7 @@ public struct AcquirerStateMachine: NodeLogic {
     var generator: SeededGenerator
     var trace: TraceNumbers
     var merchants: [String: MerchantContract] = [:]
-    var purchases: [TransactionReference: Purchase] = [:]
-    /// Voids forwarded and not refused, by the void's own reference: the void as sent, and the purchase it undoes.
-    var voids: [TransactionReference: (request: ISOMessage, purchase: TransactionReference)] = [:]
+    var journal: [TransactionReference: Entry] = [:]
     var waiting: [TransactionReference: Waiting] = [:]
     /// Reversals sent upstream and not yet acknowledged.
     var reversals: Retransmissions
@@ -143,14 +148,8 @@ public struct AcquirerStateMachine: NodeLogic {
     var signedOn: [String: LocalDate] = [:]
     /// The terminal's reference of each request forwarded under this acquirer's own STAN.
     var hops = HopMap()
-    /// One-sided entries the reconciliation resolved.
-    var reconciled: Set<TransactionReference> = []
-    /// Transactions settled in a terminal's batch.
-    var batchSettled: Set<TransactionReference> = []
     /// Terminals uploading their batch after totals that disagreed: the transactions uploaded so far.
     var uploads: [String: Set<TransactionReference>] = [:]
-    /// Chargebacks received, by their own reference: a repeat is acknowledged and moves nothing.
-    var chargebacks: Set<TransactionReference> = []
     /// The working keys each terminal (by peer) was last handed, and how many times keys were issued to it.
     var terminalKeys: [String: WorkingKeys] = [:]
     var keysIssued: [String: Int] = [:]
@@ -170,7 +169,7 @@ public struct AcquirerStateMachine: NodeLogic {
     }
 
     public mutating func reserve(transactions: Int) {
-        purchases.reserveCapacity(transactions)
+        journal.reserveCapacity(transactions)
         hops.reserve(transactions)
     }
 
@@ -217,11 +216,11 @@ public struct AcquirerStateMachine: NodeLogic {
     mutating func forwardFollowUp(_ request: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let kind: TimelineEvent.Operation = request.isCompletion ? .completion : .refund
         let original = self.original(namedBy: request, kinds: kind == .completion ? [.preauthorization] : [.purchase, .completion])
-        guard purchases[request.transactionReference] == nil else {
+        guard journal[request.transactionReference] == nil else {
             return forwardPurchase(request, kind: kind, original: original, from: terminal, now: now)   // answered as a duplicate
         }
         let refusal: (ResponseCode, String)?
-        if let entry = purchases[original] {
+        if let entry = journal[original] {
             let amount = request.amount ?? .zero
             let left = (entry.request.amount ?? .zero) - entry.refunded
             switch kind {
@@ -260,12 +259,12 @@ public struct AcquirerStateMachine: NodeLogic {
     func original(namedBy message: ISOMessage, kinds: Set<TimelineEvent.Operation>) -> TransactionReference {
         if message.has(DE.originalData) {
             let named = message.originalReference
-            return purchases[named] == nil ? rrnMatch(message, kinds: kinds) ?? named : named
+            return journal[named] == nil ? rrnMatch(message, kinds: kinds) ?? named : named
         }
         let terminal = message[DE.terminalID] ?? "-"
         let pos = OriginalPOSData(message)
         if let pos, pos.namesTrace {
-            let found = purchases.filter { reference, purchase in
+            let found = journal.filter { reference, purchase in
                 reference.terminal == terminal && reference.stan == pos.trace && kinds.contains(purchase.kind)
                     && purchase.request[DE.pan] == message[DE.pan] && (purchase.request[DE.localDate] ?? pos.date) == pos.date
             }.max { ($0.value.receivedAt, $0.key) < ($1.value.receivedAt, $1.key) }
@@ -278,7 +277,7 @@ public struct AcquirerStateMachine: NodeLogic {
     /// DE37 (the earliest, should two share it).
     func rrnMatch(_ message: ISOMessage, kinds: Set<TimelineEvent.Operation>) -> TransactionReference? {
         guard let rrn = message[DE.rrn] else { return nil }
-        return purchases.filter { $0.value.request[DE.rrn] == rrn && $0.value.merchantID == message[DE.merchantID] && kinds.contains($0.value.kind) }
+        return journal.filter { $0.value.request[DE.rrn] == rrn && $0.value.merchantID == message[DE.merchantID] && kinds.contains($0.value.kind) }
             .min { ($0.value.receivedAt, $0.key) < ($1.value.receivedAt, $1.key) }?.key
     }
 
@@ -306,7 +305,7 @@ public struct AcquirerStateMachine: NodeLogic {
         _ request: ISOMessage, kind: TimelineEvent.Operation, original: TransactionReference? = nil, from terminal: String, now: Instant
     ) -> [NodeAction] {
         let reference = request.transactionReference
-        if let earlier = purchases[reference] {
+        if let earlier = journal[reference] {
             // A repeat of a request that was answered and stands: the terminal most likely lost
             // the answer, so it gets the same answer again (as many hosts do); nothing moves twice.
             if let answer = earlier.answer, [.approved, .declined, .completed].contains(earlier.state) {
@@ -326,8 +325,8 @@ public struct AcquirerStateMachine: NodeLogic {
         var outgoing = prepared
         let original = kind == .completion || kind == .refund ? original ?? request.originalReference : nil
         // A follow-up names its original as the scheme knows it: under this acquirer's STAN.
-        if let original, let forwarded = purchases[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
-        purchases[reference] = Purchase(
+        if let original, let forwarded = journal[original] { outgoing[DE.originalData] = forwarded.request.originalDataElements }
+        journal[reference] = Entry(
             kind: kind, original: original, request: outgoing, merchantID: merchant.id, receivedAt: now, state: .forwarded, clearingDate: nil)
         return forward(Waiting(terminal: terminal, request: outgoing, operation: kind, original: reference, downstream: reference,
                                terminalSentDE90: request.has(DE.originalData) || original == nil), now: now)
@@ -374,8 +373,8 @@ public struct AcquirerStateMachine: NodeLogic {
         var entry = entry
         entry.request[DE.stan] = trace.take()
         let own = entry.request.transactionReference
-        if entry.operation.startsTransaction, entry.operation != .cancellation, !entry.terminal.isEmpty { purchases[entry.original]?.request = entry.request }
-        if entry.operation.isVoidOrCancellation { voids[entry.downstream]?.request = entry.request }
+        if entry.operation.startsTransaction, entry.operation != .cancellation, !entry.terminal.isEmpty { journal[entry.original]?.request = entry.request }
+        if entry.operation.isVoidOrCancellation { journal[entry.downstream]?.request = entry.request }
         waiting[own] = entry
         return [hops.record(own, of: entry.downstream), .send(entry.request, to: configuration.scheme),
                 .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
@@ -384,9 +383,9 @@ public struct AcquirerStateMachine: NodeLogic {
     mutating func forwardVoid(_ void: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let cancellation = void.isCancellation
         let original = self.original(namedBy: void, kinds: cancellation ? [.preauthorization] : [.purchase, .completion])
-        guard let purchase = purchases[original], purchase.state == .approved,
+        guard let purchase = journal[original], purchase.state == .approved,
               cancellation ? purchase.kind == .preauthorization
-                  : purchase.kind != .preauthorization && purchase.kind != .refund && book.isUnpaid(original, merchant: purchase.merchantID) else {
+                  : [.purchase, .completion].contains(purchase.kind) && book.isUnpaid(original, merchant: purchase.merchantID) else {
             // Not approved, or already paid out to the merchant: a void cannot undo it (nor a
             // cancellation anything but a pre-authorization that still holds).
             return [.send(void.response(code: .invalidTransaction), to: terminal)]
@@ -396,7 +395,8 @@ public struct AcquirerStateMachine: NodeLogic {
         // Upstream the original is named by DE90, under this acquirer's STAN; DE61 is the POS's.
         outgoing[DE.originalData] = purchase.request.originalDataElements
         outgoing[DE.originalPOSData] = nil
-        voids[void.transactionReference] = (outgoing, original)
+        journal[void.transactionReference] = Entry(kind: cancellation ? .cancellation : .void, original: original, request: outgoing, merchantID: purchase.merchantID,
+                                                   receivedAt: now, state: .forwarded)
         return forward(Waiting(terminal: terminal, request: outgoing, operation: cancellation ? .cancellation : .void, original: original,
                                downstream: void.transactionReference, terminalSentDE90: void.has(DE.originalData)), now: now)
     }
@@ -405,10 +405,13 @@ public struct AcquirerStateMachine: NodeLogic {
     mutating func terminalReversed(_ reversal: ISOMessage, from terminal: String, now: Instant) -> [NodeAction] {
         let original = reversal.originalReference
         let acknowledge = NodeAction.send(reversal.response(code: .approved), to: terminal)
-        if let void = voids.removeValue(forKey: original) {
-            return [acknowledge] + reverseVoid(void.request, of: void.purchase, now: now)
+        if let void = journal[original], void.kind.isVoidOrCancellation, let purchase = void.original {
+            // Refused, reversed already, or no answer came (reversed upstream then): none to undo.
+            guard void.state == .forwarded || void.state == .approved else { return [.send(reversal.response(code: .originalNotFound), to: terminal)] }
+            journal[original]?.state = .reversed
+            return [acknowledge] + reverseVoid(void.request, of: purchase, now: now)
         }
-        guard let entry = purchases[original] else {
+        guard let entry = journal[original] else {
             return [.send(reversal.response(code: .originalNotFound), to: terminal)]
         }
         switch entry.state {
@@ -416,7 +419,7 @@ public struct AcquirerStateMachine: NodeLogic {
             // The answer may still come: it must find nothing to book.
             let forwarded = entry.request.transactionReference
             waiting[forwarded] = nil
-            purchases[original]?.state = .reversed
+            journal[original]?.state = .reversed
             return [acknowledge, .cancelTimer(.answer(forwarded))] + reverseUpstream(entry.request, now: now)
         case .approved:
             return [acknowledge] + cancelPurchase(original, to: .reversed, now: now) + reverseUpstream(entry.request, now: now)
@@ -430,7 +433,7 @@ public struct AcquirerStateMachine: NodeLogic {
         let own = void.transactionReference
         var actions: [NodeAction] = []
         if waiting.removeValue(forKey: own) != nil { actions.append(.cancelTimer(.answer(own))) }
-        if purchases[purchase]?.state == .voided { actions += restore(purchase, now: now) }
+        if journal[purchase]?.state == .voided { actions += restore(purchase, now: now) }
         // The void went upstream: undo it there too.
         return actions + reverseUpstream(void, now: now)
     }
@@ -453,32 +456,33 @@ public struct AcquirerStateMachine: NodeLogic {
         switch entry.operation {
         case .purchase, .preauthorization, .completion, .refund:
             let key = entry.original
-            guard let purchase = purchases[key], purchase.state == .forwarded else { return actions }
-            purchases[key]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
-            purchases[key]?.answer = answered
+            guard let purchase = journal[key], purchase.state == .forwarded else { return actions }
+            journal[key]?.request.setBytes(DE.rrn, response.bytes(DE.rrn))
+            journal[key]?.answer = answered
             guard approved else {
-                purchases[key]?.state = .declined
+                journal[key]?.state = .declined
                 return actions
             }
-            purchases[key]?.state = .approved
+            journal[key]?.state = .approved
             switch purchase.kind {
             case .preauthorization:
                 break   // funds held at the issuer; nothing is due to the merchant until the completion
             case .refund:
                 actions += takeBackRefund(key, now: now)
             default:
-                if purchase.kind == .completion, let original = purchase.original { purchases[original]?.state = .completed }
+                if purchase.kind == .completion, let original = purchase.original { journal[original]?.state = .completed }
                 actions += book(key, clearedOn: response[DE.settlementDate], now: now)
             }
         case .void, .cancellation:
             if approved {
                 if entry.operation == .cancellation {
-                    purchases[entry.original]?.state = .voided
+                    journal[entry.original]?.state = .voided
                 } else {
                     actions += cancelPurchase(entry.original, to: .voided, now: now)
                 }
+                journal[entry.downstream]?.state = .approved
             } else {
-                voids[entry.downstream] = nil
+                journal[entry.downstream]?.state = .declined
             }
         default:
             break
