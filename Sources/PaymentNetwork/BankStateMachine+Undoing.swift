@@ -5,10 +5,18 @@ import SettlementCalendar
 extension BankStateMachine {
     mutating func reverse(_ reversal: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let original = reversal.originalReference
-        if let purchase = voids[original] { return reverseVoid(reversal, of: purchase, from: scheme, now: now) }
-        if let hold = holds[original] {
+        guard let found = journal[original] else {
+            journal[original] = Entry(kind: .purchase, state: .reversedFirst(seen: false))
+            return [.send(reversal.response(code: .originalNotFound), to: scheme)]
+        }
+        if found.kind.isVoidOrCancellation {
+            guard found.state == .approved, let purchase = found.original else { return [.send(reversal.response(code: .originalNotFound), to: scheme)] }
+            return reverseVoid(reversal, of: purchase, from: scheme, now: now)
+        }
+        if found.isHold {
+            let hold = found
             guard hold.state == .holding else { return [.send(reversal.response(code: .approved), to: scheme)] }
-            holds[original]?.state = .reversed
+            setHold(original, to: .holdReversed)
             return [
                 .send(reversal.response(code: .approved), to: scheme),
                 .record(TimelineEvent(at: now, node: name, kind: .reversed, reference: .transaction(original),
@@ -16,8 +24,9 @@ extension BankStateMachine {
                                       facts: .init(responseCode: .approved, amount: hold.amount, operation: .reversal))),
             ]
         }
-        guard authorizations[original] != nil else {
-            reversedUnseen.insert(original)
+        guard found.isDebit else {
+            // Seen and declined: a stand-in advice for it that comes later moves nothing either.
+            if found.state == .answered { journal[original]?.state = .reversedFirst(seen: true) }
             return [.send(reversal.response(code: .originalNotFound), to: scheme)]
         }
         guard let entry = undo(original, to: .reversed, memo: "reversal") else {
@@ -35,11 +44,11 @@ extension BankStateMachine {
     /// A void whose answer was lost is reversed: the purchase stands again and the card is debited again.
     mutating func reverseVoid(_ reversal: ISOMessage, of purchase: TransactionReference, from scheme: String, now: Instant) -> [NodeAction] {
         let voidReference = reversal.originalReference
-        voids[voidReference] = nil
-        if let hold = holds[purchase] {
+        journal[voidReference]?.state = .undone
+        if let hold = journal[purchase], hold.isHold {
             // A cancellation reversed: the pre-authorization holds again.
             guard hold.state == .cancelled else { return [.send(reversal.response(code: .approved), to: scheme)] }
-            holds[purchase]?.state = .holding
+            setHold(purchase, to: .holding)
             return [
                 .send(reversal.response(code: .approved), to: scheme),
                 .record(TimelineEvent(at: now, node: name, kind: .reversed, reference: .transaction(purchase),
@@ -47,11 +56,11 @@ extension BankStateMachine {
                                       facts: .init(responseCode: .approved, amount: hold.amount, operation: .voidReversal))),
             ]
         }
-        guard var entry = authorizations[purchase], entry.state == .voided else {
+        guard var entry = journal[purchase], entry.state == .voided else {
             return [.send(reversal.response(code: .approved), to: scheme)]
         }
         entry.state = .debited
-        authorizations[purchase] = entry
+        journal[purchase] = entry
         ledger.transfer(entry.amount, from: entry.pan, to: Ledger.settlement(with: entry.scheme), memo: "void reversed \(purchase)")
         if entry.fees != .zero { ledger.transfer(entry.fees, from: Ledger.settlement(with: entry.scheme), to: Self.feeIncome, memo: "fees \(purchase)") }
         if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total + entry.amount) }
@@ -64,11 +73,11 @@ extension BankStateMachine {
     }
 
     mutating func void(_ void: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
-        let original = authorizations.key(namedBy: void)
+        let original = journal.key(namedBy: void) { $0.isDebit }
         guard let entry = undo(original, to: .voided, memo: "void") else {
             return [.send(void.response(code: .invalidTransaction), to: scheme)]
         }
-        voids[void.transactionReference] = original
+        journal[void.transactionReference] = Entry(kind: .void, state: .approved, original: original)
         return [
             .send(void.response(code: .approved), to: scheme),
             .record(TimelineEvent(at: now, node: name, kind: .voided, reference: .transaction(original),
@@ -79,12 +88,12 @@ extension BankStateMachine {
 
     /// A pre-authorization's cancellation (0100, processing code 20): the hold goes away.
     mutating func cancel(_ cancellation: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
-        let original = holds.key(namedBy: cancellation)
-        guard let hold = holds[original], hold.state == .holding else {
+        let original = journal.key(namedBy: cancellation) { $0.isHold }
+        guard let hold = journal[original], hold.isHold, hold.state == .holding else {
             return [.send(cancellation.response(code: .invalidTransaction), to: scheme)]
         }
-        holds[original]?.state = .cancelled
-        voids[cancellation.transactionReference] = original
+        setHold(original, to: .cancelled)
+        journal[cancellation.transactionReference] = Entry(kind: .cancellation, state: .approved, original: original)
         return [
             .send(cancellation.response(code: .approved), to: scheme),
             .record(TimelineEvent(at: now, node: name, kind: .cancelled, reference: .transaction(original),
@@ -96,17 +105,18 @@ extension BankStateMachine {
     /// A completion (0220): the hold is released and the completed amount taken, once.
     mutating func complete(_ completion: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = completion.transactionReference
-        let original = holds.key(namedBy: completion)
-        if authorizations[reference] != nil {
+        let original = journal.key(namedBy: completion) { $0.isHold }
+        if journal[reference]?.isDebit == true {
             return [.send(completion.response(code: .approved), to: scheme)]   // a repeat: answered again, nothing taken twice
         }
-        guard let hold = holds[original], hold.state == .holding, let amount = completion.amount, amount > .zero else {
-            let code: ResponseCode = holds[original] == nil ? .originalNotFound : .invalidTransaction
+        let found = journal[original].flatMap { $0.isHold ? $0 : nil }
+        guard let hold = found, hold.state == .holding, let amount = completion.amount, amount > .zero else {
+            let code: ResponseCode = found == nil ? .originalNotFound : .invalidTransaction
             return [
                 .send(completion.response(code: code), to: scheme),
                 .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
-                                      detail: holds[original] == nil ? "a completion of a pre-authorization this bank never approved: answered 25"
-                                          : "a completion of a pre-authorization that is \(holds[original]!.state): answered 12",
+                                      detail: found == nil ? "a completion of a pre-authorization this bank never approved: answered 25"
+                                          : "a completion of a pre-authorization that is \(found!.holdState): answered 12",
                                       facts: .init(responseCode: code, operation: .completion))),
             ]
         }
@@ -119,8 +129,8 @@ extension BankStateMachine {
                                       facts: .init(responseCode: .insufficientFunds, operation: .completion))),
             ]
         }
-        holds[original]?.state = .completed
-        debit(card: hold.pan, amount: amount, scheme: scheme, reference: reference, today: configuration.zone.local(now).date,
+        setHold(original, to: .completed)
+        debit(card: hold.pan, amount: amount, scheme: scheme, reference: reference, kind: .completion, today: configuration.zone.local(now).date,
               request: completion, preauthorization: original)
         var response = completion.response(code: .approved)
         response[DE.authorizationCode] = completion[DE.authorizationCode] ?? generator.digits(6)
@@ -142,10 +152,11 @@ extension BankStateMachine {
         guard let pan = advice[DE.pan], cards[pan] != nil, let amount = advice.amount, amount > .zero else {
             return [.send(advice.response(code: .invalidCardNumber), to: scheme)]
         }
-        guard refundsApplied.insert(reference).inserted else { return [.send(advice.response(code: .approved), to: scheme)] }
+        guard journal[reference]?.kind != .refund else { return [.send(advice.response(code: .approved), to: scheme)] }
+        journal[reference] = Entry(kind: .refund, state: .credited, pan: pan, amount: amount, scheme: scheme)
         ledger.transfer(amount, from: Ledger.settlement(with: scheme), to: pan, memo: "refund \(reference)")
-        let original = authorizations.key(namedBy: advice)
-        authorizations[original]?.refunded += amount
+        let original = journal.key(namedBy: advice) { $0.isDebit }
+        if journal[original]?.isDebit == true { journal[original]?.refunded += amount }
         let detail = "refund of \(amount.formatted(exponent: exponent)) credited to card \(PAN.mask(pan))"
         return [
             .send(advice.response(code: .approved), to: scheme),
@@ -161,13 +172,13 @@ extension BankStateMachine {
     mutating func dispute(id: String, of original: TransactionReference, reason: String, now: Instant) -> [NodeAction] {
         // A purchase charged back already may be disputed again (an analyst raises it twice):
         // the chargeback goes to the scheme, which refuses a second one (12), and the first stands.
-        guard let entry = authorizations[original], entry.state == .debited, let request = entry.request else {
+        guard let entry = journal[original], entry.state == .debited, let request = entry.request else {
             return [.fault(NodeFault(.chargebackNotPossible, "cannot charge back \(original) for \(id): this bank did not debit the card for it, or it was undone"))]
         }
         let again = entry.disputed
         let amount = entry.amount - entry.refunded
         guard amount > .zero else { return [.fault(NodeFault(.chargebackNotPossible, "cannot charge back \(original) for \(id): it was refunded in full"))] }
-        authorizations[original]?.disputed = true
+        journal[original]?.disputed = true
         var chargeback = request.keeping([DE.pan, DE.expiry, DE.acquirerID, DE.rrn, DE.terminalID, DE.merchantID, DE.currency], mti: .chargeback)
         chargeback[DE.processingCode] = ProcessingCode.purchase
         chargeback[DE.amount] = amount.de4
@@ -175,7 +186,7 @@ extension BankStateMachine {
         chargeback[DE.reasonCode] = reason
         chargeback[DE.originalData] = request.originalDataElements
         let reference = chargeback.transactionReference
-        disputes[reference] = (original, entry.pan, amount, entry.scheme, again)
+        journal[reference.numbered(by: name)] = Entry(kind: .chargeback, state: .disputing(again: again), pan: entry.pan, amount: amount, scheme: entry.scheme, original: original)
         ledger.transfer(amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "chargeback \(reference)")
         let shown = amount.formatted(exponent: exponent)
         return [
@@ -194,14 +205,17 @@ extension BankStateMachine {
     /// The scheme answered a chargeback: accepted, or refused (then the card's provisional credit is taken back).
     mutating func chargebackAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
         let reference = response.transactionReference
-        guard let acknowledged = chargebacks.acknowledge(reference, code: response.responseCode), let dispute = disputes.removeValue(forKey: reference) else { return [] }
+        let own = reference.numbered(by: name)
+        guard let acknowledged = chargebacks.acknowledge(reference, code: response.responseCode), let dispute = journal[own],
+              case .disputing(let again) = dispute.state, let purchase = dispute.original else { return [] }
+        journal[own]?.state = .settled
         let code = response.responseCode ?? "??"
         guard !code.isApproval else {
             return acknowledged + [.record(TimelineEvent(at: now, node: name, kind: .authorized, reference: .transaction(reference.numbered(by: name)),
                                                          detail: "chargeback accepted by \(dispute.scheme)", facts: .init(responseCode: code, operation: .chargeback)))]
         }
         ledger.transfer(dispute.amount, from: dispute.pan, to: Ledger.settlement(with: dispute.scheme), memo: "chargeback refused \(reference)")
-        authorizations[dispute.purchase]?.disputed = dispute.again
+        journal[purchase]?.disputed = again
         return acknowledged + [.record(TimelineEvent(
             at: now, node: name, kind: .declined, reference: .transaction(reference.numbered(by: name)),
             detail: "chargeback refused with \(code) (\(code.meaning)): the provisional credit of \(dispute.amount.formatted(exponent: exponent)) is taken back from the card",
@@ -212,11 +226,13 @@ extension BankStateMachine {
     mutating func applyAdvice(_ advice: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = advice.transactionReference
         let response = advice.response(code: .approved)
-        guard authorizations[reference] == nil, !reversedUnseen.contains(reference), let pan = advice[DE.pan], cards[pan] != nil,
+        // Not once more, and not for a purchase reversed before the bank saw it.
+        let applied = journal[reference].map { $0.isDebit || $0.state == .reversedFirst(seen: false) || $0.state == .reversedFirst(seen: true) } ?? false
+        guard !applied, let pan = advice[DE.pan], cards[pan] != nil,
               let amount = advice.amount else {
             return [.send(response, to: scheme)]
         }
-        debit(card: pan, amount: amount, scheme: scheme, reference: reference, today: configuration.zone.local(now).date, request: advice)
+        debit(card: pan, amount: amount, scheme: scheme, reference: reference, kind: .advice, today: configuration.zone.local(now).date, request: advice)
         return [
             .send(response, to: scheme),
             .record(TimelineEvent(at: now, node: name, kind: .authorized, reference: .transaction(reference),

@@ -87,33 +87,58 @@ public struct BankStateMachine: NodeLogic {
         }
     }
 
-    /// A purchase (or a completion) the bank debited, and what became of the debit.
-    struct Authorization: Sendable {
-        enum State: Sendable { case debited, reversed, voided }
-        var pan: String
-        var amount: Money
-        var scheme: String
-        /// The day it counts against the card's daily limit.
-        var day: LocalDate
+    /// One transaction's life at the bank, keyed by its reference as the scheme sent it (a
+    /// chargeback the bank raised: by its own, numbered by the bank).
+    struct Entry: Sendable {
+        enum State: Sendable, Equatable {
+            /// Answered without moving money (declined): the same request again is a duplicate.
+            case answered
+            /// Reversed before the bank saw it (the sender gave up on it): the request, or a
+            /// stand-in advice for it, that comes later moves nothing; `seen` once the request came.
+            case reversedFirst(seen: Bool)
+            /// The card was debited for it (a purchase, a completion, a stand-in advice).
+            case debited
+            /// The debit given back.
+            case reversed, voided
+            /// A pre-authorization: funds held on the card, not taken, not available either.
+            case holding
+            /// A pre-authorization completed, cancelled, expired or reversed: it holds nothing.
+            case completed, cancelled, expired, holdReversed
+            /// A void or cancellation the bank approved; `undone` once it was reversed.
+            case approved, undone
+            /// A refund credited to the card.
+            case credited
+            /// A chargeback sent to the scheme and not yet answered; `again`: the purchase was
+            /// charged back already (a second dispute goes to the scheme, which refuses it).
+            case disputing(again: Bool)
+            /// A chargeback the scheme answered.
+            case settled
+        }
+        var kind: TimelineEvent.Operation
         var state: State
+        var pan = ""
+        var amount: Money = .zero
+        var scheme = ""
+        /// The day a debit counts against the card's daily limit.
+        var day: LocalDate?
         /// The request, as a chargeback refers to it.
         var request: ISOMessage?
-        /// The pre-authorization a completion completed: undoing the completion makes it hold again.
-        var preauthorization: TransactionReference?
-        /// What was refunded to the card of it.
+        /// The pre-authorization a completion completed (undoing the completion makes it hold
+        /// again); the transaction a void, cancellation or chargeback undoes.
+        var original: TransactionReference?
+        /// What was refunded to the card of a debit.
         var refunded: Money = .zero
-        /// Whether the bank charged it back.
+        /// Whether the bank charged a debit back.
         var disputed = false
-        /// What the bank earns on it once cleared: the issuer's fee less its network fee.
+        /// What the bank earns on a debit once cleared: the issuer's fee less its network fee.
         var fees: Money = .zero
-    }
 
-    /// Funds a pre-authorization holds on a card: not taken, but not available either.
-    struct Hold: Sendable {
-        enum State: Sendable, Equatable { case holding, completed, cancelled, expired, reversed }
-        var pan: String
-        var amount: Money
-        var state: State
+        /// A debit, standing or given back.
+        var isDebit: Bool { state == .debited || state == .reversed || state == .voided }
+        /// A pre-authorization's hold, holding or not.
+        var isHold: Bool { kind == .preauthorization && [.holding, .completed, .cancelled, .expired, .holdReversed].contains(state) }
+        /// What became of a hold, in words.
+        var holdState: String { state == .holdReversed ? "reversed" : "\(state)" }
     }
 
     public let configuration: Configuration
@@ -130,23 +155,15 @@ public struct BankStateMachine: NodeLogic {
     /// Wrong PINs entered for each card, on the day they were entered.
     var pinTries: [String: (day: LocalDate, wrong: Int)] = [:]
     var spent: [String: (date: LocalDate, total: Money)] = [:]
-    var authorizations: [TransactionReference: Authorization] = [:]
-    /// Every purchase request seen, approved or not: the same one again is a duplicate.
-    var purchasesSeen: Set<TransactionReference> = []
+    /// Every transaction: requests seen (the same one again is a duplicate), debits, holds,
+    /// voids, refunds and chargebacks.
+    var journal: [TransactionReference: Entry] = [:]
+    /// What pre-authorizations hold on each card.
+    var heldOnCard: [String: Money] = [:]
     /// The answer given to each payout credit, by RRN: a repeat gets it again, and no money moves twice.
     var credits: [String: ResponseCode] = [:]
-    /// Originals reversed before this bank saw them: a stand-in advice for one that comes later debits nothing.
-    var reversedUnseen: Set<TransactionReference> = []
-    /// Voids this bank approved, by the void's own reference: the purchase each undid.
-    var voids: [TransactionReference: TransactionReference] = [:]
-    var holds: [TransactionReference: Hold] = [:]
-    /// Refund advices applied, by the refund's reference: a repeat credits nothing.
-    var refundsApplied: Set<TransactionReference> = []
-    /// Chargebacks sent and not yet acknowledged, and for each the purchase and the card's provisional credit.
+    /// Chargebacks sent and not yet acknowledged.
     var chargebacks: Retransmissions
-    /// Chargebacks sent and not yet answered; `again`: the purchase was charged back already
-    /// (a second dispute goes to the scheme, which refuses it, and the first one stands).
-    var disputes: [TransactionReference: (purchase: TransactionReference, pan: String, amount: Money, scheme: String, again: Bool)] = [:]
     var inMaintenance = false
     var queuedCredits: [(message: ISOMessage, from: String)] = []
 
@@ -166,8 +183,7 @@ public struct BankStateMachine: NodeLogic {
     }
 
     public mutating func reserve(transactions: Int) {
-        authorizations.reserveCapacity(transactions)
-        purchasesSeen.reserveCapacity(transactions)
+        journal.reserveCapacity(transactions)
     }
 
     public var waitingOn: [NodeWait] {
@@ -177,7 +193,7 @@ public struct BankStateMachine: NodeLogic {
     /// What a card may still spend: its balance (and a credit card's limit) less what pre-authorizations hold on it.
     func available(_ pan: String) -> Money {
         let line = cards[pan]?.creditLimit ?? .zero
-        return holds.values.filter { $0.pan == pan && $0.state == .holding }.reduce(ledger.balance(pan) + line) { $0 - $1.amount }
+        return ledger.balance(pan) + line - heldOnCard[pan, default: .zero]
     }
 
     public var auditFailures: [AuditFailure] {
@@ -196,7 +212,7 @@ public struct BankStateMachine: NodeLogic {
 
     /// What pre-authorizations hold on each card (for the invariant that a hold never exceeds the balance).
     public var held: [String: Money] {
-        holds.values.filter { $0.state == .holding }.reduce(into: [:]) { $0[$1.pan, default: .zero] += $1.amount }
+        heldOnCard.filter { $0.value != .zero }
     }
 
     var exponent: Int { configuration.currency.exponent }
@@ -229,8 +245,8 @@ public struct BankStateMachine: NodeLogic {
     public mutating func timerFired(_ key: TimerKey, now: Instant) -> [NodeAction] {
         switch key {
         case .expiry(let reference):
-            guard let hold = holds[reference], hold.state == .holding else { return [] }
-            holds[reference]?.state = .expired
+            guard let hold = journal[reference], hold.isHold, hold.state == .holding else { return [] }
+            setHold(reference, to: .expired)
             return [.record(TimelineEvent(at: now, node: name, kind: .expired, reference: .transaction(reference),
                                           detail: "not completed within \(configuration.preauthDays) days: the hold of \(hold.amount.formatted(exponent: exponent)) is released",
                                           facts: .init(amount: hold.amount, operation: .preauthorization)))]
@@ -288,7 +304,16 @@ public struct BankStateMachine: NodeLogic {
 
     mutating func authorize(_ request: ISOMessage, from scheme: String, now: Instant) -> [NodeAction] {
         let reference = request.transactionReference
-        guard purchasesSeen.insert(reference).inserted else {
+        if journal[reference]?.state == .reversedFirst(seen: false) {
+            // Its reversal came first (the sender gave up on it): it must not take the money now.
+            journal[reference]?.state = .reversedFirst(seen: true)
+            return [
+                .send(request.response(code: .invalidTransaction), to: scheme),
+                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
+                                      detail: "declined with 12: this purchase was already reversed", facts: .init(responseCode: .invalidTransaction))),
+            ]
+        }
+        guard journal[reference] == nil else {
             // The same request again (duplicated on the way): it was answered once, and no money moves twice.
             return [
                 .send(request.response(code: .duplicateTransmission), to: scheme),
@@ -297,14 +322,8 @@ public struct BankStateMachine: NodeLogic {
                                       facts: .init(responseCode: .duplicateTransmission))),
             ]
         }
-        if reversedUnseen.contains(reference) {
-            // Its reversal came first (the sender gave up on it): it must not take the money now.
-            return [
-                .send(request.response(code: .invalidTransaction), to: scheme),
-                .record(TimelineEvent(at: now, node: name, kind: .declined, reference: .transaction(reference),
-                                      detail: "declined with 12: this purchase was already reversed", facts: .init(responseCode: .invalidTransaction))),
-            ]
-        }
+        // Seen: whatever the answer, a copy of it is a duplicate.
+        journal[reference] = Entry(kind: request.isPreauthorization ? .preauthorization : .purchase, state: .answered)
         let today = configuration.zone.local(now).date
         let card = request[DE.pan].flatMap { cards[$0] }
         let amount = request.amount
@@ -331,7 +350,8 @@ public struct BankStateMachine: NodeLogic {
         let authorization = generator.digits(6)
         response[DE.authorizationCode] = authorization
         if request.isPreauthorization {
-            holds[reference] = Hold(pan: card.pan, amount: amount, state: .holding)
+            journal[reference] = Entry(kind: .preauthorization, state: .holdReversed, pan: card.pan, amount: amount, scheme: scheme)
+            setHold(reference, to: .holding)
             let expires = now.advanced(by: .seconds(Int64(configuration.preauthDays) * 86_400))
             return [
                 .send(response, to: scheme),
@@ -341,7 +361,7 @@ public struct BankStateMachine: NodeLogic {
                 .startTimer(.expiry(reference), at: expires),
             ]
         }
-        debit(card: card.pan, amount: amount, scheme: scheme, reference: reference, today: today, request: request)
+        debit(card: card.pan, amount: amount, scheme: scheme, reference: reference, kind: .purchase, today: today, request: request)
         return [
             .send(response, to: scheme),
             .record(TimelineEvent(at: now, node: name, kind: .authorized, reference: .transaction(reference),
@@ -351,7 +371,7 @@ public struct BankStateMachine: NodeLogic {
     }
 
     mutating func debit(
-        card pan: String, amount: Money, scheme: String, reference: TransactionReference, today: LocalDate, request: ISOMessage?,
+        card pan: String, amount: Money, scheme: String, reference: TransactionReference, kind: TimelineEvent.Operation, today: LocalDate, request: ISOMessage?,
         preauthorization: TransactionReference? = nil
     ) {
         ledger.transfer(amount, from: pan, to: Ledger.settlement(with: scheme), memo: "purchase \(reference)")
@@ -360,17 +380,25 @@ public struct BankStateMachine: NodeLogic {
         let fees = charged.issuer - charged.network
         if fees != .zero { ledger.transfer(fees, from: Ledger.settlement(with: scheme), to: Self.feeIncome, memo: "fees \(reference)") }
         spent[pan] = (today, spentToday(pan, today: today) + amount)
-        authorizations[reference] = Authorization(pan: pan, amount: amount, scheme: scheme, day: today, state: .debited, request: request, preauthorization: preauthorization,
-                                                  fees: fees)
+        journal[reference] = Entry(kind: kind, state: .debited, pan: pan, amount: amount, scheme: scheme, day: today, request: request, original: preauthorization,
+                                   fees: fees)
+    }
+
+    /// Moves a pre-authorization's hold to `state`, keeping what each card has held.
+    mutating func setHold(_ reference: TransactionReference, to state: Entry.State) {
+        guard let hold = journal[reference] else { return }
+        journal[reference]?.state = state
+        let (before, after) = (hold.state == .holding, state == .holding)
+        if before != after { heldOnCard[hold.pan, default: .zero] += after ? hold.amount : -hold.amount }
     }
 
     /// Gives the card its money back for a reversed or voided purchase, and the headroom of
     /// its daily limit; nil when there is nothing to undo.
-    mutating func undo(_ reference: TransactionReference, to state: Authorization.State, memo: String) -> Authorization? {
-        guard let entry = authorizations[reference], entry.state == .debited else { return nil }
-        authorizations[reference]?.state = state
+    mutating func undo(_ reference: TransactionReference, to state: Entry.State, memo: String) -> Entry? {
+        guard let entry = journal[reference], entry.state == .debited else { return nil }
+        journal[reference]?.state = state
         // An undone completion: its pre-authorization holds again.
-        if let preauthorization = entry.preauthorization, holds[preauthorization]?.state == .completed { holds[preauthorization]?.state = .holding }
+        if entry.kind == .completion, let preauthorization = entry.original, journal[preauthorization]?.state == .completed { setHold(preauthorization, to: .holding) }
         ledger.transfer(entry.amount, from: Ledger.settlement(with: entry.scheme), to: entry.pan, memo: "\(memo) \(reference)")
         if entry.fees != .zero { ledger.transfer(entry.fees, from: Self.feeIncome, to: Ledger.settlement(with: entry.scheme), memo: "fees back \(reference)") }
         if let day = spent[entry.pan], day.date == entry.day { spent[entry.pan] = (day.date, day.total - entry.amount) }
