@@ -88,7 +88,7 @@ public struct AcquirerStateMachine: NodeLogic {
         /// A refund the acquirer's reconciliation sends for a one-sided entry (no merchant pays it).
         var reconciliation = false
         /// The request as forwarded (with DE32, DE18 and, once answered, DE37).
-        var request: ISOMessage
+        @Kept var request: ISOMessage
         var merchantID: String
         /// When the acquirer received it: the swipe time its payout rules use.
         var receivedAt: Instant
@@ -96,7 +96,7 @@ public struct AcquirerStateMachine: NodeLogic {
         /// The clearing date the scheme gave it (DE15 of the approval).
         var clearingDate: LocalDate?
         /// The answer the terminal was sent, replayed to a repeat of the request.
-        var answer: ISOMessage?
+        @Kept var answer: ISOMessage? = nil
         /// Settled in its terminal's batch.
         var settledInBatch = false
         /// A one-sided entry the reconciliation resolved.

@@ -122,7 +122,7 @@ public struct BankStateMachine: NodeLogic {
         /// The day a debit counts against the card's daily limit.
         var day: LocalDate?
         /// The request, as a chargeback refers to it.
-        var request: ISOMessage?
+        @Kept var request: ISOMessage? = nil
         /// The pre-authorization a completion completed (undoing the completion makes it hold
         /// again); the transaction a void, cancellation or chargeback undoes.
         var original: TransactionReference?

@@ -151,7 +151,7 @@ extension SchemeStateMachine {
                                                   mti: .clearingRecord)
             record.stamp(now: now, stan: trace.take(), local: nil)
             record[DE.settlementDate] = date.mmdd
-            record[DE.originalData] = purchase.incoming.originalDataElements
+            record[DE.originalData] = purchase.acquirersOriginalData
             actions += retransmissions.start(record, to: item.acquirer, now: now)
         }
         return actions

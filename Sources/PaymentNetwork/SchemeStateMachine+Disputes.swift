@@ -30,7 +30,7 @@ extension SchemeStateMachine {
         let date = openBatch(now)
         var stored = request
         stored[DE.settlementDate] = date.mmdd
-        journal[reference] = Entry(kind: .refund, original: original, request: stored, incoming: stored, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
+        journal[reference] = Entry(kind: .refund, original: original, request: stored, acquirersOriginalData: stored.originalDataElements, amount: amount, issuer: entry.issuer, acquirer: acquirer, state: .approved(clearingDate: date))
         batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: entry.issuer, acquirer: acquirer, kind: .refund))
         var answer = stored.response(code: .approved)
         answer[DE.authorizationCode] = generator.digits(6)
@@ -63,12 +63,12 @@ extension SchemeStateMachine {
         }
         journal[original]?.chargedBack = true
         let date = openBatch(now)
-        journal[reference] = Entry(kind: .chargeback, original: original, request: chargeback, incoming: chargeback, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
+        journal[reference] = Entry(kind: .chargeback, original: original, request: chargeback, acquirersOriginalData: chargeback.originalDataElements, amount: amount, issuer: issuer, acquirer: entry.acquirer, state: .approved(clearingDate: date))
         batches[date, default: Batch()].append(BatchItem(reference: reference, amount: -amount, issuer: issuer, acquirer: entry.acquirer, kind: .chargeback))
         // On to the acquirer under the scheme's STAN, naming the purchase as the acquirer knows it.
         var forwarded = chargeback
         forwarded[DE.stan] = trace.take()
-        forwarded[DE.originalData] = entry.incoming.originalDataElements
+        forwarded[DE.originalData] = entry.acquirersOriginalData
         return [.send(chargeback.response(code: .approved), to: issuer), hops.record(forwarded.transactionReference, of: reference)]
             + retransmissions.start(forwarded, to: entry.acquirer, now: now)
     }
@@ -90,7 +90,7 @@ extension SchemeStateMachine {
         var outgoing = void
         outgoing[DE.rrn] = purchase.request[DE.rrn]
         outgoing[DE.originalData] = purchase.request.originalDataElements
-        journal[void.transactionReference] = Entry(kind: cancellation ? .cancellation : .void, original: original, request: outgoing, incoming: void, amount: purchase.amount,
+        journal[void.transactionReference] = Entry(kind: cancellation ? .cancellation : .void, original: original, request: outgoing, acquirersOriginalData: void.originalDataElements, amount: purchase.amount,
                                                    issuer: purchase.issuer, acquirer: acquirer, state: .declined)
         return ask(purchase.issuer, Waiting(acquirer: acquirer, issuer: purchase.issuer, request: outgoing, operation: cancellation ? .cancellation : .void,
                                             original: original, downstream: void.transactionReference), now: now)

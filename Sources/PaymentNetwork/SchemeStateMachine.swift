@@ -120,9 +120,10 @@ public struct SchemeStateMachine: NodeLogic {
         /// Whether the issuer charged it back.
         var chargedBack = false
         /// The request as the scheme sent it on to the issuer (under the scheme's STAN).
-        var request: ISOMessage
-        /// The request as the acquirer sent it (under the acquirer's STAN).
-        var incoming: ISOMessage
+        @Kept var request: ISOMessage
+        /// DE90 naming it as the acquirer sent it (under the acquirer's STAN): what the clearing
+        /// file and a chargeback tell the acquirer.
+        var acquirersOriginalData: String
         var amount: Money
         var issuer: String
         var acquirer: String
@@ -151,7 +152,9 @@ public struct SchemeStateMachine: NodeLogic {
     /// thousands are reversed out of batches of hundreds of thousands.
     struct Batch: Sendable {
         private var items: [BatchItem?] = []
-        private var positions: [TransactionReference: [Int]] = [:]
+        /// Where each transaction's item is; a second item of it in the same batch (rare) in `morePositions`.
+        private var positions: [TransactionReference: Int] = [:]
+        private var morePositions: [TransactionReference: [Int]] = [:]
         /// Items in the batch.
         private(set) var count = 0
 
@@ -162,14 +165,19 @@ public struct SchemeStateMachine: NodeLogic {
         }
 
         mutating func append(_ item: BatchItem) {
-            positions[item.reference, default: []].append(items.count)
+            if positions[item.reference] == nil {
+                positions[item.reference] = items.count
+            } else {
+                morePositions[item.reference, default: []].append(items.count)
+            }
             items.append(item)
             count += 1
         }
 
         /// Takes every item of this transaction out.
         mutating func remove(_ reference: TransactionReference) {
-            for position in positions.removeValue(forKey: reference) ?? [] where items[position] != nil {
+            let first = positions.removeValue(forKey: reference).map { [$0] } ?? []
+            for position in first + (morePositions.removeValue(forKey: reference) ?? []) where items[position] != nil {
                 items[position] = nil
                 count -= 1
             }
@@ -294,7 +302,7 @@ public struct SchemeStateMachine: NodeLogic {
         let clearingDate = openBatch(now)
         outgoing[DE.settlementDate] = clearingDate.mmdd
         outgoing[DE.originalData] = preauth.request.originalDataElements
-        journal[reference] = Entry(kind: .completion, original: original, request: outgoing, incoming: request, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing,
+        journal[reference] = Entry(kind: .completion, original: original, request: outgoing, acquirersOriginalData: request.originalDataElements, amount: amount, issuer: preauth.issuer, acquirer: acquirer, state: .authorizing,
                                         routedFor: clearingDate)
         return ask(preauth.issuer, Waiting(acquirer: acquirer, issuer: preauth.issuer, request: outgoing, operation: .completion, original: reference, downstream: reference), now: now)
     }
@@ -328,7 +336,7 @@ public struct SchemeStateMachine: NodeLogic {
                 detail: "DE18 says MCC \(wire), merchant \(merchant) is registered as \(registered): interchange at \(registered)'s rate",
                 facts: .init(operation: kind, mcc: wire))))
         }
-        journal[reference] = Entry(kind: kind, request: outgoing, incoming: request, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing,
+        journal[reference] = Entry(kind: kind, request: outgoing, acquirersOriginalData: request.originalDataElements, amount: request.amount ?? .zero, issuer: issuer, acquirer: acquirer, state: .authorizing,
                                         routedFor: clearingDate)
         return flagged + ask(issuer, Waiting(acquirer: acquirer, issuer: issuer, request: outgoing, operation: kind, original: reference, downstream: reference), now: now)
     }

@@ -57,6 +57,23 @@ struct MessageCodecTests {
         #expect(unpacked.bytes(52) == [0x00, 0xFF, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60])
     }
 
+    @Test("a compacted message holds only the values it has, in buffers no larger than they need, and packs the same")
+    func compacted() throws {
+        var message = try codec.unpack(codec.pack(Self.purchase()))
+        // Replaced and removed values leave their bytes behind in the buffer they were appended to.
+        for stan in 100_001...100_020 { message[11] = String(stan) }
+        message[37] = "123456789012"
+        message[41] = nil
+        let kept = message.compacted()
+        #expect(kept == message)
+        #expect(try codec.pack(kept) == codec.pack(message))
+        #expect(message.storage.count > message.liveBytes)
+        #expect(kept.storage.count == kept.liveBytes)
+        #expect(kept.storage.capacity < message.storage.capacity)
+        #expect(kept.spans.count == message.spans.count)
+        #expect(kept[11] == "100020" && kept[41] == nil && kept[37] == "123456789012")
+    }
+
     @Test("a truncated frame names the field and the offset")
     func truncated() throws {
         let bytes = try codec.pack(Self.purchase())
