@@ -69,7 +69,7 @@ extension TerminalStateMachine {
             upload.setBytes(DE.rrn, item.response.bytes(DE.rrn))
             upload.setBytes(DE.authorizationCode, item.response.bytes(DE.authorizationCode))
             upload[DE.originalData] = item.entry.request.originalDataElements
-            if let certificate = certificates.removeValue(forKey: item.entry.reference) { upload.setEMVData(certificate) }
+            if let certificate = takeCertificate(item.entry.reference) { upload.setEMVData(certificate) }
             uploading.insert(upload.transactionReference)
             actions += transmit(Waiting(transactionID: item.entry.transactionID, request: upload, operation: .upload, reference: item.entry.reference), now: now)
         }
@@ -81,7 +81,7 @@ extension TerminalStateMachine {
     mutating func uploadCertificates(now: Instant) -> [NodeAction] {
         var actions: [NodeAction] = []
         for item in batch {
-            guard let certificate = certificates.removeValue(forKey: item.entry.reference) else { continue }
+            guard let certificate = takeCertificate(item.entry.reference) else { continue }
             var upload = item.entry.request.keeping([DE.pan, DE.processingCode, DE.amount, DE.localTime, DE.localDate, DE.expiry, DE.entryMode,
                                                      DE.cardSequenceNumber, DE.conditionCode, DE.terminalID, DE.merchantID, DE.currency], mti: .batchUpload)
             upload.stamp(now: now, stan: trace.take(), local: nil)
@@ -127,5 +127,12 @@ extension TerminalStateMachine {
                                                        detail: "uploaded in the batch (0320), answered \(code)",
                                                        facts: .init(transactionID: entry.transactionID, responseCode: code, operation: .upload)))
         return uploading.isEmpty ? [uploaded] + uploadDone(now: now) : [uploaded]
+    }
+
+    /// A chip transaction's certificate, for its upload (once).
+    mutating func takeCertificate(_ reference: TransactionReference) -> [BERTLV]? {
+        guard case .certified(let certificate)? = chip[reference] else { return nil }
+        chip[reference] = nil
+        return certificate
     }
 }

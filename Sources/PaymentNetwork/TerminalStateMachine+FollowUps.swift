@@ -1,4 +1,5 @@
 public import ISO8583
+import PaymentSecurity
 public import SettlementCalendar
 
 /// What a terminal sends about an earlier transaction: the same message again, a void, a
@@ -8,18 +9,17 @@ extension TerminalStateMachine {
     /// online 0200 DE25 06) or cancellation (0100, processing code 20), or a refund (0220,
     /// processing code 20). DE61 names the original; DE37 and DE38 carry its RRN and authorization code.
     mutating func followUp(id: String, of original: String, kind: TerminalMessages.FollowUp, amount: Money?, now: Instant) -> [NodeAction] {
-        guard let (request, response) = purchases[original] else { return [] }
+        guard let made = journal[original] else { return [] }
         let operation: TimelineEvent.Operation
         switch kind {
         case .completion, .onlineCompletion: operation = .completion
         case .cancellation: operation = .cancellation
         case .refund: operation = .refund
         }
-        let message = messages.followUp(kind, of: request, answer: response, amount: amount, batch: batchNumbers[original] ?? batchNumber,
+        let message = messages.followUp(kind, of: made.request, answer: made.response, amount: amount, batch: made.batch ?? batchNumber,
                                         stan: trace.take(), now: now, local: clock(now))
-        batchNumbers[id] = batchNumber
         let reference = message.transactionReference
-        purchases[id] = (message, nil)
+        journal[id] = Entry(request: message, batch: batchNumber)
         let shown = (message.amount ?? .zero).formatted(exponent: configuration.currency.exponent)
         let what: String
         switch operation {
@@ -36,10 +36,10 @@ extension TerminalStateMachine {
 
     /// The same bytes again: same STAN, same DE7, as a terminal that retransmits does.
     mutating func sendAgain(id: String, original: String, now: Instant) -> [NodeAction] {
-        guard let request = purchases[original]?.request else { return [] }
+        guard let made = journal[original] else { return [] }
+        let request = made.request
         let reference = request.transactionReference
-        purchases[id] = (request, nil)
-        batchNumbers[id] = batchNumbers[original]
+        journal[id] = Entry(request: request, batch: made.batch)
         let operation: TimelineEvent.Operation = request.isPreauthorization ? .preauthorization : .purchase
         return [.record(TimelineEvent(
             at: now, node: name, kind: .swiped, reference: .transaction(reference),
@@ -50,10 +50,10 @@ extension TerminalStateMachine {
 
     /// A `0200` with processing code `200000` that names the original by DE61 and DE37.
     mutating func void(_ original: String, now: Instant) -> [NodeAction] {
-        guard let (request, response) = purchases[original] else { return [] }
-        let void = messages.void(of: request, answer: response, batch: batchNumbers[original] ?? batchNumber, stan: trace.take(), now: now,
+        guard let made = journal[original] else { return [] }
+        let void = messages.void(of: made.request, answer: made.response, batch: made.batch ?? batchNumber, stan: trace.take(), now: now,
                                  local: clock(now))
-        return send(Waiting(transactionID: original, request: void, operation: .void, reference: request.transactionReference), now: now)
+        return send(Waiting(transactionID: original, request: void, operation: .void, reference: made.request.transactionReference), now: now)
     }
 }
 
@@ -64,7 +64,7 @@ extension TerminalStateMachine {
         var request = messages.balanceInquiry(pan: swipe.pan, expiry: swipe.expiry, stan: trace.take(), now: now, local: clock(now))
         readCard(swipe, into: &request, now: now)
         let reference = request.transactionReference
-        purchases[swipe.id] = (request, nil)
+        journal[swipe.id] = Entry(request: request)
         return [.record(TimelineEvent(
             at: now, node: name, kind: .swiped, reference: .transaction(reference),
             detail: "balance inquiry on card \(PAN.mask(swipe.pan)), STAN \(reference.stan)",
@@ -74,14 +74,15 @@ extension TerminalStateMachine {
 
     /// The inquiry's answer: the balance DE54 shows (the ledger balance is the event's amount), or the decline.
     mutating func inquiryAnswered(_ message: ISOMessage, entry: Waiting, now: Instant) -> [NodeAction] {
-        purchases[entry.transactionID]?.response = message
+        journal[entry.transactionID]?.response = message
         let code = message.responseCode ?? "??"
-        let chip = chipSessions.removeValue(forKey: entry.request.transactionReference)
+        var session: (arqc: [UInt8], sessionKey: DESKey)?
+        if case .awaitingARPC(let arqc, let sessionKey)? = chip.removeValue(forKey: entry.request.transactionReference) { session = (arqc, sessionKey) }
         let exponent = configuration.currency.exponent
         let kind: EventKind, detail: String, shown: Money?
         if !code.isApproval {
             (kind, detail, shown) = (.declined, "declined with \(code) (\(code.meaning))", nil)
-        } else if let chip, !ChipData.arpcVerifies(message, arqc: chip.arqc, sessionKey: chip.sessionKey) {
+        } else if let session, !ChipData.arpcVerifies(message, arqc: session.arqc, sessionKey: session.sessionKey) {
             (kind, detail, shown) = (.declined, "answered 00, but the card declined: the issuer's ARPC (DE55 tag 91) did not verify; no balance shown", nil)
         } else if let balances = Balances(message) {
             let available = balances.available == balances.ledger ? "" : ", available \(balances.available.formatted(exponent: exponent))"

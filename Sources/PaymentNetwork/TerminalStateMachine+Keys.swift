@@ -57,7 +57,7 @@ extension TerminalStateMachine {
         // A card whose cryptogram will not verify (`bad_arqc`): one bit of its ARQC is off.
         if chip.wrongCryptogram, let index = objects.firstIndex(where: { $0.tag == [0x9F, 0x26] }) { objects[index].value[0] ^= 0x01 }
         request.setEMVData(objects)
-        if let arqc = ChipData.value([0x9F, 0x26], in: objects) { chipSessions[request.transactionReference] = (arqc, read.sessionKey) }
+        if let arqc = ChipData.value([0x9F, 0x26], in: objects) { self.chip[request.transactionReference] = .awaitingARPC(arqc: arqc, sessionKey: read.sessionKey) }
     }
 
     public func security(towards peer: String) -> LinkSecurity? {

@@ -48,6 +48,24 @@ public struct TerminalStateMachine: NodeLogic {
         var pin: String?
     }
 
+    /// One transaction the terminal made: its request and answer (a follow-up builds on them,
+    /// another terminal of the merchant may adopt them), and the batch it was made in.
+    struct Entry: Sendable {
+        var request: ISOMessage
+        var response: ISOMessage?
+        /// The batch (UnionPay's 60.2) it was made in, which DE61 of a follow-up names; nil when
+        /// adopted from another terminal (the batch now open is named).
+        var batch: Int?
+    }
+
+    /// Where a chip transaction stands at the terminal.
+    enum Chip: Sendable {
+        /// Sent: the card's ARQC and the session key it checks the issuer's ARPC with.
+        case awaitingARPC(arqc: [UInt8], sessionKey: DESKey)
+        /// Approved and accepted by the card: its transaction certificate (TC), for the batch upload.
+        case certified([BERTLV])
+    }
+
     public let configuration: Configuration
     /// What it sends, built as every terminal of PayLab builds it.
     var messages: TerminalMessages {
@@ -64,14 +82,13 @@ public struct TerminalStateMachine: NodeLogic {
     /// Messages this terminal reversed (the reversal pending, or done): a late answer to one
     /// (to a repeat of it, say) is no approval.
     var reversedMessages: Set<TransactionReference> = []
-    /// Each transaction's purchase request and its answer, by scenario id.
-    var purchases: [String: (request: ISOMessage, response: ISOMessage?)] = [:]
+    /// Every transaction it made (or adopted), by scenario id.
+    var journal: [String: Entry] = [:]
     /// The batch number (UnionPay's 60.2) now open, counted from 1 at each settlement that agrees.
     var batchNumber = 1
-    /// The batch each transaction was made in, by scenario id (DE61 names it).
-    var batchNumbers: [String: Int] = [:]
-    /// Chip requests in flight: the ARQC and the session key the card checks the issuer's ARPC with.
-    var chipSessions: [TransactionReference: (arqc: [UInt8], sessionKey: DESKey)] = [:]
+    /// Chip transactions, by reference: the card's session while the request is in flight, then
+    /// the transaction certificate until the batch upload takes it.
+    var chip: [TransactionReference: Chip] = [:]
     /// The local day this terminal last signed on (0800, DE70 `001`); nil after an A0.
     var signedOnDay: LocalDate?
     /// The working keys its last sign-on brought (DE62, under its TMK).
@@ -91,8 +108,6 @@ public struct TerminalStateMachine: NodeLogic {
     var batch: [(entry: Waiting, response: ISOMessage)] = []
     /// Batch items uploaded (0320) and not yet acknowledged, during a settlement whose totals disagreed.
     var uploading: Set<TransactionReference> = []
-    /// The transaction certificates (TCs) of approved chip transactions, for the batch upload.
-    var certificates: [TransactionReference: [BERTLV]] = [:]
     /// TC uploads (0320) sent after a settlement that agreed, not yet answered.
     var certifying: Set<TransactionReference> = []
     /// The upload in progress ends with an end-of-upload message (the host answered DE48's code 2), not the totals again (95).
@@ -129,7 +144,7 @@ public struct TerminalStateMachine: NodeLogic {
             clockOffset = offset ?? .zero
             return []
         case .adopt(let id, let request, let response):
-            purchases[id] = (request, response)
+            journal[id] = Entry(request: request, response: response)
             return []
         default: return []
         }
@@ -142,8 +157,7 @@ public struct TerminalStateMachine: NodeLogic {
             preauthorization: swipe.preauthorization)
         readCard(swipe, into: &request, now: now)
         let reference = request.transactionReference
-        purchases[swipe.id] = (request, nil)
-        batchNumbers[swipe.id] = batchNumber
+        journal[swipe.id] = Entry(request: request, batch: batchNumber)
         let amountText = swipe.amount.formatted(exponent: configuration.currency.exponent)
         let operation: TimelineEvent.Operation = swipe.preauthorization ? .preauthorization : .purchase
         return [.record(TimelineEvent(
@@ -183,7 +197,7 @@ public struct TerminalStateMachine: NodeLogic {
 
     /// A transaction this terminal started: its request and answer, for another terminal of the
     /// merchant to complete, cancel or refund.
-    public func transaction(_ id: String) -> (request: ISOMessage, response: ISOMessage?)? { purchases[id] }
+    public func transaction(_ id: String) -> (request: ISOMessage, response: ISOMessage?)? { journal[id].map { ($0.request, $0.response) } }
 
     /// The power goes: requests in flight are remembered for reversal, nothing else survives.
     mutating func powerOff(now: Instant) -> [NodeAction] {
@@ -268,7 +282,7 @@ public struct TerminalStateMachine: NodeLogic {
         if let pin = entry.pin, !entry.request.has(DE.pinBlock), let pik = workingKeys?.pik, configuration.security.terminals[configuration.acquirer] != nil,
            let block = try? PINBlock.encrypt(pin: pin, pan: entry.request[DE.pan] ?? "", key: pik) {
             PINTranslation.enter(block, into: &entry.request)
-            if purchases[entry.transactionID]?.request.transactionReference == entry.request.transactionReference { purchases[entry.transactionID]?.request = entry.request }
+            if journal[entry.transactionID]?.request.transactionReference == entry.request.transactionReference { journal[entry.transactionID]?.request = entry.request }
         }
         let own = entry.request.transactionReference
         waiting[own] = entry
@@ -303,8 +317,8 @@ public struct TerminalStateMachine: NodeLogic {
             for index in entries.indices {
                 entries[index].request[DE.localTime] = clock(now).time.hhmmss
                 entries[index].request[DE.localDate] = clock(now).date.mmdd
-                if purchases[entries[index].transactionID]?.request.transactionReference == entries[index].request.transactionReference {
-                    purchases[entries[index].transactionID]?.request = entries[index].request
+                if journal[entries[index].transactionID]?.request.transactionReference == entries[index].request.transactionReference {
+                    journal[entries[index].transactionID]?.request = entries[index].request
                 }
             }
         }
@@ -369,15 +383,15 @@ public struct TerminalStateMachine: NodeLogic {
         case .purchase, .preauthorization, .completion, .refund, .cancellation:
             // The card checks the issuer's answer cryptogram: one that does not verify (or none)
             // makes it decline after the online approval, and the terminal reverses (DE39 06).
-            if let chip = chipSessions.removeValue(forKey: own), code.isApproval {
-                guard ChipData.arpcVerifies(message, arqc: chip.arqc, sessionKey: chip.sessionKey) else {
+            if case .awaitingARPC(let arqc, let sessionKey)? = chip.removeValue(forKey: own), code.isApproval {
+                guard ChipData.arpcVerifies(message, arqc: arqc, sessionKey: sessionKey) else {
                     return actions + reverse(entry, now: now, detail: "approved online, but the card declined: the issuer's ARPC (DE55 tag 91) did not verify; reversing",
                                              kind: .declined, reason: .otherReason, answered: code)
                 }
                 // The card accepts: its transaction certificate goes up with the batch.
-                certificates[entry.reference] = ChipData.certificate(request: entry.request, sessionKey: chip.sessionKey, code: code)
+                chip[entry.reference] = ChipData.certificate(request: entry.request, sessionKey: sessionKey, code: code).map(Chip.certified)
             }
-            purchases[entry.transactionID]?.response = message
+            journal[entry.transactionID]?.response = message
             // A repeat answered as its original was is the same purchase: it goes in the batch once.
             if code.isApproval, [.purchase, .completion, .refund].contains(entry.operation), !entry.isRepeat || !batch.contains(where: { $0.entry.reference == entry.reference }) {
                 batch.append((entry, message))
@@ -423,7 +437,7 @@ public struct TerminalStateMachine: NodeLogic {
                 return []
             }
             if !entry.operation.movesMoney {
-                chipSessions[own] = nil
+                chip[own] = nil
                 return [.record(TimelineEvent(at: now, node: name, kind: .timedOut, reference: .transaction(entry.reference),
                                               detail: "no answer to the \(entry.operation.rawValue) within \(configuration.timeout.compact): nothing moved, nothing to reverse",
                                               facts: .init(transactionID: entry.transactionID, operation: entry.operation)))]
