@@ -85,32 +85,7 @@ public struct TransactionOutcome: Sendable {
         let handover = firstInNetwork.flatMap { network in
             positions.dropFirst().last { $0 < network && timeline[$0].kind == .swiped }
         }
-        var references: Set<EventReference> = [reference]
-        for position in positions { references.formUnion(timeline[position].related) }
-        let related = index.positions(of: references)
-        var events: [TimelineEvent]
-        if isRepeat, let handover, timeline[handover].facts.transactionID == id {
-            events = related.filter { index in
-                let event = timeline[index]
-                guard references.contains(event.reference) else { return false }
-                if let owner = event.facts.transactionID { return owner == id }
-                return index > handover
-            }.map { timeline[$0] }
-        } else if isRepeat {
-            // A repeat owns its own terminal events and the duplicates it caused.
-            events = index.positions(of: [reference], orTransaction: id).map { timeline[$0] }.filter {
-                $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
-            }
-        } else {
-            events = related.filter { index in
-                let event = timeline[index]
-                guard references.contains(event.reference) else { return false }
-                if let owner = event.facts.transactionID, owner != id { return false }
-                if event.facts.transactionID == nil, let handover, index > handover { return false }
-                if event.kind == .duplicate, let repeatStart, event.at >= repeatStart { return false }
-                return true
-            }.map { timeline[$0] }
-        }
+        let events = ownEvents(id: id, swipe: swipe, isRepeat: isRepeat, positions: positions, handover: handover, repeatStart: repeatStart, timeline: timeline, index: index)
         let terminalAnswer = events.last {
             $0.facts.transactionID == id && $0.facts.operation.startsTransaction && [.authorized, .declined, .cancelled].contains($0.kind)
         }
@@ -170,6 +145,41 @@ public struct TransactionOutcome: Sendable {
             }
         }
         return outcome
+    }
+
+    /// The events that are this transaction's: a repeat that carried the message owns what the
+    /// network did after it was sent; a repeat that did not owns its own terminal events and the
+    /// duplicates it caused; the original owns the rest.
+    static func ownEvents(id: String, swipe: TimelineEvent, isRepeat: Bool, positions: [Int], handover: Int?, repeatStart: Instant?,
+                         timeline: [TimelineEvent], index: TimelineIndex) -> [TimelineEvent] {
+        let reference = swipe.reference
+        var references: Set<EventReference> = [reference]
+        for position in positions { references.formUnion(timeline[position].related) }
+        let related = index.positions(of: references)
+        let events: [TimelineEvent]
+        if isRepeat, let handover, timeline[handover].facts.transactionID == id {
+            events = related.filter { index in
+                let event = timeline[index]
+                guard references.contains(event.reference) else { return false }
+                if let owner = event.facts.transactionID { return owner == id }
+                return index > handover
+            }.map { timeline[$0] }
+        } else if isRepeat {
+            // A repeat owns its own terminal events and the duplicates it caused.
+            events = index.positions(of: [reference], orTransaction: id).map { timeline[$0] }.filter {
+                $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
+            }
+        } else {
+            events = related.filter { index in
+                let event = timeline[index]
+                guard references.contains(event.reference) else { return false }
+                if let owner = event.facts.transactionID, owner != id { return false }
+                if event.facts.transactionID == nil, let handover, index > handover { return false }
+                if event.kind == .duplicate, let repeatStart, event.at >= repeatStart { return false }
+                return true
+            }.map { timeline[$0] }
+        }
+        return events
     }
 
     /// The status of a transaction from its events and the answer its terminal got.
