@@ -22,17 +22,7 @@ extension PayLab {
         @Option(help: "Settlement terms: T+0, T+1, T+2 ... (business days) or D+0, D+1 ... (calendar days).")
         var terms: String
 
-        @Option(help: "cn, us-fed, weekdays, or the path of a calendar file.")
-        var calendar = "cn"
-
-        @Option(help: "The scheme's daily cutoff, HH:MM.")
-        var cutoff = "23:00"
-
-        @Option(name: .customLong("payout-at"), help: "The merchant's payout time, HH:MM.")
-        var payoutAt = "09:00"
-
-        @Option(help: "The IANA time zone of the times.")
-        var timezone = "Asia/Shanghai"
+        @OptionGroup var settlement: SettlementOptions
 
         @Option(help: "What the money is: purchase (to the merchant), refund or chargeback (back to the card).")
         var of = "purchase"
@@ -49,7 +39,7 @@ extension PayLab {
                     printError("error: --of: '\(of)' is not purchase, refund or chargeback")
                     throw ExitStatus.invalid
                 }
-                let answer = try ArrivalQuery.answer(at: at, terms: terms, calendar: calendar, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone, kind: kind, via: via)
+                let answer = try ArrivalQuery.answer(at: at, terms: terms, calendar: settlement.calendar, cutoff: settlement.cutoff, payoutAt: settlement.payoutAt, timezone: settlement.timezone, kind: kind, via: via)
                 print(json ? answer.json.rendered() : answer.text)
             } catch let problem as ArrivalQuery.Problem {
                 printError("error: \(problem)")

@@ -122,17 +122,7 @@ extension PayLab {
             @Option(help: "When the merchant looked, local time \"YYYY-MM-DD HH:MM\" (default: not said).")
             var now: String?
 
-            @Option(help: "cn, us-fed, weekdays, or the path of a calendar file.")
-            var calendar = "cn"
-
-            @Option(help: "The scheme's daily cutoff, HH:MM.")
-            var cutoff = "23:00"
-
-            @Option(name: .customLong("payout-at"), help: "The merchant's payout time, HH:MM.")
-            var payoutAt = "09:00"
-
-            @Option(help: "The IANA time zone of the times.")
-            var timezone = "Asia/Shanghai"
+            @OptionGroup var settlement: SettlementOptions
 
             @Option(help: "The terms of an aggregator (二清) the merchant is paid through, from the day it is paid (T+1).")
             var via: String?
@@ -147,7 +137,7 @@ extension PayLab {
                 let answer: ComplaintQuery
                 do {
                     answer = try ComplaintQuery.answer(
-                        swiped: swiped, terms: terms, calendar: calendar, now: now, cutoff: cutoff, payoutAt: payoutAt, timezone: timezone, via: via)
+                        swiped: swiped, terms: terms, calendar: settlement.calendar, now: now, cutoff: settlement.cutoff, payoutAt: settlement.payoutAt, timezone: settlement.timezone, via: via)
                 } catch {
                     printError("error: \(error)")
                     throw ExitStatus.invalid
