@@ -244,8 +244,16 @@ final class NetworkRun {
     /// Whether nothing more can happen: every transaction is final, no node waits on
     /// anything and no frame is held.
     var isSettled: Bool {
-        held.isEmpty && waiting().isEmpty && TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
+        guard held.isEmpty, waiting().isEmpty else { return false }
+        // The outcomes are the timeline's alone, and the timeline only grows: asked again with
+        // no new event (a timer that moved nothing), the answer is the one before.
+        if let known = settledAsOf, known.events == events.count { return known.settled }
+        let settled = TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
+        settledAsOf = (events.count, settled)
+        return settled
     }
+    /// Whether every transaction was settled for good, as of how many events.
+    private var settledAsOf: (events: Int, settled: Bool)?
 
     /// Frames a latency fault still holds.
     var heldFrames: Int { held.count }
@@ -452,7 +460,11 @@ struct ChunkedLog<Element> {
     private var chunks: [[Element]] = []
     private static var chunkSize: Int { 4096 }
 
+    /// How many elements it holds.
+    private(set) var count = 0
+
     mutating func append(_ element: Element) {
+        count += 1
         if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
             chunks.append([])
             chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
