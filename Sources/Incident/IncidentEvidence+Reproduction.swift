@@ -26,6 +26,7 @@ struct Reproduction {
     var cardOrder: [String] = []
     var waits: [String: Int64] = [:]   // merchant -> terminal wait
     var repeats: [Int: [IncidentEvidence.Exchange]] = [:]
+    var terminalLatency: [Int: Int64] = [:]   // purchase -> what the terminal's line held each frame
     var powerLosses: [(at: Int64, terminal: String, until: Int64)] = []
     var reconciliationRefunds: Set<String> = []   // terminal/DE7 of refunds the acquirer sent
     var lostReversals: [(from: Int64, to: Int64, count: Int)] = []
@@ -214,10 +215,14 @@ struct Reproduction {
                 crossed.append(exchange)
             }
             // Whether the acquirer's request came from a repeat: the terminal's first send never
-            // went further (its reversal found nothing, or the next hop began after the repeat).
+            // went further (its reversal found nothing, or the next hop began after the repeat),
+            // and was never answered (an answer to it says the acquirer had it: a slow line
+            // delayed it past the repeat, and the repeat was the copy).
             let firstRepeat = terminalSends.dropFirst().first?.request.time
             let forwardedByRepeat = crossed.count > 1 && firstRepeat.map { (crossed[1].request.time ?? 0) >= $0 } == true
-            let slowed = latencies(item, crossed: crossed, forwardedByRepeat: forwardedByRepeat)
+                && !(terminalSends.count > 1 && terminalSends.allSatisfy { $0.answer != nil })
+            let (slowed, terminalLine) = latencies(item, crossed: crossed, forwardedByRepeat: forwardedByRepeat)
+            terminalLatency[index] = terminalLine
             lostAnswers(item, crossed: crossed, forwardedByRepeat: forwardedByRepeat, slowed: slowed)
         }
     }
@@ -225,8 +230,10 @@ struct Reproduction {
     /// A hop that held its frames: the next hop's request left that much later (the issuer's
     /// answer came back twice that late). Latency on the link, over the messages of this
     /// purchase that crossed it. Returns whether any hop was slow.
-    private mutating func latencies(_ item: IncidentEvidence.Transaction, crossed: [IncidentEvidence.Exchange], forwardedByRepeat: Bool) -> Bool {
-        var slowed = false
+    /// Also what the terminal's own line held, if it was slow.
+    private mutating func latencies(_ item: IncidentEvidence.Transaction, crossed: [IncidentEvidence.Exchange], forwardedByRepeat: Bool)
+        -> (slowed: Bool, terminalLine: Int64?) {
+        var slowed = false, terminalLine: Int64?
         for (hop, exchange) in crossed.enumerated() where hop < Self.hops.count && !(hop == 0 && forwardedByRepeat) {
             guard let sent = exchange.request.time else { continue }
             var held: Int64
@@ -243,9 +250,10 @@ struct Reproduction {
             slowed = true
             let last = item.exchanges.filter { $0.request.flow == exchange.request.flow }.compactMap(\.request.time).max() ?? sent
             let client = hop == 0 ? item.terminal : Self.hops[hop].0
+            if hop == 0 { terminalLine = held }
             fault(.network(client: client, server: Self.hops[hop].1, kind: .latency(Self.duration(held)), count: nil), from: sent, to: last + 1_000_000)
         }
-        return slowed
+        return (slowed, terminalLine)
     }
 
     private mutating func lostAnswers(_ item: IncidentEvidence.Transaction, crossed: [IncidentEvidence.Exchange], forwardedByRepeat: Bool, slowed: Bool) {
@@ -368,10 +376,12 @@ struct Reproduction {
             for (number, again) in (repeats[index] ?? []).enumerated() {
                 let repeatID = "\(id)-repeat\(number + 1)"
                 step(again.request.time ?? item.requestedAt!, .repeatSwipe(id: repeatID, terminal: item.terminal, of: id))
-                // An answer later than the terminal waits never reached the cashier.
+                // An answer later than the terminal waits never reached the cashier (a slow line
+                // holds it on its way back to the terminal too).
                 let merchant = spec.merchants.first { $0.terminals.contains(item.terminal) }
                 let wait = merchant.flatMap { waits[$0.id] } ?? 60_000_000
-                let inTime = again.answer.flatMap { answer in again.request.time.flatMap { sent in answer.time.map { $0 - sent <= wait } } } ?? false
+                let held = terminalLatency[index] ?? 0
+                let inTime = again.answer.flatMap { answer in again.request.time.flatMap { sent in answer.time.map { $0 + held - sent <= wait } } } ?? false
                 expect(repeatID, response: inTime ? again.answer?.message[DE.responseCode] : nil)
             }
         }

@@ -67,12 +67,16 @@ public struct IncidentEvidence: Sendable {
 
         /// How long the terminal waited before it reversed an unanswered send, if the evidence shows it.
         public var terminalWait: Int64? {
-            guard let send = terminalSends.first, send.answer == nil || response == nil, let sent = send.request.time else { return nil }
+            let sends = terminalSends
+            guard let send = sends.first, send.answer == nil || response == nil else { return nil }
             // A timeout's reversal (DE39 98, or none): not one the card asked for (06) or a bad MAC's (A0).
             let reversal = exchanges.first {
                 $0.request.message.isReversal && $0.request.flow == send.request.flow && ["98", nil].contains($0.request.message[DE.responseCode])
             }
-            return reversal?.request.time.map { $0 - sent }
+            guard let reversed = reversal?.request.time else { return nil }
+            // Each send (a repeat too) starts the terminal's wait again: the wait is from the last before the reversal.
+            guard let sent = sends.compactMap(\.request.time).filter({ $0 <= reversed }).max() else { return nil }
+            return reversed - sent
         }
     }
 
