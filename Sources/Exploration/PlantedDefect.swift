@@ -71,4 +71,5 @@ private struct PlantedBank: NodeLogic {
     mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { bank.peerAvailable(peer, now: now) }
     mutating func reserve(transactions: Int) { bank.reserve(transactions: transactions) }
     func security(towards peer: String) -> LinkSecurity? { bank.security(towards: peer) }
+    var forwarded: HopMap? { bank.forwarded }
 }

@@ -25,6 +25,8 @@ extension AcquirerStateMachine {
         terminalKeys[peer] = WorkingKeys.derive(seed: seed, purpose: "terminal \(peer) re-keyed \(count)", kind: kind)
     }
 
+    public var forwarded: HopMap? { hops }
+
     public func security(towards peer: String) -> LinkSecurity? {
         if let zone = configuration.security.zones[peer] { return zone }
         guard let keying = configuration.security.terminals[peer], let keys = terminalKeys[peer] else { return nil }

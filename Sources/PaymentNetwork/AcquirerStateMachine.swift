@@ -376,7 +376,8 @@ public struct AcquirerStateMachine: NodeLogic {
         if entry.operation.startsTransaction, entry.operation != .cancellation, !entry.terminal.isEmpty { journal[entry.original]?.request = entry.request }
         if entry.operation.isVoidOrCancellation { journal[entry.downstream]?.request = entry.request }
         waiting[own] = entry
-        return [hops.record(own, of: entry.downstream), .send(entry.request, to: configuration.scheme),
+        hops.record(own, of: entry.downstream)
+        return [.send(entry.request, to: configuration.scheme),
                 .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 

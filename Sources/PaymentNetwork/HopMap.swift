@@ -1,8 +1,8 @@
 /// Which reference a node gave each request it sent on under its own STAN (every hop numbers
 /// what it forwards from its own counter): its own reference to the one it received. The
 /// acquirer keeps its hops (its STAN to the terminal's), the scheme its own (its STAN to the
-/// acquirer's), and the run one map of every node's (`ReferenceAliases`, on references that
-/// say whose counter numbered them), each a `HopMap`.
+/// acquirer's); the run reads them through `NodeLogic.forwarded` (`ReferenceAliases`) and keeps
+/// no copy.
 public struct HopMap: Sendable {
     private var received: [TransactionReference: TransactionReference] = [:]
 
@@ -11,15 +11,8 @@ public struct HopMap: Sendable {
     /// Makes room for this many hops.
     public mutating func reserve(_ hops: Int) { received.reserveCapacity(hops) }
 
-    /// `own` is the node's copy of what it received as `received`. The action tells the run,
-    /// so that what the nodes after it record under `own` lands on the same transaction.
-    public mutating func record(_ own: TransactionReference, of received: TransactionReference) -> NodeAction {
-        link(own, to: received)
-        return .alias(hop: own, of: received)
-    }
-
-    /// Keeps the hop without telling anyone (the run's own map).
-    mutating func link(_ own: TransactionReference, to received: TransactionReference) {
+    /// `own` is the node's copy of what it received as `received`.
+    public mutating func record(_ own: TransactionReference, of received: TransactionReference) {
         self.received[own] = received
     }
 
@@ -31,5 +24,5 @@ public struct HopMap: Sendable {
     public func original(of reference: TransactionReference) -> TransactionReference { received[reference] ?? reference }
 
     /// Every hop: the node's own references.
-    var hops: Dictionary<TransactionReference, TransactionReference>.Keys { received.keys }
+    public var hops: Dictionary<TransactionReference, TransactionReference>.Keys { received.keys }
 }

@@ -11,9 +11,6 @@ public enum NodeAction: Sendable, Equatable {
     case cancelTimer(TimerKey)
     /// Put an event on the timeline.
     case record(TimelineEvent)
-    /// A node forwarded a request under its own STAN (every hop has its own): what the nodes
-    /// after it record under `hop` belongs to the transaction the node knows as `of`.
-    case alias(hop: TransactionReference, of: TransactionReference)
     /// The node could not do its job (a date its calendar does not cover, say): the run
     /// reports it and fails.
     case fault(NodeFault)

@@ -34,6 +34,10 @@ public protocol NodeLogic: Sendable {
     /// The keys this node holds for its link to `peer`: the MAC it puts on what it sends there and
     /// checks on what comes from there, and the key of PIN blocks on it (nil: the link is not secured).
     func security(towards peer: String) -> LinkSecurity?
+    /// The node's own reference of each request it forwarded under its own STAN, to the one it
+    /// received (nil: it forwards nothing). The run maps every event back to the transaction
+    /// the terminal started through these, the nodes' own maps (`ReferenceAliases`).
+    var forwarded: HopMap? { get }
 }
 
 extension NodeLogic {
@@ -46,4 +50,5 @@ extension NodeLogic {
     public var auditFailures: [AuditFailure] { [] }
     public mutating func reserve(transactions: Int) {}
     public func security(towards peer: String) -> LinkSecurity? { nil }
+    public var forwarded: HopMap? { nil }
 }

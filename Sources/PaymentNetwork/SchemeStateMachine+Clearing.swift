@@ -164,7 +164,8 @@ extension SchemeStateMachine {
         var advice = refund.request
         advice[DE.stan] = trace.take()
         if let original = refund.original, let purchase = journal[original] { advice[DE.originalData] = purchase.request.originalDataElements }
-        return [hops.record(advice.transactionReference, of: reference)] + retransmissions.start(advice, to: issuer, now: now)
+        hops.record(advice.transactionReference, of: reference)
+        return retransmissions.start(advice, to: issuer, now: now)
     }
 }
 

@@ -69,7 +69,8 @@ extension SchemeStateMachine {
         var forwarded = chargeback
         forwarded[DE.stan] = trace.take()
         forwarded[DE.originalData] = entry.acquirersOriginalData
-        return [.send(chargeback.response(code: .approved), to: issuer), hops.record(forwarded.transactionReference, of: reference)]
+        hops.record(forwarded.transactionReference, of: reference)
+        return [.send(chargeback.response(code: .approved), to: issuer)]
             + retransmissions.start(forwarded, to: entry.acquirer, now: now)
     }
 
@@ -141,7 +142,8 @@ extension SchemeStateMachine {
         }
         // Store and forward: the scheme acknowledges at once and repeats the reversal to the
         // issuer itself until the issuer answers, however long it is away.
-        return actions + [.send(reversal.response(code: .approved), to: acquirer), hops.record(forwarded.transactionReference, of: reversal.transactionReference)]
+        hops.record(forwarded.transactionReference, of: reversal.transactionReference)
+        return actions + [.send(reversal.response(code: .approved), to: acquirer)]
             + retransmissions.start(forwarded, to: issuer, now: now)
     }
 }

@@ -71,19 +71,18 @@ extension SchemeStateMachine {
                 lateClearing = late
             }
             var advice = entry.request
-            var hop: [NodeAction] = []
             if !sent {
                 // The issuer never had the request (it had signed off): the advice is the first it
                 // hears of the purchase, under the scheme's own STAN like everything it sends, and
                 // a void or reversal later names the purchase by that STAN.
                 advice[DE.stan] = trace.take()
                 journal[reference]?.request[DE.stan] = advice[DE.stan]
-                hop = [hops.record(advice.transactionReference, of: entry.downstream)]
+                hops.record(advice.transactionReference, of: entry.downstream)
             }
             advice.mti = .financialAdvice
             advice[DE.authorizationCode] = authorization
             advice.responseCode = .approved
-            return hop + [
+            return [
                 .send(response, to: entry.acquirer),
                 .record(TimelineEvent(at: now, node: name, kind: .stoodIn, reference: .transaction(reference),
                                       detail: "\(why): approved \(amount.formatted(exponent: exponent)) in the issuer's place (limit \(limit.formatted(exponent: exponent))), authorization code \(authorization)",

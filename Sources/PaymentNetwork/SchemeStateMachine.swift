@@ -416,7 +416,8 @@ public struct SchemeStateMachine: NodeLogic {
         journal[entry.downstream]?.request = entry.request
         if entry.operation.isVoidOrCancellation { journal[entry.downstream]?.state = .relayed }
         waiting[own] = entry
-        return [hops.record(own, of: entry.downstream), .send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
+        hops.record(own, of: entry.downstream)
+        return [.send(entry.request, to: issuer), .startTimer(.answer(own), at: now.advanced(by: configuration.timeout))]
     }
 
     mutating func issuerAnswered(_ response: ISOMessage, now: Instant) -> [NodeAction] {
@@ -477,4 +478,5 @@ extension SchemeStateMachine.Entry {
 
 extension SchemeStateMachine {
     public func security(towards peer: String) -> LinkSecurity? { configuration.security.zones[peer] }
+    public var forwarded: HopMap? { hops }
 }

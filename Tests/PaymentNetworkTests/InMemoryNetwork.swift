@@ -37,7 +37,7 @@ struct InMemoryNetwork {
     mutating func perform(_ command: NodeCommand, on node: String, at: Instant) {
         run(until: at)
         var command = command
-        if case .dispute(let id, let original, let reason) = command { command = .dispute(id: id, of: aliases.deepest(of: original), reason: reason) }
+        if case .dispute(let id, let original, let reason) = command { command = .dispute(id: id, of: aliases.deepest(of: original, forwarders: Array(nodes.keys)) { nodes[$0]?.forwarded }, reason: reason) }
         carryOut(nodes[node]!.perform(command, now: now), of: node)
         deliver()
     }
@@ -106,8 +106,7 @@ struct InMemoryNetwork {
             case .send(let message, let peer): queue.append((node, peer, message))
             case .startTimer(let key, let at): timers[node, default: [:]][key] = at
             case .cancelTimer(let key): timers[node]?[key] = nil
-            case .record(let event): timeline.append(aliases.resolve(event))
-            case .alias(let hop, let of): aliases.add(hop, of: of, by: node)
+            case .record(let event): timeline.append(aliases.resolve(event) { nodes[$0]?.forwarded })
             case .fault(let text): faults.append("\(node): \(text)")
             }
         }

@@ -75,20 +75,24 @@ struct ReferenceNumberingTests {
 
     @Test("an event keeps the hop apart that numbered its reference: the same values resolve by who reports them")
     func aliasesKeepHopsApart() {
-        var aliases = ReferenceAliases(numbering: ["UnionPay": "Leshua", "ICBC": "UnionPay"])
+        let aliases = ReferenceAliases(numbering: ["UnionPay": "Leshua", "ICBC": "UnionPay"])
         let terminalsOwn = TransactionReference(terminal: "T0000001", stan: "000002", transmission: "0508073000")
         let acquirers = TransactionReference(terminal: "T0000001", stan: "000777", transmission: "0508073000")
         let schemes = TransactionReference(terminal: "T0000001", stan: "000002", transmission: "0508073000")   // equal to the terminal's own
         let other = TransactionReference(terminal: "T0000001", stan: "000777", transmission: "0508073000")      // another purchase, the terminal's own STAN 777
-        aliases.add(acquirers, of: terminalsOwn, by: "Leshua")
-        aliases.add(schemes, of: acquirers, by: "UnionPay")
-        #expect(aliases.resolve(schemes, reportedBy: "ICBC") == terminalsOwn)
-        #expect(aliases.resolve(acquirers, reportedBy: "UnionPay") == terminalsOwn)
-        #expect(aliases.resolve(other, reportedBy: "Leshua") == other)
-        #expect(aliases.resolve(terminalsOwn, reportedBy: "T0000001") == terminalsOwn)
-        #expect(aliases.deepest(of: terminalsOwn) == schemes)
+        // Each forwarding node's own hop map: the acquirer's and the scheme's.
+        var leshua = HopMap(), unionPay = HopMap()
+        leshua.record(acquirers, of: terminalsOwn)
+        unionPay.record(schemes, of: acquirers)
+        let maps = ["Leshua": leshua, "UnionPay": unionPay]
+        let hops: (String) -> HopMap? = { maps[$0] }
+        #expect(aliases.resolve(schemes, reportedBy: "ICBC", hops: hops) == terminalsOwn)
+        #expect(aliases.resolve(acquirers, reportedBy: "UnionPay", hops: hops) == terminalsOwn)
+        #expect(aliases.resolve(other, reportedBy: "Leshua", hops: hops) == other)
+        #expect(aliases.resolve(terminalsOwn, reportedBy: "T0000001", hops: hops) == terminalsOwn)
+        #expect(aliases.deepest(of: terminalsOwn, forwarders: ["Leshua", "UnionPay"], hops: hops) == schemes)
         // An issuer's own chargeback, said to be numbered by it, starts a transaction of its own.
-        #expect(aliases.resolve(schemes.numbered(by: "ICBC"), reportedBy: "ICBC") == schemes)
+        #expect(aliases.resolve(schemes.numbered(by: "ICBC"), reportedBy: "ICBC", hops: hops) == schemes)
     }
 
     @Test("a counter kept to a share of the STANs (a load part's) starts inside it and wraps within it; the whole range numbers as it always did")

@@ -25,9 +25,7 @@ struct SchemeStateMachineTests {
         let answered = scheme.receive(purchase, from: "Leshua", now: Fixture.friday)
         // Approved at once in the issuer's place, and the issuer advised (repeated until it answers).
         #expect(Fixture.sent(answered).map { "\($0.1) \($0.0.mti) \($0.0[39] ?? "")" } == ["Leshua 0210 00", "ICBC 0220 00"])
-        let hops = answered.compactMap { action -> (TransactionReference, TransactionReference)? in
-            if case .alias(let hop, let of) = action { (hop, of) } else { nil }
-        }
+        let hops = scheme.hops.hops.map { ($0, scheme.hops[$0]!) }
         let hop = try #require(hops.first)
         #expect(hops.count == 1 && hop.1 == purchase.transactionReference && hop.0.stan != purchase[DE.stan])
         // The advice is under that hop's STAN: what the issuer records of it maps back to the purchase.

@@ -48,7 +48,7 @@ extension NetworkRun {
                   let issuer = scenario.cardIssuer(of: original) else { return }
             terminal = issuer
             // The issuer knows the purchase under the scheme's STAN: the last hop's reference.
-            command = .dispute(id: id, of: aliases.deepest(of: reference), reason: reason)
+            command = .dispute(id: id, of: aliases.deepest(of: reference, forwarders: nodes.keys.filter { nodes[$0]?.forwarded != nil }, hops: { self.nodes[$0]?.forwarded }), reason: reason)
         }
         guard nodes[terminal] != nil else { return }
         // A follow-up at another terminal of the merchant: it takes over the original's messages first.

@@ -22,7 +22,7 @@ final class NetworkRun {
     /// Where events go instead of `events`, when a load run folds them as they come.
     var eventSink: ((TimelineEvent) -> Void)?
     /// Each hop's own reference of a forwarded request, and the reference the node before it knew.
-    var aliases: ReferenceAliases
+    let aliases: ReferenceAliases
     var nodes: [String: any NodeLogic] = [:]
     var scheduler = VirtualScheduler()
     var linkFaults: LinkFaults
@@ -75,7 +75,7 @@ final class NetworkRun {
         }
         suts = SystemsUnderTest(
             network: scenario.network, exponent: scenario.currency.exponent, wire: wire,
-            now: { [unowned self] in self.now }, record: { [unowned self] in self.record(self.aliases.resolve($0)) },
+            now: { [unowned self] in self.now }, record: { [unowned self] in self.record(self.resolved($0)) },
             authenticator: { [unowned self] node, peer in self.authenticator(node, peer) })
         wire.onFrame = { [unowned self] node, peer, bytes in self.arrived(bytes, at: node, from: peer) }
         if let tap { wire.onWrite = { [unowned self] frame in tap(frame, self.now) } }
@@ -149,9 +149,13 @@ final class NetworkRun {
     /// them through the hops, and the timer queue (a load run that knows its volume).
     func reserve(transactions: Int) {
         for name in nodes.keys { nodes[name]!.reserve(transactions: transactions) }
-        aliases.reserve(2 * transactions)
         suts.reserve(transactions: transactions)
         scheduler.reserve(2 * transactions)
+    }
+
+    /// An event on the references its transaction started under, through the nodes' own hop maps.
+    func resolved(_ event: TimelineEvent) -> TimelineEvent {
+        aliases.resolve(event) { self.nodes[$0]?.forwarded }
     }
 
     /// In `serve`, the virtual clock follows the wall clock: a frame is handled at the time it arrives.
@@ -375,7 +379,7 @@ final class NetworkRun {
     /// transaction's timeline (a link fault that corrupts frames is not the only cause: keys out of step are).
     private func macFailed(_ message: ISOMessage, at node: String, from peer: String, what: String) {
         let algorithm = nodes[node]?.security(towards: peer).map { " (\($0.mac))" } ?? ""
-        record(aliases.resolve(TimelineEvent(
+        record(resolved(TimelineEvent(
             at: now, node: node, kind: .macFailed, reference: .transaction(message.transactionReference),
             detail: "the MAC\(algorithm) of the \(message.mti) from \(peer) did not check under the keys \(node) holds for the link: \(what)")))
     }
@@ -444,9 +448,7 @@ final class NetworkRun {
             case .cancelTimer(let key):
                 scheduler.cancel(.timer(node: node, key: key))
             case .record(let event):
-                record(aliases.resolve(event))
-            case .alias(let hop, let of):
-                aliases.add(hop, of: of, by: node)
+                record(resolved(event))
             case .fault(let fault):
                 faults.append((node, fault))
             }
