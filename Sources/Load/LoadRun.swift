@@ -305,7 +305,7 @@ public enum LoadRun {
             let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
             let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
             let flag = flag
-            let trails = ReconciliationTrails(network: scenario.network, room: expectedTransactions ?? 0)
+            let trails = ReconciliationTrails(network: scenario.network)
             self.trails = trails
             var serving = ScenarioRunner.Serving(
                 duration: nil, stop: { flag.isSet }, announce: { continuation.yield($0); continuation.finish() },

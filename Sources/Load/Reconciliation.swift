@@ -37,7 +37,7 @@ public struct Reconciliation: Sendable {
     }
 
     /// Each approved purchase against its trail, each trail against the approvals, the balances against both.
-    static func check(_ result: ScenarioResult, trails: [TransactionReference: ReconciliationTrails.Trail], seen: LoadObservation,
+    static func check(_ result: ScenarioResult, trails: ShardedDictionary<TransactionReference, ReconciliationTrails.Trail>, seen: LoadObservation,
                       issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
         let network = result.scenario.network
         let exponent = result.scenario.currency.exponent

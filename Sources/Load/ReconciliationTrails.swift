@@ -14,7 +14,7 @@ public final class ReconciliationTrails: Sendable {
     }
 
     struct State {
-        var trails: [TransactionReference: Trail] = [:]
+        var trails = ShardedDictionary<TransactionReference, Trail>()
         var cleared: [String: [Int64: Int]] = [:]
         var debited: [String: [Int64: Int]] = [:]
     }
@@ -26,9 +26,7 @@ public final class ReconciliationTrails: Sendable {
     /// Whether to keep the per-terminal amounts (an acquirer under test) rather than the trails.
     let byAmount: Bool
 
-    /// `room`: the purchases to make room for at the start.
-    public init(network: NetworkSpec, room: Int = 0) {
-        if room > 0 { state.withLock { $0.trails.reserveCapacity(room) } }
+    public init(network: NetworkSpec) {
         issuers = Set(network.banks.filter { !$0.bins.isEmpty }.map(\.name))
         scheme = network.scheme.name
         acquirer = network.acquirer.name

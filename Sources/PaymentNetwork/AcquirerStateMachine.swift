@@ -131,7 +131,7 @@ public struct AcquirerStateMachine: NodeLogic {
     var generator: SeededGenerator
     var trace: TraceNumbers
     var merchants: [String: MerchantContract] = [:]
-    var journal: [TransactionReference: Entry] = [:]
+    var journal = ShardedDictionary<TransactionReference, Entry>()
     var waiting: [TransactionReference: Waiting] = [:]
     /// Reversals sent upstream and not yet acknowledged.
     var reversals: Retransmissions
@@ -166,11 +166,6 @@ public struct AcquirerStateMachine: NodeLogic {
         reversals = Retransmissions(timeout: configuration.timeout)
         credits = Retransmissions(timeout: configuration.timeout)
         for merchant in configuration.merchants { merchants[merchant.id] = merchant }
-    }
-
-    public mutating func reserve(transactions: Int) {
-        journal.reserveCapacity(transactions)
-        hops.reserve(transactions)
     }
 
     public var waitingOn: [NodeWait] {

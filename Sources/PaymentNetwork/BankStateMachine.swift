@@ -157,7 +157,7 @@ public struct BankStateMachine: NodeLogic {
     var spent: [String: (date: LocalDate, total: Money)] = [:]
     /// Every transaction: requests seen (the same one again is a duplicate), debits, holds,
     /// voids, refunds and chargebacks.
-    var journal: [TransactionReference: Entry] = [:]
+    var journal = ShardedDictionary<TransactionReference, Entry>()
     /// What pre-authorizations hold on each card.
     var heldOnCard: [String: Money] = [:]
     /// The answer given to each payout credit, by RRN: a repeat gets it again, and no money moves twice.
@@ -180,10 +180,6 @@ public struct BankStateMachine: NodeLogic {
             status[account.number] = account.status
             configuredStatus[account.number] = account.status
         }
-    }
-
-    public mutating func reserve(transactions: Int) {
-        journal.reserveCapacity(transactions)
     }
 
     public var waitingOn: [NodeWait] {

@@ -4,12 +4,9 @@
 /// acquirer's); the run reads them through `NodeLogic.forwarded` (`ReferenceAliases`) and keeps
 /// no copy.
 public struct HopMap: Sendable {
-    private var received: [TransactionReference: TransactionReference] = [:]
+    private var received = ShardedDictionary<TransactionReference, TransactionReference>()
 
     public init() {}
-
-    /// Makes room for this many hops.
-    public mutating func reserve(_ hops: Int) { received.reserveCapacity(hops) }
 
     /// `own` is the node's copy of what it received as `received`.
     public mutating func record(_ own: TransactionReference, of received: TransactionReference) {
@@ -24,5 +21,5 @@ public struct HopMap: Sendable {
     public func original(of reference: TransactionReference) -> TransactionReference { received[reference] ?? reference }
 
     /// Every hop: the node's own references.
-    public var hops: Dictionary<TransactionReference, TransactionReference>.Keys { received.keys }
+    public var hops: [TransactionReference] { received.keys }
 }

@@ -48,7 +48,7 @@ public struct ReferenceAliases: Sendable {
     public func deepest(of origin: TransactionReference, forwarders: [String], hops: (String) -> HopMap?) -> TransactionReference {
         var best = origin, bestDepth = 0
         for node in forwarders.sorted() {
-            for own in hops(node)?.hops ?? [:].keys {
+            for own in hops(node)?.hops ?? [] {
                 var current = own.numbered(by: node), depth = 0
                 while let earlier = earlier(current, hops: hops), depth < 8 {
                     current = earlier

@@ -153,7 +153,7 @@ public struct SchemeStateMachine: NodeLogic {
     struct Batch: Sendable {
         private var items: [BatchItem?] = []
         /// Where each transaction's item is; a second item of it in the same batch (rare) in `morePositions`.
-        private var positions: [TransactionReference: Int] = [:]
+        private var positions = ShardedDictionary<TransactionReference, Int>()
         private var morePositions: [TransactionReference: [Int]] = [:]
         /// Items in the batch.
         private(set) var count = 0
@@ -161,7 +161,6 @@ public struct SchemeStateMachine: NodeLogic {
         /// `room`: the items to make room for at once (a load run's volume).
         init(room: Int = 0) {
             items.reserveCapacity(room)
-            positions.reserveCapacity(room)
         }
 
         mutating func append(_ item: BatchItem) {
@@ -193,7 +192,7 @@ public struct SchemeStateMachine: NodeLogic {
     var generator: SeededGenerator
     var trace: TraceNumbers
     var waiting: [TransactionReference: Waiting] = [:]
-    var journal: [TransactionReference: Entry] = [:]
+    var journal = ShardedDictionary<TransactionReference, Entry>()
     var batches: [LocalDate: Batch] = [:]
     /// Reversals and advices the scheme itself sends to issuers, until answered.
     var retransmissions: Retransmissions
@@ -215,8 +214,6 @@ public struct SchemeStateMachine: NodeLogic {
     }
 
     public mutating func reserve(transactions: Int) {
-        journal.reserveCapacity(transactions)
-        hops.reserve(transactions)
         batchRoom = transactions
     }
 

@@ -111,9 +111,7 @@ struct HostAnswers {
     /// to them, as the events PayLab's own terminal records (the transaction's id is
     /// `TERMINAL/STAN`).
     struct TerminalSwipes {
-        private var ids: [TransactionReference: String] = [:]
-
-        mutating func reserve(_ count: Int) { ids.reserveCapacity(count) }
+        private var ids = ShardedDictionary<TransactionReference, String>()
 
         mutating func request(_ message: ISOMessage, from terminal: String, now: Instant, exponent: Int) -> [TimelineEvent] {
             guard message.isPurchase else { return [] }

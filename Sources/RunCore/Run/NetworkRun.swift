@@ -149,7 +149,6 @@ final class NetworkRun {
     /// them through the hops, and the timer queue (a load run that knows its volume).
     func reserve(transactions: Int) {
         for name in nodes.keys { nodes[name]!.reserve(transactions: transactions) }
-        suts.reserve(transactions: transactions)
         scheduler.reserve(2 * transactions)
     }
 

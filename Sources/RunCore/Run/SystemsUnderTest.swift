@@ -122,8 +122,6 @@ final class SystemsUnderTest {
     }
 
     /// Makes room for this many purchases from POS applications under test.
-    func reserve(transactions: Int) { terminalSwipes.reserve(transactions) }
-
     /// Whether the link from `node` to `peer` is one to a SUT.
     func isExternal(_ node: String, _ peer: String) -> Bool { sessions[LinkKey(node: node, peer: peer)] != nil }
 

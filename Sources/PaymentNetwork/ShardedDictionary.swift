@@ -1,0 +1,68 @@
+public import ISO8583
+
+/// A dictionary that grows without stalling: its entries spread by hash over 256 ordinary
+/// dictionaries (shards), each of which grows, and copies itself to a bigger table, on its own.
+/// Growing costs a 256th of the table at a time, where one `Dictionary` of a million entries
+/// stops everything for the tenth of a second it takes to copy; and nothing has to be reserved
+/// ahead for a volume a run may never reach (a reserved table is as big as that volume from the
+/// start). What a node keeps per transaction (its journal, its hops) lives in one.
+public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private var shards: [[Key: Value]] = Array(repeating: [:], count: 256)
+    /// How many entries it holds.
+    public private(set) var count = 0
+
+    public init() {}
+
+    @inline(__always)
+    private static func shard(of key: Key) -> Int { key.hashValue & 255 }
+
+    public var isEmpty: Bool { count == 0 }
+
+    public subscript(key: Key) -> Value? {
+        get { shards[Self.shard(of: key)][key] }
+        _modify {
+            let shard = Self.shard(of: key)
+            let before = shards[shard].count
+            defer { count += shards[shard].count - before }
+            yield &shards[shard][key]
+        }
+    }
+
+    public subscript(key: Key, default value: @autoclosure () -> Value) -> Value {
+        get { shards[Self.shard(of: key)][key] ?? value() }
+        _modify {
+            let shard = Self.shard(of: key)
+            let before = shards[shard].count
+            defer { count += shards[shard].count - before }
+            yield &shards[shard][key, default: value()]
+        }
+    }
+
+    @discardableResult
+    public mutating func removeValue(forKey key: Key) -> Value? {
+        let removed = shards[Self.shard(of: key)].removeValue(forKey: key)
+        if removed != nil { count -= 1 }
+        return removed
+    }
+
+    /// Every key, in no particular order.
+    public var keys: [Key] { shards.flatMap(\.keys) }
+    /// Every value, in no particular order.
+    public var values: [Value] { shards.flatMap(\.values) }
+}
+
+extension ShardedDictionary: Sequence {
+    public typealias Element = (key: Key, value: Value)
+
+    public func makeIterator() -> FlattenSequence<[[Key: Value]]>.Iterator { shards.joined().makeIterator() }
+}
+
+extension ShardedDictionary where Key == TransactionReference {
+    /// The entry DE90 of `message` names, of those `accepts` takes: the exact reference, or, for
+    /// a follow-up made at another terminal of the merchant, the one with the STAN and DE7 it names.
+    public func key(namedBy message: ISOMessage, where accepts: (Value) -> Bool = { _ in true }) -> TransactionReference {
+        let named = message.originalReference
+        if let value = self[named], accepts(value) { return named }
+        return first { $0.key.stan == named.stan && $0.key.transmission == named.transmission && accepts($0.value) }?.key ?? named
+    }
+}
