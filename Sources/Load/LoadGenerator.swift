@@ -41,10 +41,10 @@ public struct LoadPlan: Sendable {
     public var stanRange: ClosedRange<Int> = 1...999_999
 
     /// A closed loop's requests a second, for making room: more than this machine's network
-    /// answers (a table sized for it costs address space, not memory, until it is used).
+    /// answers (a list sized for it costs address space, not memory, until it is used).
     public static let closedLoopRoom = 15_000
 
-    /// How many requests the run will send, for the tables that must hold them all: an open
+    /// How many requests the run will send, for the lists that must hold them all: an open
     /// loop's rate times its duration, a closed loop's at most ``closedLoopRoom`` a second.
     public var expectedRequests: Int { Self.expectedRequests(pace: pace, duration: duration) + 1_000 }
 

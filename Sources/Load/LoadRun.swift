@@ -183,9 +183,9 @@ public enum LoadRun {
             share.stans = Options.share(of: stans, index: index, count: count)
             return share
         }
-        // Each network's books make room for its share at the start (growing a table of a
-        // million entries under load stalls the network for a second while it is copied): an
-        // open loop knows its volume, a closed loop makes room for more than it can send.
+        // Each network's lists make room for its share at the start (growing a list of a
+        // million entries under load copies it while the network waits): an open loop knows
+        // its volume, a closed loop makes room for more than it can send.
         let volume = LoadPlan.expectedRequests(pace: options.pace, duration: options.duration)
         let expected = min(4_000_000, volume / count + 1_000)
         let served = shares.map { Served($0, authority: authority, expectedTransactions: expected) }

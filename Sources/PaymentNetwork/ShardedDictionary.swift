@@ -58,8 +58,10 @@ extension ShardedDictionary: Sequence {
 }
 
 extension ShardedDictionary where Key == TransactionReference {
-    /// The entry DE90 of `message` names, of those `accepts` takes: the exact reference, or, for
-    /// a follow-up made at another terminal of the merchant, the one with the STAN and DE7 it names.
+    /// The entry DE90 of `message` names, of those `accepts` takes (a journal holds transactions
+    /// of every kind, a follow-up can name only some): the exact reference, or, for a follow-up
+    /// made at another terminal of the merchant, the one with the STAN and DE7 it names (after
+    /// the first hop every STAN comes from one node's counter, so these alone tell it).
     public func key(namedBy message: ISOMessage, where accepts: (Value) -> Bool = { _ in true }) -> TransactionReference {
         let named = message.originalReference
         if let value = self[named], accepts(value) { return named }

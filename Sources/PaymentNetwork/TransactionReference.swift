@@ -83,18 +83,3 @@ extension ISOMessage {
     /// The payout a credit or its answer belongs to, by DE37.
     public var payoutReference: EventReference { .payout(rrn: self[DE.rrn] ?? "") }
 }
-
-extension Dictionary where Key == TransactionReference {
-    /// The entry DE90 of `message` names: the exact reference, or, for a follow-up made at
-    /// another terminal of the merchant, the one with the STAN and DE7 it names (after the
-    /// first hop every STAN comes from one node's counter, so these alone tell it).
-    public func key(namedBy message: ISOMessage) -> TransactionReference { key(namedBy: message) { _ in true } }
-
-    /// The entry DE90 of `message` names, of those `accepts` takes (a journal holds
-    /// transactions of every kind, a follow-up can name only some).
-    public func key(namedBy message: ISOMessage, where accepts: (Value) -> Bool) -> TransactionReference {
-        let named = message.originalReference
-        if let value = self[named], accepts(value) { return named }
-        return first { $0.key.stan == named.stan && $0.key.transmission == named.transmission && accepts($0.value) }?.key ?? named
-    }
-}

@@ -175,12 +175,7 @@ public struct CertificateAuthority: Sendable {
         // Every connection of a run presents one of a few certificates: each is parsed once.
         if let known = commonNames.withLock({ $0[der] }) { return known }
         guard let parsed = try? Certificate(derEncoded: der) else { return nil }
-        var name: String?
-        for rdn in parsed.subject {
-            for attribute in rdn where attribute.type == .RDNAttributeType.commonName && name == nil {
-                name = String(attribute.value)
-            }
-        }
+        let name = parsed.subject.lazy.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }.flatMap { String($0.value) }
         commonNames.withLock { names in
             // A system under test may present any number of certificates: the cache stays small.
             if names.count >= 256 { names.removeAll() }

@@ -21,7 +21,8 @@ final class NetworkRun {
     var events = ChunkedLog<TimelineEvent>()
     /// Where events go instead of `events`, when a load run folds them as they come.
     var eventSink: ((TimelineEvent) -> Void)?
-    /// Each hop's own reference of a forwarded request, and the reference the node before it knew.
+    /// Maps what a node reports back to the transaction the terminal started, through the
+    /// forwarding nodes' own hop maps.
     let aliases: ReferenceAliases
     var nodes: [String: any NodeLogic] = [:]
     var scheduler = VirtualScheduler()
@@ -145,8 +146,9 @@ final class NetworkRun {
         return addresses
     }
 
-    /// Makes room for this many transactions in every node's books, the tables that follow
-    /// them through the hops, and the timer queue (a load run that knows its volume).
+    /// Makes room for this many transactions in the lists that grow with a run (the scheme's
+    /// clearing batch, the timer queue), a load run that knows its volume; the tables keyed by
+    /// transaction grow a shard at a time and need none.
     func reserve(transactions: Int) {
         for name in nodes.keys { nodes[name]!.reserve(transactions: transactions) }
         scheduler.reserve(2 * transactions)

@@ -156,9 +156,8 @@ public struct TransactionOutcome: Sendable {
         var references: Set<EventReference> = [reference]
         for position in positions { references.formUnion(timeline[position].related) }
         let related = index.positions(of: references)
-        let events: [TimelineEvent]
         if isRepeat, let handover, timeline[handover].facts.transactionID == id {
-            events = related.filter { index in
+            return related.filter { index in
                 let event = timeline[index]
                 guard references.contains(event.reference) else { return false }
                 if let owner = event.facts.transactionID { return owner == id }
@@ -166,20 +165,18 @@ public struct TransactionOutcome: Sendable {
             }.map { timeline[$0] }
         } else if isRepeat {
             // A repeat owns its own terminal events and the duplicates it caused.
-            events = index.positions(of: [reference], orTransaction: id).map { timeline[$0] }.filter {
+            return index.positions(of: [reference], orTransaction: id).map { timeline[$0] }.filter {
                 $0.facts.transactionID == id || ($0.reference == reference && $0.kind == .duplicate && $0.at >= swipe.at && $0.node != swipe.node)
             }
-        } else {
-            events = related.filter { index in
-                let event = timeline[index]
-                guard references.contains(event.reference) else { return false }
-                if let owner = event.facts.transactionID, owner != id { return false }
-                if event.facts.transactionID == nil, let handover, index > handover { return false }
-                if event.kind == .duplicate, let repeatStart, event.at >= repeatStart { return false }
-                return true
-            }.map { timeline[$0] }
         }
-        return events
+        return related.filter { index in
+            let event = timeline[index]
+            guard references.contains(event.reference) else { return false }
+            if let owner = event.facts.transactionID, owner != id { return false }
+            if event.facts.transactionID == nil, let handover, index > handover { return false }
+            if event.kind == .duplicate, let repeatStart, event.at >= repeatStart { return false }
+            return true
+        }.map { timeline[$0] }
     }
 
     /// The status of a transaction from its events and the answer its terminal got.
