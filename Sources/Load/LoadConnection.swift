@@ -95,6 +95,10 @@ final class LoadConnection: ChannelInboundHandler {
     private var reversing: [Key: LoadPurchase] = [:]
     private var reversedPurchases: Set<Key> = []
     private var sending = true
+    /// Between business days (the generator drains the day, the networks run the night):
+    /// nothing new is sent, and the time paused does not count (schedules and seconds move on by it).
+    private var pausedAt: NIODeadline?
+    private var pausedFor: TimeAmount = .zero
     private var channel: (any Channel)?
     private var timer: RepeatedTask?
     private var sentCount = 0
@@ -102,8 +106,12 @@ final class LoadConnection: ChannelInboundHandler {
     private var received = 0
     /// Whether requests were written since the last flush.
     private var wrote = false
-    /// No request is scheduled at or after this: the run's duration from its start.
-    private var sendUntil: NIODeadline { started + TimeAmount(plan.duration) }
+    /// The start, moved on by the time paused: what schedules and seconds count from.
+    private var base: NIODeadline { started + pausedFor }
+    /// No request is scheduled at or after this: the run's duration from its start, nights not counted.
+    private var sendUntil: NIODeadline { base + TimeAmount(plan.duration) }
+    /// Whether requests go out now.
+    private var open: Bool { sending && pausedAt == nil }
     let stats: LoadStats
 
     init(plan: LoadPlan, terminals: [(id: String, merchant: String)], cardOffset: Int, share: Share, started: NIODeadline,
@@ -124,11 +132,7 @@ final class LoadConnection: ChannelInboundHandler {
     func begin(channel: any Channel) {
         self.channel = channel
         let loop = channel.eventLoop
-        for (slot, terminal) in terminals.enumerated() {
-            stans[slot] = plan.stanRange.contains(stans[slot]) && stans[slot] < plan.stanRange.upperBound ? stans[slot] + 1 : plan.stanRange.lowerBound
-            let signOn = NetworkManagement.signOn.request(stan: TraceNumbers.text(stans[slot]), now: clock(), terminal: (terminal.id, terminal.merchant))
-            if let bytes = try? Framing.standard.frame(codec.pack(signOn)) { channel.write(channel.allocator.buffer(bytes: bytes), promise: nil) }
-        }
+        signOn()
         switch share {
         case .schedule(let rate, let first, let step):
             let seconds = plan.duration.components
@@ -148,11 +152,51 @@ final class LoadConnection: ChannelInboundHandler {
         }
     }
 
+    /// Each terminal signs on for the day (0800, DE70 `001`).
+    private func signOn() {
+        guard let channel else { return }
+        for (slot, terminal) in terminals.enumerated() {
+            stans[slot] = nextSTAN(after: stans[slot])
+            let signOn = NetworkManagement.signOn.request(stan: TraceNumbers.text(stans[slot]), now: clock(), terminal: (terminal.id, terminal.merchant))
+            if let bytes = try? Framing.standard.frame(codec.pack(signOn)) { channel.write(channel.allocator.buffer(bytes: bytes), promise: nil) }
+        }
+    }
+
+    private func nextSTAN(after stan: Int) -> Int {
+        plan.stanRange.contains(stan) && stan < plan.stanRange.upperBound ? stan + 1 : plan.stanRange.lowerBound
+    }
+
+    /// The business day ends: nothing new goes out; what is in flight is still answered or reversed.
+    func pause() {
+        if pausedAt == nil { pausedAt = .now() }
+    }
+
+    /// A new business day: every terminal signs on again (the acquirer wants a sign-on a day),
+    /// and sending goes on where it stopped, the pause not counted.
+    func resume() {
+        guard let pausedAt, let channel else { return }
+        pausedFor = pausedFor + (.now() - pausedAt)
+        self.pausedAt = nil
+        signOn()
+        if case .outstanding(let count) = share, sending {
+            for _ in inFlight.count..<max(count, inFlight.count) { send(scheduled: .now()) }
+        }
+        channel.flush()
+    }
+
+    /// The approvals seen since the last take (the books check and fold them each night).
+    func takeApproved() -> [LoadPurchase] {
+        stats.update { seen in
+            defer { seen.approved.removeAll(keepingCapacity: true) }
+            return seen.approved
+        }
+    }
+
     /// Every request of the schedule whose time has come, each timed from its scheduled start; then the sweep.
     private func sendDue(now: NIODeadline, total: Int64, rate: Int, step: Int) {
         guard let channel else { return }
-        while sending && Int64(next) < total {
-            let due = started + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
+        while open && Int64(next) < total {
+            let due = base + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
             guard due <= now else { break }
             send(scheduled: due)
             next += step
@@ -175,9 +219,13 @@ final class LoadConnection: ChannelInboundHandler {
         return Int((scheduled - Int64(next) + Int64(step) - 1) / Int64(step))
     }
 
-    /// Requests and reversals still unanswered, and how many frames came so far.
-    func state() -> (requests: Int, reversals: Int, received: Int) {
-        (inFlight.count + unsent, reversing.count, received)
+    /// Requests and reversals still unanswered (of the requests, those in flight), and how many frames came so far.
+    func state() -> LoadConnection.State {
+        State(requests: inFlight.count + unsent, inFlight: inFlight.count, reversals: reversing.count, received: received)
+    }
+
+    struct State: Sendable {
+        var requests = 0, inFlight = 0, reversals = 0, received = 0
     }
 
     /// A connection as the generator's task holds it: the handler bound to its event loop,
@@ -194,8 +242,20 @@ final class LoadConnection: ChannelInboundHandler {
             bound.eventLoop.execute { bound.value.stopSending(interrupted: interrupted) }
         }
 
-        func state() async -> (requests: Int, reversals: Int, received: Int) {
-            (try? await bound.eventLoop.submit { bound.value.state() }.get()) ?? (0, 0, 0)
+        func state() async -> LoadConnection.State {
+            (try? await bound.eventLoop.submit { bound.value.state() }.get()) ?? State()
+        }
+
+        func pause() async {
+            try? await bound.eventLoop.submit { bound.value.pause() }.get()
+        }
+
+        func resume() async {
+            try? await bound.eventLoop.submit { bound.value.resume() }.get()
+        }
+
+        func takeApproved() async -> [LoadPurchase] {
+            (try? await bound.eventLoop.submit { bound.value.takeApproved() }.get()) ?? []
         }
 
         func snapshot(light: Bool) -> LoadObservation { stats.snapshot(light: light) }
@@ -205,7 +265,7 @@ final class LoadConnection: ChannelInboundHandler {
         guard let channel, !terminals.isEmpty else { return }
         let slot = turn % terminals.count
         turn += 1
-        stans[slot] = plan.stanRange.contains(stans[slot]) && stans[slot] < plan.stanRange.upperBound ? stans[slot] + 1 : plan.stanRange.lowerBound
+        stans[slot] = nextSTAN(after: stans[slot])
         let terminal = terminals[slot]
         let card = plan.cards[cardIndex % plan.cards.count]
         cardIndex += plan.connections
@@ -220,7 +280,7 @@ final class LoadConnection: ChannelInboundHandler {
         inFlight[key] = InFlight(purchase: LoadPurchase(terminal: terminal.id, stan: key.stan, transmission: key.transmission, amount: amount, pan: card.pan),
                                  scheduled: scheduled, request: request)
         sentOrder.append(key)
-        let second = Int((scheduled - started).nanoseconds / 1_000_000_000)
+        let second = Int((scheduled - base).nanoseconds / 1_000_000_000)
         stats.update { seen in
             seen.sent += 1
             seen.seconds[seen.second(second)].sent += 1
@@ -260,9 +320,9 @@ final class LoadConnection: ChannelInboundHandler {
         }
         let code = answer[DE.responseCode] ?? "--"
         let micros = UInt64(max(0, (now - flight.scheduled).nanoseconds / 1000))
-        let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
-        let measured = flight.scheduled - started >= TimeAmount(plan.warmup)
-        let since = now - started
+        let second = Int((flight.scheduled - base).nanoseconds / 1_000_000_000)
+        let measured = flight.scheduled - base >= TimeAmount(plan.warmup)
+        let since = now - base
         stats.update { seen in
             seen.lastAnswer = max(seen.lastAnswer, .nanoseconds(since.nanoseconds))
             seen.byCode[code, default: 0] += 1
@@ -270,12 +330,9 @@ final class LoadConnection: ChannelInboundHandler {
             let at = seen.second(second)
             seen.seconds[at].answered += 1
             _ = seen.seconds[at].latency.record(micros)
-            if code == "00" { seen.approved.append(flight.purchase) } else {
-                seen.declined.append(flight.purchase)
-                seen.seconds[at].errors += 1
-            }
+            if code == "00" { seen.approved.append(flight.purchase) } else { seen.seconds[at].errors += 1 }
         }
-        if case .outstanding = share, sending, now < sendUntil {
+        if case .outstanding = share, open, now < sendUntil {
             send(scheduled: now)
             wrote = true
         }
@@ -308,7 +365,7 @@ final class LoadConnection: ChannelInboundHandler {
             let reversal = flight.request.reversal(mti: .reversalRequest, now: clock(), stan: key.stan, reason: .issuerTimeout)
             reversing[Key(terminal: key.terminal, stan: reversal[DE.stan]!, transmission: reversal[DE.transmissionDateTime]!)] = flight.purchase
             reversedPurchases.insert(key)
-            let second = Int((flight.scheduled - started).nanoseconds / 1_000_000_000)
+            let second = Int((flight.scheduled - base).nanoseconds / 1_000_000_000)
             stats.update { seen in
                 seen.timeouts += 1
                 seen.reversals += 1
@@ -319,7 +376,7 @@ final class LoadConnection: ChannelInboundHandler {
                 channel.write(channel.allocator.buffer(bytes: bytes), promise: nil)
                 reversed = true
             }
-            if case .outstanding = share, sending, now < sendUntil { send(scheduled: now) }
+            if case .outstanding = share, open, now < sendUntil { send(scheduled: now) }
         }
         if sentOrderHead > 4_096, sentOrderHead * 2 > sentOrder.count {
             sentOrder.removeFirst(sentOrderHead)

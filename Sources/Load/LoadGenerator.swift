@@ -8,7 +8,7 @@ public import NIOSSL
 public import PaymentNetwork
 public import SettlementCalendar
 import Wire
-import RunCore
+public import RunCore
 
 /// What a load run drives: how many purchases, from which terminals and cards, how fast.
 public struct LoadPlan: Sendable {
@@ -39,6 +39,8 @@ public struct LoadPlan: Sendable {
     /// The STANs this generator's terminals number within, wrapping to its start: a part of
     /// several (`--part I/N`) keeps to its own N-th of the STAN space.
     public var stanRange: ClosedRange<Int> = 1...999_999
+    /// How long a business day lasts (its nights are not counted in the duration); nil: the run is one day.
+    public var day: Duration?
 
     /// A closed loop's requests a second, for making room: more than this machine's network
     /// answers (a list sized for it costs address space, not memory, until it is used).
@@ -46,7 +48,8 @@ public struct LoadPlan: Sendable {
 
     /// How many requests the run will send, for the lists that must hold them all: an open
     /// loop's rate times its duration, a closed loop's at most ``closedLoopRoom`` a second.
-    public var expectedRequests: Int { Self.expectedRequests(pace: pace, duration: duration) + 1_000 }
+    /// With business days, a day's: the books are folded each night.
+    public var expectedRequests: Int { Self.expectedRequests(pace: pace, duration: day.map { min($0, duration) } ?? duration) + 1_000 }
 
     /// The requests a run of this pace and duration sends (an open loop's with 5% to spare).
     public static func expectedRequests(pace: Pace, duration: Duration) -> Int {
@@ -118,10 +121,14 @@ public struct LoadObservation: Sendable {
     public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     /// By second of the run (by scheduled start): sent, answered, errors, and latency.
     public var seconds: [SecondStats] = []
+    /// Approved purchases: of a run that crosses business days, those since the last night
+    /// (each night's go to the books, which check and fold them).
     public var approved: [LoadPurchase] = []
-    /// Purchases the terminal reversed (no answer in time), with whether the reversal was approved.
+    /// Purchases the terminal reversed (no answer in time).
     public var reversed: [LoadPurchase] = []
-    public var declined: [LoadPurchase] = []
+    /// Business days the run crossed (nights run), and the wall time the nights took.
+    public var nights = 0
+    public var nightTime: Duration = .zero
 
     public struct SecondStats: Sendable {
         public var sent = 0
@@ -151,7 +158,6 @@ public struct LoadObservation: Sendable {
         var share = self
         share.approved = approved.filter { terminals.contains($0.terminal) }
         share.reversed = reversed.filter { terminals.contains($0.terminal) }
-        share.declined = declined.filter { terminals.contains($0.terminal) }
         return share
     }
 
@@ -177,7 +183,8 @@ public struct LoadObservation: Sendable {
         }
         approved += other.approved
         reversed += other.reversed
-        declined += other.declined
+        nights = max(nights, other.nights)
+        nightTime = max(nightTime, other.nightTime)
     }
 }
 
@@ -192,11 +199,13 @@ public final class LoadGenerator: Sendable {
     let targets: [LoadTarget]
     /// The virtual time now, for DE7 (the served network's clock).
     let clock: @Sendable () -> Instant
+    let days: LoadDays?
 
-    public init(plan: LoadPlan, targets: [LoadTarget], clock: @escaping @Sendable () -> Instant) {
+    public init(plan: LoadPlan, targets: [LoadTarget], clock: @escaping @Sendable () -> Instant, days: LoadDays? = nil) {
         self.plan = plan
         self.targets = targets
         self.clock = clock
+        self.days = days
     }
 
     /// Runs the plan; `progress` is called about once a second with the totals so far.
@@ -278,9 +287,16 @@ public final class LoadGenerator: Sendable {
         var lastProgress = ContinuousClock.now
         var lastAnswer = ContinuousClock.now, received = 0
         var pending = (requests: 0, reversals: 0)
+        var dayStart = startedAt, paused = Duration.zero
         while true {
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(days == nil ? 100 : 10))
             let now = ContinuousClock.now
+            if let days, now < end, now - dayStart >= days.length, !stop() {
+                // The day is over: drained, the night run, the approvals to the books, a new day.
+                let night = try await self.night(days, handlers: handlers)
+                (end, dayStart, paused) = (end + night, ContinuousClock.now, paused + night)
+                continue
+            }
             if now < end && stop() {
                 end = now
                 handlers.forEach { $0.stopSending(interrupted: true) }
@@ -306,7 +322,54 @@ public final class LoadGenerator: Sendable {
         for channel in channels { try? await channel.close() }
         var seen = handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: false)) }
         seen.abandoned = pending.requests + pending.reversals
-        seen.sendingTime = min(plan.duration, end - (startedAt))
+        seen.sendingTime = min(plan.duration, end - startedAt - paused)
+        if let days {
+            seen.nights = days.cycle.nights
+            seen.nightTime = paused
+        }
         return seen
+    }
+
+    /// Ends a business day: sending stops, what is in flight is answered or reversed (as at the
+    /// end of a run, for the terminal's timeout and 5 s more at most), the networks run the
+    /// night, the day's approvals go to the books, and the terminals sign on for the next day
+    /// and go on. Returns the wall time it took.
+    private func night(_ days: LoadDays, handlers: [LoadConnection.Handle]) async throws -> Duration {
+        let began = ContinuousClock.now
+        for handler in handlers { await handler.pause() }
+        var lastAnswer = began, received = -1
+        while true {
+            var total = 0, open = 0
+            for handler in handlers {
+                let state = await handler.state()
+                total += state.received
+                open += state.inFlight + state.reversals
+            }
+            if open == 0 { break }
+            let now = ContinuousClock.now
+            if total != received { (received, lastAnswer) = (total, now) }
+            if now - lastAnswer > plan.timeout + .seconds(5) { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        await days.cycle.night()
+        var approved: [LoadPurchase] = []
+        for handler in handlers { approved += await handler.takeApproved() }
+        days.closed(approved)
+        for handler in handlers { await handler.resume() }
+        return ContinuousClock.now - began
+    }
+}
+
+/// A load run that crosses business days: how long each day lasts (wall time), the clock whose
+/// nights the networks run, and where each day's approvals go once its night is over.
+public struct LoadDays: Sendable {
+    public var length: Duration
+    public var cycle: DayCycle
+    public var closed: @Sendable ([LoadPurchase]) -> Void
+
+    public init(length: Duration, cycle: DayCycle, closed: @escaping @Sendable ([LoadPurchase]) -> Void) {
+        self.length = length
+        self.cycle = cycle
+        self.closed = closed
     }
 }

@@ -36,6 +36,25 @@ public enum LoadRun {
         /// The wall-clock instant to start sending at (`--start-at`), so that parts on several
         /// machines load the host at one moment; nil: as soon as the network is up.
         public var startAt: Date?
+        /// How long each business day lasts in wall time (`--day`).
+        public var day: Days = .automatic
+
+        /// Whether the run crosses business days: at the end of each (`every`, wall time) the
+        /// terminals stop and are answered, the network's clock runs through the night (the
+        /// cutoff, the clearing, the payouts) to the next day's opening, the nodes and the books
+        /// forget what is final, and the terminals sign on for the new day. So a run of any
+        /// length keeps about a day's purchases (more across a weekend or holiday, whose
+        /// payouts wait for the next business day).
+        public enum Days: Sendable, Equatable {
+            /// Every ``defaultDay`` when the whole network is PayLab's; one day when a system
+            /// under test is in it (a host under test sees the date move only when asked).
+            case automatic
+            case none
+            case every(Duration)
+        }
+
+        /// A business day's wall time when nothing says otherwise.
+        public static let defaultDay = Duration.seconds(5)
 
         /// The STANs of part `index` of `count`: its N-th of 1...999999, so no two parts ever
         /// send the same STAN (a host keying duplicates on STAN and DE7 answers none 94).
@@ -123,6 +142,25 @@ public enum LoadRun {
         /// When it started sending (wall clock), the instant it was asked to (`--start-at`), and its part.
         public var startedAt = Date()
         public var startAt: Date?
+        /// How long each business day lasts in wall time (`--day`).
+        public var day: Days = .automatic
+
+        /// Whether the run crosses business days: at the end of each (`every`, wall time) the
+        /// terminals stop and are answered, the network's clock runs through the night (the
+        /// cutoff, the clearing, the payouts) to the next day's opening, the nodes and the books
+        /// forget what is final, and the terminals sign on for the new day. So a run of any
+        /// length keeps about a day's purchases (more across a weekend or holiday, whose
+        /// payouts wait for the next business day).
+        public enum Days: Sendable, Equatable {
+            /// Every ``defaultDay`` when the whole network is PayLab's; one day when a system
+            /// under test is in it (a host under test sees the date move only when asked).
+            case automatic
+            case none
+            case every(Duration)
+        }
+
+        /// A business day's wall time when nothing says otherwise.
+        public static let defaultDay = Duration.seconds(5)
         public var part: (index: Int, count: Int) = (1, 1)
         /// How busy the machine and PayLab were while it sent (nil where the kernel does not say).
         public var cpu: CPUUse?
@@ -186,9 +224,11 @@ public enum LoadRun {
         // Each network's lists make room for its share at the start (growing a list of a
         // million entries under load copies it while the network waits): an open loop knows
         // its volume, a closed loop makes room for more than it can send.
-        let volume = LoadPlan.expectedRequests(pace: options.pace, duration: options.duration)
+        let day = businessDay(scenario, options: options)
+        let cycle = day.map { _ in DayCycle(start: scenario.start, zone: scenario.zone, networks: count) }
+        let volume = LoadPlan.expectedRequests(pace: options.pace, duration: day.map { min($0, options.duration) } ?? options.duration)
         let expected = min(4_000_000, volume / count + 1_000)
-        let served = shares.map { Served($0, authority: authority, expectedTransactions: expected) }
+        let served = shares.map { Served($0, authority: authority, expectedTransactions: expected, days: cycle) }
         func stopAll() async -> [ScenarioResult] {
             var results: [ScenarioResult] = []
             for network in served { results.append(await network.stop()) }
@@ -220,6 +260,22 @@ public enum LoadRun {
                             cards: cards, connections: connections, threads: options.threads, timeout: options.timeout,
                             firstSTAN: min(stans.lowerBound + options.firstSTAN - 1, stans.upperBound))
         plan.stanRange = stans
+        plan.day = day
+        // Each night, the day's approvals go to the books of their network, which fold what was paid.
+        let networkOf = Dictionary(terminals.map { ($0.id, $0.network) }, uniquingKeysWith: { first, _ in first })
+        let books = served.map(\.books)
+        var days: LoadDays?
+        if let day, let cycle {
+            days = LoadDays(length: day, cycle: cycle) { approvals in
+                var byNetwork = Array(repeating: [LoadPurchase](), count: books.count)
+                for purchase in approvals { byNetwork[networkOf[purchase.terminal] ?? 0].append(purchase) }
+                for (network, books) in books.enumerated() {
+                    books.take(byNetwork[network])
+                    books.fold()
+                }
+            }
+        }
+        let nightly = days
         // Parts on several machines start together: wait for the agreed instant (a late part starts at once, and says how late).
         if let startAt = options.startAt {
             // Never before it: a sleep may end a little early.
@@ -245,7 +301,7 @@ public enum LoadRun {
             let context = acquirerSUT?.tls == ExternalSystem.TLSMode.none ? nil : try NIOSSLContext(configuration: tls)
             let wallStart = ContinuousClock.now
             let generator = LoadGenerator(plan: plan, targets: endpoints.map { LoadTarget(host: $0.host, port: $0.port, tls: context) },
-                                          clock: { start.advanced(by: ContinuousClock.now - wallStart) })
+                                          clock: { cycle?.now() ?? start.advanced(by: ContinuousClock.now - wallStart) }, days: nightly)
             seen = try await generator.run(stop: stop, progress: progress)
         } catch {
             _ = await stopAll()
@@ -256,7 +312,8 @@ public enum LoadRun {
         var reconciliation = Reconciliation(problems: [], approved: 0, paidOut: 0)
         for (index, result) in results.enumerated() {
             let mine = Set(terminals.filter { $0.network == index }.map(\.id))
-            let part = Reconciliation.check(result, folded: served[index].trails, seen: seen.only(terminals: mine))
+            books[index].take(seen.only(terminals: mine).approved)
+            let part = books[index].close(result)
             reconciliation.problems += count == 1 ? part.problems : part.problems.map { "network \(index + 1) of \(count): \($0)" }
             reconciliation.approved += part.approved
             reconciliation.paidOut += part.paidOut
@@ -273,7 +330,8 @@ public enum LoadRun {
         case .concurrency(let count): pace = "closed loop, \(count) outstanding"
         }
         let networks = count == 1 ? "" : "\(count) networks side by side (one event loop each), "
-        let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, \(networks)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
+        let daysSaid = day.map { "business days of \($0.compact) (\(seen.nights) nights), " } ?? ""
+        let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, \(networks)\(daysSaid)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
         var askedRate: Int?
         if case .rate(let rate) = options.pace { askedRate = rate }
         var outcome = Outcome(seen: seen, reconciliation: reconciliation, wallTime: ContinuousClock.now - started, description: description, askedRate: askedRate)
@@ -284,12 +342,27 @@ public enum LoadRun {
         outcome.parameters = [
             ("pace", pace), ("duration", "\(options.duration.components.seconds) s"), ("warmup", "\(options.warmup.components.seconds) s"),
             ("terminals", "\(terminals.count)"), ("cards", "\(cards.count)"), ("connections", "\(plan.connections)"), ("threads", "\(plan.threads)"),
-            ("networks", "\(count)"), ("part", "\(options.part.index)/\(options.part.count)"), ("terminal timeout", "\(options.timeout.components.seconds) s"),
+            ("networks", "\(count)"),
+            ("business day", day.map { "\($0.compact) of wall time; \(seen.nights) nights took \(seen.nightTime.compact), \(cycle?.retired ?? 0) journal entries retired" } ?? "one day (no nights)"),
+            ("part", "\(options.part.index)/\(options.part.count)"), ("terminal timeout", "\(options.timeout.components.seconds) s"),
             ("path", acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-"), then \(scenario.network.scheme.name)" }
                 ?? "mutual TLS through \(scenario.network.acquirer.name), \(scenario.network.scheme.name) and the issuer"),
         ]
         if let cpu { outcome.parameters.append(("CPU while sending", String(format: "machine %.0f%% busy, PayLab %.0f%% of %d cores", cpu.machineBusy * 100, cpu.paylab * 100, cpu.cores))) }
         return outcome
+    }
+
+    /// How long a business day of this run lasts: nil when it is one day.
+    static func businessDay(_ scenario: Scenario, options: Options) -> Duration? {
+        switch options.day {
+        case .none: return nil
+        case .every(let day): return day > .zero && day < options.duration ? day : nil
+        case .automatic:
+            let network = scenario.network
+            let nodes = [network.acquirer.name, network.scheme.name] + network.banks.map(\.name)
+            guard !nodes.contains(where: { network.external[$0] != nil }) else { return nil }
+            return Options.defaultDay < options.duration ? Options.defaultDay : nil
+        }
     }
 
     /// One network served in real time for a load run, on its own runner (its own event loop).
@@ -298,19 +371,21 @@ public enum LoadRun {
         let flag = StopFlag()
         let task: Task<ScenarioResult, Never>
         let announced: AsyncStream<ScenarioRunner.Addresses>
-        /// The run's events, folded into what reconciliation needs as they happen.
-        let trails: ReconciliationTrails
+        /// The run's events, folded into what reconciliation needs as they happen, and the books.
+        let books: LoadBooks
 
-        init(_ scenario: Scenario, authority: CertificateAuthority, expectedTransactions: Int?) {
+        init(_ scenario: Scenario, authority: CertificateAuthority, expectedTransactions: Int?, days: DayCycle?) {
             let runner = ScenarioRunner(quietTimeout: .seconds(60), authority: authority)
             let (stream, continuation) = AsyncStream<ScenarioRunner.Addresses>.makeStream()
             let flag = flag
-            let trails = ReconciliationTrails(network: scenario.network)
-            self.trails = trails
+            let books = LoadBooks(network: scenario.network, exponent: scenario.currency.exponent)
+            self.books = books
             var serving = ScenarioRunner.Serving(
                 duration: nil, stop: { flag.isSet }, announce: { continuation.yield($0); continuation.finish() },
                 settleFor: scenario.horizon, light: true, expectedTransactions: expectedTransactions)
+            let trails = books.trails
             serving.events = { trails.add($0) }
+            serving.days = days
             self.runner = runner
             announced = stream
             task = Task { let result = await runner.serve(scenario, serving: serving); continuation.finish(); return result }

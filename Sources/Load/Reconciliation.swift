@@ -2,12 +2,12 @@ public import PaymentNetwork
 import ISO8583
 public import Scenario
 public import RunCore
+import Synchronization
 
 /// After a load run, with the clock run forward past the payouts: every approved purchase
 /// debited once at the issuer, cleared once and paid out once to the right merchant for the
 /// right amount; nothing paid for what the terminal does not hold as approved; every
 /// merchant's account and every card at the balance that follows; the ledgers balanced.
-/// One pass over the timeline: linear at any volume.
 public struct Reconciliation: Sendable {
     /// What is off, one sentence each (empty: reconciled).
     public var problems: [String]
@@ -17,68 +17,155 @@ public struct Reconciliation: Sendable {
 
     public var reconciled: Bool { problems.isEmpty }
 
-    /// `folded`: the run's events as they happened (a load run keeps no timeline).
-    public static func check(_ result: ScenarioResult, folded: ReconciliationTrails, seen: LoadObservation) -> Reconciliation {
-        let scenario = result.scenario
-        let network = scenario.network
-        let exponent = scenario.currency.exponent
-        let issuers = Set(network.banks.filter { !$0.bins.isEmpty }.map(\.name))
-        let issuerIsOurs = !issuers.contains { network.external[$0] != nil }
-        // A system under test in the acquirer's or the scheme's place keeps its own books:
-        // what it pays out, or what it clears, is not on PayLab's timeline.
-        let acquirerIsOurs = network.external[network.acquirer.name] == nil
-        let schemeIsOurs = network.external[network.scheme.name] == nil
-        if !acquirerIsOurs {
-            return byTerminalAndAmount(result, folded: folded, seen: seen, issuerIsOurs: issuerIsOurs, schemeIsOurs: schemeIsOurs)
-        }
-        return folded.read { state in
-            check(result, trails: state.trails, seen: seen, issuerIsOurs: issuerIsOurs, schemeIsOurs: schemeIsOurs)
+    /// What the terminals never heard back about: their money's fate is unknown to them.
+    public static func abandoned(_ seen: LoadObservation) -> [String] {
+        seen.abandoned == 0 ? [] : ["\(seen.abandoned) requests or reversals were still unanswered when the terminals stopped waiting (no answer for their timeout and 5 s more)"]
+    }
+}
+
+/// One network's books in a load run, kept as it goes so that they do not grow with its
+/// length: the approvals the terminals hold, each checked against its trail (what the issuer,
+/// the scheme and the acquirer did of it) once it is paid out, then folded into running
+/// totals (what each merchant's account and each card must hold at the end) and forgotten;
+/// trails no approval claims, checked and forgotten at each night (a purchase the issuer
+/// debited and the terminal reversed moves nothing; one that moved money is a problem).
+/// What is not settled by the end is checked then, as it stands.
+public final class LoadBooks: Sendable {
+    let trails: ReconciliationTrails
+    private let network: NetworkSpec
+    private let exponent: Int
+    private let merchantOf: [String: MerchantContract]
+    private let issuerIsOurs: Bool
+    private let schemeIsOurs: Bool
+
+    struct Folded {
+        /// Approvals not yet paid out, by the terminal's reference.
+        var pending = ShardedDictionary<TransactionReference, LoadPurchase>()
+        /// With an acquirer under test: every approval, checked by terminal and amount at the end.
+        var byAmount: [LoadPurchase] = []
+        /// What each merchant's account must have been credited, and each card charged.
+        var expectedCredit: [String: Money] = [:]
+        var charged: [String: Money] = [:]
+        var approved = 0, paidOut = 0, folded = 0
+        var problems: [String] = []
+    }
+
+    private let state = Mutex(Folded())
+
+    public init(network: NetworkSpec, exponent: Int) {
+        self.network = network
+        self.exponent = exponent
+        trails = ReconciliationTrails(network: network)
+        merchantOf = Dictionary(network.merchants.flatMap { merchant in merchant.terminals.map { ($0, merchant) } }, uniquingKeysWith: { first, _ in first })
+        issuerIsOurs = !network.banks.filter { !$0.bins.isEmpty }.contains { network.external[$0.name] != nil }
+        schemeIsOurs = network.external[network.scheme.name] == nil
+    }
+
+    /// Approvals the terminals now hold (taken from the generator at a night, and at the end).
+    public func take(_ approvals: [LoadPurchase]) {
+        state.withLock { books in
+            books.approved += approvals.count
+            if trails.byAmount {
+                books.byAmount += approvals
+                return
+            }
+            for purchase in approvals {
+                books.pending[TransactionReference(terminal: purchase.terminal, stan: purchase.stan, transmission: purchase.transmission)] = purchase
+            }
         }
     }
 
-    /// Each approved purchase against its trail, each trail against the approvals, the balances against both.
-    static func check(_ result: ScenarioResult, trails: ShardedDictionary<TransactionReference, ReconciliationTrails.Trail>, seen: LoadObservation,
-                      issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
-        let network = result.scenario.network
-        let exponent = result.scenario.currency.exponent
-        let merchantOf = Dictionary(network.merchants.flatMap { merchant in merchant.terminals.map { ($0, merchant) } }, uniquingKeysWith: { first, _ in first })
+    /// Approvals still waiting for their payout, and trails kept: what the books hold now.
+    public var held: (approvals: Int, trails: Int) {
+        (state.withLock { $0.pending.count + $0.byAmount.count }, trails.count)
+    }
+
+    /// How many approvals were checked and folded into the totals so far.
+    public var folded: Int { state.withLock { $0.folded } }
+
+    /// At a night, with nothing in flight: every approval whose payout came is checked and
+    /// folded, and every trail no approval claims is checked and dropped.
+    public func fold() {
+        guard !trails.byAmount else { return }
+        state.withLock { books in
+            trails.mutate { trails in
+                var settled: [TransactionReference] = []
+                for (reference, purchase) in books.pending {
+                    guard let trail = trails[reference], trail.paidOut > 0, !schemeIsOurs || trail.cleared > 0 else { continue }
+                    settle(purchase, trail: trail, into: &books)
+                    settled.append(reference)
+                }
+                for reference in settled {
+                    trails.removeValue(forKey: reference)
+                    books.pending.removeValue(forKey: reference)
+                }
+                books.folded += settled.count
+                let pending = books.pending
+                trails.removeAll { reference, trail in
+                    guard pending[reference] == nil else { return false }
+                    books.problems += unclaimed(reference, trail)
+                    return true
+                }
+            }
+        }
+    }
+
+    /// The books closed after the run (the clock past the payouts): what is still pending is
+    /// checked as it stands, then the balances against the totals.
+    public func close(_ result: ScenarioResult) -> Reconciliation {
+        if trails.byAmount { return byTerminalAndAmount(result) }
+        return state.withLock { books in
+            trails.mutate { trails in
+                for (reference, purchase) in books.pending { settle(purchase, trail: trails[reference] ?? .init(), into: &books) }
+                for (reference, trail) in trails where books.pending[reference] == nil { books.problems += unclaimed(reference, trail) }
+            }
+            var problems = books.problems
+            problems += balances(result, expectedCredit: books.expectedCredit, charged: books.charged)
+            problems += result.failures.map(\.description)
+            return Reconciliation(problems: problems, approved: books.approved, paidOut: books.paidOut)
+        }
+    }
+
+    /// One approved purchase against its trail: debited once, cleared once, paid once for the amount less the fee.
+    private func settle(_ purchase: LoadPurchase, trail: ReconciliationTrails.Trail, into books: inout Folded) {
+        let name = "\(purchase.terminal) STAN \(purchase.stan) (\(purchase.amount.formatted(exponent: exponent)))"
+        if issuerIsOurs && trail.authorized - trail.reversed != 1 {
+            books.problems.append("\(name): approved at the terminal, debited \(trail.authorized - trail.reversed) times at the issuer")
+        }
+        if schemeIsOurs && trail.cleared != 1 { books.problems.append("\(name): approved at the terminal, cleared \(trail.cleared) times") }
+        books.charged[purchase.pan, default: .zero] += purchase.amount
+        guard let merchant = merchantOf[purchase.terminal] else {
+            books.problems.append("\(name): no merchant has this terminal")
+            return
+        }
+        let net = purchase.amount - merchant.fee(on: purchase.amount)
+        if trail.paidOut != 1 {
+            books.problems.append("\(name): approved at the terminal, paid out \(trail.paidOut) times")
+        } else if trail.paid != net {
+            books.problems.append("\(name): paid out \(trail.paid.formatted(exponent: exponent)), not \(net.formatted(exponent: exponent)) (the amount less the fee)")
+        }
+        if trail.paidOut > 0 { books.paidOut += 1 }
+        books.expectedCredit[merchant.accountNumber, default: .zero] += net
+    }
+
+    /// What the terminal does not hold as approved (or holds no more: its approval was
+    /// settled at an earlier night) moves no money.
+    private func unclaimed(_ reference: TransactionReference, _ trail: ReconciliationTrails.Trail) -> [String] {
+        let key = "\(reference.terminal)/\(reference.stan)/\(reference.transmission)"
         var problems: [String] = []
-        var expectedCredit: [String: Money] = [:]
-        var charged: [String: Money] = [:]
-        var paidOut = 0
-        var accounted: Set<TransactionReference> = []
-        accounted.reserveCapacity(seen.approved.count)
-        for purchase in seen.approved {
-            let key = TransactionReference(terminal: purchase.terminal, stan: purchase.stan, transmission: purchase.transmission)
-            accounted.insert(key)
-            let trail = trails[key] ?? ReconciliationTrails.Trail()
-            let name = "\(purchase.terminal) STAN \(purchase.stan) (\(purchase.amount.formatted(exponent: exponent)))"
-            if issuerIsOurs && trail.authorized - trail.reversed != 1 {
-                problems.append("\(name): approved at the terminal, debited \(trail.authorized - trail.reversed) times at the issuer")
-            }
-            if schemeIsOurs && trail.cleared != 1 { problems.append("\(name): approved at the terminal, cleared \(trail.cleared) times") }
-            charged[purchase.pan, default: .zero] += purchase.amount
-            guard let merchant = merchantOf[purchase.terminal] else {
-                problems.append("\(name): no merchant has this terminal")
-                continue
-            }
-            let net = purchase.amount - merchant.fee(on: purchase.amount)
-            if trail.paidOut != 1 {
-                problems.append("\(name): approved at the terminal, paid out \(trail.paidOut) times")
-            } else if trail.paid != net {
-                problems.append("\(name): paid out \(trail.paid.formatted(exponent: exponent)), not \(net.formatted(exponent: exponent)) (the amount less the fee)")
-            }
-            if trail.paidOut > 0 { paidOut += 1 }
-            expectedCredit[merchant.accountNumber, default: .zero] += net
+        if trail.paidOut > 0 { problems.append("\(key): paid out \(trail.paid.formatted(exponent: exponent)), but the terminal holds no approval for it (or it was paid before)") }
+        if issuerIsOurs && trail.authorized - trail.reversed > 0 {
+            problems.append("\(key): the card stays debited, but the terminal holds no approval for it (or it was debited before)")
         }
-        // What the terminal does not hold as approved moves no money.
-        for (key, trail) in trails where !accounted.contains(key) {
-            let key = "\(key.terminal)/\(key.stan)/\(key.transmission)"
-            if trail.paidOut > 0 { problems.append("\(key): paid out \(trail.paid.formatted(exponent: exponent)), but the terminal holds no approval for it") }
-            if issuerIsOurs && trail.authorized - trail.reversed > 0 {
-                problems.append("\(key): the card stays debited, but the terminal holds no approval for it")
-            }
+        if schemeIsOurs && trail.cleared > 0 && trail.paidOut == 0 {
+            problems.append("\(key): cleared \(trail.cleared) times, but the terminal holds no approval for it (or it was cleared before)")
         }
+        return problems
+    }
+
+    /// Every merchant's account and every card at the balance its approved purchases make.
+    private func balances(_ result: ScenarioResult, expectedCredit: [String: Money], charged: [String: Money]) -> [String] {
+        var problems: [String] = []
         let balances = Dictionary(result.accounts, uniquingKeysWith: { first, _ in first })
         for merchant in network.merchants where network.external[merchant.accountBank] == nil {
             let expected = expectedCredit[merchant.accountNumber] ?? .zero
@@ -87,33 +174,26 @@ public struct Reconciliation: Sendable {
                 problems.append("merchant \(merchant.id): account \(merchant.accountNumber) holds \(balance.formatted(exponent: exponent)), expected \((opening + expected).formatted(exponent: exponent))")
             }
         }
-        if issuerIsOurs {
-            for card in network.cards {
-                // A credit card's balance is what it owes: a purchase adds to it.
-                let expected = card.type == .credit ? card.balance + (charged[card.pan] ?? .zero) : card.balance - (charged[card.pan] ?? .zero)
-                if let balance = balances[card.pan], balance != expected {
-                    problems.append("card \(PAN.mask(card.pan)): holds \(balance.formatted(exponent: exponent)), expected \(expected.formatted(exponent: exponent)) after its approved purchases")
-                }
+        guard issuerIsOurs else { return problems }
+        for card in network.cards {
+            // A credit card's balance is what it owes: a purchase adds to it.
+            let expected = card.type == .credit ? card.balance + (charged[card.pan] ?? .zero) : card.balance - (charged[card.pan] ?? .zero)
+            if let balance = balances[card.pan], balance != expected {
+                problems.append("card \(PAN.mask(card.pan)): holds \(balance.formatted(exponent: exponent)), expected \(expected.formatted(exponent: exponent)) after its approved purchases")
             }
         }
-        problems += result.failures.map(\.description)
-        return Reconciliation(problems: problems, approved: seen.approved.count, paidOut: paidOut)
-    }
-
-    /// What the terminals never heard back about: their money's fate is unknown to them.
-    public static func abandoned(_ seen: LoadObservation) -> [String] {
-        seen.abandoned == 0 ? [] : ["\(seen.abandoned) requests or reversals were still unanswered when the terminals stopped waiting (no answer for their timeout and 5 s more)"]
+        return problems
     }
 
     /// With an acquirer under test, which may give each hop its own STAN and DE7, purchases
     /// are told apart by terminal and amount: per terminal, what its terminal holds as
     /// approved must be what the issuer debited and kept, and what the scheme cleared, amount
     /// for amount. The acquirer's payouts are its own books.
-    static func byTerminalAndAmount(_ result: ScenarioResult, folded: ReconciliationTrails, seen: LoadObservation, issuerIsOurs: Bool, schemeIsOurs: Bool) -> Reconciliation {
-        let exponent = result.scenario.currency.exponent
+    private func byTerminalAndAmount(_ result: ScenarioResult) -> Reconciliation {
+        let (approvals, count) = state.withLock { ($0.byAmount, $0.approved) }
         var approved: [String: [Int64: Int]] = [:]
-        for purchase in seen.approved { approved[purchase.terminal, default: [:]][purchase.amount.minorUnits, default: 0] += 1 }
-        let (cleared, debited) = folded.read { ($0.cleared, $0.debited) }
+        for purchase in approvals { approved[purchase.terminal, default: [:]][purchase.amount.minorUnits, default: 0] += 1 }
+        let (cleared, debited) = trails.read { ($0.cleared, $0.debited) }
         var problems: [String] = []
         func compare(_ theirs: [String: [Int64: Int]], _ what: String) {
             for terminal in Set(approved.keys).union(theirs.keys).sorted() {
@@ -127,6 +207,6 @@ public struct Reconciliation: Sendable {
         if schemeIsOurs { compare(cleared, "cleared by the scheme") }
         if issuerIsOurs { compare(debited, "debited at the issuer") }
         problems += result.failures.map(\.description)
-        return Reconciliation(problems: problems, approved: seen.approved.count, paidOut: 0)
+        return Reconciliation(problems: problems, approved: count, paidOut: 0)
     }
 }

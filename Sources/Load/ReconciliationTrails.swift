@@ -67,4 +67,10 @@ public final class ReconciliationTrails: Sendable {
     }
 
     func read<T>(_ body: (State) -> T) -> T { state.withLock { body($0) } }
+
+    /// Changes the trails (a night's fold takes out the settled ones).
+    func mutate<T>(_ body: (inout ShardedDictionary<TransactionReference, Trail>) -> T) -> T { state.withLock { body(&$0.trails) } }
+
+    /// How many purchases have a trail.
+    var count: Int { state.withLock { $0.trails.count } }
 }

@@ -20,6 +20,15 @@ public struct HopMap: Sendable {
     /// (a reference the node was given, not one it numbered).
     public func original(of reference: TransactionReference) -> TransactionReference { received[reference] ?? reference }
 
+    /// Forgets the hops whose received reference `isGone` says the node no longer keeps (a
+    /// load run's nodes retire what is final each night).
+    public mutating func forget(where isGone: (TransactionReference) -> Bool) {
+        received.removeAll { _, received in isGone(received) }
+    }
+
+    /// How many hops it holds.
+    public var count: Int { received.count }
+
     /// Every hop: the node's own references.
     public var hops: [TransactionReference] { received.keys }
 }

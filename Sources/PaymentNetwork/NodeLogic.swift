@@ -38,6 +38,15 @@ public protocol NodeLogic: Sendable {
     /// received (nil: it forwards nothing). The run maps every event back to the transaction
     /// the terminal started through these, the nodes' own maps (`ReferenceAliases`).
     var forwarded: HopMap? { get }
+    /// Forgets the transactions that are final (a purchase cleared and paid, declined or
+    /// reversed; nothing of it still scheduled or in flight) and the hops that lead to them:
+    /// a load run that crosses business days calls it each night, when nothing of the day
+    /// before can still come, so its memory holds what is outstanding, not all it ever did.
+    /// A scenario run never calls it (a chargeback may come a month later). Returns how many
+    /// journal entries went.
+    mutating func retireFinal() -> Int
+    /// How many transactions the node keeps in its journal (what `retireFinal` bounds).
+    var journalCount: Int { get }
 }
 
 extension NodeLogic {
@@ -51,4 +60,6 @@ extension NodeLogic {
     public mutating func reserve(transactions: Int) {}
     public func security(towards peer: String) -> LinkSecurity? { nil }
     public var forwarded: HopMap? { nil }
+    public mutating func retireFinal() -> Int { 0 }
+    public var journalCount: Int { 0 }
 }

@@ -59,6 +59,14 @@ public struct PayoutBook: Sendable {
     /// The merchant a payout in flight pays.
     public func merchant(ofPayout rrn: String) -> String? { inFlight[rrn]?.merchantID }
 
+    /// Every purchase the book still holds something of: a due, a payout in flight, money owed back.
+    public var outstanding: Set<TransactionReference> {
+        var references = Set(dues.values.joined().map(\.reference))
+        references.formUnion(clawbacks.values.joined().map(\.reference))
+        references.formUnion(inFlight.values.flatMap(\.references))
+        return references
+    }
+
     /// The dues of a merchant, in the order they were booked.
     public func dues(of merchant: String) -> [Due] { dues[merchant] ?? [] }
 

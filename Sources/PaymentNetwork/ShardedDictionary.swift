@@ -45,6 +45,20 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         return removed
     }
 
+    /// Removes every entry `shouldRemove` picks, shard by shard; returns how many went.
+    @discardableResult
+    public mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
+        let before = count
+        for shard in shards.indices where !shards[shard].isEmpty {
+            let kept = shards[shard].filter { !shouldRemove($0.key, $0.value) }
+            if kept.count != shards[shard].count {
+                count -= shards[shard].count - kept.count
+                shards[shard] = kept
+            }
+        }
+        return before - count
+    }
+
     /// Every key, in no particular order.
     public var keys: [Key] { shards.flatMap(\.keys) }
     /// Every value, in no particular order.

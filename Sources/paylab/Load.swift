@@ -86,6 +86,9 @@ extension PayLab {
             @Option(name: .customLong("first-stan"), help: "The STAN every terminal numbers from, 1 to 999999 (a host that remembers an earlier run's STANs answers their repeats 94).")
             var firstSTAN = 1
 
+            @Option(help: ArgumentHelp("How long each business day lasts (5s; none: the run is one day). At its end the terminals are answered, the network's clock runs through the night (cutoff, clearing, payouts) to the next day's opening, what is final is checked and forgotten, and the terminals sign on again: memory holds what is outstanding, not the whole run. Default: 5s when the whole network is PayLab's, none with a system under test in it.", valueName: "duration"))
+            var day: String?
+
             @OptionGroup var certificates: PKIOptions
 
             @Option(help: "Write the report as JSON (for `load merge`, CI and dashboards).")
@@ -115,6 +118,9 @@ extension PayLab {
                 if let networks, networks < 1 || networks > 64 { throw ValidationError("--networks takes 1 to 64, not \(networks)") }
                 if connections < 1 || connections > 32 { throw ValidationError("--connections takes 1 to 32 (the acquirer's limit for systems under test), not \(connections)") }
                 guard Self.part(part) != nil else { throw ValidationError("--part takes I/N with 1 ≤ I ≤ N, not '\(part)'") }
+                if let day, Self.days(day) == nil {
+                    throw ValidationError("--day takes a duration of 200ms to 1h (5s, 1m) or none, not '\(day)'")
+                }
                 if firstSTAN < 1 || firstSTAN > 999_999 { throw ValidationError("--first-stan takes 1 to 999999, not \(firstSTAN)") }
                 if let startAt, LoadReport.date(startAt) == nil {
                     throw ValidationError("--start-at takes an ISO 8601 instant in UTC or with an offset (2026-12-06T18:00:00Z, 2026-12-07T02:00:00+08:00), not '\(startAt)'")
@@ -124,6 +130,12 @@ extension PayLab {
                 }
                 try checkReportPath(json, option: "--json")
                 try checkReportPath(html, option: "--html")
+            }
+
+            static func days(_ text: String) -> LoadRun.Options.Days? {
+                if text == "none" { return LoadRun.Options.Days.none }
+                guard let length = Duration(argument: text), length >= .milliseconds(200), length <= .seconds(3600) else { return nil }
+                return .every(length)
             }
 
             static func part(_ text: String) -> (index: Int, count: Int)? {
@@ -139,6 +151,7 @@ extension PayLab {
                     terminals: terminals, cards: cards, threads: threads, networks: networks, connections: connections, part: Self.part(part)!, timeout: timeout)
                 options.firstSTAN = firstSTAN
                 options.startAt = startAt.flatMap(LoadReport.date)
+                options.day = day.flatMap(Self.days) ?? .automatic
                 let scenario: Scenario
                 if let file {
                     guard let loaded = try loadSuite([file]).scenarios.first else { throw ExitStatus.invalid }

@@ -93,6 +93,9 @@ public final class ScenarioRunner: Sendable {
         /// them into what its reconciliation needs, so its memory does not grow with every
         /// event of every purchase (the result's timeline is then empty).
         public var events: (@Sendable (TimelineEvent) -> Void)?
+        /// The clock of a run that crosses business days, whose nights this network runs when
+        /// asked (a load run's); nil: one day, the wall clock from the scenario's start.
+        public var days: DayCycle?
 
         public init(duration: Duration?, stop: @escaping @Sendable () -> Bool, announce: @escaping @Sendable (Addresses) -> Void,
                     settleFor: Duration? = nil, light: Bool = false, expectedTransactions: Int? = nil) {
@@ -231,7 +234,8 @@ public final class ScenarioRunner: Sendable {
         let timeout = quietTimeout
         let wallStart = ContinuousClock.now
         let start = scenario.start
-        let clock: @Sendable () -> Instant = { start.advanced(by: ContinuousClock.now - wallStart) }
+        let days = serving.days
+        let clock: @Sendable () -> Instant = { days?.now() ?? start.advanced(by: ContinuousClock.now - wallStart) }
         let expected = serving.expectedTransactions
         let director = serving.director
         try await loop.submit {
@@ -241,8 +245,16 @@ public final class ScenarioRunner: Sendable {
             run.value.followWallClock(clock)
         }.get()
         var steps = scenario.steps[...]
+        var nights = 0
         while !serving.stop() {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
+            if let days = serving.days, let night = days.nightToRun(after: nights) {
+                let retired = try await runNight(run, until: night.until, on: loop)
+                nights = night.number
+                days.ranNight(retired: retired)
+                try await loop.submit { run.value.followWallClock(clock) }.get()
+                continue
+            }
             let now = clock()
             while try await loop.flatSubmit({ run.value.fireDue(until: now) }).get() {}
             if director != nil, try await loop.submit({ run.value.obeyDirector() }).get() { break }
@@ -261,6 +273,22 @@ public final class ScenarioRunner: Sendable {
             return run.value.now.advanced(by: settleFor)
         }.get()
         while try await loop.flatSubmit({ run.value.fireNext(until: end, quietTimeout: timeout) }).get() {}
+    }
+
+    /// A business day's night: back on the virtual clock, everything due up to the next
+    /// opening happens (each timer once the network is quiet after the one before), then the
+    /// nodes retire what is final. Returns how many journal entries they retired.
+    private func runNight(_ run: NIOLoopBound<NetworkRun>, until opening: Instant, on loop: any EventLoop) async throws -> Int {
+        let timeout = quietTimeout
+        try await loop.flatSubmit {
+            run.value.followWallClock(nil)
+            return run.value.quiet(timeout: timeout)
+        }.get()
+        while try await loop.flatSubmit({ run.value.fireNext(until: opening, quietTimeout: timeout) }).get() {}
+        return try await loop.submit {
+            run.value.advance(to: opening)
+            return run.value.retireFinal()
+        }.get()
     }
 
     private func collect(_ run: NetworkRun, into partial: ScenarioResult, served: Bool) -> ScenarioResult {

@@ -95,6 +95,9 @@ final class SystemsUnderTest {
     /// What happened on the links, for the run's log (sign-ons, echoes, late and unmatched answers).
     private(set) var log: [(at: Instant, what: String)] = []
 
+    /// Forgets the purchases of the terminals under test (a load run's night: they were answered).
+    func forgetSwipes() { terminalSwipes = HostAnswers.TerminalSwipes() }
+
     private var bound: NIOLoopBound<SystemsUnderTest> { NIOLoopBound(self, eventLoop: wire.eventLoop) }
 
     /// Links for the run's network; `record` takes the events SUTs' messages stand for.

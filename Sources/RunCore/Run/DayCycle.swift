@@ -1,0 +1,105 @@
+public import SettlementCalendar
+import Synchronization
+
+/// The clock of a served run that crosses business days (`paylab load --day 5s`): virtual
+/// time follows the wall clock from the scenario's start, as in any served run, but each day
+/// lasts only so long. At its end the generator stops sending and waits for its answers, then
+/// asks for the night (`night()`): every network the cycle serves runs its own clock, on the
+/// virtual timeline, through the night to the next day's opening (the cutoff, the clearing,
+/// the payouts, as at the end of any run), forgets what is final (`NodeLogic.retireFinal`),
+/// and says so; then the clock jumps to that opening and the next day begins. What a run
+/// keeps is then bounded by what is outstanding, not by how long it runs.
+public final class DayCycle: Sendable {
+    /// The first day's opening (the scenario's start); each day opens at its time of day.
+    public let start: Instant
+    public let zone: Zone
+    /// How many networks run each night (the night ends when all have).
+    public let networks: Int
+    private let wallStart = ContinuousClock.now
+
+    private struct State {
+        /// How much virtual time the nights skipped, beyond the wall time they took.
+        var skipped: Duration = .zero
+        /// The night under way: its number (from 1) and the opening it runs to.
+        var night: (number: Int, until: Instant)?
+        var nights = 0
+        /// Networks that have run the night under way.
+        var ran = 0
+        var done: CheckedContinuation<Void, Never>?
+        /// The wall time the nights took, all told.
+        var nightTime: Duration = .zero
+        /// Journal entries the networks' nodes retired, all told.
+        var retired = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init(start: Instant, zone: Zone, networks: Int) {
+        self.start = start
+        self.zone = zone
+        self.networks = max(1, networks)
+    }
+
+    /// The virtual time now.
+    public func now() -> Instant {
+        let skipped = state.withLock { $0.skipped }
+        return start.advanced(by: ContinuousClock.now - wallStart + skipped)
+    }
+
+    /// How many nights have passed.
+    public var nights: Int { state.withLock { $0.nights } }
+    /// The wall time the nights took, all told.
+    public var nightTime: Duration { state.withLock { $0.nightTime } }
+    /// Journal entries retired at the nights, all told.
+    public var retired: Int { state.withLock { $0.retired } }
+
+    /// The opening of the day after the one `instant` falls in (at the start's time of day).
+    public func opening(after instant: Instant) -> Instant {
+        let today = zone.local(instant)
+        let opens = zone.local(start).time
+        return zone.instant(LocalDateTime(date: today.date.adding(days: 1), time: opens))
+    }
+
+    /// Ends the day: returns once every network has run its clock to the next opening and
+    /// retired what is final, with the clock reading that opening. Only the generator calls it,
+    /// with nothing in flight.
+    public func night() async {
+        let began = ContinuousClock.now
+        let until = opening(after: now())
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            state.withLock { state in
+                state.nights += 1
+                state.night = (state.nights, until)
+                state.ran = 0
+                state.done = done
+            }
+        }
+        // Every network is at the opening: the clock jumps there.
+        let current = now()
+        state.withLock { state in
+            state.skipped += .milliseconds(until.milliseconds - current.milliseconds)
+            state.nightTime += ContinuousClock.now - began
+        }
+    }
+
+    /// The night a network has still to run (it ran `ran` so far), if one is under way.
+    func nightToRun(after ran: Int) -> (number: Int, until: Instant)? {
+        state.withLock { state in
+            guard let night = state.night, night.number > ran else { return nil }
+            return night
+        }
+    }
+
+    /// A network ran the night under way, retiring `retired` entries.
+    func ranNight(retired: Int) {
+        let done = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.ran += 1
+            state.retired += retired
+            guard state.ran >= networks else { return nil }
+            state.night = nil
+            defer { state.done = nil }
+            return state.done
+        }
+        done?.resume()
+    }
+}
