@@ -136,7 +136,8 @@ final class LoadConnection: ChannelInboundHandler {
         switch share {
         case .schedule(let rate, let first, let step):
             let seconds = plan.duration.components
-            let total = Int64(rate) * seconds.seconds + Int64(rate) * seconds.attoseconds / 1_000_000_000_000_000_000
+            // The fraction of a second in milliseconds: rate × attoseconds overflows past 9.2 a second.
+            let total = Int64(rate) * seconds.seconds + Int64(rate) * (seconds.attoseconds / 1_000_000_000_000_000) / 1_000
             scheduled = total
             next = first
             let bound = NIOLoopBound(self, eventLoop: loop)

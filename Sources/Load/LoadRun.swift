@@ -166,6 +166,24 @@ public enum LoadRun {
         public var cpu: CPUUse?
         /// How the run was set up, as label and value.
         public var parameters: [(name: String, value: String)] = []
+        /// What the run held after each night: what a run that crosses business days keeps
+        /// does not grow with its length.
+        public var nights: [NightBooks] = []
+    }
+
+    /// What a load run held after one night, all networks together.
+    public struct NightBooks: Sendable, Equatable {
+        /// Transactions the nodes' journals kept (the rest retired as final).
+        public var journal: Int
+        /// Approvals the books hold until their payout, and purchases' trails.
+        public var approvals: Int
+        public var trails: Int
+
+        public init(journal: Int, approvals: Int, trails: Int) {
+            self.journal = journal
+            self.approvals = approvals
+            self.trails = trails
+        }
     }
 
     /// The terminals a load run drives: those that are systems under test at PayLab's
@@ -265,14 +283,19 @@ public enum LoadRun {
         let networkOf = Dictionary(terminals.map { ($0.id, $0.network) }, uniquingKeysWith: { first, _ in first })
         let books = served.map(\.books)
         var days: LoadDays?
+        let held = Mutex<[(approvals: Int, trails: Int)]>([])
         if let day, let cycle {
             days = LoadDays(length: day, cycle: cycle) { approvals in
                 var byNetwork = Array(repeating: [LoadPurchase](), count: books.count)
                 for purchase in approvals { byNetwork[networkOf[purchase.terminal] ?? 0].append(purchase) }
+                var tonight = (approvals: 0, trails: 0)
                 for (network, books) in books.enumerated() {
                     books.take(byNetwork[network])
                     books.fold()
+                    tonight.approvals += books.held.approvals
+                    tonight.trails += books.held.trails
                 }
+                held.withLock { $0.append(tonight) }
             }
         }
         let nightly = days
@@ -339,6 +362,7 @@ public enum LoadRun {
         outcome.startAt = options.startAt
         outcome.part = options.part
         outcome.cpu = cpu
+        outcome.nights = zip(cycle?.kept ?? [], held.withLock { $0 }).map { NightBooks(journal: $0, approvals: $1.approvals, trails: $1.trails) }
         outcome.parameters = [
             ("pace", pace), ("duration", "\(options.duration.components.seconds) s"), ("warmup", "\(options.warmup.components.seconds) s"),
             ("terminals", "\(terminals.count)"), ("cards", "\(cards.count)"), ("connections", "\(plan.connections)"), ("threads", "\(plan.threads)"),

@@ -42,8 +42,10 @@ public protocol NodeLogic: Sendable {
     /// reversed; nothing of it still scheduled or in flight) and the hops that lead to them:
     /// a load run that crosses business days calls it each night, when nothing of the day
     /// before can still come, so its memory holds what is outstanding, not all it ever did.
-    /// A scenario run never calls it (a chargeback may come a month later). Returns how many
-    /// journal entries went.
+    /// It is called only when the whole network is quiet and every timer due by the next
+    /// opening has fired (a node cannot know that another still waits on something of a
+    /// transaction it finished). A scenario run never calls it (a chargeback may come a month
+    /// later). Returns how many journal entries went.
     mutating func retireFinal() -> Int
     /// How many transactions the node keeps in its journal (what `retireFinal` bounds).
     var journalCount: Int { get }

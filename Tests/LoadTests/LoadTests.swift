@@ -61,18 +61,41 @@ struct LoadTests {
         }
     }
 
-    @Test("payouts that never reach the merchant's bank: not reconciled, and the report says whose money is missing")
-    func lostPayouts() async throws {
+    @Test("a run across business days: each night the clock runs through the cutoff and the payouts, the terminals sign on again the next day, what the run keeps stays level however many days it runs, and every cent reconciles")
+    func businessDays() async throws {
+        var options = LoadRun.Options(pace: .rate(400), duration: .milliseconds(3600), terminals: 10, cards: 20, threads: 2, connections: 2)
+        options.day = .every(.milliseconds(300))
+        let (outcome, report) = try await Self.run(options)
+        #expect(report.reconciled, "\(report.text())")
+        // Every purchase approved on every day: a terminal that did not sign on again would be answered 77.
+        #expect(outcome.seen.sent == 1440 && report.approved == 1440 && outcome.reconciliation.paidOut == 1440, "\(report.text())")
+        #expect(outcome.nights.count >= 10, "\(outcome.nights)")
+        // 120 purchases a day, paid at 09:00 the next business day: after a weekday's night
+        // nothing of it is kept; Friday's and Saturday's wait in the acquirer's journal and the
+        // books for Monday's payouts. Without retiring, the last night would hold them all.
+        let perDay = 120, most = 2 * perDay + perDay / 4
+        #expect(outcome.nights.first == LoadRun.NightBooks(journal: 0, approvals: 0, trails: 0), "\(outcome.nights)")
+        #expect(outcome.nights.allSatisfy { $0.journal <= most && $0.approvals <= most && $0.trails <= most }, "\(outcome.nights)")
+        #expect(outcome.nights.contains { $0.journal > perDay }, "the weekend's purchases wait for Monday: \(outcome.nights)")
+    }
+
+    @Test("payouts that never reach the merchant's bank: not reconciled, and the report says whose money is missing, in one day or across several",
+          arguments: [LoadRun.Options.Days.none, .every(.milliseconds(250))])
+    func lostPayouts(days: LoadRun.Options.Days) async throws {
         let faults = """
               - network: Acquirer -> MerchantBank
                 drop: request
                 from: "2026-05-12 00:00"
                 to: "2026-05-30 00:00"
             """
-        let (_, report) = try await Self.run(.init(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2), faults: faults)
+        var options = LoadRun.Options(pace: .rate(40), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2)
+        options.day = days
+        let (outcome, report) = try await Self.run(options, faults: faults)
         #expect(report.approved == 40)
         #expect(!report.reconciled)
         #expect(report.problems.contains { $0.hasPrefix("merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(report.problems)")
+        // The acquirer paid (its credits went out); the merchant's bank never had them: the balances tell.
+        if days != .none { #expect(outcome.nights.count >= 3, "\(outcome.nights)") }
     }
 
     @Test("one payout answer lost: the acquirer repeats, the bank credits once, and the money still reconciles")

@@ -62,6 +62,13 @@ struct InMemoryNetwork {
 
     func ledger(_ node: String) -> Ledger { nodes[node]!.ledger }
 
+    /// Every node retires what is final (a load run's night); how many entries each retired.
+    mutating func retireFinal() -> [String: Int] {
+        var retired: [String: Int] = [:]
+        for name in nodes.keys { retired[name] = nodes[name]!.retireFinal() }
+        return retired
+    }
+
     /// The events recorded for a reference, as kinds.
     func kinds(_ reference: TransactionReference) -> [EventKind] {
         timeline.filter { $0.reference == .transaction(reference) }.map(\.kind)

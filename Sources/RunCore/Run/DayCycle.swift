@@ -30,6 +30,9 @@ public final class DayCycle: Sendable {
         var nightTime: Duration = .zero
         /// Journal entries the networks' nodes retired, all told.
         var retired = 0
+        /// Journal entries the networks' nodes kept after each night, and tonight's so far.
+        var kept: [Int] = []
+        var keptTonight = 0
     }
 
     private let state = Mutex(State())
@@ -52,6 +55,8 @@ public final class DayCycle: Sendable {
     public var nightTime: Duration { state.withLock { $0.nightTime } }
     /// Journal entries retired at the nights, all told.
     public var retired: Int { state.withLock { $0.retired } }
+    /// Journal entries the nodes kept after each night (what is outstanding then), night by night.
+    public var kept: [Int] { state.withLock { $0.kept } }
 
     /// The opening of the day after the one `instant` falls in (at the start's time of day).
     public func opening(after instant: Instant) -> Instant {
@@ -71,6 +76,7 @@ public final class DayCycle: Sendable {
                 state.nights += 1
                 state.night = (state.nights, until)
                 state.ran = 0
+                state.keptTonight = 0
                 state.done = done
             }
         }
@@ -90,12 +96,14 @@ public final class DayCycle: Sendable {
         }
     }
 
-    /// A network ran the night under way, retiring `retired` entries.
-    func ranNight(retired: Int) {
+    /// A network ran the night under way, retiring `retired` entries and keeping `kept`.
+    func ranNight(retired: Int, kept: Int) {
         let done = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.ran += 1
             state.retired += retired
+            state.keptTonight += kept
             guard state.ran >= networks else { return nil }
+            state.kept.append(state.keptTonight)
             state.night = nil
             defer { state.done = nil }
             return state.done

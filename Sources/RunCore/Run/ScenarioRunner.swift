@@ -249,9 +249,9 @@ public final class ScenarioRunner: Sendable {
         while !serving.stop() {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
             if let days = serving.days, let night = days.nightToRun(after: nights) {
-                let retired = try await runNight(run, until: night.until, on: loop)
+                let (retired, kept) = try await runNight(run, until: night.until, on: loop)
                 nights = night.number
-                days.ranNight(retired: retired)
+                days.ranNight(retired: retired, kept: kept)
                 try await loop.submit { run.value.followWallClock(clock) }.get()
                 continue
             }
@@ -277,8 +277,8 @@ public final class ScenarioRunner: Sendable {
 
     /// A business day's night: back on the virtual clock, everything due up to the next
     /// opening happens (each timer once the network is quiet after the one before), then the
-    /// nodes retire what is final. Returns how many journal entries they retired.
-    private func runNight(_ run: NIOLoopBound<NetworkRun>, until opening: Instant, on loop: any EventLoop) async throws -> Int {
+    /// nodes retire what is final. Returns how many journal entries they retired, and kept.
+    private func runNight(_ run: NIOLoopBound<NetworkRun>, until opening: Instant, on loop: any EventLoop) async throws -> (retired: Int, kept: Int) {
         let timeout = quietTimeout
         try await loop.flatSubmit {
             run.value.followWallClock(nil)
@@ -287,7 +287,7 @@ public final class ScenarioRunner: Sendable {
         while try await loop.flatSubmit({ run.value.fireNext(until: opening, quietTimeout: timeout) }).get() {}
         return try await loop.submit {
             run.value.advance(to: opening)
-            return run.value.retireFinal()
+            return (run.value.retireFinal(), run.value.journalCount)
         }.get()
     }
 
