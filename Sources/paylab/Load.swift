@@ -25,6 +25,10 @@ extension PayLab {
                 purchase debited once, cleared once and paid out once to its merchant for the amount less \
                 the fee; nothing paid for the rest; every balance as it follows; the ledgers balanced. \
                 Ctrl-C stops the sending early; the run still settles, reconciles and reports.
+                On PayLab's own network the run crosses business days (--day, 5s of sending each): \
+                at each day's end the terminals are answered, the network's clock runs through the \
+                night (cutoff, clearing, payouts), what is final is checked and forgotten, and the \
+                terminals sign on again, so memory follows what is outstanding, not the run's length.
                 FILE's merchants' terminals must be systems under test (`external`), or its acquirer one \
                 (`acquirer: { external: { address: ... } }`, which the terminals then dial); the generator \
                 drives them, with FILE's cards. --part I/N takes a disjoint slice of the terminals (and so of the \
