@@ -119,8 +119,11 @@ public struct LoadObservation: Sendable {
     /// How long requests were sent: the duration, or less when stopped early.
     public var sendingTime: Duration = .zero
     public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-    /// By second of the run (by scheduled start): sent, answered, errors, and latency.
+    /// By second of the run (by scheduled start): sent, answered, errors, and latency; the first
+    /// is second `firstSecond` (a connection hands its older seconds to the generator, which
+    /// keeps one histogram a second, not one a second for each connection).
     public var seconds: [SecondStats] = []
+    public var firstSecond = 0
     /// Approved purchases: of a run that crosses business days, those since the last night
     /// (each night's go to the books, which check and fold them).
     public var approved: [LoadPurchase] = []
@@ -146,10 +149,24 @@ public struct LoadObservation: Sendable {
     /// Declines, timeouts and unmatched answers so far.
     public var errors: Int { timeouts + unmatched + byCode.filter { $0.key != "00" }.values.reduce(0, +) }
 
+    /// The position in `seconds` of second `index`, made if need be (a second handed on
+    /// already counts in the oldest kept: an answer later than the hand-over's margin).
     mutating func second(_ index: Int) -> Int {
-        let index = max(0, index)
-        while seconds.count <= index { seconds.append(SecondStats()) }
-        return index
+        let position = max(0, index - firstSecond)
+        while seconds.count <= position { seconds.append(SecondStats()) }
+        return position
+    }
+
+    /// Takes out the seconds before `second`: an observation of those seconds alone.
+    mutating func takeSeconds(before second: Int) -> LoadObservation {
+        var taken = LoadObservation()
+        taken.firstSecond = firstSecond
+        let count = min(max(0, second - firstSecond), seconds.count)
+        guard count > 0 else { return taken }
+        taken.seconds = Array(seconds.prefix(count))
+        seconds.removeFirst(count)
+        firstSecond += count
+        return taken
     }
 
     /// The purchases of these terminals only (what one network of several must account for);
@@ -174,7 +191,7 @@ public struct LoadObservation: Sendable {
         sendingTime = max(sendingTime, other.sendingTime)
         latency.add(other.latency)
         for (index, stats) in other.seconds.enumerated() {
-            let at = second(index)
+            let at = second(other.firstSecond + index)
             seconds[at].sent += stats.sent
             seconds[at].answered += stats.answered
             seconds[at].errors += stats.errors
@@ -288,6 +305,7 @@ public final class LoadGenerator: Sendable {
         var lastAnswer = ContinuousClock.now, received = 0
         var pending = (requests: 0, reversals: 0)
         var dayStart = startedAt, paused = Duration.zero
+        var archive = LoadObservation()
         while true {
             try await Task.sleep(for: .milliseconds(days == nil ? 100 : 10))
             let now = ContinuousClock.now
@@ -303,6 +321,9 @@ public final class LoadGenerator: Sendable {
             }
             if now - lastProgress >= .seconds(1) {
                 lastProgress = now
+                // Seconds whose requests are all answered or reversed by now go to the generator's own.
+                let settled = Int((now - startedAt - paused).components.seconds) - Int(plan.timeout.components.seconds) - 10
+                for handler in handlers { archive.merge(handler.stats.update { $0.takeSeconds(before: settled) }) }
                 progress(handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: true)) }, now - (end - plan.duration))
             }
             if now >= end {
@@ -320,7 +341,7 @@ public final class LoadGenerator: Sendable {
             }
         }
         for channel in channels { try? await channel.close() }
-        var seen = handlers.reduce(into: LoadObservation()) { $0.merge($1.snapshot(light: false)) }
+        var seen = handlers.reduce(into: archive) { $0.merge($1.snapshot(light: false)) }
         seen.abandoned = pending.requests + pending.reversals
         seen.sendingTime = min(plan.duration, end - startedAt - paused)
         if let days {

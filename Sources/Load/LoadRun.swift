@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Histogram
 import ISO8583
 import NIOSSL
@@ -296,6 +299,7 @@ public enum LoadRun {
                     tonight.trails += books.held.trails
                 }
                 held.withLock { $0.append(tonight) }
+                releaseFreedMemory()
             }
         }
         let nightly = days
@@ -374,6 +378,18 @@ public enum LoadRun {
         ]
         if let cpu { outcome.parameters.append(("CPU while sending", String(format: "machine %.0f%% busy, PayLab %.0f%% of %d cores", cpu.machineBusy * 100, cpu.paylab * 100, cpu.cores))) }
         return outcome
+    }
+
+    /// Hands what the night freed back to the system: glibc keeps freed memory in its arenas
+    /// for reuse, and a day's purchases freed across two event loops' arenas would otherwise
+    /// stay resident (a 10-minute run: 767 MB peak, where the live books were a fraction).
+    static func releaseFreedMemory() {
+        #if canImport(Glibc)
+        // malloc.h is not in Swift's Glibc module: the function is looked up (absent from a libc without it).
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
     }
 
     /// How long a business day of this run lasts: nil when it is one day.

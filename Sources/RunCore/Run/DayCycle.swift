@@ -23,8 +23,10 @@ public final class DayCycle: Sendable {
         /// The night under way: its number (from 1) and the opening it runs to.
         var night: (number: Int, until: Instant)?
         var nights = 0
-        /// Networks that have run the night under way.
+        /// Networks that have run the night under way, and networks no longer served (a run
+        /// that stopped on an error runs no more nights: it is not waited for).
         var ran = 0
+        var left = 0
         var done: CheckedContinuation<Void, Never>?
         /// The wall time the nights took, all told.
         var nightTime: Duration = .zero
@@ -72,13 +74,15 @@ public final class DayCycle: Sendable {
         let began = ContinuousClock.now
         let until = opening(after: now())
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            state.withLock { state in
+            let nobody = state.withLock { state -> Bool in
                 state.nights += 1
                 state.night = (state.nights, until)
                 state.ran = 0
                 state.keptTonight = 0
                 state.done = done
+                return state.left >= networks
             }
+            if nobody { finish(retired: 0, kept: 0, ran: false) }
         }
         // Every network is at the opening: the clock jumps there.
         let current = now()
@@ -98,11 +102,21 @@ public final class DayCycle: Sendable {
 
     /// A network ran the night under way, retiring `retired` entries and keeping `kept`.
     func ranNight(retired: Int, kept: Int) {
+        finish(retired: retired, kept: kept, ran: true)
+    }
+
+    /// A network is no longer served (its run ended, or stopped on an error): no night waits for it.
+    func leave() {
+        finish(retired: 0, kept: 0, ran: false, leaving: true)
+    }
+
+    private func finish(retired: Int, kept: Int, ran: Bool, leaving: Bool = false) {
         let done = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.ran += 1
+            if ran { state.ran += 1 }
+            if leaving { state.left += 1 }
             state.retired += retired
             state.keptTonight += kept
-            guard state.ran >= networks else { return nil }
+            guard state.night != nil, state.ran + state.left >= networks else { return nil }
             state.kept.append(state.keptTonight)
             state.night = nil
             defer { state.done = nil }

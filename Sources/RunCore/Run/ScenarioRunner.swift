@@ -246,6 +246,8 @@ public final class ScenarioRunner: Sendable {
         }.get()
         var steps = scenario.steps[...]
         var nights = 0
+        // Once this loop ends (told to stop, or on an error) no night waits for this network.
+        defer { days?.leave() }
         while !serving.stop() {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
             if let days = serving.days, let night = days.nightToRun(after: nights) {
