@@ -245,53 +245,10 @@ public final class LoadGenerator: Sendable {
         let started = NIODeadline.now()
         var handlers: [LoadConnection.Handle] = []
         var channels: [any Channel] = []
-        let networks = max(1, targets.count)
         for index in 0..<plan.connections {
-            // This connection's network, and its share of that network's terminals.
-            let network = index % networks
-            let ofNetwork = (plan.connections - network + networks - 1) / networks
-            let terminals = plan.terminals.filter { $0.network == network }.enumerated()
-                .filter { $0.offset % ofNetwork == index / networks }.map { (id: $0.element.id, merchant: $0.element.merchant) }
-            let target = targets[network]
-            let share: LoadConnection.Share
-            switch plan.pace {
-            case .rate(let rate):
-                // Request n starts at n/rate; connection i sends those with n = i mod connections.
-                share = .schedule(rate: rate, first: index, step: plan.connections)
-            case .concurrency(let outstanding):
-                share = .outstanding(outstanding / plan.connections + (index < outstanding % plan.connections ? 1 : 0))
-            }
-            let stats = LoadStats(approvals: plan.expectedRequests / plan.connections)
-            let (plan, clock) = (plan, clock)
-            let tls = target.tls
-            let bootstrap = ClientBootstrap(group: group)
-                .connectTimeout(.seconds(10))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let handlers = channel.pipeline.syncOperations
-                        if let tls { try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
-                        // The connection's state is made on its event loop and stays there.
-                        let handler = LoadConnection(plan: plan, terminals: terminals, cardOffset: index, share: share, started: started, clock: clock, stats: stats)
-                        try handlers.addHandlers([FrameReader(framing: .standard, stallLimit: .seconds(30)), handler])
-                    }
-                }
-            // A system under test may still be starting: try again for 15 s.
-            let deadline = ContinuousClock.now + .seconds(15)
-            var channel: (any Channel)?
-            while channel == nil {
-                do {
-                    channel = try await bootstrap.connect(host: target.host, port: target.port).get()
-                } catch {
-                    guard ContinuousClock.now < deadline else { throw WireError(message: "the terminals cannot reach the acquirer at \(target.host):\(target.port): \(error)") }
-                    try await Task.sleep(for: .milliseconds(250))
-                }
-            }
-            let connected = channel!
-            let bound = try await connected.eventLoop.submit {
-                NIOLoopBound(try connected.pipeline.syncOperations.handler(type: LoadConnection.self), eventLoop: connected.eventLoop)
-            }.get()
-            handlers.append(LoadConnection.Handle(bound: bound, stats: stats))
-            channels.append(connected)
+            let (handler, channel) = try await connect(index, on: group, started: started)
+            handlers.append(handler)
+            channels.append(channel)
         }
         for (handler, channel) in zip(handlers, channels) {
             try await handler.begin(channel: channel)
@@ -349,6 +306,54 @@ public final class LoadGenerator: Sendable {
             seen.nightTime = paused
         }
         return seen
+    }
+
+    /// Opens connection `index`: to its network's acquirer (`index` mod the networks), with its
+    /// share of that network's terminals and of the pace.
+    private func connect(_ index: Int, on group: MultiThreadedEventLoopGroup, started: NIODeadline) async throws -> (LoadConnection.Handle, any Channel) {
+        let networks = max(1, targets.count)
+        // This connection's network, and its share of that network's terminals.
+        let network = index % networks
+        let ofNetwork = (plan.connections - network + networks - 1) / networks
+        let terminals = plan.terminals.filter { $0.network == network }.enumerated()
+            .filter { $0.offset % ofNetwork == index / networks }.map { (id: $0.element.id, merchant: $0.element.merchant) }
+        let target = targets[network]
+        let share: LoadConnection.Share
+        switch plan.pace {
+        case .rate(let rate):
+            // Request n starts at n/rate; connection i sends those with n = i mod connections.
+            share = .schedule(rate: rate, first: index, step: plan.connections)
+        case .concurrency(let outstanding):
+            share = .outstanding(outstanding / plan.connections + (index < outstanding % plan.connections ? 1 : 0))
+        }
+        let stats = LoadStats(approvals: plan.expectedRequests / plan.connections)
+        let (plan, clock) = (plan, clock)
+        let tls = target.tls
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handlers = channel.pipeline.syncOperations
+                    if let tls { try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                    // The connection's state is made on its event loop and stays there.
+                    let handler = LoadConnection(plan: plan, terminals: terminals, cardOffset: index, share: share, started: started, clock: clock, stats: stats)
+                    try handlers.addHandlers([FrameReader(framing: .standard, stallLimit: .seconds(30)), handler])
+                }
+            }
+        // A system under test may still be starting: try again for 15 s.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            do {
+                let connected = try await bootstrap.connect(host: target.host, port: target.port).get()
+                let bound = try await connected.eventLoop.submit {
+                    NIOLoopBound(try connected.pipeline.syncOperations.handler(type: LoadConnection.self), eventLoop: connected.eventLoop)
+                }.get()
+                return (LoadConnection.Handle(bound: bound, stats: stats), connected)
+            } catch {
+                guard ContinuousClock.now < deadline else { throw WireError(message: "the terminals cannot reach the acquirer at \(target.host):\(target.port): \(error)") }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     /// Ends a business day: sending stops, what is in flight is answered or reversed (as at the

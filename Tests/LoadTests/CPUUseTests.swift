@@ -46,6 +46,10 @@ extension LoadTests {
         // core, sampled at the tick, which a VM's busy host blurs: a fifth of it is left as slack).
         // This process's own time is not compared: other suites of this test run burn it meanwhile,
         // and under a hypervisor the precise getrusage and the sampled /proc/stat part ways.
-        #expect(use.machineBusy * coreSeconds + 0.1 + 0.02 * Double(use.cores) >= 0.8 * children, "\(use), children \(children) s over \(coreSeconds) core-seconds")
+        // A VM's busy host also steals time the guest still counts to the running task: the
+        // spinners' getrusage can exceed what the cores had in the wall time (3.05 s in 2.04
+        // core-seconds, seen in a full test run), so they are taken as at most that.
+        let burned = min(children, coreSeconds)
+        #expect(use.machineBusy * coreSeconds + 0.1 + 0.02 * Double(use.cores) >= 0.8 * burned, "\(use), children \(children) s over \(coreSeconds) core-seconds")
     }
 }

@@ -14,7 +14,11 @@ public enum Listening {
     }
 
     static func isListening(port: Int) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+        // Read to the end: String(contentsOfFile:) stops at a /proc file's first page (4 KB),
+        // and with a load test's connections open the listener may be listed past it.
+        guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp"), let data = try? file.readToEnd(),
+              let table = String(data: data, encoding: .utf8) else { return false }
+        try? file.close()
         let local = String(format: ":%04X", port)
         // Columns: sl, local_address (hex IP:port), rem_address, st (0A is LISTEN), ...
         return table.split(separator: "\n").dropFirst().contains { line in

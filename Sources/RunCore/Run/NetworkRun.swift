@@ -159,18 +159,6 @@ final class NetworkRun {
         aliases.resolve(event) { self.nodes[$0]?.forwarded }
     }
 
-    /// At a load run's night: every node forgets what is final, and the links forget the
-    /// swipes of the terminals under test. Returns how many journal entries went.
-    func retireFinal() -> Int {
-        suts.forgetSwipes()
-        var retired = 0
-        for name in nodes.keys { retired += nodes[name]!.retireFinal() }
-        return retired
-    }
-
-    /// How many transactions the nodes keep in their journals, all told.
-    var journalCount: Int { nodes.values.reduce(0) { $0 + $1.journalCount } }
-
     /// In `serve`, the virtual clock follows the wall clock: a frame is handled at the time it arrives.
     /// nil: back to the virtual clock, which moves only when the runner fires the next timer.
     func followWallClock(_ clock: (() -> Instant)?) {
