@@ -145,25 +145,6 @@ public enum LoadRun {
         /// When it started sending (wall clock), the instant it was asked to (`--start-at`), and its part.
         public var startedAt = Date()
         public var startAt: Date?
-        /// How long each business day lasts in wall time (`--day`).
-        public var day: Days = .automatic
-
-        /// Whether the run crosses business days: at the end of each (`every`, wall time) the
-        /// terminals stop and are answered, the network's clock runs through the night (the
-        /// cutoff, the clearing, the payouts) to the next day's opening, the nodes and the books
-        /// forget what is final, and the terminals sign on for the new day. So a run of any
-        /// length keeps about a day's purchases (more across a weekend or holiday, whose
-        /// payouts wait for the next business day).
-        public enum Days: Sendable, Equatable {
-            /// Every ``defaultDay`` when the whole network is PayLab's; one day when a system
-            /// under test is in it (a host under test sees the date move only when asked).
-            case automatic
-            case none
-            case every(Duration)
-        }
-
-        /// A business day's wall time when nothing says otherwise.
-        public static let defaultDay = Duration.seconds(5)
         public var part: (index: Int, count: Int) = (1, 1)
         /// How busy the machine and PayLab were while it sent (nil where the kernel does not say).
         public var cpu: CPUUse?
