@@ -374,16 +374,34 @@ public enum LoadRun {
     }
 
     /// How long a business day of this run lasts: nil when it is one day.
-    static func businessDay(_ scenario: Scenario, options: Options) -> Duration? {
+    public static func businessDay(_ scenario: Scenario, options: Options) -> Duration? {
+        let asked: Duration
         switch options.day {
         case .none: return nil
-        case .every(let day): return day > .zero && day < options.duration ? day : nil
+        case .every(let day): asked = day
         case .automatic:
             let network = scenario.network
             let nodes = [network.acquirer.name, network.scheme.name] + network.banks.map(\.name)
             guard !nodes.contains(where: { network.external[$0] != nil }) else { return nil }
-            return Options.defaultDay < options.duration ? Options.defaultDay : nil
+            asked = Options.defaultDay
         }
+        guard asked > .zero else { return nil }
+        // The days must stay within the years the calendar knows (its holidays), with the
+        // settling after the last: a longer run gets longer days.
+        let day = max(asked, shortestDay(scenario, duration: options.duration))
+        return day < options.duration ? day : nil
+    }
+
+    /// The shortest business day with which a run of `duration` stays within its calendar's
+    /// years, a fortnight and the settling horizon to spare (zero for a calendar of every year).
+    static func shortestDay(_ scenario: Scenario, duration: Duration) -> Duration {
+        guard let last = scenario.calendar.years?.upperBound, let end = LocalDate("\(last)-12-31") else { return .zero }
+        let first = scenario.zone.local(scenario.start).date
+        let horizonDays = Int(scenario.horizon.components.seconds / 86_400) + 1
+        let days = end.daysSinceEpoch - first.daysSinceEpoch - 14 - horizonDays
+        guard days > 0 else { return duration }
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return .milliseconds((milliseconds + Int64(days) - 1) / Int64(days))
     }
 
     /// One network served in real time for a load run, on its own runner (its own event loop).

@@ -61,6 +61,27 @@ struct LoadTests {
         }
     }
 
+    @Test("business days: 5 s by default on PayLab's own network, none with a host under test, and longer for a run that would outrun its calendar's years")
+    func dayLength() throws {
+        func day(_ duration: Duration, _ days: LoadRun.Options.Days = .automatic, faults: String? = nil) throws -> Duration? {
+            var options = LoadRun.Options(pace: .rate(10), duration: duration, terminals: 10, cards: 3)
+            options.day = days
+            return LoadRun.businessDay(try Self.scenario(options), options: options)
+        }
+        #expect(try day(.seconds(600)) == .seconds(5) && day(.seconds(4)) == nil && day(.seconds(600), .none) == nil)
+        #expect(try day(.seconds(30), .every(.milliseconds(300))) == .milliseconds(300))
+        // From 2026-05-11, the China calendar (2024 to 2026) has 216 days left to sell on, with a
+        // fortnight and the 3-day settling to spare: ten minutes need days of 2.8 s at least,
+        // an hour days of 16.7 s.
+        #expect(try day(.seconds(600), .every(.milliseconds(300))) == .milliseconds(2_778))
+        #expect(try day(.seconds(3600)) == .milliseconds(16_667))
+        var options = LoadRun.Options(pace: .rate(10), duration: .seconds(600), terminals: 10, cards: 3)
+        var scenario = LoadRun.defaultScenario(options: options)
+        scenario.network.external[scenario.network.banks[0].name] = ExternalSystem()
+        options.day = .automatic
+        #expect(LoadRun.businessDay(scenario, options: options) == nil, "a host under test keeps one day unless asked")
+    }
+
     @Test("a run across business days: each night the clock runs through the cutoff and the payouts, the terminals sign on again the next day, what the run keeps stays level however many days it runs, and every cent reconciles")
     func businessDays() async throws {
         var options = LoadRun.Options(pace: .rate(400), duration: .milliseconds(4200), terminals: 10, cards: 20, threads: 2, connections: 2)
