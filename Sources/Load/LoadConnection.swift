@@ -185,14 +185,6 @@ final class LoadConnection: ChannelInboundHandler {
         channel.flush()
     }
 
-    /// The approvals seen since the last take (the books check and fold them each night).
-    func takeApproved() -> [LoadPurchase] {
-        stats.update { seen in
-            defer { seen.approved.removeAll(keepingCapacity: true) }
-            return seen.approved
-        }
-    }
-
     /// Every request of the schedule whose time has come, each timed from its scheduled start; then the sweep.
     private func sendDue(now: NIODeadline, total: Int64, rate: Int, step: Int) {
         guard let channel else { return }
@@ -255,8 +247,12 @@ final class LoadConnection: ChannelInboundHandler {
             try? await bound.eventLoop.submit { bound.value.resume() }.get()
         }
 
-        func takeApproved() async -> [LoadPurchase] {
-            (try? await bound.eventLoop.submit { bound.value.takeApproved() }.get()) ?? []
+        /// The approvals seen since the last take (the books check and fold them each night).
+        func takeApproved() -> [LoadPurchase] {
+            stats.update { seen in
+                defer { seen.approved.removeAll(keepingCapacity: true) }
+                return seen.approved
+            }
         }
 
         func snapshot(light: Bool) -> LoadObservation { stats.snapshot(light: light) }

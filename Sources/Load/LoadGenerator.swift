@@ -49,10 +49,12 @@ public struct LoadPlan: Sendable {
     /// How many requests the run will send, for the lists that must hold them all: an open
     /// loop's rate times its duration, a closed loop's at most ``closedLoopRoom`` a second.
     /// With business days, a day's: the books are folded each night.
-    public var expectedRequests: Int { Self.expectedRequests(pace: pace, duration: day.map { min($0, duration) } ?? duration) + 1_000 }
+    public var expectedRequests: Int { Self.expectedRequests(pace: pace, duration: duration, day: day) + 1_000 }
 
-    /// The requests a run of this pace and duration sends (an open loop's with 5% to spare).
-    public static func expectedRequests(pace: Pace, duration: Duration) -> Int {
+    /// The requests a run of this pace and duration sends (an open loop's with 5% to spare);
+    /// with business days of `day`, a day's.
+    public static func expectedRequests(pace: Pace, duration: Duration, day: Duration? = nil) -> Int {
+        let duration = day.map { min($0, duration) } ?? duration
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         switch pace {
         case .rate(let rate): return Int(Double(rate) * seconds * 1.05)
@@ -129,8 +131,8 @@ public struct LoadObservation: Sendable {
     public var approved: [LoadPurchase] = []
     /// Purchases the terminal reversed (no answer in time).
     public var reversed: [LoadPurchase] = []
-    /// Business days the run crossed (nights run), and the wall time the nights took.
-    public var nights = 0
+    /// The wall time the nights of a run that crosses business days took (draining included),
+    /// which is not sending time.
     public var nightTime: Duration = .zero
 
     public struct SecondStats: Sendable {
@@ -200,7 +202,6 @@ public struct LoadObservation: Sendable {
         }
         approved += other.approved
         reversed += other.reversed
-        nights = max(nights, other.nights)
         nightTime = max(nightTime, other.nightTime)
     }
 }
@@ -301,10 +302,7 @@ public final class LoadGenerator: Sendable {
         var seen = handlers.reduce(into: archive) { $0.merge($1.snapshot(light: false)) }
         seen.abandoned = pending.requests + pending.reversals
         seen.sendingTime = min(plan.duration, end - startedAt - paused)
-        if let days {
-            seen.nights = days.cycle.nights
-            seen.nightTime = paused
-        }
+        seen.nightTime = paused
         return seen
     }
 
@@ -379,7 +377,7 @@ public final class LoadGenerator: Sendable {
         }
         await days.cycle.night()
         var approved: [LoadPurchase] = []
-        for handler in handlers { approved += await handler.takeApproved() }
+        for handler in handlers { approved += handler.takeApproved() }
         days.closed(approved)
         for handler in handlers { await handler.resume() }
         return ContinuousClock.now - began

@@ -228,7 +228,7 @@ public enum LoadRun {
         // its volume, a closed loop makes room for more than it can send.
         let day = businessDay(scenario, options: options)
         let cycle = day.map { _ in DayCycle(start: scenario.start, zone: scenario.zone, networks: count) }
-        let volume = LoadPlan.expectedRequests(pace: options.pace, duration: day.map { min($0, options.duration) } ?? options.duration)
+        let volume = LoadPlan.expectedRequests(pace: options.pace, duration: options.duration, day: day)
         let expected = min(4_000_000, volume / count + 1_000)
         let served = shares.map { Served($0, authority: authority, expectedTransactions: expected, days: cycle) }
         func stopAll() async -> [ScenarioResult] {
@@ -338,7 +338,8 @@ public enum LoadRun {
         case .concurrency(let count): pace = "closed loop, \(count) outstanding"
         }
         let networks = count == 1 ? "" : "\(count) networks side by side (one event loop each), "
-        let daysSaid = day.map { "business days of \($0.compact) (\(seen.nights) nights), " } ?? ""
+        let nights = cycle?.nights ?? 0
+        let daysSaid = day.map { "business days of \($0.compact) (\(nights) nights), " } ?? ""
         let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(plan.threads) threads, \(networks)\(daysSaid)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"
         var askedRate: Int?
         if case .rate(let rate) = options.pace { askedRate = rate }
@@ -352,7 +353,7 @@ public enum LoadRun {
             ("pace", pace), ("duration", "\(options.duration.components.seconds) s"), ("warmup", "\(options.warmup.components.seconds) s"),
             ("terminals", "\(terminals.count)"), ("cards", "\(cards.count)"), ("connections", "\(plan.connections)"), ("threads", "\(plan.threads)"),
             ("networks", "\(count)"),
-            ("business day", day.map { "\($0.compact) of wall time; \(seen.nights) nights took \(seen.nightTime.compact), \(cycle?.retired ?? 0) journal entries retired" } ?? "one day (no nights)"),
+            ("business day", day.map { "\($0.compact) of wall time; \(nights) nights took \(seen.nightTime.compact), \(cycle?.retired ?? 0) journal entries retired" } ?? "one day (no nights)"),
             ("part", "\(options.part.index)/\(options.part.count)"), ("terminal timeout", "\(options.timeout.components.seconds) s"),
             ("path", acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-"), then \(scenario.network.scheme.name)" }
                 ?? "mutual TLS through \(scenario.network.acquirer.name), \(scenario.network.scheme.name) and the issuer"),

@@ -28,8 +28,6 @@ public final class DayCycle: Sendable {
         var ran = 0
         var left = 0
         var done: CheckedContinuation<Void, Never>?
-        /// The wall time the nights took, all told.
-        var nightTime: Duration = .zero
         /// Journal entries the networks' nodes retired, all told.
         var retired = 0
         /// Journal entries the networks' nodes kept after each night, and tonight's so far.
@@ -53,8 +51,6 @@ public final class DayCycle: Sendable {
 
     /// How many nights have passed.
     public var nights: Int { state.withLock { $0.nights } }
-    /// The wall time the nights took, all told.
-    public var nightTime: Duration { state.withLock { $0.nightTime } }
     /// Journal entries retired at the nights, all told.
     public var retired: Int { state.withLock { $0.retired } }
     /// Journal entries the nodes kept after each night (what is outstanding then), night by night.
@@ -71,7 +67,6 @@ public final class DayCycle: Sendable {
     /// retired what is final, with the clock reading that opening. Only the generator calls it,
     /// with nothing in flight.
     public func night() async {
-        let began = ContinuousClock.now
         let until = opening(after: now())
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let nobody = state.withLock { state -> Bool in
@@ -86,10 +81,7 @@ public final class DayCycle: Sendable {
         }
         // Every network is at the opening: the clock jumps there.
         let current = now()
-        state.withLock { state in
-            state.skipped += .milliseconds(until.milliseconds - current.milliseconds)
-            state.nightTime += ContinuousClock.now - began
-        }
+        state.withLock { $0.skipped += .milliseconds(until.milliseconds - current.milliseconds) }
     }
 
     /// The night a network has still to run (it ran `ran` so far), if one is under way.

@@ -250,7 +250,7 @@ public final class ScenarioRunner: Sendable {
         defer { days?.leave() }
         while !serving.stop() {
             if let duration = serving.duration, ContinuousClock.now - wallStart >= duration { break }
-            if let days = serving.days, let night = days.nightToRun(after: nights) {
+            if let days, let night = days.nightToRun(after: nights) {
                 let (retired, kept) = try await runNight(run, until: night.until, on: loop)
                 nights = night.number
                 days.ranNight(retired: retired, kept: kept)
