@@ -46,7 +46,7 @@ public protocol NodeLogic: Sendable {
     /// opening has fired (a node cannot know that another still waits on something of a
     /// transaction it finished). A scenario run never calls it (a chargeback may come a month
     /// later). Returns how many journal entries went.
-    mutating func retireFinal() -> Int
+    mutating func retireFinal(now: Instant) -> Int
     /// How many transactions the node keeps in its journal (what `retireFinal` bounds).
     var journalCount: Int { get }
 }
@@ -62,6 +62,6 @@ extension NodeLogic {
     public mutating func reserve(transactions: Int) {}
     public func security(towards peer: String) -> LinkSecurity? { nil }
     public var forwarded: HopMap? { nil }
-    public mutating func retireFinal() -> Int { 0 }
+    public mutating func retireFinal(now: Instant) -> Int { 0 }
     public var journalCount: Int { 0 }
 }

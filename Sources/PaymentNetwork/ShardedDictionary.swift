@@ -48,13 +48,24 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     /// Removes every entry `shouldRemove` picks, shard by shard; returns how many went.
     @discardableResult
     public mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
+        retain { key, value in !shouldRemove(key, value) }
+    }
+
+    /// Goes through every entry, shard by shard: `keep` says whether it stays, and may change
+    /// what it holds. Each shard is built anew at its new size (a night of a load run drops
+    /// most of a day's entries, and a table keeps the room of its largest size).
+    /// Returns how many entries went.
+    @discardableResult
+    public mutating func retain(_ keep: (Key, inout Value) -> Bool) -> Int {
         let before = count
         for shard in shards.indices where !shards[shard].isEmpty {
-            let kept = shards[shard].filter { !shouldRemove($0.key, $0.value) }
-            if kept.count != shards[shard].count {
-                count -= shards[shard].count - kept.count
-                shards[shard] = kept
+            var kept: [Key: Value] = [:]
+            for (key, value) in shards[shard] {
+                var value = value
+                if keep(key, &value) { kept[key] = value }
             }
+            count -= shards[shard].count - kept.count
+            shards[shard] = kept
         }
         return before - count
     }

@@ -65,7 +65,7 @@ struct InMemoryNetwork {
     /// Every node retires what is final (a load run's night); how many entries each retired.
     mutating func retireFinal() -> [String: Int] {
         var retired: [String: Int] = [:]
-        for name in nodes.keys { retired[name] = nodes[name]!.retireFinal() }
+        for name in nodes.keys { retired[name] = nodes[name]!.retireFinal(now: now) }
         return retired
     }
 

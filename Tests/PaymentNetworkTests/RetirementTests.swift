@@ -41,13 +41,28 @@ struct RetirementTests {
         var retired = network.retireFinal()
         #expect(retired["UnionPay"] == 1 && retired["ICBC"] == 51 && retired["Leshua"] == 1, "\(retired)")
         #expect(Self.journals(network) == ["Leshua": 50, "UnionPay": 50])
-        // Friday night: cleared. Paid Monday 09:00: until then the acquirer owes every purchase.
+        // Not cleared yet: the acquirer keeps each approval whole, with the answer a repeat
+        // would be given and the hop the scheme's events are named through.
+        var leshua = try #require(network.nodes["Leshua"] as? AcquirerStateMachine)
+        #expect(leshua.hops.count == 50)   // the reversed purchase's hop went with it
+        #expect(leshua.journal.values.filter { $0.answer != nil }.count == 50)
+        // Friday night: cleared. Paid Monday 09:00: until then the acquirer owes every purchase,
+        // and keeps of each what the payout reads: no answer to replay, no hop.
         network.run(until: Fixture.at("2026-05-09 10:00"))
         retired = network.retireFinal()
         #expect(retired["UnionPay"] == 50 && retired["Leshua"] == 0, "\(retired)")
         #expect(Self.journals(network) == ["Leshua": 50])
-        let leshua = try #require(network.nodes["Leshua"] as? AcquirerStateMachine)
-        #expect(leshua.hops.count == 50)   // the reversed purchase's hop went with it
+        leshua = try #require(network.nodes["Leshua"] as? AcquirerStateMachine)
+        #expect(leshua.hops.count == 0)
+        #expect(leshua.journal.values.allSatisfy { $0.answer == nil && $0.state == .approved && $0.request.amount != nil })
+        // Should a terminal repeat one of them all the same, it is answered 94 and nothing moves twice.
+        let first = sent[0]
+        let repeated = ReferenceNumberingTests.purchase(terminal: first.terminal, stan: 1, at: Fixture.friday)
+        #expect(repeated.transactionReference == first)
+        network.inject(Fixture.signOn(first.terminal, at: Fixture.at("2026-05-09 10:00")), from: first.terminal, to: "Leshua")
+        network.inject(repeated, from: first.terminal, to: "Leshua")
+        let answer = try #require(network.delivered.last)
+        #expect(answer.to == first.terminal && answer.message.mti == .financialResponse && answer.message.responseCode == .duplicateTransmission, "\(answer.message)")
         network.run(until: Fixture.at("2026-05-11 12:00"))
         retired = network.retireFinal()
         #expect(retired["Leshua"] == 50 && Self.journals(network).isEmpty, "\(retired)")

@@ -7,7 +7,7 @@ extension NetworkRun {
     func retireFinal() -> Int {
         suts.forgetSwipes()
         var retired = 0
-        for name in nodes.keys { retired += nodes[name]!.retireFinal() }
+        for name in nodes.keys { retired += nodes[name]!.retireFinal(now: now) }
         return retired
     }
 
