@@ -270,6 +270,9 @@ public enum LoadRun {
         let held = Mutex<[(approvals: Int, trails: Int)]>([])
         if let day, let cycle {
             days = LoadDays(length: day, cycle: cycle) { approvals in
+                // What the networks' nights freed goes back first: the books fold on another
+                // thread, whose allocations cannot reuse the networks' freed memory.
+                releaseFreedMemory()
                 var byNetwork = Array(repeating: [LoadPurchase](), count: books.count)
                 for purchase in approvals { byNetwork[networkOf[purchase.terminal] ?? 0].append(purchase) }
                 var tonight = (approvals: 0, trails: 0)

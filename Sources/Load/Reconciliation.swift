@@ -128,7 +128,8 @@ public final class LoadBooks: Sendable {
 
     /// One approved purchase against its trail: debited once, cleared once, paid once for the amount less the fee.
     private func settle(_ purchase: LoadPurchase, trail: ReconciliationTrails.Trail, into books: inout Folded) {
-        let name = "\(purchase.terminal) STAN \(purchase.stan) (\(purchase.amount.formatted(exponent: exponent)))"
+        // Named only when something is off: a night settles tens of thousands that are not.
+        var name: String { "\(purchase.terminal) STAN \(purchase.stan) (\(purchase.amount.formatted(exponent: exponent)))" }
         if issuerIsOurs && trail.authorized - trail.reversed != 1 {
             books.problems.append("\(name): approved at the terminal, debited \(trail.authorized - trail.reversed) times at the issuer")
         }

@@ -303,8 +303,9 @@ final class NetworkRun {
         let management = !suts.isExternal(peer, node) && bytes.count > 4 && bytes[0] == 0x30 && bytes[1] == 0x38
         let (verdict, log) = linkFaults.apply(to: bytes, at: node, from: peer, now: now, management: management)
         linkLog += log.map { (now, $0) }
-        // A connection never reorders: a frame behind one still held waits for it.
-        let link = "\(peer) -> \(node)"
+        // A connection never reorders: a frame behind one still held waits for it. (Named only
+        // once a frame was held: a run without latency faults names no link per frame.)
+        var link: String { "\(peer) -> \(node)" }
         var release: Instant?
         var copies: [[UInt8]]
         var sliced = false
@@ -316,12 +317,12 @@ final class NetworkRun {
             // the first half now (behind nothing held) and the rest then.
             copies = halves
             release = until
-            let behindNothing = lastRelease[link].map { $0 <= now } ?? true
+            let behindNothing = lastRelease.isEmpty || (lastRelease[link].map { $0 <= now } ?? true)
             if suts.isExternal(peer, node), halves.count == 1, behindNothing {
                 sliced = suts.transmitHalf(halves[0], from: peer, to: node)
             }
         }
-        if let last = lastRelease[link], last > now { release = max(release ?? last, last) }
+        if !lastRelease.isEmpty, let last = lastRelease[link], last > now { release = max(release ?? last, last) }
         guard let release else {
             for copy in copies { hand(copy, to: node, from: peer) }
             return

@@ -88,8 +88,9 @@ final class SystemsUnderTest {
     private var awaited: [Int: Awaited] = [:]
     private var nextToken = 0
     /// The frame `accept` last decoded, which the node's delivery then need not decode again
-    /// (unless a fault changed its bytes on the way).
-    private var lastAccepted: (key: LinkKey, bytes: [UInt8], message: ISOMessage)?
+    /// (unless a fault changed its bytes on the way, or the node's keys changed while a fault
+    /// held it): one whose MAC checked under `mac`, the keys the node then held for the link.
+    private var lastAccepted: (key: LinkKey, bytes: [UInt8], message: ISOMessage, mac: MACAuthenticator?)?
     /// The wall time from the write of each answered request to its answer.
     private(set) var roundTrips: [Duration] = []
     /// What happened on the links, for the run's log (sign-ons, echoes, late and unmatched answers).
@@ -137,7 +138,7 @@ final class SystemsUnderTest {
         guard let session = sessions[key] else { return nil }
         let authenticator = authenticator(node, peer)
         // The bytes before the MTI (a TPDU and header) belong to the link, not to PayLab's nodes.
-        if authenticator == nil, let last = lastAccepted, last.key == key, last.bytes == bytes { return .success(last.message.withoutHeader) }
+        if let last = lastAccepted, last.key == key, last.mac == authenticator, last.bytes == bytes { return .success(last.message.withoutHeader) }
         return Result { () throws(ISO8583Error) in try session.unpack(bytes, securedBy: authenticator).withoutHeader }
     }
 
@@ -340,8 +341,12 @@ final class SystemsUnderTest {
         guard let session = sessions[key] else { return .deliver(settles: false) }
         restartEcho(key)
         // A frame that does not decode goes on: the node's delivery reports it (and answers 30 where it can).
-        guard let message = try? session.unpack(bytes, securedBy: nil) else { return .deliver(settles: false) }
-        lastAccepted = (key, bytes, message)
+        // Read under the link's MAC, so that the node's delivery need not read it again; one
+        // whose MAC does not check is read without, and the delivery answers it A0.
+        let mac = authenticator(node, peer)
+        let verified = try? session.unpack(bytes, securedBy: mac)
+        guard let message = verified ?? (try? session.unpack(bytes, securedBy: nil)) else { return .deliver(settles: false) }
+        lastAccepted = verified.map { (key, bytes, $0, mac) }
         if !message.header.isEmpty { sessions[key]!.header = message.header }
         // A POS under test signs on to PayLab's acquirer, which keeps who signed on today (77
         // otherwise); an issuer under test signs off to PayLab's scheme for its maintenance (the
