@@ -305,10 +305,13 @@ extension AcquirerStateMachine {
             actions += credits.start(credit, to: merchant.accountBank, now: now)
         }
         let payoutReference = EventReference.payout(rrn: rrn)
+        // One array for every due's event (a Monday's payout pays a weekend's purchases).
+        let related = [payoutReference]
         let how = sending ? "sent to \(merchant.accountBank) in payout \(rrn)" : "settled in payout \(rrn) without a transfer"
+        actions.reserveCapacity(actions.count + dueNow.count + payout.netted.count)
         for item in dueNow {
             actions.append(.record(TimelineEvent(
-                at: now, node: name, kind: .paidOut, reference: .transaction(item.reference), related: [payoutReference],
+                at: now, node: name, kind: .paidOut, reference: .transaction(item.reference), related: related,
                 detail: "\(item.net.formatted(exponent: exponent)) (of \(item.amount.formatted(exponent: exponent)), after the fee) \(how)",
                 facts: .init(amount: item.net, operation: .payout))))
         }

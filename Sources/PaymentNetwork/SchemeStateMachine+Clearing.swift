@@ -77,9 +77,11 @@ extension SchemeStateMachine {
     /// network fees, is posted between its issuer and acquirer, and each member is settled
     /// once for its net position of the day (event `settled` under the member's net settlement).
     mutating func clear(_ date: LocalDate, now: Instant) -> [NodeAction] {
+        let items = batches.removeValue(forKey: date)?.all ?? []
         var actions: [NodeAction] = []
+        actions.reserveCapacity(items.count + 8)   // an event an item, and the settlements: no array grown by doubling at a cutoff
         var net = NetPositions()
-        for var item in batches.removeValue(forKey: date)?.all ?? [] {
+        for var item in items {
             var feeDetail = ""
             if item.kind == .purchase, let purchase = journal[item.reference] {
                 (item.fees, feeDetail) = fees(on: purchase.request, amount: item.amount)

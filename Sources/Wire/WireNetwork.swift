@@ -88,6 +88,8 @@ public final class WireNetwork {
     var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
     var inFlight = InFlightFrames()
     var quietWaiters: [EventLoopPromise<Void>] = []
+    /// Set by `shutdown`: nothing more is connected.
+    var isShutDown = false
     /// Frames between PayLab's nodes are handed on in the order they were written.
     var order = DeliveryOrder()
     var handingOn = false
@@ -174,9 +176,10 @@ public final class WireNetwork {
             return eventLoop.makeFailedFuture(error)
         }
         let registered = eventLoop.makePromise(of: Void.self)
-        registrationWaiters[InFlightFrames.Link(node: server, peer: node)] = registered
+        let key = InFlightFrames.Link(node: server, peer: node)
+        registrationWaiters[key] = registered
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        return ClientBootstrap(group: eventLoop)
+        let connected = ClientBootstrap(group: eventLoop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
@@ -187,7 +190,18 @@ public final class WireNetwork {
                 }
             }
             .connect(host: "127.0.0.1", port: port)
-            .flatMap { _ in registered.futureResult }
+        // A dial that fails, or a link that closes before it is registered (a failed
+        // handshake), fails the wait: none is left pending.
+        // (Only this dial's wait: a later dial of the same link has its own.)
+        @Sendable func fail(_ error: any Error) {
+            guard bound.value.registrationWaiters[key]?.futureResult === registered.futureResult else { return }
+            bound.value.registrationWaiters.removeValue(forKey: key)?.fail(error)
+        }
+        connected.whenFailure { fail($0) }
+        connected.whenSuccess { channel in
+            channel.closeFuture.whenComplete { _ in fail(WireError(message: "\(node) -> \(server): the connection closed before the link was up")) }
+        }
+        return connected.flatMap { _ in registered.futureResult }
     }
 
     /// Whether `node` has a live connection to `peer`.
@@ -308,13 +322,22 @@ public final class WireNetwork {
         EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: eventLoop)
     }
 
-    /// Closes every connection and server.
+    /// Closes every connection and server. What still waits on the network (a link being set
+    /// up, a wait for quiet that a run which stopped on an error left behind) is failed, not
+    /// left pending: a link that comes up later is closed at once.
     public func shutdown() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
         let channels = Array(links.values) + Array(servers.values) + Array(sutServers.values)
         links.removeAll()
         servers.removeAll()
         sutServers.removeAll()
+        isShutDown = true
+        let ended = WireError(message: "the network was shut down first")
+        let waiting = Array(registrationWaiters.values) + quietWaiters + behindSlice.values.joined().map(\.promise)
+        registrationWaiters.removeAll()
+        quietWaiters.removeAll()
+        behindSlice.removeAll()
+        waiting.forEach { $0.fail(ended) }
         return close(channels)
     }
 
@@ -329,6 +352,10 @@ public final class WireNetwork {
     // MARK: - Called by the handlers
 
     func register(node: String, peer: String, channel: any Channel) {
+        guard !isShutDown else {
+            channel.close(promise: nil)
+            return
+        }
         let link = InFlightFrames.Link(node: node, peer: peer)
         links[link] = channel
         registrationWaiters.removeValue(forKey: link)?.succeed(())

@@ -130,6 +130,29 @@ struct MutualTLSTests {
         try await loop.flatSubmit { network.value.shutdown() }.get()
     }
 
+    @Test("a network shut down while a frame is in flight and a link is being set up fails both waits (none is left pending), and the link that comes up after is closed")
+    func shutdownFailsWhatWaits() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let (network, _) = try await startNetwork(loop)
+        try await loop.flatSubmit { network.value.connect(from: "T0000001", to: "Acquirer") }.get()
+        let (quiet, connecting, leftWaiting) = try await loop.submit { () -> (EventLoopFuture<Void>, EventLoopFuture<Void>, Int) in
+            let wire = network.value
+            wire.send(from: "T0000001", to: "Acquirer", message: Array("0800".utf8))
+            let quiet = wire.whenQuiet()
+            let connecting = wire.connect(from: "Acquirer", to: "Scheme")
+            #expect(wire.quietWaiters.count == 1 && wire.registrationWaiters.count == 1)
+            _ = wire.shutdown()
+            return (quiet, connecting, wire.quietWaiters.count + wire.registrationWaiters.count)
+        }.get()
+        #expect(leftWaiting == 0)
+        await #expect { try await quiet.get() } throws: { ($0 as? WireError)?.message.contains("shut down") == true }
+        // The dial itself may fail first (the listener closed): either way it does not succeed.
+        await #expect(throws: (any Error).self) { try await connecting.get() }
+        try await Task.sleep(for: .milliseconds(500))
+        let links = try await loop.submit { network.value.links.count }.get()
+        #expect(links == 0)
+    }
+
     @Test("a node with a certificate from the run's CA connects, and its frames arrive named by its certificate")
     func memberAccepted() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
