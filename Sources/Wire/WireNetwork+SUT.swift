@@ -43,16 +43,7 @@ extension WireNetwork {
                 }
             }
             .connect(host: host, port: port)
-        connected.whenFailure { error in
-            let network = bound.value
-            network.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): \(Self.describe(error))", refused: Self.isRefused(error)))
-        }
-        // A link that closes before it is registered (a failed handshake) fails the wait.
-        connected.whenSuccess { channel in
-            channel.closeFuture.whenComplete { _ in
-                bound.value.registrationWaiters.removeValue(forKey: key)?.fail(WireError(message: "\(where_): the connection closed before the link was up"))
-            }
-        }
+        awaitRegistration(key, registered, dialled: connected, named: where_)
         return registered.futureResult
     }
 

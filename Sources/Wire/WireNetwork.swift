@@ -190,18 +190,26 @@ public final class WireNetwork {
                 }
             }
             .connect(host: "127.0.0.1", port: port)
-        // A dial that fails, or a link that closes before it is registered (a failed
-        // handshake), fails the wait: none is left pending.
-        // (Only this dial's wait: a later dial of the same link has its own.)
-        @Sendable func fail(_ error: any Error) {
+        awaitRegistration(key, registered, dialled: connected, named: "\(node) -> \(server)")
+        return connected.flatMap { _ in registered.futureResult }
+    }
+
+    /// Fails the wait for link `key` (`registered`) when its dial fails, or when its connection
+    /// closes before the link is registered (a failed handshake): none is left pending. Only this
+    /// dial's wait: a later dial of the same link has its own.
+    func awaitRegistration(
+        _ key: InFlightFrames.Link, _ registered: EventLoopPromise<Void>, dialled connected: EventLoopFuture<any Channel>,
+        named link: String
+    ) {
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        @Sendable func fail(_ error: WireError) {
             guard bound.value.registrationWaiters[key]?.futureResult === registered.futureResult else { return }
             bound.value.registrationWaiters.removeValue(forKey: key)?.fail(error)
         }
-        connected.whenFailure { fail($0) }
+        connected.whenFailure { fail(WireError(message: "\(link): \(Self.describe($0))", refused: Self.isRefused($0))) }
         connected.whenSuccess { channel in
-            channel.closeFuture.whenComplete { _ in fail(WireError(message: "\(node) -> \(server): the connection closed before the link was up")) }
+            channel.closeFuture.whenComplete { _ in fail(WireError(message: "\(link): the connection closed before the link was up")) }
         }
-        return connected.flatMap { _ in registered.futureResult }
     }
 
     /// Whether `node` has a live connection to `peer`.
