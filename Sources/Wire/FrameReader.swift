@@ -29,6 +29,9 @@ public final class FrameReader: ChannelInboundHandler, RemovableChannelHandler {
         self.stallLimit = stallLimit
     }
 
+    /// Whether part of a frame has come and the rest not yet.
+    public var holdsPartOfAFrame: Bool { (buffer?.readableBytes ?? 0) > 0 }
+
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         if buffer == nil {

@@ -11,6 +11,9 @@ struct InFlightFrames {
     /// All frames in flight.
     private(set) var count = 0
 
+    /// The frames written on `link` and not yet handled.
+    func pending(on link: Link) -> Int { pending[link] ?? 0 }
+
     /// A frame was written from `node` to `peer`.
     mutating func sent(from node: String, to peer: String) {
         pending[Link(node: node, peer: peer), default: 0] += 1

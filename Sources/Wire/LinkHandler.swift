@@ -22,7 +22,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         case firstFrame(@Sendable ([UInt8]) -> String?)
     }
 
-    private let network: WireNetwork
+    private var network: WireNetwork
     /// The node this end of the connection belongs to.
     private let node: String
     private let identity: Identity
@@ -39,6 +39,11 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.node = node
         self.identity = identity
         self.identifyWithin = identifyWithin
+    }
+
+    /// This end of a link kept open from an earlier run (``LinkPool``) now belongs to `network`'s run.
+    func adopt(by network: WireNetwork) {
+        self.network = network
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -88,6 +88,8 @@ public final class WireNetwork {
     var registrationWaiters: [InFlightFrames.Link: EventLoopPromise<Void>] = [:]
     var inFlight = InFlightFrames()
     var quietWaiters: [EventLoopPromise<Void>] = []
+    /// Where clean links go at `shutdown`, and where `connect` looks first: the runner's, kept across its runs.
+    public var pool: LinkPool?
     /// Set by `shutdown`: nothing more is connected.
     var isShutDown = false
     /// Frames between PayLab's nodes are handed on in the order they were written.
@@ -151,7 +153,7 @@ public final class WireNetwork {
                     ])
                 }
             }
-            .bind(host: "127.0.0.1", port: port ?? ports[node] ?? 0)
+            .bind(to: Self.loopback(port: port ?? ports[node] ?? 0))
             .map { channel in
                 let network = bound.value
                 network.servers[node] = channel
@@ -175,6 +177,16 @@ public final class WireNetwork {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
+        if let (nodeEnd, serverEnd) = pool?.take(node, server) {
+            do {
+                try adopt(nodeEnd, of: node, from: server)
+                try adopt(serverEnd, of: server, from: node)
+                return eventLoop.makeSucceededVoidFuture()
+            } catch {
+                // Not a link of PayLab's after all: it is closed, and dialled anew.
+                _ = Self.reset([nodeEnd, serverEnd], on: eventLoop)
+            }
+        }
         let registered = eventLoop.makePromise(of: Void.self)
         let key = InFlightFrames.Link(node: server, peer: node)
         registrationWaiters[key] = registered
@@ -189,9 +201,15 @@ public final class WireNetwork {
                     ])
                 }
             }
-            .connect(host: "127.0.0.1", port: port)
+            .connect(to: Self.loopback(port: port))
         awaitRegistration(key, registered, dialled: connected, named: "\(node) -> \(server)")
         return connected.flatMap { _ in registered.futureResult }
+    }
+
+    /// Takes over `node`'s end of a link kept open from an earlier run: its frames come here now.
+    private func adopt(_ channel: any Channel, of node: String, from peer: String) throws {
+        try channel.pipeline.syncOperations.handler(type: LinkHandler.self).adopt(by: self)
+        register(node: node, peer: peer, channel: channel)
     }
 
     /// Fails the wait for link `key` (`registered`) when its dial fails, or when its connection
@@ -333,9 +351,13 @@ public final class WireNetwork {
     /// Closes every connection and server. What still waits on the network (a link being set
     /// up, a wait for quiet that a run which stopped on an error left behind) is failed, not
     /// left pending: a link that comes up later is closed at once.
+    /// With a ``pool``, the links left clean go to it instead, for the next run.
     public func shutdown() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        let channels = Array(links.values) + Array(servers.values) + Array(sutServers.values)
+        if let pool { keepClean(in: pool) }
+        // PayLab's own links are reset (both ends are here); a system under test's is closed as usual.
+        let connections = links.filter { !externalPeers.contains($0.key.node) && !externalPeers.contains($0.key.peer) }.map(\.value)
+        let channels = Array(servers.values) + Array(sutServers.values) + links.filter { externalPeers.contains($0.key.node) || externalPeers.contains($0.key.peer) }.map(\.value)
         links.removeAll()
         servers.removeAll()
         sutServers.removeAll()
@@ -346,7 +368,35 @@ public final class WireNetwork {
         quietWaiters.removeAll()
         behindSlice.removeAll()
         waiting.forEach { $0.fail(ended) }
-        return close(channels)
+        return close(channels).and(Self.reset(connections, on: eventLoop)).map { _ in () }
+    }
+
+    /// Moves to `pool` every link between two of PayLab's nodes that its run left clean: both
+    /// ends registered, nothing in flight either way, no half frame at either end.
+    private func keepClean(in pool: LinkPool) {
+        for (key, first) in links where key.node < key.peer {
+            let back = InFlightFrames.Link(node: key.peer, peer: key.node)
+            guard let second = links[back], !externalPeers.contains(key.node), !externalPeers.contains(key.peer),
+                  inFlight.pending(on: key) == 0, inFlight.pending(on: back) == 0,
+                  restOfSlice[key] == nil, restOfSlice[back] == nil, behindSlice[key] == nil, behindSlice[back] == nil,
+                  [first, second].allSatisfy({ (try? $0.pipeline.syncOperations.handler(type: FrameReader.self).holdsPartOfAFrame) == false })
+            else { continue }
+            links[key] = nil
+            links[back] = nil
+            pool.keep(key.node, first, key.peer, second)
+        }
+    }
+
+    /// Closes connections whose both ends are PayLab's at once, with a reset: a TCP connection
+    /// closed the usual way waits two minutes in TIME_WAIT at the end that closed it (at both,
+    /// when both close together), holding its port. Runs that follow one another by the
+    /// hundred (`explore`) filled the ephemeral range so, and every bind and connect searched
+    /// a crowded table; a reset leaves nothing behind.
+    static func reset(_ channels: [any Channel], on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        for channel in channels {
+            (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenFailure { _ in }
+        }
+        return EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: eventLoop)
     }
 
     /// Records a problem seen on the wire or in a frame.
@@ -444,6 +494,17 @@ public final class WireNetwork {
         let waiters = quietWaiters
         quietWaiters.removeAll()
         waiters.forEach { $0.succeed(()) }
+    }
+
+    /// 127.0.0.1 at `port`, made directly: a host name would go through the resolver (a
+    /// getaddrinfo on another thread and a Happy Eyeballs race) for every listener and link.
+    /// (PayLab's own ports: 0 or one the system gave.)
+    static func loopback(port: Int) -> SocketAddress {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
+        address.sin_addr.s_addr = in_addr_t(INADDR_LOOPBACK).bigEndian
+        return SocketAddress(address, host: "127.0.0.1")
     }
 
     /// Whether a connect failed because nothing listened there (ECONNREFUSED).

@@ -35,7 +35,7 @@ struct ScenarioLibraryTests {
         #expect(result.passed, "\(TextReport.render(result))")
     }
 
-    @Test("the whole library gives the same JSON, byte for byte, three times over while another process loads the machine")
+    @Test("the whole library gives the same JSON, byte for byte, three times over while another process loads the machine: each scenario on a runner of its own, then all on one runner (each taking over the links the one before left) in order and in reverse")
     func sameBytesUnderLoad() async throws {
         // A busy process competes for the cores, so the sockets deliver in other orders than an
         // idle machine's (even at the lowest priority, which leaves the tests that run in real
@@ -46,12 +46,20 @@ struct ScenarioLibraryTests {
         defer { busy.terminate() }
         let scenarios = try Self.files.map { try ScenarioLoader.load(path: $0) }
         var reports: [String] = []
-        for _ in 0..<3 {
+        var alone: [ScenarioResult] = []
+        for scenario in scenarios {
+            let runner = ScenarioRunner()
+            alone.append(await runner.run(scenario))
+            try await runner.shutdown()
+        }
+        reports.append(JSONReport.report(alone).rendered())
+        for reversed in [false, true] {
             let runner = ScenarioRunner()
             var results: [ScenarioResult] = []
-            for scenario in scenarios { results.append(await runner.run(scenario)) }
+            for scenario in reversed ? scenarios.reversed() : scenarios { results.append(await runner.run(scenario)) }
+            #expect(try await runner.linksReused() >= scenarios.count, "the runs did not take over the links of the runs before them")
             try await runner.shutdown()
-            reports.append(JSONReport.report(results).rendered())
+            reports.append(JSONReport.report(reversed ? results.reversed() : results).rendered())
         }
         for (index, report) in reports.enumerated().dropFirst() {
             let differing = zip(report.split(separator: "\n"), reports[0].split(separator: "\n")).first { $0 != $1 }

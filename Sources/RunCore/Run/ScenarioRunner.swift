@@ -14,6 +14,8 @@ import Capture
 public final class ScenarioRunner: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let credentials: TLSCredentials?
+    /// PayLab's own links left clean by one run, for the next (runs on the runner's CA only).
+    private let pool: NIOLoopBoundBox<LinkPool?>
     /// The longest the network may take (in wall time) to go quiet after one step.
     public let quietTimeout: TimeAmount
 
@@ -27,6 +29,7 @@ public final class ScenarioRunner: Sendable {
         pki = nil
         credentials = (try? CertificateAuthority()).map { TLSCredentials(authority: $0) }
         self.quietTimeout = quietTimeout
+        pool = Self.emptyPool(on: group)
     }
 
     /// A runner whose nodes' certificates come from the CA of a `paylab pki init` folder;
@@ -36,6 +39,7 @@ public final class ScenarioRunner: Sendable {
         self.pki = pki
         credentials = TLSCredentials(authority: try PKI(directory: pki).authority())
         self.quietTimeout = quietTimeout
+        pool = Self.emptyPool(on: group)
     }
 
     /// A runner whose nodes' certificates come from `authority` (a load generator in the same
@@ -45,10 +49,21 @@ public final class ScenarioRunner: Sendable {
         pki = nil
         credentials = TLSCredentials(authority: authority)
         self.quietTimeout = quietTimeout
+        pool = Self.emptyPool(on: group)
     }
 
-    /// Stops the event loop.
+    private static func emptyPool(on group: MultiThreadedEventLoopGroup) -> NIOLoopBoundBox<LinkPool?> {
+        .makeEmptyBox(valueType: LinkPool.self, eventLoop: group.next())
+    }
+
+    /// How many links runs took over from earlier runs instead of dialling (see ``LinkPool``).
+    public func linksReused() async throws -> Int {
+        try await pool.eventLoop.submit { self.pool.value?.reused ?? 0 }.get()
+    }
+
+    /// Closes the links kept between runs, and stops the event loop.
     public func shutdown() async throws {
+        try? await pool.eventLoop.flatSubmit { self.pool.value?.close() ?? self.pool.eventLoop.makeSucceededVoidFuture() }.get()
         try await group.shutdownGracefully()
     }
 
@@ -157,8 +172,16 @@ public final class ScenarioRunner: Sendable {
             var tap: (@Sendable (WireNetwork.WrittenFrame, Instant) -> Void)?
             if let session { tap = { frame, now in session.record(frame, at: now) } }
             let sink = tap
+            // A run on the runner's CA hands its clean links on to the next (a captured run's
+            // own CA and key log are its alone).
+            let pooled = session == nil && self.credentials != nil
             let run = try await loop.submit {
-                NIOLoopBound(NetworkRun(scenario: scenario, wire: WireNetwork(eventLoop: loop, credentials: credentials), tap: sink, planted: planted), eventLoop: loop)
+                let wire = WireNetwork(eventLoop: loop, credentials: credentials)
+                if pooled {
+                    if self.pool.value == nil { self.pool.value = LinkPool(eventLoop: loop) }
+                    wire.pool = self.pool.value
+                }
+                return NIOLoopBound(NetworkRun(scenario: scenario, wire: wire, tap: sink, planted: planted), eventLoop: loop)
             }.get()
             do {
                 // A run served in real time hands frames on as they arrive from the start (its
@@ -180,7 +203,7 @@ public final class ScenarioRunner: Sendable {
                     serving.announce(addresses)
                     try await serve(run, scenario, serving, on: loop)
                 } else {
-                    result.stepTimes = try await drive(run, scenario, on: loop)
+                    result.stepTimes = try await drive(run, on: loop)
                 }
                 try await loop.flatSubmit { run.value.signOff() }.get()
             } catch {
@@ -207,25 +230,10 @@ public final class ScenarioRunner: Sendable {
         return result
     }
 
-    /// Runs the steps and then the clock to the horizon: one hop onto the loop per step or
-    /// event, which handles it and completes when the network is quiet again.
-    private func drive(_ run: NIOLoopBound<NetworkRun>, _ scenario: Scenario, on loop: any EventLoop) async throws -> [Duration] {
+    /// Runs the steps and then the clock to the horizon, on the loop (``NetworkRun/drive(quietTimeout:)``).
+    private func drive(_ run: NIOLoopBound<NetworkRun>, on loop: any EventLoop) async throws -> [Duration] {
         let timeout = quietTimeout
-        try await loop.flatSubmit { run.value.quiet(timeout: timeout) }.get()
-        var stepTimes: [Duration] = []
-        for step in scenario.steps {
-            // Timers, held frames and fault windows due at the step's instant run before it.
-            while try await loop.flatSubmit({ run.value.fireNext(until: step.at, quietTimeout: timeout) }).get() {}
-            let started = ContinuousClock.now
-            try await loop.flatSubmit { run.value.perform(step, quietTimeout: timeout) }.get()
-            stepTimes.append(ContinuousClock.now - started)
-        }
-        let end = (scenario.steps.last?.at ?? scenario.start).advanced(by: scenario.horizon)
-        while try await loop.flatSubmit({ () -> EventLoopFuture<Bool> in
-            let network = run.value
-            return network.isSettled ? loop.makeSucceededFuture(false) : network.fireNext(until: end, quietTimeout: timeout)
-        }).get() {}
-        return stepTimes
+        return try await loop.flatSubmit { run.value.drive(quietTimeout: timeout) }.get()
     }
 
     /// Runs in real time: the virtual clock follows the wall clock from the scenario's start;
