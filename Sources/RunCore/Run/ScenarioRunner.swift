@@ -181,7 +181,9 @@ public final class ScenarioRunner: Sendable {
                     if self.pool.value == nil { self.pool.value = LinkPool(eventLoop: loop) }
                     wire.pool = self.pool.value
                 }
-                return NIOLoopBound(NetworkRun(scenario: scenario, wire: wire, tap: sink, planted: planted), eventLoop: loop)
+                let run = NetworkRun(scenario: scenario, wire: wire, tap: sink, planted: planted)
+                if serving == nil { run.events = ChunkedLog(whole: true) }
+                return NIOLoopBound(run, eventLoop: loop)
             }.get()
             do {
                 // A run served in real time hands frames on as they arrive from the start (its
