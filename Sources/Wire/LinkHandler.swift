@@ -22,7 +22,9 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         case firstFrame(@Sendable ([UInt8]) -> String?)
     }
 
-    private var network: WireNetwork
+    /// The network whose run this connection serves; nil while the link waits in a ``LinkPool``
+    /// (it holds no finished run's network in memory meanwhile, and what it hears goes nowhere).
+    private var network: WireNetwork?
     /// The node this end of the connection belongs to.
     private let node: String
     private let identity: Identity
@@ -41,8 +43,9 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.identifyWithin = identifyWithin
     }
 
-    /// This end of a link kept open from an earlier run (``LinkPool``) now belongs to `network`'s run.
-    func adopt(by network: WireNetwork) {
+    /// This end of a link kept open from an earlier run (``LinkPool``) now belongs to `network`'s
+    /// run; nil: to none, while it waits in the pool.
+    func adopt(by network: WireNetwork?) {
         self.network = network
     }
 
@@ -64,7 +67,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .firstFrame: tls = false
         }
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: limit) {
-            network.report("\(node): \(remote) \(tls ? "did not finish the TLS handshake" : "sent no message") within \(limit.nanoseconds / 1_000_000) ms; closed")
+            network?.report("\(node): \(remote) \(tls ? "did not finish the TLS handshake" : "sent no message") within \(limit.nanoseconds / 1_000_000) ms; closed")
             context.close(promise: nil)
         }
     }
@@ -92,7 +95,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
                     known(name, context)
                 } else {
                     let whose = allowed.isEmpty ? "no node of this run" : allowed.sorted().joined(separator: ", ")
-                    network.report("\(node): refused a TLS peer presenting the certificate of '\(name ?? "nobody")': this link is \(node)'s with \(whose) only; closed")
+                    network?.report("\(node): refused a TLS peer presenting the certificate of '\(name ?? "nobody")': this link is \(node)'s with \(whose) only; closed")
                     context.close(promise: nil)
                 }
             case .fixed(let name, _):
@@ -108,30 +111,30 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         deadline?.cancel()
         deadline = nil
         peer = name
-        network.register(node: node, peer: name, channel: context.channel)
+        network?.register(node: node, peer: name, channel: context.channel)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Array(unwrapInboundIn(data).readableBytesView)
         if peer == nil, case .firstFrame(let identify) = identity {
             guard let name = identify(frame) else {
-                network.report("\(node): a connection from \(context.channel.remoteAddress.map { "\($0)" } ?? "a peer") sent a first message that names none of the systems under test this node serves; closed")
+                network?.report("\(node): a connection from \(context.channel.remoteAddress.map { "\($0)" } ?? "a peer") sent a first message that names none of the systems under test this node serves; closed")
                 context.close(promise: nil)
                 return
             }
             known(name, context)
         }
         guard let peer else {
-            network.report("\(node): frame before the TLS handshake named the peer; dropped")
+            network?.report("\(node): frame before the TLS handshake named the peer; dropped")
             return
         }
-        network.received(frame, at: node, from: peer)
+        network?.received(frame, at: node, from: peer)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
         deadline = nil
-        if let peer { network.unregister(node: node, peer: peer, channel: context.channel) }
+        if let peer { network?.unregister(node: node, peer: peer, channel: context.channel) }
         context.fireChannelInactive()
     }
 
@@ -142,7 +145,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let remote = peer.map { " <- \($0)" } ?? context.channel.remoteAddress.map { " <- \($0)" } ?? ""
-        network.report("\(node)\(remote): \(WireNetwork.describe(error)); connection closed")
+        network?.report("\(node)\(remote): \(WireNetwork.describe(error)); connection closed")
         context.close(promise: nil)
     }
 }

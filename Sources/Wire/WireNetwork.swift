@@ -383,6 +383,7 @@ public final class WireNetwork {
             else { continue }
             links[key] = nil
             links[back] = nil
+            for channel in [first, second] { try? channel.pipeline.syncOperations.handler(type: LinkHandler.self).adopt(by: nil) }
             pool.keep(key.node, first, key.peer, second)
         }
     }
