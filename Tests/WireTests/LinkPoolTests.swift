@@ -22,6 +22,13 @@ struct LinkPoolTests {
         }.get()
     }
 
+    /// What a runner has: an event loop, the CA's credentials, an empty pool; and a record of the frames received.
+    func runner() async throws -> (any EventLoop, TLSCredentials, NIOLoopBound<LinkPool>, NIOLockedValueBox<[String]>) {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let pool = try await loop.submit { NIOLoopBound(LinkPool(eventLoop: loop), eventLoop: loop) }.get()
+        return (loop, TLSCredentials(authority: try CertificateAuthority()), pool, NIOLockedValueBox([]))
+    }
+
     func send(_ wire: NIOLoopBound<WireNetwork>, _ from: String, _ to: String, _ text: String, on loop: any EventLoop) async throws {
         try await loop.flatSubmit { () -> EventLoopFuture<Void> in
             #expect(wire.value.send(from: from, to: to, message: Array(text.utf8)))
@@ -31,11 +38,7 @@ struct LinkPoolTests {
 
     @Test("a link its network left clean is taken over by the next network's dial, and its frames go to that network; a link with a frame still in flight is closed, not kept")
     func cleanLinksAreTakenOver() async throws {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let credentials = TLSCredentials(authority: try CertificateAuthority())
-        let pool = try await loop.submit { NIOLoopBound(LinkPool(eventLoop: loop), eventLoop: loop) }.get()
-        let received = NIOLockedValueBox<[String]>([])
-
+        let (loop, credentials, pool, received) = try await runner()
         let first = try await network(loop, credentials, pool, "first", received)
         try await loop.flatSubmit { first.value.connect(from: "T0000001", to: "Acquirer").and(first.value.connect(from: "Acquirer", to: "Scheme")).map { _ in () } }.get()
         try await send(first, "T0000001", "Acquirer", "0200", on: loop)
@@ -65,10 +68,7 @@ struct LinkPoolTests {
 
     @Test("a kept link whose connection closed meanwhile is not taken over: the next network dials anew")
     func deadLinksAreDialledAgain() async throws {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let credentials = TLSCredentials(authority: try CertificateAuthority())
-        let pool = try await loop.submit { NIOLoopBound(LinkPool(eventLoop: loop), eventLoop: loop) }.get()
-        let received = NIOLockedValueBox<[String]>([])
+        let (loop, credentials, pool, received) = try await runner()
         let first = try await network(loop, credentials, pool, "first", received)
         let ends = try await loop.flatSubmit { () -> EventLoopFuture<[any Channel]> in
             let wire = first.value
