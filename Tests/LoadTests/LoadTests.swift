@@ -118,7 +118,9 @@ struct LoadTests {
         #expect(!report.reconciled)
         #expect(report.problems.contains { $0.hasPrefix("merchant 898440354000001: account 6214830000000001 holds 0.00, expected ") }, "\(report.problems)")
         // The acquirer paid (its credits went out); the merchant's bank never had them: the balances tell.
-        if days != .none { #expect(outcome.nights.count >= 3, "\(outcome.nights)") }
+        // Four days of 250 ms, or fewer and longer ones on a busy machine (a day ends when the
+        // generator next looks): several, whatever the machine.
+        if days != .none { #expect(outcome.nights.count >= 2, "\(outcome.nights)") }
     }
 
     @Test("one payout answer lost: the acquirer repeats, the bank credits once, and the money still reconciles")

@@ -5,6 +5,7 @@ public import PaymentNetwork
 import SettlementCalendar
 public import Wire
 import Capture
+import Foundation
 
 /// Runs scenarios: starts each one's network over real TLS on loopback, drives its
 /// virtual clock, and checks what happened.
@@ -222,7 +223,8 @@ public final class ScenarioRunner: Sendable {
         result.wallTime = ContinuousClock.now - started
         if let session {
             do {
-                try session.finish(timeline: JSONReport.scenario(result))
+                let timeline = JSONReport.scenario(result)
+                try await Self.onThreadOfItsOwn { try session.finish(timeline: timeline) }
                 result.captureFolder = session.folder
                 result.captureNote = session.note
             } catch {
@@ -230,6 +232,24 @@ public final class ScenarioRunner: Sendable {
             }
         }
         return result
+    }
+
+    /// Runs `body`, which blocks (a capture's last packets drained, editcap run), on a thread
+    /// of its own: on one of the few threads every task shares it would hold up every other
+    /// run in the process meanwhile (tests run side by side, `explore`'s workers).
+    static func onThreadOfItsOwn(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try body()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "paylab-capture-finish"
+            thread.start()
+        }
     }
 
     /// Runs the steps and then the clock to the horizon, on the loop (``NetworkRun/drive(quietTimeout:)``).
