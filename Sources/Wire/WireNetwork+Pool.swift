@@ -15,7 +15,7 @@ extension WireNetwork {
     func keepClean(in pool: LinkPool) {
         for (key, first) in links where key.node < key.peer {
             let back = InFlightFrames.Link(node: key.peer, peer: key.node)
-            guard let second = links[back], !externalPeers.contains(key.node), !externalPeers.contains(key.peer),
+            guard let second = links[back], !isExternal(key),
                   inFlight.pending(on: key) == 0, inFlight.pending(on: back) == 0,
                   restOfSlice[key] == nil, restOfSlice[back] == nil, behindSlice[key] == nil, behindSlice[back] == nil,
                   [first, second].allSatisfy({ (try? $0.pipeline.syncOperations.handler(type: FrameReader.self).holdsPartOfAFrame) == false })

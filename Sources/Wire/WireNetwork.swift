@@ -350,8 +350,8 @@ public final class WireNetwork {
         eventLoop.assertInEventLoop()
         if let pool { keepClean(in: pool) }
         // PayLab's own links are reset (both ends are here); a system under test's is closed as usual.
-        let connections = links.filter { !externalPeers.contains($0.key.node) && !externalPeers.contains($0.key.peer) }.map(\.value)
-        let channels = Array(servers.values) + Array(sutServers.values) + links.filter { externalPeers.contains($0.key.node) || externalPeers.contains($0.key.peer) }.map(\.value)
+        let connections = links.filter { !isExternal($0.key) }.map(\.value)
+        let channels = Array(servers.values) + Array(sutServers.values) + links.filter { isExternal($0.key) }.map(\.value)
         links.removeAll()
         servers.removeAll()
         sutServers.removeAll()
@@ -363,6 +363,11 @@ public final class WireNetwork {
         behindSlice.removeAll()
         waiting.forEach { $0.fail(ended) }
         return close(channels).and(Self.reset(connections, on: eventLoop)).map { _ in () }
+    }
+
+    /// Whether either end of `link` is a system under test.
+    func isExternal(_ link: InFlightFrames.Link) -> Bool {
+        externalPeers.contains(link.node) || externalPeers.contains(link.peer)
     }
 
     /// Records a problem seen on the wire or in a frame.

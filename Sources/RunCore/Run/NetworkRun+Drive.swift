@@ -28,7 +28,7 @@ extension NetworkRun {
                 if fired { return loop.makeSucceededFuture(true) }
                 steps.removeFirst()
                 let started = ContinuousClock.now
-                return bound.value.perform(step, quietTimeout: timeout).assumeIsolated().map {
+                return run.perform(step, quietTimeout: timeout).assumeIsolated().map {
                     stepTimes.append(ContinuousClock.now - started)
                     return true
                 }.nonisolated()

@@ -16,7 +16,7 @@ public final class ScenarioRunner: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let credentials: TLSCredentials?
     /// PayLab's own links left clean by one run, for the next (runs on the runner's CA only).
-    private let pool: NIOLoopBoundBox<LinkPool?>
+    private let pool: NIOLoopBoundBox<LinkPool>
     /// The longest the network may take (in wall time) to go quiet after one step.
     public let quietTimeout: TimeAmount
 
@@ -53,18 +53,19 @@ public final class ScenarioRunner: Sendable {
         pool = Self.emptyPool(on: group)
     }
 
-    private static func emptyPool(on group: MultiThreadedEventLoopGroup) -> NIOLoopBoundBox<LinkPool?> {
-        .makeEmptyBox(valueType: LinkPool.self, eventLoop: group.next())
+    private static func emptyPool(on group: MultiThreadedEventLoopGroup) -> NIOLoopBoundBox<LinkPool> {
+        let loop = group.next()
+        return .makeBoxSendingValue(LinkPool(eventLoop: loop), eventLoop: loop)
     }
 
     /// How many links runs took over from earlier runs instead of dialling (see ``LinkPool``).
     public func linksReused() async throws -> Int {
-        try await pool.eventLoop.submit { self.pool.value?.reused ?? 0 }.get()
+        try await pool.eventLoop.submit { self.pool.value.reused }.get()
     }
 
     /// Closes the links kept between runs, and stops the event loop.
     public func shutdown() async throws {
-        try? await pool.eventLoop.flatSubmit { self.pool.value?.close() ?? self.pool.eventLoop.makeSucceededVoidFuture() }.get()
+        try? await pool.eventLoop.flatSubmit { self.pool.value.close() }.get()
         try await group.shutdownGracefully()
     }
 
@@ -178,10 +179,7 @@ public final class ScenarioRunner: Sendable {
             let pooled = session == nil && self.credentials != nil
             let run = try await loop.submit {
                 let wire = WireNetwork(eventLoop: loop, credentials: credentials)
-                if pooled {
-                    if self.pool.value == nil { self.pool.value = LinkPool(eventLoop: loop) }
-                    wire.pool = self.pool.value
-                }
+                if pooled { wire.pool = self.pool.value }
                 let run = NetworkRun(scenario: scenario, wire: wire, tap: sink, planted: planted)
                 if serving == nil { run.events = ChunkedLog(whole: true) }
                 return NIOLoopBound(run, eventLoop: loop)
