@@ -250,15 +250,10 @@ final class NetworkRun {
     /// anything and no frame is held.
     var isSettled: Bool {
         guard held.isEmpty, waiting().isEmpty else { return false }
-        // The outcomes are the timeline's alone, and the timeline only grows: asked again with
-        // no new event (a timer that moved nothing), the answer is the one before.
-        if let known = settledAsOf, known.events == events.count { return known.settled }
-        let settled = TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
-        settledAsOf = (events.count, settled)
-        return settled
+        return settlement.everythingSettled(timeline)
     }
-    /// Whether every transaction was settled for good, as of how many events.
-    private var settledAsOf: (events: Int, settled: Bool)?
+    /// What `isSettled` knows of the timeline from the times before.
+    private var settlement = SettlementWatch()
 
     /// Frames a latency fault still holds.
     var heldFrames: Int { held.count }

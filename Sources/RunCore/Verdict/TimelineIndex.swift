@@ -1,17 +1,36 @@
 import PaymentNetwork
 
-/// Where each reference's events, and each transaction's own (by its id), are in a timeline:
-/// built in one pass, so that reading a transaction's outcome reads its own events only and
-/// the outcomes of a run of many swipes take time in proportion to its events.
+/// Where each reference's events, and each transaction's own (by its id), are in a timeline,
+/// and where each transaction starts: built in one pass, so that reading a transaction's
+/// outcome reads its own events only and the outcomes of a run of many swipes take time in
+/// proportion to its events. A timeline only grows: `extend` indexes what came since.
 struct TimelineIndex {
     private var byReference: [EventReference: [Int]] = [:]
     private var byTransaction: [String: [Int]] = [:]
+    /// The position of each transaction's start, in timeline order: the first swipe of each
+    /// id (a terminal's transaction), or a dispute (a chargeback the issuer started).
+    private(set) var starts: [Int] = []
+    private var started: Set<String> = []
+    /// How many events of the timeline are indexed.
+    private(set) var covered = 0
+
+    init() {}
 
     init(_ timeline: [TimelineEvent]) {
-        for (position, event) in timeline.enumerated() {
+        extend(with: timeline)
+    }
+
+    /// Indexes the events of `timeline` past those already indexed (the timeline this index
+    /// was built from, grown since).
+    mutating func extend(with timeline: [TimelineEvent]) {
+        for position in covered..<timeline.count {
+            let event = timeline[position]
             byReference[event.reference, default: []].append(position)
-            if let id = event.facts.transactionID { byTransaction[id, default: []].append(position) }
+            guard let id = event.facts.transactionID else { continue }
+            byTransaction[id, default: []].append(position)
+            if event.kind == .swiped || event.kind == .disputed, started.insert(id).inserted { starts.append(position) }
         }
+        covered = max(covered, timeline.count)
     }
 
     /// The positions of the events under `reference`, in timeline order.
@@ -22,5 +41,36 @@ struct TimelineIndex {
         var positions = references.flatMap { byReference[$0] ?? [] }
         if let id { positions += byTransaction[id] ?? [] }
         return Array(Set(positions)).sorted()
+    }
+}
+
+/// Whether every transaction of a run is settled for good, asked after each timer at a
+/// run's end while the timeline grows: the answer of `TransactionOutcome.all(from:)` read
+/// whole, found without reading every transaction each time. The index only takes in the new
+/// events, and the transaction found unsettled last time is read first (the earliest of a
+/// run's end is most often still waiting): any one unsettled transaction answers no; yes is
+/// given only once every transaction was read on this timeline.
+struct SettlementWatch {
+    private var index = TimelineIndex()
+    /// Where in `index.starts` to begin reading: the transaction found unsettled last time.
+    private var first = 0
+    private var answer: (events: Int, settled: Bool)?
+
+    mutating func everythingSettled(_ timeline: [TimelineEvent]) -> Bool {
+        // The outcomes are the timeline's alone: asked again with no new event, the answer is the one before.
+        if let answer, answer.events == timeline.count { return answer.settled }
+        index.extend(with: timeline)
+        let starts = index.starts
+        var settled = true
+        for step in 0..<starts.count {
+            let at = (first + step) % starts.count
+            if !TransactionOutcome.outcome(startingAt: starts[at], timeline: timeline, index: index).isSettledForGood {
+                first = at
+                settled = false
+                break
+            }
+        }
+        answer = (timeline.count, settled)
+        return settled
     }
 }

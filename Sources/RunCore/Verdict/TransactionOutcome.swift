@@ -41,15 +41,15 @@ public struct TransactionOutcome: Sendable {
     /// completions, cancellations, refunds) or an issuer started (chargebacks) from a timeline.
     public static func all(from timeline: [TimelineEvent]) -> [TransactionOutcome] {
         let index = TimelineIndex(timeline)
-        var outcomes: [TransactionOutcome] = []
-        var seen: Set<String> = []
-        for event in timeline where event.kind == .swiped || event.kind == .disputed {
-            guard let id = event.facts.transactionID, !seen.contains(id) else { continue }
-            seen.insert(id)
-            outcomes.append(event.kind == .disputed ? chargeback(id: id, start: event, timeline: timeline, index: index)
-                                : outcome(id: id, swipe: event, timeline: timeline, index: index))
-        }
-        return outcomes
+        return index.starts.map { outcome(startingAt: $0, timeline: timeline, index: index) }
+    }
+
+    /// The outcome of the transaction that starts at `position` (one of `index.starts`).
+    static func outcome(startingAt position: Int, timeline: [TimelineEvent], index: TimelineIndex) -> TransactionOutcome {
+        let start = timeline[position]
+        let id = start.facts.transactionID ?? ""
+        return start.kind == .disputed ? chargeback(id: id, start: start, timeline: timeline, index: index)
+            : outcome(id: id, swipe: start, timeline: timeline, index: index)
     }
 
     /// A chargeback: its events are those of its own reference.
@@ -73,9 +73,9 @@ public struct TransactionOutcome: Sendable {
         // index gives their positions, so each outcome reads only its own events.
         let positions = index.positions(of: reference)
         // Swipes of the same message: the first is the original, later ones are repeats.
-        let sends = positions.map { timeline[$0] }.filter { $0.kind == .swiped }
-        let isRepeat = sends.first?.facts.transactionID != id
-        let repeatStart = sends.dropFirst().first?.at
+        let sends = positions.filter { timeline[$0].kind == .swiped }
+        let isRepeat = sends.first.flatMap { timeline[$0].facts.transactionID } != id
+        let repeatStart = sends.dropFirst().first.map { timeline[$0].at }
         // When the original never reached the network (nothing but its terminal recorded
         // anything before a repeat was sent), the repeat that did carries the message: the
         // last one sent before the network first recorded anything of it. What the network
@@ -92,10 +92,10 @@ public struct TransactionOutcome: Sendable {
         // The acquirer answered a repeat as it had answered the original (its answer was lost
         // on the way): the repeat is a duplicate, and the original's answer is the replayed one.
         // (For a repeat, a replay of its own: one sent after it.)
-        let replay = positions.lazy.map { timeline[$0] }.first {
-            $0.kind == .duplicate && $0.node != swipe.node
-                && $0.facts.responseCode != nil && $0.facts.responseCode != .duplicateTransmission && (!isRepeat || $0.at >= swipe.at)
-        }
+        let replay = positions.first {
+            timeline[$0].kind == .duplicate && timeline[$0].node != swipe.node && timeline[$0].facts.responseCode != nil
+                && timeline[$0].facts.responseCode != .duplicateTransmission && (!isRepeat || timeline[$0].at >= swipe.at)
+        }.map { timeline[$0] }
         let isDuplicate = isRepeat && replay != nil && !(handover.map { timeline[$0].facts.transactionID == id } ?? false)
         // The original takes a replayed answer only while it kept the message: once a repeat
         // carries it (the original was delayed past the repeat's send), the replay answered

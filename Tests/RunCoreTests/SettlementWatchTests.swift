@@ -1,0 +1,91 @@
+import Foundation
+import PaymentNetwork
+import SettlementCalendar
+import Testing
+@testable import RunCore
+@testable import Scenario
+
+/// The runner stops a scenario's clock once every transaction is settled for good, asking after
+/// each timer at a run's end; it asks a `SettlementWatch`, which reads only what is new. Its
+/// answer must be the whole reading's on every timeline a run can have.
+@Suite("Settlement watch")
+struct SettlementWatchTests {
+    /// The whole reading, as the verdict makes it.
+    static func wholeReading(_ timeline: [TimelineEvent]) -> Bool {
+        TransactionOutcome.all(from: timeline).allSatisfy(\.isSettledForGood)
+    }
+
+    @Test("on every prefix of the library's timelines, one watch asked as the timeline grows answers as the whole reading does")
+    func sameAnswerAsTheWholeReading() async throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: "Scenarios").filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.count > 50)
+        let runner = ScenarioRunner()
+        var answers: [Bool: Int] = [:]
+        var turnedBack = 0
+        for file in files {
+            let result = await runner.run(try ScenarioLoader.load(path: "Scenarios/\(file)"))
+            let timeline = result.timeline
+            var watch = SettlementWatch()
+            var before: Bool?
+            for length in 0...timeline.count {
+                let prefix = Array(timeline.prefix(length))
+                let expected = Self.wholeReading(prefix)
+                let answer = watch.everythingSettled(prefix)
+                #expect(answer == expected, "\(file), the first \(length) of \(timeline.count) events")
+                // Asked again with nothing new: the same answer.
+                let again = watch.everythingSettled(prefix)
+                #expect(again == expected, "\(file), asked again at \(length)")
+                answers[expected, default: 0] += 1
+                if before == true, !expected { turnedBack += 1 }
+                before = expected
+            }
+        }
+        try await runner.shutdown()
+        // The library's timelines go both ways: settled, then a new swipe (or a dispute) unsettles them again.
+        #expect(answers[true, default: 0] > 100 && answers[false, default: 0] > 500, "\(answers)")
+        #expect(turnedBack > 10, "a settled prefix followed by an unsettled one: \(turnedBack)")
+    }
+
+    @Test("a watch asked only now and then (several new events at a time) answers as the whole reading does")
+    func askedNowAndThen() async throws {
+        let runner = ScenarioRunner()
+        for file in ["weekend.yaml", "chargeback.yaml", "repeat-after-lost-approval.yaml", "refund-netted-from-payout.yaml", "hotel-preauthorization.yaml"] {
+            let timeline = await runner.run(try ScenarioLoader.load(path: "Scenarios/\(file)")).timeline
+            for stride in [3, 7, 20] {
+                var watch = SettlementWatch()
+                for length in Swift.stride(from: 0, through: timeline.count, by: stride) + [timeline.count] {
+                    let prefix = Array(timeline.prefix(length))
+                    let answer = watch.everythingSettled(prefix)
+                    #expect(answer == Self.wholeReading(prefix), "\(file), every \(stride), at \(length)")
+                }
+            }
+        }
+        try await runner.shutdown()
+    }
+
+    /// An event of purchase `id` (STAN `stan`) at T0000001.
+    static func event(_ kind: EventKind, _ id: String, stan: String, answer: ResponseCode? = nil) -> TimelineEvent {
+        TimelineEvent(at: .init(milliseconds: 0), node: kind == .swiped ? "T0000001" : "Acquirer", kind: kind,
+                      reference: .transaction(.init(terminal: "T0000001", stan: stan, transmission: "0508020000")),
+                      detail: "", facts: .init(transactionID: kind == .swiped || kind == .authorized ? id : nil, responseCode: answer))
+    }
+
+    @Test("a transaction read as settled before the one found unsettled is read again: its payout returned after it arrived unsettles the run")
+    func earlierTransactionUnsettled() {
+        let a = [Self.event(.swiped, "a", stan: "000001"), Self.event(.authorized, "a", stan: "000001", answer: .approved),
+                 Self.event(.arrived, "a", stan: "000001"), Self.event(.settled, "a", stan: "000001")]
+        let b = [Self.event(.swiped, "b", stan: "000002"), Self.event(.authorized, "b", stan: "000002", answer: .approved)]
+        var timeline = a + b
+        var watch = SettlementWatch()
+        // a arrived and settled, b waits for its payout: b is the one found unsettled.
+        #expect(TransactionOutcome.all(from: timeline).map(\.isSettledForGood) == [true, false])
+        let before = watch.everythingSettled(timeline)
+        #expect(!before)
+        // b's payout arrives, and a's comes back from the merchant's bank.
+        timeline += [Self.event(.arrived, "b", stan: "000002"), Self.event(.settled, "b", stan: "000002"), Self.event(.returned, "a", stan: "000001")]
+        #expect(TransactionOutcome.all(from: timeline).map(\.status) == [.returned, .arrived])
+        let after = watch.everythingSettled(timeline)
+        #expect(!after)
+        #expect(!Self.wholeReading(timeline))
+    }
+}
