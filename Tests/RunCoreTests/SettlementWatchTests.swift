@@ -21,7 +21,7 @@ struct SettlementWatchTests {
         #expect(files.count > 50)
         let runner = ScenarioRunner()
         var answers: [Bool: Int] = [:]
-        var turnedBack = 0
+        var turnedBack = 0, reused = 0
         for file in files {
             let result = await runner.run(try ScenarioLoader.load(path: "Scenarios/\(file)"))
             let timeline = result.timeline
@@ -35,6 +35,11 @@ struct SettlementWatchTests {
                 // Asked again with nothing new: the same answer.
                 let again = watch.everythingSettled(prefix)
                 #expect(again == expected, "\(file), asked again at \(length)")
+                // Once it read them all, the verdict takes its outcomes: they must be the whole reading's.
+                if let outcomes = watch.outcomes(of: prefix) {
+                    #expect(expected && outcomes.map { String(describing: $0) } == TransactionOutcome.all(from: prefix).map { String(describing: $0) }, "\(file), outcomes at \(length)")
+                    reused += 1
+                }
                 answers[expected, default: 0] += 1
                 if before == true, !expected { turnedBack += 1 }
                 before = expected
@@ -44,6 +49,7 @@ struct SettlementWatchTests {
         // The library's timelines go both ways: settled, then a new swipe (or a dispute) unsettles them again.
         #expect(answers[true, default: 0] > 100 && answers[false, default: 0] > 500, "\(answers)")
         #expect(turnedBack > 10, "a settled prefix followed by an unsettled one: \(turnedBack)")
+        #expect(reused == answers[true, default: 0])
     }
 
     @Test("a watch asked only now and then (several new events at a time) answers as the whole reading does")
@@ -70,22 +76,29 @@ struct SettlementWatchTests {
                       detail: "", facts: .init(transactionID: kind == .swiped || kind == .authorized ? id : nil, responseCode: answer))
     }
 
-    @Test("a transaction read as settled before the one found unsettled is read again: its payout returned after it arrived unsettles the run")
-    func earlierTransactionUnsettled() {
-        let a = [Self.event(.swiped, "a", stan: "000001"), Self.event(.authorized, "a", stan: "000001", answer: .approved),
-                 Self.event(.arrived, "a", stan: "000001"), Self.event(.settled, "a", stan: "000001")]
-        let b = [Self.event(.swiped, "b", stan: "000002"), Self.event(.authorized, "b", stan: "000002", answer: .approved)]
-        var timeline = a + b
-        var watch = SettlementWatch()
-        // a arrived and settled, b waits for its payout: b is the one found unsettled.
-        #expect(TransactionOutcome.all(from: timeline).map(\.isSettledForGood) == [true, false])
-        let before = watch.everythingSettled(timeline)
-        #expect(!before)
-        // b's payout arrives, and a's comes back from the merchant's bank.
-        timeline += [Self.event(.arrived, "b", stan: "000002"), Self.event(.settled, "b", stan: "000002"), Self.event(.returned, "a", stan: "000001")]
-        #expect(TransactionOutcome.all(from: timeline).map(\.status) == [.returned, .arrived])
-        let after = watch.everythingSettled(timeline)
-        #expect(!after)
-        #expect(!Self.wholeReading(timeline))
+    @Test("a transaction read as settled before is read again: its payout returned after it arrived unsettles the run, whichever of two it is")
+    func settledTransactionUnsettled() {
+        for (paid, waiting) in [("a", "b"), ("b", "a")] {
+            let stan = ["a": "000001", "b": "000002"]
+            func events(_ id: String, _ kinds: [EventKind]) -> [TimelineEvent] {
+                kinds.map { Self.event($0, id, stan: stan[id]!, answer: $0 == .authorized ? .approved : nil) }
+            }
+            var timeline = events("a", [.swiped, .authorized]) + events("b", [.swiped, .authorized]) + events(paid, [.arrived, .settled])
+            var watch = SettlementWatch()
+            // One arrived and settled, the other waits for its payout: that one is found unsettled.
+            #expect(TransactionOutcome.all(from: timeline).map(\.isSettledForGood) == [paid == "a", paid == "b"])
+            let before = watch.everythingSettled(timeline)
+            #expect(!before)
+            // The other's payout arrives, and the first one's comes back from the merchant's bank.
+            timeline += events(waiting, [.arrived, .settled]) + events(paid, [.returned])
+            #expect(TransactionOutcome.all(from: timeline).map(\.status) == (paid == "a" ? [.returned, .arrived] : [.arrived, .returned]))
+            let after = watch.everythingSettled(timeline)
+            #expect(!after, "\(paid) returned")
+            #expect(!Self.wholeReading(timeline))
+            // Its payout made again: now everything is settled.
+            timeline += events(paid, [.arrived])
+            let settled = watch.everythingSettled(timeline)
+            #expect(settled && Self.wholeReading(timeline), "\(paid) paid again")
+        }
     }
 }

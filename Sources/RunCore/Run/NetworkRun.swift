@@ -255,6 +255,12 @@ final class NetworkRun {
     /// What `isSettled` knows of the timeline from the times before.
     private var settlement = SettlementWatch()
 
+    /// Every transaction's outcome (the verdict's reading of the timeline): the one `isSettled`
+    /// made last, when it read them all on the timeline as it is now.
+    func outcomes(of timeline: [TimelineEvent]) -> [TransactionOutcome] {
+        settlement.outcomes(of: timeline) ?? TransactionOutcome.all(from: timeline)
+    }
+
     /// Frames a latency fault still holds.
     var heldFrames: Int { held.count }
 

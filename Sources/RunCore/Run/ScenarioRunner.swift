@@ -325,7 +325,7 @@ public final class ScenarioRunner: Sendable {
         var result = partial
         let scenario = run.scenario
         let timeline = run.timeline
-        let outcomes = TransactionOutcome.all(from: timeline)
+        let outcomes = run.outcomes(of: timeline)
         let ledgers = run.ledgers()
         let balance: (String) -> Money? = { number in
             scenario.network.bank(ofAccount: number).flatMap { ledgers[$0]?.balances[number] }.map { scenario.network.shownBalance(number, books: $0) }

@@ -47,30 +47,45 @@ struct TimelineIndex {
 /// Whether every transaction of a run is settled for good, asked after each timer at a
 /// run's end while the timeline grows: the answer of `TransactionOutcome.all(from:)` read
 /// whole, found without reading every transaction each time. The index only takes in the new
-/// events, and the transaction found unsettled last time is read first (the earliest of a
-/// run's end is most often still waiting): any one unsettled transaction answers no; yes is
-/// given only once every transaction was read on this timeline.
+/// events, and the transactions are read from the one found unsettled last time backwards
+/// (at first from the latest: at a run's end the latest swipes wait longest for their
+/// payouts): any one unsettled transaction answers no; yes is given only once every
+/// transaction was read on this timeline.
 struct SettlementWatch {
     private var index = TimelineIndex()
     /// Where in `index.starts` to begin reading: the transaction found unsettled last time.
-    private var first = 0
+    private var first: Int?
     private var answer: (events: Int, settled: Bool)?
+    /// Every outcome, when the last reading read them all (the answer was yes).
+    private var read: [TransactionOutcome]?
 
     mutating func everythingSettled(_ timeline: [TimelineEvent]) -> Bool {
         // The outcomes are the timeline's alone: asked again with no new event, the answer is the one before.
         if let answer, answer.events == timeline.count { return answer.settled }
         index.extend(with: timeline)
+        read = nil
         let starts = index.starts
+        var outcomes = Array(repeating: TransactionOutcome?.none, count: starts.count)
         var settled = true
+        let begin = first ?? starts.count - 1
         for step in 0..<starts.count {
-            let at = (first + step) % starts.count
-            if !TransactionOutcome.outcome(startingAt: starts[at], timeline: timeline, index: index).isSettledForGood {
+            let at = (begin - step + starts.count) % starts.count
+            let outcome = TransactionOutcome.outcome(startingAt: starts[at], timeline: timeline, index: index)
+            if !outcome.isSettledForGood {
                 first = at
                 settled = false
                 break
             }
+            outcomes[at] = outcome
         }
         answer = (timeline.count, settled)
+        if settled { read = outcomes.compactMap { $0 } }
         return settled
+    }
+
+    /// Every transaction's outcome on `timeline`, as `TransactionOutcome.all(from:)` gives
+    /// them, when the last answer (yes) read them all on it; nil otherwise.
+    func outcomes(of timeline: [TimelineEvent]) -> [TransactionOutcome]? {
+        answer?.events == timeline.count ? read : nil
     }
 }
