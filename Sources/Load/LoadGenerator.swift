@@ -2,7 +2,7 @@ import Foundation
 public import Histogram
 import ISO8583
 import NIOConcurrencyHelpers
-import NIOCore
+public import NIOCore
 import NIOPosix
 public import NIOSSL
 public import PaymentNetwork
@@ -85,11 +85,14 @@ public struct LoadTarget: Sendable {
     public var port: Int
     /// nil: plain TCP.
     public var tls: NIOSSLContext?
+    /// The event loop the connections to it run on (nil: the generator's own threads).
+    public var loop: (any EventLoop)?
 
-    public init(host: String, port: Int, tls: NIOSSLContext?) {
+    public init(host: String, port: Int, tls: NIOSSLContext?, loop: (any EventLoop)? = nil) {
         self.host = host
         self.port = port
         self.tls = tls
+        self.loop = loop
     }
 }
 
@@ -134,6 +137,8 @@ public struct LoadObservation: Sendable {
     /// The wall time the nights of a run that crosses business days took (draining included),
     /// which is not sending time.
     public var nightTime: Duration = .zero
+    /// Connections that ran on their network's own event loop (`LoadTarget.loop`).
+    public var onNetworkLoops = 0
 
     public struct SecondStats: Sendable {
         public var sent = 0
@@ -230,7 +235,8 @@ public final class LoadGenerator: Sendable {
     /// `stop` is asked ten times a second: true ends the sending early (Ctrl-C); what is in
     /// flight is still awaited, reversed or counted.
     public func run(stop: @escaping @Sendable () -> Bool = { false }, progress: @escaping @Sendable (LoadObservation, Duration) -> Void = { _, _ in }) async throws -> LoadObservation {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
+        // Connections on their networks' loops need none of the generator's own.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: targets.allSatisfy { $0.loop != nil } ? 1 : plan.threads)
         do {
             let seen = try await drive(on: group, stop: stop, progress: progress)
             try await group.shutdownGracefully()
@@ -303,6 +309,8 @@ public final class LoadGenerator: Sendable {
         seen.abandoned = pending.requests + pending.reversals
         seen.sendingTime = min(plan.duration, end - startedAt - paused)
         seen.nightTime = paused
+        // Connection i goes to network i mod the networks (`connect`).
+        seen.onNetworkLoops = channels.indices.filter { targets[$0 % max(1, targets.count)].loop === channels[$0].eventLoop }.count
         return seen
     }
 
@@ -327,7 +335,7 @@ public final class LoadGenerator: Sendable {
         let stats = LoadStats(approvals: plan.expectedRequests / plan.connections)
         let (plan, clock) = (plan, clock)
         let tls = target.tls
-        let bootstrap = ClientBootstrap(group: group)
+        let bootstrap = ClientBootstrap(group: target.loop ?? group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -61,6 +61,25 @@ struct LoadTests {
         }
     }
 
+    @Test("an open loop sends from each network's own event loop, a closed loop from the generator's threads, unless told otherwise; either way every cent reconciles")
+    func generatorLoops() async throws {
+        let open = LoadRun.Options(pace: .rate(150), duration: .seconds(1), terminals: 12, cards: 30, threads: 2, networks: 2, connections: 4)
+        var closed = open
+        closed.pace = .concurrency(4)
+        var openOnOwn = open
+        openOnOwn.generatorLoops = .own
+        var closedOnNetworks = closed
+        closedOnNetworks.generatorLoops = .networks
+        for (options, onNetworks) in [(open, true), (closed, false), (openOnOwn, false), (closedOnNetworks, true)] {
+            let (outcome, report) = try await Self.run(options)
+            #expect(options.generatorLoopsInForce == (onNetworks ? .networks : .own))
+            // Every connection on its own network's loop, or none.
+            #expect(outcome.seen.onNetworkLoops == (onNetworks ? 4 : 0), "\(options.pace), \(String(describing: options.generatorLoops))")
+            #expect(outcome.description.contains(onNetworks ? "the generator on the networks' event loops" : "2 generator threads"), "\(outcome.description)")
+            #expect(report.reconciled && report.approved == outcome.seen.sent && outcome.seen.sent > 0, "\(report.text())")
+        }
+    }
+
     @Test("business days: 5 s by default on PayLab's own network, none with a host under test, and longer for a run that would outrun its calendar's years")
     func dayLength() throws {
         func day(_ duration: Duration, _ days: LoadRun.Options.Days = .automatic, faults: String? = nil) throws -> Duration? {

@@ -53,6 +53,9 @@ public final class ScenarioRunner: Sendable {
         pool = Self.emptyPool(on: group)
     }
 
+    /// The event loop this runner's networks run on.
+    public var eventLoop: any EventLoop { group.next() }
+
     private static func emptyPool(on group: MultiThreadedEventLoopGroup) -> NIOLoopBoundBox<LinkPool> {
         let loop = group.next()
         return .makeBoxSendingValue(LinkPool(eventLoop: loop), eventLoop: loop)
