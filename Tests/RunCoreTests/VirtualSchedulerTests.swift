@@ -37,4 +37,41 @@ struct VirtualSchedulerTests {
         #expect(scheduler.pop()?.event == .timer(node: "A", key: .cutoff))
         #expect(scheduler.pop() == nil)
     }
+
+    @Test("against the plainest model (a list searched for its earliest), 20,000 random schedules, reschedules, cancels and pops give the same events in the same order")
+    func againstAModel() {
+        var generator = SeededGenerator(seed: 2026)
+        var scheduler = VirtualScheduler()
+        // The model: every live event with its instant and the order it was (re)scheduled in.
+        var model: [(event: ScheduledEvent, at: Instant, order: Int)] = []
+        var order = 0
+        var popped = 0
+        for _ in 0..<20_000 {
+            let event = ScheduledEvent.timer(node: "N\(Int.random(in: 0..<40, using: &generator))", key: .cutoff)
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0..<5:
+                let at = Instant(milliseconds: Int64.random(in: 0..<500, using: &generator))
+                scheduler.schedule(event, at: at)
+                model.removeAll { $0.event == event }
+                model.append((event, at, order))
+                order += 1
+            case 5..<7:
+                scheduler.cancel(event)
+                model.removeAll { $0.event == event }
+            default:
+                let expected = model.min { ($0.at, $0.order) < ($1.at, $1.order) }
+                let peeked = scheduler.peek()
+                let got = scheduler.pop()
+                #expect(peeked?.event == got?.event && peeked?.at == got?.at)
+                #expect(got?.event == expected?.event && got?.at == expected?.at)
+                if let expected { model.removeAll { $0.event == expected.event }; popped += 1 }
+            }
+        }
+        while let expected = model.min(by: { ($0.at, $0.order) < ($1.at, $1.order) }) {
+            #expect(scheduler.pop()?.event == expected.event)
+            model.removeAll { $0.event == expected.event }
+        }
+        #expect(scheduler.pop() == nil)
+        #expect(popped > 1_000)
+    }
 }

@@ -13,7 +13,17 @@ struct VirtualScheduler {
         var event: ScheduledEvent
     }
 
-    private var heap: [Entry] = []
+    /// A place in the queue: plain numbers, so that the heap's moves copy no event (an
+    /// event holds strings, and under load the heap holds every timer a purchase set and
+    /// cancelled until its instant comes: hundreds of thousands).
+    private struct Slot {
+        var at: Int64
+        var sequence: UInt64
+    }
+
+    private var heap: [Slot] = []
+    /// The live events by their sequence number, and each event's live sequence number.
+    private var events: [UInt64: ScheduledEvent] = [:]
     private var live: [ScheduledEvent: UInt64] = [:]
     private var nextSequence: UInt64 = 0
 
@@ -22,38 +32,41 @@ struct VirtualScheduler {
 
     /// Schedules (or reschedules) an event.
     mutating func schedule(_ event: ScheduledEvent, at: Instant) {
-        let entry = Entry(at: at, sequence: nextSequence, event: event)
+        let sequence = nextSequence
         nextSequence += 1
-        live[event] = entry.sequence
-        heap.append(entry)
+        if let earlier = live.updateValue(sequence, forKey: event) { events[earlier] = nil }
+        events[sequence] = event
+        heap.append(Slot(at: at.milliseconds, sequence: sequence))
         siftUp(heap.count - 1)
     }
 
     /// Forgets an event.
     mutating func cancel(_ event: ScheduledEvent) {
-        live[event] = nil
+        if let sequence = live.removeValue(forKey: event) { events[sequence] = nil }
     }
 
     /// The next live timer, without removing it.
     mutating func peek() -> Entry? {
         dropDead()
-        return heap.first
+        guard let top = heap.first, let event = events[top.sequence] else { return nil }
+        return Entry(at: Instant(milliseconds: top.at), sequence: top.sequence, event: event)
     }
 
     /// Removes and returns the next live timer.
     mutating func pop() -> Entry? {
-        dropDead()
-        guard let top = heap.first else { return nil }
+        guard let top = peek() else { return nil }
         removeTop()
+        events[top.sequence] = nil
         live[top.event] = nil
         return top
     }
 
+    /// Drops the cancelled and rescheduled events at the top.
     private mutating func dropDead() {
-        while let top = heap.first, live[top.event] != top.sequence { removeTop() }
+        while let top = heap.first, events[top.sequence] == nil { removeTop() }
     }
 
-    private static func before(_ a: Entry, _ b: Entry) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
+    private static func before(_ a: Slot, _ b: Slot) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
 
     private mutating func removeTop() {
         heap.swapAt(0, heap.count - 1)
