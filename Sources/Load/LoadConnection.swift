@@ -101,6 +101,8 @@ final class LoadConnection: ChannelInboundHandler {
     private var pausedFor: TimeAmount = .zero
     private var channel: (any Channel)?
     private var timer: RepeatedTask?
+    /// An open loop's wait for its next request's instant.
+    private var nextSend: Scheduled<Void>?
     private var sentCount = 0
     /// Frames received: answers of any kind.
     private var received = 0
@@ -141,10 +143,8 @@ final class LoadConnection: ChannelInboundHandler {
             scheduled = total
             next = first
             let bound = NIOLoopBound(self, eventLoop: loop)
-            timer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { _ in
-                let connection = bound.value
-                connection.sendDue(now: NIODeadline.now(), total: total, rate: rate, step: step)
-            }
+            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in bound.value.sweep(now: .now()) }
+            sendDue(rate: rate, step: step)
         case .outstanding(let count):
             for _ in 0..<count { send(scheduled: .now()) }
             channel.flush()
@@ -179,23 +179,33 @@ final class LoadConnection: ChannelInboundHandler {
         pausedFor = pausedFor + (.now() - pausedAt)
         self.pausedAt = nil
         signOn()
-        if case .outstanding(let count) = share, sending {
-            for _ in inFlight.count..<max(count, inFlight.count) { send(scheduled: .now()) }
+        switch share {
+        case .outstanding(let count):
+            if sending { for _ in inFlight.count..<max(count, inFlight.count) { send(scheduled: .now()) } }
+        case .schedule(let rate, _, let step):
+            sendDue(rate: rate, step: step)
         }
         channel.flush()
     }
 
-    /// Every request of the schedule whose time has come, each timed from its scheduled start; then the sweep.
-    private func sendDue(now: NIODeadline, total: Int64, rate: Int, step: Int) {
+    /// Sends every request of the schedule whose time has come, each timed from its scheduled
+    /// start, then waits for the next one's instant: a task at that deadline, so a request
+    /// leaves when it is due (a tick of a millisecond sent each up to a millisecond late, and
+    /// an open loop counts that as latency). A pause ends the waiting; `resume` starts it again.
+    private func sendDue(rate: Int, step: Int) {
         guard let channel else { return }
-        while open && Int64(next) < total {
-            let due = base + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate))
-            guard due <= now else { break }
+        nextSend?.cancel()
+        nextSend = nil
+        let now = NIODeadline.now()
+        var due: NIODeadline { base + .nanoseconds(Int64(next) * 1_000_000_000 / Int64(rate)) }
+        while open && Int64(next) < scheduled && due <= now {
             send(scheduled: due)
             next += step
         }
         channel.flush()
-        sweep(now: now)
+        guard open, Int64(next) < scheduled else { return }
+        let bound = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        nextSend = channel.eventLoop.scheduleTask(deadline: due) { bound.value.sendDue(rate: rate, step: step) }
     }
 
     /// Stops sending: at once when `interrupted` (Ctrl-C) or in a closed loop; an open loop's
@@ -204,6 +214,7 @@ final class LoadConnection: ChannelInboundHandler {
     func stopSending(interrupted: Bool) {
         if case .schedule = share, !interrupted { return }
         sending = false
+        nextSend?.cancel()
     }
 
     /// Requests of the schedule not yet sent (0 once sending stopped).
@@ -384,6 +395,7 @@ final class LoadConnection: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        nextSend?.cancel()
         context.fireChannelInactive()
     }
 }
