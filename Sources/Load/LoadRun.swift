@@ -48,18 +48,24 @@ public enum LoadRun {
         /// networks share its cores.
         public enum GeneratorLoops: String, Sendable, CaseIterable {
             /// Each on its network's own event loop: a request scheduled for an instant goes
-            /// between that loop's reads, never a time slice late (the open loop's default: its
-            /// latencies count from the schedule, so a late send is latency).
+            /// between that loop's reads, never a time slice late (the default of an open loop
+            /// whose networks take every core: its latencies count from the schedule, so a late
+            /// send is latency).
             case networks
             /// On `threads` threads of the generator's own: each side reads in batches while the
             /// other writes (the closed loop's default: about 15% more purchases a second on two cores).
             case own
         }
 
-        /// Where the generator's connections run in this run.
-        public var generatorLoopsInForce: GeneratorLoops {
+        /// Where the generator's connections run in a run of `networks` networks on `cores`
+        /// cores: as asked; else, in an open loop whose networks take every core, on their
+        /// loops (a thread of the generator's own would have no core to run on when it is due);
+        /// otherwise on its own threads (a closed loop; or an open loop with a core to spare,
+        /// where a thread of its own adds no wait: one network on two cores, p99 2.9-4.5 ms on
+        /// its own threads, 4.9-5.3 ms on the network's loop).
+        public func generatorLoopsInForce(networks: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> GeneratorLoops {
             if let generatorLoops { return generatorLoops }
-            if case .rate = pace { return .networks }
+            if case .rate = pace, networks >= cores { return .networks }
             return .own
         }
 
@@ -236,6 +242,7 @@ public enum LoadRun {
         let started = ContinuousClock.now
         let authority = try given ?? CertificateAuthority(commonName: "PayLab load CA")
         let count = networkCount(scenario, options: options)
+        let generatorLoops = options.generatorLoopsInForce(networks: count)
         let stans = Options.stanRange(part: options.part)
         // Each network numbers its hops from its own share of the part's STANs: a host behind
         // every part and network never sees one STAN twice in a DE7 second.
@@ -332,7 +339,7 @@ public enum LoadRun {
             tls.minimumTLSVersion = acquirerSUT == nil ? .tlsv13 : .tlsv12
             let context = acquirerSUT?.tls == ExternalSystem.TLSMode.none ? nil : try NIOSSLContext(configuration: tls)
             let wallStart = ContinuousClock.now
-            let onNetworks = options.generatorLoopsInForce == .networks
+            let onNetworks = generatorLoops == .networks
             let generator = LoadGenerator(plan: plan, targets: zip(endpoints, served.map(\.runner.eventLoop)).map { LoadTarget(host: $0.0.host, port: $0.0.port, tls: context, loop: onNetworks ? $0.1 : nil) },
                                           clock: { cycle?.now() ?? start.advanced(by: ContinuousClock.now - wallStart) }, days: nightly)
             seen = try await generator.run(stop: stop, progress: progress)
@@ -363,7 +370,7 @@ public enum LoadRun {
         case .concurrency(let count): pace = "closed loop, \(count) outstanding"
         }
         let networks = count == 1 ? "" : "\(count) networks side by side (one event loop each), "
-        let generatorSaid = options.generatorLoopsInForce == .networks ? "the generator on the networks' event loops" : "\(plan.threads) generator threads"
+        let generatorSaid = generatorLoops == .networks ? "the generator on the networks' event loops" : "\(plan.threads) generator threads"
         let nights = cycle?.nights ?? 0
         let daysSaid = day.map { "business days of \($0.compact) (\(nights) nights), " } ?? ""
         let description = "\(pace) for \(options.duration.components.seconds) s (warmup \(options.warmup.components.seconds) s), \(terminals.count) terminals, \(cards.count) cards, \(plan.connections) connections, \(generatorSaid), \(networks)\(daysSaid)part \(options.part.index)/\(options.part.count), \(acquirerSUT.map { "the acquirer under test at \($0.address.map(\.description) ?? "-") (TLS \($0.tls.rawValue)), then" } ?? "mutual TLS through \(scenario.network.acquirer.name),") \(scenario.network.scheme.name) and the issuer"

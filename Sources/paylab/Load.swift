@@ -72,7 +72,7 @@ extension PayLab {
             @Option(help: "The load generator's threads (default: every core).")
             var threads = ProcessInfo.processInfo.activeProcessorCount
 
-            @Option(name: .customLong("generator-loops"), help: ArgumentHelp("Where the generator's connections run: networks (each on its network's own event loop, so that a request goes at its scheduled instant and not a time slice late; the default with --rate) or own (on --threads threads of its own, each side reading in batches while the other writes; the default with --concurrency: about 15% more purchases a second on two cores).", valueName: "networks|own"))
+            @Option(name: .customLong("generator-loops"), help: ArgumentHelp("Where the generator's connections run: networks (each on its network's own event loop, so that a request goes at its scheduled instant and not a time slice late; the default with --rate when the networks take every core) or own (on --threads threads of its own, each side reading in batches while the other writes; the default with --concurrency, about 15% more purchases a second on two cores, and with --rate when a core is left for them).", valueName: "networks|own"))
             var generatorLoops: String?
 
             @Option(help: "PayLab networks served side by side, each on its own core with a disjoint share of the terminals (default: one per thread; one when a system under test is the acquirer, the scheme or a bank).")

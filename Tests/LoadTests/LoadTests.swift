@@ -61,22 +61,36 @@ struct LoadTests {
         }
     }
 
-    @Test("an open loop sends from each network's own event loop, a closed loop from the generator's threads, unless told otherwise; either way every cent reconciles")
-    func generatorLoops() async throws {
-        let open = LoadRun.Options(pace: .rate(150), duration: .seconds(1), terminals: 12, cards: 30, threads: 2, networks: 2, connections: 4)
+    @Test("an open loop whose networks take every core sends from their own event loops; a closed loop, or an open loop with a core to spare, from the generator's threads; unless told")
+    func generatorLoopsByDefault() {
+        let open = LoadRun.Options(pace: .rate(150), duration: .seconds(1))
         var closed = open
         closed.pace = .concurrency(4)
-        var openOnOwn = open
-        openOnOwn.generatorLoops = .own
-        var closedOnNetworks = closed
-        closedOnNetworks.generatorLoops = .networks
-        for (options, onNetworks) in [(open, true), (closed, false), (openOnOwn, false), (closedOnNetworks, true)] {
-            let (outcome, report) = try await Self.run(options)
-            #expect(options.generatorLoopsInForce == (onNetworks ? .networks : .own))
-            // Every connection on its own network's loop, or none.
-            #expect(outcome.seen.onNetworkLoops == (onNetworks ? 4 : 0), "\(options.pace), \(String(describing: options.generatorLoops))")
-            #expect(outcome.description.contains(onNetworks ? "the generator on the networks' event loops" : "2 generator threads"), "\(outcome.description)")
-            #expect(report.reconciled && report.approved == outcome.seen.sent && outcome.seen.sent > 0, "\(report.text())")
+        #expect(open.generatorLoopsInForce(networks: 2, cores: 2) == .networks)
+        #expect(open.generatorLoopsInForce(networks: 4, cores: 4) == .networks)
+        #expect(open.generatorLoopsInForce(networks: 1, cores: 2) == .own)
+        #expect(closed.generatorLoopsInForce(networks: 2, cores: 2) == .own)
+        for loops in LoadRun.Options.GeneratorLoops.allCases {
+            var told = open
+            told.generatorLoops = loops
+            #expect(told.generatorLoopsInForce(networks: 1, cores: 8) == loops)
+            told.pace = closed.pace
+            #expect(told.generatorLoopsInForce(networks: 8, cores: 2) == loops)
+        }
+    }
+
+    @Test("the generator's connections run on their networks' event loops or on its own threads, in an open or a closed loop; either way every cent reconciles")
+    func generatorLoops() async throws {
+        for pace in [LoadPlan.Pace.rate(150), .concurrency(4)] {
+            for loops in LoadRun.Options.GeneratorLoops.allCases {
+                var options = LoadRun.Options(pace: pace, duration: .seconds(1), terminals: 12, cards: 30, threads: 2, networks: 2, connections: 4)
+                options.generatorLoops = loops
+                let (outcome, report) = try await Self.run(options)
+                // Every connection on its own network's loop, or none.
+                #expect(outcome.seen.onNetworkLoops == (loops == .networks ? 4 : 0), "\(pace), \(loops)")
+                #expect(outcome.description.contains(loops == .networks ? "the generator on the networks' event loops" : "2 generator threads"), "\(outcome.description)")
+                #expect(report.reconciled && report.approved == outcome.seen.sent && outcome.seen.sent > 0, "\(report.text())")
+            }
         }
     }
 
