@@ -139,18 +139,16 @@ final class LoadConnection: ChannelInboundHandler {
         case .schedule(let rate, let first, let step):
             let seconds = plan.duration.components
             // The fraction of a second in milliseconds: rate × attoseconds overflows past 9.2 a second.
-            let total = Int64(rate) * seconds.seconds + Int64(rate) * (seconds.attoseconds / 1_000_000_000_000_000) / 1_000
-            scheduled = total
+            scheduled = Int64(rate) * seconds.seconds + Int64(rate) * (seconds.attoseconds / 1_000_000_000_000_000) / 1_000
             next = first
-            let bound = NIOLoopBound(self, eventLoop: loop)
-            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in bound.value.sweep(now: .now()) }
             sendDue(rate: rate, step: step)
         case .outstanding(let count):
             for _ in 0..<count { send(scheduled: .now()) }
             channel.flush()
-            let bound = NIOLoopBound(self, eventLoop: loop)
-            timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in bound.value.sweep(now: .now()) }
         }
+        // What waits past its timeout is reversed, looked for every 10 ms.
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        timer = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in bound.value.sweep(now: .now()) }
     }
 
     /// Each terminal signs on for the day (0800, DE70 `001`).

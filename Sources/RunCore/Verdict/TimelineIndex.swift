@@ -12,7 +12,7 @@ struct TimelineIndex {
     private(set) var starts: [Int] = []
     private var started: Set<String> = []
     /// How many events of the timeline are indexed.
-    private(set) var covered = 0
+    private var covered = 0
 
     init() {}
 
@@ -65,7 +65,8 @@ struct SettlementWatch {
         index.extend(with: timeline)
         read = nil
         let starts = index.starts
-        var outcomes = Array(repeating: TransactionOutcome?.none, count: starts.count)
+        // What was read, as read: most asks stop after one or two.
+        var outcomes: [(at: Int, outcome: TransactionOutcome)] = []
         var settled = true
         let begin = first ?? starts.count - 1
         for step in 0..<starts.count {
@@ -76,10 +77,10 @@ struct SettlementWatch {
                 settled = false
                 break
             }
-            outcomes[at] = outcome
+            outcomes.append((at, outcome))
         }
         answer = (timeline.count, settled)
-        if settled { read = outcomes.compactMap { $0 } }
+        if settled { read = outcomes.sorted { $0.at < $1.at }.map(\.outcome) }
         return settled
     }
 
