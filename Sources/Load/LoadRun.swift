@@ -189,11 +189,15 @@ public enum LoadRun {
         /// Approvals the books hold until their payout, and purchases' trails.
         public var approvals: Int
         public var trails: Int
+        /// Purchases approved on the day this night ended: what is kept is bounded by the sales
+        /// of the days not yet paid, however long each day turned out to be.
+        public var sold: Int
 
-        public init(journal: Int, approvals: Int, trails: Int) {
+        public init(journal: Int, approvals: Int, trails: Int, sold: Int) {
             self.journal = journal
             self.approvals = approvals
             self.trails = trails
+            self.sold = sold
         }
     }
 
@@ -295,7 +299,7 @@ public enum LoadRun {
         let networkOf = Dictionary(terminals.map { ($0.id, $0.network) }, uniquingKeysWith: { first, _ in first })
         let books = served.map(\.books)
         var days: LoadDays?
-        let held = Mutex<[(approvals: Int, trails: Int)]>([])
+        let held = Mutex<[(approvals: Int, trails: Int, sold: Int)]>([])
         if let day, let cycle {
             days = LoadDays(length: day, cycle: cycle) { approvals in
                 // What the networks' nights freed goes back first: the books fold on another
@@ -303,7 +307,7 @@ public enum LoadRun {
                 releaseFreedMemory()
                 var byNetwork = Array(repeating: [LoadPurchase](), count: books.count)
                 for purchase in approvals { byNetwork[networkOf[purchase.terminal] ?? 0].append(purchase) }
-                var tonight = (approvals: 0, trails: 0)
+                var tonight = (approvals: 0, trails: 0, sold: approvals.count)
                 for (network, books) in books.enumerated() {
                     books.take(byNetwork[network])
                     books.fold()
@@ -381,7 +385,7 @@ public enum LoadRun {
         outcome.startAt = options.startAt
         outcome.part = options.part
         outcome.cpu = cpu
-        outcome.nights = zip(cycle?.kept ?? [], held.withLock { $0 }).map { NightBooks(journal: $0, approvals: $1.approvals, trails: $1.trails) }
+        outcome.nights = zip(cycle?.kept ?? [], held.withLock { $0 }).map { NightBooks(journal: $0, approvals: $1.approvals, trails: $1.trails, sold: $1.sold) }
         outcome.parameters = [
             ("pace", pace), ("duration", "\(options.duration.components.seconds) s"), ("warmup", "\(options.warmup.components.seconds) s"),
             ("terminals", "\(terminals.count)"), ("cards", "\(cards.count)"), ("connections", "\(plan.connections)"), ("generator", generatorSaid),

@@ -128,11 +128,17 @@ struct LoadTests {
         #expect(outcome.nights.count >= 6, "\(outcome.nights)")
         // A weekday's purchases are paid at 09:00 the next business day: after its night nothing
         // of it is kept. Friday's and Saturday's wait in the acquirer's journal and the books
-        // for Monday's payouts: two days of at least seven. Without retiring, the last night
-        // would hold nearly all 1,680.
-        #expect(outcome.nights.first == LoadRun.NightBooks(journal: 0, approvals: 0, trails: 0), "\(outcome.nights)")
-        #expect(outcome.nights.allSatisfy { $0.journal <= 560 && $0.approvals <= 560 && $0.trails <= 560 }, "\(outcome.nights)")
-        #expect(outcome.nights.contains { $0.journal >= 100 }, "the weekend's purchases wait for Monday: \(outcome.nights)")
+        // for Monday's payouts: each night keeps at most what its day and the day before sold
+        // (days differ in length on a busy machine, so the bound is their sales, not a share of
+        // the run). Without retiring, the last night would hold nearly all 1,680.
+        let nights = outcome.nights
+        #expect(nights.first.map { [$0.journal, $0.approvals, $0.trails] } == [0, 0, 0], "\(nights)")
+        #expect(nights.map(\.sold).reduce(0, +) <= 1680 && nights.allSatisfy { $0.sold > 0 }, "\(nights)")
+        for (index, night) in nights.enumerated() {
+            let unpaid = night.sold + (index > 0 ? nights[index - 1].sold : 0)
+            #expect(night.journal <= unpaid && night.approvals <= unpaid && night.trails <= unpaid, "night \(index + 1): \(nights)")
+        }
+        #expect(nights.contains { $0.journal >= 100 }, "the weekend's purchases wait for Monday: \(nights)")
     }
 
     @Test("payouts that never reach the merchant's bank: not reconciled, and the report says whose money is missing, in one day or across several",
