@@ -80,6 +80,23 @@ struct CaptureRunTests {
         #expect(FileManager.default.fileExists(atPath: folder + "/timeline.json"))
     }
 
+    @Test("wire.pcap's packets take their frames' virtual times: a node's microseconds show, a pause of the machine does not, and time never runs back")
+    func virtualStamps() {
+        // Two frames at virtual 09:00:00 (written 1 ms apart in real time), then one at 15:00:00.
+        let nine: Int64 = 32_400_000_000, fifteen: Int64 = 54_000_000_000
+        var stamper = VirtualStamper(marks: [(wall: 1_000_000, virtual: nine), (wall: 1_001_000, virtual: nine), (wall: 9_000_000, virtual: fifteen)])
+        let stamps = [999_000, 1_000_040, 1_001_070, 1_900_000, 2_500_000, 9_000_010, 9_000_005].map { stamper.stamp($0) }
+        #expect(stamps == [
+            nine,                  // before any frame: the first frame's time
+            nine + 40,             // 40 µs after its frame
+            nine + 70,             // 70 µs after the second
+            nine + 10_000,         // 0.9 s later in real time (a busy machine): no more than 10 ms of it
+            nine + 10_000,         // likewise
+            fifteen + 10,          // the next frame's time
+            fifteen + 10,          // a packet stamped earlier than the one before it: never earlier
+        ], "\(stamps)")
+    }
+
     @Test("capturing does not change the run")
     func sameTimeline() async throws {
         let scenario = try ScenarioLoader.load(path: "Scenarios/slow-link-timeout.yaml")

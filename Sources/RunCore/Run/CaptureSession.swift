@@ -62,22 +62,14 @@ final class CaptureSession: @unchecked Sendable {
 
     /// Moves wire.pcap onto the scenario's clock, as messages.pcap is: a packet captured
     /// after the frame written at virtual time V, wall time W, is stamped V plus the real
-    /// time since W (the microseconds the nodes took), never earlier than the packet before.
-    /// A week of virtual time then reads as a week in Wireshark, and `incident import` of
-    /// the live capture sees the same times as of the decrypted one.
+    /// time since W (the microseconds the nodes took) up to `VirtualStamper.nodeTimeCap`, never earlier than
+    /// the packet before. A week of virtual time then reads as a week in Wireshark, and
+    /// `incident import` of the live capture sees the same times as of the decrypted one.
     private func putOnVirtualClock() {
-        let marks = clockMarks
-        guard let first = marks.first else { return }
-        var previous = Int64.min
-        var index = 0
+        guard !clockMarks.isEmpty else { return }
+        var stamper = VirtualStamper(marks: clockMarks)
         do {
-            try LiveCapture.retime(path: path("wire.pcap")) { wall in
-                while index + 1 < marks.count && marks[index + 1].wall <= wall { index += 1 }
-                let mark = marks[index].wall <= wall ? marks[index] : first
-                let stamped = max(previous, mark.virtual + max(0, wall - mark.wall))
-                previous = stamped
-                return stamped
-            }
+            try LiveCapture.retime(path: path("wire.pcap")) { stamper.stamp($0) }
         } catch {
             note = "wire.pcap keeps the wall-clock times it was captured with: \(error)"
         }
@@ -142,5 +134,32 @@ final class CaptureSession: @unchecked Sendable {
             """
         if let note { text += "\nLive capture did not run: \(note).\n" }
         return text
+    }
+}
+
+/// Stamps a live capture's packets (wall-clock microseconds, in capture order) with virtual
+/// times from the frames' marks: the virtual time of the last frame written before the packet,
+/// plus the real time since it up to `nodeTimeCap`, never earlier than the packet before.
+struct VirtualStamper {
+    /// The most real time a packet is stamped past its frame's virtual time (microseconds).
+    /// Virtual time stands still while the nodes work, so the real time between a frame's
+    /// write and its packet is theirs, or a pause of a busy machine: a CI run once stamped a
+    /// hop half a second late, and `incident import` read it as latency on that link.
+    static let nodeTimeCap: Int64 = 10_000
+
+    let marks: [(wall: Int64, virtual: Int64)]
+    private var previous = Int64.min
+    private var index = 0
+
+    init(marks: [(wall: Int64, virtual: Int64)]) {
+        self.marks = marks
+    }
+
+    mutating func stamp(_ wall: Int64) -> Int64 {
+        while index + 1 < marks.count && marks[index + 1].wall <= wall { index += 1 }
+        let mark = marks[index].wall <= wall ? marks[index] : marks[0]
+        let stamped = max(previous, mark.virtual + min(max(0, wall - mark.wall), Self.nodeTimeCap))
+        previous = stamped
+        return stamped
     }
 }
