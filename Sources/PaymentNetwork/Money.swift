@@ -36,13 +36,14 @@ public struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
 
     /// The amount as a decimal with `exponent` decimals (`994.00`).
     public func formatted(exponent: Int) -> String {
-        let magnitude = minorUnits.magnitude
-        var digits = String(magnitude)
+        // Built as ASCII bytes: every timeline event's detail formats amounts.
+        var digits = Array(String(minorUnits.magnitude).utf8)
         if exponent > 0 {
-            if digits.count <= exponent { digits = digits.leftPadded(to: exponent + 1) }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -exponent))
+            if digits.count <= exponent { digits.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: exponent + 1 - digits.count), at: 0) }
+            digits.insert(UInt8(ascii: "."), at: digits.count - exponent)
         }
-        return (minorUnits < 0 ? "-" : "") + digits
+        if minorUnits < 0 { digits.insert(UInt8(ascii: "-"), at: 0) }
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// The amount times a rate in millionths (0.6% is 6000), rounded to the minor unit (up unless told).

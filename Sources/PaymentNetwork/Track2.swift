@@ -27,12 +27,13 @@ public struct Track2: Sendable, Equatable {
 
     /// DE35 of a message, when it reads as track 2 (untrusted data: anything else is nil).
     public init?(_ message: ISOMessage) {
-        guard let text = message[DE.track2] else { return nil }
-        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, (12...19).contains(parts[0].count), parts[1].count >= 15,
-              (parts[0] + parts[1]).allSatisfy(\.isASCIIDigit) else { return nil }
-        let rest = Array(parts[1])
-        self.init(pan: String(parts[0]), expiry: String(rest[0..<4]), serviceCode: String(rest[4..<7]), cvn: String(rest[12..<15]))
+        // Over its bytes: an issuer reads one per purchase.
+        guard let bytes = message[DE.track2].map({ Array($0.utf8) }), let separator = bytes.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        let rest = bytes[(separator + 1)...]
+        func digits(_ part: ArraySlice<UInt8>) -> Bool { part.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        guard (12...19).contains(separator), rest.count >= 15, digits(bytes[..<separator]), digits(rest) else { return nil }
+        func text(_ range: Range<Int>) -> String { String(decoding: rest.dropFirst(range.lowerBound).prefix(range.count), as: UTF8.self) }
+        self.init(pan: String(decoding: bytes[..<separator], as: UTF8.self), expiry: text(0..<4), serviceCode: text(4..<7), cvn: text(12..<15))
     }
 
     /// The text DE35 carries.

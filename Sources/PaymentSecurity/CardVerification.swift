@@ -7,27 +7,24 @@ public enum CardVerification {
     /// encrypted under CVK A, XORed with the last 16, encrypted under the double-length key (EDE);
     /// the result's decimal digits in order, then its letters less ten, the first three.
     public static func value(key: DESKey, pan: String, expiry: String, serviceCode: String, digits: Int = 3) -> String? {
-        let data = pan + expiry + serviceCode
-        guard key.length == .double, data.allSatisfy(\.isNumber), data.count <= 32 else { return nil }
-        let padded = data + String(repeating: "0", count: 32 - data.count)
-        guard let first = bytes(of: padded.prefix(16)), let second = bytes(of: padded.suffix(16)) else { return nil }
-        let step = key.k1.ecb(first, encrypt: true)
-        let mixed = zip(step, second).map { $0 ^ $1 }
-        let result = key.encrypt(mixed)
-        let nibbles = result.flatMap { [$0 >> 4, $0 & 0x0F] }
-        let decimals = nibbles.filter { $0 < 10 } + nibbles.filter { $0 >= 10 }.map { $0 - 10 }
-        return String(decimals.prefix(digits).map { Character(String($0)) })
-    }
-
-    private static func bytes(of digits: Substring) -> [UInt8]? {
-        var out: [UInt8] = []
-        var index = digits.startIndex
-        while index < digits.endIndex {
-            let next = digits.index(index, offsetBy: 2)
-            guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
-            out.append(byte)
-            index = next
+        // Over the ASCII digits themselves: an issuer checks one per purchase, and Characters
+        // cost a grapheme walk each (this was 1.7% of a scenario run's time).
+        var data = [UInt8](pan.utf8)
+        data += expiry.utf8
+        data += serviceCode.utf8
+        guard key.length == .double, data.count <= 32, data.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        data += repeatElement(0x30, count: 32 - data.count)
+        let packed = (0..<16).map { (index: Int) -> UInt8 in
+            let high: UInt8 = data[2 * index] - 0x30, low: UInt8 = data[2 * index + 1] - 0x30
+            return high << 4 | low
         }
-        return out
+        let step = key.k1.ecb(Array(packed[0..<8]), encrypt: true)
+        let mixed = (0..<8).map { step[$0] ^ packed[8 + $0] }
+        let result = key.encrypt(mixed)
+        var nibbles: [UInt8] = []
+        nibbles.reserveCapacity(16)
+        for byte in result { nibbles += [byte >> 4, byte & 0x0F] }
+        let decimals = nibbles.filter { $0 < 10 } + nibbles.filter { $0 >= 10 }.map { $0 - 10 }
+        return String(decoding: decimals.prefix(digits).map { $0 + 0x30 }, as: UTF8.self)
     }
 }

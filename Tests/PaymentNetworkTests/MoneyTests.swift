@@ -19,6 +19,9 @@ struct MoneyTests {
         #expect(Money(decimal: "1e3", exponent: 2) == nil)
         #expect(Money(minorUnits: 9940).formatted(exponent: 2) == "99.40")
         #expect(Money(minorUnits: 5).formatted(exponent: 2) == "0.05")
+        #expect(Money(minorUnits: -5).formatted(exponent: 2) == "-0.05" && Money(minorUnits: 0).formatted(exponent: 2) == "0.00")
+        #expect(Money(minorUnits: -123_456).formatted(exponent: 3) == "-123.456" && Money(minorUnits: 1200).formatted(exponent: 0) == "1200")
+        #expect(Money(minorUnits: Int64.min).formatted(exponent: 2) == "-92233720368547758.08")
     }
 
     @Test("every transfer debits one account and credits another, so the ledger always balances")
