@@ -38,6 +38,24 @@ final class BlockCipher: @unchecked Sendable {
         }
     }
 
+    /// The last block of `blocks` (whole 8-byte blocks) encrypted in CBC mode with a zero IV:
+    /// a CBC-MAC's chain.
+    func cbcChain(_ blocks: [UInt8]) -> [UInt8] {
+        precondition(blocks.count % 8 == 0, "DES works on whole 8-byte blocks")
+        var chain = [UInt8](repeating: 0, count: 8)
+        guard count == 1 else {
+            for start in stride(from: 0, to: blocks.count, by: 8) {
+                for index in 0..<8 { chain[index] ^= blocks[start + index] }
+                apply(&chain, encrypt: true)
+            }
+            return chain
+        }
+        blocks.withUnsafeBufferPointer { data in
+            chain.withUnsafeMutableBufferPointer { paylab_des_cbc_mac(data.baseAddress, data.count, schedules, $0.baseAddress) }
+        }
+        return chain
+    }
+
     /// `data` (whole 8-byte blocks) encrypted or decrypted block by block.
     func ecb(_ data: [UInt8], encrypt: Bool) -> [UInt8] {
         precondition(data.count % 8 == 0, "DES works on whole 8-byte blocks")

@@ -28,9 +28,9 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
         let blocks = padding.pad(Array(data))
         switch self {
         case .x9_9:
-            return Self.cbc(key.k1, blocks)
+            return key.k1.cbcChain(blocks)
         case .x9_19:
-            var chained = Self.cbc(key.k1, blocks)
+            var chained = key.k1.cbcChain(blocks)
             key.k2.apply(&chained, encrypt: false)
             key.k1.apply(&chained, encrypt: true)
             return chained
@@ -44,16 +44,6 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
             let second = key.encrypt(zip(first, text[8..<16]).map { $0 ^ $1 })
             return Array(Hex.encode(second).utf8.prefix(8))
         }
-    }
-
-    /// CBC-MAC with a zero IV: the last block of the CBC encryption.
-    private static func cbc(_ cipher: BlockCipher, _ blocks: [UInt8]) -> [UInt8] {
-        var chain = [UInt8](repeating: 0, count: 8)
-        for start in stride(from: 0, to: blocks.count, by: 8) {
-            for index in 0..<8 { chain[index] ^= blocks[start + index] }
-            cipher.apply(&chain, encrypt: true)
-        }
-        return chain
     }
 }
 
