@@ -205,7 +205,7 @@ final class SystemsUnderTest {
         }
         // A SUT still starting refuses the connection: dial again every 250 ms until the link's timeout.
         let deadline = NIODeadline.now() + link.timeout
-        func attempt() -> EventLoopFuture<Void> {
+        @Sendable func attempt() -> EventLoopFuture<Void> {
             let systems = bound.value
             return systems.wire.dial(from: node, to: peer, host: address.host, port: address.port, link: link)
                 .map { bound.value.manage(key, .signOn) }
