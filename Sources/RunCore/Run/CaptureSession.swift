@@ -105,7 +105,7 @@ final class CaptureSession: @unchecked Sendable {
 
             | file | what |
             |---|---|
-            | `wire.pcap` | the real TLS 1.3 traffic between the nodes, captured live on loopback (BPF filter on the ports above); each packet stamped with the scenario's virtual time (plus the real microseconds since the frame before it was written), as in `messages.pcap` |
+            | `wire.pcap` | the real TLS 1.3 traffic between the nodes, captured live on loopback (BPF filter on the ports above); each packet stamped with the scenario's virtual time (plus the real microseconds since the frame before it was written, at most 10 ms), as in `messages.pcap` |
             | `keys.log` | the TLS secrets in the NSS key log format |
             | `wire-with-keys.pcapng` | `wire.pcap` with the secrets inside (when editcap was installed) |
             | `messages.pcap` | the decrypted ISO 8583 frames as they crossed each link, with real ports and virtual times |
