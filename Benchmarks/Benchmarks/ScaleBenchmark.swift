@@ -19,7 +19,10 @@ public enum ScaleBenchmark {
     }
 
     /// The scenario: `swipes` purchases spread evenly from Monday 08:00 over seven days.
-    public static func scenario(swipes: Int) -> Scenario {
+    /// `lostPayouts`: every payout request from the acquirer to the merchant's bank is lost,
+    /// so that the run ends with every purchase pending and its payout overdue: the verdict's
+    /// failing side at scale (each purchase's missing money found and named).
+    public static func scenario(swipes: Int, lostPayouts: Bool = false) -> Scenario {
         let zone = Zone(identifier: "Asia/Shanghai")!
         let start = zone.instant(LocalDateTime("2026-06-01 08:00")!)
         var scenario = Scenario.served(start: start)
@@ -36,11 +39,16 @@ public enum ScaleBenchmark {
                  action: .swipe(id: "p\(index + 1)", terminal: terminals[index % terminals.count], card: scenario.network.cards[index % 100].pan,
                                 amount: Money(minorUnits: Int64(1_000 + index % 50_000)), keyed: nil))
         }
+        if lostPayouts {
+            let merchant = scenario.network.merchants[0]
+            scenario.faults.append(Fault(kind: .network(client: scenario.network.acquirer.name, server: scenario.network.payee(of: merchant).node,
+                                                        kind: .drop(response: false), count: nil), from: start, to: nil))
+        }
         return scenario
     }
 
-    public static func run(swipes: Int, runs: Int) async throws -> Result {
-        let scenario = scenario(swipes: swipes)
+    public static func run(swipes: Int, runs: Int, lostPayouts: Bool = false) async throws -> Result {
+        let scenario = scenario(swipes: swipes, lostPayouts: lostPayouts)
         var times: [Double] = []
         var last: ScenarioResult?
         for _ in 0..<max(1, runs) {
@@ -53,9 +61,17 @@ public enum ScaleBenchmark {
             last = result
         }
         times.sort()
-        let arrived = last?.transactions.filter { $0.status == .arrived }.count ?? 0
-        var failures = (last?.failures ?? []).prefix(5).map(\.description)
-        if arrived != swipes { failures.append("\(arrived) of \(swipes) swipes arrived") }
+        var failures: [String]
+        if lostPayouts {
+            // Every purchase pending, and each one's overdue payout among the run's failures.
+            let pending = last?.transactions.filter { $0.status == .pending }.count ?? 0
+            let overdue = last?.failures.filter { $0.description.contains("payout fell due") }.count ?? 0
+            failures = pending == swipes && overdue == swipes ? [] : ["\(pending) of \(swipes) swipes pending, \(overdue) overdue payouts found"]
+        } else {
+            let arrived = last?.transactions.filter { $0.status == .arrived }.count ?? 0
+            failures = (last?.failures ?? []).prefix(5).map(\.description)
+            if arrived != swipes { failures.append("\(arrived) of \(swipes) swipes arrived") }
+        }
         return Result(swipes: swipes, runs: times.count, seconds: times[times.count / 2], passed: failures.isEmpty, failures: failures)
     }
 }

@@ -104,10 +104,13 @@ extension PayLab {
             @Option(help: "Runs of each size; the median is printed.")
             var runs = 3
 
+            @Flag(help: "Lose every payout to the merchant's bank: the run ends with every purchase pending and its payout overdue, and the verdict must find each one (its failing side at scale).")
+            var lostPayouts = false
+
             func run() async throws {
                 var first: ScaleBenchmark.Result?
                 for size in swipes {
-                    let result = try await ScaleBenchmark.run(swipes: max(1, size), runs: runs)
+                    let result = try await ScaleBenchmark.run(swipes: max(1, size), runs: runs, lostPayouts: lostPayouts)
                     var line = String(format: "%7d swipes: %8.3f s (median of %d runs)", result.swipes, result.seconds, result.runs)
                     if let first, first.seconds > 0 {
                         line += String(format: ", %.2fx the time of %d swipes for %.2fx the swipes", result.seconds / first.seconds, first.swipes, Double(result.swipes) / Double(first.swipes))

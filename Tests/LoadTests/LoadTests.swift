@@ -323,6 +323,20 @@ struct LoadTests {
         }
     }
 
+    @Test("bench scale's scenario: every swipe arrives; with every payout lost, every purchase is pending and each overdue payout is named, once")
+    func scaleScenarios() async throws {
+        let fine = try await ScaleBenchmark.run(swipes: 40, runs: 1)
+        #expect(fine.passed, "\(fine.failures)")
+        let lost = try await ScaleBenchmark.run(swipes: 40, runs: 1, lostPayouts: true)
+        #expect(lost.passed, "\(lost.failures)")
+        // And read directly: forty purchases pending, forty overdue payouts, each named once.
+        let runner = ScenarioRunner()
+        let result = await runner.run(ScaleBenchmark.scenario(swipes: 40, lostPayouts: true))
+        try await runner.shutdown()
+        let overdue = result.failures.filter { $0.description.contains("payout fell due") }
+        #expect(result.transactions.count == 40 && result.transactions.allSatisfy { $0.status == .pending } && Set(overdue.map(\.description)).count == 40)
+    }
+
     @Test("two parts drive disjoint terminals; their reports merge exactly, through JSON, into the counts and histogram of both")
     func parts() async throws {
         let first = try await Self.run(.init(pace: .rate(60), duration: .seconds(1), terminals: 10, cards: 10, threads: 1, connections: 2, part: (1, 2)))
