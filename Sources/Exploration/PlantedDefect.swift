@@ -49,6 +49,7 @@ private struct PlantedBank: NodeLogic {
     var name: String { bank.name }
     var ledger: Ledger { bank.ledger }
     var waitingOn: [NodeWait] { bank.waitingOn }
+    var isWaiting: Bool { bank.isWaiting }
     var auditFailures: [AuditFailure] { bank.auditFailures }
 
     mutating func receive(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] {

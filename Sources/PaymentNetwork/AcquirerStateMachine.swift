@@ -168,6 +168,8 @@ public struct AcquirerStateMachine: NodeLogic {
         for merchant in configuration.merchants { merchants[merchant.id] = merchant }
     }
 
+    public var isWaiting: Bool { !waiting.isEmpty || !reversals.pending.isEmpty || book.hasPayoutsInFlight }
+
     public var waitingOn: [NodeWait] {
         waiting.keys.sorted().map { NodeWait(.request, "request \($0)") } + reversals.pending.keys.sorted().map { NodeWait(.reversal, "reversal \($0)") }
             + book.payoutsInFlight.map { NodeWait(.payout, "payout payout/\($0)") }

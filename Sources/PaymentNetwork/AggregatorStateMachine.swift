@@ -190,6 +190,8 @@ public struct AggregatorStateMachine: NodeLogic {
         return Set(receipts.values.filter { $0.state == .kept }.map(\.merchant)).sorted().flatMap { payOn($0, now: now) }
     }
 
+    public var isWaiting: Bool { !credits.pending.isEmpty }
+
     public var waitingOn: [NodeWait] {
         credits.pending.values.map { NodeWait(.payout, "payout credit \($0.message[DE.rrn] ?? "") to \($0.peer)") }.sorted()
     }

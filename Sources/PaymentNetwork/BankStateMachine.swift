@@ -182,6 +182,8 @@ public struct BankStateMachine: NodeLogic {
         }
     }
 
+    public var isWaiting: Bool { !queuedCredits.isEmpty || !chargebacks.pending.isEmpty }
+
     public var waitingOn: [NodeWait] {
         queuedCredits.map { NodeWait(.queuedCredit, "queued payout \($0.message[DE.rrn] ?? "")") } + chargebacks.pending.keys.sorted().map { NodeWait(.chargeback, "chargeback \($0)") }
     }

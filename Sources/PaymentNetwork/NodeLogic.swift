@@ -24,6 +24,11 @@ public protocol NodeLogic: Sendable {
     mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction]
     /// Requests this node sent and is still waiting on (for the "nothing in flight" invariant).
     var waitingOn: [NodeWait] { get }
+    /// Whether it waits on anything: `waitingOn` not empty, without describing each wait. A
+    /// run's end asks it after every timer, while a switch that retries thousands of reversals
+    /// may wait on thousands (their sorted descriptions, each time, made such a run's end
+    /// quadratic: 3,000 swipes whose issuer never answered ran for more than ten minutes).
+    var isWaiting: Bool { get }
     /// The node's ledger.
     var ledger: Ledger { get }
     /// What the node finds wrong in its own books (a hold above a card's balance), one sentence each.
@@ -58,6 +63,7 @@ extension NodeLogic {
     public mutating func untrusted(_ message: ISOMessage, from peer: String, now: Instant) -> [NodeAction] { [] }
     public mutating func peerAvailable(_ peer: String, now: Instant) -> [NodeAction] { [] }
     public var waitingOn: [NodeWait] { [] }
+    public var isWaiting: Bool { !waitingOn.isEmpty }
     public var auditFailures: [AuditFailure] { [] }
     public mutating func reserve(transactions: Int) {}
     public func security(towards peer: String) -> LinkSecurity? { nil }

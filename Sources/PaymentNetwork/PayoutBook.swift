@@ -55,6 +55,7 @@ public struct PayoutBook: Sendable {
 
     /// RRNs of the payouts sent and not yet answered.
     public var payoutsInFlight: [String] { inFlight.keys.sorted() }
+    public var hasPayoutsInFlight: Bool { !inFlight.isEmpty }
 
     /// The merchant a payout in flight pays.
     public func merchant(ofPayout rrn: String) -> String? { inFlight[rrn]?.merchantID }

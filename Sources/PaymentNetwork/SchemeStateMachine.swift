@@ -217,6 +217,8 @@ public struct SchemeStateMachine: NodeLogic {
         batchRoom = transactions
     }
 
+    public var isWaiting: Bool { !waiting.isEmpty || !retransmissions.pending.isEmpty || batches.values.contains { $0.count > 0 } }
+
     public var waitingOn: [NodeWait] {
         waiting.keys.sorted().map { NodeWait(.request, "request \($0)") } + retransmissions.pending.keys.sorted().map { NodeWait(.advice, "advice or reversal \($0)") }
             + batches.filter { $0.value.count > 0 }.sorted { $0.key < $1.key }.map { NodeWait(.clearing, "clearing of \($0.value.count) item(s) on \($0.key)") }

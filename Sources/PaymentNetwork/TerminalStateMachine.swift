@@ -121,6 +121,10 @@ public struct TerminalStateMachine: NodeLogic {
         reversals = Retransmissions(timeout: configuration.timeout)
     }
 
+    public var isWaiting: Bool {
+        !held.isEmpty || !reverseWhenBack.isEmpty || !waiting.isEmpty || reversals.pending.keys.contains { reversed[$0] != nil }
+    }
+
     public var waitingOn: [NodeWait] {
         (held.map { NodeWait(.signOn, "sign-on before \($0.operation.rawValue) of \($0.transactionID)") }
             + reverseWhenBack.map { NodeWait(.reversal, "reversal of \($0.entry.transactionID) (after the terminal signs on again)") }
