@@ -28,6 +28,8 @@ final class AcquirerStage: ServeDirector {
         var schemeAnswer: CertificationSuite.SchemeAnswer = .approve
         var stop = false
         var addresses: ScenarioRunner.Addresses?
+        /// The served network ended (it could not start, or it was stopped).
+        var ended = false
     }
 
     static let scheme = "Scheme", issuer = "Issuer", bank = "MerchantBank", acquirer = "Acquirer"
@@ -86,13 +88,26 @@ final class AcquirerStage: ServeDirector {
                                              announce: { [self] addresses in state.withLock { $0.addresses = addresses } })
         serving.director = self
         serving.alteration = PayoutLinkWithoutMAC()
-        let task = Task { await runner.serve(scenario, serving: serving) }
-        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        let task = Task { [self] in
+            let result = await runner.serve(scenario, serving: serving)
+            state.withLock { $0.ended = true }
+            return result
+        }
+        // Starting takes a second or two; a loaded machine (a CI run starting every suite at
+        // once on two cores) once took more than 30 s. What cannot start ends its task, and
+        // says why at once.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(90))
         while ContinuousClock.now < deadline {
-            if state.withLock({ $0.addresses != nil }) { return (task, nil) }
+            let (listening, ended) = state.withLock { ($0.addresses != nil, $0.ended) }
+            if listening { return (task, nil) }
+            if ended {
+                let result = await task.value
+                let why = (result.problems + result.failures.map(\.description)).prefix(3).joined(separator: "; ")
+                return (task, "PayLab's scheme and merchant's bank could not start: \(why.isEmpty ? "the served network ended" : why)")
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return (task, "PayLab's scheme and merchant's bank did not start listening within 30 s")
+        return (task, "PayLab's scheme and merchant's bank did not start listening within 90 s")
     }
 
     func stop() { state.withLock { $0.stop = true } }

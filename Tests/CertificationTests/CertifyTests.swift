@@ -278,7 +278,7 @@ struct AcquirerCertifyTests {
         let certify = run
         let certification = Task { await certify.run(credentials: credentials) }
         // The acquirer dials the suite's scheme and bank once, when it starts: they must listen by then.
-        // The suite's own 30 s for them starts only when its task runs; at the start of a full run,
+        // The suite's own wait for them (30 s then, 90 s now) starts only when its task runs; at the start of a full run,
         // with every suite starting at once on two cores, this test's 30 s once ran out before the
         // suite's did (its cases then all passed): it waits longer, and goes on as soon as they listen.
         let schemeListens = await Listening.wait(port: scheme, timeout: .seconds(90))
