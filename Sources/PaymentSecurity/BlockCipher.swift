@@ -38,18 +38,11 @@ final class BlockCipher: @unchecked Sendable {
         }
     }
 
-    /// The last block of `blocks` (whole 8-byte blocks) encrypted in CBC mode with a zero IV:
-    /// a CBC-MAC's chain.
+    /// The last block of `blocks` (whole 8-byte blocks) encrypted in single-DES CBC mode with a
+    /// zero IV: a CBC-MAC's chain (X9.9, and X9.19 before its last block; always under K1).
     func cbcChain(_ blocks: [UInt8]) -> [UInt8] {
-        precondition(blocks.count % 8 == 0, "DES works on whole 8-byte blocks")
+        precondition(blocks.count % 8 == 0 && count == 1, "a CBC-MAC chains whole 8-byte blocks under one DES key")
         var chain = [UInt8](repeating: 0, count: 8)
-        guard count == 1 else {
-            for start in stride(from: 0, to: blocks.count, by: 8) {
-                for index in 0..<8 { chain[index] ^= blocks[start + index] }
-                apply(&chain, encrypt: true)
-            }
-            return chain
-        }
         blocks.withUnsafeBufferPointer { data in
             chain.withUnsafeMutableBufferPointer { paylab_des_cbc_mac(data.baseAddress, data.count, schedules, $0.baseAddress) }
         }
