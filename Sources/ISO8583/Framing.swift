@@ -89,23 +89,26 @@ public struct Framing: Sendable, Hashable, CustomStringConvertible {
 
     /// A message with its length header, TPDU and header; `answer` swaps the TPDU's addresses.
     public func frame(_ message: [UInt8], answer: Bool = false) throws(Problem) -> [UInt8] {
-        var body: [UInt8] = []
-        if let tpdu { body += answer ? Self.swapped(tpdu) : tpdu }
-        body += header
-        body += message
-        let value = body.count + (includesLength ? length.size : 0)
+        let bodyCount = (tpdu?.count ?? 0) + header.count + message.count
+        let value = bodyCount + (includesLength ? length.size : 0)
         guard value <= length.maximum else {
             throw Problem("a message of \(message.count) bytes does not fit a \(length.rawValue) length header (at most \(length.maximum))")
         }
+        // One buffer, written once: this runs for every frame a node sends.
+        var out: [UInt8] = []
+        out.reserveCapacity(length.size + bodyCount)
         switch length {
-        case .binary2: return [UInt8(value >> 8), UInt8(value & 0xFF)] + body
+        case .binary2: out.append(UInt8(value >> 8)); out.append(UInt8(value & 0xFF))
         case .bcd2:
-            let digits = String(value).leftPadded(to: 4)
-            let nibbles = digits.utf8.map { $0 - 0x30 }
-            return [nibbles[0] << 4 | nibbles[1], nibbles[2] << 4 | nibbles[3]] + body
-        case .ascii4: return Array(String(value).leftPadded(to: 4).utf8) + body
-        case .none: return body
+            let nibbles = String(value).leftPadded(to: 4).utf8.map { $0 - 0x30 }
+            out.append(nibbles[0] << 4 | nibbles[1]); out.append(nibbles[2] << 4 | nibbles[3])
+        case .ascii4: out.append(contentsOf: String(value).leftPadded(to: 4).utf8)
+        case .none: break
         }
+        if let tpdu { out.append(contentsOf: answer ? Self.swapped(tpdu) : tpdu) }
+        out.append(contentsOf: header)
+        out.append(contentsOf: message)
+        return out
     }
 
     /// The next frame at the start of `bytes`: nil when more bytes are needed, else the
@@ -121,10 +124,11 @@ public struct Framing: Sendable, Hashable, CustomStringConvertible {
             total = min(bytes.count, Self.unframedLimit)
         default:
             guard bytes.count >= length.size else { return nil }
-            let head = Array(bytes[start..<bytes.index(start, offsetBy: length.size)])
-            let value = try Self.lengthValue(head, length)
+            func head() -> [UInt8] { Array(bytes[start..<bytes.index(start, offsetBy: length.size)]) }
+            // The usual two binary bytes are read in place; the others through their text.
+            let value = length == .binary2 ? Int(bytes[start]) << 8 | Int(bytes[bytes.index(after: start)]) : try Self.lengthValue(head(), length)
             if includesLength, value < length.size, value != 0 {
-                throw Problem("length header \(Hex.encode(head)) says \(value) bytes, less than the header itself (\(length.size)), though it counts itself")
+                throw Problem("length header \(Hex.encode(head())) says \(value) bytes, less than the header itself (\(length.size)), though it counts itself")
             }
             let bodyLength = value == 0 ? 0 : value - (includesLength ? length.size : 0)
             total = length.size + bodyLength

@@ -18,6 +18,9 @@ public struct ISOMessage: Sendable {
     var spans: [UInt64]
     var liveBytes: Int
 
+    /// The bytes a message built field by field first takes room for: a purchase's values.
+    static let firstRoom = 192
+
     /// Makes a message with no fields.
     public init(mti: MTI, header: [UInt8] = []) {
         self.mti = mti
@@ -140,6 +143,9 @@ public struct ISOMessage: Sendable {
 
     public mutating func setValue(_ field: Int, _ value: UnsafeBufferPointer<UInt8>) {
         precondition(field >= 0 && field <= 128, "ISO 8583 has fields 0 to 128, not \(field)")
+        // A message built field by field (a request, an answer) takes room for a purchase's
+        // values at its first field, not a buffer doubled six times on the way.
+        if storage.capacity == 0 { storage.reserveCapacity(Self.firstRoom) }
         let span = UInt64(storage.count) << 32 | UInt64(value.count)
         storage.append(contentsOf: value)
         setSpan(field, span)
@@ -154,6 +160,7 @@ public struct ISOMessage: Sendable {
             spans[index] = span
         } else {
             flip(field)
+            if spans.capacity == 0 { spans.reserveCapacity(24) }
             if index == spans.count { spans.append(span) } else { spans.insert(span, at: index) }
         }
         liveBytes += Int(span & 0xFFFF_FFFF)

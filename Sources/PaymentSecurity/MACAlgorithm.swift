@@ -25,7 +25,7 @@ public enum MACAlgorithm: String, Sendable, CaseIterable, CustomStringConvertibl
 
     /// The 8-byte MAC of `data` under `key`, padded by `padding`.
     public func mac(key: DESKey, _ data: some Collection<UInt8>, padding: MACPadding = .zeros) -> [UInt8] {
-        let blocks = padding.pad(Array(data))
+        let blocks = padding.pad(data)
         switch self {
         case .x9_9:
             return key.k1.cbcChain(blocks)
@@ -56,16 +56,15 @@ public enum MACPadding: Int, Sendable, CaseIterable, CustomStringConvertible {
 
     public var description: String { "ISO 9797-1 padding method \(rawValue)" }
 
-    /// `data` padded to whole blocks.
-    public func pad(_ data: [UInt8]) -> [UInt8] {
-        var padded = data
-        switch self {
-        case .zeros:
-            if padded.isEmpty { padded = [UInt8](repeating: 0, count: 8) }
-        case .bit:
-            padded.append(0x80)
-        }
-        while padded.count % 8 != 0 { padded.append(0) }
+    /// `data` padded to whole blocks (in one buffer of the padded size: every MAC pads).
+    public func pad(_ data: some Collection<UInt8>) -> [UInt8] {
+        let count = data.count
+        let whole = self == .zeros ? (count == 0 ? 8 : (count + 7) / 8 * 8) : (count + 8) / 8 * 8
+        var padded: [UInt8] = []
+        padded.reserveCapacity(whole)
+        padded.append(contentsOf: data)
+        if self == .bit { padded.append(0x80) }
+        while padded.count < whole { padded.append(0) }
         return padded
     }
 }
