@@ -166,6 +166,9 @@ public struct BankStateMachine: NodeLogic {
     var chargebacks: Retransmissions
     var inMaintenance = false
     var queuedCredits: [(message: ISOMessage, from: String)] = []
+    /// Each card's CVN under the bank's CVK for the service codes of a chip card's and a stripe
+    /// card's track 2 (`201`, `101`), worked out once: checked on every stripe purchase.
+    var verificationValues: [String: String] = [:]
 
     /// Makes a bank with its accounts opened.
     /// `stans`: the STANs it numbers what it sends from (all unless a load part's share).
@@ -175,6 +178,14 @@ public struct BankStateMachine: NodeLogic {
         trace = TraceNumbers(&generator, within: stans)
         chargebacks = Retransmissions(timeout: configuration.timeout)
         for card in configuration.cards { cards[card.pan] = card }
+        if let cvk = configuration.cvk {
+            for card in configuration.cards {
+                for code in ["101", "201"] {
+                    verificationValues[Self.verificationKey(card.pan, card.expiry, code)] =
+                        CardVerification.value(key: cvk, pan: card.pan, expiry: card.expiry, serviceCode: code)
+                }
+            }
+        }
         for account in configuration.accounts {
             ledger.open(account.number, balance: account.balance)
             status[account.number] = account.status

@@ -19,8 +19,14 @@ extension NetworkRun {
             return swipe
         }
         swipe.fallback = step.entry == "fallback"
-        let cvk = scenario.network.security.cardVerificationKey(card.bank, seed: scenario.seed)
-        swipe.track2 = Track2(pan: pan, expiry: swipe.expiry, chip: card.chip != nil, cvk: cvk)
+        let stripe = "\(pan)=\(swipe.expiry) \(card.chip != nil) \(card.bank)"
+        if let track = stripes[stripe] {
+            swipe.track2 = track
+        } else {
+            let cvk = scenario.network.security.cardVerificationKey(card.bank, seed: scenario.seed)
+            swipe.track2 = Track2(pan: pan, expiry: swipe.expiry, chip: card.chip != nil, cvk: cvk)
+            stripes[stripe] = swipe.track2
+        }
         return swipe
     }
 }

@@ -38,6 +38,8 @@ final class NetworkRun {
     let codec = MessageCodec(dialect: .default)
     /// Each chip card's next application transaction counter.
     var nextATC: [String: Int] = [:]
+    /// Each card's track 2 as its stripe reads, by PAN, expiry and chip: its CVN is worked out once.
+    var stripes: [String: Track2] = [:]
     /// Chip faults in force, counted by window: `unreadable PAN` and `bad ARQC PAN`.
     /// Who watches and steers a served run from outside (`certify pos`), if anyone.
     var director: (any ServeDirector)? {
@@ -194,6 +196,8 @@ final class NetworkRun {
     /// Completes when the network is quiet, or fails after `timeout` of wall time.
     func quiet(timeout: TimeAmount) -> EventLoopFuture<Void> {
         let loop = wire.eventLoop
+        // Already quiet (a timer that sent nothing): no watch to set and take down again.
+        if wire.isQuiet { return loop.makeSucceededVoidFuture() }
         let promise = loop.makePromise(of: Void.self)
         wire.whenQuiet().cascade(to: promise)
         watch(promise, timeout: timeout)
