@@ -18,31 +18,106 @@ public struct TimelineEvent: Sendable, Equatable {
     public var facts: Facts
 
     /// Typed facts an event may carry.
+    ///
+    /// The values live in one immutable box that copies of the event share: an event is
+    /// copied at every layer it passes (the node's actions, the run, the timeline, its index),
+    /// and a box is one reference to count where the values are a dozen. A change makes a new box.
     public struct Facts: Sendable, Equatable {
+        private var box: Box
+
+        private final class Box: Sendable {
+            let values: Values
+            init(_ values: Values) { self.values = values }
+        }
+
+        private struct Values: Sendable, Equatable {
+            var transactionID: String? = nil
+            var responseCode: ResponseCode? = nil
+            var clearingDate: LocalDate? = nil
+            var amount: Money? = nil
+            var operation: Operation = .purchase
+            var schedule: ArrivalSchedule? = nil
+            var merchant: String? = nil
+            var mcc: String? = nil
+            var issuerFee: Money? = nil
+            var networkFee: Money? = nil
+            var items: Int? = nil
+            var terminalTime: LocalDateTime? = nil
+        }
+
+        /// The box of an event with no facts, which they all share.
+        private static let none = Box(Values())
+
         /// The scenario's transaction id (only the terminal knows it).
-        public var transactionID: String?
+        public var transactionID: String? {
+            get { box.values.transactionID }
+            set { change { $0.transactionID = newValue } }
+        }
         /// DE39.
-        public var responseCode: ResponseCode?
+        public var responseCode: ResponseCode? {
+            get { box.values.responseCode }
+            set { change { $0.responseCode = newValue } }
+        }
         /// The clearing date the scheme assigned.
-        public var clearingDate: LocalDate?
+        public var clearingDate: LocalDate? {
+            get { box.values.clearingDate }
+            set { change { $0.clearingDate = newValue } }
+        }
         /// An amount: the amount authorized, or the net amount paid out or credited.
-        public var amount: Money?
+        public var amount: Money? {
+            get { box.values.amount }
+            set { change { $0.amount = newValue } }
+        }
         /// What the event is about: the purchase itself, or a void or reversal of it.
-        public var operation: Operation
+        public var operation: Operation {
+            get { box.values.operation }
+            set { change { $0.operation = newValue } }
+        }
         /// When the merchant is paid and why, decided once when the acquirer books the approval.
-        public var schedule: ArrivalSchedule?
+        public var schedule: ArrivalSchedule? {
+            get { box.values.schedule }
+            set { change { $0.schedule = newValue } }
+        }
         /// The merchant a payout pays (DE42 of the credit).
-        public var merchant: String?
+        public var merchant: String? {
+            get { box.values.merchant }
+            set { change { $0.merchant = newValue } }
+        }
         /// The merchant category code the scheme saw on the wire (DE18).
-        public var mcc: String?
+        public var mcc: String? {
+            get { box.values.mcc }
+            set { change { $0.mcc = newValue } }
+        }
         /// The issuer's fee the scheme charged on it (the acquirer pays it to the issuer).
-        public var issuerFee: Money?
+        public var issuerFee: Money? {
+            get { box.values.issuerFee }
+            set { change { $0.issuerFee = newValue } }
+        }
         /// The network fee the scheme charged each side of it.
-        public var networkFee: Money?
+        public var networkFee: Money? {
+            get { box.values.networkFee }
+            set { change { $0.networkFee = newValue } }
+        }
         /// How many clearing items a member's net settlement covers.
-        public var items: Int?
+        public var items: Int? {
+            get { box.values.items }
+            set { change { $0.items = newValue } }
+        }
         /// The terminal's own date and time when it sent the request (DE13/DE12, what its slip shows).
-        public var terminalTime: LocalDateTime?
+        public var terminalTime: LocalDateTime? {
+            get { box.values.terminalTime }
+            set { change { $0.terminalTime = newValue } }
+        }
+
+        private mutating func change(_ body: (inout Values) -> Void) {
+            var values = box.values
+            body(&values)
+            box = Box(values)
+        }
+
+        public static func == (lhs: Facts, rhs: Facts) -> Bool {
+            lhs.box === rhs.box || lhs.box.values == rhs.box.values
+        }
 
         /// Makes facts.
         public init(
@@ -50,17 +125,10 @@ public struct TimelineEvent: Sendable, Equatable {
             operation: Operation = .purchase, schedule: ArrivalSchedule? = nil, merchant: String? = nil, mcc: String? = nil,
             issuerFee: Money? = nil, networkFee: Money? = nil, items: Int? = nil
         ) {
-            self.issuerFee = issuerFee
-            self.networkFee = networkFee
-            self.items = items
-            self.merchant = merchant
-            self.mcc = mcc
-            self.transactionID = transactionID
-            self.responseCode = responseCode
-            self.clearingDate = clearingDate
-            self.amount = amount
-            self.operation = operation
-            self.schedule = schedule
+            let values = Values(
+                transactionID: transactionID, responseCode: responseCode, clearingDate: clearingDate, amount: amount, operation: operation,
+                schedule: schedule, merchant: merchant, mcc: mcc, issuerFee: issuerFee, networkFee: networkFee, items: items)
+            box = values == Values() ? Self.none : Box(values)
         }
     }
 

@@ -30,12 +30,11 @@ public struct Zone: Sendable, Equatable {
     public func instant(_ local: LocalDateTime) -> Instant {
         let naive = local.secondsSinceEpoch
         // Try the offsets in force around that time; pick one that maps back to `local`.
-        let guesses = [naive - offsetSeconds(at: Instant(milliseconds: Int64(naive - 86400) * 1000)),
-                       naive - offsetSeconds(at: Instant(milliseconds: Int64(naive + 86400) * 1000))]
-        for guess in guesses.sorted() where self.local(Instant(milliseconds: Int64(guess) * 1000)) == local {
-            return Instant(milliseconds: Int64(guess) * 1000)
-        }
-        return Instant(milliseconds: Int64(guesses.max()!) * 1000)
+        let before = naive - offsetSeconds(at: Instant(milliseconds: Int64(naive - 86400) * 1000))
+        let after = naive - offsetSeconds(at: Instant(milliseconds: Int64(naive + 86400) * 1000))
+        let earlier = min(before, after), later = max(before, after)
+        if self.local(Instant(milliseconds: Int64(earlier) * 1000)) == local { return Instant(milliseconds: Int64(earlier) * 1000) }
+        return Instant(milliseconds: Int64(later) * 1000)
     }
 
     /// ISO 8601 with the offset: `2026-10-08T09:00:00+08:00`.

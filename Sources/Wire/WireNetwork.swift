@@ -295,11 +295,14 @@ public final class WireNetwork {
     /// Completes when no frame is written and not yet handled.
     public func whenQuiet() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        if inFlight.count == 0, awaited == 0, order.isEmpty { return eventLoop.makeSucceededVoidFuture() }
+        if isQuiet { return eventLoop.makeSucceededVoidFuture() }
         let promise = eventLoop.makePromise(of: Void.self)
         quietWaiters.append(promise)
         return promise.futureResult
     }
+
+    /// Whether no frame is written and not yet handled, and no answer from a SUT awaited.
+    public var isQuiet: Bool { inFlight.count == 0 && awaited == 0 && order.isEmpty }
 
     /// The number of frames written and not yet handled.
     public var framesInFlight: Int { inFlight.count }
