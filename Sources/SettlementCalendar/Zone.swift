@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A named time zone that turns virtual instants into local date-times and back.
 ///
@@ -7,17 +8,56 @@ public struct Zone: Sendable, Equatable {
     /// The IANA identifier (`Asia/Shanghai`).
     public let identifier: String
     private let timeZone: TimeZone
+    /// Where the zone's offset stops changing, if it does by 2100 (`Asia/Shanghai` since its last
+    /// daylight saving in 1991): every instant from then on has that offset, read without the
+    /// zone's rules (a run converts instants thousands of times a second).
+    private let settled: Settled?
+
+    struct Settled: Sendable, Equatable {
+        var since: Int
+        var offset: Int
+    }
+
+    /// Each identifier's settled offset, worked out once per process.
+    private static let settledOffsets = Mutex<[String: Settled?]>([:])
 
     /// The zone with this IANA identifier; nil when it is unknown.
     public init?(identifier: String) {
         guard let timeZone = TimeZone(identifier: identifier) else { return nil }
         self.identifier = identifier
         self.timeZone = timeZone
+        settled = Self.settledOffsets.withLock { known in
+            if let settled = known[identifier] { return settled }
+            let settled = Self.settled(timeZone)
+            known[identifier] = settled
+            return settled
+        }
+    }
+
+    /// The last transition of `timeZone` and the offset after it, checked every 15 days from
+    /// there to 2100 (shorter than any daylight-saving season); nil when it still changes.
+    static func settled(_ timeZone: TimeZone) -> Settled? {
+        var last = Date(timeIntervalSince1970: 0)
+        var transitions = 0
+        while let next = timeZone.nextDaylightSavingTimeTransition(after: last) {
+            transitions += 1
+            if transitions > 64 { return nil }
+            last = next
+        }
+        let since = Int(last.timeIntervalSince1970)
+        let offset = timeZone.secondsFromGMT(for: last)
+        for seconds in stride(from: since, to: 4_102_444_800, by: 15 * 86_400)
+        where timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds))) != offset {
+            return nil
+        }
+        return Settled(since: since, offset: offset)
     }
 
     /// Seconds east of UTC at an instant.
     public func offsetSeconds(at instant: Instant) -> Int {
-        timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant.seconds)))
+        let seconds = instant.seconds
+        if let settled, seconds >= settled.since { return settled.offset }
+        return timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 
     /// The local date-time of an instant (to the second).
