@@ -6,7 +6,10 @@ import Scenario
 /// the chip failed (fallback).
 extension NetworkRun {
     func cardRead(id: String, card pan: String, amount: Money, preauthorization: Bool = false, step: Step) -> NodeCommand.Swipe {
-        let card = scenario.network.cards.first { $0.pan == pan }
+        if cardsByPAN.isEmpty {
+            for (index, card) in scenario.network.cards.enumerated() where cardsByPAN[card.pan] == nil { cardsByPAN[card.pan] = index }
+        }
+        let card = cardsByPAN[pan].map { scenario.network.cards[$0] }
         var swipe = NodeCommand.Swipe(id: id, pan: pan, expiry: card?.expiry ?? CardRules.defaultExpiry, amount: amount, preauthorization: preauthorization, pin: step.pin)
         guard let card else { return swipe }
         if let chip = card.chip, step.entry != "stripe", step.entry != "fallback" {

@@ -40,6 +40,8 @@ final class NetworkRun {
     var nextATC: [String: Int] = [:]
     /// Each card's track 2 as its stripe reads, by PAN, expiry and chip: its CVN is worked out once.
     var stripes: [String: Track2] = [:]
+    /// Where each PAN's card is in the scenario's cards (the first, as a search would find it).
+    var cardsByPAN: [String: Int] = [:]
     /// Chip faults in force, counted by window: `unreadable PAN` and `bad ARQC PAN`.
     /// Who watches and steers a served run from outside (`certify pos`), if anyone.
     var director: (any ServeDirector)? {

@@ -23,12 +23,15 @@ struct TimelineIndex {
     /// Indexes the events of `timeline` past those already indexed (the timeline this index
     /// was built from, grown since).
     mutating func extend(with timeline: [TimelineEvent]) {
-        for position in covered..<timeline.count {
-            let event = timeline[position]
-            byReference[event.reference, default: []].append(position)
-            guard let id = event.facts.transactionID else { continue }
-            byTransaction[id, default: []].append(position)
-            if event.kind == .swiped || event.kind == .disputed, started.insert(id).inserted { starts.append(position) }
+        timeline.withUnsafeBufferPointer { events in
+            // Each event read in place (a copy would count every reference it holds).
+            for position in covered..<events.count {
+                byReference[events[position].reference, default: []].append(position)
+                guard let id = events[position].facts.transactionID else { continue }
+                byTransaction[id, default: []].append(position)
+                let kind = events[position].kind
+                if kind == .swiped || kind == .disputed, started.insert(id).inserted { starts.append(position) }
+            }
         }
         covered = max(covered, timeline.count)
     }
