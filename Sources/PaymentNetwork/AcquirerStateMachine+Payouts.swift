@@ -33,9 +33,11 @@ extension AcquirerStateMachine {
         guard let purchase = journal[reference], let amount = purchase.request.amount, let merchant = merchants[purchase.merchantID] else { return [] }
         let schedule: ArrivalSchedule
         let swiped = configuration.zone.local(purchase.receivedAt)
-        // Every purchase of a merchant swiped in the same second and cleared the same day has
-        // the same schedule: worked out once (under load, thousands a second share it).
-        if let last = lastSchedule[merchant.id], last.swiped == swiped, last.clearing == clearing, last.terms == merchant.terms, last.payoutAt == merchant.payoutAt {
+        // Every purchase of a merchant cleared the same day (and under T+0 or D+0 swiped in the
+        // same second) has the same schedule: worked out once (under load, thousands a second
+        // share it; a T+1 merchant's whole day does).
+        if let last = lastSchedule[merchant.id], last.swiped == swiped || !ArrivalSchedule.dependsOnSwipeTime(merchant.terms),
+           last.clearing == clearing, last.terms == merchant.terms, last.payoutAt == merchant.payoutAt {
             schedule = last.schedule
         } else {
             do {

@@ -44,6 +44,12 @@ public struct ArrivalSchedule: Sendable, Equatable {
         return "swiped \(t.time), \(t.time < cutoff ? "before" : "after") the \(cutoff) cutoff: clearing date \(clearing)"
     }
 
+    /// Whether the payout ``compute(swipedAt:clearingDate:terms:calendar:payoutAt:)`` gives
+    /// depends on the time of the swipe, not only on its clearing date: only T+0 and D+0 (paid at
+    /// once between 08:00 and the cutoff). A T+1 schedule is the same for every swipe cleared
+    /// the same day.
+    public static func dependsOnSwipeTime(_ terms: SettlementTerms) -> Bool { terms.days == 0 }
+
     /// The payout of a swipe at local time `swipedAt` that the scheme cleared on
     /// `clearingDate` (DE15): rule 2 alone. The reasons explain the payout day; a swipe
     /// cleared on its own day was cleared before the cutoff, which is what instant payout needs.

@@ -33,6 +33,23 @@ struct ArrivalScheduleTests {
         #expect(result.payout == .at(LocalDateTime("2026-05-09 09:00")!))
     }
 
+    @Test("a payout schedule depends on the swipe's time only under T+0 and D+0: the acquirer shares one schedule among a T+1 day's swipes")
+    func swipeTimeMatters() throws {
+        let clearing = LocalDate("2026-05-08")!
+        func payout(_ at: String, _ terms: String) throws -> ArrivalSchedule {
+            try ArrivalSchedule.compute(swipedAt: LocalDateTime(at)!, clearingDate: clearing, terms: SettlementTerms(terms)!, calendar: .weekdays, payoutAt: nine)
+        }
+        for terms in ["T+1", "T+2", "D+1", "D+3"] {
+            #expect(!ArrivalSchedule.dependsOnSwipeTime(SettlementTerms(terms)!))
+            #expect(try payout("2026-05-08 07:59", terms) == payout("2026-05-08 15:30", terms), "\(terms)")
+            #expect(try payout("2026-05-07 23:10", terms) == payout("2026-05-08 22:59", terms), "\(terms)")
+        }
+        for terms in ["T+0", "D+0"] {
+            #expect(ArrivalSchedule.dependsOnSwipeTime(SettlementTerms(terms)!))
+            #expect(try payout("2026-05-08 07:59", terms) != payout("2026-05-08 15:30", terms), "\(terms)")
+        }
+    }
+
     @Test("T+0 is instant on a business day between 08:00 and the cutoff, else the next business day")
     func tPlusZero() throws {
         #expect(try schedule("2026-05-08 15:30", "T+0").payout == .instant)
