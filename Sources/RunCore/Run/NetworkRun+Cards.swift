@@ -6,9 +6,6 @@ import Scenario
 /// the chip failed (fallback).
 extension NetworkRun {
     func cardRead(id: String, card pan: String, amount: Money, preauthorization: Bool = false, step: Step) -> NodeCommand.Swipe {
-        if cardsByPAN.isEmpty {
-            for (index, card) in scenario.network.cards.enumerated() where cardsByPAN[card.pan] == nil { cardsByPAN[card.pan] = index }
-        }
         let card = cardsByPAN[pan].map { scenario.network.cards[$0] }
         var swipe = NodeCommand.Swipe(id: id, pan: pan, expiry: card?.expiry ?? CardRules.defaultExpiry, amount: amount, preauthorization: preauthorization, pin: step.pin)
         guard let card else { return swipe }
@@ -22,13 +19,13 @@ extension NetworkRun {
             return swipe
         }
         swipe.fallback = step.entry == "fallback"
-        let stripe = "\(pan)=\(swipe.expiry) \(card.chip != nil) \(card.bank)"
-        if let track = stripes[stripe] {
+        // Its expiry, chip and bank are the card's: the PAN decides its track 2.
+        if let track = stripes[pan] {
             swipe.track2 = track
         } else {
             let cvk = scenario.network.security.cardVerificationKey(card.bank, seed: scenario.seed)
             swipe.track2 = Track2(pan: pan, expiry: swipe.expiry, chip: card.chip != nil, cvk: cvk)
-            stripes[stripe] = swipe.track2
+            stripes[pan] = swipe.track2
         }
         return swipe
     }

@@ -38,15 +38,15 @@ final class NetworkRun {
     let codec = MessageCodec(dialect: .default)
     /// Each chip card's next application transaction counter.
     var nextATC: [String: Int] = [:]
-    /// Each card's track 2 as its stripe reads, by PAN, expiry and chip: its CVN is worked out once.
+    /// Each card's track 2 as its stripe reads, by PAN: its CVN is worked out once.
     var stripes: [String: Track2] = [:]
     /// Where each PAN's card is in the scenario's cards (the first, as a search would find it).
-    var cardsByPAN: [String: Int] = [:]
-    /// Chip faults in force, counted by window: `unreadable PAN` and `bad ARQC PAN`.
+    let cardsByPAN: [String: Int]
     /// Who watches and steers a served run from outside (`certify pos`), if anyone.
     var director: (any ServeDirector)? {
         didSet { suts.director = director }
     }
+    /// Chip faults in force, counted by window: `unreadable PAN` and `bad ARQC PAN`.
     var chipFaults: [String: Int] = [:]
     /// Nodes in an outage, with when it ends (nil: never).
     var down: [String: Instant?] = [:]
@@ -71,6 +71,7 @@ final class NetworkRun {
         self.scenario = scenario
         self.wire = wire
         self.now = scenario.start
+        cardsByPAN = Dictionary(scenario.network.cards.enumerated().map { ($1.pan, $0) }, uniquingKeysWith: { first, _ in first })
         aliases = ReferenceAliases(numbering: NetworkAssembly.numbering(of: scenario.network))
         for node in NetworkAssembly.nodes(of: scenario, altered: planted) { nodes[node.name] = node }
         linkFaults = LinkFaults(scenario.faults.compactMap(Self.linkFault), seed: scenario.seed)
