@@ -175,24 +175,6 @@ public struct ISOMessage: Sendable {
         flip(field)
     }
 
-    /// The same message holding only its live bytes, each buffer no larger than it needs. A
-    /// message is built by appending values (a replaced one leaves its old bytes behind, and a
-    /// buffer grows by doubling); what a node keeps for later, hundreds of thousands of
-    /// messages in a long load run, should cost only the values it holds.
-    public func compacted() -> ISOMessage {
-        var copy = ISOMessage(mti: mti, header: header)
-        copy.present = present
-        copy.spans.reserveCapacity(spans.count)
-        copy.storage.reserveCapacity(liveBytes)
-        for span in spans {
-            let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
-            copy.spans.append(UInt64(copy.storage.count) << 32 | UInt64(length))
-            copy.storage.append(contentsOf: storage[offset..<(offset + length)])
-        }
-        copy.liveBytes = liveBytes
-        return copy
-    }
-
     /// Drops the bytes of values that were replaced.
     private mutating func compact() {
         var packed: [UInt8] = []

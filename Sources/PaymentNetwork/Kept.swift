@@ -1,28 +1,35 @@
 public import ISO8583
 
 /// A message a node keeps for later (its journal's copy of a request or an answer), held
-/// compacted: only its live bytes, in buffers no larger than they need (`ISOMessage.compacted()`).
-/// A long load run keeps hundreds of thousands; built hop by hop, each carried the bytes of the
-/// values it replaced and the spare room of buffers that grew by doubling.
+/// frozen: its live values in one buffer (`FrozenISOMessage`), thawed when read. A long load
+/// run keeps hundreds of thousands while their purchases wait for a payout (three days'
+/// worth over a weekend); each kept live would hold two buffers and the spare room of buffers
+/// that grew by doubling as it was built hop by hop.
 @propertyWrapper
-public struct Kept<Message: CompactableMessage>: Sendable {
-    private var message: Message
+public struct Kept<Message: KeepableMessage>: Sendable {
+    private var frozen: Message.Frozen
 
-    public init(wrappedValue: Message) { message = wrappedValue.compacted() }
+    public init(wrappedValue: Message) { frozen = wrappedValue.frozen() }
 
     public var wrappedValue: Message {
-        get { message }
-        set { message = newValue.compacted() }
+        get { Message.thawed(frozen) }
+        set { frozen = newValue.frozen() }
     }
 }
 
-/// A message, or an optional one, that can be kept compacted.
-public protocol CompactableMessage: Sendable {
-    func compacted() -> Self
+/// A message, or an optional one, that can be kept frozen.
+public protocol KeepableMessage: Sendable {
+    associatedtype Frozen: Sendable
+    func frozen() -> Frozen
+    static func thawed(_ frozen: Frozen) -> Self
 }
 
-extension ISOMessage: CompactableMessage {}
+extension ISOMessage: KeepableMessage {
+    public func frozen() -> FrozenISOMessage { FrozenISOMessage(self) }
+    public static func thawed(_ frozen: FrozenISOMessage) -> ISOMessage { frozen.message }
+}
 
-extension Optional: CompactableMessage where Wrapped == ISOMessage {
-    public func compacted() -> ISOMessage? { map { $0.compacted() } }
+extension Optional: KeepableMessage where Wrapped == ISOMessage {
+    public func frozen() -> FrozenISOMessage? { map(FrozenISOMessage.init) }
+    public static func thawed(_ frozen: FrozenISOMessage?) -> ISOMessage? { frozen?.message }
 }

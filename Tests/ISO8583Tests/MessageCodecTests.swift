@@ -57,21 +57,35 @@ struct MessageCodecTests {
         #expect(unpacked.bytes(52) == [0x00, 0xFF, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60])
     }
 
-    @Test("a compacted message holds only the values it has, in buffers no larger than they need, and packs the same")
-    func compacted() throws {
+    @Test("a frozen message keeps only the values it has, in one buffer, and thaws into the same message that packs the same")
+    func frozen() throws {
         var message = try codec.unpack(codec.pack(Self.purchase()))
         // Replaced and removed values leave their bytes behind in the buffer they were appended to.
         for stan in 100_001...100_020 { message[11] = String(stan) }
         message[37] = "123456789012"
         message[41] = nil
-        let kept = message.compacted()
-        #expect(kept == message)
-        #expect(try codec.pack(kept) == codec.pack(message))
+        message.setBytes(128, Array(repeating: 0xA5, count: 8))
         #expect(message.storage.count > message.liveBytes)
-        #expect(kept.storage.count == kept.liveBytes)
-        #expect(kept.storage.capacity < message.storage.capacity)
-        #expect(kept.spans.count == message.spans.count)
-        #expect(kept[11] == "100020" && kept[41] == nil && kept[37] == "123456789012")
+        #expect(try codec.pack(FrozenISOMessage(message).message) == codec.pack(message))
+        // A dialect's header (a TPDU) is kept as it came.
+        message.header = [0x60, 0x00, 0x03, 0x00, 0x00]
+        let frozen = FrozenISOMessage(message)
+        let thawed = frozen.message
+        #expect(thawed == message)
+        #expect(thawed.mti == message.mti && thawed.header == message.header)
+        #expect(thawed.storage.count == thawed.liveBytes)
+        #expect(thawed.spans.count == message.spans.count)
+        #expect(thawed[11] == "100020" && thawed[41] == nil && thawed[37] == "123456789012" && thawed.bytes(128) == Array(repeating: 0xA5, count: 8))
+        // The values and a length byte each; the MTI and the header after their lengths; the
+        // values' total; which bitmap words follow, and the two that are not zero (fields 2-63, 128).
+        #expect(message.liveBytes < 128 && message.has(128) && !message.has(90))
+        #expect(frozen.byteCount == message.liveBytes + message.spans.count + (1 + 4) + (1 + 5) + 1 + 1 + 2 * 8)
+        // A value of 128 bytes or more takes a two-byte length; a message with no fields thaws empty.
+        var long = ISOMessage(mti: "0100")
+        long[48] = String(repeating: "x", count: 300)
+        #expect(FrozenISOMessage(long).message == long)
+        #expect(FrozenISOMessage(long).message[48]?.count == 300)
+        #expect(FrozenISOMessage(ISOMessage(mti: "0800")).message == ISOMessage(mti: "0800"))
     }
 
     @Test("a truncated frame names the field and the offset")
