@@ -528,13 +528,19 @@ def main():
     print("port %d" % listener.getsockname()[1], flush=True)
     while True:
         raw, _ = listener.accept()
-        try:
-            connection = context.wrap_socket(raw, server_side=True) if context else raw
-        except (OSError, ssl.SSLError) as error:
-            print("handshake failed: %s" % error, file=sys.stderr, flush=True)
-            raw.close()
-            continue
-        threading.Thread(target=serve, args=(connection, book, options), daemon=True).start()
+        threading.Thread(target=handshake_and_serve, args=(raw, context, book, options), daemon=True).start()
+
+
+def handshake_and_serve(raw, context, book, options):
+    """The TLS handshake on the connection's own thread: a client slow to finish one (or
+    one that never does) holds up no other connection."""
+    try:
+        connection = context.wrap_socket(raw, server_side=True) if context else raw
+    except (OSError, ssl.SSLError) as error:
+        print("handshake failed: %s" % error, file=sys.stderr, flush=True)
+        raw.close()
+        return
+    serve(connection, book, options)
 
 
 if __name__ == "__main__":
