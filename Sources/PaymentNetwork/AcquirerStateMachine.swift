@@ -82,7 +82,7 @@ public struct AcquirerStateMachine: NodeLogic {
         /// A purchase, a pre-authorization, its completion, a refund, a void, a cancellation or a chargeback.
         var kind: TimelineEvent.Operation
         /// What a completion completes, a refund refunds, or a void, cancellation or chargeback undoes.
-        var original: TransactionReference?
+        @OutOfLine var original: TransactionReference? = nil
         /// What was refunded of it (refunds approved and not reversed).
         var refunded: Money = .zero
         /// A refund the acquirer's reconciliation sends for a one-sided entry (no merchant pays it).

@@ -125,7 +125,7 @@ public struct BankStateMachine: NodeLogic {
         @Kept var request: ISOMessage? = nil
         /// The pre-authorization a completion completed (undoing the completion makes it hold
         /// again); the transaction a void, cancellation or chargeback undoes.
-        var original: TransactionReference?
+        @OutOfLine var original: TransactionReference? = nil
         /// What was refunded to the card of a debit.
         var refunded: Money = .zero
         /// Whether the bank charged a debit back.

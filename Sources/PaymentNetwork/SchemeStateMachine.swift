@@ -114,7 +114,7 @@ public struct SchemeStateMachine: NodeLogic {
         /// A purchase, a pre-authorization, its completion, a refund, a chargeback, a void or a cancellation.
         var kind: TimelineEvent.Operation = .purchase
         /// What a completion completes, or a refund, chargeback, void or cancellation undoes.
-        var original: TransactionReference?
+        @OutOfLine var original: TransactionReference? = nil
         /// What was refunded of it.
         var refunded: Money = .zero
         /// Whether the issuer charged it back.
