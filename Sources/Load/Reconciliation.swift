@@ -1,4 +1,4 @@
-public import PaymentNetwork
+import PaymentNetwork
 import ISO8583
 public import Scenario
 public import RunCore
@@ -39,8 +39,8 @@ public final class LoadBooks: Sendable {
     private let schemeIsOurs: Bool
 
     struct Folded {
-        /// Approvals not yet paid out, by the terminal's reference.
-        var pending = ShardedDictionary<TransactionReference, LoadPurchase>()
+        /// Approvals not yet paid out (each on its trail, `Trail.approval`).
+        var pending = 0
         /// With an acquirer under test: every approval, checked by terminal and amount at the end.
         var byAmount: [LoadPurchase] = []
         /// What each merchant's account must have been credited, and each card charged.
@@ -69,15 +69,19 @@ public final class LoadBooks: Sendable {
                 books.byAmount += approvals
                 return
             }
-            for purchase in approvals {
-                books.pending[TransactionReference(terminal: purchase.terminal, stan: purchase.stan, transmission: purchase.transmission)] = purchase
+            trails.mutate { trails in
+                for purchase in approvals {
+                    let reference = TransactionReference(terminal: purchase.terminal, stan: purchase.stan, transmission: purchase.transmission)
+                    if trails[reference]?.approval == nil { books.pending += 1 }
+                    trails[reference, default: .init()].approval = .init(amount: purchase.amount, pan: purchase.pan)
+                }
             }
         }
     }
 
     /// Approvals still waiting for their payout, and trails kept: what the books hold now.
     public var held: (approvals: Int, trails: Int) {
-        (state.withLock { $0.pending.count + $0.byAmount.count }, trails.count)
+        (state.withLock { $0.pending + $0.byAmount.count }, trails.count)
     }
 
     /// How many approvals were checked and folded into the totals so far.
@@ -89,21 +93,17 @@ public final class LoadBooks: Sendable {
         guard !trails.byAmount else { return }
         state.withLock { books in
             trails.mutate { trails in
-                var settled: [TransactionReference] = []
-                for (reference, purchase) in books.pending {
-                    guard let trail = trails[reference], trail.paidOut > 0, !schemeIsOurs || trail.cleared > 0 else { continue }
-                    settle(purchase, trail: trail, into: &books)
-                    settled.append(reference)
-                }
-                for reference in settled {
-                    trails.removeValue(forKey: reference)
-                    books.pending.removeValue(forKey: reference)
-                }
-                books.folded += settled.count
-                let pending = books.pending
-                trails.removeAll { reference, trail in
-                    guard pending[reference] == nil else { return false }
-                    books.problems += unclaimed(reference, trail)
+                // A trail whose approval was paid (and cleared) is settled; one no approval
+                // claims is checked; both are dropped. What waits for its payout stays.
+                _ = trails.removeAll { reference, trail in
+                    guard let approval = trail.approval else {
+                        books.problems += unclaimed(reference, trail)
+                        return true
+                    }
+                    guard trail.paidOut > 0, !schemeIsOurs || trail.cleared > 0 else { return false }
+                    settle(Self.purchase(reference, approval), trail: trail, into: &books)
+                    books.pending -= 1
+                    books.folded += 1
                     return true
                 }
             }
@@ -116,14 +116,24 @@ public final class LoadBooks: Sendable {
         if trails.byAmount { return byTerminalAndAmount(result) }
         return state.withLock { books in
             trails.mutate { trails in
-                for (reference, purchase) in books.pending { settle(purchase, trail: trails[reference] ?? .init(), into: &books) }
-                for (reference, trail) in trails where books.pending[reference] == nil { books.problems += unclaimed(reference, trail) }
+                for (reference, trail) in trails {
+                    if let approval = trail.approval {
+                        settle(Self.purchase(reference, approval), trail: trail, into: &books)
+                    } else {
+                        books.problems += unclaimed(reference, trail)
+                    }
+                }
             }
             var problems = books.problems
             problems += balances(result, expectedCredit: books.expectedCredit, charged: books.charged)
             problems += result.failures.map(\.description)
             return Reconciliation(problems: problems, approved: books.approved, paidOut: books.paidOut)
         }
+    }
+
+    /// The approved purchase a trail's approval and reference make.
+    private static func purchase(_ reference: TransactionReference, _ approval: ReconciliationTrails.Approval) -> LoadPurchase {
+        LoadPurchase(terminal: reference.terminal, stan: reference.stan, transmission: reference.transmission, amount: approval.amount, pan: approval.pan)
     }
 
     /// One approved purchase against its trail: debited once, cleared once, paid once for the amount less the fee.

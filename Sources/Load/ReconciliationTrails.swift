@@ -11,6 +11,17 @@ public final class ReconciliationTrails: Sendable {
     struct Trail {
         var authorized: Int32 = 0, reversed: Int32 = 0, cleared: Int32 = 0, paidOut: Int32 = 0
         var paid: Money = .zero
+        /// What the terminal holds as approved, once the generator gave it to the books
+        /// (`LoadBooks.take`): the purchase is then checked against this trail when paid out.
+        /// Kept here, under the trail's reference, not in a table of its own: a waiting
+        /// purchase costs one entry, and a weekend holds three days of them.
+        var approval: Approval?
+    }
+
+    /// An approval as the terminal holds it: its reference is the trail's.
+    struct Approval {
+        var amount: Money
+        var pan: String
     }
 
     struct State {
