@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Load
+import TestSupport
 
 /// Whether a load run had the CPU it needed: read from the kernel, judged by a rule.
 @Suite("A load run's CPU", .serialized)
@@ -26,16 +27,12 @@ extension LoadTests {
         let started = ContinuousClock.now
         // Two shells that each burn a fixed amount of CPU (not of time: a busy machine only
         // makes them take longer), bounded by a timeout.
-        let spinners = (0..<2).map { _ in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-            process.arguments = ["20", "/bin/sh", "-c", "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done"]
-            return process
+        // (ChildProcess, not Foundation's Process, whose run() crashes now and then on Linux.)
+        let spinners = try (0..<2).map { _ in
+            try ChildProcess(["timeout", "20", "/bin/sh", "-c", "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done"], deadline: .seconds(30))
         }
-        for spinner in spinners { try spinner.run() }
-        // Waited for without holding a thread: `waitUntilExit` would block one of the two
-        // threads every suite's tasks share for as long as the spinners run.
-        for spinner in spinners { while spinner.isRunning { try await Task.sleep(for: .milliseconds(20)) } }
+        // Waited for without holding a thread of the pool every suite's tasks share.
+        for spinner in spinners { _ = await spinner.exit() }
         let use = try #require(CPUUse.between(start, CPUUse.read()))
         let elapsed = ContinuousClock.now - started
         var after = rusage()

@@ -78,6 +78,9 @@ struct CaptureRunTests {
         #expect(records.allSatisfy { record in mtis.contains { record.dropFirst(4).hasPrefix($0) } })
         #expect(records.filter { $0.dropFirst(4).hasPrefix("3038") }.count == 2)
         #expect(FileManager.default.fileExists(atPath: folder + "/timeline.json"))
+        // editcap (tshark's package) put the secrets inside wire-with-keys.pcapng: it decrypts with no key log.
+        let embedded = try await runTool(["tshark", "-r", folder + "/wire-with-keys.pcapng"] + decodeAs + ["-Y", "data", "-T", "fields", "-e", "data.data"])
+        #expect(embedded.split(separator: "\n").map(String.init) == records)
     }
 
     @Test("wire.pcap's packets take their frames' virtual times: a node's microseconds show, a pause of the machine does not, and time never runs back")

@@ -77,20 +77,10 @@ final class CaptureSession: @unchecked Sendable {
 
     /// `wire-with-keys.pcapng`: the capture with the secrets inside, when editcap is installed.
     private func injectSecrets() {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["editcap", "--inject-secrets", "tls,\(path("keys.log"))", path("wire.pcap"), path("wire-with-keys.pcapng")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-            // Bounded: a stuck editcap costs only wire-with-keys.pcapng, never the run.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-            if process.isRunning { process.terminate() }
-        } catch {
-            // editcap is optional: the README gives the command.
-        }
+        // Bounded: a stuck editcap costs only wire-with-keys.pcapng, never the run. editcap is
+        // optional: the README gives the command.
+        _ = Subprocess.run(["editcap", "--inject-secrets", "tls,\(path("keys.log"))", path("wire.pcap"), path("wire-with-keys.pcapng")],
+                           within: .seconds(30))
     }
 
     private func readme() -> String {
