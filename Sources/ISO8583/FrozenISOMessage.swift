@@ -18,11 +18,15 @@ public struct FrozenISOMessage: Sendable, Equatable {
         Self.appendLength(message.header.count, to: &out)
         out.append(contentsOf: message.header)
         Self.appendLength(message.liveBytes, to: &out)
-        let words = [message.present.0, message.present.1, message.present.2]
-        out.append(UInt8(words.enumerated().reduce(0) { $0 | ($1.element != 0 ? 1 << $1.offset : 0) }))
-        for word in words where word != 0 {
+        let (low, high, last) = message.present
+        out.append((low != 0 ? 1 : 0) | (high != 0 ? 2 : 0) | (last != 0 ? 4 : 0))
+        func append(_ word: UInt64) {
+            guard word != 0 else { return }
             for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
         }
+        append(low)
+        append(high)
+        append(last)
         message.storage.withUnsafeBufferPointer { storage in
             message.forEachSpan { _, span in
                 let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
