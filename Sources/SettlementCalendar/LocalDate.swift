@@ -1,18 +1,36 @@
 /// A calendar date without a time zone (proleptic Gregorian).
+///
+/// Kept in 6 bytes, where three `Int`s took 24: a node keeps a date with each transaction it
+/// holds (its clearing date, when a payout is due), and a load run holds hundreds of thousands.
 public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// The year, for example 2026.
-    public var year: Int
-    /// The month, 1 to 12.
-    public var month: Int
-    /// The day of the month, 1 to 31.
-    public var day: Int
+    private var storedYear: Int32
+    private var storedMonth: UInt8
+    private var storedDay: UInt8
 
-    /// Makes a date; returns nil when it does not exist (2026-02-30).
+    /// The year, for example 2026.
+    public var year: Int {
+        get { Int(storedYear) }
+        set { storedYear = Int32(clamping: newValue) }
+    }
+    /// The month, 1 to 12.
+    public var month: Int {
+        get { Int(storedMonth) }
+        set { storedMonth = UInt8(clamping: newValue) }
+    }
+    /// The day of the month, 1 to 31.
+    public var day: Int {
+        get { Int(storedDay) }
+        set { storedDay = UInt8(clamping: newValue) }
+    }
+
+    /// Makes a date; returns nil when it does not exist (2026-02-30) or its year is past what
+    /// a date keeps (±2,147,483,647).
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= LocalDate.daysIn(month: month, year: year) else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        guard (1...12).contains(month), day >= 1, day <= LocalDate.daysIn(month: month, year: year),
+              let storedYear = Int32(exactly: year) else { return nil }
+        self.storedYear = storedYear
+        storedMonth = UInt8(month)
+        storedDay = UInt8(day)
     }
 
     /// The date that is this many days after 1970-01-01.
@@ -24,9 +42,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
         let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let month = mp < 10 ? mp + 3 : mp - 9
+        storedDay = UInt8(doy - (153 * mp + 2) / 5 + 1)
+        storedMonth = UInt8(month)
+        storedYear = Int32(clamping: yoe + era * 400 + (month <= 2 ? 1 : 0))
     }
 
     /// Parses `YYYY-MM-DD`; nil when malformed or the date does not exist.
@@ -74,7 +93,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public var mmdd: String { String(month).padded(2) + String(day).padded(2) }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
-        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+        (lhs.storedYear, lhs.storedMonth, lhs.storedDay) < (rhs.storedYear, rhs.storedMonth, rhs.storedDay)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {
