@@ -23,7 +23,7 @@ extension AcquirerStateMachine {
             case completed
         }
         // The words first, the bytes last: a struct is laid out as declared, and a load run
-        // holds hundreds of thousands of entries (72 bytes each, where this order took 120).
+        // holds hundreds of thousands of entries (72 bytes each; the order before took 96).
 
         /// What a completion completes, a refund refunds, or a void, cancellation or chargeback undoes.
         @OutOfLine var original: TransactionReference?

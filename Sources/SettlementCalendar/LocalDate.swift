@@ -8,20 +8,11 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     private var storedDay: UInt8
 
     /// The year, for example 2026.
-    public var year: Int {
-        get { Int(storedYear) }
-        set { storedYear = Int32(clamping: newValue) }
-    }
+    public var year: Int { Int(storedYear) }
     /// The month, 1 to 12.
-    public var month: Int {
-        get { Int(storedMonth) }
-        set { storedMonth = UInt8(clamping: newValue) }
-    }
+    public var month: Int { Int(storedMonth) }
     /// The day of the month, 1 to 31.
-    public var day: Int {
-        get { Int(storedDay) }
-        set { storedDay = UInt8(clamping: newValue) }
-    }
+    public var day: Int { Int(storedDay) }
 
     /// Makes a date; returns nil when it does not exist (2026-02-30) or its year is past what
     /// a date keeps (±2,147,483,647).
